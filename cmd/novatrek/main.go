@@ -1,0 +1,40 @@
+// Command novatrek is the one CLI of the NovaTrek support domain: the embedded dev stack,
+// production service runs, topic and schema management, and migrations.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// commands holds the constructors of the subcommands; each subcommand's file adds its own in
+// an init function, so adding a command touches only its file.
+var commands []func() *cobra.Command
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "novatrek",
+		Short:         "Run and operate the NovaTrek support domain's stream processors",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	for _, c := range commands {
+		root.AddCommand(c())
+	}
+	return root
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCmd().ExecuteContext(ctx)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "novatrek:", err)
+		os.Exit(1)
+	}
+}
