@@ -1,0 +1,39 @@
+# NovaTrek support domain. `make` alone lists the targets.
+#
+# The two commands a newcomer needs: `make run` (the embedded dev stack) and `make test`.
+
+GO ?= go
+
+# BENCH is the benchmark command; override it on the command line to run a subset, e.g.
+#   make bench BENCH="go test -run '^$$' -bench Replay -benchtime 1x ./internal/stream/..."
+BENCH ?= $(GO) test -run '^$$' -bench . -benchmem -benchtime 1x -timeout 30m ./...
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test bench generate lint build
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: ## install and start what is missing: PostgreSQL+PostGIS, Redis/Valkey, kcat (Debian/Ubuntu)
+	bash scripts/setup
+
+run: setup ## start the embedded dev stack (Kafka, schema registry, every processor) in one process
+	$(GO) run ./cmd/novatrek dev
+
+test: ## run every test against the local PostgreSQL and Redis (the command CI runs)
+	go test -count=1 -p 2 -timeout 15m ./...
+
+bench: ## run the benchmarks and print their figures
+	$(BENCH)
+
+generate: ## regenerate code (Avro Go types) from the schemas
+	$(GO) generate ./...
+
+lint: ## go vet, and fail listing any file gofmt would change
+	$(GO) vet ./...
+	@unformatted="$$(gofmt -l .)"; \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+
+build: ## build every package and the novatrek binary into bin/
+	$(GO) build ./...
+	$(GO) build -o bin/novatrek ./cmd/novatrek
