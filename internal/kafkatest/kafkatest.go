@@ -10,8 +10,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
-	"github.com/twmb/franz-go/pkg/sr/srfake"
 
+	"github.com/novatrek/support/internal/compat"
+	"github.com/novatrek/support/internal/registry"
 	"github.com/novatrek/support/internal/serde"
 )
 
@@ -21,10 +22,12 @@ type Env struct {
 	Brokers     []string
 	RegistryURL string
 	Registry    *sr.Client
-	Serde       *serde.Serde
+	// Serde auto-registers schemas, so tests need no registration step.
+	Serde *serde.Serde
 }
 
-// New starts a single-broker kfake cluster on a free port and a registry. Extra kfake options
+// New starts a single-broker kfake cluster on a free port and our schema registry (in memory,
+// enforcing BACKWARD_TRANSITIVE as the dev stack does). Extra kfake options
 // (e.g. kfake.SeedTopics) are passed through.
 func New(t testing.TB, opts ...kfake.Opt) *Env {
 	t.Helper()
@@ -34,7 +37,10 @@ func New(t testing.TB, opts ...kfake.Opt) *Env {
 	}
 	t.Cleanup(c.Close)
 
-	reg := srfake.New()
+	reg, err := registry.New(registry.Config{DefaultCompatibility: compat.BackwardTransitive})
+	if err != nil {
+		t.Fatalf("kafkatest: start registry: %v", err)
+	}
 	srv := httptest.NewServer(reg.Handler())
 	t.Cleanup(srv.Close)
 
