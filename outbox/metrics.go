@@ -1,0 +1,100 @@
+package outbox
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are one relay's collectors. Every metric carries the constant label outbox=<store
+// name>, so the relays of several stores can share a registerer.
+type metrics struct {
+	published     prometheus.Counter
+	publishErrors prometheus.Counter
+	storeErrors   prometheus.Counter
+	batchSize     prometheus.Histogram
+	batchDuration prometheus.Histogram
+	backlogRows   prometheus.Gauge
+	oldestAge     prometheus.Gauge
+	leader        prometheus.Gauge
+}
+
+func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
+	labels := prometheus.Labels{"outbox": store}
+	m := &metrics{
+		published: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_published_total", ConstLabels: labels,
+			Help: "Outbox rows the brokers acknowledged.",
+		}),
+		publishErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_publish_errors_total", ConstLabels: labels,
+			Help: "Outbox rows whose produce failed; they stay in the outbox and are retried.",
+		}),
+		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_store_errors_total", ConstLabels: labels,
+			Help: "Failed outbox store operations (elect, wait, fetch, delete, backlog).",
+		}),
+		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "novatrek_outbox_batch_rows", ConstLabels: labels,
+			Help:    "Rows per relayed batch.",
+			Buckets: prometheus.ExponentialBuckets(1, 4, 8), // 1 .. 16384
+		}),
+		batchDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "novatrek_outbox_batch_seconds", ConstLabels: labels,
+			Help:    "Time to produce a batch and have it acknowledged.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16), // 0.5ms .. 16s
+		}),
+		backlogRows: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "novatrek_outbox_backlog_rows", ConstLabels: labels,
+			Help: "Rows waiting in the outbox, as last measured by the leader (0 on standbys: aggregate with max).",
+		}),
+		oldestAge: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "novatrek_outbox_oldest_row_age_seconds", ConstLabels: labels,
+			Help: "Age of the oldest waiting row, as last measured by the leader (0 on standbys: aggregate with max).",
+		}),
+		leader: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "novatrek_outbox_leader", ConstLabels: labels,
+			Help: "1 while this relay is the store's active relay.",
+		}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors} {
+		if err == nil {
+			*c, err = register(reg, *c)
+		}
+	}
+	for _, h := range []*prometheus.Histogram{&m.batchSize, &m.batchDuration} {
+		if err == nil {
+			*h, err = register(reg, *h)
+		}
+	}
+	for _, g := range []*prometheus.Gauge{&m.backlogRows, &m.oldestAge, &m.leader} {
+		if err == nil {
+			*g, err = register(reg, *g)
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("outbox: register metrics of %s: %w", store, err)
+	}
+	return m, nil
+}
+
+// register registers c, or returns the collector already registered under the same
+// description (a relay restarted in the same process), so a restart does not fail.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}

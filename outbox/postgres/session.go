@@ -1,0 +1,136 @@
+package pgoutbox
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/outbox"
+)
+
+// session is leadership of one schema's outbox: a connection holding the advisory lock and
+// listening on the channel. Every statement runs on it, so a leader whose session ended
+// cannot fetch or delete (see the package doc).
+type session struct {
+	o    *Outbox
+	conn *pgx.Conn
+
+	lost     chan struct{}
+	lostOnce sync.Once
+
+	fetchSQL, deleteSQL, backlogSQL string
+}
+
+func newSession(o *Outbox, conn *pgx.Conn) *session {
+	return &session{
+		o:          o,
+		conn:       conn,
+		lost:       make(chan struct{}),
+		fetchSQL:   `SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` ORDER BY id LIMIT $1`,
+		deleteSQL:  `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
+		backlogSQL: `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM ` + o.table,
+	}
+}
+
+// Lost is closed once the connection holding the lock is gone.
+func (s *session) Lost() <-chan struct{} { return s.lost }
+
+// check marks the session lost when err closed the connection: with the session gone the
+// server has released the lock, and a standby may already lead.
+func (s *session) check(err error) error {
+	if err != nil && s.conn.IsClosed() {
+		s.lostOnce.Do(func() { close(s.lost) })
+	}
+	return err
+}
+
+// Wait blocks for a NOTIFY on the outbox channel, at most timeout. Notifications that arrived
+// during the last batch (pgx buffers them) return at once: their rows came after that fetch.
+func (s *session) Wait(ctx context.Context, timeout time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	_, err := s.conn.WaitForNotification(wctx)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case wctx.Err() != nil && !s.conn.IsClosed():
+		return nil // the poll interval passed: the caller looks anyway
+	default:
+		return s.check(fmt.Errorf("pgoutbox: %s: wait for notification: %w", s.o.schema, err))
+	}
+}
+
+// drainNotifications discards the notifications pgx already buffered: with a done context,
+// WaitForNotification returns buffered ones and then fails without touching the network.
+// Fetch calls it first: a notification we hold was sent after its transaction committed, so
+// the fetch about to start sees that transaction's rows. A burst of commits thus costs one
+// fetch, and the buffer cannot grow while a long backlog keeps the relay from waiting.
+func (s *session) drainNotifications() {
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	for {
+		if _, err := s.conn.WaitForNotification(done); err != nil {
+			return
+		}
+	}
+}
+
+// Fetch reads the oldest rows in id order. Under READ COMMITTED it sees exactly the rows of
+// committed transactions; rows of transactions still open are found by a later fetch.
+func (s *session) Fetch(ctx context.Context, limit int) ([]outbox.Row, error) {
+	s.drainNotifications()
+	rows, err := s.conn.Query(ctx, s.fetchSQL, limit)
+	if err != nil {
+		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
+	}
+	defer rows.Close()
+	out := make([]outbox.Row, 0, limit)
+	for rows.Next() {
+		var r outbox.Row
+		var headers []byte
+		if err := rows.Scan(&r.ID, &r.Topic, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {
+			return nil, s.check(fmt.Errorf("pgoutbox: %s: scan row: %w", s.o.schema, err))
+		}
+		if r.Headers, err = unmarshalHeaders(headers); err != nil {
+			return nil, fmt.Errorf("pgoutbox: %s: row %d: %w", s.o.schema, r.ID, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
+	}
+	return out, nil
+}
+
+// Delete removes published rows by id.
+func (s *session) Delete(ctx context.Context, ids []int64) error {
+	if _, err := s.conn.Exec(ctx, s.deleteSQL, ids); err != nil {
+		return s.check(fmt.Errorf("pgoutbox: %s: delete %d rows: %w", s.o.schema, len(ids), err))
+	}
+	return nil
+}
+
+// Backlog counts the rows and measures the oldest one's age with the server's clock.
+func (s *session) Backlog(ctx context.Context) (outbox.Backlog, error) {
+	var rows int64
+	var age float64
+	if err := s.conn.QueryRow(ctx, s.backlogSQL).Scan(&rows, &age); err != nil {
+		return outbox.Backlog{}, s.check(fmt.Errorf("pgoutbox: %s: measure backlog: %w", s.o.schema, err))
+	}
+	return outbox.Backlog{Rows: rows, OldestAge: time.Duration(age * float64(time.Second))}, nil
+}
+
+// Close ends the session, which releases the lock and the LISTEN at once.
+func (s *session) Close(ctx context.Context) error {
+	err := s.conn.Close(ctx)
+	s.lostOnce.Do(func() { close(s.lost) })
+	if err != nil {
+		return fmt.Errorf("pgoutbox: %s: close leader connection: %w", s.o.schema, err)
+	}
+	return nil
+}

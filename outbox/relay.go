@@ -1,0 +1,208 @@
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// Relay copies committed outbox rows of one Store to Kafka. Run it in every instance of a
+// service: the Store lets one of them lead, and the others stand by to take over.
+type Relay struct {
+	cfg  Config
+	name string
+	log  *slog.Logger
+	m    *metrics
+}
+
+// NewRelay checks cfg and registers the relay's metrics.
+func NewRelay(cfg Config) (*Relay, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, fmt.Errorf("outbox: relay config: %w", err)
+	}
+	name := cfg.Store.Name()
+	if cfg.Client != nil {
+		if err := requireIdempotent(cfg.Client); err != nil {
+			return nil, fmt.Errorf("outbox: relay config: %w", err)
+		}
+	}
+	m, err := newMetrics(cfg.Metrics, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Relay{cfg: cfg, name: name, log: cfg.Logger.With("outbox", name), m: m}, nil
+}
+
+// requireIdempotent refuses a client that may reorder or duplicate records on retry: per-key
+// order rests on the idempotent producer's sequence numbers.
+func requireIdempotent(cl *kgo.Client) error {
+	if off, _ := cl.OptValue(kgo.DisableIdempotentWrite).(bool); off {
+		return errors.New("the producing client must keep idempotent writes (no kgo.DisableIdempotentWrite)")
+	}
+	return nil
+}
+
+// Run relays until ctx ends: it campaigns for leadership, publishes while it leads, and
+// campaigns again if it loses the lead. Call it once per Relay. It returns nil once ctx ends, having given up
+// leadership, or an error if it cannot start its producing client. Store and broker failures
+// are logged, counted and retried, never returned: the rows wait in the store meanwhile.
+func (r *Relay) Run(ctx context.Context) error {
+	client := r.cfg.Client
+	if client == nil {
+		opts := append([]kgo.Opt{
+			kgo.ProducerLinger(0),
+			kgo.RecordDeliveryTimeout(DefaultDeliveryTimeout),
+		}, r.cfg.ClientOpts...)
+		cl, err := kgo.NewClient(opts...)
+		if err != nil {
+			return fmt.Errorf("outbox: %s: create producer: %w", r.name, err)
+		}
+		defer cl.Close()
+		if err := requireIdempotent(cl); err != nil {
+			return fmt.Errorf("outbox: %s: %w", r.name, err)
+		}
+		client = cl
+	}
+	for {
+		s, ok := r.elect(ctx)
+		if !ok {
+			return nil
+		}
+		r.lead(ctx, s, client)
+	}
+}
+
+// elect tries the store's leadership every LeaseRetry until it gets it (true) or ctx ends.
+func (r *Relay) elect(ctx context.Context) (Session, bool) {
+	bo := newBackoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff)
+	standbyLogged := false
+	for {
+		s, ok, err := r.cfg.Store.TryLead(ctx)
+		switch {
+		case ctx.Err() != nil:
+			if s != nil {
+				r.closeSession(ctx, s)
+			}
+			return nil, false
+		case err != nil:
+			r.m.storeErrors.Inc()
+			r.log.WarnContext(ctx, "outbox relay: cannot campaign for leadership; retrying", "error", err)
+			pause(ctx, bo.Next(), nil)
+		case ok:
+			r.log.InfoContext(ctx, "outbox relay: leading")
+			return s, true
+		default:
+			bo.Reset()
+			if !standbyLogged {
+				r.log.InfoContext(ctx, "outbox relay: standing by; another relay leads", "retry", r.cfg.LeaseRetry)
+				standbyLogged = true
+			}
+			pause(ctx, r.cfg.LeaseRetry, nil)
+		}
+	}
+}
+
+// lead publishes while s holds leadership, and returns once it is lost or ctx ends.
+func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
+	r.m.leader.Set(1)
+	defer func() {
+		r.m.leader.Set(0)
+		r.m.backlogRows.Set(0)
+		r.m.oldestAge.Set(0)
+		r.closeSession(ctx, s)
+	}()
+	bo := newBackoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff)
+	nextStats := time.Now()
+	var lastErr error // the failure that revealed a lost session, if one did
+	for {
+		if ctx.Err() != nil {
+			r.log.InfoContext(ctx, "outbox relay: stopping; giving up leadership")
+			return
+		}
+		select {
+		case <-s.Lost():
+			r.log.WarnContext(ctx, "outbox relay: lost leadership; campaigning again", "error", lastErr)
+			return
+		default:
+		}
+		if now := time.Now(); !now.Before(nextStats) {
+			r.measure(ctx, s)
+			nextStats = now.Add(r.cfg.StatsInterval)
+		}
+
+		n, err := r.relayBatch(ctx, s, client)
+		if err != nil {
+			lastErr = err
+			r.retryAfter(ctx, s, bo, "outbox relay: batch failed; unpublished rows stay and are retried", err)
+			continue
+		}
+		bo.Reset()
+		if n == r.cfg.BatchSize {
+			continue // a full batch: more rows are likely waiting
+		}
+		// Caught up. Rows committed while this batch was in flight have already notified, so
+		// Wait returns at once for them; otherwise it sleeps until the next commit, the
+		// polling fallback, or the next measurement.
+		wait := min(r.cfg.PollInterval, max(time.Until(nextStats), 0))
+		if err := s.Wait(ctx, wait); err != nil {
+			lastErr = err
+			r.m.storeErrors.Inc()
+			r.retryAfter(ctx, s, bo, "outbox relay: waiting for new rows failed", err)
+		}
+	}
+}
+
+// retryAfter logs err and waits out the next backoff, unless ctx ended or the session is
+// lost: then the caller's loop stops or re-campaigns at once, and reports why.
+func (r *Relay) retryAfter(ctx context.Context, s Session, bo *backoff, msg string, err error) {
+	if ctx.Err() != nil {
+		return
+	}
+	select {
+	case <-s.Lost():
+		return
+	default:
+	}
+	d := bo.Next()
+	r.log.ErrorContext(ctx, msg, "error", err, "retry_in", d)
+	pause(ctx, d, s.Lost())
+}
+
+// measure updates the backlog gauges. A failure only costs fresh numbers, so it is logged at
+// warning level and the relay carries on.
+func (r *Relay) measure(ctx context.Context, s Session) {
+	b, err := s.Backlog(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.m.storeErrors.Inc()
+			r.log.WarnContext(ctx, "outbox relay: measuring the backlog failed", "error", err)
+		}
+		return
+	}
+	r.m.backlogRows.Set(float64(b.Rows))
+	r.m.oldestAge.Set(b.OldestAge.Seconds())
+}
+
+func (r *Relay) closeSession(ctx context.Context, s Session) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.Close(cctx); err != nil {
+		r.log.WarnContext(ctx, "outbox relay: closing the leader session failed; the store frees it when the session ends", "error", err)
+	}
+}
+
+// pause waits d, or less if ctx ends or lost is closed.
+func pause(ctx context.Context, d time.Duration, lost <-chan struct{}) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-lost:
+	case <-t.C:
+	}
+}
