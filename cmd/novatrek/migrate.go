@@ -1,0 +1,49 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/service"
+)
+
+func init() { commands = append(commands, newMigrateCmd) }
+
+func newMigrateCmd() *cobra.Command {
+	cfg := config.FromEnv()
+	cmd := &cobra.Command{
+		Use:   "migrate [service...]",
+		Short: "Apply the migrations of the named services (default all) to DATABASE_URL",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := cfg.Validate(); err != nil {
+				return err
+			}
+			all := services()
+			if len(all) == 0 && len(args) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no services are implemented yet; nothing to migrate")
+				return nil
+			}
+			chosen := all
+			if len(args) > 0 {
+				chosen = nil
+				for _, name := range args { // an unknown name is an error listing the known ones
+					svc, err := service.Lookup(all, name)
+					if err != nil {
+						return err
+					}
+					chosen = append(chosen, svc)
+				}
+			}
+			pool, err := service.ConnectPostgres(cmd.Context(), cfg.DatabaseURL)
+			if err != nil {
+				return err
+			}
+			defer pool.Close()
+			return service.Migrate(cmd.Context(), pool, cliLogger(cmd.ErrOrStderr()), chosen...)
+		},
+	}
+	cfg.Flags(cmd.Flags())
+	return cmd
+}

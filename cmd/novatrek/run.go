@@ -1,0 +1,38 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/service"
+)
+
+func init() { commands = append(commands, newRunCmd) }
+
+func newRunCmd() *cobra.Command {
+	cfg := config.FromEnv()
+	var noMigrate bool
+	cmd := &cobra.Command{
+		Use:   "run <service>",
+		Short: "Run one service against the brokers, registry and stores named by the environment",
+		Long: `run is production mode: one service per process, connected to KAFKA_BROKERS,
+SCHEMA_REGISTRY_URL, DATABASE_URL and VALKEY_URL (flags override them). Its schema is
+migrated first unless --no-migrate; /metrics, /healthz, /readyz and its API are served on
+HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			svc, err := service.Lookup(services(), args[0])
+			if err != nil {
+				return err
+			}
+			return service.Run(cmd.Context(), svc, service.RunConfig{
+				Config:         cfg,
+				Logger:         cliLogger(cmd.ErrOrStderr()),
+				SkipMigrations: noMigrate,
+			})
+		},
+	}
+	cfg.Flags(cmd.Flags())
+	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply the service's migrations at start")
+	return cmd
+}

@@ -1,0 +1,40 @@
+package devstack
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/novatrek/support/internal/service"
+)
+
+// summary counts what the start steps did, for the banner.
+type summary struct {
+	topics   int
+	subjects int
+}
+
+// writeBanner prints what is where, so a developer can copy the addresses into a client.
+func (s *Stack) writeBanner(w io.Writer) {
+	origin := func(c *child) string {
+		if c != nil {
+			return "started here, files in " + c.logPathDir()
+		}
+		return "existing server"
+	}
+	svcs := "none implemented yet"
+	if len(s.cfg.Services) > 0 {
+		svcs = strings.Join(service.Names(s.cfg.Services), ", ")
+	}
+	fmt.Fprintf(w, "\nNovaTrek dev stack is up (data in %s)\n", s.cfg.DataDir)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  Kafka brokers\t%s\t%d topics\n", strings.Join(s.Brokers(), ","), s.summary.topics)
+	fmt.Fprintf(tw, "  Schema registry\t%s\t%d subjects\n", s.RegistryURL(), s.summary.subjects)
+	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", redact(s.cfg.DatabaseURL), origin(s.startedPostgres))
+	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", redact(s.cfg.ValkeyURL), origin(s.startedValkey))
+	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
+	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
+	tw.Flush()
+	fmt.Fprintln(w, "Ctrl-C stops it; topics, records, offsets and schemas persist.")
+}

@@ -1,0 +1,154 @@
+package devstack
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/topology"
+)
+
+// Config configures a dev stack. The zero value plus defaults is the stack `novatrek dev`
+// runs on a laptop; tests set port 0 addresses and a temporary DataDir.
+type Config struct {
+	// DataDir holds kafka/, registry/ and, when the stack had to start them, postgres/ and
+	// valkey/. Default config.DefaultDataDir (".novatrek").
+	DataDir string
+	// KafkaAddr is where the single broker listens. kfake binds 127.0.0.1 only, so the host
+	// must be 127.0.0.1 or localhost; port 0 picks a free port. Default 127.0.0.1:9092.
+	KafkaAddr string
+	// RegistryAddr is where the schema registry listens; port 0 picks a free port.
+	// Default 127.0.0.1:8081.
+	RegistryAddr string
+	// HTTPAddr serves /metrics, /healthz, /readyz and the services' APIs under /<service>/.
+	// Default 127.0.0.1:8080.
+	HTTPAddr string
+	// DatabaseURL is the PostgreSQL database of every service's schema; it is created if
+	// it does not exist. Default config.DefaultDatabaseURL.
+	DatabaseURL string
+	// ValkeyURL is the Valkey/Redis server. Default config.DefaultValkeyURL.
+	ValkeyURL string
+	// NoChildServers stops the stack from starting PostgreSQL or Valkey itself when nothing
+	// answers; it then fails instead. Default false: start them when the binaries exist.
+	NoChildServers bool
+	// KafkaSyncWrites fsyncs every produced batch. Default false: like Kafka, writes go to
+	// the OS page cache, which survives a crash of this process but not of the machine.
+	KafkaSyncWrites bool
+	// Topology defaults to topology.Default(), the topics.yaml built into the binary.
+	Topology *topology.Topology
+	// Services are started after their stores are migrated; the CLI passes its one list.
+	Services []service.Service
+	// Logger receives every step; default discards.
+	Logger *slog.Logger
+	// Banner receives the short "what is where" summary once the stack is up; nil: none.
+	Banner io.Writer
+	// ShutdownTimeout bounds each stopping step; default 15s.
+	ShutdownTimeout time.Duration
+}
+
+// FromConfig maps the shared process settings onto a dev stack Config: the stack serves
+// exactly the addresses that clients configured with the same environment will dial.
+func FromConfig(c config.Config) (Config, error) {
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	if len(c.KafkaBrokers) != 1 {
+		return Config{}, fmt.Errorf("devstack: KAFKA_BROKERS lists %d brokers; the dev stack runs exactly one", len(c.KafkaBrokers))
+	}
+	reg, err := url.Parse(c.SchemaRegistryURL)
+	if err != nil {
+		return Config{}, fmt.Errorf("devstack: SCHEMA_REGISTRY_URL: %w", err)
+	}
+	if reg.Scheme != "http" || (reg.Path != "" && reg.Path != "/") {
+		return Config{}, fmt.Errorf("devstack: SCHEMA_REGISTRY_URL %q: the dev registry serves plain http at the root, e.g. http://127.0.0.1:8081", c.SchemaRegistryURL)
+	}
+	return Config{
+		DataDir:      c.DataDir,
+		KafkaAddr:    c.KafkaBrokers[0],
+		RegistryAddr: reg.Host,
+		HTTPAddr:     c.HTTPAddr,
+		DatabaseURL:  c.DatabaseURL,
+		ValkeyURL:    c.ValkeyURL,
+	}, nil
+}
+
+func (c *Config) setDefaults() error {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.DataDir, config.DefaultDataDir)
+	// Absolute, so the Kafka and registry files stay put even if something in the process
+	// changes the working directory (an embedded S3 gateway does).
+	abs, err := filepath.Abs(c.DataDir)
+	if err != nil {
+		return fmt.Errorf("devstack: resolve data dir %s: %w", c.DataDir, err)
+	}
+	c.DataDir = abs
+	def(&c.KafkaAddr, config.DefaultKafkaBrokers)
+	def(&c.RegistryAddr, "127.0.0.1:8081")
+	def(&c.HTTPAddr, config.DefaultHTTPAddr)
+	def(&c.DatabaseURL, config.DefaultDatabaseURL)
+	def(&c.ValkeyURL, config.DefaultValkeyURL)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 15 * time.Second
+	}
+	if c.Topology == nil {
+		t, err := topology.Default()
+		if err != nil {
+			return err
+		}
+		c.Topology = t
+	}
+	return nil
+}
+
+// validate reports the first unusable setting as one line.
+func (c *Config) validate() error {
+	if c.DataDir == "" {
+		return errors.New("devstack: DataDir is empty")
+	}
+	host, _, err := splitAddr("KafkaAddr", c.KafkaAddr)
+	if err != nil {
+		return err
+	}
+	if host != "127.0.0.1" && host != "localhost" {
+		return fmt.Errorf("devstack: KafkaAddr %q: the embedded broker listens on 127.0.0.1 only", c.KafkaAddr)
+	}
+	if _, _, err := splitAddr("RegistryAddr", c.RegistryAddr); err != nil {
+		return err
+	}
+	if _, _, err := splitAddr("HTTPAddr", c.HTTPAddr); err != nil {
+		return err
+	}
+	for name, raw := range map[string]string{"DatabaseURL": c.DatabaseURL, "ValkeyURL": c.ValkeyURL} {
+		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+			return fmt.Errorf("devstack: %s is not a URL with a host", name)
+		}
+	}
+	return service.Check(c.Services, c.Topology)
+}
+
+func splitAddr(name, addr string) (host string, port int, err error) {
+	h, p, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", 0, fmt.Errorf("devstack: %s %q is not host:port", name, addr)
+	}
+	n, err := strconv.Atoi(p)
+	if err != nil || n < 0 || n > 65535 {
+		return "", 0, fmt.Errorf("devstack: %s %q has no valid port", name, addr)
+	}
+	return h, n, nil
+}

@@ -1,0 +1,23 @@
+// Package devstack runs the whole NovaTrek support platform in one process for a laptop or a
+// CI job: `novatrek dev`.
+//
+// Start brings up, in order, each step logged:
+//
+//   - /healthz, /readyz and /metrics on HTTPAddr (readyz answers 503 until everything is up);
+//   - Kafka: an in-process franz-go kfake broker on KafkaAddr, persisted under
+//     <DataDir>/kafka, so a restart keeps topics, records and committed group offsets;
+//   - the schema registry (internal/registry) on RegistryAddr, persisted under
+//     <DataDir>/registry, default compatibility BACKWARD_TRANSITIVE, ids stable across
+//     restarts;
+//   - every topic of topics.yaml, and every schema version of every topic registered;
+//   - PostgreSQL at DatabaseURL (the database is created if missing); when nothing answers
+//     on a loopback address and the PostgreSQL binaries are installed, a throwaway cluster
+//     in <DataDir>/postgres, stopped on exit;
+//   - Valkey/Redis at ValkeyURL; when nothing answers on a loopback address and
+//     valkey-server or redis-server is installed, one with its files in <DataDir>/valkey,
+//     stopped on exit;
+//   - the stores of every listed service migrated, and the services started.
+//
+// Close undoes it in reverse: services stop, then the registry, then Kafka (kfake writes its
+// final snapshot on Close), then any server the stack started itself.
+package devstack

@@ -1,0 +1,92 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/service"
+)
+
+// serviceGroup runs the services, each in its own goroutine, under one cancel.
+type serviceGroup struct {
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	failed chan error // the first failure; buffered so a failing service never blocks
+}
+
+// startServices runs every configured service with deps pointing at the stack. Each
+// service's API is served under /<name>/ on the stack's HTTP address.
+func (s *Stack) startServices(ctx context.Context) error {
+	g := &serviceGroup{failed: make(chan error, 1)}
+	s.services = g
+	if len(s.cfg.Services) == 0 {
+		s.log.InfoContext(ctx, "no services implemented yet; the platform is up without them")
+		return nil
+	}
+	shared := service.Deps{
+		Config: config.Config{
+			KafkaBrokers:      s.Brokers(),
+			SchemaRegistryURL: s.RegistryURL(),
+			DatabaseURL:       s.cfg.DatabaseURL,
+			ValkeyURL:         s.cfg.ValkeyURL,
+			DataDir:           s.cfg.DataDir,
+			HTTPAddr:          s.HTTPAddr(),
+		},
+		Logger:    s.log,
+		Metrics:   s.metrics,
+		DB:        s.pool,
+		Registry:  s.registry,
+		Serde:     serde.New(s.registry),
+		Topology:  s.cfg.Topology,
+		KafkaOpts: []kgo.Opt{kgo.SeedBrokers(s.Brokers()...)},
+		Valkey:    service.ExistingValkey(s.valkey),
+	}
+	// Services run under their own context: they stop when Close says so, after which
+	// the stores and Kafka they use are still up.
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	g.cancel = cancel
+	s.onClose("services", g.stop)
+	for _, svc := range s.cfg.Services {
+		mux := http.NewServeMux()
+		prefix := "/" + svc.Name()
+		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, mux))
+		deps := shared.For(svc, mux)
+		g.wg.Add(1)
+		go func() {
+			defer g.wg.Done()
+			err := svc.Run(runCtx, deps)
+			if err != nil && !errors.Is(err, context.Canceled) {
+				select {
+				case g.failed <- fmt.Errorf("service %s: %w", svc.Name(), err):
+				default:
+				}
+				return
+			}
+			if runCtx.Err() == nil {
+				s.log.Warn("service returned before shutdown", "service", svc.Name())
+			}
+		}()
+		s.log.InfoContext(ctx, "service started", "service", svc.Name(), "api", "http://"+s.HTTPAddr()+prefix+"/")
+	}
+	return nil
+}
+
+// stop cancels every service and waits for all of them, or for ctx.
+func (g *serviceGroup) stop(ctx context.Context) error {
+	g.cancel()
+	done := make(chan struct{})
+	go func() { g.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("services did not stop in time")
+	}
+}

@@ -1,0 +1,119 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/topology"
+)
+
+// testService is a small real service: it owns a schema with one table and serves one route.
+type testService struct {
+	name    string
+	started chan service.Deps
+	stopped chan struct{}
+	fail    error // returned at once instead of running
+}
+
+func (s *testService) Name() string   { return s.name }
+func (s *testService) Schema() string { return "devstacktest" }
+func (s *testService) Migrations() []migrate.Set {
+	return []migrate.Set{{Name: "devstacktest", FS: fstest.MapFS{
+		"0001_things.sql": {Data: []byte("CREATE TABLE things (id int PRIMARY KEY)")},
+	}}}
+}
+
+func (s *testService) Run(ctx context.Context, d service.Deps) error {
+	if s.fail != nil {
+		return s.fail
+	}
+	defer close(s.stopped)
+	if _, err := d.DB.Exec(ctx, "INSERT INTO devstacktest.things VALUES (1)"); err != nil {
+		return err
+	}
+	d.HTTP.HandleFunc("GET /hello", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello from "+s.name) })
+	s.started <- d
+	<-ctx.Done()
+	return nil
+}
+
+func ourService(t *testing.T) string {
+	t.Helper()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo.ConsumerGroups()[0]
+}
+
+func TestStackRunsServicesWithMigratedStores(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
+	cfg := testConfig(t, t.TempDir())
+	cfg.DatabaseURL = newDatabaseURL(t)
+	cfg.Services = []service.Service{svc}
+
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	d := <-svc.started
+
+	// The deps point at the stack: Kafka answers, the registry holds the schemas.
+	cl, err := kgo.NewClient(d.KafkaOpts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Ping(ctx); err != nil {
+		t.Errorf("kafka from the service's options: %v", err)
+	}
+	if subs, err := d.Registry.Subjects(ctx); err != nil || len(subs) == 0 {
+		t.Errorf("registry from the service's deps: %d subjects, %v", len(subs), err)
+	}
+	if vk, err := d.Valkey.Client(); err != nil || vk.Do(ctx, vk.B().Ping().Build()).Error() != nil {
+		t.Errorf("valkey from the service's deps: %v", err)
+	}
+
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/" + svc.name + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || string(body) != "hello from "+svc.name {
+		t.Errorf("service route = %d %q; want it served under /%s/", resp.StatusCode, body, svc.name)
+	}
+
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-svc.stopped:
+	default:
+		t.Error("Close returned before the service stopped")
+	}
+}
+
+func TestRunStopsWhenAServiceFails(t *testing.T) {
+	t.Parallel()
+	boom := errors.New("boom")
+	cfg := testConfig(t, t.TempDir())
+	cfg.DatabaseURL = newDatabaseURL(t)
+	cfg.Services = []service.Service{&testService{name: ourService(t), fail: boom}}
+	err := Run(t.Context(), cfg)
+	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ourService(t)) {
+		t.Fatalf("Run = %v; want the service's error naming it", err)
+	}
+}

@@ -1,0 +1,230 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+	"github.com/valkey-io/valkey-go"
+
+	"github.com/novatrek/support/internal/service"
+)
+
+// Stack is a running dev stack.
+type Stack struct {
+	cfg Config
+	log *slog.Logger
+
+	metrics *prometheus.Registry
+	ready   atomic.Bool
+	ops     *service.HTTPServer
+	opsMux  *http.ServeMux
+
+	kafka    *kfake.Cluster
+	kcl      *kgo.Client
+	regSrv   *service.HTTPServer
+	registry *sr.Client
+	pool     *pgxpool.Pool
+	valkey   valkey.Client
+
+	startedPostgres *child
+	startedValkey   *child
+
+	services *serviceGroup
+	summary  summary
+
+	// closers undo the start steps; Close runs them last first.
+	closers []closer
+}
+
+type closer struct {
+	name string
+	fn   func(context.Context) error
+}
+
+func (s *Stack) onClose(name string, fn func(context.Context) error) {
+	s.closers = append(s.closers, closer{name, fn})
+}
+
+// Start brings the stack up (see the package documentation for the steps). On error,
+// whatever was already started is stopped again before it returns.
+func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	s := &Stack{cfg: cfg, log: cfg.Logger, metrics: service.NewMetricsRegistry()}
+	defer func() {
+		if err != nil {
+			_ = s.Close(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
+		return nil, fmt.Errorf("devstack: create data dir %s: %w", cfg.DataDir, err)
+	}
+
+	steps := []struct {
+		name string
+		fn   func(context.Context) error
+	}{
+		{"http", s.startHTTP},
+		{"kafka", s.startKafka},
+		{"registry", s.startRegistry},
+		{"topics", s.createTopics},
+		{"schemas", s.registerSchemas},
+		{"postgres", s.startPostgres},
+		{"valkey", s.startValkey},
+		{"migrations", s.migrate},
+		{"services", s.startServices},
+	}
+	for _, st := range steps {
+		if err := st.fn(ctx); err != nil {
+			return nil, err
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("devstack: start interrupted after %s: %w", st.name, err)
+		}
+	}
+	s.ready.Store(true)
+	s.log.InfoContext(ctx, "dev stack ready")
+	if cfg.Banner != nil {
+		s.writeBanner(cfg.Banner)
+	}
+	return s, nil
+}
+
+// Run starts the stack, waits until ctx is done (SIGINT/SIGTERM in the CLI) or a service
+// fails, and stops it. A service failure is returned; a cancelled ctx is a clean stop.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var runErr error
+	select {
+	case <-ctx.Done():
+		s.log.Info("stopping dev stack", "reason", context.Cause(ctx))
+	case runErr = <-s.services.failed:
+		s.log.Error("a service failed; stopping dev stack", "err", runErr)
+	}
+	return errors.Join(runErr, s.Close(context.WithoutCancel(ctx)))
+}
+
+// Close stops everything Start started, last first, each step bounded by ShutdownTimeout.
+// Kafka's data is written to disk when its step runs. Close is safe to call twice.
+func (s *Stack) Close(ctx context.Context) error {
+	s.ready.Store(false)
+	var errs []error
+	for i := len(s.closers) - 1; i >= 0; i-- {
+		c := s.closers[i]
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.ShutdownTimeout)
+		err := c.fn(cctx)
+		cancel()
+		if err != nil {
+			s.log.Error("stop failed", "step", c.name, "err", err)
+			errs = append(errs, fmt.Errorf("devstack: stop %s: %w", c.name, err))
+			continue
+		}
+		s.log.Info("stopped", "step", c.name)
+	}
+	s.closers = nil
+	return errors.Join(errs...)
+}
+
+// Brokers returns the Kafka seed brokers, e.g. ["127.0.0.1:9092"].
+func (s *Stack) Brokers() []string { return s.kafka.ListenAddrs() }
+
+// RegistryURL returns the schema registry's base URL, e.g. http://127.0.0.1:8081.
+func (s *Stack) RegistryURL() string { return "http://" + s.regSrv.Addr() }
+
+// DatabaseURL returns the PostgreSQL URL the services use.
+func (s *Stack) DatabaseURL() string { return s.cfg.DatabaseURL }
+
+// ValkeyURL returns the Valkey/Redis URL the services use.
+func (s *Stack) ValkeyURL() string { return s.cfg.ValkeyURL }
+
+// HTTPAddr returns the address of /metrics, /healthz, /readyz and the services' APIs.
+func (s *Stack) HTTPAddr() string { return s.ops.Addr() }
+
+// Registry returns a client of the stack's schema registry.
+func (s *Stack) Registry() *sr.Client { return s.registry }
+
+// DB returns the stack's pool on DatabaseURL.
+func (s *Stack) DB() *pgxpool.Pool { return s.pool }
+
+// Failed delivers the error of the first service that stopped with one.
+func (s *Stack) Failed() <-chan error { return s.services.failed }
+
+func (s *Stack) startKafka(ctx context.Context) error {
+	_, port, _ := splitAddr("KafkaAddr", s.cfg.KafkaAddr)
+	c, err := startKafka(port, s.cfg.DataDir, s.cfg.KafkaSyncWrites, s.log)
+	if err != nil {
+		return err
+	}
+	s.kafka = c
+	s.onClose("kafka", func(context.Context) error {
+		c.Close() // writes the final snapshot before returning
+		return nil
+	})
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ClientID("novatrek-dev"))
+	if err != nil {
+		return fmt.Errorf("kafka: admin client: %w", err)
+	}
+	s.kcl = cl
+	s.onClose("kafka admin client", func(context.Context) error { cl.Close(); return nil })
+	s.log.InfoContext(ctx, "kafka started", "brokers", c.ListenAddrs(), "data", s.cfg.DataDir+"/kafka")
+	return nil
+}
+
+func (s *Stack) startPostgres(ctx context.Context) error {
+	started, err := ensurePostgres(ctx, s.cfg.DatabaseURL, s.cfg.DataDir, !s.cfg.NoChildServers, s.log)
+	if err != nil {
+		return err
+	}
+	if started != nil {
+		s.startedPostgres = started
+		s.onClose("postgres server", started.stop)
+	}
+	pool, err := service.ConnectPostgres(ctx, s.cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	s.pool = pool
+	s.onClose("postgres pool", func(context.Context) error { pool.Close(); return nil })
+	s.log.InfoContext(ctx, "postgres ready", "url", redact(s.cfg.DatabaseURL), "started_here", started != nil)
+	return nil
+}
+
+func (s *Stack) startValkey(ctx context.Context) error {
+	client, started, err := ensureValkey(ctx, s.cfg.ValkeyURL, s.cfg.DataDir, !s.cfg.NoChildServers, s.log)
+	if err != nil {
+		return err
+	}
+	if started != nil {
+		s.startedValkey = started
+		s.onClose("valkey server", started.stop)
+	}
+	s.valkey = client
+	s.onClose("valkey client", func(context.Context) error { client.Close(); return nil })
+	s.log.InfoContext(ctx, "valkey ready", "url", redact(s.cfg.ValkeyURL), "started_here", started != nil)
+	return nil
+}
+
+func (s *Stack) migrate(ctx context.Context) error {
+	if err := service.Migrate(ctx, s.pool, s.log, s.cfg.Services...); err != nil {
+		return err
+	}
+	s.log.InfoContext(ctx, "stores migrated", "services", len(s.cfg.Services))
+	return nil
+}
