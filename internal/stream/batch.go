@@ -1,0 +1,365 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// recordState is what the worker knows about one record of the current batch.
+type recordState struct {
+	id   [16]byte
+	kind Kind  // "" for a decoded record; a poison kind once it must be dead-lettered
+	err  error // why it is poison
+	sent bool  // its dead letter was acknowledged
+}
+
+// errStopping ends a batch when the worker is asked to stop or is aborted; the records
+// not committed are left to the partition's next owner.
+var errStopping = errors.New("partition is stopping")
+
+// storeError is a failure of the runtime's own statements, not of a handler. Such failures
+// concern the store, never one record, so they are retried like transient errors (except
+// that a commit can fail on a deferred constraint a handler broke).
+type storeError struct {
+	op  string
+	err error
+}
+
+func (e *storeError) Error() string { return e.op + ": " + e.err.Error() }
+func (e *storeError) Unwrap() error { return e.err }
+
+func (e *storeError) kind() Kind {
+	if k := classify(e.err); e.op == "commit" && k == KindPermanent {
+		return k
+	}
+	return KindTransient
+}
+
+// process decodes the taken records and applies them. It returns nil once every record is
+// committed (handled, skipped as a duplicate or dead-lettered) and errStopping when the
+// worker had to give up.
+func (w *worker) process() error {
+	recs := w.recs
+	n := len(recs)
+	w.batch.reset(n)
+	if cap(w.state) < n {
+		w.state = make([]recordState, n)
+	}
+	w.state = w.state[:n]
+	clear(w.state)
+	for i, rec := range recs {
+		if err := w.decode(i, rec); err != nil {
+			return err
+		}
+	}
+	return w.apply(0, n, false)
+}
+
+// decode decodes record i. Poison is recorded in its state; a transient failure (the
+// registry is unreachable) is retried until it heals or the worker stops.
+func (w *worker) decode(i int, rec *kgo.Record) error {
+	st := &w.state[i]
+	for attempt := 1; ; attempt++ {
+		id, err := w.batch.decode(w.ctx, w.p.cfg.Serde, i, rec)
+		if err == nil {
+			u, perr := uuid.Parse(id)
+			if perr != nil {
+				st.kind, st.err = KindInvalid, fmt.Errorf("metadata.event_id %q is not a uuid: %w", id, perr)
+				w.pm.failure(KindInvalid)
+				return nil
+			}
+			st.id = u
+			return nil
+		}
+		if k := classify(err); k.poison() {
+			st.kind, st.err = k, fmt.Errorf("decode: %w", err)
+			w.pm.failure(k)
+			return nil
+		}
+		if w.stopping() {
+			return errStopping
+		}
+		w.pm.failure(KindTransient)
+		if err := w.wait(attempt, fmt.Errorf("decode offset %d: %w", rec.Offset, err)); err != nil {
+			return err
+		}
+	}
+}
+
+// apply commits records [lo, hi) of the batch. Transient failures are retried forever
+// with backoff. Unclassified handler failures are retried up to Config.MaxAttempts times
+// (once bisecting, they count as permanent at once: the budget was spent on the whole
+// batch). A permanent failure splits the range — at the failing event when a per-event
+// handler says which one, in halves otherwise — until it is one record, which is
+// dead-lettered; every other record commits.
+func (w *worker) apply(lo, hi int, bisecting bool) error {
+	retries, unclassified := 0, 0
+	for {
+		if err := w.deadLetterPending(lo, hi); err != nil {
+			return err
+		}
+		err := w.attempt(lo, hi)
+		if err == nil {
+			w.pm.retrying.Set(0)
+			return nil
+		}
+		if w.stopping() {
+			return errStopping
+		}
+		kind := classify(err)
+		var se *storeError
+		if errors.As(err, &se) {
+			kind = se.kind()
+		}
+		if kind == KindPermanent && hi-lo == 1 && w.state[lo].kind != "" {
+			kind = KindTransient // nothing of this record ran: the store is failing
+		}
+		w.pm.failure(kind)
+		switch kind {
+		case KindTransient:
+			retries++
+			if err := w.wait(retries, err); err != nil {
+				return err
+			}
+			continue
+		case KindUnclassified:
+			unclassified++
+			if !bisecting && unclassified < w.p.cfg.MaxAttempts {
+				retries++
+				if err := w.wait(retries, err); err != nil {
+					return err
+				}
+				continue
+			}
+			w.log.Warn("unclassified failure out of attempts; handling it as permanent",
+				"attempts", unclassified, "err", err)
+		}
+
+		// Permanent.
+		if hi-lo == 1 {
+			var ee *eventError
+			cause := err
+			if errors.As(err, &ee) {
+				cause = ee.err
+			}
+			w.state[lo].kind, w.state[lo].err = KindPermanent, cause
+			continue // dead-letter it, then commit the offset past it
+		}
+		return w.split(lo, hi, err)
+	}
+}
+
+// split applies [lo, hi) in parts, in order, each in its own transactions.
+func (w *worker) split(lo, hi int, cause error) error {
+	var ee *eventError
+	var parts [][2]int
+	if errors.As(cause, &ee) && ee.index >= lo && ee.index < hi {
+		k := ee.index
+		parts = [][2]int{{lo, k}, {k, k + 1}, {k + 1, hi}}
+	} else {
+		mid := lo + (hi-lo)/2
+		parts = [][2]int{{lo, mid}, {mid, hi}}
+	}
+	w.log.Info("isolating a permanent failure", "first_offset", w.recs[lo].Offset, "last_offset", w.recs[hi-1].Offset, "err", cause)
+	for _, part := range parts {
+		if part[0] == part[1] {
+			continue
+		}
+		if err := w.apply(part[0], part[1], true); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// slowClaims is how many batches after a duplicate use the ON CONFLICT claim before the
+// worker tries the optimistic one again: duplicates come in runs (a redelivered range).
+const slowClaims = 16
+
+// attempt runs records [lo, hi) in one transaction: move the stored offset past hi-1,
+// claim the decoded records' event ids in the inbox, hand the ones not seen before to the
+// handler, commit. After the commit the Kafka offset is marked for committing.
+//
+// The claim is optimistic: a plain insert of every id, which fails if one is known; the
+// batch is then redone at once with ON CONFLICT DO NOTHING, which returns the new ids.
+func (w *worker) attempt(lo, hi int) error {
+	for {
+		fast := w.slowLeft == 0
+		err := w.attemptOnce(lo, hi, fast)
+		if errors.Is(err, errKnownID) {
+			w.slowLeft = slowClaims
+			continue
+		}
+		if err == nil && !fast {
+			w.slowLeft--
+		}
+		return err
+	}
+}
+
+func (w *worker) attemptOnce(lo, hi int, fast bool) error {
+	ctx := w.ctx
+	tx, err := w.p.cfg.Pool.Begin(ctx)
+	if err != nil {
+		return &storeError{"begin transaction", err}
+	}
+	defer w.rollback(tx)
+
+	w.ids = w.ids[:0]
+	eligible := 0
+	for i := lo; i < hi; i++ {
+		if w.state[i].kind == "" {
+			w.ids = append(w.ids, w.state[i].id)
+			eligible++
+		}
+	}
+	next := w.recs[hi-1].Offset + 1
+	w.sel = w.sel[:0]
+	if fast {
+		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, next, w.ids); err != nil {
+			if errors.Is(err, errKnownID) {
+				return err
+			}
+			return &storeError{"claim", err}
+		}
+		for i := lo; i < hi; i++ {
+			if w.state[i].kind == "" {
+				w.sel = append(w.sel, i)
+			}
+		}
+	} else {
+		clear(w.fresh)
+		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, next, w.ids, w.fresh); err != nil {
+			return &storeError{"claim", err}
+		}
+		for i := lo; i < hi; i++ {
+			st := &w.state[i]
+			if st.kind != "" {
+				continue
+			}
+			if _, ok := w.fresh[st.id]; ok {
+				delete(w.fresh, st.id) // a second copy inside the batch is a duplicate
+				w.sel = append(w.sel, i)
+			}
+		}
+	}
+	if len(w.sel) > 0 {
+		start := time.Now()
+		err := w.batch.handle(ctx, tx, w.sel)
+		w.pm.handler.Observe(time.Since(start).Seconds())
+		if err != nil {
+			return fmt.Errorf("handler: %w", err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return &storeError{"commit", err}
+	}
+
+	w.pm.handled.Add(float64(len(w.sel)))
+	w.pm.duplicate.Add(float64(eligible - len(w.sel)))
+	w.pm.batchSize.Observe(float64(hi - lo))
+	w.mu.Lock()
+	w.next = next
+	w.pm.lag.Set(float64(max(w.hwm-next, 0)))
+	w.mu.Unlock()
+	if hook := w.p.afterCommit; hook != nil && hook(w.topic, w.partition, next) {
+		w.p.crash()
+		w.cancel()
+		return errStopping
+	}
+	w.p.cl.MarkCommitRecords(w.recs[hi-1])
+	return nil
+}
+
+func (w *worker) rollback(tx pgx.Tx) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 5*time.Second)
+	defer cancel()
+	_ = tx.Rollback(ctx) // after a commit this is a no-op; after a failure the error is already known
+}
+
+// deadLetterPending produces the dead letters of the poison records in [lo, hi) not yet
+// acknowledged, and waits for the acknowledgements: the offset moves past a record only
+// once its dead letter is durable, so nothing is dropped. A crash between the two repeats
+// the dead letter (at least once) rather than losing it.
+func (w *worker) deadLetterPending(lo, hi int) error {
+	for attempt := 1; ; attempt++ {
+		var out []*kgo.Record
+		var idx []int
+		now := time.Now()
+		for i := lo; i < hi; i++ {
+			st := &w.state[i]
+			if st.kind.poison() && !st.sent {
+				out = append(out, deadLetter(w.p.cfg.DeadLetterTopic, w.p.cfg.Group, w.recs[i], st.kind, st.err, now))
+				idx = append(idx, i)
+			}
+		}
+		if len(out) == 0 {
+			return nil
+		}
+		// Bounded, so a missing topic or an unreachable broker shows up in the logs and
+		// metrics as retries instead of a silent stall.
+		ctx, cancel := context.WithTimeout(w.ctx, deadLetterTimeout)
+		results := w.p.cl.ProduceSync(ctx, out...)
+		cancel()
+		var failed error
+		for _, res := range results {
+			// ProduceSync lists results in completion order; match them by record.
+			i := idx[indexOf(out, res.Record)]
+			if res.Err != nil {
+				failed = res.Err
+				continue
+			}
+			st := &w.state[i]
+			st.sent = true
+			w.pm.deadLetter(st.kind)
+			w.log.Warn("record dead-lettered", "offset", w.recs[i].Offset, "kind", st.kind,
+				"dead_letter_topic", w.p.cfg.DeadLetterTopic, "err", st.err)
+		}
+		if failed == nil {
+			return nil
+		}
+		if w.stopping() {
+			return errStopping
+		}
+		w.pm.failure(KindTransient)
+		if err := w.wait(attempt, fmt.Errorf("produce dead letters: %w", failed)); err != nil {
+			return err
+		}
+	}
+}
+
+// deadLetterTimeout bounds one attempt to produce dead letters.
+const deadLetterTimeout = 30 * time.Second
+
+func indexOf(rs []*kgo.Record, r *kgo.Record) int {
+	for i, x := range rs {
+		if x == r {
+			return i
+		}
+	}
+	return -1
+}
+
+// wait sleeps before retry number attempt, or returns errStopping when the worker is asked
+// to stop meanwhile.
+func (w *worker) wait(attempt int, cause error) error {
+	d := backoff(attempt, w.p.cfg.MinBackoff, w.p.cfg.MaxBackoff)
+	w.log.Warn("batch failed; retrying", "attempt", attempt, "backoff", d, "first_offset", w.recs[0].Offset, "err", cause)
+	w.pm.retrying.Set(1)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-w.stop:
+		return errStopping
+	case <-w.ctx.Done():
+		return errStopping
+	}
+}

@@ -1,0 +1,92 @@
+// Package stream is the stream runtime every NovaTrek processor runs on: a Kafka consumer
+// group (franz-go) whose partitions are applied, in order, in batches inside PostgreSQL
+// transactions, with an inbox for exactly-once effects, a dead-letter topic for poison and
+// retries for everything that can heal.
+//
+// A handler is plain Go: it receives the decoded event (reader schema: its generated Go
+// type) and the batch's transaction, writes through the transaction and enqueues its
+// output events through the outbox in the same transaction:
+//
+//	route := stream.Handle(topic, func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationCreated]) error {
+//		...
+//	})
+//
+// Projections use HandleBatch to write a whole batch in one statement.
+//
+// # How a partition is applied
+//
+// Each assigned partition has one worker goroutine (order per key, since a key maps to one
+// partition; partitions never wait for each other). The poll loop only queues records on
+// the workers and pauses a partition whose queue is full, so it never blocks and rebalances
+// are never held up by a slow store. A worker takes up to Config.MaxBatchRecords records
+// and, in one transaction:
+//
+//  1. moves the partition's row in consumer_offsets past the batch and inserts the batch's
+//     event ids into the inbox, in one statement (INSERT ... SELECT unnest(...)). The insert
+//     is optimistic: when an id is already there it fails, and the batch is redone at once
+//     with ON CONFLICT DO NOTHING RETURNING event_id, which says which ids are new;
+//  2. calls the handler for the new ids — a duplicate (same event id at another offset,
+//     e.g. from an outbox relay retry) is skipped;
+//  3. commits, then marks the Kafka offset, which franz-go commits every second and on
+//     revoke.
+//
+// On assignment the runtime resumes from consumer_offsets (franz-go's AdjustFetchOffsetsFn),
+// not from Kafka's committed offset, so a crash between the store commit and the Kafka
+// commit redelivers nothing; if the stored offsets were lost, the inbox still stops the
+// redelivered events. Kafka's committed offsets exist for lag tooling (kadm.Lag, kcat).
+//
+// # Failures
+//
+//   - Poison — bytes that are not Confluent Avro, an unknown schema id, a writer schema that
+//     does not resolve to the reader's, metadata without a valid event id, a handler error
+//     marked Permanent or an SQLSTATE class 22/23 error — goes to the dead-letter topic
+//     (novatrek.support.dlq.<group>) with the original key, value and headers plus headers
+//     saying where it came from, why and when (see the Header constants). The dead letter is
+//     acknowledged before the offset moves past the record, so nothing is dropped; a crash
+//     in between repeats it (at least once). The partition keeps flowing.
+//   - Transient failures — connection refused or lost, timeouts, serialization failures and
+//     deadlocks, the registry unreachable, errors marked Transient — roll the batch back and
+//     retry it with capped exponential backoff and full jitter, forever: the partition
+//     waits, nothing is skipped; logs, novatrek_stream_failures_total{kind="transient"} and
+//     novatrek_stream_partition_retrying show it.
+//   - Unclassified handler errors are retried Config.MaxAttempts times, then handled as
+//     permanent: a bug that fails every event then fills the dead-letter topic instead of
+//     stopping the service, but a flaky dependency that returns plain errors gets a few
+//     chances first. Mark errors to choose.
+//   - A permanent failure fails the whole transaction. The worker then splits the batch —
+//     at the failing event when a per-event handler says which one, in halves for a batch
+//     handler — and applies the parts in order in fresh transactions until the culprit
+//     stands alone; it is dead-lettered, the good records commit.
+//
+// Dead-lettered event ids are deliberately not recorded in the inbox: redriving a dead
+// letter to its topic after a fix must apply it, not skip it as a duplicate. The stored
+// offset already keeps a redelivery of the same record from being dead-lettered twice.
+//
+// # Rebalances and shutdown
+//
+// franz-go's BlockRebalanceOnPoll keeps rebalance callbacks from running while polled
+// records are being queued. On revoke, each revoked partition's worker finishes its
+// in-flight transaction (or abandons it after Config.StopTimeout: it rolls back), then the
+// marked offsets are committed and the rebalance proceeds. Lost partitions are abandoned at
+// once. Canceling Run's context does the same for every partition, then leaves the group.
+// Two members that both believe they own a partition (a zombie after a lost session)
+// conflict on the partition's consumer_offsets row and on the batch's inbox ids, so one
+// waits for the other's commit, and the inbox keeps the slower one from applying anything
+// twice (GREATEST keeps its offset from moving back).
+//
+// # Speed
+//
+// A replay is bounded by the store: one transaction, one inbox statement and (with
+// HandleBatch) one projection statement per batch; decoding reuses per-partition buffers;
+// fetches are capped at 16 MiB and queues at 8 batches per partition, which bounds memory.
+// Measured on the 2-core development machine, shared with other work (BenchmarkReplay,
+// 1,000,000 events, 6 partitions, batches of 500, a pool of 4 connections): about 80,000
+// events/s, half the raw batched insert rate of the same projection rows (about 160,000
+// rows/s: the inbox doubles the rows written), at under 110 MiB peak RSS.
+//
+// # Inbox retention
+//
+// Inbox rows older than Config.InboxRetention (default 7 days) are pruned hourly, so the
+// inbox does not grow without bound; a duplicate arriving later than that would be applied
+// again. Relay retries arrive within seconds.
+package stream
