@@ -24,11 +24,13 @@ run: setup ## start the embedded dev stack (Kafka, schema registry, every proces
 test: ## run every test against the local PostgreSQL and Redis (the command CI runs)
 	go test -count=1 -p 2 -timeout 15m ./...
 
-bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, serde)
+bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
 	@echo "== stream runtime: replay $(BENCH_EVENTS) events (batched, inbox dedupe) vs one transaction per event vs raw PostgreSQL insert"
 	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/stream/
 	@echo "== outbox relay: throughput and end-to-end latency at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
+	@echo "== pipeline: produce → runtime → outbox → relay → consumer at 200 events/s"
+	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testproc/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/serde/
 
