@@ -15,18 +15,14 @@ type ping struct {
 	ID string `avro:"id"`
 }
 
-const pingSchema = `{"type":"record","name":"Ping","namespace":"com.novatrek.test","fields":[{"name":"id","type":"string"}]}`
+var pingSchema = avro.MustParse(`{"type":"record","name":"Ping","namespace":"com.novatrek.test","fields":[{"name":"id","type":"string"}]}`)
 
 func TestEncodeBuildsAConfluentWireFormatMessage(t *testing.T) {
 	t.Parallel()
 	env := kafkatest.New(t)
-	schema, err := avro.Parse(pingSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	tp := outbox.Header{Key: "traceparent", Value: []byte("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")}
-	m, err := outbox.Encode(ctx, env.Serde, "novatrek.test.ping", "agg-1", schema, ping{ID: "x"}, tp)
+	m, err := outbox.Encode(ctx, env.Serde, "novatrek.test.ping", "agg-1", pingSchema, ping{ID: "x"}, tp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +33,7 @@ func TestEncodeBuildsAConfluentWireFormatMessage(t *testing.T) {
 		t.Fatalf("value %x is not in the Confluent wire format", m.Value)
 	}
 	var back ping
-	if err := env.Serde.Decode(ctx, m.Value, schema, &back); err != nil {
+	if err := env.Serde.Decode(ctx, m.Value, pingSchema, &back); err != nil {
 		t.Fatal(err)
 	}
 	if back.ID != "x" {
@@ -48,10 +44,6 @@ func TestEncodeBuildsAConfluentWireFormatMessage(t *testing.T) {
 func TestEncodeRefusesWhatItCannotEncode(t *testing.T) {
 	t.Parallel()
 	env := kafkatest.New(t)
-	schema, err := avro.Parse(pingSchema)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
 	for name, tc := range map[string]struct {
 		enc   outbox.Encoder
@@ -63,7 +55,7 @@ func TestEncodeRefusesWhatItCannotEncode(t *testing.T) {
 		"no topic":       {env.Serde, "", ping{}, "empty topic"},
 		"value mismatch": {env.Serde, "novatrek.test.ping", 42, "encode value for novatrek.test.ping"},
 	} {
-		_, err := outbox.Encode(ctx, tc.enc, tc.topic, "k", schema, tc.v)
+		_, err := outbox.Encode(ctx, tc.enc, tc.topic, "k", pingSchema, tc.v)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want an error containing %q", name, err, tc.want)
 		}

@@ -23,9 +23,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -69,12 +69,7 @@ type Catalog struct {
 
 // Names returns the schema names, sorted.
 func (c *Catalog) Names() []string {
-	names := make([]string, 0, len(c.versions))
-	for n := range c.versions {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(c.versions))
 }
 
 // Versions returns the versions of a schema, oldest first; nil for an unknown name.

@@ -1,7 +1,8 @@
 package schemas
 
 import (
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/hamba/avro/v2"
 )
@@ -27,10 +28,5 @@ func New(name string) (Event, bool) {
 
 // EventNames returns, sorted, the names of the schemas that have a generated Event type.
 func EventNames() []string {
-	names := make([]string, 0, len(eventTypes))
-	for n := range eventTypes {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(eventTypes))
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // child is a server process the stack started (PostgreSQL, Valkey) and must stop.
@@ -58,6 +59,28 @@ func (c *child) exited() bool {
 		return true
 	default:
 		return false
+	}
+}
+
+// waitReady polls connect every interval until it succeeds, the child exits, or timeout
+// passes; the errors carry the tail of the child's log.
+func waitReady[T any](ctx context.Context, c *child, timeout, interval time.Duration, connect func(context.Context) (T, error)) (T, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tick := time.NewTicker(interval)
+	defer tick.Stop()
+	for {
+		v, err := connect(ctx)
+		if err == nil {
+			return v, nil
+		}
+		select {
+		case <-c.done:
+			return v, fmt.Errorf("%s server exited (%v): %s", c.name, c.err, c.logTail())
+		case <-ctx.Done():
+			return v, fmt.Errorf("%s server not answering: %w (log: %s)", c.name, err, c.logTail())
+		case <-tick.C:
+		}
 	}
 }
 

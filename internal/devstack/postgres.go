@@ -83,23 +83,9 @@ func connect(ctx context.Context, url string) (*pgx.Conn, error) {
 // waitPostgres polls until the freshly started server accepts connections, it exits, or
 // postgresStartTimeout passes.
 func waitPostgres(ctx context.Context, url string, c *child) (*pgx.Conn, error) {
-	ctx, cancel := context.WithTimeout(ctx, postgresStartTimeout)
-	defer cancel()
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		conn, err := connect(ctx, url)
-		if err == nil {
-			return conn, nil
-		}
-		select {
-		case <-c.done:
-			return nil, fmt.Errorf("throwaway cluster exited (%v): %s", c.err, c.logTail())
-		case <-ctx.Done():
-			return nil, fmt.Errorf("throwaway cluster not accepting connections: %w (log: %s)", err, c.logTail())
-		case <-tick.C:
-		}
-	}
+	return waitReady(ctx, c, postgresStartTimeout, 100*time.Millisecond, func(ctx context.Context) (*pgx.Conn, error) {
+		return connect(ctx, url)
+	})
 }
 
 // ensureDatabase creates the database if it does not exist and reports whether it did.

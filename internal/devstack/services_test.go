@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/topology"
 )
@@ -60,7 +61,7 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	ctx := t.Context()
 	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
 	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = newDatabaseURL(t)
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.Services = []service.Service{svc}
 
 	s, err := Start(ctx, cfg)
@@ -110,7 +111,7 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 	t.Parallel()
 	boom := errors.New("boom")
 	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = newDatabaseURL(t)
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.Services = []service.Service{&testService{name: ourService(t), fail: boom}}
 	err := Run(t.Context(), cfg)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ourService(t)) {

@@ -13,6 +13,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/pgtest"
 )
 
 const restartGroup = "devstack-restart-test"
@@ -24,7 +26,7 @@ func TestRestartKeepsTopicsRecordsOffsetsAndSchemaIDs(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = newDatabaseURL(t)
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	var banner bytes.Buffer
 	cfg.Banner = &banner
 

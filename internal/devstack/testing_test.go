@@ -1,19 +1,10 @@
 package devstack
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net"
-	"net/url"
 	"os"
 	"testing"
-	"time"
-
-	"github.com/jackc/pgx/v5"
-
-	"github.com/novatrek/support/internal/pgtest"
 )
 
 func testLogger(t *testing.T) *slog.Logger {
@@ -29,34 +20,6 @@ func freePort(t *testing.T) int {
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// newDatabaseURL returns the URL of a database that does not exist yet on the test server
-// (the stack must create it), dropped when the test ends.
-func newDatabaseURL(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 5)
-	_, _ = rand.Read(b)
-	name := "devstack_" + hex.EncodeToString(b)
-	u, err := url.Parse(pgtest.AdminURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, pgtest.AdminURL())
-		if err != nil {
-			t.Errorf("drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	return u.String()
 }
 
 // valkeyURL is the test Valkey/Redis server (VALKEY_URL, default the local one).

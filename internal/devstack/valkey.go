@@ -101,22 +101,10 @@ func startValkey(bin, dir, host, port string) (*child, error) {
 	return startChild("valkey", cmd, filepath.Join(abs, "server.log"), syscall.SIGTERM)
 }
 
+// waitValkey polls until the started server answers PING, it exits, or valkeyStartTimeout
+// passes.
 func waitValkey(ctx context.Context, opt valkey.ClientOption, c *child) (valkey.Client, error) {
-	ctx, cancel := context.WithTimeout(ctx, valkeyStartTimeout)
-	defer cancel()
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		client, err := pingValkey(ctx, opt)
-		if err == nil {
-			return client, nil
-		}
-		select {
-		case <-c.done:
-			return nil, fmt.Errorf("valkey: server exited (%v): %s", c.err, c.logTail())
-		case <-ctx.Done():
-			return nil, fmt.Errorf("valkey: server not answering: %w (log: %s)", err, c.logTail())
-		case <-tick.C:
-		}
-	}
+	return waitReady(ctx, c, valkeyStartTimeout, 50*time.Millisecond, func(ctx context.Context) (valkey.Client, error) {
+		return pingValkey(ctx, opt)
+	})
 }

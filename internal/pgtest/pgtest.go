@@ -49,7 +49,21 @@ func URL(t testing.TB) string {
 		t.Fatalf("pgtest: create database %s: %v", name, err)
 	}
 	t.Cleanup(func() { drop(t, name) })
+	return databaseURL(t, name)
+}
 
+// URLToCreate returns the URL of a database that does not exist yet, for tests of code that
+// creates its own database. It is dropped, if it was created, when the test ends.
+func URLToCreate(t testing.TB) string {
+	t.Helper()
+	name := "test_" + randomSuffix()
+	t.Cleanup(func() { drop(t, name) })
+	return databaseURL(t, name)
+}
+
+// databaseURL is the admin URL with its database replaced by name.
+func databaseURL(t testing.TB, name string) string {
+	t.Helper()
 	u, err := url.Parse(AdminURL())
 	if err != nil {
 		t.Fatalf("pgtest: parse admin url: %v", err)

@@ -26,11 +26,7 @@ func (r *Registry) handleCheckAll(req *http.Request) (any, *apiError) {
 
 func (r *Registry) check(req *http.Request, oneVersion bool) (any, *apiError) {
 	subject := req.PathValue("subject")
-	var body schemaRequest
-	if aerr := decodeBody(req, &body); aerr != nil {
-		return nil, aerr
-	}
-	entry, aerr := parseRequest(&body)
+	_, entry, aerr := readSchemaRequest(req)
 	if aerr != nil {
 		return nil, aerr
 	}

@@ -39,16 +39,25 @@ func (st *state) resolve(subject, raw string, deleted bool) (*version, *apiError
 	return v, nil
 }
 
-func (r *Registry) handleSchemaByID(req *http.Request) (any, *apiError) {
+// schemaByID finds the schema the {id} path segment names. The caller holds r.mu.
+func (r *Registry) schemaByID(req *http.Request) (*schemaEntry, *apiError) {
 	id, aerr := parseID(req)
 	if aerr != nil {
 		return nil, aerr
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
 	e := r.st.schemas[id]
 	if e == nil {
 		return nil, errSchemaIDNotFound(id)
+	}
+	return e, nil
+}
+
+func (r *Registry) handleSchemaByID(req *http.Request) (any, *apiError) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, aerr := r.schemaByID(req)
+	if aerr != nil {
+		return nil, aerr
 	}
 	resp := struct {
 		Schema string `json:"schema"`
@@ -63,30 +72,23 @@ func (r *Registry) handleSchemaByID(req *http.Request) (any, *apiError) {
 }
 
 func (r *Registry) handleSchemaTextByID(req *http.Request) (any, *apiError) {
-	id, aerr := parseID(req)
-	if aerr != nil {
-		return nil, aerr
-	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	e := r.st.schemas[id]
-	if e == nil {
-		return nil, errSchemaIDNotFound(id)
+	e, aerr := r.schemaByID(req)
+	if aerr != nil {
+		return nil, aerr
 	}
 	return rawJSON(e.text), nil
 }
 
 func (r *Registry) handleVersionsByID(req *http.Request) (any, *apiError) {
-	id, aerr := parseID(req)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, aerr := r.schemaByID(req)
 	if aerr != nil {
 		return nil, aerr
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.st.schemas[id] == nil {
-		return nil, errSchemaIDNotFound(id)
-	}
-	out := r.st.usages(id, flag(req, "deleted"))
+	out := r.st.usages(e.id, flag(req, "deleted"))
 	if out == nil {
 		out = []subjectVersion{}
 	}
@@ -94,17 +96,14 @@ func (r *Registry) handleVersionsByID(req *http.Request) (any, *apiError) {
 }
 
 func (r *Registry) handleSubjectsByID(req *http.Request) (any, *apiError) {
-	id, aerr := parseID(req)
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	e, aerr := r.schemaByID(req)
 	if aerr != nil {
 		return nil, aerr
 	}
-	r.mu.RLock()
-	defer r.mu.RUnlock()
-	if r.st.schemas[id] == nil {
-		return nil, errSchemaIDNotFound(id)
-	}
 	out := []string{}
-	for _, u := range r.st.usages(id, flag(req, "deleted")) {
+	for _, u := range r.st.usages(e.id, flag(req, "deleted")) {
 		if len(out) == 0 || out[len(out)-1] != u.Subject {
 			out = append(out, u.Subject)
 		}

@@ -14,11 +14,7 @@ import (
 // gets the id the same schema has anywhere in the registry, or a new one.
 func (r *Registry) handleRegister(req *http.Request) (any, *apiError) {
 	subject := req.PathValue("subject")
-	var body schemaRequest
-	if aerr := decodeBody(req, &body); aerr != nil {
-		return nil, aerr
-	}
-	entry, aerr := parseRequest(&body)
+	body, entry, aerr := readSchemaRequest(req)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -28,14 +24,11 @@ func (r *Registry) handleRegister(req *http.Request) (any, *apiError) {
 	st := r.st
 	s := st.subjects[subject]
 	if s != nil {
-		for i := len(s.versions) - 1; i >= 0; i-- {
-			v := s.versions[i]
-			if !v.deleted && st.schemas[v.id].key == entry.key {
-				if body.ID > 0 && body.ID != v.id {
-					return nil, errIDChosen(body.ID, v.id)
-				}
-				return registerResponse{ID: v.id}, nil
+		if v := st.withKey(s, entry.key, false); v != nil {
+			if body.ID > 0 && body.ID != v.id {
+				return nil, errIDChosen(body.ID, v.id)
 			}
+			return registerResponse{ID: v.id}, nil
 		}
 		mode := st.mode(subject, r.cfg.DefaultCompatibility)
 		if err := compat.CheckVersions(mode, entry.parsed, st.live(s)); err != nil {
@@ -86,11 +79,7 @@ type registerResponse struct {
 func (r *Registry) handleLookup(req *http.Request) (any, *apiError) {
 	subject := req.PathValue("subject")
 	deleted := flag(req, "deleted")
-	var body schemaRequest
-	if aerr := decodeBody(req, &body); aerr != nil {
-		return nil, aerr
-	}
-	entry, aerr := parseRequest(&body)
+	_, entry, aerr := readSchemaRequest(req)
 	if aerr != nil {
 		return nil, aerr
 	}
@@ -100,13 +89,11 @@ func (r *Registry) handleLookup(req *http.Request) (any, *apiError) {
 	if !s.has(deleted) {
 		return nil, errSubjectNotFound(subject)
 	}
-	for i := len(s.versions) - 1; i >= 0; i-- {
-		v := s.versions[i]
-		if v.visible(deleted) && r.st.schemas[v.id].key == entry.key {
-			return r.st.subjectSchema(subject, v), nil
-		}
+	v := r.st.withKey(s, entry.key, deleted)
+	if v == nil {
+		return nil, errSchemaNotFound()
 	}
-	return nil, errSchemaNotFound()
+	return r.st.subjectSchema(subject, v), nil
 }
 
 // incompatible turns a compat.Check failure into Confluent's 409.

@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 
 	"github.com/hamba/avro/v2"
@@ -25,6 +26,20 @@ type schemaRequest struct {
 	RuleSet    json.RawMessage   `json:"ruleSet"`
 	ID         int               `json:"id"`
 	Version    int               `json:"version"`
+}
+
+// readSchemaRequest decodes the JSON body of a register, lookup or compatibility request,
+// refuses what the registry does not support and parses the Avro schema.
+func readSchemaRequest(hreq *http.Request) (*schemaRequest, *schemaEntry, *apiError) {
+	var req schemaRequest
+	if aerr := decodeBody(hreq, &req); aerr != nil {
+		return nil, nil, aerr
+	}
+	entry, aerr := parseRequest(&req)
+	if aerr != nil {
+		return nil, nil, aerr
+	}
+	return &req, entry, nil
 }
 
 // parseRequest validates what the registry does not support and parses the Avro schema.

@@ -1,6 +1,8 @@
 package registry
 
 import (
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/novatrek/support/internal/compat"
@@ -69,6 +71,17 @@ func (s *subjectInfo) latest(deleted bool) *version {
 	for i := len(s.versions) - 1; i >= 0; i-- {
 		if s.versions[i].visible(deleted) {
 			return s.versions[i]
+		}
+	}
+	return nil
+}
+
+// withKey returns the newest version of s, visible under the deleted flag, whose schema has
+// identity key; nil when there is none.
+func (st *state) withKey(s *subjectInfo, key string, deleted bool) *version {
+	for i := len(s.versions) - 1; i >= 0; i-- {
+		if v := s.versions[i]; v.visible(deleted) && st.schemas[v.id].key == key {
+			return v
 		}
 	}
 	return nil
@@ -150,12 +163,7 @@ func (st *state) usages(id int, deleted bool) []subjectVersion {
 }
 
 func (st *state) subjectNames() []string {
-	names := make([]string, 0, len(st.subjects))
-	for name := range st.subjects {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	return names
+	return slices.Sorted(maps.Keys(st.subjects))
 }
 
 type subjectVersion struct {

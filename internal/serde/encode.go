@@ -41,33 +41,22 @@ func (s *Serde) AppendEncode(ctx context.Context, dst []byte, topic string, sche
 // AutoRegister, registering it) once.
 func (s *Serde) ID(ctx context.Context, topic string, schema avro.Schema) (int, error) {
 	key := encodeKey{topic: topic, schema: schema}
-	s.mu.RLock()
-	id, ok := s.ids[key]
-	s.mu.RUnlock()
-	if ok {
-		return id, nil
-	}
-	if err := s.lock(ctx); err != nil {
-		return 0, err
-	}
-	defer s.unlock()
-	s.mu.RLock()
-	id, ok = s.ids[key]
-	s.mu.RUnlock()
-	if ok {
-		return id, nil
-	}
+	return cached(ctx, s, s.ids, key, func() (int, error) { return s.fetchID(ctx, topic, schema) })
+}
 
+// fetchID asks the registry for schema's id under topic's value subject and caches it.
+func (s *Serde) fetchID(ctx context.Context, topic string, schema avro.Schema) (int, error) {
 	text, err := SchemaText(schema)
 	if err != nil {
 		return 0, fmt.Errorf("serde: %s: %w", topic, err)
 	}
 	subject := Subject(topic)
-	if id, err = s.lookupOrRegister(ctx, subject, text); err != nil {
+	id, err := s.lookupOrRegister(ctx, subject, text)
+	if err != nil {
 		return 0, err
 	}
 	s.mu.Lock()
-	s.ids[key] = id
+	s.ids[encodeKey{topic: topic, schema: schema}] = id
 	if _, ok := s.writers[id]; !ok {
 		s.writers[id] = schema // what we write with id is what a reader of id needs
 	}

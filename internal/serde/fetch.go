@@ -21,26 +21,37 @@ func (s *Serde) lock(ctx context.Context) error {
 
 func (s *Serde) unlock() { <-s.fetching }
 
-// WriterSchema returns the schema registered under id, fetching it once. Tools that print
-// records without a Go type decode with it as the reader schema.
-func (s *Serde) WriterSchema(ctx context.Context, id int) (avro.Schema, error) {
+// cached returns m[key] when it is there. Otherwise it takes the fetch semaphore, looks
+// again (the caller before may have fetched the same key) and returns what fetch finds;
+// fetch runs under the semaphore and stores its answer in m itself.
+func cached[K comparable, V any](ctx context.Context, s *Serde, m map[K]V, key K, fetch func() (V, error)) (V, error) {
 	s.mu.RLock()
-	w, ok := s.writers[id]
+	v, ok := m[key]
 	s.mu.RUnlock()
 	if ok {
-		return w, nil
+		return v, nil
 	}
 	if err := s.lock(ctx); err != nil {
-		return nil, err
+		return v, err
 	}
 	defer s.unlock()
 	s.mu.RLock()
-	w, ok = s.writers[id]
+	v, ok = m[key]
 	s.mu.RUnlock()
 	if ok {
-		return w, nil
+		return v, nil
 	}
+	return fetch()
+}
 
+// WriterSchema returns the schema registered under id, fetching it once. Tools that print
+// records without a Go type decode with it as the reader schema.
+func (s *Serde) WriterSchema(ctx context.Context, id int) (avro.Schema, error) {
+	return cached(ctx, s, s.writers, id, func() (avro.Schema, error) { return s.fetchWriter(ctx, id) })
+}
+
+// fetchWriter asks the registry for schema id, parses it and caches it.
+func (s *Serde) fetchWriter(ctx context.Context, id int) (avro.Schema, error) {
 	got, err := s.client.SchemaByID(ctx, id)
 	if err != nil {
 		if registryCode(err) == sr.ErrSchemaNotFound.Code {
@@ -56,7 +67,7 @@ func (s *Serde) WriterSchema(ctx context.Context, id int) (avro.Schema, error) {
 	}
 	// A private name cache: the writer's types must not replace the reader's (generated code
 	// parses into hamba's global cache) nor borrow names they do not define.
-	w, err = avro.ParseWithCache(got.Schema, "", &avro.SchemaCache{})
+	w, err := avro.ParseWithCache(got.Schema, "", &avro.SchemaCache{})
 	if err != nil {
 		return nil, fmt.Errorf("%w: schema id %d does not parse: %w", ErrIncompatible, id, err)
 	}

@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"reflect"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/hamba/avro/v2"
@@ -224,12 +225,7 @@ func (w *textWriter) fixed(s *avro.FixedSchema, ns string) error {
 // closeWithProps writes custom properties in key order and closes the object.
 func (w *textWriter) closeWithProps(p propertied) error {
 	props := p.Props()
-	keys := make([]string, 0, len(props))
-	for k := range props {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(props)) {
 		w.buf.WriteByte(',')
 		if err := w.value(k); err != nil {
 			return err

@@ -40,6 +40,21 @@ func (g *gate) handle(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas
 	return nil
 }
 
+// restartFinishes starts a fresh processor and checks that it brings the n created
+// records on partition 0 to exactly n effects, with the stored offset at the end.
+func restartFinishes(t *testing.T, r *rig, n int) {
+	t.Helper()
+	p, _ := r.processor(r.pool, false, nil)
+	streamtest.Start(t, p)
+	r.waitApplied(n)
+	streamtest.Eventually(t, "stored offset at the end", func() (bool, error) {
+		return r.stored()[testproc.CreatedTopic][0] == int64(n), nil
+	})
+	if got := r.applied(); got != n {
+		t.Errorf("%d effects, want %d", got, n)
+	}
+}
+
 // TestShutdownFinishesInFlightBatch cancels the processor while a batch is in its handler:
 // the batch still commits, Kafka gets the stored offsets, and Run returns nil.
 func TestShutdownFinishesInFlightBatch(t *testing.T) {
@@ -78,15 +93,7 @@ func TestShutdownFinishesInFlightBatch(t *testing.T) {
 	}
 
 	// A restart picks up exactly where the shutdown left.
-	p2, _ := r.processor(r.pool, false, nil)
-	streamtest.Start(t, p2)
-	r.waitApplied(n)
-	streamtest.Eventually(t, "stored offset at the end", func() (bool, error) {
-		return r.stored()[testproc.CreatedTopic][0] == n, nil
-	})
-	if got := r.applied(); got != n {
-		t.Errorf("%d effects, want %d", got, n)
-	}
+	restartFinishes(t, r, n)
 }
 
 // TestShutdownAbandonsStuckBatch cancels the processor while a batch is stuck in its
@@ -113,13 +120,5 @@ func TestShutdownAbandonsStuckBatch(t *testing.T) {
 		t.Fatal("the abandoned batch moved the stored offset")
 	}
 
-	p2, _ := r.processor(r.pool, false, nil)
-	streamtest.Start(t, p2)
-	r.waitApplied(n)
-	streamtest.Eventually(t, "stored offset at the end", func() (bool, error) {
-		return r.stored()[testproc.CreatedTopic][0] == n, nil
-	})
-	if got := r.applied(); got != n {
-		t.Errorf("%d effects, want %d", got, n)
-	}
+	restartFinishes(t, r, n)
 }
