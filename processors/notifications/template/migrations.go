@@ -1,0 +1,18 @@
+package template
+
+import (
+	"embed"
+	"io/fs"
+
+	"github.com/novatrek/support/internal/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations is this package's migration set ("templates"); svc-notifications applies it to
+// the "notifications" schema beside its other sets.
+func Migrations() migrate.Set {
+	sub, _ := fs.Sub(migrationFiles, "migrations")
+	return migrate.Set{Name: "templates", FS: sub}
+}
