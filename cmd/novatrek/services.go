@@ -1,6 +1,9 @@
 package main
 
-import "github.com/novatrek/support/internal/service"
+import (
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/processors/payments"
+)
 
 // services lists every implemented service, one line each. `novatrek dev` starts all of
 // them, `novatrek run <name>` one, `novatrek migrate` migrates their schemas. Adding a
@@ -9,5 +12,7 @@ import "github.com/novatrek/support/internal/service"
 //
 //	payments.New(),
 func services() []service.Service {
-	return []service.Service{}
+	return []service.Service{
+		payments.New(),
+	}
 }

@@ -5,10 +5,17 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/novatrek/support/outbox"
 )
+
+// Execer runs a statement inside the caller's transaction. A pgx.Tx is one; so is a writer
+// that queues statements on a pgx.Batch sent as one implicit transaction (a pipelined
+// commit). Passing a pool defeats the outbox: the rows would commit on their own.
+type Execer interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}
 
 // Enqueue writes msgs to the outbox inside tx, the transaction that writes the business rows,
 // so the messages exist exactly when that transaction commits. All messages go in one
@@ -17,7 +24,7 @@ import (
 //
 // Enqueue refuses a message without a topic or larger than the Outbox's MaxMessageBytes,
 // before writing anything, because the relay could never publish it.
-func (o *Outbox) Enqueue(ctx context.Context, tx pgx.Tx, msgs ...outbox.Message) error {
+func (o *Outbox) Enqueue(ctx context.Context, tx Execer, msgs ...outbox.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}

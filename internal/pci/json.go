@@ -1,0 +1,106 @@
+package pci
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// ScanJSON walks a JSON document and returns the path of the first string or number value,
+// or object key, that contains a card number ("" and false when none does). Paths are dotted,
+// e.g. "metadata.note" or "items.2.label". A document that is not valid JSON is scanned as
+// text (path "$body"), so a malformed body cannot smuggle a card number past the check.
+func ScanJSON(data []byte) (path string, found bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []frame
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			return "", false
+		}
+		if err != nil {
+			if ContainsPAN(string(data)) {
+				return "$body", true
+			}
+			return "", false
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				if len(stack) > 0 {
+					stack[len(stack)-1].advance()
+				}
+				stack = append(stack, frame{array: v == '[', index: -1})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		case string:
+			top := len(stack) - 1
+			if top >= 0 && !stack[top].array && !stack[top].haveKey {
+				stack[top].key, stack[top].haveKey = v, true
+				if ContainsPAN(v) {
+					return pathOf(stack), true
+				}
+				continue
+			}
+			if top >= 0 {
+				stack[top].advance()
+			}
+			if ContainsPAN(v) {
+				return pathOf(stack), true
+			}
+		case json.Number:
+			if len(stack) > 0 {
+				stack[len(stack)-1].advance()
+			}
+			if ContainsPAN(string(v)) {
+				return pathOf(stack), true
+			}
+		default: // bool, nil
+			if len(stack) > 0 {
+				stack[len(stack)-1].advance()
+			}
+		}
+	}
+}
+
+// frame is one open object or array of the walk.
+type frame struct {
+	array   bool
+	index   int    // array: index of the current element
+	key     string // object: key of the current member
+	haveKey bool   // object: key read, value pending
+}
+
+// advance records that a value was read in this container.
+func (f *frame) advance() {
+	if f.array {
+		f.index++
+		return
+	}
+	f.haveKey = false
+}
+
+func pathOf(stack []frame) string {
+	var b strings.Builder
+	for i, f := range stack {
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if f.array {
+			b.WriteString(strconv.Itoa(max(f.index, 0)))
+		} else {
+			b.WriteString(f.key)
+		}
+	}
+	if b.Len() == 0 {
+		return "$body"
+	}
+	return b.String()
+}

@@ -1,0 +1,153 @@
+package pci_test
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/uuid"
+
+	"github.com/novatrek/support/internal/pci"
+	"github.com/novatrek/support/internal/problem"
+)
+
+func TestContainsPAN(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{"4242424242424242", true},                      // Visa test card
+		{"4242 4242 4242 4242", true},                   // grouped by spaces
+		{"4242-4242-4242-4242", true},                   // grouped by dashes
+		{"card: 5555555555554444.", true},               // Mastercard inside text
+		{"378282246310005", true},                       // Amex, 15 digits
+		{"6011111111111117", true},                      // Discover
+		{"4000056655665556", true},                      // Visa debit
+		{"abc4242424242424242xyz", true},                // glued to letters
+		{"4222222222222", true},                         // 13-digit Visa
+		{"4242424242424241", false},                     // fails Luhn
+		{"424242424242", false},                         // 12 digits
+		{"42424242424242424242", false},                 // 20 digits
+		{"4242  4242 4242 4242", false},                 // a double space breaks the run: 4 + 12 digits
+		{"12345678-1234-1234-1234-123456789012", false}, // a UUID
+		{"pm_card_visa", false},
+		{"5000", false},
+		{"", false},
+		{"4242 4242 4242 4242 and 1", true},
+		{"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", false}, // a traceparent
+		{"id 4242424242424242 in 1c6e9a0f-5b68-4e9d-8b18-7e2d3c4b5a61", true},
+	}
+	for _, tt := range tests {
+		if got := pci.ContainsPAN(tt.in); got != tt.want {
+			t.Errorf("ContainsPAN(%q) = %v; want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+// UUIDs must never be mistaken for card numbers: every request carries several. Their digit
+// groups joined by dashes are Luhn-valid runs often enough that an unmasked scan refuses
+// about one random UUID in a few hundred.
+func TestUUIDsAreNotCardNumbers(t *testing.T) {
+	// All-digit groups: 1-2345-6789-0123-4567890 is a 21-digit run if joined, and
+	// 8-4-4 groups make 16 digits.
+	for _, s := range []string{
+		"12345678-1234-5678-9abc-def012345678",
+		"a1234567-8901-2345-6789-01234567890b",
+		"42424242-4242-4242-abcd-ef0123456789",
+	} {
+		if pci.ContainsPAN(s) {
+			t.Errorf("ContainsPAN(%q) = true", s)
+		}
+	}
+	for i := 0; i < 50000; i++ {
+		s := uuid.NewString()
+		if pci.ContainsPAN(s) || pci.ContainsPAN(`{"guest_id":"`+s+`"}`) || pci.ContainsPAN("/v1/payments/"+s+"/refunds") {
+			t.Fatalf("random UUID %s taken for a card number", s)
+		}
+	}
+}
+
+func TestScanJSON(t *testing.T) {
+	tests := []struct {
+		doc, path string
+		found     bool
+	}{
+		{`{"a":"x","note":"4242 4242 4242 4242"}`, "note", true},
+		{`{"a":{"b":[1,"2",{"c":4242424242424242}]}}`, "a.b.2.c", true},
+		{`{"4242424242424242":1}`, "4242424242424242", true},
+		{`["x","y","5555555555554444"]`, "2", true},
+		{`{"amount":{"amount":"50.00","currency":"USD"},"guest_id":"7f9c4a7e-1111-4222-8333-944444444444"}`, "", false},
+		{`{"broken": "4242424242424242"`, "broken", true}, // tokens before the syntax error are scanned
+		{`{"a": 1 "4242424242424242"}`, "$body", true},    // after it, the text is
+		{`{"broken": "fine"`, "", false},
+	}
+	for _, tt := range tests {
+		path, found := pci.ScanJSON([]byte(tt.doc))
+		if found != tt.found || path != tt.path {
+			t.Errorf("ScanJSON(%s) = %q, %v; want %q, %v", tt.doc, path, found, tt.path, tt.found)
+		}
+	}
+}
+
+func TestMiddleware(t *testing.T) {
+	var reached string
+	h := pci.Middleware(1024, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		reached = string(b)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	do := func(req *http.Request) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+
+	ok := `{"note":"hello"}`
+	if rec := do(httptest.NewRequest("POST", "/x", strings.NewReader(ok))); rec.Code != http.StatusNoContent || reached != ok {
+		t.Fatalf("clean request: %d, handler saw %q", rec.Code, reached)
+	}
+
+	reached = ""
+	pan := "4242 4242 4242 4242"
+	for name, req := range map[string]*http.Request{
+		"body":  httptest.NewRequest("POST", "/x", strings.NewReader(`{"note":"`+pan+`"}`)),
+		"query": httptest.NewRequest("GET", "/x?q=4242424242424242", nil),
+		"header": func() *http.Request {
+			r := httptest.NewRequest("POST", "/x", nil)
+			r.Header.Set("Idempotency-Key", pan)
+			return r
+		}(),
+	} {
+		rec := do(req)
+		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), problem.TypeCardData) {
+			t.Errorf("%s: %d %s; want 400 %s", name, rec.Code, rec.Body, problem.TypeCardData)
+		}
+		if strings.Contains(rec.Body.String(), "4242") {
+			t.Errorf("%s: the response echoes the card number: %s", name, rec.Body)
+		}
+		if reached != "" {
+			t.Errorf("%s: the handler ran", name)
+		}
+	}
+
+	rec := do(httptest.NewRequest("POST", "/x", strings.NewReader(strings.Repeat("a", 2000))))
+	if rec.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("large body: %d; want 413", rec.Code)
+	}
+}
+
+func FuzzContainsPAN(f *testing.F) {
+	for _, s := range []string{"4242424242424242", "4242 4242 4242 4242", "x-4242-4242-4242-4242-", "1234", " - "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := pci.ContainsPAN(s)
+		// Wrapping in letters never changes the answer (boundaries are non-digits).
+		if again := pci.ContainsPAN("x" + s + "x"); again != got {
+			t.Fatalf("ContainsPAN(%q) = %v but with letters around = %v", s, got, again)
+		}
+		pci.ScanJSON([]byte(s)) // must not panic
+	})
+}

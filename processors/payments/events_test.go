@@ -1,0 +1,136 @@
+package payments
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/schemas"
+)
+
+// running is the whole service (Service.Run: API, relay, consumer, workers) on a harness.
+type running struct {
+	*harness
+	stop func()
+}
+
+// runService starts Service.Run on h's dependencies and serves its API.
+func runService(t *testing.T, opts ...harnessOpt) *running {
+	t.Helper()
+	h := newHarnessNoAPI(t, opts...)
+	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
+		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
+	cfg := h.cfg
+	cfg.PSPURL, cfg.FraudURL = h.pspURL, h.fraudURL
+	cfg.RefundPoll = 100 * time.Millisecond
+	svc := NewWithConfig(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, h.deps) }()
+	h.srv = httptest.NewServer(h.deps.HTTP)
+	stop := func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Service.Run = %v", err)
+		}
+		h.srv.Close()
+	}
+	t.Cleanup(stop)
+	// The API is registered once Run has started; wait for it.
+	streamtest.Eventually(t, "API up", func() (bool, error) {
+		r, err := http.Get(h.srv.URL + "/openapi.json")
+		if err != nil {
+			return false, nil
+		}
+		r.Body.Close()
+		return r.StatusCode == http.StatusOK, nil
+	})
+	return &running{harness: h, stop: stop}
+}
+
+// processed decodes every payment.processed record on the topic.
+func (h *harness) processed() []*schemas.PaymentProcessed {
+	h.t.Helper()
+	var out []*schemas.PaymentProcessed
+	for _, rec := range streamtest.ReadTopic(h.t, h.env, TopicPaymentProcessed) {
+		var ev schemas.PaymentProcessed
+		if err := h.env.Serde.Decode(h.ctx, rec.Value, ev.Schema(), &ev); err != nil {
+			h.t.Fatalf("decode payment.processed at offset %d: %v", rec.Offset, err)
+		}
+		if string(rec.Key) != ev.PaymentID {
+			h.t.Errorf("record key %q; want the payment id %s", rec.Key, ev.PaymentID)
+		}
+		out = append(out, &ev)
+	}
+	return out
+}
+
+// waitOutboxDrained waits until the relay has published every outbox row.
+func (h *harness) waitOutboxDrained() {
+	h.t.Helper()
+	streamtest.Eventually(h.t, "outbox drained", func() (bool, error) {
+		var n int
+		err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM payments.outbox`).Scan(&n)
+		return n == 0, err
+	})
+}
+
+func TestDepositPublishesPaymentProcessed(t *testing.T) {
+	t.Parallel()
+	s := runService(t)
+	ok := deposit("125.50", "USD", "pm_card_visa")
+	r := s.call("POST", "/v1/deposits", CallerReservations, uuid.NewString(), ok,
+		"X-Correlation-Id", "6f1c1b1e-8f5a-4b7e-9a43-2d7f5c9e0a11", "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+	if r.status != http.StatusCreated {
+		t.Fatalf("deposit = %d %s", r.status, r.raw)
+	}
+	declined := s.call("POST", "/v1/deposits", CallerReservations, uuid.NewString(), deposit("80.00", "USD", "pm_card_chargeDeclined"))
+	if declined.status != http.StatusPaymentRequired || declined.str("decline_code") != "generic_decline" {
+		t.Fatalf("declined = %d %s", declined.status, declined.raw)
+	}
+	s.waitOutboxDrained()
+
+	evs := s.processed()
+	if len(evs) != 1 {
+		t.Fatalf("%d payment.processed records; want 1 (the declined payment publishes nothing)", len(evs))
+	}
+	ev := evs[0]
+	amt, err := money.FromAvro(ev.Amount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"payment_id": r.str("id"), "reservation_id": ok["reservation_id"].(string), "guest_id": ok["guest_id"].(string),
+		"payment_type": "DEPOSIT", "method": "CARD", "status": "CAPTURED", "provider": "stripe",
+		"provider_reference": r.str("provider_reference"), "amount": "125.50 USD", "event_type": "payment.processed",
+		"producer": ServiceName, "correlation_id": "6f1c1b1e-8f5a-4b7e-9a43-2d7f5c9e0a11", "card_last4": "4242",
+	}
+	got := map[string]string{
+		"payment_id": ev.PaymentID, "reservation_id": ev.ReservationID, "guest_id": ev.GuestID,
+		"payment_type": ev.PaymentType, "method": ev.Method, "status": ev.Status, "provider": ev.Provider,
+		"provider_reference": ev.ProviderReference, "amount": amt.String(), "event_type": ev.Metadata.EventType,
+		"producer": ev.Metadata.Producer, "correlation_id": ev.Metadata.CorrelationID, "card_last4": deref(ev.CardLast4),
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q; want %q", k, got[k], v)
+		}
+	}
+	if ev.FraudScore == nil || *ev.FraudScore != 0.04 {
+		t.Errorf("fraud_score = %v; want 0.04", ev.FraudScore)
+	}
+	if _, err := uuid.Parse(ev.Metadata.EventID); err != nil {
+		t.Errorf("event id %q: %v", ev.Metadata.EventID, err)
+	}
+	recs := streamtest.ReadTopic(t, s.env, TopicPaymentProcessed)
+	if tp, _ := streamtest.Header(recs[0], "traceparent"); tp != "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01" {
+		t.Errorf("traceparent header = %q", tp)
+	}
+}

@@ -1,0 +1,90 @@
+package payments
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics of svc-payments, registered on the Registerer the platform passes in (which adds
+// service="svc-payments").
+type metrics struct {
+	payments         *prometheus.CounterVec
+	fraudDecisions   *prometheus.CounterVec
+	fraudUnavailable prometheus.Counter
+	refunds          *prometheus.CounterVec
+	disputes         *prometheus.CounterVec
+	evaluations      *prometheus.CounterVec
+	recovered        prometheus.Counter
+	mismatches       prometheus.Gauge
+	requests         *prometheus.CounterVec
+	latency          *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		payments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_total",
+			Help: "Payments that reached a final status, by type and status."}, []string{"type", "status"}),
+		fraudDecisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_fraud_decisions_total",
+			Help: "Fraud screening decisions; fallback=true when the fraud service was down and the fail-open policy decided."},
+			[]string{"decision", "fallback"}),
+		fraudUnavailable: prometheus.NewCounter(prometheus.CounterOpts{Name: "novatrek_payments_fraud_fail_closed_total",
+			Help: "Payments refused because the fraud service was down and the amount was above the fail-open limit."}),
+		refunds: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_refunds_total",
+			Help: "Refunds that reached a final status."}, []string{"status"}),
+		disputes: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_dispute_transitions_total",
+			Help: "Dispute status changes, by new status."}, []string{"status"}),
+		evaluations: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_refund_evaluations_total",
+			Help: "Refund policy evaluations made for cancelled reservations, by decision."}, []string{"decision"}),
+		recovered: prometheus.NewCounter(prometheus.CounterOpts{Name: "novatrek_payments_recovered_total",
+			Help: "Payments left processing by a dead request that the recovery loop finished."}),
+		mismatches: prometheus.NewGauge(prometheus.GaugeOpts{Name: "novatrek_payments_reconciliation_mismatches",
+			Help: "Mismatches between the ledger and the payments tables found by the last reconciliation."}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_api_requests_total",
+			Help: "API requests by route and status code."}, []string{"route", "code"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "novatrek_payments_api_request_seconds",
+			Help: "API request latency by route.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"route"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	for _, c := range []**prometheus.CounterVec{&m.payments, &m.fraudDecisions, &m.refunds, &m.disputes, &m.evaluations, &m.requests} {
+		if err == nil {
+			*c, err = register(reg, *c)
+		}
+	}
+	if err == nil {
+		m.fraudUnavailable, err = register(reg, m.fraudUnavailable)
+	}
+	if err == nil {
+		m.recovered, err = register(reg, m.recovered)
+	}
+	if err == nil {
+		m.mismatches, err = register(reg, m.mismatches)
+	}
+	if err == nil {
+		m.latency, err = register(reg, m.latency)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("register payments metrics: %w", err)
+	}
+	return m, nil
+}
+
+// register registers c, or returns the collector already registered under the same name (a
+// service restarted in the same process, as in tests), so a restart does not fail.
+func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
+	err := reg.Register(c)
+	if err == nil {
+		return c, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(C); ok {
+			return existing, nil
+		}
+	}
+	return c, err
+}
