@@ -31,6 +31,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
 	@echo "== pipeline: produce → runtime → outbox → relay → consumer at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testproc/
+	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
+	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/serde/
 
