@@ -1,0 +1,112 @@
+package intake
+
+import (
+	"github.com/novatrek/support/processors/notifications/preference"
+	"github.com/novatrek/support/processors/notifications/provider"
+)
+
+// The routing table of svc-notifications: data, not code paths. Adding a consumed event
+// type or a request kind means adding a row here (and its default template in
+// templates.go); TestRoutesCoverSchemas fails until every kind has one.
+
+var (
+	all        = []provider.Channel{provider.SMS, provider.Push, provider.Email, provider.InApp}
+	urgent     = []provider.Channel{provider.SMS, provider.Push, provider.InApp}
+	receipt    = []provider.Channel{provider.Email, provider.InApp}
+	update     = []provider.Channel{provider.Email, provider.Push, provider.InApp}
+	timely     = []provider.Channel{provider.Email, provider.SMS, provider.InApp}
+	emailOnly  = []provider.Channel{provider.Email}
+	dispatched = []provider.Channel{provider.SMS, provider.Push}
+)
+
+// EventRoutes maps each consumed event type (metadata.event_type) to its route.
+var EventRoutes = map[string]EventRoute{
+	"reservation.status_changed": {Topic: "novatrek.booking.reservation.status-changed", Route: Route{
+		Kind: "RESERVATION_STATUS_UPDATE", Category: preference.Transactional, Template: "reservation.status-changed",
+		Channels: update, Priority: PriorityRoutine, Recipients: []Source{SourceGuest},
+	}},
+	"checkin.completed": {Topic: "novatrek.operations.checkin.completed", Route: Route{
+		Kind: "CHECKIN_CONFIRMATION", Category: preference.Transactional, Template: "checkin.completed",
+		Channels: receipt, Priority: PriorityRoutine, Recipients: []Source{SourceGuest},
+	}},
+	"schedule.published": {Topic: "novatrek.operations.schedule.published", Route: Route{
+		Kind: "GUIDE_ASSIGNMENT", Category: preference.Operational, Template: "schedule.published",
+		Channels: update, Priority: PriorityRoutine, Recipients: []Source{SourceAssignedGuides},
+	}},
+	// NotificationKind has no payment symbol yet; UNKNOWN until the schema gains one.
+	"payment.processed": {Topic: "novatrek.support.payment.processed", Route: Route{
+		Kind: "UNKNOWN", Category: preference.Transactional, Template: "payment.processed",
+		Channels: receipt, Priority: PriorityRoutine, Recipients: []Source{SourceGuest, SourcePartner},
+	}},
+	"incident.reported": {Topic: "novatrek.safety.incident.reported", Route: Route{
+		Kind: "SAFETY_ALERT", Category: preference.Safety, Template: "incident.reported",
+		Channels: all, Priority: PriorityEmergency,
+		Recipients: []Source{SourceSafetyOfficers, SourceOperationsStaff, SourceInvolvedGuests},
+	}},
+	"emergency.triggered": {Topic: "novatrek.safety.emergency.triggered", Route: Route{
+		Kind: "EMERGENCY_ALERT", Category: preference.Emergency, Template: "emergency.triggered",
+		Channels: all, Priority: PriorityEmergency,
+		Recipients: []Source{SourceOperationsStaff, SourceAffectedGuides, SourceAffectedGuests, SourceRescueTeamIfDispatched},
+	}},
+	"wildlife_alert.issued": {Topic: "novatrek.safety.wildlife-alert.issued", Route: Route{
+		Kind: "WILDLIFE_ALERT", Category: preference.Wildlife, Template: "wildlife-alert.issued",
+		Channels: urgent, Priority: PriorityEmergency, Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
+	}},
+}
+
+// RequestTopic carries NotificationRequested commands: the spec's "Async: Yes" calls.
+const RequestTopic = "novatrek.support.notification.requested"
+
+// KindRoutes maps each NotificationKind symbol of a request to its route (Route.Kind is
+// the key, filled in by the handler). UNKNOWN (a kind
+// newer than this reader) has no route on purpose: such a request is dead-lettered and can
+// be redriven once the service knows the kind.
+var KindRoutes = map[string]Route{
+	"CHECKIN_CONFIRMATION": { // svc-check-in: send check-in confirmation
+		Category: preference.Transactional, Template: "checkin-confirmation", Channels: receipt, Priority: PriorityRoutine,
+	},
+	"BOOKING_CONFIRMATION": { // svc-reservations: send booking confirmation
+		Category: preference.Transactional, Template: "booking-confirmation", Channels: receipt, Priority: PriorityRoutine,
+	},
+	"RESERVATION_STATUS_UPDATE": { // svc-reservations: send status update
+		Category: preference.Transactional, Template: "reservation-status-update", Channels: update, Priority: PriorityRoutine,
+	},
+	"INSURANCE_CONFIRMATION": { // svc-reservations: send insurance confirmation
+		Category: preference.Transactional, Template: "insurance-confirmation", Channels: emailOnly, Priority: PriorityRoutine,
+	},
+	"GUIDE_ASSIGNMENT": { // svc-scheduling-orchestrator: notify assigned guides
+		Category: preference.Operational, Template: "guide-assignment", Channels: update, Priority: PriorityRoutine,
+	},
+	"AFFECTED_PARTIES_UPDATE": { // svc-scheduling-orchestrator: notify affected parties
+		Category: preference.Operational, Template: "affected-parties-update", Channels: timely, Priority: PriorityRoutine,
+	},
+	"PARTNER_CONFIRMATION": { // svc-partner-integrations: send partner confirmation
+		Category: preference.Transactional, Template: "partner-confirmation", Channels: emailOnly, Priority: PriorityRoutine,
+	},
+	"WAIVER_COPY": { // svc-safety-compliance: send waiver copy
+		Category: preference.Transactional, Template: "waiver-copy", Channels: emailOnly, Priority: PriorityRoutine,
+	},
+	"SAFETY_ALERT": { // svc-safety-compliance: send safety alert
+		Category: preference.Safety, Template: "safety-alert", Channels: all, Priority: PriorityEmergency,
+		Recipients: []Source{SourceSafetyOfficers},
+	},
+	"TRANSPORT_DETAILS": { // svc-transport-logistics: send transport details
+		Category: preference.Operational, Template: "transport-details", Channels: timely, Priority: PriorityRoutine,
+	},
+	"PARK_RANGER_ALERT": { // svc-trail-management: alert park rangers
+		Category: preference.Safety, Template: "park-ranger-alert", Channels: []provider.Channel{provider.SMS, provider.Email},
+		Priority: PriorityEmergency, Recipients: []Source{SourceParkRangers},
+	},
+	"EMERGENCY_ALERT": { // svc-emergency-response: emergency alerts to staff and guests
+		Category: preference.Emergency, Template: "emergency-alert", Channels: all, Priority: PriorityEmergency,
+		Recipients: []Source{SourceOperationsStaff},
+	},
+	"RESCUE_TEAM_DISPATCH": { // svc-emergency-response: notify dispatched rescue team
+		Category: preference.Emergency, Template: "rescue-team-dispatch", Channels: dispatched, Priority: PriorityEmergency,
+		Recipients: []Source{SourceRescueTeam},
+	},
+	"WILDLIFE_ALERT": { // svc-wildlife-tracking: alert operations staff and active guides
+		Category: preference.Wildlife, Template: "wildlife-alert", Channels: urgent, Priority: PriorityEmergency,
+		Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
+	},
+}

@@ -1,0 +1,118 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/novatrek/support/processors/notifications/provider"
+	"github.com/novatrek/support/processors/notifications/template"
+)
+
+// defaultTemplate is the text SeedDefaults publishes for one template name on every channel
+// its routes use, in template.DefaultLocale.
+type defaultTemplate struct {
+	Subject string
+	Body    string
+	// Variables are the data keys the text uses; the handler always provides them (see
+	// data.go for events; requests always carry reference_id and kind).
+	Variables []string
+}
+
+var requestVars = []string{"reference_id"}
+
+// defaultTemplates are the seeded texts, by template name.
+var defaultTemplates = map[string]defaultTemplate{
+	"reservation.status-changed": {"Your reservation is now {{.new_status}}",
+		"Reservation {{.reservation_id}} for trip {{.trip_id}} on {{.departure_date}} changed from {{.previous_status}} to {{.new_status}}.{{if .reason}} Reason: {{.reason}}{{end}}",
+		[]string{"reservation_id", "trip_id", "departure_date", "previous_status", "new_status", "reason"}},
+	"checkin.completed": {"You are checked in",
+		"Check-in for reservation {{.reservation_id}} (party of {{.party_size}}) completed at {{.checked_in_at}}.",
+		[]string{"reservation_id", "party_size", "checked_in_at"}},
+	"schedule.published": {"Schedule for {{.schedule_date}} published",
+		"The schedule for {{.schedule_date}} (revision {{.revision}}) is out: you have {{.assignments}} assignment(s).",
+		[]string{"schedule_date", "revision", "assignments"}},
+	"payment.processed": {"Payment {{.status}}",
+		"Payment {{.payment_id}} of {{.amount}} for reservation {{.reservation_id}}: {{.status}}.",
+		[]string{"payment_id", "amount", "reservation_id", "status"}},
+	"incident.reported": {"Safety incident: {{.severity}} {{.category}}",
+		"Incident {{.incident_id}} ({{.severity}}, {{.category}}) at {{.incident_at}}: {{.description}}",
+		[]string{"incident_id", "severity", "category", "incident_at", "description"}},
+	"emergency.triggered": {"EMERGENCY: {{.emergency_type}}",
+		"Emergency {{.emergency_id}} ({{.emergency_type}}, level {{.level}}). {{.instructions}}",
+		[]string{"emergency_id", "emergency_type", "level", "instructions"}},
+	"wildlife-alert.issued": {"Wildlife alert: {{.species}}",
+		"{{.species}} sighted ({{.threat_level}}): keep {{.radius_meters}} m away. {{.guidance}}",
+		[]string{"species", "threat_level", "radius_meters", "guidance"}},
+
+	"checkin-confirmation":      {"Check-in confirmed", "Your check-in for {{.reference_id}} is confirmed.", requestVars},
+	"booking-confirmation":      {"Booking confirmed", "Your booking {{.reference_id}} is confirmed.", requestVars},
+	"reservation-status-update": {"Reservation update", "Your reservation {{.reference_id}} has been updated.", requestVars},
+	"insurance-confirmation":    {"Insurance confirmed", "Travel insurance for {{.reference_id}} is confirmed.", requestVars},
+	"guide-assignment":          {"New assignment", "You have been assigned to {{.reference_id}}.", requestVars},
+	"affected-parties-update":   {"Trip change", "There is a change affecting {{.reference_id}}.", requestVars},
+	"partner-confirmation":      {"Partner booking confirmed", "Booking {{.reference_id}} is confirmed.", requestVars},
+	"waiver-copy":               {"Your signed waiver", "A copy of your signed waiver for {{.reference_id}} is attached.", requestVars},
+	"safety-alert":              {"SAFETY ALERT", "Safety alert for {{.reference_id}}: follow your guide's instructions.", requestVars},
+	"transport-details":         {"Transport details", "Transport details for {{.reference_id}} are ready.", requestVars},
+	"park-ranger-alert":         {"Ranger alert", "Ranger assistance requested: {{.reference_id}}.", requestVars},
+	"emergency-alert":           {"EMERGENCY", "Emergency {{.reference_id}}: follow staff instructions now.", requestVars},
+	"rescue-team-dispatch":      {"Rescue dispatch", "Rescue team dispatched: {{.reference_id}}.", requestVars},
+	"wildlife-alert":            {"Wildlife alert", "Wildlife alert {{.reference_id}}: avoid the area.", requestVars},
+}
+
+// templateChannels returns every (template name, channel) the routing table can use.
+func templateChannels() map[string][]provider.Channel {
+	out := map[string][]provider.Channel{}
+	add := func(name string, chs []provider.Channel) {
+		for _, ch := range chs {
+			if !slices.Contains(out[name], ch) {
+				out[name] = append(out[name], ch)
+			}
+		}
+	}
+	for _, r := range EventRoutes {
+		add(r.Template, r.Channels)
+	}
+	for _, r := range KindRoutes {
+		add(r.Template, allChannels) // a request may name any channel
+	}
+	return out
+}
+
+var allChannels = []provider.Channel{provider.Email, provider.SMS, provider.Push, provider.InApp}
+
+// SeedDefaults publishes the default template of every route on every channel it may use,
+// in template.DefaultLocale, where no current version exists yet; existing templates (and
+// their rollbacks) are left alone, so it is safe on every start (novatrek dev calls it).
+func SeedDefaults(ctx context.Context, db template.DB) error {
+	for name, chs := range templateChannels() {
+		d, ok := defaultTemplates[name]
+		if !ok {
+			return fmt.Errorf("intake: seed templates: no default text for %q", name)
+		}
+		for _, ch := range chs {
+			k := template.Key{Name: name, Channel: ch, Locale: template.DefaultLocale}
+			_, err := template.Current(ctx, db, k)
+			if err == nil {
+				continue
+			}
+			if !errors.Is(err, template.ErrNotFound) {
+				return fmt.Errorf("intake: seed templates: %w", err)
+			}
+			sample := map[string]any{}
+			for _, v := range d.Variables {
+				sample[v] = "sample " + strings.ReplaceAll(v, "_", " ")
+			}
+			if _, err := template.Publish(ctx, db, template.Draft{
+				Key: k, Subject: d.Subject, Body: d.Body, Variables: d.Variables,
+				SampleData: sample, PublishedBy: Group + " defaults",
+			}); err != nil {
+				return fmt.Errorf("intake: seed templates: %w", err)
+			}
+		}
+	}
+	return nil
+}
