@@ -1,10 +1,11 @@
 package outbox
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novatrek/support/internal/telemetry"
 )
 
 // metrics are one relay's collectors. Every metric carries the constant label outbox=<store
@@ -64,37 +65,21 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 	var err error
 	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors} {
 		if err == nil {
-			*c, err = register(reg, *c)
+			*c, err = telemetry.Register(reg, *c)
 		}
 	}
 	for _, h := range []*prometheus.Histogram{&m.batchSize, &m.batchDuration} {
 		if err == nil {
-			*h, err = register(reg, *h)
+			*h, err = telemetry.Register(reg, *h)
 		}
 	}
 	for _, g := range []*prometheus.Gauge{&m.backlogRows, &m.oldestAge, &m.leader} {
 		if err == nil {
-			*g, err = register(reg, *g)
+			*g, err = telemetry.Register(reg, *g)
 		}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("outbox: register metrics of %s: %w", store, err)
 	}
 	return m, nil
-}
-
-// register registers c, or returns the collector already registered under the same
-// description (a relay restarted in the same process), so a restart does not fail.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }

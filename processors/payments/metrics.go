@@ -1,10 +1,11 @@
 package payments
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novatrek/support/internal/telemetry"
 )
 
 // metrics of svc-payments, registered on the Registerer the platform passes in (which adds
@@ -52,39 +53,23 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	var err error
 	for _, c := range []**prometheus.CounterVec{&m.payments, &m.fraudDecisions, &m.refunds, &m.disputes, &m.evaluations, &m.requests} {
 		if err == nil {
-			*c, err = register(reg, *c)
+			*c, err = telemetry.Register(reg, *c)
 		}
 	}
 	if err == nil {
-		m.fraudUnavailable, err = register(reg, m.fraudUnavailable)
+		m.fraudUnavailable, err = telemetry.Register(reg, m.fraudUnavailable)
 	}
 	if err == nil {
-		m.recovered, err = register(reg, m.recovered)
+		m.recovered, err = telemetry.Register(reg, m.recovered)
 	}
 	if err == nil {
-		m.mismatches, err = register(reg, m.mismatches)
+		m.mismatches, err = telemetry.Register(reg, m.mismatches)
 	}
 	if err == nil {
-		m.latency, err = register(reg, m.latency)
+		m.latency, err = telemetry.Register(reg, m.latency)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("register payments metrics: %w", err)
 	}
 	return m, nil
-}
-
-// register registers c, or returns the collector already registered under the same name (a
-// service restarted in the same process, as in tests), so a restart does not fail.
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) (C, error) {
-	err := reg.Register(c)
-	if err == nil {
-		return c, nil
-	}
-	var are prometheus.AlreadyRegisteredError
-	if errors.As(err, &are) {
-		if existing, ok := are.ExistingCollector.(C); ok {
-			return existing, nil
-		}
-	}
-	return c, err
 }
