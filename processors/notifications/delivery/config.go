@@ -1,0 +1,185 @@
+package delivery
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/valkey-io/valkey-go"
+
+	"github.com/novatrek/support/outbox"
+	"github.com/novatrek/support/processors/notifications/provider"
+)
+
+// Stream names of the job queue.
+const (
+	LaneEmergency = "notifications.emergency"
+	LaneRoutine   = "notifications.routine"
+	// PoisonTopic receives jobs that can never succeed (see the package doc).
+	PoisonTopic = "notifications.poison"
+	// ConsumerGroup is the Valkey consumer group of the workers.
+	ConsumerGroup = "svc-notifications"
+)
+
+// Defaults of Config.
+const (
+	DefaultPollInterval        = time.Second
+	DefaultSweepInterval       = 30 * time.Second
+	DefaultStaleAfter          = 5 * time.Minute
+	DefaultBatchSize           = 500
+	DefaultEmergencyWorkers    = 8
+	DefaultRoutineWorkers      = 4
+	DefaultHandlerTimeout      = 30 * time.Second
+	DefaultMaxRetries          = 3
+	DefaultRetryInterval       = 200 * time.Millisecond
+	DefaultMaxRetryAfter       = 30 * time.Second
+	DefaultNackResendDelay     = time.Second
+	DefaultClaimMinIdle        = 30 * time.Second
+	DefaultBreakerFailures     = 5
+	DefaultBreakerOpenFor      = 10 * time.Second
+	DefaultRatePerSecond       = 200
+	DefaultMaxFailureTextBytes = 1000
+)
+
+// Config configures the delivery stage. Zero values take the documented defaults.
+type Config struct {
+	// Pool is the service database, migrated with Migrate. Required.
+	Pool *pgxpool.Pool
+	// Valkey carries the job streams. Required; the caller owns and closes it.
+	Valkey valkey.Client
+	// Senders are the providers by channel. A row on a channel without a sender goes to the
+	// poison queue. Required (at least one).
+	Senders map[provider.Channel]provider.Sender
+	// Directory resolves group recipients and rows stored without an address. Required.
+	Directory Directory
+	// Encoder encodes the delivery status events (an *serde.Serde). Required.
+	Encoder outbox.Encoder
+
+	// Logger; discarded if nil.
+	Logger *slog.Logger
+	// Registerer takes the metrics; none are registered if nil.
+	Registerer prometheus.Registerer
+
+	// PollInterval is how often the dispatcher looks for due rows. Default 1s.
+	PollInterval time.Duration
+	// SweepInterval is how often the sweeper looks for lost jobs. Default 30s.
+	SweepInterval time.Duration
+	// StaleAfter is how long a queued row may go without a delivery attempt before the
+	// sweeper publishes its job again. Default 5m.
+	StaleAfter time.Duration
+	// BatchSize bounds the rows one dispatch round claims. Default 500.
+	BatchSize int
+	// EmergencyWorkers and RoutineWorkers are the concurrent subscriptions per lane.
+	// Defaults 8 and 4.
+	EmergencyWorkers, RoutineWorkers int
+	// HandlerTimeout bounds one job, provider call included. Default 30s.
+	HandlerTimeout time.Duration
+	// MaxRetries is the in-process retries of a retryable failure before the job is Nacked
+	// (and redelivered after NackResendDelay). Default 3.
+	MaxRetries int
+	// RetryInterval is the first in-process retry delay (doubling). Default 200ms.
+	RetryInterval time.Duration
+	// MaxRetryAfter caps how long a provider's Retry-After holds a worker. Default 30s.
+	MaxRetryAfter time.Duration
+	// NackResendDelay is how long a Nacked job waits in Valkey. Default 1s.
+	NackResendDelay time.Duration
+	// ClaimMinIdle is how long a dead worker's job waits before another takes it. Default 30s.
+	ClaimMinIdle time.Duration
+	// BreakerFailures is how many consecutive retryable failures of a provider open its
+	// circuit; BreakerOpenFor how long it stays open before one trial call. Defaults 5, 10s.
+	BreakerFailures int
+	BreakerOpenFor  time.Duration
+	// RatePerSecond limits calls per provider (Throttle). Default 200.
+	RatePerSecond float64
+
+	// Now is the clock of the status events; time.Now if nil.
+	Now func() time.Time
+
+	// afterPublish, if set, runs after a dispatch round published its jobs and before it
+	// commits; an error rolls the round back (tests simulate a crash with it).
+	afterPublish func() error
+}
+
+func (c *Config) setDefaults() {
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&c.PollInterval, DefaultPollInterval)
+	def(&c.SweepInterval, DefaultSweepInterval)
+	def(&c.StaleAfter, DefaultStaleAfter)
+	def(&c.HandlerTimeout, DefaultHandlerTimeout)
+	def(&c.RetryInterval, DefaultRetryInterval)
+	def(&c.MaxRetryAfter, DefaultMaxRetryAfter)
+	def(&c.NackResendDelay, DefaultNackResendDelay)
+	def(&c.ClaimMinIdle, DefaultClaimMinIdle)
+	def(&c.BreakerOpenFor, DefaultBreakerOpenFor)
+	if c.BatchSize == 0 {
+		c.BatchSize = DefaultBatchSize
+	}
+	if c.EmergencyWorkers == 0 {
+		c.EmergencyWorkers = DefaultEmergencyWorkers
+	}
+	if c.RoutineWorkers == 0 {
+		c.RoutineWorkers = DefaultRoutineWorkers
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = DefaultMaxRetries
+	}
+	if c.BreakerFailures == 0 {
+		c.BreakerFailures = DefaultBreakerFailures
+	}
+	if c.RatePerSecond == 0 {
+		c.RatePerSecond = DefaultRatePerSecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+func (c *Config) validate() error {
+	var errs []error
+	if c.Pool == nil {
+		errs = append(errs, errors.New("Pool is required"))
+	}
+	if c.Valkey == nil {
+		errs = append(errs, errors.New("Valkey is required"))
+	}
+	if len(c.Senders) == 0 {
+		errs = append(errs, errors.New("Senders is empty"))
+	}
+	for ch, s := range c.Senders {
+		if s == nil {
+			errs = append(errs, fmt.Errorf("Senders[%s] is nil", ch))
+		}
+	}
+	if c.Directory == nil {
+		errs = append(errs, errors.New("Directory is required"))
+	}
+	if c.Encoder == nil {
+		errs = append(errs, errors.New("Encoder is required"))
+	}
+	for name, d := range map[string]time.Duration{"PollInterval": c.PollInterval, "SweepInterval": c.SweepInterval,
+		"StaleAfter": c.StaleAfter, "HandlerTimeout": c.HandlerTimeout, "RetryInterval": c.RetryInterval,
+		"MaxRetryAfter": c.MaxRetryAfter, "NackResendDelay": c.NackResendDelay, "ClaimMinIdle": c.ClaimMinIdle,
+		"BreakerOpenFor": c.BreakerOpenFor} {
+		if d < 0 {
+			errs = append(errs, fmt.Errorf("%s %s is negative", name, d))
+		}
+	}
+	if c.BatchSize < 1 || c.EmergencyWorkers < 1 || c.RoutineWorkers < 1 || c.MaxRetries < 0 ||
+		c.BreakerFailures < 1 || c.RatePerSecond <= 0 {
+		errs = append(errs, errors.New("BatchSize, workers, BreakerFailures and RatePerSecond must be positive"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("delivery: config: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,101 @@
+package delivery
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"github.com/ThreeDotsLabs/watermill"
+
+	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/valkeystream"
+	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/intake"
+	"github.com/novatrek/support/processors/notifications/provider"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations is this package's migration set ("delivery"); it runs after intake's.
+func Migrations() migrate.Set {
+	sub, _ := fs.Sub(migrationFiles, "migrations") // fails only for an invalid path literal
+	return migrate.Set{Name: "delivery", FS: sub}
+}
+
+// Migrate applies everything the service schema needs: intake.Migrate, then Migrations.
+func Migrate(ctx context.Context, cfg Config) error {
+	if cfg.Pool == nil {
+		return errors.New("delivery: migrate: nil Pool")
+	}
+	if err := intake.Migrate(ctx, cfg.Pool); err != nil {
+		return err
+	}
+	if _, err := migrate.Apply(ctx, cfg.Pool, intake.Schema, Migrations()); err != nil {
+		return fmt.Errorf("delivery: migrate: %w", err)
+	}
+	return nil
+}
+
+// Delivery is the dispatcher, sweeper and workers of svc-notifications.
+type Delivery struct {
+	cfg     Config
+	outbox  *pgoutbox.Outbox
+	senders map[provider.Channel]provider.Sender
+	pub     *valkeystream.Publisher
+	logger  watermill.LoggerAdapter
+}
+
+// New checks cfg and wraps each Sender in its throttle and circuit breaker.
+func New(cfg Config) (*Delivery, error) {
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	ob, err := pgoutbox.New(intake.Schema)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: %w", err)
+	}
+	logger := watermill.NewSlogLogger(cfg.Logger)
+	pub, err := valkeystream.NewPublisher(valkeystream.PublisherConfig{Client: cfg.Valkey}, logger)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: publisher: %w", err)
+	}
+	d := &Delivery{cfg: cfg, outbox: ob, pub: pub, logger: logger, senders: map[provider.Channel]provider.Sender{}}
+	for ch, s := range cfg.Senders {
+		d.senders[ch] = newBreaker(newThrottle(s, cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
+	}
+	return d, nil
+}
+
+// Run dispatches, sweeps and delivers until ctx ends; it returns nil then, or the first
+// error that stopped a part (the others are stopped too).
+func (d *Delivery) Run(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	router, err := d.newRouter()
+	if err != nil {
+		return err
+	}
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		errs []error
+	)
+	fail := func(err error) {
+		if err != nil && ctx.Err() == nil {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+		cancel()
+	}
+	wg.Go(func() { fail(router.Run(ctx)) })
+	wg.Go(func() { fail(d.dispatchLoop(ctx)) })
+	wg.Wait()
+	_ = d.pub.Close()
+	return errors.Join(errs...)
+}

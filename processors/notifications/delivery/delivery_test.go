@@ -1,0 +1,285 @@
+package delivery
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/valkey-io/valkey-go"
+
+	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/valkeystream"
+	"github.com/novatrek/support/processors/notifications/provider"
+	"github.com/novatrek/support/processors/notifications/provider/providerfake"
+	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
+)
+
+// failAfter guards against hangs; it is not a speed requirement.
+const failAfter = 60 * time.Second
+
+// valkeyClient connects to VALKEY_TEST_URL, else the test Valkey on 6380, else 6379.
+func valkeyClient(t *testing.T) valkey.Client {
+	t.Helper()
+	urls := []string{"redis://127.0.0.1:6380/0", "redis://127.0.0.1:6379/0"}
+	if u := os.Getenv("VALKEY_TEST_URL"); u != "" {
+		urls = []string{u}
+	}
+	for _, u := range urls {
+		opt, err := valkey.ParseURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt.DisableCache = true
+		opt.Dialer.Timeout = 2 * time.Second
+		c, err := valkey.NewClient(opt)
+		if err != nil {
+			continue
+		}
+		if c.Do(t.Context(), c.B().Ping().Build()).Error() == nil {
+			t.Cleanup(c.Close)
+			return c
+		}
+		c.Close()
+	}
+	t.Fatalf("no Valkey/Redis server answers at %v", urls)
+	return nil
+}
+
+// prefixedClient isolates a test's streams: every key gets a per-test prefix... Valkey
+// streams are named by the lane constants, so each test uses its own logical database
+// instead. Tests therefore do not run in parallel with each other on the same DB number.
+
+type rig struct {
+	t     *testing.T
+	pool  *pgxpool.Pool
+	vk    valkey.Client
+	fake  *providerfake.SendGrid
+	cfg   Config
+	count int
+}
+
+func newRig(t *testing.T) *rig {
+	t.Helper()
+	vk := valkeyClient(t)
+	flush := func() {
+		for _, k := range []string{LaneEmergency, LaneRoutine, PoisonTopic} {
+			_ = vk.Do(context.Background(), vk.B().Del().Key(k).Build()).Error()
+		}
+	}
+	flush()
+	t.Cleanup(flush)
+	pool := pgtest.NewDB(t)
+	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	t.Cleanup(fake.Close)
+	sg, err := sendgrid.New(sendgrid.Config{BaseURL: srv.URL, APIKey: provider.NewSecret("SG.test"),
+		From: "trips@novatrek.example", Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := kafkatest.New(t)
+	cfg := Config{
+		Pool: pool, Valkey: vk, Encoder: env.Serde,
+		Senders:      map[provider.Channel]provider.Sender{provider.Email: sg},
+		Directory:    StaticDirectory{},
+		PollInterval: 20 * time.Millisecond, SweepInterval: 50 * time.Millisecond, StaleAfter: time.Hour,
+		ClaimMinIdle: 300 * time.Millisecond, NackResendDelay: 50 * time.Millisecond,
+		RetryInterval: 10 * time.Millisecond, BreakerOpenFor: 100 * time.Millisecond, RatePerSecond: 10000,
+	}
+	if err := Migrate(t.Context(), cfg); err != nil {
+		t.Fatal(err)
+	}
+	return &rig{t: t, pool: pool, vk: vk, fake: fake, cfg: cfg}
+}
+
+// insert adds n pending email rows of priority and returns their ids.
+func (r *rig) insert(n int, priority string) []string {
+	r.t.Helper()
+	ids := make([]string, n)
+	src := uuid.NewString()
+	for i := range ids {
+		r.count++
+		ids[i] = uuid.NewString()
+		addr := fmt.Sprintf("guest-%d@example.com", r.count)
+		if _, err := r.pool.Exec(context.Background(), `INSERT INTO notifications.notifications (id, source_event_id,
+			source_topic, kind, recipient, recipient_type, recipient_id, address, channel, category, locale,
+			template_name, subject, body, priority, status) VALUES ($1, $2, 't', 'BOOKING_CONFIRMATION', $3, 'GUEST', $4,
+			$5, 'email', 'transactional', 'en', 'booking', 'Hi', 'Body', $6, 'pending')`,
+			ids[i], src, "GUEST:"+addr, addr, addr, priority); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	return ids
+}
+
+func (r *rig) run(cfg Config) {
+	r.t.Helper()
+	d, err := New(cfg)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	r.t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			r.t.Errorf("Run: %v", err)
+		}
+	})
+}
+
+func (r *rig) countWhere(q string, args ...any) int {
+	r.t.Helper()
+	var n int
+	if err := r.pool.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		r.t.Fatal(err)
+	}
+	return n
+}
+
+func (r *rig) eventually(what string, cond func() bool) {
+	r.t.Helper()
+	deadline := time.Now().Add(failAfter)
+	for !cond() {
+		if time.Now().After(deadline) {
+			r.t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// allSent waits until every row is sent, then checks exactly-once delivery and one SENT
+// event per row in the outbox.
+func (r *rig) allSent(n int) {
+	r.t.Helper()
+	r.eventually("all sent", func() bool {
+		return r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status = 'sent'`) == n
+	})
+	if d := r.fake.Duplicates(); len(d) > 0 {
+		r.t.Fatalf("delivered more than once: %v", d)
+	}
+	if got := r.fake.AcceptedTotal(); got != n {
+		r.t.Fatalf("provider accepted %d, want %d", got, n)
+	}
+	if got := r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != n {
+		r.t.Fatalf("%d status events in the outbox, want %d", got, n)
+	}
+	if got := r.countWhere(`SELECT count(DISTINCT notification_id) FROM notifications.delivery_log
+		WHERE status = 'sent' AND provider_message_id IS NOT NULL`); got != n {
+		r.t.Fatalf("%d sent attempts logged, want %d", got, n)
+	}
+}
+
+func TestDeliversPendingRowsOnce(t *testing.T) {
+	r := newRig(t)
+	r.insert(20, "routine")
+	r.insert(5, "emergency")
+	r.run(r.cfg)
+	r.allSent(25)
+}
+
+func TestCrashBetweenPublishAndCommit(t *testing.T) {
+	r := newRig(t)
+	r.insert(10, "routine")
+	cfg := r.cfg
+	var crashes atomic.Int32
+	cfg.afterPublish = func() error {
+		if crashes.Add(1) <= 2 {
+			return errors.New("simulated crash")
+		}
+		return nil
+	}
+	r.run(cfg)
+	r.allSent(10)
+	if crashes.Load() < 2 {
+		t.Fatalf("the hook ran %d times", crashes.Load())
+	}
+}
+
+func TestDeadWorkerJobIsReclaimed(t *testing.T) {
+	r := newRig(t)
+	ids := r.insert(1, "routine")
+	// A worker takes the job and dies before acknowledging it.
+	d, err := New(r.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := d.dispatch(t.Context(), false); err != nil || n != 1 {
+		t.Fatalf("dispatch = %d, %v", n, err)
+	}
+	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{Client: r.vk, ConsumerGroup: ConsumerGroup,
+		Consumer: "doomed"}, watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	ch, err := sub.Subscribe(ctx, LaneRoutine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case msg := <-ch:
+		if string(msg.Payload) != ids[0] {
+			t.Fatalf("job %s, want %s", msg.Payload, ids[0])
+		}
+	case <-time.After(failAfter):
+		t.Fatal("no job")
+	}
+	cancel()
+	_ = sub.Close()
+	r.run(r.cfg)
+	r.allSent(1)
+}
+
+func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
+	r := newRig(t)
+	r.fake.StartOutage(503)
+	r.insert(30, "routine")
+	r.run(r.cfg)
+	r.eventually("some failed attempts", func() bool {
+		return r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE status = 'retry'`) >= r.cfg.BreakerFailures
+	})
+	calls := r.fake.CallCount()
+	// While open, the breaker lets only one trial through per BreakerOpenFor.
+	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status IN ('sent', 'failed')`); got != 0 {
+		t.Fatalf("%d rows finished during the outage, want 0", got)
+	}
+	r.fake.Heal()
+	r.allSent(30)
+	if calls >= 30*(DefaultMaxRetries+1) {
+		t.Fatalf("%d calls during the outage: the circuit did not open", calls)
+	}
+}
+
+func TestEmergencyPassesRoutineBacklog(t *testing.T) {
+	r := newRig(t)
+	r.fake.SetLatency(100 * time.Millisecond)
+	r.insert(2000, "routine")
+	cfg := r.cfg
+	cfg.RoutineWorkers = 2
+	r.run(cfg)
+	r.eventually("routine backlog queued", func() bool {
+		return r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status = 'queued'`) > 1900
+	})
+	em := r.insert(1, "emergency")
+	r.eventually("emergency sent", func() bool {
+		return r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE id = $1 AND status = 'sent'`, em[0]) == 1
+	})
+	if left := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status = 'queued'`); left < 1000 {
+		t.Fatalf("only %d routine jobs were still queued when the emergency went out", left)
+	}
+}

@@ -1,0 +1,35 @@
+// Package delivery is the second stage of svc-notifications: it takes the rows the intake
+// stage stored (processors/notifications/intake) to the providers, through a Valkey Streams
+// job queue and a Watermill router.
+//
+// The PostgreSQL row is the source of truth; a Valkey job only carries a notification id.
+//
+//   - The dispatcher (dispatch.go) claims due rows (pending, or deferred whose defer_until
+//     has passed) with FOR UPDATE SKIP LOCKED, emergencies first, publishes one job per row
+//     to the stream of its lane (LaneEmergency, LaneRoutine) and only then marks the rows
+//     "queued" and commits. A crash between publish and commit publishes the jobs again on
+//     the next round; a crash after the commit leaves "queued" rows that the sweeper (the
+//     same code on its own timer) publishes again once they have sat for Config.StaleAfter
+//     without a delivery attempt. Jobs are therefore at least once; the worker makes
+//     delivery exactly once.
+//   - The workers (router.go, handle.go) consume the two lanes with their own
+//     subscriptions (the emergency lane with more of them), so a routine backlog never
+//     sits in front of an emergency. Each job is handled in a transaction holding the row
+//     lock: a row already sent, delivered, failed or suppressed is acknowledged without a
+//     call (duplicate jobs are harmless); otherwise the provider Sender of the row's channel
+//     is called, every attempt is appended to delivery_log, and success (status "sent") or a
+//     permanent refusal (status "failed") is committed together with a
+//     NotificationDeliveryStatusChanged event in the outbox. A retryable failure rolls back
+//     and returns an error, so Watermill's Retry middleware, the per-provider circuit breaker
+//     and finally a Nack (the job stays pending in Valkey and comes back) deal with it.
+//   - Middleware, outermost first: Recoverer, PoisonQueue (only jobs that can never succeed:
+//     unreadable payload, unknown notification id, no sender for the channel go to
+//     PoisonTopic), Retry (exponential, and never sooner than a provider's Retry-After, capped
+//     at Config.MaxRetryAfter plus jitter), Timeout. The per-provider CircuitBreaker and
+//     Throttle wrap the Sender of each channel (breaker.go, throttle.go) rather than a
+//     handler, since one lane carries every provider: an outage of SendGrid must not stop SMS.
+//
+// Recipients: a row whose address is NULL, and every "group:<name>" row, is resolved through
+// Config.Directory. A group expands to its members; each member's accepted send is recorded
+// in delivery_members so that a retry after a partial send skips them.
+package delivery

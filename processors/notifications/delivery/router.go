@@ -1,0 +1,67 @@
+package delivery
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
+
+	"github.com/novatrek/support/internal/valkeystream"
+)
+
+// errPoison marks a job no retry can help (see the package doc); only those go to PoisonTopic.
+var errPoison = errors.New("undeliverable job")
+
+// newRouter builds the workers: EmergencyWorkers handlers on LaneEmergency and
+// RoutineWorkers on LaneRoutine, each its own subscription (consumer) of ConsumerGroup.
+func (d *Delivery) newRouter() (*message.Router, error) {
+	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{
+		Client:          d.cfg.Valkey,
+		ConsumerGroup:   ConsumerGroup,
+		ClaimMinIdle:    d.cfg.ClaimMinIdle,
+		ClaimInterval:   max(d.cfg.ClaimMinIdle/3, time.Millisecond),
+		NackResendDelay: d.cfg.NackResendDelay,
+		// One handler holds one job at a time; reading ahead would park jobs behind a slow one.
+		ReadCount:           1,
+		ConsumerIdleTimeout: max(valkeystream.DefaultConsumerIdleTimeout, 3*d.cfg.ClaimMinIdle),
+	}, d.logger)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: subscriber: %w", err)
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: d.cfg.HandlerTimeout}, d.logger)
+	if err != nil {
+		return nil, fmt.Errorf("delivery: router: %w", err)
+	}
+	poison, err := middleware.PoisonQueueWithFilter(d.pub, PoisonTopic, func(err error) bool {
+		return errors.Is(err, errPoison)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("delivery: poison queue: %w", err)
+	}
+	router.AddMiddleware(
+		poison,
+		middleware.Retry{
+			MaxRetries:      d.cfg.MaxRetries,
+			InitialInterval: d.cfg.RetryInterval,
+			MaxInterval:     d.cfg.MaxRetryAfter,
+			Multiplier:      2,
+			ShouldRetry: func(p middleware.RetryParams) bool {
+				// An open circuit or a poison job: retrying here only spins; Nack (and the
+				// Nack delay) or the poison queue handle it.
+				return !errors.Is(p.Err, ErrCircuitOpen) && !errors.Is(p.Err, errPoison)
+			},
+			Logger: d.logger,
+		}.Middleware,
+		middleware.Timeout(d.cfg.HandlerTimeout),
+		middleware.Recoverer,
+	)
+	for i := range d.cfg.EmergencyWorkers {
+		router.AddConsumerHandler(fmt.Sprintf("deliver-emergency-%d", i), LaneEmergency, sub, d.handle)
+	}
+	for i := range d.cfg.RoutineWorkers {
+		router.AddConsumerHandler(fmt.Sprintf("deliver-routine-%d", i), LaneRoutine, sub, d.handle)
+	}
+	return router, nil
+}
