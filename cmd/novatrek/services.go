@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 )
 
@@ -14,5 +15,6 @@ import (
 func services() []service.Service {
 	return []service.Service{
 		payments.New(),
+		notifications.New(),
 	}
 }

@@ -1,0 +1,139 @@
+package notifications
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/processors/notifications/provider/inapp"
+)
+
+// notificationView is a notification with its delivery log.
+type notificationView struct {
+	ID                uuid.UUID      `json:"id"`
+	Kind              string         `json:"kind"`
+	RecipientType     string         `json:"recipient_type"`
+	RecipientID       *string        `json:"recipient_id,omitempty"`
+	Channel           string         `json:"channel"`
+	Category          string         `json:"category"`
+	Priority          string         `json:"priority"`
+	Status            string         `json:"status"`
+	StatusReason      string         `json:"status_reason,omitempty"`
+	TemplateName      string         `json:"template_name"`
+	TemplateVersionID *int64         `json:"template_version_id,omitempty"`
+	Locale            string         `json:"locale"`
+	RequestID         *uuid.UUID     `json:"request_id,omitempty"`
+	SourceTopic       string         `json:"source_topic"`
+	CreatedAt         time.Time      `json:"created_at"`
+	UpdatedAt         time.Time      `json:"updated_at"`
+	DeliveryLog       []logEntryView `json:"delivery_log"`
+}
+
+type logEntryView struct {
+	Attempt           int       `json:"attempt"`
+	Provider          string    `json:"provider"`
+	Status            string    `json:"status"`
+	ProviderMessageID *string   `json:"provider_message_id,omitempty"`
+	ErrorCode         *string   `json:"error_code,omitempty"`
+	Error             *string   `json:"error,omitempty"`
+	At                time.Time `json:"at"`
+}
+
+// handleGetNotification: GET /v1/notifications/{id}. Never returns the rendered body or
+// the address: analytics needs the log, not the content.
+func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) {
+	id, err := uuid.Parse(r.PathValue("id"))
+	if err != nil {
+		problem.Write(w, r, problem.NotFound("No notification "+strconv.Quote(r.PathValue("id"))+"."))
+		return
+	}
+	ctx := r.Context()
+	var v notificationView
+	err = a.pool.QueryRow(ctx, `SELECT id, kind, recipient_type, recipient_id, channel, category, priority, status,
+		status_reason, template_name, template_version_id, locale, request_id, source_topic, created_at, updated_at
+		FROM notifications.notifications WHERE id = $1`, id).Scan(&v.ID, &v.Kind, &v.RecipientType, &v.RecipientID,
+		&v.Channel, &v.Category, &v.Priority, &v.Status, &v.StatusReason, &v.TemplateName, &v.TemplateVersionID,
+		&v.Locale, &v.RequestID, &v.SourceTopic, &v.CreatedAt, &v.UpdatedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		problem.Write(w, r, problem.NotFound("No notification "+id.String()+"."))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	rows, err := a.pool.Query(ctx, `SELECT attempt, provider, status, provider_message_id, error_code, error, at
+		FROM notifications.delivery_log WHERE notification_id = $1 ORDER BY id`, id)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	v.DeliveryLog, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (logEntryView, error) {
+		var e logEntryView
+		err := row.Scan(&e.Attempt, &e.Provider, &e.Status, &e.ProviderMessageID, &e.ErrorCode, &e.Error, &e.At)
+		return e, err
+	})
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if v.DeliveryLog == nil {
+		v.DeliveryLog = []logEntryView{}
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// handleInbox: GET /v1/recipients/{id}/inbox?limit=&after=&unread=true.
+func (a *api) handleInbox(w http.ResponseWriter, r *http.Request) {
+	q := inapp.Query{After: r.URL.Query().Get("after")}
+	if s := r.URL.Query().Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > inapp.MaxPageSize {
+			problem.Write(w, r, problem.Validation("limit must be an integer from 1 to "+strconv.Itoa(inapp.MaxPageSize)+".",
+				problem.FieldError{Field: "limit", Reason: "out of range"}))
+			return
+		}
+		q.Limit = n
+	}
+	if s := r.URL.Query().Get("unread"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			problem.Write(w, r, problem.Validation("unread must be true or false.", problem.FieldError{Field: "unread", Reason: "not a boolean"}))
+			return
+		}
+		q.UnreadOnly = b
+	}
+	page, err := a.inbox.Inbox(r.Context(), r.PathValue("id"), q)
+	if errors.Is(err, inapp.ErrBadCursor) {
+		problem.Write(w, r, problem.Validation("after is not a cursor of this inbox.", problem.FieldError{Field: "after", Reason: "malformed cursor"}))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if page.Items == nil {
+		page.Items = []inapp.Item{}
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// handleMarkRead: POST /v1/recipients/{id}/inbox/{msg}/read. Idempotent: marking again
+// keeps the first read time.
+func (a *api) handleMarkRead(w http.ResponseWriter, r *http.Request) {
+	ok, err := a.inbox.MarkRead(r.Context(), r.PathValue("id"), r.PathValue("msg"))
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if !ok {
+		problem.Write(w, r, problem.NotFound("Recipient "+strconv.Quote(r.PathValue("id"))+" has no message "+strconv.Quote(r.PathValue("msg"))+"."))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

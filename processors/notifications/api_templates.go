@@ -1,0 +1,117 @@
+package notifications
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/processors/notifications/provider"
+	"github.com/novatrek/support/processors/notifications/template"
+)
+
+var (
+	typeTemplateInvalid   = problem.Type("template-invalid")
+	typeTemplateVariables = problem.Type("template-variable-missing")
+)
+
+type publishRequest struct {
+	Channel    provider.Channel `json:"channel"`
+	Locale     string           `json:"locale"`
+	Subject    string           `json:"subject"`
+	Body       string           `json:"body"`
+	HTML       string           `json:"html"`
+	Variables  []string         `json:"variables"`
+	SampleData map[string]any   `json:"sample_data"`
+}
+
+type rollbackRequest struct {
+	Channel provider.Channel `json:"channel"`
+	Locale  string           `json:"locale"`
+	Version int              `json:"version"`
+}
+
+type versionView struct {
+	ID          int64            `json:"id"`
+	Name        string           `json:"name"`
+	Channel     provider.Channel `json:"channel"`
+	Locale      string           `json:"locale"`
+	Version     int              `json:"version"`
+	Subject     string           `json:"subject"`
+	Body        string           `json:"body"`
+	HTML        string           `json:"html,omitempty"`
+	Variables   []string         `json:"variables"`
+	PublishedBy string           `json:"published_by"`
+	PublishedAt time.Time        `json:"published_at"`
+}
+
+func viewOf(v template.Version) versionView {
+	return versionView{ID: v.ID, Name: v.Name, Channel: v.Channel, Locale: v.Locale, Version: v.Version,
+		Subject: v.Subject, Body: v.Body, HTML: v.HTML, Variables: v.Variables, PublishedBy: v.PublishedBy, PublishedAt: v.PublishedAt}
+}
+
+// handlePublish: POST /v1/templates/{name}/versions. The draft is rendered against its
+// sample data first; a missing or undeclared variable is a 422 naming it.
+func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) {
+	var req publishRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Locale == "" {
+		req.Locale = template.DefaultLocale
+	}
+	v, err := template.Publish(r.Context(), a.pool, template.Draft{
+		Key:     template.Key{Name: r.PathValue("name"), Channel: req.Channel, Locale: req.Locale},
+		Subject: req.Subject, Body: req.Body, HTML: req.HTML, Variables: req.Variables, SampleData: req.SampleData,
+		PublishedBy: caller(r),
+	})
+	var ve *template.VariableError
+	switch {
+	case errors.As(err, &ve):
+		p := problem.Unprocessable(typeTemplateVariables, "Template variables do not match", ve.Error())
+		if len(ve.Missing) > 0 {
+			p.With("missing", ve.Missing)
+		}
+		if len(ve.Undeclared) > 0 {
+			p.With("undeclared", ve.Undeclared)
+		}
+		problem.Write(w, r, p)
+		return
+	case err != nil && !strings.HasPrefix(err.Error(), "template: publish "):
+		// Validation failures are returned before the transaction; store failures are
+		// wrapped "template: publish <key>: ...".
+		problem.Write(w, r, problem.Unprocessable(typeTemplateInvalid, "Template invalid", err.Error()))
+		return
+	case err != nil:
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, viewOf(v))
+}
+
+// handleRollback: POST /v1/templates/{name}/rollback makes an earlier version current
+// again; notifications already rendered keep the version they recorded.
+func (a *api) handleRollback(w http.ResponseWriter, r *http.Request) {
+	var req rollbackRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.Locale == "" {
+		req.Locale = template.DefaultLocale
+	}
+	if req.Version < 1 {
+		problem.Write(w, r, problem.Validation("version must be a positive integer.", problem.FieldError{Field: "version", Reason: "missing or not positive"}))
+		return
+	}
+	v, err := template.Rollback(r.Context(), a.pool, template.Key{Name: r.PathValue("name"), Channel: req.Channel, Locale: req.Locale}, req.Version, caller(r))
+	if errors.Is(err, template.ErrNotFound) {
+		problem.Write(w, r, problem.NotFound("Template "+r.PathValue("name")+" has no such version for that channel and locale."))
+		return
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, viewOf(v))
+}

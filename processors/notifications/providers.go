@@ -1,0 +1,67 @@
+package notifications
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/novatrek/support/processors/notifications/provider/providerfake"
+)
+
+// Providers are the resolved provider endpoints and credentials: from Config, or from the
+// fakes Run started in-process.
+type Providers struct {
+	SendGridURL, SendGridAPIKey, SendGridWebhookKey string
+	TwilioURL, TwilioAccountSID, TwilioAuthToken    string
+	TwilioFrom                                      string
+	FCMURL, FCMTokenURL, FCMCredentialsFile         string
+	// PublicURL is Config.PublicURL.
+	PublicURL string
+	// Fakes is the in-process fake stack; nil with real providers.
+	Fakes *providerfake.Server
+}
+
+// resolveProviders returns cfg's providers, or starts the fakes when a provider URL is
+// unset (dev), with a warning. The returned func stops the fakes.
+func resolveProviders(cfg Config, log *slog.Logger) (Providers, func(), error) {
+	p := Providers{
+		SendGridURL: cfg.SendGridURL, SendGridAPIKey: cfg.SendGridAPIKey, SendGridWebhookKey: cfg.SendGridWebhookKey,
+		TwilioURL: cfg.TwilioURL, TwilioAccountSID: cfg.TwilioAccountSID, TwilioAuthToken: cfg.TwilioAuthToken,
+		TwilioFrom: cfg.TwilioFrom, FCMURL: cfg.FCMURL, FCMCredentialsFile: cfg.FCMCredentialsFile, PublicURL: cfg.PublicURL,
+	}
+	if !cfg.useFakes() {
+		return p, func() {}, nil
+	}
+	srv, err := providerfake.Listen("127.0.0.1:0", providerfake.StackConfig{})
+	if err != nil {
+		return Providers{}, nil, fmt.Errorf("notifications: start the fake providers: %w", err)
+	}
+	u := srv.BaseURLs()
+	p.SendGridURL, p.SendGridAPIKey, p.SendGridWebhookKey = u.SendGrid, "fake-sendgrid-key", srv.SendGrid.PublicKey()
+	p.TwilioURL, p.TwilioAccountSID, p.TwilioAuthToken = u.Twilio, srv.Twilio.AccountSID(), srv.Twilio.AuthToken()
+	if p.TwilioFrom == "" {
+		p.TwilioFrom = "+15005550006"
+	}
+	if p.FCMURL == "" {
+		p.FCMURL, p.FCMTokenURL = u.FCM, u.FCMToken
+	}
+	p.Fakes = srv
+	log.Warn("NOTIFICATIONS_SENDGRID_URL or NOTIFICATIONS_TWILIO_URL is unset: using the built-in fake providers (dev only: nothing reaches anyone)",
+		"url", srv.URL)
+	return p, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Close(ctx)
+	}, nil
+}
+
+// redact hides credentials in a URL before it is logged.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
+}

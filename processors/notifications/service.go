@@ -1,0 +1,227 @@
+// Package notifications is svc-notifications: it turns the domain's events and the
+// "Async: Yes" notification requests into notifications (package intake), delivers them by
+// email, SMS, push and in-app (package delivery, plugged in through Config.Delivery),
+// keeps versioned templates (package template) and channel preferences (package
+// preference), and serves the API: notification status with its delivery log, the in-app
+// inbox, template publishing and rollback, preferences, and the providers' signed status
+// webhooks.
+package notifications
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/outbox"
+	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/intake"
+	"github.com/novatrek/support/processors/notifications/preference"
+	"github.com/novatrek/support/processors/notifications/provider/inapp"
+	"github.com/novatrek/support/processors/notifications/template"
+)
+
+// ServiceName is the service's name in topics.yaml and its consumer group.
+const ServiceName = intake.Group
+
+// Schema is the PostgreSQL schema the service owns.
+const Schema = intake.Schema
+
+// Stage is a pipeline stage run beside the intake until ctx ends; the delivery stage
+// (dispatcher and Watermill workers) is one. It returns nil after a clean stop.
+type Stage func(ctx context.Context, env StageEnv) error
+
+// StageEnv is what Run hands a Stage.
+type StageEnv struct {
+	// Deps are the service's dependencies (logger, metrics, Valkey, serde, Kafka options).
+	Deps service.Deps
+	// Pool is the service's own pool on Schema.
+	Pool *pgxpool.Pool
+	// Providers are the resolved provider endpoints and credentials (the fakes' in dev).
+	Providers Providers
+	// InApp is the in-app inbox, the in-app channel's sender.
+	InApp *inapp.Store
+}
+
+// Service is svc-notifications.
+type Service struct {
+	cfg    Config
+	cfgErr error
+}
+
+var _ service.Service = (*Service)(nil)
+
+// New returns the service configured from the environment (ConfigFromEnv); a malformed
+// variable is reported when it runs.
+func New() *Service {
+	cfg, err := ConfigFromEnv()
+	return &Service{cfg: cfg, cfgErr: err}
+}
+
+// NewWithConfig returns the service with an explicit configuration.
+func NewWithConfig(cfg Config) *Service { return &Service{cfg: cfg} }
+
+func (s *Service) Name() string   { return ServiceName }
+func (s *Service) Schema() string { return Schema }
+
+// Migrations are exactly the sets intake.Migrate applies (stream inbox, outbox, templates,
+// channel preferences, notifications and delivery log), then the in-app inbox.
+func (s *Service) Migrations() []migrate.Set {
+	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), template.Migrations(),
+		preference.Migrations(), intake.Migrations(), inapp.Migrations()}
+}
+
+// Run seeds the default templates, serves the API on deps.HTTP and runs the intake
+// consumer, the outbox relay and the delivery stage (Config.Delivery) until ctx ends. The
+// first of them to fail stops the others.
+func (s *Service) Run(ctx context.Context, deps service.Deps) error {
+	if s.cfgErr != nil {
+		return s.cfgErr
+	}
+	cfg := s.cfg
+	cfg.setDefaults()
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if deps.DB == nil || deps.HTTP == nil || deps.Serde == nil {
+		return errors.New("notifications: Deps.DB, Deps.HTTP and Deps.Serde are required")
+	}
+	if err := checkTopology(deps.Topology); err != nil {
+		return err
+	}
+	log := deps.Logger
+
+	pool, err := ownPool(ctx, deps.DB, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if err := intake.SeedDefaults(ctx, pool); err != nil {
+		return fmt.Errorf("notifications: seed default templates: %w", err)
+	}
+
+	prov, stopFakes, err := resolveProviders(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer stopFakes()
+
+	a, err := newAPI(cfg, pool, prov, deps.Serde, log)
+	if err != nil {
+		return err
+	}
+	a.register(deps.HTTP)
+
+	in, err := intake.New(intake.Config{Encoder: deps.Serde, Now: cfg.Now})
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	ob, err := pgoutbox.New(Schema)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	relay, err := outbox.NewRelay(outbox.Config{Store: ob.Store(pool), ClientOpts: deps.KafkaOpts, Logger: log, Metrics: deps.Metrics})
+	if err != nil {
+		return fmt.Errorf("notifications: outbox relay: %w", err)
+	}
+	proc, err := stream.New(stream.Config{
+		Group: ServiceName, ClientOpts: deps.KafkaOpts, Pool: pool, Schema: Schema, Serde: deps.Serde,
+		Routes: in.Routes(), Logger: log, Metrics: deps.Metrics,
+	})
+	if err != nil {
+		return fmt.Errorf("notifications: stream processor: %w", err)
+	}
+
+	g := newGroup(ctx)
+	g.run("outbox relay", relay.Run)
+	g.run("intake", proc.Run)
+	// The delivery stage (package delivery) plugs in here.
+	if cfg.Delivery != nil {
+		env := StageEnv{Deps: deps, Pool: pool, Providers: prov, InApp: a.inbox}
+		g.run("delivery", func(ctx context.Context) error { return cfg.Delivery(ctx, env) })
+	} else {
+		log.Warn("notifications: no delivery stage configured: notifications are recorded but not sent")
+	}
+	log.InfoContext(ctx, "notifications service running", "sendgrid", redact(prov.SendGridURL), "twilio", redact(prov.TwilioURL))
+	return g.wait()
+}
+
+// ownPool opens the service's pool with the shared pool's settings and its own size.
+func ownPool(ctx context.Context, shared *pgxpool.Pool, maxConns int32) (*pgxpool.Pool, error) {
+	pc := shared.Config().Copy()
+	pc.MaxConns = maxConns
+	if pc.ConnConfig.RuntimeParams == nil {
+		pc.ConnConfig.RuntimeParams = map[string]string{}
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = ServiceName
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("notifications: open pool: %w", err)
+	}
+	return pool, nil
+}
+
+// checkTopology makes sure topics.yaml lists the service as a consumer of every topic the
+// intake has a route for, and as the producer of the status topic.
+func checkTopology(t *topology.Topology) error {
+	if t == nil {
+		return errors.New("notifications: Deps.Topology is required")
+	}
+	var errs []error
+	topics := []string{intake.RequestTopic}
+	for _, r := range intake.EventRoutes {
+		topics = append(topics, r.Topic)
+	}
+	for _, name := range topics {
+		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Consumers, ServiceName) {
+			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a consumer of %s", ServiceName, name))
+		}
+	}
+	if tp, ok := t.Topic(intake.StatusTopic); !ok || !slices.Contains(tp.Producers, ServiceName) {
+		errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a producer of %s", ServiceName, intake.StatusTopic))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	return nil
+}
+
+// group runs functions until the first fails or ctx ends.
+type group struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+	once   sync.Once
+	err    error
+}
+
+func newGroup(ctx context.Context) *group {
+	g := &group{}
+	g.ctx, g.cancel = context.WithCancel(ctx)
+	return g
+}
+
+func (g *group) run(name string, fn func(context.Context) error) {
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := fn(g.ctx); err != nil && g.ctx.Err() == nil {
+			g.once.Do(func() { g.err = fmt.Errorf("notifications: %s: %w", name, err) })
+			g.cancel()
+		}
+	}()
+}
+
+func (g *group) wait() error {
+	<-g.ctx.Done()
+	g.wg.Wait()
+	g.cancel()
+	return g.err
+}
