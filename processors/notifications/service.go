@@ -22,6 +22,7 @@ import (
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
@@ -58,10 +59,12 @@ type Service struct {
 
 var _ service.Service = (*Service)(nil)
 
-// New returns the service configured from the environment (ConfigFromEnv); a malformed
+// New returns the service configured from the environment (ConfigFromEnv), with the
+// delivery stage of package delivery (DeliveryStage, DeliveryOptionsFromEnv); a malformed
 // variable is reported when it runs.
 func New() *Service {
 	cfg, err := ConfigFromEnv()
+	cfg.Delivery = DeliveryStage(DeliveryOptionsFromEnv())
 	return &Service{cfg: cfg, cfgErr: err}
 }
 
@@ -72,10 +75,11 @@ func (s *Service) Name() string   { return ServiceName }
 func (s *Service) Schema() string { return Schema }
 
 // Migrations are exactly the sets intake.Migrate applies (stream inbox, outbox, templates,
-// channel preferences, notifications and delivery log), then the in-app inbox.
+// channel preferences, notifications and delivery log), then delivery's (after the
+// notifications, as delivery.Migrate applies it), then the in-app inbox.
 func (s *Service) Migrations() []migrate.Set {
 	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), template.Migrations(),
-		preference.Migrations(), intake.Migrations(), inapp.Migrations()}
+		preference.Migrations(), intake.Migrations(), delivery.Migrations(), inapp.Migrations()}
 }
 
 // Run seeds the default templates, serves the API on deps.HTTP and runs the intake
