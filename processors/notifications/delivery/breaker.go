@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/novatrek/support/processors/notifications/provider"
@@ -31,6 +32,9 @@ type breakerSender struct {
 	fails     int
 	openUntil time.Time
 	trial     bool // a half-open trial call is out
+
+	// rejected counts the calls refused because the circuit was open.
+	rejected atomic.Int64
 }
 
 func newBreaker(s provider.Sender, failures int, openFor time.Duration) *breakerSender {
@@ -53,6 +57,7 @@ func (b *breakerSender) allow() error {
 		return nil
 	}
 	if b.now().Before(b.openUntil) || b.trial {
+		b.rejected.Add(1)
 		return &provider.Retryable{Err: fmt.Errorf("%s: %w", b.Name(), ErrCircuitOpen)}
 	}
 	b.trial = true

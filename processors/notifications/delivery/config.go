@@ -75,7 +75,8 @@ type Config struct {
 	// EmergencyWorkers and RoutineWorkers are the concurrent subscriptions per lane.
 	// Defaults 8 and 4.
 	EmergencyWorkers, RoutineWorkers int
-	// HandlerTimeout bounds one job, provider call included. Default 30s.
+	// HandlerTimeout bounds one job: provider calls, in-process retries and Retry-After
+	// waits included; a job that runs out is Nacked and comes back. Default 30s.
 	HandlerTimeout time.Duration
 	// MaxRetries is the in-process retries of a retryable failure before the job is Nacked
 	// (and redelivered after NackResendDelay). Default 3.

@@ -63,6 +63,7 @@ type rig struct {
 	pool  *pgxpool.Pool
 	vk    valkey.Client
 	fake  *providerfake.SendGrid
+	env   *kafkatest.Env
 	cfg   Config
 	count int
 }
@@ -102,7 +103,7 @@ func newRig(t *testing.T) *rig {
 	if err := Migrate(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, pool: pool, vk: vk, fake: fake, cfg: cfg}
+	return &rig{t: t, pool: pool, vk: vk, fake: fake, env: env, cfg: cfg}
 }
 
 // insert adds n pending email rows of priority and returns their ids.
@@ -125,7 +126,8 @@ func (r *rig) insert(n int, priority string) []string {
 	return ids
 }
 
-func (r *rig) run(cfg Config) {
+// run starts a Delivery with cfg until the test ends and returns it.
+func (r *rig) run(cfg Config) *Delivery {
 	r.t.Helper()
 	d, err := New(cfg)
 	if err != nil {
@@ -140,6 +142,7 @@ func (r *rig) run(cfg Config) {
 			r.t.Errorf("Run: %v", err)
 		}
 	})
+	return d
 }
 
 func (r *rig) countWhere(q string, args ...any) int {
@@ -249,20 +252,34 @@ func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
 	r := newRig(t)
 	r.fake.StartOutage(503)
 	r.insert(30, "routine")
-	r.run(r.cfg)
-	r.eventually("some failed attempts", func() bool {
-		return r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE status = 'retry'`) >= r.cfg.BreakerFailures
-	})
+	cfg := r.cfg
+	cfg.BreakerFailures = 3
+	d := r.run(cfg)
+	breaker := d.senders[provider.Email].(*breakerSender)
+	// Every row's job has come to a worker and been turned away by the open circuit (at
+	// least 30 refusals), so the whole batch has been dispatched and handled at least once.
+	r.eventually("the open circuit refused every row", func() bool { return breaker.rejected.Load() >= 30 })
 	calls := r.fake.CallCount()
-	// While open, the breaker lets only one trial through per BreakerOpenFor.
-	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status IN ('sent', 'failed')`); got != 0 {
-		t.Fatalf("%d rows finished during the outage, want 0", got)
+	// The rows wait exactly as the dispatcher left them: "queued". A retryable failure or an
+	// open circuit only appends to delivery_log and Nacks the job; it never writes the status,
+	// records a served member or emits a status event.
+	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status = 'queued'`); got != 30 {
+		t.Fatalf("%d rows queued during the outage, want all 30", got)
+	}
+	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_members`) +
+		r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != 0 {
+		t.Fatalf("%d served members or status events during the outage, want 0", got)
+	}
+	// Without the breaker each of the 30 jobs would have called the provider MaxRetries+1
+	// times before its first refusal could happen.
+	if calls >= 30 {
+		t.Fatalf("%d provider calls while the circuit refused 30 jobs: the circuit did not spare the provider", calls)
+	}
+	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE status <> 'retry'`); got != 0 {
+		t.Fatalf("%d non-retry attempts logged during the outage", got)
 	}
 	r.fake.Heal()
 	r.allSent(30)
-	if calls >= 30*(DefaultMaxRetries+1) {
-		t.Fatalf("%d calls during the outage: the circuit did not open", calls)
-	}
 }
 
 func TestEmergencyPassesRoutineBacklog(t *testing.T) {

@@ -22,10 +22,11 @@
 //     NotificationDeliveryStatusChanged event in the outbox. A retryable failure rolls back
 //     and returns an error, so Watermill's Retry middleware, the per-provider circuit breaker
 //     and finally a Nack (the job stays pending in Valkey and comes back) deal with it.
-//   - Middleware, outermost first: Recoverer, PoisonQueue (only jobs that can never succeed:
-//     unreadable payload, unknown notification id, no sender for the channel go to
-//     PoisonTopic), Retry (exponential, and never sooner than a provider's Retry-After, capped
-//     at Config.MaxRetryAfter plus jitter), Timeout. The per-provider CircuitBreaker and
+//   - Middleware, outermost first: Timeout (Config.HandlerTimeout for the whole job, retries
+//     included), PoisonQueue (only jobs that can never succeed: unreadable payload, unknown
+//     notification id, no sender for the channel go to PoisonTopic), Retry (exponential, and
+//     never sooner than a provider's Retry-After, capped at Config.MaxRetryAfter plus
+//     jitter), Recoverer (a panic becomes an error of that attempt). The per-provider CircuitBreaker and
 //     Throttle wrap the Sender of each channel (breaker.go, throttle.go) rather than a
 //     handler, since one lane carries every provider: an outage of SendGrid must not stop SMS.
 //

@@ -40,7 +40,12 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delivery: poison queue: %w", err)
 	}
+	// Timeout is outermost: it cancels the message's context when it returns, so inside
+	// Retry every retry would start canceled (watermill issue #467), and inside PoisonQueue
+	// the poison publish, which uses the message's context, would fail and Nack the job
+	// forever. Outermost, HandlerTimeout bounds the whole job, retries included.
 	router.AddMiddleware(
+		middleware.Timeout(d.cfg.HandlerTimeout),
 		poison,
 		middleware.Retry{
 			MaxRetries:      d.cfg.MaxRetries,
@@ -54,7 +59,6 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 			},
 			Logger: d.logger,
 		}.Middleware,
-		middleware.Timeout(d.cfg.HandlerTimeout),
 		middleware.Recoverer,
 	)
 	for i := range d.cfg.EmergencyWorkers {
