@@ -33,6 +33,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testproc/
 	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
+	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
+	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/serde/
 
