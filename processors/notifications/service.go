@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -143,18 +142,18 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		return fmt.Errorf("notifications: stream processor: %w", err)
 	}
 
-	g := newGroup(ctx)
-	g.run("outbox relay", relay.Run)
-	g.run("intake", proc.Run)
+	g := service.NewGroup(ctx, ServiceName)
+	g.Go("outbox relay", relay.Run)
+	g.Go("intake", proc.Run)
 	// The delivery stage (package delivery) plugs in here.
 	if cfg.Delivery != nil {
 		env := StageEnv{Deps: deps, Pool: pool, Providers: prov, InApp: a.inbox}
-		g.run("delivery", func(ctx context.Context) error { return cfg.Delivery(ctx, env) })
+		g.Go("delivery", func(ctx context.Context) error { return cfg.Delivery(ctx, env) })
 	} else {
 		log.Warn("notifications: no delivery stage configured: notifications are recorded but not sent")
 	}
 	log.InfoContext(ctx, "notifications service running", "sendgrid", redact(prov.SendGridURL), "twilio", redact(prov.TwilioURL))
-	return g.wait()
+	return g.Wait()
 }
 
 // ownPool opens the service's pool with the shared pool's settings and its own size.
@@ -195,37 +194,4 @@ func checkTopology(t *topology.Topology) error {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	return nil
-}
-
-// group runs functions until the first fails or ctx ends.
-type group struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
-
-func newGroup(ctx context.Context) *group {
-	g := &group{}
-	g.ctx, g.cancel = context.WithCancel(ctx)
-	return g
-}
-
-func (g *group) run(name string, fn func(context.Context) error) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if err := fn(g.ctx); err != nil && g.ctx.Err() == nil {
-			g.once.Do(func() { g.err = fmt.Errorf("notifications: %s: %w", name, err) })
-			g.cancel()
-		}
-	}()
-}
-
-func (g *group) wait() error {
-	<-g.ctx.Done()
-	g.wg.Wait()
-	g.cancel()
-	return g.err
 }

@@ -22,7 +22,6 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
-	"sync"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -130,15 +129,15 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		return err
 	}
 
-	g := newGroup(ctx)
-	g.run("outbox relay", relay.Run)
-	g.run("reservation consumer", proc.Run)
-	g.run("refund worker", func(ctx context.Context) error { return c.runRefundWorker(ctx, cfg.RefundPoll) })
-	g.run("recovery", func(ctx context.Context) error { return c.runRecovery(ctx, cfg.RecoveryInterval, cfg.RecoveryAge) })
-	g.run("reconciliation", func(ctx context.Context) error { return c.runReconciliation(ctx, cfg.ReconcileInterval) })
-	g.run("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
+	g := service.NewGroup(ctx, ServiceName)
+	g.Go("outbox relay", relay.Run)
+	g.Go("reservation consumer", proc.Run)
+	g.Go("refund worker", func(ctx context.Context) error { return c.runRefundWorker(ctx, cfg.RefundPoll) })
+	g.Go("recovery", func(ctx context.Context) error { return c.runRecovery(ctx, cfg.RecoveryInterval, cfg.RecoveryAge) })
+	g.Go("reconciliation", func(ctx context.Context) error { return c.runReconciliation(ctx, cfg.ReconcileInterval) })
+	g.Go("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
 	log.InfoContext(ctx, "payments service running", "psp", redact(pspURL), "fraud", redact(fraudURL))
-	return g.wait()
+	return g.Wait()
 }
 
 // build wires the core and the API; tests call it to run the API without the loops.
@@ -236,37 +235,4 @@ func redact(raw string) string {
 		return "(unparsable URL)"
 	}
 	return u.Redacted()
-}
-
-// group runs functions until the first fails or ctx ends.
-type group struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	once   sync.Once
-	err    error
-}
-
-func newGroup(ctx context.Context) *group {
-	g := &group{}
-	g.ctx, g.cancel = context.WithCancel(ctx)
-	return g
-}
-
-func (g *group) run(name string, fn func(context.Context) error) {
-	g.wg.Add(1)
-	go func() {
-		defer g.wg.Done()
-		if err := fn(g.ctx); err != nil && g.ctx.Err() == nil {
-			g.once.Do(func() { g.err = fmt.Errorf("payments: %s: %w", name, err) })
-			g.cancel()
-		}
-	}()
-}
-
-func (g *group) wait() error {
-	<-g.ctx.Done()
-	g.wg.Wait()
-	g.cancel()
-	return g.err
 }
