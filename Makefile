@@ -21,7 +21,7 @@ setup: ## install and start what is missing: PostgreSQL+PostGIS, Redis/Valkey, k
 run: setup ## start the embedded dev stack (Kafka, schema registry, every processor) in one process
 	$(GO) run ./cmd/novatrek dev
 
-test: ## run every test against the local PostgreSQL and Redis (the command CI runs)
+test: setup ## run every test against the local PostgreSQL and Redis (the command CI runs)
 	go test -count=1 -p 2 -timeout 15m ./...
 
 bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
