@@ -203,9 +203,9 @@ func BenchmarkSustainedDeliveries(b *testing.B) {
 				cfg := r.cfg
 				cfg.RoutineWorkers, cfg.RatePerSecond = tc.workers, tc.rate
 				if tc.name == "tuned" {
-					// Each job holds a connection (its row lock) across the provider call, so
-					// the pool, not the workers, bounds throughput: pgxpool's default is
-					// max(4, NumCPU) connections.
+					// A job holds a connection only for its claim and its record, not across
+					// the provider call; the larger pool still spares the workers any wait
+					// (pgxpool's default is max(4, NumCPU) connections).
 					pc := r.pool.Config()
 					pc.MaxConns = int32(DefaultEmergencyWorkers + tc.workers + 2)
 					pool, err := pgxpool.NewWithConfig(context.Background(), pc)

@@ -28,9 +28,14 @@ WHERE status = 'queued' AND updated_at < now() - $2::interval
 ORDER BY (priority = 'emergency') DESC, updated_at
 LIMIT $1 FOR UPDATE SKIP LOCKED`
 
-// dispatchLoop runs a dispatch round every PollInterval and a sweep every SweepInterval. A
-// full batch is followed by another round at once.
+// dispatchLoop runs a dispatch round whenever an insert wakes it (listen), and at least
+// every PollInterval, and a sweep every SweepInterval. A full batch is followed by another
+// round at once.
 func (d *Delivery) dispatchLoop(ctx context.Context) error {
+	wake := make(chan struct{}, 1)
+	listening := make(chan struct{})
+	go func() { defer close(listening); d.listen(ctx, wake) }()
+	defer func() { <-listening }()
 	poll := time.NewTicker(d.cfg.PollInterval)
 	defer poll.Stop()
 	sweep := time.NewTicker(d.cfg.SweepInterval)
@@ -49,6 +54,7 @@ func (d *Delivery) dispatchLoop(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-poll.C:
+		case <-wake:
 		case <-sweep.C:
 			if _, err := d.dispatch(ctx, true); err != nil && ctx.Err() == nil {
 				d.cfg.Logger.ErrorContext(ctx, "sweeping queued notifications", "err", err)

@@ -14,14 +14,22 @@
 //     delivery exactly once.
 //   - The workers (router.go, handle.go) consume the two lanes with their own
 //     subscriptions (the emergency lane with more of them), so a routine backlog never
-//     sits in front of an emergency. Each job is handled in a transaction holding the row
-//     lock: a row already sent, delivered, failed or suppressed is acknowledged without a
-//     call (duplicate jobs are harmless); otherwise the provider Sender of the row's channel
-//     is called, every attempt is appended to delivery_log, and success (status "sent") or a
-//     permanent refusal (status "failed") is committed together with a
-//     NotificationDeliveryStatusChanged event in the outbox. A retryable failure rolls back
-//     and returns an error, so Watermill's Retry middleware, the per-provider circuit breaker
-//     and finally a Nack (the job stays pending in Valkey and comes back) deal with it.
+//     sits in front of an emergency. A job first leases its row in a short transaction
+//     (lease_owner, lease_until: longer than Config.HandlerTimeout): a row already sent,
+//     delivered, failed or suppressed is acknowledged without a call, and a row another
+//     worker holds a live lease on is Nacked (duplicate jobs are harmless). Then the provider
+//     Sender of the row's channel is called with no transaction or connection held, and a
+//     second transaction, which commits only while the lease is still the job's, appends
+//     every attempt to delivery_log, releases the lease and commits success (status "sent")
+//     or a permanent refusal (status "failed") together with a
+//     NotificationDeliveryStatusChanged event in the outbox. A retryable failure records its
+//     attempt, leaves the status alone and returns an error, so Watermill's Retry
+//     middleware, the per-provider circuit breaker and finally a Nack (the job stays pending
+//     in Valkey and comes back) deal with it. A worker that dies mid-call leaves a lease
+//     that expires, and the row is delivered again: at least once in that case only.
+//   - The dispatcher LISTENs on notifications_due, which a statement trigger on notifications
+//     fires on every insert (migration 0002), and runs a round at once; Config.PollInterval
+//     is the fallback (deferred rows falling due, a lost listening connection).
 //   - Middleware, outermost first: Timeout (Config.HandlerTimeout for the whole job, retries
 //     included), PoisonQueue (only jobs that can never succeed: unreadable payload, unknown
 //     notification id, no sender for the channel go to PoisonTopic), Retry (exponential, and

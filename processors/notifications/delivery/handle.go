@@ -23,82 +23,144 @@ type notification struct {
 	deferUntil                                                                   *time.Time
 }
 
-// handle delivers one job. It holds the row lock for the whole attempt, so duplicate jobs
-// of one row run one after the other and the second sees the first's outcome.
+// errLeased marks a job whose row another worker is delivering right now (a duplicate job):
+// it is Nacked, not retried in process, and comes back after NackResendDelay to find the
+// outcome.
+var errLeased = errors.New("notification is being delivered by another worker")
+
+// handle delivers one job in three steps, so that no transaction or connection is held
+// across the provider call: claim leases the row (lease_owner, lease_until) and commits;
+// deliver calls the provider; record writes the attempts and the outcome and releases the
+// lease, in one transaction that only commits while the lease is still ours. A duplicate
+// job meeting a live lease is Nacked; a lease outlives HandlerTimeout (which bounds the
+// call), so only a worker that died mid-call leaves one to expire, and its row is then
+// delivered again (at least once, as before).
 func (d *Delivery) handle(msg *message.Message) error {
 	ctx := msg.Context()
 	id, err := uuid.ParseBytes(msg.Payload)
 	if err != nil {
 		return fmt.Errorf("%w: payload is not a notification id", errPoison)
 	}
+	n, sender, served, lease, err := d.claim(ctx, id.String())
+	if err != nil || n == nil {
+		return err
+	}
+	out, err := d.deliver(ctx, sender, n, served)
+	if err == nil {
+		err = d.record(ctx, n, sender.Name(), lease, out)
+	}
+	if err != nil {
+		d.release(ctx, n.id, lease)
+		return err
+	}
+	if out.retry != nil {
+		d.waitRetryAfter(ctx, out.retry)
+	}
+	return out.retry
+}
+
+// claim loads row id and leases it to this job. It returns a nil notification when the job
+// has nothing to do (the row is finished, or deferred and not due).
+func (d *Delivery) claim(ctx context.Context, id string) (*notification, provider.Sender, map[string]bool, string, error) {
 	tx, err := d.cfg.Pool.Begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin delivery of %s: %w", id, err)
+		return nil, nil, nil, "", fmt.Errorf("begin claim of %s: %w", id, err)
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
 	var n notification
+	var leased bool
 	err = tx.QueryRow(ctx, `SELECT id::text, source_event_id::text, kind, recipient, recipient_type, channel,
-		priority, status, request_id::text, recipient_id, address, subject, body, html, defer_until
+		priority, status, request_id::text, recipient_id, address, subject, body, html, defer_until,
+		coalesce(lease_until > now(), false)
 		FROM notifications.notifications WHERE id = $1 FOR UPDATE`, id).Scan(&n.id, &n.sourceEventID, &n.kind,
 		&n.recipient, &n.recipientType, &n.channel, &n.priority, &n.status, &n.requestID, &n.recipientID,
-		&n.address, &n.subject, &n.body, &n.html, &n.deferUntil)
+		&n.address, &n.subject, &n.body, &n.html, &n.deferUntil, &leased)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("%w: notification %s does not exist", errPoison, id)
+		return nil, nil, nil, "", fmt.Errorf("%w: notification %s does not exist", errPoison, id)
 	}
 	if err != nil {
-		return fmt.Errorf("load notification %s: %w", id, err)
+		return nil, nil, nil, "", fmt.Errorf("load notification %s: %w", id, err)
 	}
 	switch {
 	case n.status != "queued" && n.status != "pending" && n.status != "deferred":
-		return nil // sent, delivered, failed or suppressed: a duplicate job
+		return nil, nil, nil, "", nil // sent, delivered, failed or suppressed: a duplicate job
 	case n.deferUntil != nil && n.deferUntil.After(time.Now()) && n.status == "deferred":
-		return nil // not due; the dispatcher publishes it again when it is
+		return nil, nil, nil, "", nil // not due; the dispatcher publishes it again when it is
+	case leased:
+		return nil, nil, nil, "", fmt.Errorf("%w: %s", errLeased, id)
 	}
 	sender := d.senders[provider.Channel(n.channel)]
 	if sender == nil {
-		return fmt.Errorf("%w: no sender for channel %s", errPoison, n.channel)
+		return nil, nil, nil, "", fmt.Errorf("%w: no sender for channel %s", errPoison, n.channel)
 	}
-	retryErr, err := d.deliver(ctx, tx, sender, &n)
+	lease := uuid.NewString()
+	if _, err := tx.Exec(ctx, `UPDATE notifications.notifications SET lease_owner = $2,
+		lease_until = now() + $3::interval WHERE id = $1`, id, lease, d.leaseFor().String()); err != nil {
+		return nil, nil, nil, "", fmt.Errorf("lease notification %s: %w", id, err)
+	}
+	rows, err := tx.Query(ctx, `SELECT member FROM notifications.delivery_members WHERE notification_id = $1`, id)
 	if err != nil {
-		return err
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fmt.Errorf("commit delivery of %s: %w", id, err)
-	}
-	if retryErr != nil {
-		d.waitRetryAfter(ctx, retryErr)
-	}
-	return retryErr
-}
-
-// deliver sends n to each of its addresses not yet served, logging every attempt in tx. It
-// returns the retryable failure (with tx still to commit: the attempts and any member
-// already served must stay recorded), or err when tx must roll back.
-func (d *Delivery) deliver(ctx context.Context, tx pgx.Tx, sender provider.Sender, n *notification) (retry, err error) {
-	addrs, err := d.addresses(ctx, n)
-	if errors.Is(err, ErrUnknownRecipient) {
-		if err := d.logAttempt(ctx, tx, n.id, sender.Name(), "failed", "", err); err != nil {
-			return nil, err
-		}
-		return nil, d.finish(ctx, tx, n, sender.Name(), "failed", "", err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("resolve recipients of %s: %w", n.id, err)
-	}
-	served := map[string]bool{}
-	rows, err := tx.Query(ctx, `SELECT member FROM notifications.delivery_members WHERE notification_id = $1`, n.id)
-	if err != nil {
-		return nil, fmt.Errorf("read served members of %s: %w", n.id, err)
+		return nil, nil, nil, "", fmt.Errorf("read served members of %s: %w", id, err)
 	}
 	members, err := pgx.CollectRows(rows, pgx.RowTo[string])
 	if err != nil {
-		return nil, fmt.Errorf("read served members of %s: %w", n.id, err)
+		return nil, nil, nil, "", fmt.Errorf("read served members of %s: %w", id, err)
 	}
+	served := make(map[string]bool, len(members))
 	for _, m := range members {
 		served[m] = true
 	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, nil, nil, "", fmt.Errorf("commit claim of %s: %w", id, err)
+	}
+	return &n, sender, served, lease, nil
+}
+
+// leaseFor is how long a claim holds its row: longer than HandlerTimeout, which bounds
+// the job's provider calls, so a live worker never loses its lease.
+func (d *Delivery) leaseFor() time.Duration { return d.cfg.HandlerTimeout + 5*time.Second }
+
+// release drops this job's lease after a failure, so the job's retry can take the row again.
+func (d *Delivery) release(ctx context.Context, id, lease string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if _, err := d.cfg.Pool.Exec(ctx, `UPDATE notifications.notifications SET lease_owner = NULL,
+		lease_until = NULL WHERE id = $1 AND lease_owner = $2`, id, lease); err != nil {
+		d.cfg.Logger.WarnContext(ctx, "releasing notification lease; it expires on its own", "id", id, "err", err)
+	}
+}
+
+// attempt is one provider call (or the decision not to make one) to record.
+type attempt struct {
+	member, status, providerID string
+	err                        error
+	// serve records member in delivery_members (the provider accepted or refused it for good).
+	serve bool
+}
+
+// outcome is what deliver did: the attempts, then either a retryable failure (the attempts
+// and served members are recorded, the status is not) or the final status.
+type outcome struct {
+	attempts       []attempt
+	retry          error
+	final, finalID string
+	cause          error
+}
+
+// deliver sends n to each of its addresses not yet served, with no transaction open. It
+// returns err only when nothing was sent and the job must simply fail (the lease is released).
+func (d *Delivery) deliver(ctx context.Context, sender provider.Sender, n *notification, served map[string]bool) (outcome, error) {
+	var out outcome
+	addrs, err := d.addresses(ctx, n)
+	if errors.Is(err, ErrUnknownRecipient) {
+		out.attempts = append(out.attempts, attempt{status: "failed", err: err})
+		out.final, out.cause = "failed", err
+		return out, nil
+	}
+	if err != nil {
+		return out, fmt.Errorf("resolve recipients of %s: %w", n.id, err)
+	}
 	group := strings.HasPrefix(n.recipient, "group:")
-	var lastID string
 	var permanent error
 	accepted := 0
 	for _, a := range addrs {
@@ -113,7 +175,8 @@ func (d *Delivery) deliver(ctx context.Context, tx pgx.Tx, sender provider.Sende
 		res, sendErr := sender.Send(ctx, provider.Message{ID: mid, To: a.To, ToName: a.Name, Subject: n.subject,
 			Body: n.body, HTML: n.html, Urgent: n.priority == "emergency"})
 		if errors.Is(sendErr, ErrCircuitOpen) {
-			return sendErr, nil // not an attempt: the provider was not called
+			out.retry = sendErr // not an attempt: the provider was not called
+			return out, nil
 		}
 		status := "sent"
 		switch {
@@ -123,25 +186,62 @@ func (d *Delivery) deliver(ctx context.Context, tx pgx.Tx, sender provider.Sende
 		default:
 			status = "retry"
 		}
-		if err := d.logAttempt(ctx, tx, n.id, sender.Name(), status, res.ID, sendErr); err != nil {
-			return nil, err
-		}
+		out.attempts = append(out.attempts, attempt{member: a.Member, status: status, providerID: res.ID,
+			err: sendErr, serve: status != "retry"})
 		if status == "retry" {
-			return sendErr, nil
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO notifications.delivery_members (notification_id, member, provider_message_id)
-			VALUES ($1, $2, $3)`, n.id, a.Member, res.ID); err != nil {
-			return nil, fmt.Errorf("record member %s of %s: %w", a.Member, n.id, err)
+			out.retry = sendErr
+			return out, nil
 		}
 		if sendErr == nil {
 			accepted++
-			lastID = res.ID
+			out.finalID = res.ID
 		}
 	}
 	if accepted == 0 && permanent != nil {
-		return nil, d.finish(ctx, tx, n, sender.Name(), "failed", "", permanent)
+		out.final, out.finalID, out.cause = "failed", "", permanent
+		return out, nil
 	}
-	return nil, d.finish(ctx, tx, n, sender.Name(), "sent", lastID, nil)
+	out.final = "sent"
+	return out, nil
+}
+
+// record writes out's attempts, served members and final status (with its event), and
+// releases the lease, in one transaction that commits only if the lease is still ours.
+func (d *Delivery) record(ctx context.Context, n *notification, prov, lease string, out outcome) error {
+	tx, err := d.cfg.Pool.Begin(ctx)
+	if err != nil {
+		return fmt.Errorf("begin recording delivery of %s: %w", n.id, err)
+	}
+	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
+	tag, err := tx.Exec(ctx, `UPDATE notifications.notifications SET lease_owner = NULL, lease_until = NULL
+		WHERE id = $1 AND lease_owner = $2`, n.id, lease)
+	if err != nil {
+		return fmt.Errorf("release lease of %s: %w", n.id, err)
+	}
+	if tag.RowsAffected() != 1 {
+		return fmt.Errorf("record delivery of %s: lease expired and was taken over", n.id)
+	}
+	for _, a := range out.attempts {
+		if err := d.logAttempt(ctx, tx, n.id, prov, a.status, a.providerID, a.err); err != nil {
+			return err
+		}
+		if !a.serve {
+			continue
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO notifications.delivery_members (notification_id, member, provider_message_id)
+			VALUES ($1, $2, $3)`, n.id, a.member, a.providerID); err != nil {
+			return fmt.Errorf("record member %s of %s: %w", a.member, n.id, err)
+		}
+	}
+	if out.retry == nil && out.final != "" {
+		if err := d.finish(ctx, tx, n, prov, out.final, out.finalID, out.cause); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fmt.Errorf("commit delivery of %s: %w", n.id, err)
+	}
+	return nil
 }
 
 // addresses are where n goes: its own address, or what the Directory says.

@@ -54,8 +54,8 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 			Multiplier:      2,
 			ShouldRetry: func(p middleware.RetryParams) bool {
 				// An open circuit or a poison job: retrying here only spins; Nack (and the
-				// Nack delay) or the poison queue handle it.
-				return !errors.Is(p.Err, ErrCircuitOpen) && !errors.Is(p.Err, errPoison)
+				// Nack delay) or the poison queue handle it; a leased row is another worker's for now.
+				return !errors.Is(p.Err, ErrCircuitOpen) && !errors.Is(p.Err, errPoison) && !errors.Is(p.Err, errLeased)
 			},
 			Logger: d.logger,
 		}.Middleware,
