@@ -35,6 +35,8 @@ type breakerSender struct {
 
 	// rejected counts the calls refused because the circuit was open.
 	rejected atomic.Int64
+	// onState, if set, is told after every call whether the circuit is open (the metric).
+	onState func(open bool)
 }
 
 func newBreaker(s provider.Sender, failures int, openFor time.Duration) *breakerSender {
@@ -68,6 +70,9 @@ func (b *breakerSender) record(err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trial = false
+	if b.onState != nil {
+		defer func() { b.onState(b.fails >= b.failures) }()
+	}
 	if _, retryable := provider.RetryAfter(err); !retryable || errors.Is(err, context.Canceled) {
 		b.fails = 0
 		return

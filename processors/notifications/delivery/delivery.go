@@ -47,6 +47,7 @@ type Delivery struct {
 	senders map[provider.Channel]provider.Sender
 	pub     *valkeystream.Publisher
 	logger  watermill.LoggerAdapter
+	metrics *metrics // nil without Config.Registerer
 }
 
 // New checks cfg and wraps each Sender in its throttle and circuit breaker.
@@ -64,9 +65,19 @@ func New(cfg Config) (*Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delivery: publisher: %w", err)
 	}
-	d := &Delivery{cfg: cfg, outbox: ob, pub: pub, logger: logger, senders: map[provider.Channel]provider.Sender{}}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, err
+	}
+	d := &Delivery{cfg: cfg, outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
 	for ch, s := range cfg.Senders {
-		d.senders[ch] = newBreaker(newThrottle(s, cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
+		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
+		if m != nil {
+			name := s.Name()
+			b.onState = func(open bool) { m.breaker(name, open) }
+			m.breaker(name, false)
+		}
+		d.senders[ch] = b
 	}
 	return d, nil
 }

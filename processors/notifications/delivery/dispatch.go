@@ -41,6 +41,7 @@ func (d *Delivery) dispatchLoop(ctx context.Context) error {
 	sweep := time.NewTicker(d.cfg.SweepInterval)
 	defer sweep.Stop()
 	for {
+		d.observeDue(ctx)
 		for {
 			n, err := d.dispatch(ctx, false)
 			if err != nil && ctx.Err() == nil {

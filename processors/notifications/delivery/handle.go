@@ -39,9 +39,13 @@ func (d *Delivery) handle(msg *message.Message) error {
 	ctx := msg.Context()
 	id, err := uuid.ParseBytes(msg.Payload)
 	if err != nil {
+		d.metrics.delivered("", "", "poison")
 		return fmt.Errorf("%w: payload is not a notification id", errPoison)
 	}
 	n, sender, served, lease, err := d.claim(ctx, id.String())
+	if errors.Is(err, errPoison) {
+		d.metrics.delivered("", "", "poison")
+	}
 	if err != nil || n == nil {
 		return err
 	}
@@ -52,6 +56,9 @@ func (d *Delivery) handle(msg *message.Message) error {
 	if err != nil {
 		d.release(ctx, n.id, lease)
 		return err
+	}
+	for _, a := range out.attempts {
+		d.metrics.delivered(n.channel, sender.Name(), a.status)
 	}
 	if out.retry != nil {
 		d.waitRetryAfter(ctx, out.retry)

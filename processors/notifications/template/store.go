@@ -22,16 +22,16 @@ func scanVersion(row pgx.Row) (Version, error) {
 	return v, err
 }
 
-// Publish validates d, stores it as the next version of its key and makes it current. The
+// Publish validates d (a refusal wraps ErrInvalid), stores it as the next version of its key and makes it current. The
 // version number is allocated under a transaction-scoped advisory lock on the key, so
 // concurrent publishes of one template get consecutive numbers instead of a unique violation.
 func Publish(ctx context.Context, db DB, d Draft) (Version, error) {
 	if err := d.validate(); err != nil {
-		return Version{}, err
+		return Version{}, invalid(err)
 	}
 	sample, err := marshalSample(d.SampleData)
 	if err != nil {
-		return Version{}, err
+		return Version{}, invalid(err)
 	}
 	var v Version
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {

@@ -28,6 +28,21 @@ type DB interface {
 // ErrNotFound is returned when no such template, version or current version exists.
 var ErrNotFound = errors.New("template: not found")
 
+// ErrInvalid is wrapped by every error Publish returns for a draft it refuses (a bad key,
+// an empty body, a parse failure, a *VariableError, sample data that does not render), so
+// callers tell the caller's mistake from a store failure with errors.Is. The error text
+// stays the validation error's own.
+var ErrInvalid = errors.New("template: invalid")
+
+// invalidError marks err as ErrInvalid without changing its text; errors.As still finds
+// the *VariableError inside.
+type invalidError struct{ err error }
+
+func (e *invalidError) Error() string   { return e.err.Error() }
+func (e *invalidError) Unwrap() []error { return []error{ErrInvalid, e.err} }
+
+func invalid(err error) error { return &invalidError{err: err} }
+
 // Key identifies a template's line of versions.
 type Key struct {
 	Name    string

@@ -157,6 +157,9 @@ func TestPublishRejectsBadVariables(t *testing.T) {
 			if !errors.As(err, &ve) {
 				t.Fatalf("publish: err = %v; want a *VariableError", err)
 			}
+			if !errors.Is(err, template.ErrInvalid) {
+				t.Errorf("publish: err = %v does not wrap ErrInvalid", err)
+			}
 			if strings.Join(ve.Missing, ",") != strings.Join(tt.missing, ",") ||
 				strings.Join(ve.Undeclared, ",") != strings.Join(tt.undeclared, ",") {
 				t.Errorf("error = %+v; want missing %v undeclared %v", ve, tt.missing, tt.undeclared)
@@ -180,6 +183,23 @@ func TestPublishRejectsMissingNestedKey(t *testing.T) {
 	_, err := template.Publish(context.Background(), newDB(t), d)
 	if err == nil || !strings.Contains(err.Error(), "meeting_point") {
 		t.Errorf("publish with nested key missing from sample: err = %v; want one naming meeting_point", err)
+	}
+	if !errors.Is(err, template.ErrInvalid) {
+		t.Errorf("publish with nested key missing from sample: err = %v does not wrap ErrInvalid", err)
+	}
+}
+
+func TestPublishRejectsBadKeyAsInvalid(t *testing.T) {
+	t.Parallel()
+	d := draft(checkinKey, "Hi {{.guest_name}}")
+	d.Channel = "pigeon"
+	_, err := template.Publish(context.Background(), newDB(t), d)
+	if !errors.Is(err, template.ErrInvalid) {
+		t.Errorf("publish on an unknown channel: err = %v; want ErrInvalid", err)
+	}
+	var ve *template.VariableError
+	if errors.As(err, &ve) {
+		t.Errorf("publish on an unknown channel: err = %v is a *VariableError", err)
 	}
 }
 
