@@ -77,7 +77,7 @@ var routes = []route{
 	{"POST /v1/templates/{name}/rollback", permTemplates, (*api).handleRollback},
 	{"GET /v1/recipients/{id}/preferences", permPreferences, (*api).handleGetPreferences},
 	{"PUT /v1/recipients/{id}/preferences", permPreferences, (*api).handlePutPreferences},
-	{"POST /v1/webhooks/sendgrid", "", (*api).handleSendGrid},
+	{"POST " + sendGridWebhookPath, "", (*api).handleSendGrid},
 	{"POST /v1/webhooks/twilio", "", (*api).handleTwilio},
 }
 

@@ -3,7 +3,6 @@ package notifications
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/novatrek/support/internal/problem"
@@ -78,9 +77,7 @@ func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) {
 		}
 		problem.Write(w, r, p)
 		return
-	case err != nil && !strings.HasPrefix(err.Error(), "template: publish "):
-		// Validation failures are returned before the transaction; store failures are
-		// wrapped "template: publish <key>: ...".
+	case errors.Is(err, template.ErrInvalid):
 		problem.Write(w, r, problem.Unprocessable(typeTemplateInvalid, "Template invalid", err.Error()))
 		return
 	case err != nil:

@@ -66,12 +66,12 @@ func DeliveryStage(opts DeliveryOptions) Stage {
 		if err != nil {
 			return err
 		}
-		dir, err := loadDirectory(opts.DirectoryFile, log)
+		groups, err := loadDirectory(opts.DirectoryFile, log)
 		if err != nil {
 			return err
 		}
 		cfg := delivery.Config{
-			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: dir, Encoder: env.Deps.Serde,
+			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Encoder: env.Deps.Serde,
 			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics,
 		}
 		if opts.Tune != nil {

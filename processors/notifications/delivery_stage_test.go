@@ -64,19 +64,28 @@ func testValkeyURL(t *testing.T) string {
 	return ""
 }
 
-// TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
-// kfake, a registry, a fresh database, a real Valkey and the in-process fake providers):
-// one booking confirmation request becomes an email notification that SendGrid's fake
-// accepts exactly once, the row ends "sent", and a SENT delivery status event reaches
-// Kafka through the outbox.
-func TestServiceRunDelivers(t *testing.T) {
-	topics := []string{intake.RequestTopic, intake.StatusTopic, topology.DeadLetterTopic(ServiceName)}
+// running is a service started by startDelivering.
+type running struct {
+	env    *kafkatest.Env
+	cfg    *config.Config
+	fake   *providerfake.Server
+	done   chan error
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+// startDelivering runs the service with its real delivery stage (service.Run with kfake, a
+// registry, a fresh database, a real Valkey and the in-process fake providers) until the
+// returned cancel.
+func startDelivering(t *testing.T) running {
+	t.Helper()
+	topics := []string{intake.RequestTopic, intake.StatusTopic, intake.ContactsTopic, topology.DeadLetterTopic(ServiceName)}
 	for _, r := range intake.EventRoutes {
 		topics = append(topics, r.Topic)
 	}
 	env := kafkatest.New(t, kfake.SeedTopics(1, topics...))
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	if _, err := env.Serde.ID(ctx, intake.StatusTopic, (&schemas.NotificationDeliveryStatusChanged{}).Schema()); err != nil {
 		t.Fatal(err)
 	}
@@ -114,6 +123,18 @@ func TestServiceRunDelivers(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("Run returned before the delivery stage started: %v", err)
 	}
+	return running{env: env, cfg: &cfg, fake: fake, done: done, ctx: ctx, cancel: cancel}
+}
+
+// TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
+// kfake, a registry, a fresh database, a real Valkey and the in-process fake providers):
+// one booking confirmation request becomes an email notification that SendGrid's fake
+// accepts exactly once, the row ends "sent", and a SENT delivery status event reaches
+// Kafka through the outbox.
+func TestServiceRunDelivers(t *testing.T) {
+	rs := startDelivering(t)
+	env, cfg, fake, done, ctx, cancel := rs.env, rs.cfg, rs.fake, rs.done, rs.ctx, rs.cancel
+	defer cancel()
 
 	email := "grace-" + uuid.NewString()[:8] + "@example.com"
 	gid := "guest-" + uuid.NewString()

@@ -5,10 +5,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 )
+
+// sendGridWebhookPath is the route of the SendGrid event webhook (see api.go).
+const sendGridWebhookPath = "/v1/webhooks/sendgrid"
 
 // Providers are the resolved provider endpoints and credentials: from Config, or from the
 // fakes Run started in-process.
@@ -34,7 +38,16 @@ func resolveProviders(cfg Config, log *slog.Logger) (Providers, func(), error) {
 	if !cfg.useFakes() {
 		return p, func() {}, nil
 	}
-	srv, err := providerfake.Listen("127.0.0.1:0", providerfake.StackConfig{})
+	// The fake SendGrid posts signed events about every accepted message to our own
+	// webhook when we know the URL the service is reached at: Run gets only a mux (`dev`
+	// mounts it under a prefix on a listener it may open on port 0), so without PublicURL
+	// there is no address to give and the fake posts nothing.
+	var stack providerfake.StackConfig
+	if p.PublicURL != "" {
+		stack.SendGrid.EventWebhookURL = strings.TrimRight(p.PublicURL, "/") + sendGridWebhookPath
+		stack.SendGrid.AutoEvents = true
+	}
+	srv, err := providerfake.Listen("127.0.0.1:0", stack)
 	if err != nil {
 		return Providers{}, nil, fmt.Errorf("notifications: start the fake providers: %w", err)
 	}

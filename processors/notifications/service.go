@@ -178,7 +178,7 @@ func checkTopology(t *topology.Topology) error {
 		return errors.New("notifications: Deps.Topology is required")
 	}
 	var errs []error
-	topics := []string{intake.RequestTopic}
+	topics := []string{intake.RequestTopic, intake.ContactsTopic}
 	for _, r := range intake.EventRoutes {
 		topics = append(topics, r.Topic)
 	}

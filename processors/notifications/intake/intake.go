@@ -32,7 +32,7 @@ const (
 var migrationFiles embed.FS
 
 // Migrations is this package's migration set ("notifications"): the notifications,
-// delivery_log and intake_log tables. It references templates(id), so it must run after
+// delivery_log, intake_log and contacts tables. It references templates(id), so it must run after
 // template.Migrations (Migrate applies them in order).
 func Migrations() migrate.Set {
 	sub, _ := fs.Sub(migrationFiles, "migrations") // fails only for an invalid path literal
@@ -87,7 +87,8 @@ func New(cfg Config) (*Intake, error) {
 	return &Intake{cfg: cfg, outbox: ob, sql: newStatements(Schema)}, nil
 }
 
-// Routes are the stream routes: one per consumed event topic plus the request topic.
+// Routes are the stream routes: one per consumed event topic, the request topic and
+// ContactsTopic (the contact directory).
 func (in *Intake) Routes() []stream.Route {
 	return []stream.Route{
 		stream.Handle(EventRoutes["reservation.status_changed"].Topic, in.reservationStatusChanged),
@@ -98,5 +99,6 @@ func (in *Intake) Routes() []stream.Route {
 		stream.Handle(EventRoutes["emergency.triggered"].Topic, in.emergencyTriggered),
 		stream.Handle(EventRoutes["wildlife_alert.issued"].Topic, in.wildlifeAlertIssued),
 		stream.Handle(RequestTopic, in.requested),
+		stream.Handle(ContactsTopic, in.guestRegistered),
 	}
 }

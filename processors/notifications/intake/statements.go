@@ -4,8 +4,9 @@ import "github.com/jackc/pgx/v5"
 
 // statements are the intake's SQL, with the schema's tables quoted once.
 type statements struct {
-	insert string
-	log    string
+	insert  string
+	log     string
+	contact string
 }
 
 func newStatements(schema string) statements {
@@ -18,5 +19,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 ON CONFLICT (source_event_id, recipient, channel) DO NOTHING`,
 		log: `INSERT INTO ` + pgx.Identifier{schema, "intake_log"}.Sanitize() + ` (event_id, topic, notifications, created)
 VALUES ($1, $2, $3, $4)`,
+		contact: upsertContact(schema),
 	}
 }
