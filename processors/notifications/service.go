@@ -101,7 +101,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	log := deps.Logger
 
-	pool, err := ownPool(ctx, deps.DB, cfg.DBMaxConns)
+	pool, err := service.OwnPool(ctx, deps.DB, ServiceName, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
@@ -154,21 +154,6 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	log.InfoContext(ctx, "notifications service running", "sendgrid", redact(prov.SendGridURL), "twilio", redact(prov.TwilioURL))
 	return g.Wait()
-}
-
-// ownPool opens the service's pool with the shared pool's settings and its own size.
-func ownPool(ctx context.Context, shared *pgxpool.Pool, maxConns int32) (*pgxpool.Pool, error) {
-	pc := shared.Config().Copy()
-	pc.MaxConns = maxConns
-	if pc.ConnConfig.RuntimeParams == nil {
-		pc.ConnConfig.RuntimeParams = map[string]string{}
-	}
-	pc.ConnConfig.RuntimeParams["application_name"] = ServiceName
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("notifications: open pool: %w", err)
-	}
-	return pool, nil
 }
 
 // checkTopology makes sure topics.yaml lists the service as a consumer of every topic the

@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/idempotency"
+	"github.com/novatrek/support/internal/service"
 )
 
 // Benchmark knobs: make bench runs with -benchtime 1x, so one iteration is a full run.
@@ -144,7 +145,7 @@ func rawCommitRate(b *testing.B, h *harness) float64 {
 	b.Helper()
 	ctx := context.Background()
 	pgExec(b, h, `CREATE TABLE IF NOT EXISTS public.bench_commits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)`)
-	pool, err := ownPool(ctx, h.pool, int32(*benchClients))
+	pool, err := service.OwnPool(ctx, h.pool, ServiceName, int32(*benchClients))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -99,7 +99,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
 	h := newHarnessNoAPI(t, opts...)
 	// The API gets its own pool, as in Service.Run (the test pool has pgxpool's default size).
-	apiPool, err := ownPool(h.ctx, h.pool, h.cfg.DBMaxConns)
+	apiPool, err := service.OwnPool(h.ctx, h.pool, ServiceName, h.cfg.DBMaxConns)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -93,7 +93,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	log := deps.Logger
 
-	pool, err := ownPool(ctx, deps.DB, cfg.DBMaxConns)
+	pool, err := service.OwnPool(ctx, deps.DB, ServiceName, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
@@ -177,22 +177,6 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 		return nil, nil, err
 	}
 	return c, &api{core: c, auth: auth, keeper: keeper, log: log}, nil
-}
-
-// ownPool opens the service's pool with the shared pool's settings and its own size: the
-// API's concurrency, not the platform default (4 connections on a small machine), bounds it.
-func ownPool(ctx context.Context, shared *pgxpool.Pool, maxConns int32) (*pgxpool.Pool, error) {
-	pc := shared.Config().Copy()
-	pc.MaxConns = maxConns
-	if pc.ConnConfig.RuntimeParams == nil {
-		pc.ConnConfig.RuntimeParams = map[string]string{}
-	}
-	pc.ConnConfig.RuntimeParams["application_name"] = ServiceName
-	pool, err := pgxpool.NewWithConfig(ctx, pc)
-	if err != nil {
-		return nil, fmt.Errorf("payments: open pool: %w", err)
-	}
-	return pool, nil
 }
 
 // providerURL returns url, or starts the fake h on a free local port when url is empty.
