@@ -13,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/config"
@@ -21,6 +20,7 @@ import (
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
@@ -28,40 +28,13 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// testValkeyURL is VALKEY_TEST_URL, else the test Valkey on 6380, else 6379. The job
+// testValkeyURL is the test Valkey (internal/valkeytest) with database 9 selected. The job
 // streams have fixed names (delivery.LaneEmergency, ...), so this package uses logical
 // database 9, apart from package delivery's tests (database 0), and empties the lanes.
 func testValkeyURL(t *testing.T) string {
 	t.Helper()
-	urls := []string{"redis://127.0.0.1:6380/9", "redis://127.0.0.1:6379/9"}
-	if u := os.Getenv("VALKEY_TEST_URL"); u != "" {
-		urls = []string{u}
-	}
-	for _, u := range urls {
-		opt, err := valkey.ParseURL(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.DisableCache = true
-		opt.Dialer.Timeout = 2 * time.Second
-		c, err := valkey.NewClient(opt)
-		if err != nil {
-			continue
-		}
-		flush := func() {
-			for _, k := range []string{delivery.LaneEmergency, delivery.LaneRoutine, delivery.PoisonTopic} {
-				_ = c.Do(context.Background(), c.B().Del().Key(k).Build()).Error()
-			}
-		}
-		if c.Do(t.Context(), c.B().Ping().Build()).Error() == nil {
-			flush()
-			t.Cleanup(func() { flush(); c.Close() })
-			return u
-		}
-		c.Close()
-	}
-	t.Fatalf("no Valkey/Redis server answers at %v", urls)
-	return ""
+	valkeytest.Client(t, 9, delivery.LaneEmergency, delivery.LaneRoutine, delivery.PoisonTopic)
+	return valkeytest.URL(t, 9)
 }
 
 // running is a service started by startDelivering.

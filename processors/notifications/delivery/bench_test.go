@@ -16,6 +16,7 @@ import (
 
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
@@ -38,47 +39,11 @@ type benchRig struct {
 	next int
 }
 
-// benchValkey connects as valkeyClient does (VALKEY_TEST_URL, else 6380, else 6379) but
-// selects benchValkeyDB, and clears the lanes before and after.
-func benchValkey(b *testing.B) valkey.Client {
-	b.Helper()
-	urls := []string{"redis://127.0.0.1:6380/0", "redis://127.0.0.1:6379/0"}
-	if u := os.Getenv("VALKEY_TEST_URL"); u != "" {
-		urls = []string{u}
-	}
-	for _, u := range urls {
-		opt, err := valkey.ParseURL(u)
-		if err != nil {
-			b.Fatal(err)
-		}
-		opt.SelectDB = benchValkeyDB
-		opt.DisableCache = true
-		opt.Dialer.Timeout = 2 * time.Second
-		c, err := valkey.NewClient(opt)
-		if err != nil {
-			continue
-		}
-		if c.Do(b.Context(), c.B().Ping().Build()).Error() == nil {
-			flush := func() {
-				for _, k := range []string{LaneEmergency, LaneRoutine, PoisonTopic} {
-					_ = c.Do(context.Background(), c.B().Del().Key(k).Build()).Error()
-				}
-			}
-			flush()
-			b.Cleanup(func() { flush(); c.Close() })
-			return c
-		}
-		c.Close()
-	}
-	b.Fatalf("no Valkey/Redis server answers at %v", urls)
-	return nil
-}
-
 // newBenchRig gives a migrated database, Valkey database benchValkeyDB and a SendGrid fake
 // answering in benchProviderLatency. cfg has the production defaults (New fills them).
 func newBenchRig(b *testing.B) *benchRig {
 	b.Helper()
-	vk := benchValkey(b)
+	vk := valkeytest.Client(b, benchValkeyDB, LaneEmergency, LaneRoutine, PoisonTopic)
 	pool := pgtest.NewDB(b)
 	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
 	if err != nil {

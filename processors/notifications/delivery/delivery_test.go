@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/valkeystream"
+	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
@@ -25,34 +25,6 @@ import (
 
 // failAfter guards against hangs; it is not a speed requirement.
 const failAfter = 60 * time.Second
-
-// valkeyClient connects to VALKEY_TEST_URL, else the test Valkey on 6380, else 6379.
-func valkeyClient(t *testing.T) valkey.Client {
-	t.Helper()
-	urls := []string{"redis://127.0.0.1:6380/0", "redis://127.0.0.1:6379/0"}
-	if u := os.Getenv("VALKEY_TEST_URL"); u != "" {
-		urls = []string{u}
-	}
-	for _, u := range urls {
-		opt, err := valkey.ParseURL(u)
-		if err != nil {
-			t.Fatal(err)
-		}
-		opt.DisableCache = true
-		opt.Dialer.Timeout = 2 * time.Second
-		c, err := valkey.NewClient(opt)
-		if err != nil {
-			continue
-		}
-		if c.Do(t.Context(), c.B().Ping().Build()).Error() == nil {
-			t.Cleanup(c.Close)
-			return c
-		}
-		c.Close()
-	}
-	t.Fatalf("no Valkey/Redis server answers at %v", urls)
-	return nil
-}
 
 // prefixedClient isolates a test's streams: every key gets a per-test prefix... Valkey
 // streams are named by the lane constants, so each test uses its own logical database
@@ -70,7 +42,7 @@ type rig struct {
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	vk := valkeyClient(t)
+	vk := valkeytest.Client(t, 0)
 	flush := func() {
 		for _, k := range []string{LaneEmergency, LaneRoutine, PoisonTopic} {
 			_ = vk.Do(context.Background(), vk.B().Del().Key(k).Build()).Error()
