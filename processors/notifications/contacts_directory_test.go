@@ -64,6 +64,7 @@ func TestContactDirectory(t *testing.T) {
 // guest (id only, no address) → the receipt email reaches the guest's registered address
 // at the fake SendGrid exactly once.
 func TestServiceDeliversToRegisteredGuest(t *testing.T) {
+	t.Parallel()
 	rs := startDelivering(t)
 	ctx, env := rs.ctx, rs.env
 	gid := uuid.NewString()

@@ -33,16 +33,23 @@ type DeliveryOptions struct {
 	// EmailFrom is the verified SendGrid sender (NOTIFICATIONS_EMAIL_FROM); default
 	// DefaultEmailFrom.
 	EmailFrom string
+	// StreamPrefix names the Valkey job streams (NOTIFICATIONS_STREAM_PREFIX):
+	// "<prefix>.emergency", "<prefix>.routine", "<prefix>.poison"; default
+	// delivery.DefaultStreamPrefix ("notifications"). Two deployments sharing one Valkey
+	// database need different prefixes.
+	StreamPrefix string
 	// Tune, if set, adjusts the delivery configuration before it is used (tests shorten
 	// the intervals with it).
 	Tune func(*delivery.Config)
 }
 
-// DeliveryOptionsFromEnv reads NOTIFICATIONS_DIRECTORY_FILE and NOTIFICATIONS_EMAIL_FROM.
+// DeliveryOptionsFromEnv reads NOTIFICATIONS_DIRECTORY_FILE, NOTIFICATIONS_EMAIL_FROM and
+// NOTIFICATIONS_STREAM_PREFIX.
 func DeliveryOptionsFromEnv() DeliveryOptions {
 	return DeliveryOptions{
 		DirectoryFile: os.Getenv("NOTIFICATIONS_DIRECTORY_FILE"),
 		EmailFrom:     os.Getenv("NOTIFICATIONS_EMAIL_FROM"),
+		StreamPrefix:  os.Getenv("NOTIFICATIONS_STREAM_PREFIX"),
 	}
 }
 
@@ -72,7 +79,7 @@ func DeliveryStage(opts DeliveryOptions) Stage {
 		}
 		cfg := delivery.Config{
 			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Encoder: env.Deps.Serde,
-			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics,
+			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: opts.StreamPrefix,
 		}
 		if opts.Tune != nil {
 			opts.Tune(&cfg)

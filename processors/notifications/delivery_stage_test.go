@@ -28,13 +28,13 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// testValkeyURL is the test Valkey (internal/valkeytest) with database 9 selected. The job
-// streams have fixed names (delivery.LaneEmergency, ...), so this package uses logical
-// database 9, apart from package delivery's tests (database 0), and empties the lanes.
-func testValkeyURL(t *testing.T) string {
+// testStreams picks a stream prefix of the test's own and returns it with the URL of the
+// test Valkey (internal/valkeytest, database 9); the streams are deleted when the test ends.
+func testStreams(t *testing.T) (prefix, url string) {
 	t.Helper()
-	valkeytest.Client(t, 9, delivery.LaneEmergency, delivery.LaneRoutine, delivery.PoisonTopic)
-	return valkeytest.URL(t, 9)
+	prefix = "test." + uuid.NewString()
+	valkeytest.Client(t, 9, delivery.StreamsFor(prefix).Keys()...)
+	return prefix, valkeytest.URL(t, 9)
 }
 
 // running is a service started by startDelivering.
@@ -69,13 +69,14 @@ func startDelivering(t *testing.T) running {
 	cfg.DatabaseURL = pgtest.URL(t)
 	cfg.HTTPAddr = freeAddr(t)
 	cfg.DataDir = t.TempDir()
-	cfg.ValkeyURL = testValkeyURL(t)
+	prefix, valkeyURL := testStreams(t)
+	cfg.ValkeyURL = valkeyURL
 
 	auth, err := apiauth.New(map[string]string{CallerAnalytics: testToken(CallerAnalytics)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stage := DeliveryStage(DeliveryOptions{Tune: func(c *delivery.Config) {
+	stage := DeliveryStage(DeliveryOptions{StreamPrefix: prefix, Tune: func(c *delivery.Config) {
 		c.PollInterval, c.SweepInterval = 20*time.Millisecond, 100*time.Millisecond
 	}})
 	fakes := make(chan *providerfake.Server, 1)
@@ -105,6 +106,7 @@ func startDelivering(t *testing.T) running {
 // accepts exactly once, the row ends "sent", and a SENT delivery status event reaches
 // Kafka through the outbox.
 func TestServiceRunDelivers(t *testing.T) {
+	t.Parallel()
 	rs := startDelivering(t)
 	env, cfg, fake, done, ctx, cancel := rs.env, rs.cfg, rs.fake, rs.done, rs.ctx, rs.cancel
 	defer cancel()

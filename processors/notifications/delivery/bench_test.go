@@ -43,7 +43,8 @@ type benchRig struct {
 // answering in benchProviderLatency. cfg has the production defaults (New fills them).
 func newBenchRig(b *testing.B) *benchRig {
 	b.Helper()
-	vk := valkeytest.Client(b, benchValkeyDB, LaneEmergency, LaneRoutine, PoisonTopic)
+	prefix := "bench." + uuid.NewString()
+	vk := valkeytest.Client(b, benchValkeyDB, StreamsFor(prefix).Keys()...)
 	pool := pgtest.NewDB(b)
 	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
 	if err != nil {
@@ -60,7 +61,7 @@ func newBenchRig(b *testing.B) *benchRig {
 	}
 	env := kafkatest.New(b)
 	cfg := Config{
-		Pool: pool, Valkey: vk, Encoder: env.Serde,
+		Pool: pool, Valkey: vk, Encoder: env.Serde, StreamPrefix: prefix,
 		Senders:   map[provider.Channel]provider.Sender{provider.Email: sg},
 		Directory: StaticDirectory{},
 	}

@@ -14,15 +14,34 @@ import (
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
-// Stream names of the job queue.
+// Stream names of the job queue under the default StreamPrefix; StreamsFor gives the names
+// under another prefix.
 const (
-	LaneEmergency = "notifications.emergency"
-	LaneRoutine   = "notifications.routine"
+	// DefaultStreamPrefix is Config.StreamPrefix's default.
+	DefaultStreamPrefix = "notifications"
+	LaneEmergency       = DefaultStreamPrefix + ".emergency"
+	LaneRoutine         = DefaultStreamPrefix + ".routine"
 	// PoisonTopic receives jobs that can never succeed (see the package doc).
-	PoisonTopic = "notifications.poison"
+	PoisonTopic = DefaultStreamPrefix + ".poison"
 	// ConsumerGroup is the Valkey consumer group of the workers.
 	ConsumerGroup = "svc-notifications"
 )
+
+// Streams are the Valkey stream names one delivery stage uses.
+type Streams struct {
+	// Emergency and Routine are the two lanes; Poison takes jobs that can never succeed.
+	Emergency, Routine, Poison string
+}
+
+// StreamsFor names the streams under prefix: "<prefix>.emergency", "<prefix>.routine",
+// "<prefix>.poison". Stages (or tests) with different prefixes share a Valkey database
+// without taking each other's jobs.
+func StreamsFor(prefix string) Streams {
+	return Streams{Emergency: prefix + ".emergency", Routine: prefix + ".routine", Poison: prefix + ".poison"}
+}
+
+// Keys lists the stream names, e.g. for a test to delete them.
+func (s Streams) Keys() []string { return []string{s.Emergency, s.Routine, s.Poison} }
 
 // Defaults of Config.
 const (
@@ -57,6 +76,9 @@ type Config struct {
 	Directory Directory
 	// Encoder encodes the delivery status events (an *serde.Serde). Required.
 	Encoder outbox.Encoder
+	// StreamPrefix names the Valkey streams (StreamsFor); default DefaultStreamPrefix,
+	// giving LaneEmergency, LaneRoutine and PoisonTopic.
+	StreamPrefix string
 
 	// Logger; discarded if nil.
 	Logger *slog.Logger
@@ -124,6 +146,9 @@ func (c *Config) setDefaults() {
 	def(&c.NackResendDelay, DefaultNackResendDelay)
 	def(&c.ClaimMinIdle, DefaultClaimMinIdle)
 	def(&c.BreakerOpenFor, DefaultBreakerOpenFor)
+	if c.StreamPrefix == "" {
+		c.StreamPrefix = DefaultStreamPrefix
+	}
 	if c.BatchSize == 0 {
 		c.BatchSize = DefaultBatchSize
 	}

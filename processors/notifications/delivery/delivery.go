@@ -43,6 +43,7 @@ func Migrate(ctx context.Context, cfg Config) error {
 // Delivery is the dispatcher, sweeper and workers of svc-notifications.
 type Delivery struct {
 	cfg     Config
+	streams Streams
 	outbox  *pgoutbox.Outbox
 	senders map[provider.Channel]provider.Sender
 	pub     *valkeystream.Publisher
@@ -69,7 +70,7 @@ func New(cfg Config) (*Delivery, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Delivery{cfg: cfg, outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
+	d := &Delivery{cfg: cfg, streams: StreamsFor(cfg.StreamPrefix), outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
 	for ch, s := range cfg.Senders {
 		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
 		if m != nil {

@@ -26,30 +26,26 @@ import (
 // failAfter guards against hangs; it is not a speed requirement.
 const failAfter = 60 * time.Second
 
-// prefixedClient isolates a test's streams: every key gets a per-test prefix... Valkey
-// streams are named by the lane constants, so each test uses its own logical database
-// instead. Tests therefore do not run in parallel with each other on the same DB number.
+// Every rig has its own Config.StreamPrefix, so the tests share Valkey database 0 and run
+// in parallel without taking each other's jobs.
 
 type rig struct {
-	t     *testing.T
-	pool  *pgxpool.Pool
-	vk    valkey.Client
-	fake  *providerfake.SendGrid
-	env   *kafkatest.Env
-	cfg   Config
-	count int
+	t    *testing.T
+	pool *pgxpool.Pool
+	vk   valkey.Client
+	// streams are this rig's own stream names (Config.StreamPrefix is unique per rig).
+	streams Streams
+	fake    *providerfake.SendGrid
+	env     *kafkatest.Env
+	cfg     Config
+	count   int
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
-	vk := valkeytest.Client(t, 0)
-	flush := func() {
-		for _, k := range []string{LaneEmergency, LaneRoutine, PoisonTopic} {
-			_ = vk.Do(context.Background(), vk.B().Del().Key(k).Build()).Error()
-		}
-	}
-	flush()
-	t.Cleanup(flush)
+	prefix := "test." + uuid.NewString()
+	streams := StreamsFor(prefix)
+	vk := valkeytest.Client(t, 0, streams.Keys()...)
 	pool := pgtest.NewDB(t)
 	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
 	if err != nil {
@@ -65,7 +61,7 @@ func newRig(t *testing.T) *rig {
 	}
 	env := kafkatest.New(t)
 	cfg := Config{
-		Pool: pool, Valkey: vk, Encoder: env.Serde,
+		Pool: pool, Valkey: vk, Encoder: env.Serde, StreamPrefix: prefix,
 		Senders:      map[provider.Channel]provider.Sender{provider.Email: sg},
 		Directory:    StaticDirectory{},
 		PollInterval: 20 * time.Millisecond, SweepInterval: 50 * time.Millisecond, StaleAfter: time.Hour,
@@ -75,7 +71,7 @@ func newRig(t *testing.T) *rig {
 	if err := Migrate(t.Context(), cfg); err != nil {
 		t.Fatal(err)
 	}
-	return &rig{t: t, pool: pool, vk: vk, fake: fake, env: env, cfg: cfg}
+	return &rig{t: t, pool: pool, vk: vk, streams: streams, fake: fake, env: env, cfg: cfg}
 }
 
 // insert adds n pending email rows of priority and returns their ids.
@@ -160,6 +156,7 @@ func (r *rig) allSent(n int) {
 }
 
 func TestDeliversPendingRowsOnce(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(20, "routine")
 	r.insert(5, "emergency")
@@ -168,6 +165,7 @@ func TestDeliversPendingRowsOnce(t *testing.T) {
 }
 
 func TestCrashBetweenPublishAndCommit(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.insert(10, "routine")
 	cfg := r.cfg
@@ -186,6 +184,7 @@ func TestCrashBetweenPublishAndCommit(t *testing.T) {
 }
 
 func TestDeadWorkerJobIsReclaimed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.insert(1, "routine")
 	// A worker takes the job and dies before acknowledging it.
@@ -202,7 +201,7 @@ func TestDeadWorkerJobIsReclaimed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	ch, err := sub.Subscribe(ctx, LaneRoutine)
+	ch, err := sub.Subscribe(ctx, r.streams.Routine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,6 +220,7 @@ func TestDeadWorkerJobIsReclaimed(t *testing.T) {
 }
 
 func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.fake.StartOutage(503)
 	r.insert(30, "routine")
@@ -255,6 +255,7 @@ func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
 }
 
 func TestEmergencyPassesRoutineBacklog(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.fake.SetLatency(100 * time.Millisecond)
 	r.insert(2000, "routine")

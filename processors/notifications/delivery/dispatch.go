@@ -99,15 +99,15 @@ func (d *Delivery) dispatch(ctx context.Context, sweeping bool) (int, error) {
 	for i, j := range jobs {
 		msg := message.NewMessage(watermill.NewUUID(), []byte(j.id))
 		msg.Metadata.Set(metaPriority, j.priority)
-		lane := LaneRoutine
+		lane := d.streams.Routine
 		if j.priority == "emergency" {
-			lane = LaneEmergency
+			lane = d.streams.Emergency
 		}
 		lanes[lane] = append(lanes[lane], msg)
 		ids[i] = j.id
 	}
 	// Emergencies first.
-	for _, lane := range []string{LaneEmergency, LaneRoutine} {
+	for _, lane := range []string{d.streams.Emergency, d.streams.Routine} {
 		if len(lanes[lane]) == 0 {
 			continue
 		}

@@ -36,6 +36,7 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, want map[s
 }
 
 func TestMetricsCountDeliveries(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	reg := prometheus.NewRegistry()
 	cfg := r.cfg
@@ -63,6 +64,7 @@ func TestMetricsCountDeliveries(t *testing.T) {
 }
 
 func TestMetricsSurviveARestartOnTheSameRegistry(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	cfg := r.cfg
 	reg := prometheus.NewRegistry()

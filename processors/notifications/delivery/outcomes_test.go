@@ -28,6 +28,7 @@ func (r *rig) statusOf(id string) string {
 }
 
 func TestPermanentRefusalFailsRowWithDecodableEvent(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.insert(1, "routine")
 	r.fake.Reject("guest-1@example.com") // SendGrid's 400: a refusal no retry can change
@@ -61,6 +62,7 @@ func TestPermanentRefusalFailsRowWithDecodableEvent(t *testing.T) {
 }
 
 func TestSweeperRepublishesLostJob(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	ids := r.insert(1, "routine")
 	cfg := r.cfg
@@ -73,7 +75,7 @@ func TestSweeperRepublishesLostJob(t *testing.T) {
 		t.Fatalf("dispatch = %d, %v", n, err)
 	}
 	// The job is lost (Valkey lost the stream) and the row has sat queued past StaleAfter.
-	if err := r.vk.Do(t.Context(), r.vk.B().Del().Key(LaneRoutine).Build()).Error(); err != nil {
+	if err := r.vk.Do(t.Context(), r.vk.B().Del().Key(r.streams.Routine).Build()).Error(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := r.pool.Exec(t.Context(), `UPDATE notifications.notifications
@@ -110,6 +112,7 @@ func (f *flakySender) Send(ctx context.Context, m provider.Message) (provider.Re
 }
 
 func TestGroupDeliversOncePerMemberAndRetrySkipsServed(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	members := []Address{{Member: "STAFF:s-1", To: "s1@example.com"}, {Member: "STAFF:s-2", To: "s2@example.com"},
 		{Member: "STAFF:s-3", To: "s3@example.com"}}
@@ -165,6 +168,7 @@ func TestGroupDeliversOncePerMemberAndRetrySkipsServed(t *testing.T) {
 }
 
 func TestRetryAfterIsHonouredWithinCap(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name                  string
 		retryAfter, cap, want time.Duration
@@ -173,6 +177,7 @@ func TestRetryAfterIsHonouredWithinCap(t *testing.T) {
 		{name: "capped", retryAfter: 10 * time.Second, cap: time.Second, want: time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			r := newRig(t)
 			ids := r.insert(1, "routine")
 			r.fake.RateLimitNext(1, tc.retryAfter)
@@ -204,6 +209,7 @@ func TestRetryAfterIsHonouredWithinCap(t *testing.T) {
 }
 
 func TestPoisonJobsGoToPoisonQueue(t *testing.T) {
+	t.Parallel()
 	r := newRig(t)
 	r.run(r.cfg)
 	pub, err := valkeystream.NewPublisher(valkeystream.PublisherConfig{Client: r.vk}, watermill.NopLogger{})
@@ -211,7 +217,7 @@ func TestPoisonJobsGoToPoisonQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	unknown := uuid.NewString()
-	if err := pub.Publish(LaneRoutine, message.NewMessage(watermill.NewUUID(), []byte(unknown)),
+	if err := pub.Publish(r.streams.Routine, message.NewMessage(watermill.NewUUID(), []byte(unknown)),
 		message.NewMessage(watermill.NewUUID(), []byte("not a notification id"))); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +227,7 @@ func TestPoisonJobsGoToPoisonQueue(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = sub.Close() })
-	ch, err := sub.Subscribe(t.Context(), PoisonTopic)
+	ch, err := sub.Subscribe(t.Context(), r.streams.Poison)
 	if err != nil {
 		t.Fatal(err)
 	}

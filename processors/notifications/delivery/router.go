@@ -14,8 +14,8 @@ import (
 // errPoison marks a job no retry can help (see the package doc); only those go to PoisonTopic.
 var errPoison = errors.New("undeliverable job")
 
-// newRouter builds the workers: EmergencyWorkers handlers on LaneEmergency and
-// RoutineWorkers on LaneRoutine, each its own subscription (consumer) of ConsumerGroup.
+// newRouter builds the workers: EmergencyWorkers handlers on the emergency lane and
+// RoutineWorkers on the routine lane (Config.StreamPrefix names both), each its own subscription (consumer) of ConsumerGroup.
 func (d *Delivery) newRouter() (*message.Router, error) {
 	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{
 		Client:          d.cfg.Valkey,
@@ -34,7 +34,7 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delivery: router: %w", err)
 	}
-	poison, err := middleware.PoisonQueueWithFilter(d.pub, PoisonTopic, func(err error) bool {
+	poison, err := middleware.PoisonQueueWithFilter(d.pub, d.streams.Poison, func(err error) bool {
 		return errors.Is(err, errPoison)
 	})
 	if err != nil {
@@ -62,10 +62,10 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 		middleware.Recoverer,
 	)
 	for i := range d.cfg.EmergencyWorkers {
-		router.AddConsumerHandler(fmt.Sprintf("deliver-emergency-%d", i), LaneEmergency, sub, d.handle)
+		router.AddConsumerHandler(fmt.Sprintf("deliver-emergency-%d", i), d.streams.Emergency, sub, d.handle)
 	}
 	for i := range d.cfg.RoutineWorkers {
-		router.AddConsumerHandler(fmt.Sprintf("deliver-routine-%d", i), LaneRoutine, sub, d.handle)
+		router.AddConsumerHandler(fmt.Sprintf("deliver-routine-%d", i), d.streams.Routine, sub, d.handle)
 	}
 	return router, nil
 }
