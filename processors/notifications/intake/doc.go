@@ -17,7 +17,7 @@
 //     recording template_version_id so the exact text can be re-rendered later;
 //  4. inserts the row with ON CONFLICT (source_event_id, recipient, channel) DO NOTHING, so
 //     the same event twice gives one notification per recipient and channel;
-//  5. enqueues a NotificationDeliveryStatusChanged event (QUEUED, or SUPPRESSED) through the
+//  5. enqueues a NotificationDeliveryStatusChanged event (PENDING, or SUPPRESSED) through the
 //     outbox for each new row, in the same transaction.
 //
 // Each handled event also appends one row to intake_log (no unique key on purpose), so a

@@ -220,8 +220,8 @@ func TestRouting(t *testing.T) {
 				ids[x.ID] = true
 			}
 			for _, e := range evs {
-				if !ids[e.NotificationID] || e.Status != "QUEUED" || e.Kind != c.route.Kind || e.Attempt != 0 {
-					t.Errorf("status event %+v does not match a row (want QUEUED, kind %s)", e, c.route.Kind)
+				if !ids[e.NotificationID] || e.Status != "PENDING" || e.Kind != c.route.Kind || e.Attempt != 0 {
+					t.Errorf("status event %+v does not match a row (want PENDING, kind %s)", e, c.route.Kind)
 				}
 			}
 		})

@@ -33,9 +33,8 @@ var EventRoutes = map[string]EventRoute{
 		Kind: "GUIDE_ASSIGNMENT", Category: preference.Operational, Template: "schedule.published",
 		Channels: update, Priority: PriorityRoutine, Recipients: []Source{SourceAssignedGuides},
 	}},
-	// NotificationKind has no payment symbol yet; UNKNOWN until the schema gains one.
 	"payment.processed": {Topic: "novatrek.support.payment.processed", Route: Route{
-		Kind: "UNKNOWN", Category: preference.Transactional, Template: "payment.processed",
+		Kind: "PAYMENT_CONFIRMATION", Category: preference.Transactional, Template: "payment.processed",
 		Channels: receipt, Priority: PriorityRoutine, Recipients: []Source{SourceGuest, SourcePartner},
 	}},
 	"incident.reported": {Topic: "novatrek.safety.incident.reported", Route: Route{
@@ -108,5 +107,10 @@ var KindRoutes = map[string]Route{
 	"WILDLIFE_ALERT": { // svc-wildlife-tracking: alert operations staff and active guides
 		Category: preference.Wildlife, Template: "wildlife-alert", Channels: urgent, Priority: PriorityEmergency,
 		Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
+	},
+	// Not one of the spec's async calls: the symbol exists (schema v3) for the receipts of
+	// payment.processed; a request of this kind (e.g. a manual resend) is routed like them.
+	"PAYMENT_CONFIRMATION": {
+		Category: preference.Transactional, Template: "payment-confirmation", Channels: receipt, Priority: PriorityRoutine,
 	},
 }

@@ -27,14 +27,16 @@ func ProviderName(ch provider.Channel) string {
 	}
 }
 
-// statusSymbol maps a new row's status to the DeliveryStatus enum, which has no PENDING:
-// pending and deferred rows are reported QUEUED (accepted for delivery), suppressed ones
-// SUPPRESSED.
+// statusSymbol maps a new row's status to the DeliveryStatus enum: suppressed rows are
+// SUPPRESSED; pending rows (not yet handed to the delivery queue) and deferred ones (waiting
+// out quiet hours; the reason says until when) are PENDING (schema v2). QUEUED is not
+// reported: the dispatcher hands rows to Valkey without an event, and the next event is
+// the delivery's SENT or FAILED.
 func statusSymbol(status string) string {
 	if status == "suppressed" {
 		return "SUPPRESSED"
 	}
-	return "QUEUED"
+	return "PENDING"
 }
 
 // enqueueStatus enqueues the delivery status event of new row r. Its event id derives from

@@ -61,6 +61,7 @@ var defaultTemplates = map[string]defaultTemplate{
 	"emergency-alert":           {"EMERGENCY", "Emergency {{.reference_id}}: follow staff instructions now.", requestVars},
 	"rescue-team-dispatch":      {"Rescue dispatch", "Rescue team dispatched: {{.reference_id}}.", requestVars},
 	"wildlife-alert":            {"Wildlife alert", "Wildlife alert {{.reference_id}}: avoid the area.", requestVars},
+	"payment-confirmation":      {"Payment received", "Your payment {{.reference_id}} has been received.", requestVars},
 }
 
 // templateChannels returns every (template name, channel) the routing table can use.
