@@ -211,18 +211,19 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	}
 	defer w.rollback(tx)
 
-	w.ids = w.ids[:0]
+	w.ids, w.offs = w.ids[:0], w.offs[:0]
 	eligible := 0
 	for i := lo; i < hi; i++ {
 		if w.state[i].kind == "" {
 			w.ids = append(w.ids, w.state[i].id)
+			w.offs = append(w.offs, w.recs[i].Offset)
 			eligible++
 		}
 	}
 	next := w.recs[hi-1].Offset + 1
 	w.sel = w.sel[:0]
 	if fast {
-		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, next, w.ids); err != nil {
+		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, next, w.ids, w.offs); err != nil {
 			if errors.Is(err, errKnownID) {
 				return err
 			}
@@ -235,7 +236,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		}
 	} else {
 		clear(w.fresh)
-		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, next, w.ids, w.fresh); err != nil {
+		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, next, w.ids, w.offs, w.fresh); err != nil {
 			return &storeError{"claim", err}
 		}
 		for i := lo; i < hi; i++ {

@@ -30,18 +30,21 @@ func newStore(pool *pgxpool.Pool, schema, group string) *store {
 		// batch's event ids. Two members that both believe they own the partition (a
 		// zombie after a lost session) conflict on the offsets row and the ids, so one
 		// waits for the other; GREATEST keeps the slower one from moving the offset back.
-		// RETURNING lists only ids not seen before: those are the events to handle.
+		// RETURNING lists only ids not seen before: those are the events to handle. Each
+		// row records the offset it was applied at (see Rewind); of two copies of an id in
+		// one batch, the first in offset order is inserted (unnest keeps array order) and
+		// is the one handled.
 		claimSQL: moveOffset(offsets) + `
-INSERT INTO ` + inbox + ` (consumer_group, event_id)
-SELECT $1, unnest($5::uuid[])
+INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
+SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)
 ON CONFLICT DO NOTHING
 RETURNING event_id`,
 		// The optimistic twin: a plain insert, a third cheaper than ON CONFLICT's
 		// speculative insertion, that fails with unique_violation if any id is known —
 		// rare enough (relay retries, redeliveries) to redo those batches the slow way.
 		fastClaimSQL: moveOffset(offsets) + `
-INSERT INTO ` + inbox + ` (consumer_group, event_id)
-SELECT $1, unnest($5::uuid[])`,
+INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
+SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)`,
 		loadSQL: `SELECT topic, partition, next_offset FROM ` + offsets + `
 WHERE consumer_group = $1 AND topic = ANY($2)`,
 		pruneSQL: `DELETE FROM ` + inbox + ` WHERE ctid = ANY(ARRAY(
@@ -67,8 +70,8 @@ var errKnownID = errors.New("an event id of the batch is in the inbox already")
 
 // fastClaim is claim for a batch expected to hold only new ids: it inserts them all, or
 // fails with errKnownID and leaves the transaction to be rolled back.
-func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte) error {
-	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids)
+func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte, offs []int64) error {
+	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids, offs)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return errKnownID
@@ -79,10 +82,11 @@ func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partitio
 	return nil
 }
 
-// claim moves (topic, partition)'s stored offset to at least next and inserts ids into the
-// inbox; fresh receives the ids that were not there (each once).
-func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte, fresh map[[16]byte]struct{}) error {
-	rows, err := tx.Query(ctx, s.claimSQL, s.group, topic, partition, next, ids)
+// claim moves (topic, partition)'s stored offset to at least next and inserts ids, each
+// with its offset (offs[i] is ids[i]'s), into the inbox; fresh receives the ids that were
+// not there (each once).
+func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte, offs []int64, fresh map[[16]byte]struct{}) error {
+	rows, err := tx.Query(ctx, s.claimSQL, s.group, topic, partition, next, ids, offs)
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
 	}

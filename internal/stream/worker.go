@@ -41,6 +41,7 @@ type worker struct {
 	recs  []*kgo.Record
 	state []recordState
 	ids   [][16]byte
+	offs  []int64 // offs[i] is the offset of ids[i]
 	sel   []int
 	fresh map[[16]byte]struct{}
 }

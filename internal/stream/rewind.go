@@ -1,0 +1,156 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Position is where one partition of a consumer group resumes: Offset is the next offset
+// to apply.
+type Position struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
+// RewindResult says what Rewind changed.
+type RewindResult struct {
+	// Forgotten is how many inbox rows were deleted: the events applied at or after the
+	// new offsets, which the group will apply again.
+	Forgotten int64
+	// Unplaced is how many inbox rows of the group have no position (written before the
+	// inbox recorded positions). Rewind keeps them, so their events stay skipped when
+	// they come again; ClearInbox deletes them.
+	Unplaced int64
+}
+
+// Rewind moves group's stored offsets to the given positions and forgets, in the inbox,
+// the events it applied at or after them, in tx (the caller commits; do it in the same
+// transaction as any rebuild of the service's tables). The group must be stopped: a
+// running member keeps its own position and would move the offset forward again.
+//
+// For each position the partition's consumer_offsets row is set (created when missing) to
+// Offset, and the inbox rows of (group, topic, partition) at offsets >= Offset are deleted.
+// So exactly the events from Offset on are applied again, while a duplicate of an event
+// first applied before Offset (same event id, later offset) is still skipped, as it was
+// when applied live: its inbox row names the earlier offset and stays. A position ahead of
+// the stored offset only moves the offset (nothing was applied there, so nothing is
+// deleted): the events in between are skipped.
+//
+// An event whose id was first applied from another partition or topic keeps that row and
+// stays skipped unless that partition is rewound too; rewind every partition of a topic
+// (what `novatrek groups reset` does by default) to replay it as it was consumed.
+//
+// Re-applying is only correct for effects that can take it: upserts of the latest state
+// are, counters and appends are not (they count twice). Rebuild those from scratch
+// instead: clear the derived tables (service.Rebuilder), ClearInbox and Rewind to the
+// earliest offsets, all in one transaction.
+func Rewind(ctx context.Context, tx pgx.Tx, schema, group string, to []Position) (RewindResult, error) {
+	var res RewindResult
+	if err := checkPositions(schema, group, to); err != nil {
+		return res, err
+	}
+	topics := make([]string, len(to))
+	partitions := make([]int32, len(to))
+	offsets := make([]int64, len(to))
+	for i, p := range to {
+		topics[i], partitions[i], offsets[i] = p.Topic, p.Partition, p.Offset
+	}
+	inbox := pgx.Identifier{schema, "inbox"}.Sanitize()
+	stored := pgx.Identifier{schema, "consumer_offsets"}.Sanitize()
+	// Offsets first: the upsert locks the partitions' rows, so a zombie member's batch
+	// waits for this transaction instead of interleaving with the delete.
+	if _, err := tx.Exec(ctx, `INSERT INTO `+stored+` AS o (consumer_group, topic, partition, next_offset)
+SELECT $1, t, p, n FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, n)
+ON CONFLICT (consumer_group, topic, partition)
+DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`, group, topics, partitions, offsets); err != nil {
+		return res, fmt.Errorf("stream: rewind %s: set stored offsets: %w", group, err)
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM `+inbox+` AS i
+USING unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, n)
+WHERE i.consumer_group = $1 AND i.topic = u.t AND i."partition" = u.p AND i."offset" >= u.n`,
+		group, topics, partitions, offsets)
+	if err != nil {
+		return res, fmt.Errorf("stream: rewind %s: forget inbox rows: %w", group, err)
+	}
+	res.Forgotten = tag.RowsAffected()
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+inbox+` WHERE consumer_group = $1 AND "offset" IS NULL`,
+		group).Scan(&res.Unplaced); err != nil {
+		return res, fmt.Errorf("stream: rewind %s: count inbox rows without a position: %w", group, err)
+	}
+	return res, nil
+}
+
+// ClearInbox deletes every inbox row of group in tx, including rows without a position,
+// and returns how many: the first step of a full rebuild, after which every event is
+// applied again (duplicates still once: the replay refills the inbox as it goes).
+func ClearInbox(ctx context.Context, tx pgx.Tx, schema, group string) (int64, error) {
+	if schema == "" || group == "" {
+		return 0, errors.New("stream: clear inbox: schema and group are required")
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM `+pgx.Identifier{schema, "inbox"}.Sanitize()+` WHERE consumer_group = $1`, group)
+	if err != nil {
+		return 0, fmt.Errorf("stream: clear inbox of %s: %w", group, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// Querier runs a query: a pool, a connection or a transaction.
+type Querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+// StoredOffsets returns group's next offsets stored in schema, by topic and partition:
+// the offsets a member resumes from on assignment.
+func StoredOffsets(ctx context.Context, q Querier, schema, group string) (map[string]map[int32]int64, error) {
+	rows, err := q.Query(ctx, `SELECT topic, partition, next_offset FROM `+
+		pgx.Identifier{schema, "consumer_offsets"}.Sanitize()+` WHERE consumer_group = $1`, group)
+	if err != nil {
+		return nil, fmt.Errorf("stream: load stored offsets of %s: %w", group, err)
+	}
+	out := map[string]map[int32]int64{}
+	var p Position
+	_, err = pgx.ForEachRow(rows, []any{&p.Topic, &p.Partition, &p.Offset}, func() error {
+		if out[p.Topic] == nil {
+			out[p.Topic] = map[int32]int64{}
+		}
+		out[p.Topic][p.Partition] = p.Offset
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("stream: load stored offsets of %s: %w", group, err)
+	}
+	return out, nil
+}
+
+func checkPositions(schema, group string, to []Position) error {
+	var errs []error
+	if schema == "" {
+		errs = append(errs, errors.New("schema is required"))
+	}
+	if group == "" {
+		errs = append(errs, errors.New("group is required"))
+	}
+	seen := map[topicPartition]bool{}
+	for _, p := range to {
+		tp := topicPartition{p.Topic, p.Partition}
+		switch {
+		case p.Topic == "":
+			errs = append(errs, fmt.Errorf("a position has no topic (partition %d)", p.Partition))
+		case p.Partition < 0:
+			errs = append(errs, fmt.Errorf("%s: partition %d is negative", p.Topic, p.Partition))
+		case p.Offset < 0:
+			errs = append(errs, fmt.Errorf("%s/%d: offset %d is negative", p.Topic, p.Partition, p.Offset))
+		case seen[tp]:
+			errs = append(errs, fmt.Errorf("%s/%d is given twice", p.Topic, p.Partition))
+		}
+		seen[tp] = true
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("stream: rewind %s: %w", group, err)
+	}
+	return nil
+}
