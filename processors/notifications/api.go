@@ -131,6 +131,15 @@ func (a *api) register(mux *http.ServeMux) {
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
 }
 
+// registerWebhooks mounts only the provider webhooks on mux (the dev callback listener).
+func (a *api) registerWebhooks(mux *http.ServeMux) {
+	for _, rt := range routes {
+		if rt.perm == "" {
+			mux.Handle(rt.pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.handler(a, w, r) }))
+		}
+	}
+}
+
 // fail reports err: problems as they are, anything else as 500 (logged, never shown).
 func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var p *problem.Problem

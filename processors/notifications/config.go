@@ -38,7 +38,10 @@ type Config struct {
 	TwilioFrom string
 	// PublicURL is the scheme and host under which the providers reach our webhooks, e.g.
 	// https://api.novatrek.example (NOTIFICATIONS_PUBLIC_URL); Twilio signs the full URL.
-	// Default: the request's own scheme and host.
+	// Default with the fakes (dev): the service's own loopback callback listener, so the
+	// fakes' callbacks arrive without any setting (dev_callbacks.go). Default with real
+	// providers: no Twilio StatusCallback, and webhooks are verified against the request's
+	// own scheme and host.
 	PublicURL string
 	// FCMURL is Firebase Cloud Messaging's API root (NOTIFICATIONS_FCM_URL) and
 	// FCMCredentialsFile the service-account JSON (NOTIFICATIONS_FCM_CREDENTIALS_FILE);

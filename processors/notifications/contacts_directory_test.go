@@ -114,8 +114,8 @@ func TestServiceDeliversToRegisteredGuest(t *testing.T) {
 			WHERE recipient_id = $1 AND channel = 'email'`, gid).Scan(&id, &status)
 		return err == nil && status != "pending" && status != "queued"
 	})
-	if status != "sent" {
-		t.Fatalf("notification %s status %q; want sent", id, status)
+	if status != "sent" && status != "delivered" { // the fake's "delivered" event may already be in
+		t.Fatalf("notification %s status %q; want sent or delivered", id, status)
 	}
 	if n := rs.fake.SendGrid.AcceptedFor(email); n != 1 {
 		t.Fatalf("SendGrid fake accepted %d messages for %s; want 1", n, email)

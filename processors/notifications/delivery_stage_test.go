@@ -103,7 +103,8 @@ func startDelivering(t *testing.T) running {
 // TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
 // kfake, a registry, a fresh database, a real Valkey and the in-process fake providers):
 // one booking confirmation request becomes an email notification that SendGrid's fake
-// accepts exactly once, the row ends "sent", and a SENT delivery status event reaches
+// accepts exactly once, the row ends "delivered" (the fake's event webhook reaches the
+// service with no NOTIFICATIONS_PUBLIC_URL set), and a SENT delivery status event reaches
 // Kafka through the outbox.
 func TestServiceRunDelivers(t *testing.T) {
 	t.Parallel()
@@ -138,13 +139,15 @@ func TestServiceRunDelivers(t *testing.T) {
 		id     uuid.UUID
 		status string
 	)
+	// Sent, then delivered: the fake SendGrid posts its signed "delivered" event to the
+	// service's own callback listener (NOTIFICATIONS_PUBLIC_URL is unset).
 	waitFor(t, done, func() bool {
 		err := pool.QueryRow(ctx, `SELECT id, status FROM notifications.notifications
 			WHERE recipient_id = $1 AND channel = 'email'`, gid).Scan(&id, &status)
-		return err == nil && status != "pending" && status != "queued"
+		return err == nil && status != "pending" && status != "queued" && status != "sent"
 	})
-	if status != "sent" {
-		t.Fatalf("notification %s status %q; want sent", id, status)
+	if status != "delivered" {
+		t.Fatalf("notification %s status %q; want delivered", id, status)
 	}
 	if n := fake.SendGrid.AcceptedFor(email); n != 1 {
 		t.Fatalf("SendGrid fake accepted %d messages for %s; want 1", n, email)

@@ -21,10 +21,14 @@ type Providers struct {
 	TwilioURL, TwilioAccountSID, TwilioAuthToken    string
 	TwilioFrom                                      string
 	FCMURL, FCMTokenURL, FCMCredentialsFile         string
-	// PublicURL is Config.PublicURL.
+	// PublicURL is Config.PublicURL; with the fakes and no Config.PublicURL, the URL of
+	// the service's own callback listener (DevCallbacks).
 	PublicURL string
 	// Fakes is the in-process fake stack; nil with real providers.
 	Fakes *providerfake.Server
+	// DevCallbacks serves the webhooks to the fakes when Config.PublicURL is unset; nil
+	// otherwise.
+	DevCallbacks *devCallbacks
 }
 
 // resolveProviders returns cfg's providers, or starts the fakes when a provider URL is
@@ -38,17 +42,25 @@ func resolveProviders(cfg Config, log *slog.Logger) (Providers, func(), error) {
 	if !cfg.useFakes() {
 		return p, func() {}, nil
 	}
-	// The fake SendGrid posts signed events about every accepted message to our own
-	// webhook when we know the URL the service is reached at: Run gets only a mux (`dev`
-	// mounts it under a prefix on a listener it may open on port 0), so without PublicURL
-	// there is no address to give and the fake posts nothing.
-	var stack providerfake.StackConfig
-	if p.PublicURL != "" {
-		stack.SendGrid.EventWebhookURL = strings.TrimRight(p.PublicURL, "/") + sendGridWebhookPath
-		stack.SendGrid.AutoEvents = true
+	// The fake SendGrid posts signed events about every accepted message to our webhook,
+	// and Twilio sends get a StatusCallback: at PublicURL when set, else at the service's
+	// own loopback callback listener (see devCallbacks for why not the service's address).
+	if p.PublicURL == "" {
+		dc, err := listenDevCallbacks()
+		if err != nil {
+			return Providers{}, nil, err
+		}
+		p.PublicURL, p.DevCallbacks = dc.URL(), dc
+		log.Info("NOTIFICATIONS_PUBLIC_URL is unset: the fake providers call back on the service's own loopback listener", "url", p.PublicURL)
 	}
+	var stack providerfake.StackConfig
+	stack.SendGrid.EventWebhookURL = strings.TrimRight(p.PublicURL, "/") + sendGridWebhookPath
+	stack.SendGrid.AutoEvents = true
 	srv, err := providerfake.Listen("127.0.0.1:0", stack)
 	if err != nil {
+		if p.DevCallbacks != nil {
+			p.DevCallbacks.close()
+		}
 		return Providers{}, nil, fmt.Errorf("notifications: start the fake providers: %w", err)
 	}
 	u := srv.BaseURLs()
@@ -67,6 +79,9 @@ func resolveProviders(cfg Config, log *slog.Logger) (Providers, func(), error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Close(ctx)
+		if p.DevCallbacks != nil {
+			p.DevCallbacks.close()
+		}
 	}, nil
 }
 

@@ -121,6 +121,9 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		return err
 	}
 	a.register(deps.HTTP)
+	if prov.DevCallbacks != nil {
+		a.registerWebhooks(prov.DevCallbacks.mux)
+	}
 
 	in, err := intake.New(intake.Config{Encoder: deps.Serde, Now: cfg.Now})
 	if err != nil {
