@@ -1,0 +1,19 @@
+// Package simulate generates realistic traffic from the domains around the support domain
+// (booking, guest identity, operations, safety, logistics, product catalog, partners) onto
+// the topics they produce in topics.yaml, so a dev stack has something to chew on.
+//
+// The traffic follows real flows with consistent ids: a guest registers, books a trip
+// (reservation.created, PENDING), the booking is confirmed (status change plus booking,
+// insurance and partner confirmation requests), the party checks in (checkin.completed plus
+// check-in confirmation and waiver copy requests) and the trip completes; some bookings are
+// cancelled or end as no-shows. Around them, the scheduling orchestrator publishes guide
+// schedules (with guide-assignment requests and optimization metrics), and safety publishes
+// incidents, rarely emergencies and wildlife alerts, each with the notification requests
+// the spec's "Async: Yes" calls describe. The mix is weighted by the daily volumes of the
+// spec (see mix.go).
+//
+// A Generator is pure: given a seed it always yields the same events (same ids, keys and
+// contents) in the same order; only occurred-at comes from the clock it is handed. A
+// Simulator paces a Generator at a rate and sends the events to a Sink (Kafka, encoded with
+// internal/serde in the Confluent wire format, keyed by each topic's key field).
+package simulate
