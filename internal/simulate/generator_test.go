@@ -192,3 +192,17 @@ func TestKeyOf(t *testing.T) {
 		t.Fatal("missing field accepted")
 	}
 }
+
+func TestParseRate(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]float64{"5/s": 5, "5": 5, "0.5": 0.5, "300/m": 5, "3600/h": 1, "0": 0, " 10 / s ": 10} {
+		if got, err := ParseRate(in); err != nil || got != want {
+			t.Errorf("ParseRate(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "fast", "-1/s", "5/d", "Inf", "NaN/s"} {
+		if _, err := ParseRate(in); err == nil {
+			t.Errorf("ParseRate(%q) accepted", in)
+		}
+	}
+}
