@@ -1,0 +1,19 @@
+// Package standin answers, in dev, for the domains our services call synchronously (the
+// spec's outbound calls): svc-reservations ("verify completed booking", "validate
+// reservation exists and is COMPLETED"), svc-guest-profiles ("get member profile",
+// "validate guest identity") and svc-gear-inventory ("verify item catalog").
+//
+// The reservation and guest stand-ins know what was published: they consume
+// reservation.created, reservation.status_changed, checkin.completed and guest.registered
+// from the start of each topic into memory (the simulator's traffic, or anything published
+// with novatrek publish) and answer from it, 404 for ids never published. The gear
+// stand-in serves a fixed catalog. Every service lives under /<service name>/ like our own
+// services in the dev stack:
+//
+//	GET /svc-reservations/v1/reservations/{reservation_id}
+//	GET /svc-guest-profiles/v1/guests/{guest_id}
+//	GET /svc-gear-inventory/v1/items
+//	GET /svc-gear-inventory/v1/items/{sku}
+//
+// Errors are application/problem+json. Nothing is persisted: a restart re-reads the topics.
+package standin
