@@ -1,0 +1,406 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/topology"
+)
+
+func init() {
+	groupsCommands = append(groupsCommands, func() *cobra.Command { return newGroupsResetCmd(services) })
+}
+
+// groupsResetFlags are the flags of `groups reset`.
+type groupsResetFlags struct {
+	cfg        config.Config
+	earliest   bool
+	latest     bool
+	datetime   string
+	shift      int64
+	offset     int64
+	topics     []string
+	partitions []int32
+	execute    bool
+	rebuild    bool
+	timeout    time.Duration
+}
+
+// newGroupsResetCmd builds `groups reset`; svcs lists the services whose groups keep their
+// offsets in PostgreSQL (the CLI's list; tests add the test processor).
+func newGroupsResetCmd(svcs func() []service.Service) *cobra.Command {
+	f := &groupsResetFlags{cfg: config.FromEnv()}
+	cmd := &cobra.Command{
+		Use:   "reset GROUP (--to-datetime T | --to-earliest | --to-latest | --shift-by N | --to-offset N)",
+		Short: "Move a consumer group's offsets to replay or skip events (dry run unless --execute)",
+		Long: `reset moves the offsets of a stopped consumer group, per partition, and prints the old and
+new offsets. Nothing changes without --execute, and --execute refuses while the group has live
+members (stop the service first).
+
+For one of our services the offsets that count are the ones stored in its PostgreSQL schema
+(DATABASE_URL; they win on assignment), so reset moves those, and in the same transaction
+forgets, in the service's inbox, the events it applied at or after the new offsets: exactly
+those events are applied again on the next run, while a duplicate of an event applied before
+the new offset (same event id at a later offset) stays skipped. It then commits the same
+offsets to Kafka so lag tooling agrees. For any other group it commits Kafka offsets only.
+
+Moving forward (--to-latest, a positive --shift-by) skips the events in between: they are
+never applied.
+
+Re-applied events run the handlers again: right for projections that upsert the latest state,
+wrong for counters and appended rows, which count twice. --rebuild (with --to-earliest only,
+for every topic and partition of the group) first empties the service's derived tables
+(service.Rebuilder) and its whole inbox, so the replay rebuilds them from scratch as they
+were built live — from the events still retained. Outputs the handlers enqueue are sent
+again with the same event ids, which downstream inboxes skip.
+
+Offsets outside a partition's log are clamped into it. --topic defaults to every topic the
+group consumes (topics.yaml for our services, plus every topic with a committed or stored
+offset); --partition limits the reset to those partitions of each topic.`,
+		Example: `  # What would replaying the last hour do? (dry run: prints old and new offsets)
+  novatrek groups reset svc-analytics --to-datetime -1h
+
+  # Replay from a point in time, for one topic, then apply it
+  novatrek groups reset svc-analytics --to-datetime 2026-11-24T18:00:00Z \
+      --topic novatrek.booking.reservation.created --execute
+
+  # Rebuild a service's projections from every retained event
+  novatrek groups reset svc-analytics --to-earliest --rebuild --execute
+
+  # Skip a poison backlog on partition 3 (the skipped events are never applied)
+  novatrek groups reset svc-payments --to-latest --topic novatrek.booking.reservation.created --partition 3 --execute
+
+  # Step back 100 records on every partition
+  novatrek groups reset svc-notifications --shift-by -100 --execute`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			spec, err := f.spec(cmd, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := f.cfg.Validate(); err != nil {
+				return err
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
+			defer cancel()
+			return f.run(ctx, cmd.OutOrStdout(), args[0], spec, svcs())
+		},
+	}
+	fs := cmd.Flags()
+	f.cfg.Flags(fs)
+	fs.BoolVar(&f.earliest, "to-earliest", false, "move to the earliest retained offset of each partition")
+	fs.BoolVar(&f.latest, "to-latest", false, "move to the end of each partition (skips everything not yet applied)")
+	fs.StringVar(&f.datetime, "to-datetime", "", "move to the first record at or after this time: RFC 3339 or a negative duration (-1h)")
+	fs.Int64Var(&f.shift, "shift-by", 0, "move each partition's current offset by N (negative: back)")
+	fs.Int64Var(&f.offset, "to-offset", 0, "move to offset N on each chosen partition")
+	fs.StringSliceVar(&f.topics, "topic", nil, "reset only this topic (repeatable; default every topic the group consumes)")
+	fs.Int32SliceVar(&f.partitions, "partition", nil, "reset only these partitions of each topic (repeatable; default all)")
+	fs.BoolVar(&f.execute, "execute", false, "apply the reset (default: dry run)")
+	fs.BoolVar(&f.rebuild, "rebuild", false, "with --to-earliest: empty the service's derived tables and inbox first, in the same transaction")
+	fs.DurationVar(&f.timeout, "timeout", time.Minute, "give up when Kafka or PostgreSQL has not answered by then")
+	return cmd
+}
+
+// spec checks the flags' combination and returns the target.
+func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, error) {
+	var s resetSpec
+	var chosen []string
+	changed := cmd.Flags().Changed
+	if f.earliest {
+		s.earliest = true
+		chosen = append(chosen, "--to-earliest")
+	}
+	if f.latest {
+		s.latest = true
+		chosen = append(chosen, "--to-latest")
+	}
+	if changed("to-datetime") {
+		t, err := parseResetTime(f.datetime, now)
+		if err != nil {
+			return s, err
+		}
+		s.at = &t
+		chosen = append(chosen, "--to-datetime")
+	}
+	if changed("shift-by") {
+		s.shift = &f.shift
+		chosen = append(chosen, "--shift-by")
+	}
+	if changed("to-offset") {
+		if f.offset < 0 {
+			return s, fmt.Errorf("--to-offset %d is negative", f.offset)
+		}
+		s.offset = &f.offset
+		chosen = append(chosen, "--to-offset")
+	}
+	switch {
+	case len(chosen) == 0:
+		return s, errors.New("say where to move the group: one of --to-datetime, --to-earliest, --to-latest, --shift-by, --to-offset")
+	case len(chosen) > 1:
+		return s, fmt.Errorf("choose one target, got %s", strings.Join(chosen, " and "))
+	}
+	if f.rebuild {
+		if !s.earliest {
+			return s, fmt.Errorf("--rebuild needs --to-earliest (a rebuild empties the projections, so it must replay everything), got %s", chosen[0])
+		}
+		if len(f.topics) > 0 || len(f.partitions) > 0 {
+			return s, errors.New("--rebuild resets every topic and partition of the group; drop --topic and --partition (the emptied tables would lose the effects of the others)")
+		}
+	}
+	for _, p := range f.partitions {
+		if p < 0 {
+			return s, fmt.Errorf("--partition %d is negative", p)
+		}
+	}
+	return s, nil
+}
+
+// ourGroup returns the service whose consumer group is group and keeps its offsets in
+// PostgreSQL, or nil.
+func ourGroup(svcs []service.Service, group string) service.Service {
+	for _, s := range svcs {
+		if s.Name() == group && s.Schema() != "" {
+			return s
+		}
+	}
+	return nil
+}
+
+func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Service) error {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+
+	svc := ourGroup(svcs, group)
+	if f.rebuild {
+		if svc == nil {
+			return fmt.Errorf("--rebuild: %s is not one of our services, so it has no tables to rebuild", group)
+		}
+		if _, ok := svc.(service.Rebuilder); !ok {
+			return fmt.Errorf("--rebuild: %s does not implement a rebuild (service.Rebuilder): its tables are not all derived from events", group)
+		}
+	}
+
+	described, err := adm.DescribeGroups(ctx, group)
+	if err != nil {
+		return fmt.Errorf("describe group %s: %w", group, err)
+	}
+	dg := described[group]
+	if dg.Err != nil {
+		return fmt.Errorf("describe group %s: %w", group, dg.Err)
+	}
+	committed, err := adm.FetchOffsets(ctx, group)
+	if err != nil {
+		return fmt.Errorf("fetch committed offsets of %s: %w", group, err)
+	}
+
+	var stored map[string]map[int32]int64
+	var pool *pgxpool.Pool
+	if svc != nil {
+		p, err := service.ConnectPostgres(ctx, f.cfg.DatabaseURL)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		pool = p
+		if stored, err = stream.StoredOffsets(ctx, p, svc.Schema(), group); err != nil {
+			return err
+		}
+	}
+
+	topics, skipped, err := f.chooseTopics(ctx, adm, group, svc, dg, committed, stored)
+	if err != nil {
+		return err
+	}
+	rows, err := planReset(ctx, adm, group, topics, f.partitions, spec, committed, stored)
+	if err != nil {
+		return err
+	}
+	if len(rows) == 0 {
+		return fmt.Errorf("group %s: no partition of %v matches --partition %v", group, topics, f.partitions)
+	}
+
+	if svc != nil {
+		fmt.Fprintf(out, "Group %s (our service; offsets stored in PostgreSQL schema %s): reset to %s\n", group, svc.Schema(), spec)
+	} else {
+		fmt.Fprintf(out, "Group %s (not one of our services; Kafka offsets only): reset to %s\n", group, spec)
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(out, "Note: %s\n", s)
+	}
+	printResetRows(out, rows, svc != nil)
+	if f.rebuild {
+		for _, r := range rows {
+			if r.start > 0 {
+				fmt.Fprintf(out, "Warning: %s/%d starts at offset %d: events before it have expired and will be missing from the rebuilt tables.\n", r.topic, r.partition, r.start)
+			}
+		}
+	}
+
+	if len(dg.Members) > 0 {
+		msg := liveMembers(group, dg.Members)
+		if f.execute {
+			return errors.New(msg)
+		}
+		fmt.Fprintf(out, "Note: %s; --execute will refuse until they stop.\n", msg)
+	}
+	if !f.execute {
+		fmt.Fprintln(out, "Dry run: nothing changed. Add --execute to apply.")
+		return nil
+	}
+
+	to := positions(rows)
+	if svc != nil {
+		var res stream.RewindResult
+		var cleared int64
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if f.rebuild {
+				if err := svc.(service.Rebuilder).Rebuild(ctx, tx); err != nil {
+					return fmt.Errorf("rebuild %s: %w", group, err)
+				}
+				var err error
+				if cleared, err = stream.ClearInbox(ctx, tx, svc.Schema(), group); err != nil {
+					return err
+				}
+			}
+			var err error
+			res, err = stream.Rewind(ctx, tx, svc.Schema(), group, to)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("reset stored offsets of %s (nothing changed): %w", group, err)
+		}
+		if f.rebuild {
+			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, cleared)
+		} else {
+			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", len(to), res.Forgotten)
+			if res.Unplaced > 0 {
+				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Unplaced)
+			}
+		}
+	}
+	var offs kadm.Offsets
+	for _, p := range to {
+		offs.Add(kadm.Offset{Topic: p.Topic, Partition: p.Partition, At: p.Offset, LeaderEpoch: -1})
+	}
+	resp, err := adm.CommitOffsets(ctx, group, offs)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		if svc != nil {
+			return fmt.Errorf("stored offsets of %s moved (the service resumes from them), but committing them to Kafka for lag tooling failed: %w", group, err)
+		}
+		return fmt.Errorf("commit offsets of %s: %w", group, err)
+	}
+	fmt.Fprintf(out, "Kafka committed offsets moved for %d partitions.\n", len(to))
+	return nil
+}
+
+// chooseTopics returns the --topic values, or every topic the group consumes: topics.yaml
+// for our services, and every topic with a committed or stored offset or in a member's
+// subscription. Topics not on the cluster are left out, with a note.
+func (f *groupsResetFlags) chooseTopics(ctx context.Context, adm *kadm.Client, group string, svc service.Service,
+	dg kadm.DescribedGroup, committed kadm.OffsetResponses, stored map[string]map[int32]int64) ([]string, []string, error) {
+	if len(f.topics) > 0 {
+		return f.topics, nil, nil
+	}
+	set := map[string]bool{}
+	if svc != nil {
+		topo, err := topology.Default()
+		if err != nil {
+			return nil, nil, fmt.Errorf("topics.yaml: %w", err)
+		}
+		for _, t := range topo.ConsumedBy(group) {
+			set[t.Name] = true
+		}
+	}
+	for t := range committed {
+		set[t] = true
+	}
+	for t := range stored {
+		set[t] = true
+	}
+	for _, m := range dg.Members {
+		if c, ok := m.Join.AsConsumer(); ok {
+			for _, t := range c.Topics {
+				set[t] = true
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil, nil, fmt.Errorf("group %s has no committed or stored offsets and no members; name the topics with --topic", group)
+	}
+	all := make([]string, 0, len(set))
+	for t := range set {
+		all = append(all, t)
+	}
+	slices.Sort(all)
+	details, err := adm.ListTopics(ctx, all...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("list topics %v: %w", all, err)
+	}
+	var topics, skipped []string
+	for _, t := range all {
+		if d, ok := details[t]; ok && d.Err == nil {
+			topics = append(topics, t)
+		} else {
+			skipped = append(skipped, fmt.Sprintf("topic %s is not on the cluster; left alone", t))
+		}
+	}
+	if len(topics) == 0 {
+		return nil, skipped, fmt.Errorf("none of the topics of group %s (%s) is on the cluster", group, strings.Join(all, ", "))
+	}
+	return topics, skipped, nil
+}
+
+// liveMembers names the group's live members: why a reset must wait.
+func liveMembers(group string, members []kadm.DescribedGroupMember) string {
+	parts := make([]string, len(members))
+	for i, m := range members {
+		parts[i] = fmt.Sprintf("member %s (client id %s, host %s)", m.MemberID, m.ClientID, m.ClientHost)
+	}
+	return fmt.Sprintf("group %s has %d live member(s): %s; stop them before resetting", group, len(members), strings.Join(parts, "; "))
+}
+
+func printResetRows(out io.Writer, rows []resetRow, ours bool) {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	num := func(n int64) string {
+		if n < 0 {
+			return "-"
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	if ours {
+		fmt.Fprintln(tw, "TOPIC\tPARTITION\tLOG-START\tLOG-END\tKAFKA-COMMITTED\tSTORED\tNEW\tNOTE")
+	} else {
+		fmt.Fprintln(tw, "TOPIC\tPARTITION\tLOG-START\tLOG-END\tCOMMITTED\tNEW\tNOTE")
+	}
+	for _, r := range rows {
+		if ours {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.topic, r.partition, num(r.start), num(r.end), num(r.committed), num(r.stored), num(r.next), r.note)
+		} else {
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.topic, r.partition, num(r.start), num(r.end), num(r.committed), num(r.next), r.note)
+		}
+	}
+	_ = tw.Flush()
+}
