@@ -15,7 +15,7 @@ import (
 )
 
 // runCmd runs the root command with args and returns stdout and the error.
-func runCmd(t *testing.T, args ...string) (string, error) {
+func execNovatrek(t *testing.T, args ...string) (string, error) {
 	t.Helper()
 	cmd := newRootCmd()
 	var out, errOut bytes.Buffer
@@ -33,10 +33,10 @@ func TestSimulateCommand(t *testing.T) {
 	t.Parallel()
 	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
 	conn := []string{"--brokers", env.Brokers[0], "--registry", env.RegistryURL}
-	if _, err := runCmd(t, append([]string{"schemas", "register"}, conn...)...); err != nil {
+	if _, err := execNovatrek(t, append([]string{"schemas", "register"}, conn...)...); err != nil {
 		t.Fatalf("schemas register: %v", err)
 	}
-	out, err := runCmd(t, append([]string{"simulate", "--rate", "100/s", "--duration", "1s", "--seed", "cmd"}, conn...)...)
+	out, err := execNovatrek(t, append([]string{"simulate", "--rate", "100/s", "--duration", "1s", "--seed", "cmd"}, conn...)...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestSimulateCommand(t *testing.T) {
 	}
 
 	for _, bad := range [][]string{{"--rate", "fast"}, {"--rate", "0"}, {"--rate", "-2/s"}} {
-		if _, err := runCmd(t, append(append([]string{"simulate"}, bad...), conn...)...); err == nil || !strings.Contains(err.Error(), "--rate") {
+		if _, err := execNovatrek(t, append(append([]string{"simulate"}, bad...), conn...)...); err == nil || !strings.Contains(err.Error(), "--rate") {
 			t.Errorf("simulate %v: err = %v; want one naming --rate", bad, err)
 		}
 	}
@@ -64,7 +64,7 @@ func TestSimulateCommand(t *testing.T) {
 
 func TestSimulateHelpHasExamples(t *testing.T) {
 	t.Parallel()
-	out, err := runCmd(t, "simulate", "--help")
+	out, err := execNovatrek(t, "simulate", "--help")
 	if err != nil || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--seed") {
 		t.Fatalf("help (%v):\n%s", err, out)
 	}
