@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/lag"
+)
+
+// lagRig is a cluster with one topic of n records, a group stopped at k (no members) and a
+// group caught up at n.
+type lagRig struct {
+	env   *kafkatest.Env
+	cl    *kgo.Client
+	topic string
+}
+
+const lagRigN, lagRigK = 10, 4
+
+func newLagRig(t *testing.T) *lagRig {
+	t.Helper()
+	env := kafkatest.New(t)
+	r := &lagRig{env: env, cl: env.Client(t), topic: "lagcli.topic"}
+	ctx := context.Background()
+	adm := kadm.NewClient(r.cl)
+	if _, err := adm.CreateTopic(ctx, 1, -1, nil, r.topic); err != nil {
+		t.Fatal(err)
+	}
+	for i := range lagRigN {
+		if err := r.cl.ProduceSync(ctx, &kgo.Record{Topic: r.topic, Value: []byte{byte(i)}}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for group, at := range map[string]int64{"g-stopped": lagRigK, "g-done": lagRigN} {
+		var os kadm.Offsets
+		os.AddOffset(r.topic, 0, at, -1)
+		if resp, err := adm.CommitOffsets(ctx, group, os); err != nil || resp.Error() != nil {
+			t.Fatalf("commit %s: %v %v", group, err, resp.Error())
+		}
+	}
+	return r
+}
+
+func (r *lagRig) run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	return execute(t, newRootCmd(), append(append([]string{"groups"}, args...), "--brokers", r.env.Brokers[0])...)
+}
+
+func TestGroupsListAndDescribe(t *testing.T) {
+	t.Parallel()
+	r := newLagRig(t)
+
+	out, err := r.run(t, "list")
+	if err != nil {
+		t.Fatalf("groups list: %v\n%s", err, out)
+	}
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`(?m)^GROUP +STATE +MEMBERS +TOPICS +LAG +LAG-SECONDS +STATUS$`),
+		regexp.MustCompile(`(?m)^g-stopped +Empty +0 +1 +6 +\S+ +STOP$`),
+		regexp.MustCompile(`(?m)^g-done +Empty +0 +1 +0 +- +OK$`),
+		regexp.MustCompile(`(?m)^svc-notifications +Dead +0 +0 +0 +- +OK$`), // ours, never started
+		regexp.MustCompile(`STALL and WARN need --samples`),
+	} {
+		if !want.MatchString(out) {
+			t.Errorf("groups list output does not match %s:\n%s", want, out)
+		}
+	}
+
+	out, err = r.run(t, "list", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var groups []lag.Group
+	if err := json.Unmarshal([]byte(out), &groups); err != nil {
+		t.Fatalf("groups list -o json is not a JSON array of groups: %v\n%s", err, out)
+	}
+
+	out, err = r.run(t, "describe", "g-stopped", "-o", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g lag.Group
+	if err := json.Unmarshal([]byte(out), &g); err != nil {
+		t.Fatalf("describe -o json: %v\n%s", err, out)
+	}
+	if len(g.Partitions) != 1 || g.Partitions[0].Committed != lagRigK || g.Partitions[0].End != lagRigN ||
+		g.Partitions[0].Lag != lagRigN-lagRigK || g.Partitions[0].LagSeconds <= 0 || g.Status != lag.STOP {
+		t.Errorf("describe g-stopped = %+v; want one partition committed %d, end %d, lag %d, lag seconds > 0, STOP",
+			g, lagRigK, lagRigN, lagRigN-lagRigK)
+	}
+
+	out, err = r.run(t, "describe", "g-stopped")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`(?m)^lagcli\.topic +0 +4 +10 +6 +\S+ +STOP +-$`).MatchString(out) {
+		t.Errorf("describe table lacks the partition row:\n%s", out)
+	}
+}
+
+// TestGroupsLagExitStatus: OK groups exit 0; a stopped group, a stuck one and an unknown one
+// make the command fail naming them.
+func TestGroupsLagExitStatus(t *testing.T) {
+	t.Parallel()
+	r := newLagRig(t)
+	fast := []string{"--samples", "2", "--sample-interval", "50ms"}
+
+	if out, err := r.run(t, append([]string{"lag", "g-done"}, fast...)...); err != nil {
+		t.Errorf("groups lag g-done: %v\n%s", err, out)
+	}
+	out, err := r.run(t, append([]string{"lag", "g-done", "g-stopped", "g-unknown"}, fast...)...)
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped STOP") ||
+		!strings.Contains(err.Error(), "g-unknown ERR") || strings.Contains(err.Error(), "g-done") {
+		t.Errorf("groups lag with a stopped and an unknown group: err = %v; want errGroupsNotOK naming both\n%s", err, out)
+	}
+
+	// A live member that consumes and never commits: STALL.
+	member, err := kgo.NewClient(kgo.SeedBrokers(r.env.Brokers...), kgo.ConsumerGroup("g-stopped"),
+		kgo.ConsumeTopics(r.topic), kgo.DisableAutoCommit(), kgo.ClientID("stuck"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer member.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	member.PollFetches(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		out, err = r.run(t, append([]string{"lag", "g-stopped", "-o", "json"}, fast...)...)
+		var groups []lag.Group
+		_ = json.Unmarshal([]byte(out), &groups)
+		if len(groups) == 1 && groups[0].Status == lag.STALL {
+			if !errors.Is(err, errGroupsNotOK) {
+				t.Errorf("STALL but err = %v", err)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a stuck member never made the group STALL: err %v\n%s", err, out)
+		}
+	}
+
+	if _, err := r.run(t, "lag", "--samples", "0"); err == nil || !strings.Contains(err.Error(), "--samples") {
+		t.Errorf("--samples 0: err = %v; want one naming --samples", err)
+	}
+	if _, err := r.run(t, "lag", "-o", "yaml"); err == nil || !strings.Contains(err.Error(), "--output") {
+		t.Errorf("-o yaml: err = %v; want one naming --output", err)
+	}
+}
+
+func TestGroupsLagHelpHasExamples(t *testing.T) {
+	t.Parallel()
+	for _, c := range []*struct {
+		name string
+		args []string
+	}{{"list", nil}, {"describe", nil}, {"lag", nil}} {
+		out, err := execute(t, newGroupsCmd(), c.name, "--help")
+		if err != nil || !strings.Contains(out, "Examples:") || !strings.Contains(out, "novatrek groups "+c.name) {
+			t.Errorf("groups %s --help: err %v, no Examples:\n%s", c.name, err, out)
+		}
+	}
+	out, err := execute(t, newLagExporterCmd(), "--help")
+	if err != nil || !strings.Contains(out, "Examples:") || !strings.Contains(out, "novatrek lag-exporter") {
+		t.Errorf("lag-exporter --help: err %v, no Examples:\n%s", err, out)
+	}
+}
