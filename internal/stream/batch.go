@@ -48,6 +48,9 @@ func (w *worker) process() error {
 	recs := w.recs
 	n := len(recs)
 	w.batch.reset(n)
+	if !w.replayKnown {
+		w.replayUntil, w.replayKnown = w.p.replayBound(w.topic, w.partition), true
+	}
 	if cap(w.state) < n {
 		w.state = make([]recordState, n)
 	}
@@ -252,7 +255,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	}
 	if len(w.sel) > 0 {
 		start := time.Now()
-		err := w.batch.handle(ctx, tx, w.sel)
+		err := w.batch.handle(ctx, tx, w.sel, w.replayUntil)
 		w.pm.handler.Observe(time.Since(start).Seconds())
 		if err != nil {
 			return fmt.Errorf("handler: %w", err)

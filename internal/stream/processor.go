@@ -36,6 +36,9 @@ type Processor struct {
 
 	mu      sync.Mutex
 	workers map[topicPartition]*worker
+	// replayUntil holds each assigned partition's stored replay bound (see Event.Replay),
+	// loaded with the stored offsets on assignment, before the partition is fetched.
+	replayUntil map[topicPartition]int64
 
 	// afterCommit, when set (tests only, see export_test.go), runs after each store
 	// commit, before the Kafka offset is marked; returning true simulates a crash there.
@@ -71,6 +74,8 @@ func New(cfg Config) (*Processor, error) {
 		reg:     reg,
 		routes:  map[string]Route{},
 		workers: map[topicPartition]*worker{},
+
+		replayUntil: map[topicPartition]int64{},
 	}
 	for _, r := range cfg.Routes {
 		p.routes[r.topic] = r
@@ -305,13 +310,18 @@ func (p *Processor) adjustOffsets(ctx context.Context, offsets map[string]map[in
 	for attempt := 1; ; attempt++ {
 		stored, err := p.store.offsets(ctx, topics)
 		if err == nil {
+			p.mu.Lock()
 			for topic, parts := range offsets {
 				for partition := range parts {
-					if next, ok := stored[topic][partition]; ok {
-						parts[partition] = kgo.NewOffset().At(next).WithEpoch(-1)
+					tp := topicPartition{topic, partition}
+					so, ok := stored[tp]
+					if ok {
+						parts[partition] = kgo.NewOffset().At(so.next).WithEpoch(-1)
 					}
+					p.replayUntil[tp] = so.replayUntil
 				}
 			}
+			p.mu.Unlock()
 			return offsets, nil
 		}
 		if ctx.Err() != nil {
@@ -325,6 +335,13 @@ func (p *Processor) adjustOffsets(ctx context.Context, offsets map[string]map[in
 		case <-time.After(d):
 		}
 	}
+}
+
+// replayBound returns the partition's replay bound loaded on assignment (0: none).
+func (p *Processor) replayBound(topic string, partition int32) int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.replayUntil[topicPartition{topic, partition}]
 }
 
 // crash simulates a process crash right after a store commit (test hook).

@@ -34,6 +34,9 @@ type RewindResult struct {
 //
 // For each position the partition's consumer_offsets row is set (created when missing) to
 // Offset, and the inbox rows of (group, topic, partition) at offsets >= Offset are deleted.
+// Moving back also records, in the row's replay_until, how far the partition had got, so
+// the re-applied records reach handlers with Event.Replay set.
+//
 // So exactly the events from Offset on are applied again, while a duplicate of an event
 // first applied before Offset (same event id, later offset) is still skipped, as it was
 // when applied live: its inbox row names the earlier offset and stays. A position ahead of
@@ -62,11 +65,15 @@ func Rewind(ctx context.Context, tx pgx.Tx, schema, group string, to []Position)
 	inbox := pgx.Identifier{schema, "inbox"}.Sanitize()
 	stored := pgx.Identifier{schema, "consumer_offsets"}.Sanitize()
 	// Offsets first: the upsert locks the partitions' rows, so a zombie member's batch
-	// waits for this transaction instead of interleaving with the delete.
+	// waits for this transaction instead of interleaving with the delete. Moving back
+	// raises replay_until to where the partition had got (SET sees the old row), so the
+	// records in between are marked Event.Replay.
 	if _, err := tx.Exec(ctx, `INSERT INTO `+stored+` AS o (consumer_group, topic, partition, next_offset)
 SELECT $1, t, p, n FROM unnest($2::text[], $3::int[], $4::bigint[]) AS u(t, p, n)
 ON CONFLICT (consumer_group, topic, partition)
-DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`, group, topics, partitions, offsets); err != nil {
+DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now(),
+	replay_until = CASE WHEN EXCLUDED.next_offset < o.next_offset
+		THEN GREATEST(o.next_offset, o.replay_until) ELSE o.replay_until END`, group, topics, partitions, offsets); err != nil {
 		return res, fmt.Errorf("stream: rewind %s: set stored offsets: %w", group, err)
 	}
 	tag, err := tx.Exec(ctx, `DELETE FROM `+inbox+` AS i

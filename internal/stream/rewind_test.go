@@ -128,6 +128,19 @@ func TestRewindReappliesFromOffset(t *testing.T) {
 	if n := r.count(`SELECT count(*) FROM testproc.inbox`); n != 100 {
 		t.Errorf("%d inbox rows after the replay, want one per distinct event (100)", n)
 	}
+	// The replayed events reached the handler marked Replay (testproc then asks for no
+	// second notification); events past the old position are live again.
+	if n := r.count(`SELECT count(*) FROM testproc.outbox`); n != 100 {
+		t.Errorf("%d outbox rows after the replay, want the 100 of the live run", n)
+	}
+	if n := r.count(`SELECT replay_until FROM testproc.consumer_offsets`); n != 102 {
+		t.Errorf("replay_until = %d, want 102 (where the partition had got)", n)
+	}
+	produceAll(t, r, []*kgoRecord{encodeRecord(t, r, r.gen.Created(100)), encodeRecord(t, r, r.gen.Created(101))})
+	runUntil(t, r, 104)
+	if n := r.count(`SELECT count(*) FROM testproc.outbox`); n != 102 {
+		t.Errorf("%d outbox rows after 2 new events, want 102: records past replay_until are not replays", n)
+	}
 }
 
 // TestRewindForwardOnlyMovesOffsets: a position ahead of the stored offset forgets nothing,

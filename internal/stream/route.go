@@ -35,6 +35,13 @@ type Event[T any] struct {
 	Meta schemas.EventMetadata
 	// Value is the record value, decoded from the writer's schema into T's.
 	Value T
+	// Replay is true when the partition was rewound (stream.Rewind, `novatrek groups
+	// reset`) from beyond this record: the group applied it before (unless it was
+	// dead-lettered then or skipped by a forward move). A handler rebuilding its tables
+	// writes them as usual, but may leave out side effects that must not happen twice,
+	// such as output events asking for a notification to a person: downstream already
+	// has them. Always false for a group never rewound.
+	Replay bool
 }
 
 // Route binds one topic to a handler. Build it with Handle or HandleBatch.
@@ -79,8 +86,9 @@ type decodedBatch interface {
 	reset(n int)
 	// decode decodes rec into slot i and returns the event id from its metadata.
 	decode(ctx context.Context, d Decoder, i int, rec *kgo.Record) (eventID string, err error)
-	// handle calls the handler for the slots in sel (ascending).
-	handle(ctx context.Context, tx pgx.Tx, sel []int) error
+	// handle calls the handler for the slots in sel (ascending), marking the events at
+	// offsets below replayUntil as replays.
+	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error
 }
 
 type typedBatch[T any, P Message[T]] struct {
@@ -112,7 +120,10 @@ func (b *typedBatch[T, P]) decode(ctx context.Context, d Decoder, i int, rec *kg
 	return ev.Meta.EventID, nil
 }
 
-func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int) error {
+func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error {
+	for _, i := range sel {
+		b.events[i].Replay = b.events[i].Offset < replayUntil
+	}
 	if b.one != nil {
 		for _, i := range sel {
 			if err := b.one(ctx, tx, b.events[i]); err != nil {

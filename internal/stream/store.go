@@ -45,7 +45,7 @@ RETURNING event_id`,
 		fastClaimSQL: moveOffset(offsets) + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)`,
-		loadSQL: `SELECT topic, partition, next_offset FROM ` + offsets + `
+		loadSQL: `SELECT topic, partition, next_offset, coalesce(replay_until, 0) FROM ` + offsets + `
 WHERE consumer_group = $1 AND topic = ANY($2)`,
 		pruneSQL: `DELETE FROM ` + inbox + ` WHERE ctid = ANY(ARRAY(
 	SELECT ctid FROM ` + inbox + `
@@ -104,27 +104,29 @@ func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition in
 	return nil
 }
 
-// offsets returns the stored next offsets of the group's partitions of topics.
-func (s *store) offsets(ctx context.Context, topics []string) (map[string]map[int32]int64, error) {
+// storedOffset is a partition's row in consumer_offsets.
+type storedOffset struct {
+	next        int64 // the next offset to handle
+	replayUntil int64 // records below it are replays (see Event.Replay); 0 if never rewound
+}
+
+// offsets returns the stored offsets of the group's partitions of topics.
+func (s *store) offsets(ctx context.Context, topics []string) (map[topicPartition]storedOffset, error) {
 	rows, err := s.pool.Query(ctx, s.loadSQL, s.group, topics)
 	if err != nil {
 		return nil, fmt.Errorf("load stored offsets: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]map[int32]int64{}
+	out := map[topicPartition]storedOffset{}
 	var (
-		topic     string
-		partition int32
-		next      int64
+		tp topicPartition
+		so storedOffset
 	)
 	for rows.Next() {
-		if err := rows.Scan(&topic, &partition, &next); err != nil {
+		if err := rows.Scan(&tp.topic, &tp.partition, &so.next, &so.replayUntil); err != nil {
 			return nil, fmt.Errorf("scan stored offset: %w", err)
 		}
-		if out[topic] == nil {
-			out[topic] = map[int32]int64{}
-		}
-		out[topic][partition] = next
+		out[tp] = so
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load stored offsets: %w", err)

@@ -37,6 +37,11 @@ type worker struct {
 
 	slowLeft int // batches left to claim with ON CONFLICT (see attempt)
 
+	// replayUntil marks records below it Event.Replay; read from the processor at the
+	// first batch (the stored offsets, and with them the bound, load before fetching).
+	replayUntil int64
+	replayKnown bool
+
 	// per-batch scratch, reused
 	recs  []*kgo.Record
 	state []recordState

@@ -19,14 +19,16 @@ import (
 // contract suite checks.
 func (p *Processor) created(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationCreated]) error {
 	r := &ev.Value
-	msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "BOOKING_CONFIRMATION", map[string]string{
-		"trip_id": r.TripID, "status": r.Status,
-	})
-	if err != nil {
-		return err
-	}
-	if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return err
+	if !ev.Replay {
+		msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "BOOKING_CONFIRMATION", map[string]string{
+			"trip_id": r.TripID, "status": r.Status,
+		})
+		if err != nil {
+			return err
+		}
+		if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.Exec(ctx, p.upsertCreatedSQL, r.ReservationID, r.GuestID, r.TripID, r.PartySize, r.Status); err != nil {
 		return fmt.Errorf("project reservation %s: %w", r.ReservationID, err)
@@ -41,14 +43,16 @@ func (p *Processor) statusChanged(ctx context.Context, tx pgx.Tx, ev stream.Even
 	if _, err := tx.Exec(ctx, p.upsertStatusSQL, r.ReservationID, r.GuestID, r.TripID, r.NewStatus, ev.Meta.OccurredAt); err != nil {
 		return fmt.Errorf("project status of reservation %s: %w", r.ReservationID, err)
 	}
-	msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "RESERVATION_STATUS_UPDATE", map[string]string{
-		"trip_id": r.TripID, "previous_status": r.PreviousStatus, "status": r.NewStatus,
-	})
-	if err != nil {
-		return err
-	}
-	if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return err
+	if !ev.Replay {
+		msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "RESERVATION_STATUS_UPDATE", map[string]string{
+			"trip_id": r.TripID, "previous_status": r.PreviousStatus, "status": r.NewStatus,
+		})
+		if err != nil {
+			return err
+		}
+		if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
+			return err
+		}
 	}
 	return p.applied(ctx, tx, ev.Meta.EventID, r.ReservationID, ev.Topic, ev.Partition, ev.Offset)
 }
@@ -75,13 +79,15 @@ func (p *Processor) createdBatch(ctx context.Context, tx pgx.Tx, evs []stream.Ev
 	for i := range evs {
 		ev := &evs[i]
 		r := &ev.Value
-		msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "BOOKING_CONFIRMATION", map[string]string{
-			"trip_id": r.TripID, "status": r.Status,
-		})
-		if err != nil {
-			return err
+		if !ev.Replay {
+			msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "BOOKING_CONFIRMATION", map[string]string{
+				"trip_id": r.TripID, "status": r.Status,
+			})
+			if err != nil {
+				return err
+			}
+			msgs = append(msgs, msg)
 		}
-		msgs = append(msgs, msg)
 		ids[i], guests[i], trips[i], statuses[i] = r.ReservationID, r.GuestID, r.TripID, r.Status
 		sizes[i], applied[i] = int32(r.PartySize), 1
 		eventIDs[i], topics[i], partitions[i], offsets[i] = ev.Meta.EventID, ev.Topic, ev.Partition, ev.Offset
@@ -100,7 +106,10 @@ func (p *Processor) createdBatch(ctx context.Context, tx pgx.Tx, evs []stream.Ev
 
 // notification builds the outbox message asking svc-notifications to tell the guest. Its
 // ids derive from the input event's, so reprocessing an event would build the same
-// message, and its causation id names the input event.
+// message (same event id, which the downstream inbox skips), and its causation id names
+// the input event. The handlers do not ask again for an event replayed after a rewind
+// (Event.Replay): the guest was told the first time, and a replay older than the
+// downstream inbox's retention would tell them twice.
 func (p *Processor) notification(ctx context.Context, cause schemas.EventMetadata, reservationID, guestID, kind string, data map[string]string) (outbox.Message, error) {
 	id := derivedID(cause.EventID, "notification")
 	causation := cause.EventID
