@@ -82,6 +82,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		{"kafka", s.startKafka},
 		{"registry", s.startRegistry},
 		{"topics", s.createTopics},
+		{"lag exporter", s.startLagExporter},
 		{"schemas", s.registerSchemas},
 		{"postgres", s.startPostgres},
 		{"valkey", s.startValkey},
