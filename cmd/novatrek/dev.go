@@ -1,13 +1,16 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/devstack"
+	"github.com/novatrek/support/internal/simulate"
 )
 
 func init() { commands = append(commands, newDevCmd) }
@@ -15,6 +18,8 @@ func init() { commands = append(commands, newDevCmd) }
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var noChildServers, syncWrites bool
+	var simRate, simSeed string
+	var statusEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "dev",
 		Short: "Run the whole platform in one process: Kafka, schema registry, stores, every service",
@@ -22,7 +27,22 @@ func newDevCmd() *cobra.Command {
 persisted in the data dir), creates every topic of topics.yaml, registers every schema,
 connects to PostgreSQL and Valkey (starting throwaway servers in the data dir when none
 answers and the binaries are installed), migrates every service's store and starts every
-service. Ctrl-C stops it; a restart keeps topics, records, offsets and schema ids.`,
+service. Ctrl-C stops it; a restart keeps topics, records, offsets and schema ids.
+
+Once up it also serves stand-ins for svc-reservations, svc-guest-profiles and
+svc-gear-inventory (see novatrek standins), simulates traffic from the other domains at
+--simulate-rate (see novatrek simulate; a fresh random seed each start unless
+--simulate-seed), and prints a one-line live status every --status-interval: events/s per
+service, consumer lag, dead letters (new ones in parentheses) and outbox backlog.`,
+		Example: `  # the whole platform with gentle simulated traffic and a status line every 5s
+  novatrek dev
+
+  # quiet: no simulated traffic, no status lines
+  novatrek dev --simulate-rate 0 --status-interval 0
+
+  # a busier day, repeatable, on other ports
+  NOVATREK_DATA_DIR=/tmp/nt HTTP_ADDR=127.0.0.1:18080 novatrek dev --simulate-rate 50/s --simulate-seed demo \
+    --brokers 127.0.0.1:19092 --registry http://127.0.0.1:18081`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dc, err := devstack.FromConfig(cfg)
@@ -34,12 +54,23 @@ service. Ctrl-C stops it; a restart keeps topics, records, offsets and schema id
 			dc.Banner = cmd.OutOrStdout()
 			dc.NoChildServers = noChildServers
 			dc.KafkaSyncWrites = syncWrites
+			if dc.SimulateRate, err = simulate.ParseRate(simRate); err != nil {
+				return fmt.Errorf("--simulate-rate: %w", err)
+			}
+			dc.SimulateSeed = simSeed
+			if statusEvery < 0 {
+				return fmt.Errorf("--status-interval %v is negative; 0 disables the status lines", statusEvery)
+			}
+			dc.StatusInterval, dc.Status = statusEvery, cmd.OutOrStdout()
 			return devstack.Run(cmd.Context(), dc)
 		},
 	}
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().BoolVar(&noChildServers, "no-child-servers", false, "fail instead of starting PostgreSQL/Valkey when none answers")
 	cmd.Flags().BoolVar(&syncWrites, "kafka-sync-writes", false, "fsync every produced batch (survives a machine crash, slower)")
+	cmd.Flags().StringVar(&simRate, "simulate-rate", "5/s", "simulated traffic from the other domains: 5/s, 300/m, ...; 0 disables")
+	cmd.Flags().StringVar(&simSeed, "simulate-seed", "", "seed of the simulated traffic (default random each start: repeated seeds repeat event ids)")
+	cmd.Flags().DurationVar(&statusEvery, "status-interval", 5*time.Second, "how often to print the live status line; 0 disables")
 	return cmd
 }
 

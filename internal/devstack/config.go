@@ -52,6 +52,17 @@ type Config struct {
 	Banner io.Writer
 	// ShutdownTimeout bounds each stopping step; default 15s.
 	ShutdownTimeout time.Duration
+	// SimulateRate is the events/s of simulated traffic from the other domains
+	// (internal/simulate) produced once the stack is up; 0, the default, none. `novatrek
+	// dev` defaults to 5.
+	SimulateRate float64
+	// SimulateSeed seeds the simulator; empty, the default, a random seed (logged).
+	SimulateSeed string
+	// StatusInterval is how often a one-line live status (events/s per service, lag, dead
+	// letters, outbox backlog) is written to Status; 0, the default, never.
+	StatusInterval time.Duration
+	// Status receives the live status lines; nil: none.
+	Status io.Writer
 }
 
 // FromConfig maps the shared process settings onto a dev stack Config: the stack serves

@@ -88,6 +88,9 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		{"valkey", s.startValkey},
 		{"migrations", s.migrate},
 		{"services", s.startServices},
+		{"stand-ins", s.startStandins},
+		{"simulator", s.startSimulator},
+		{"live status", s.startStatus},
 	}
 	for _, st := range steps {
 		if err := st.fn(ctx); err != nil {

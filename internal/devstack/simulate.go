@@ -1,0 +1,74 @@
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/simulate"
+	"github.com/novatrek/support/internal/standin"
+)
+
+// startStandins serves the stand-ins of svc-reservations, svc-guest-profiles and
+// svc-gear-inventory under /<service>/ on the stack's HTTP address, fed by the topics.
+func (s *Stack) startStandins(ctx context.Context) error {
+	store := standin.NewStore()
+	c, err := standin.NewConsumer(store, serde.New(s.registry), s.cfg.Topology, s.log, kgo.SeedBrokers(s.Brokers()...))
+	if err != nil {
+		return err
+	}
+	h := standin.Handler(store)
+	for _, p := range standin.Prefixes {
+		s.opsMux.Handle(p, h)
+	}
+	s.background("stand-ins", c.Run)
+	s.log.InfoContext(ctx, "stand-ins started", "reservations", "http://"+s.HTTPAddr()+"/svc-reservations/v1/reservations/{id}",
+		"guests", "http://"+s.HTTPAddr()+"/svc-guest-profiles/v1/guests/{id}", "gear", "http://"+s.HTTPAddr()+"/svc-gear-inventory/v1/items")
+	return nil
+}
+
+// startSimulator produces simulated traffic at SimulateRate, when set. A simulator failure
+// is logged and stops the simulator only: the stack stays up.
+func (s *Stack) startSimulator(ctx context.Context) error {
+	if s.cfg.SimulateRate <= 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Brokers()...), kgo.ClientID("novatrek-simulate"))
+	if err != nil {
+		return fmt.Errorf("simulator: kafka client: %w", err)
+	}
+	s.onClose("simulator kafka client", func(context.Context) error { cl.Close(); return nil })
+	cfg := simulate.Config{
+		Rate: s.cfg.SimulateRate, Seed: s.cfg.SimulateSeed, Topology: s.cfg.Topology,
+		Sink: simulate.NewKafkaSink(cl, serde.New(s.registry)), Logger: s.log, Metrics: s.metrics,
+	}
+	s.background("simulator", func(ctx context.Context) error {
+		_, err := simulate.Run(ctx, cfg)
+		return err
+	})
+	return nil
+}
+
+// background runs fn until Close; an error other than the stop is logged, not fatal.
+func (s *Stack) background(name string, fn func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := fn(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			s.log.Error(name+" stopped", "err", err)
+		}
+	}()
+	s.onClose(name, func(stop context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-stop.Done():
+			return fmt.Errorf("%s did not stop in time", name)
+		}
+	})
+}
