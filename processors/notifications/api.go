@@ -21,12 +21,20 @@ import (
 )
 
 // Callers of the API. svc-analytics reads the notification log (Data Ownership table);
-// notifications-ops is the owning team (templates, support look-ups); guest-app is the
-// guest and staff apps' backend (inbox, preferences).
+// notifications-ops is the owning team (templates, support look-ups, staff contacts);
+// guest-app is the guest and staff apps' backend (inbox, preferences, device tokens). The
+// domains that own people write their contacts: svc-guest-profiles guests (besides
+// guest.registered), svc-scheduling-orchestrator guides, svc-trail-management park rangers,
+// svc-emergency-response rescue teams, svc-partner-integrations partners (contactWriters).
 const (
-	CallerAnalytics = "svc-analytics"
-	CallerOps       = "notifications-ops"
-	CallerApp       = "guest-app"
+	CallerAnalytics     = "svc-analytics"
+	CallerOps           = "notifications-ops"
+	CallerApp           = "guest-app"
+	CallerGuestProfiles = "svc-guest-profiles"
+	CallerScheduling    = "svc-scheduling-orchestrator"
+	CallerTrails        = "svc-trail-management"
+	CallerEmergency     = "svc-emergency-response"
+	CallerPartners      = "svc-partner-integrations"
 )
 
 // Permissions of the API.
@@ -35,18 +43,24 @@ const (
 	permInbox       = "inbox:read"
 	permTemplates   = "templates:manage"
 	permPreferences = "preferences:manage"
+	permContacts    = "contacts:manage"
+	permDevices     = "devices:manage"
 )
 
-// Policy is the authorization table.
+// Policy is the authorization table. contacts:manage is further narrowed per recipient
+// type by contactWriters.
 var Policy = apiauth.Policy{
 	permRead:        {CallerAnalytics, CallerOps},
 	permInbox:       {CallerApp},
 	permTemplates:   {CallerOps},
 	permPreferences: {CallerApp, CallerOps},
+	permContacts:    {CallerOps, CallerGuestProfiles, CallerScheduling, CallerTrails, CallerEmergency, CallerPartners},
+	permDevices:     {CallerApp, CallerGuestProfiles, CallerOps},
 }
 
 // devCallers get dev tokens (dev-<caller>) when NOVATREK_API_TOKENS is unset.
-var devCallers = []string{CallerAnalytics, CallerOps, CallerApp}
+var devCallers = []string{CallerAnalytics, CallerOps, CallerApp, CallerGuestProfiles, CallerScheduling,
+	CallerTrails, CallerEmergency, CallerPartners}
 
 // maxBody bounds a JSON request body.
 const maxBody = 256 << 10
@@ -77,6 +91,12 @@ var routes = []route{
 	{"POST /v1/templates/{name}/rollback", permTemplates, (*api).handleRollback},
 	{"GET /v1/recipients/{id}/preferences", permPreferences, (*api).handleGetPreferences},
 	{"PUT /v1/recipients/{id}/preferences", permPreferences, (*api).handlePutPreferences},
+	{"GET /v1/recipients/{id}/contact", permContacts, (*api).handleGetContact},
+	{"PUT /v1/recipients/{id}/contact", permContacts, (*api).handlePutContact},
+	{"DELETE /v1/recipients/{id}/contact", permContacts, (*api).handleDeleteContact},
+	{"GET /v1/recipients/{id}/devices", permDevices, (*api).handleListDevices},
+	{"PUT /v1/recipients/{id}/devices/{token}", permDevices, (*api).handlePutDevice},
+	{"DELETE /v1/recipients/{id}/devices/{token}", permDevices, (*api).handleDeleteDevice},
 	{"POST " + sendGridWebhookPath, "", (*api).handleSendGrid},
 	{"POST /v1/webhooks/twilio", "", (*api).handleTwilio},
 }

@@ -34,7 +34,7 @@ func TestGetNotification(t *testing.T) {
 	wantStatus(t, "malformed id", code, http.StatusNotFound, b)
 	code, b = h.do("GET", "/v1/notifications/"+id.String(), "", nil)
 	wantStatus(t, "no token", code, http.StatusUnauthorized, b)
-	code, b = h.do("GET", "/v1/notifications/"+id.String(), "svc-guest-profiles", nil)
+	code, b = h.do("GET", "/v1/notifications/"+id.String(), "svc-weather", nil)
 	wantStatus(t, "not granted", code, http.StatusForbidden, b)
 }
 

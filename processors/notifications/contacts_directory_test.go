@@ -13,15 +13,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
 )
 
-// TestContactDirectory resolves a guest's email (with name) and phone from contacts, a
-// group from the static directory, in-app to the recipient itself, and a guest without a
-// row or without a push token as ErrUnknownRecipient.
+// TestContactDirectory resolves a guest's email (with name) and phone from contacts, push
+// to every registered device, a group from the static directory, in-app to the recipient
+// itself, and a guest without a row or without a device as ErrUnknownRecipient.
 func TestContactDirectory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -50,6 +51,31 @@ func TestContactDirectory(t *testing.T) {
 	}
 	if _, err := dir.Resolve(ctx, "GUEST:g-1", provider.Push); !errors.Is(err, delivery.ErrUnknownRecipient) {
 		t.Errorf("push without a token: err = %v; want ErrUnknownRecipient", err)
+	}
+	// Push fans out to every registered device, one member each; Forget drops a dead token.
+	g1 := contact.Recipient{Type: "GUEST", ID: "g-1"}
+	for _, tok := range []string{"tok-phone", "tok-tablet"} {
+		if _, _, err := contact.Register(ctx, pool, g1, tok, "android", CallerApp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	push, err := dir.Resolve(ctx, "GUEST:g-1", provider.Push)
+	if err != nil || len(push) != 2 || push[0].Member == push[1].Member || push[0].Member == "GUEST:g-1" {
+		t.Fatalf("push = %+v, %v; want two devices as distinct members", push, err)
+	}
+	if err := dir.Forget(ctx, "GUEST:g-1", provider.Push, push[0]); err != nil {
+		t.Fatal(err)
+	}
+	if push, err = dir.Resolve(ctx, "GUEST:g-1", provider.Push); err != nil || len(push) != 1 {
+		t.Fatalf("after Forget: push = %+v, %v; want one device left", push, err)
+	}
+	// A guide whose contact came through the API resolves like a guest.
+	email := "gia@guides.example"
+	if _, err := contact.Put(ctx, pool, contact.Recipient{Type: "GUIDE", ID: "gd-1"}, contact.Contact{Name: "Gia", Email: &email}, CallerScheduling); err != nil {
+		t.Fatal(err)
+	}
+	if gm, err := dir.Resolve(ctx, "GUIDE:gd-1", provider.Email); err != nil || len(gm) != 1 || gm[0].To != email {
+		t.Errorf("guide email = %+v, %v", gm, err)
 	}
 	if _, err := dir.Resolve(ctx, "GUEST:g-2", provider.Email); !errors.Is(err, delivery.ErrUnknownRecipient) {
 		t.Errorf("unknown guest: err = %v; want ErrUnknownRecipient", err)

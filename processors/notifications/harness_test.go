@@ -54,7 +54,7 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(fakes.Close)
 	tokens := map[string]string{}
-	for _, c := range append(devCallers, "svc-guest-profiles") { // the last is known but granted nothing
+	for _, c := range append(devCallers, "svc-weather") { // the last is known but granted nothing
 		tokens[c] = testToken(c)
 	}
 	auth, err := apiauth.New(tokens)

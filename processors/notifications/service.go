@@ -21,6 +21,7 @@ import (
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/preference"
@@ -74,11 +75,12 @@ func (s *Service) Name() string   { return ServiceName }
 func (s *Service) Schema() string { return Schema }
 
 // Migrations are exactly the sets intake.Migrate applies (stream inbox, outbox, templates,
-// channel preferences, notifications and delivery log), then delivery's (after the
-// notifications, as delivery.Migrate applies it), then the in-app inbox.
+// channel preferences, notifications and delivery log, then the contact sources, which
+// alter the intake's contacts table), then delivery's (after the notifications, as
+// delivery.Migrate applies it), then the in-app inbox.
 func (s *Service) Migrations() []migrate.Set {
 	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), template.Migrations(),
-		preference.Migrations(), intake.Migrations(), delivery.Migrations(), inapp.Migrations()}
+		preference.Migrations(), intake.Migrations(), contact.Migrations(), delivery.Migrations(), inapp.Migrations()}
 }
 
 // Run seeds the default templates, serves the API on deps.HTTP and runs the intake

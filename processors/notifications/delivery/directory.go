@@ -33,6 +33,14 @@ type Directory interface {
 	Resolve(ctx context.Context, recipient string, channel provider.Channel) ([]Address, error)
 }
 
+// Forgetter is a Directory that can drop an address the provider says no longer exists (an
+// FCM token answered UNREGISTERED, provider.ErrAddressGone), so later notifications do not
+// try it again. The delivery stage calls it after such a refusal; an error is logged only
+// (the next refusal tries again).
+type Forgetter interface {
+	Forget(ctx context.Context, recipient string, channel provider.Channel, addr Address) error
+}
+
 // StaticDirectory is a Directory from a map: recipient → channel → addresses.
 type StaticDirectory map[string]map[provider.Channel][]Address
 

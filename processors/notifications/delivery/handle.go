@@ -175,8 +175,10 @@ func (d *Delivery) deliver(ctx context.Context, sender provider.Sender, n *notif
 			accepted++
 			continue
 		}
+		// One provider message per member: a group's members and a person's several
+		// devices each get their own reference.
 		mid := n.id
-		if group {
+		if group || a.Member != n.recipient {
 			mid = n.id + "/" + a.Member
 		}
 		res, sendErr := sender.Send(ctx, provider.Message{ID: mid, To: a.To, ToName: a.Name, Subject: n.subject,
@@ -190,6 +192,9 @@ func (d *Delivery) deliver(ctx context.Context, sender provider.Sender, n *notif
 		case sendErr == nil:
 		case provider.IsPermanent(sendErr):
 			status, permanent = "failed", sendErr
+			if errors.Is(sendErr, provider.ErrAddressGone) {
+				d.forget(ctx, n, a)
+			}
 		default:
 			status = "retry"
 		}
@@ -210,6 +215,18 @@ func (d *Delivery) deliver(ctx context.Context, sender provider.Sender, n *notif
 	}
 	out.final = "sent"
 	return out, nil
+}
+
+// forget tells a Forgetter directory that a's address is gone.
+func (d *Delivery) forget(ctx context.Context, n *notification, a Address) {
+	f, ok := d.cfg.Directory.(Forgetter)
+	if !ok {
+		return
+	}
+	if err := f.Forget(ctx, n.recipient, provider.Channel(n.channel), a); err != nil {
+		d.cfg.Logger.WarnContext(ctx, "forgetting an address the provider says is gone", "notification", n.id,
+			"member", a.Member, "err", err)
+	}
 }
 
 // record writes out's attempts, served members and final status (with its event), and

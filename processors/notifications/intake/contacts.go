@@ -17,14 +17,16 @@ import (
 const ContactsTopic = "novatrek.guest-identity.guest.registered"
 
 // upsertContact stores a contact; a row is replaced only by a strictly newer event, so a
-// redelivered or late older event leaves the newest details in place.
+// redelivered or late older event leaves the newest details in place (and a newer API write,
+// stamped with its own time, is not overwritten by an older event). The time zone is left
+// as it is: guest.registered carries none.
 func upsertContact(schema string) string {
 	return `INSERT INTO ` + pgx.Identifier{schema, "contacts"}.Sanitize() + ` AS c
 	(recipient_type, recipient_id, name, email, phone, locale, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (recipient_type, recipient_id) DO UPDATE SET
 	name = EXCLUDED.name, email = EXCLUDED.email, phone = EXCLUDED.phone,
-	locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at
+	locale = EXCLUDED.locale, updated_at = EXCLUDED.updated_at, updated_by = 'guest.registered'
 WHERE c.updated_at < EXCLUDED.updated_at`
 }
 

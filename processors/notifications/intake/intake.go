@@ -14,6 +14,7 @@ import (
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/template"
 )
@@ -40,10 +41,11 @@ func Migrations() migrate.Set {
 }
 
 // Migrate applies to Schema everything the intake needs: the stream runtime's tables, the
-// outbox, templates, channel preferences and its own; then SeedDefaults.
+// outbox, templates, channel preferences, its own, and the contact sources (package contact,
+// which alters its contacts table); then SeedDefaults.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	if _, err := migrate.Apply(ctx, pool, Schema, stream.Migrations(), pgoutbox.Migrations(),
-		template.Migrations(), preference.Migrations(), Migrations()); err != nil {
+		template.Migrations(), preference.Migrations(), Migrations(), contact.Migrations()); err != nil {
 		return fmt.Errorf("intake: migrate: %w", err)
 	}
 	return SeedDefaults(ctx, pool)

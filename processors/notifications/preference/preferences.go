@@ -120,3 +120,10 @@ func location(name string) (*time.Location, error) {
 	zones.Store(name, l)
 	return l, nil
 }
+
+// CheckTimeZone reports whether name is an IANA zone a recipient may have ("" is the
+// default, DefaultTimeZone; "Local" is refused); other packages validate contacts with it.
+func CheckTimeZone(name string) error {
+	_, err := location(name)
+	return err
+}

@@ -10,6 +10,11 @@ import (
 // for this recipient (invalid address, unregistered device token, unsubscribed number).
 var ErrPermanent = errors.New("permanent delivery failure")
 
+// ErrAddressGone marks a permanent failure because the address itself no longer exists
+// (FCM's UNREGISTERED: the app was uninstalled or its token rotated). It matches
+// ErrPermanent too; whoever keeps the address should forget it.
+var ErrAddressGone = errors.New("address no longer exists")
+
 // ErrOutcomeUnknown marks a retryable failure after which the provider may nevertheless
 // have accepted the message (a timeout or broken connection after the request was sent).
 // None of the providers' send APIs is idempotent, so a retry may deliver twice.
@@ -41,11 +46,20 @@ func (r *Retryable) Unwrap() error { return r.Err }
 // Permanent wraps err so that errors.Is(err, ErrPermanent) holds.
 func Permanent(err error) error { return &permanentError{err: err} }
 
-type permanentError struct{ err error }
+// Gone wraps err so that errors.Is(err, ErrPermanent) and errors.Is(err, ErrAddressGone)
+// hold: the address is dead, not merely refused for this message.
+func Gone(err error) error { return &permanentError{err: err, gone: true} }
 
-func (p *permanentError) Error() string        { return "permanent: " + p.err.Error() }
-func (p *permanentError) Unwrap() error        { return p.err }
-func (p *permanentError) Is(target error) bool { return target == ErrPermanent }
+type permanentError struct {
+	err  error
+	gone bool
+}
+
+func (p *permanentError) Error() string { return "permanent: " + p.err.Error() }
+func (p *permanentError) Unwrap() error { return p.err }
+func (p *permanentError) Is(target error) bool {
+	return target == ErrPermanent || (p.gone && target == ErrAddressGone)
+}
 
 // IsPermanent reports whether err says that retrying cannot help.
 func IsPermanent(err error) bool { return errors.Is(err, ErrPermanent) }

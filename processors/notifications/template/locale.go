@@ -24,3 +24,7 @@ func FallbackChain(locale string) []string {
 	}
 	return append(out, DefaultLocale)
 }
+
+// ValidLocale reports whether locale is a BCP 47 tag of the form templates are keyed by
+// (en, fr-CA, ...); other packages validate contact locales with it.
+func ValidLocale(locale string) bool { return localePattern.MatchString(locale) }

@@ -127,7 +127,9 @@ func (c *Client) classify(resp *provider.Response, tok provider.Secret) error {
 	perr.Message = provider.Redact(er.Error.Message, tok)
 	err := c.caller.Classify(resp, perr) // fills Provider and StatusCode
 	switch perr.Code {
-	case "UNREGISTERED", "INVALID_ARGUMENT", "SENDER_ID_MISMATCH", "NOT_FOUND", "PERMISSION_DENIED":
+	case "UNREGISTERED": // the token is dead: provider.ErrAddressGone tells the caller to drop it
+		return provider.Gone(perr)
+	case "INVALID_ARGUMENT", "SENDER_ID_MISMATCH", "NOT_FOUND", "PERMISSION_DENIED":
 		if !provider.IsPermanent(err) {
 			return provider.Permanent(perr)
 		}

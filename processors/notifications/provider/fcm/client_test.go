@@ -161,6 +161,9 @@ func TestSendFailureClasses(t *testing.T) {
 			if fcm.Unregistered(err) != tc.unreg {
 				t.Fatalf("Unregistered = %v", !tc.unreg)
 			}
+			if errors.Is(err, provider.ErrAddressGone) != tc.unreg {
+				t.Fatalf("errors.Is(err, provider.ErrAddressGone) = %v; only UNREGISTERED means the token is gone", !tc.unreg)
+			}
 			if e.fake.AcceptedTotal() != 0 {
 				t.Fatal("a failed send was accepted")
 			}
