@@ -22,7 +22,9 @@
 // and, in one transaction:
 //
 //  1. moves the partition's row in consumer_offsets past the batch and inserts the batch's
-//     event ids into the inbox, in one statement (INSERT ... SELECT unnest(...)). The insert
+//     event ids into the inbox, each with the topic, partition and offset it is applied
+//     at (what a replay needs, see Replays), in one statement (INSERT ... SELECT
+//     unnest(...)). The insert
 //     is optimistic: when an id is already there it fails, and the batch is redone at once
 //     with ON CONFLICT DO NOTHING RETURNING event_id, which says which ids are new;
 //  2. calls the handler for the new ids — a duplicate (same event id at another offset,
@@ -83,6 +85,48 @@
 // 1,000,000 events, 6 partitions, batches of 500, a pool of 4 connections): about 80,000
 // events/s, half the raw batched insert rate of the same projection rows (about 160,000
 // rows/s: the inbox doubles the rows written), at under 110 MiB peak RSS.
+//
+// # Replays
+//
+// Moving a group's Kafka committed offsets does nothing here: the stored offsets win on
+// assignment, and the inbox would skip every event seen before anyway. A replay therefore
+// goes through Rewind (`novatrek groups reset` calls it), on a stopped group, in one
+// transaction: it sets the partitions' stored offsets and deletes the group's inbox rows
+// of those partitions at offsets at or after the new ones. The next run applies exactly
+// the events from the new offsets on, as they were applied live:
+//
+//   - an event first applied before the new offset keeps its inbox row, so a duplicate of
+//     it later in the log (an outbox relay retry) is still skipped;
+//   - an event first applied after it is applied again, at its first copy, and its
+//     later duplicates are skipped again;
+//   - moving forward only moves the offsets (there are no inbox rows past the stored
+//     offset); the events in between are never applied.
+//
+// Inbox rows written before the inbox recorded positions have none; a rewind keeps them
+// (their events stay skipped) and says how many, a full rebuild deletes them. The inbox
+// was chosen over a replay epoch (a generation number in the inbox key, bumped by a
+// reset) because the positions make a partial replay exact: an epoch forgets every
+// event, so a duplicate whose first copy lies before the replay point would be applied.
+//
+// Re-applying suits effects that are idempotent under it (upserting the latest state);
+// counters and appended rows count twice. A full rebuild therefore empties the service's
+// derived tables first (service.Rebuilder), clears the group's inbox (ClearInbox) and
+// rewinds to the earliest offsets, all in one transaction; the rebuilt tables then equal
+// the ones built live, from the events the topics still retain.
+//
+// The records a rewound partition had already passed reach handlers with Event.Replay
+// set (consumer_offsets.replay_until remembers how far it had got). Output events are
+// the thing to think about: a handler that enqueues them again on a replay re-emits
+// them, and with ids derived from the cause event's id (as the test processor does) the
+// downstream inboxes skip them — but only within their retention (7 days by default).
+// Handlers whose outputs ask for something to happen to people or providers (a
+// notification, a charge) should leave them out when Replay is set; projections of facts
+// can ignore it.
+//
+// A partial rewind further back than InboxRetention can apply the second copy of a
+// duplicate whose first copy lies before the rewind point, if that first copy's inbox row
+// was pruned; a full rebuild cannot. Records dead-lettered the first time are tried again
+// (they were never in the inbox) and, if still poison, dead-lettered again.
 //
 // # Inbox retention
 //

@@ -34,14 +34,14 @@ type RewindResult struct {
 //
 // For each position the partition's consumer_offsets row is set (created when missing) to
 // Offset, and the inbox rows of (group, topic, partition) at offsets >= Offset are deleted.
-// Moving back also records, in the row's replay_until, how far the partition had got, so
-// the re-applied records reach handlers with Event.Replay set.
-//
 // So exactly the events from Offset on are applied again, while a duplicate of an event
 // first applied before Offset (same event id, later offset) is still skipped, as it was
 // when applied live: its inbox row names the earlier offset and stays. A position ahead of
 // the stored offset only moves the offset (nothing was applied there, so nothing is
 // deleted): the events in between are skipped.
+//
+// Moving back also records, in the row's replay_until, how far the partition had got, so
+// the re-applied records reach handlers with Event.Replay set.
 //
 // An event whose id was first applied from another partition or topic keeps that row and
 // stays skipped unless that partition is rewound too; rewind every partition of a topic
