@@ -2,25 +2,28 @@ package deadletter
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/hamba/avro/v2"
 
+	"github.com/novatrek/support/internal/avrojson"
 	"github.com/novatrek/support/internal/serde"
 )
 
 // Decoded is a dead letter's value read through the registry with its own writer schema.
 type Decoded struct {
 	SchemaID int
-	// Schema is the writer schema's full name, e.g. novatrek.booking.ReservationCreated.
+	// Schema is the writer schema's full name, e.g. com.novatrek.booking.ReservationCreated.
 	Schema string
-	// Value is the generic form hamba/avro gives (records as map[string]any).
-	Value any
+	// JSON is the value in the natural JSON of internal/avrojson (what `novatrek consume`
+	// prints).
+	JSON json.RawMessage
 }
 
-// Decode reads value with the writer schema its id names. Errors wrap serde's sentinels:
-// serde.ErrRegistry (the registry did not answer) is worth a retry, the others say the
-// bytes are not a readable event.
+// Decode reads value with the writer schema its id names. Errors wrap serde's sentinels or
+// avrojson.ErrMalformed: serde.ErrRegistry (the registry did not answer) is worth a retry,
+// the others say the bytes are not a readable event.
 func Decode(ctx context.Context, sd *serde.Serde, value []byte) (Decoded, error) {
 	id, err := serde.SchemaID(value)
 	if err != nil {
@@ -31,25 +34,27 @@ func Decode(ctx context.Context, sd *serde.Serde, value []byte) (Decoded, error)
 		return Decoded{SchemaID: id}, err
 	}
 	d := Decoded{SchemaID: id, Schema: schemaName(w)}
-	var m map[string]any
-	if err := sd.Decode(ctx, value, w, &m); err != nil {
+	codec, err := avrojson.Compile(w)
+	if err != nil {
+		return d, fmt.Errorf("%w: writer schema %d: %w", serde.ErrIncompatible, id, err)
+	}
+	if d.JSON, err = codec.AppendJSON(nil, value[5:]); err != nil {
 		return d, fmt.Errorf("decoding with its writer schema %d: %w", id, err)
 	}
-	d.Value = m
 	return d, nil
 }
 
 // EventID returns metadata.event_id of a decoded event, or "" when it has none.
 func (d Decoded) EventID() string {
-	m, _ := d.Value.(map[string]any)
-	meta, _ := m["metadata"].(map[string]any)
-	switch id := meta["event_id"].(type) {
-	case string:
-		return id
-	case fmt.Stringer:
-		return id.String()
+	var v struct {
+		Metadata struct {
+			EventID string `json:"event_id"`
+		} `json:"metadata"`
 	}
-	return ""
+	if json.Unmarshal(d.JSON, &v) != nil {
+		return ""
+	}
+	return v.Metadata.EventID
 }
 
 // decodeEventIDs fills EventID (or DecodeErr) of every letter.

@@ -2,6 +2,7 @@ package deadletter
 
 import (
 	"cmp"
+	"regexp"
 	"slices"
 	"time"
 )
@@ -25,17 +26,28 @@ type Summary struct {
 }
 
 // ReasonWidth is how much of a reason the summary groups by: messages that differ only
-// after it (an id, an offset) count as one reason.
-const ReasonWidth = 80
+// after it count as one reason.
+const ReasonWidth = 100
 
-// Summarize counts letters by kind, reason and source topic, most frequent first.
+// uuids matches the ids that make otherwise equal failure messages differ ("project
+// reservation 3f9d...: ERROR: ...").
+var uuids = regexp.MustCompile(`(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// ReasonGroup is the form of a reason the summary counts by: UUIDs replaced by "<id>", cut
+// to ReasonWidth.
+func ReasonGroup(reason string) string {
+	return Truncate(uuids.ReplaceAllLiteralString(reason, "<id>"), ReasonWidth)
+}
+
+// Summarize counts letters by kind, reason (see ReasonGroup) and source topic, most
+// frequent first.
 func Summarize(letters []Letter) Summary {
 	s := Summary{Total: len(letters)}
 	kinds, reasons, topics := map[string]int{}, map[string]int{}, map[string]int{}
 	for i := range letters {
 		l := &letters[i]
 		kinds[l.Kind]++
-		reasons[Truncate(l.Reason, ReasonWidth)]++
+		reasons[ReasonGroup(l.Reason)]++
 		topics[l.Source.Topic]++
 		if s.Oldest.IsZero() || l.Time.Before(s.Oldest) {
 			s.Oldest = l.Time
