@@ -30,11 +30,12 @@ where each came from, why it failed and when.
   show     one dead letter in full: headers, key, value decoded to JSON
   redrive  send chosen dead letters back to their topic (a dry run unless --execute),
            each re-drive recorded in PostgreSQL (DATABASE_URL, schema novatrek_ops)
+  history  the recorded re-drives, newest first
 
 A dead letter is named by its partition and offset on the dead-letter topic, "P:O" (e.g.
 1:42). --offsets takes ranges of them: 10-20 on every partition, 1:10-20 on partition 1.`,
 	}
-	cmd.AddCommand(newDLQListCmd(), newDLQShowCmd(), newDLQRedriveCmd())
+	cmd.AddCommand(newDLQListCmd(), newDLQShowCmd(), newDLQRedriveCmd(), newDLQHistoryCmd())
 	return cmd
 }
 

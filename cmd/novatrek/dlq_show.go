@@ -66,10 +66,11 @@ alone when only one partition has that offset.`,
 				return err
 			}
 			dec, decErr := deadletter.Decode(ctx, sd, l.Value)
+			sent := f.redriven(ctx, cmd.ErrOrStderr(), group)
 			if f.output == "json" {
-				return writeShowJSON(cmd.OutOrStdout(), l, dec, decErr)
+				return writeShowJSON(cmd.OutOrStdout(), l, sent, dec, decErr)
 			}
-			return writeShowText(cmd.OutOrStdout(), group, l, dec, decErr)
+			return writeShowText(cmd.OutOrStdout(), group, l, sent, dec, decErr)
 		},
 	}
 	f.register(cmd.Flags())
@@ -90,7 +91,7 @@ func onlyLetter(letters []deadletter.Letter, group, pos string) (*deadletter.Let
 	return nil, fmt.Errorf("offset %s is on several partitions of %s; name one of %s", pos, topology.DeadLetterTopic(group), strings.Join(at, ", "))
 }
 
-func writeShowText(w io.Writer, group string, l *deadletter.Letter, dec deadletter.Decoded, decErr error) error {
+func writeShowText(w io.Writer, group string, l *deadletter.Letter, sent map[deadletter.Position]deadletter.Record, dec deadletter.Decoded, decErr error) error {
 	fmt.Fprintf(w, "Dead letter %d:%d of %s (%s)\n\n", l.At.Partition, l.At.Offset, group, l.At.Topic)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "Source:\t%s\n", sourceText(l))
@@ -105,7 +106,10 @@ func writeShowText(w io.Writer, group string, l *deadletter.Letter, dec deadlett
 		fmt.Fprintf(tw, "Event id:\t%s\n", l.EventID)
 	}
 	if l.Redrives > 0 {
-		fmt.Fprintf(tw, "Re-driven before:\t%d time(s), last as %s\n", l.Redrives, l.LastRedriveID)
+		fmt.Fprintf(tw, "Failed again after:\t%d re-drive(s), the last %s\n", l.Redrives, l.LastRedriveID)
+	}
+	if r, ok := sent[l.At]; ok {
+		fmt.Fprintf(tw, "Re-driven:\t%s to %s by %s at %s (re-drive %s)\n", r.Status, r.Target, r.By, r.At.UTC().Format(time.RFC3339), r.RedriveID)
 	}
 	for _, p := range l.Problems {
 		fmt.Fprintf(tw, "Problem:\t%s (cannot be re-driven)\n", p)
@@ -165,8 +169,8 @@ type valueJSON struct {
 	DecodeError string          `json:"decode_error,omitempty"`
 }
 
-func writeShowJSON(w io.Writer, l *deadletter.Letter, dec deadletter.Decoded, decErr error) error {
-	out := showJSON{letterJSON: toLetterJSON(l, nil), Headers: []headerJSON{}}
+func writeShowJSON(w io.Writer, l *deadletter.Letter, sent map[deadletter.Position]deadletter.Record, dec deadletter.Decoded, decErr error) error {
+	out := showJSON{letterJSON: toLetterJSON(l, sent), Headers: []headerJSON{}}
 	for _, h := range l.Headers {
 		if utf8.Valid(h.Value) {
 			out.Headers = append(out.Headers, headerJSON{Key: h.Key, Value: string(h.Value)})

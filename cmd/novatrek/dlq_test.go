@@ -217,6 +217,10 @@ func TestDLQRedrive(t *testing.T) {
 		t.Errorf("dry run created the re-drive table (%v, %v)", table, err)
 	}
 
+	if out := r.mustRun(t, "history", testproc.Group); !strings.Contains(out, "No re-drives of svc-testproc recorded.") {
+		t.Errorf("history before any re-drive:\n%s", out)
+	}
+
 	// Fix, then execute the permanent ones: sent once, recorded, applied once.
 	deadlettertest.Fix(t, r.h)
 	out = r.mustRun(t, "redrive", testproc.Group, "--kind", "permanent", "--execute", "--by", "alice", "--note", "constraint dropped")
@@ -271,6 +275,14 @@ FROM novatrek_ops.redrives ORDER BY dlq_offset`)
 	if !strings.Contains(out, "sent ") || !strings.Contains(out, "by alice") {
 		t.Errorf("list does not show the re-drives:\n%s", out)
 	}
+	out = r.mustRun(t, "show", testproc.Group, r.pos[r.bad[0].EventID])
+	if !strings.Contains(out, "Re-driven:") || !strings.Contains(out, "sent to "+testproc.CreatedTopic+"[") {
+		t.Errorf("show does not show the re-drive:\n%s", out)
+	}
+	out = r.mustRun(t, "history", testproc.Group)
+	if strings.Count(out, " alice ") != 2 || strings.Count(out, "constraint dropped") != 2 || !strings.Contains(out, r.bad[1].EventID) {
+		t.Errorf("history does not list the two re-driven records:\n%s", out)
+	}
 
 	// JSON of a dry run.
 	var plan struct {
@@ -293,7 +305,7 @@ FROM novatrek_ops.redrives ORDER BY dlq_offset`)
 
 func TestDLQHelpHasExamples(t *testing.T) {
 	t.Parallel()
-	for _, sub := range []string{"list", "show", "redrive"} {
+	for _, sub := range []string{"list", "show", "redrive", "history"} {
 		cmd := newDLQCmd()
 		var out bytes.Buffer
 		cmd.SetOut(&out)

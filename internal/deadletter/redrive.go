@@ -178,10 +178,16 @@ func (s *Store) Execute(ctx context.Context, cl *kgo.Client, rd *Redrive) error 
 	var errs []error
 	for _, res := range cl.ProduceSync(ctx, recs...) {
 		c := &claimed[index[res.Record]]
-		if res.Err != nil {
+		switch {
+		case res.Err != nil && ctx.Err() != nil:
+			// Given up while the record may be on its way: the outcome is unknown, so the
+			// row stays pending, which later re-drives count as sent.
+			c.Error = "outcome unknown, the re-drive was interrupted: " + res.Err.Error()
+			errs = append(errs, fmt.Errorf("sending %s to %s[%d] (it may have been sent; recorded as pending): %w", c.DeadLetter, c.Target.Topic, c.Target.Partition, res.Err))
+		case res.Err != nil:
 			c.Status, c.Error = StatusFailed, res.Err.Error()
 			errs = append(errs, fmt.Errorf("sending %s to %s[%d]: %w", c.DeadLetter, c.Target.Topic, c.Target.Partition, res.Err))
-		} else {
+		default:
 			c.Status, c.Target.Offset = StatusSent, res.Record.Offset
 		}
 	}

@@ -3,7 +3,6 @@ package deadletter
 import (
 	"context"
 	"embed"
-	"errors"
 	"fmt"
 	"io/fs"
 	"time"
@@ -189,11 +188,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, nullif($11, ''), $12, $13, $14,
 	return claimed, skipped, err
 }
 
-// finish marks r sent at its target offset or failed with its error.
+// finish records r's outcome: sent at its target offset, failed with its error, or still
+// pending with an error saying why the outcome is unknown.
 func (s *Store) finish(ctx context.Context, r Record) error {
-	if r.Status != StatusSent && r.Status != StatusFailed {
-		return errors.New("deadletter: finish wants a sent or failed record")
-	}
 	_, err := s.pool.Exec(ctx, `UPDATE `+s.table+` SET status = $1, target_offset = nullif($2, -1), error = nullif($3, '')
 WHERE redrive_id = $4 AND dlq_topic = $5 AND dlq_partition = $6 AND dlq_offset = $7`,
 		r.Status, r.Target.Offset, r.Error, r.RedriveID, r.DeadLetter.Topic, r.DeadLetter.Partition, r.DeadLetter.Offset)
