@@ -12,12 +12,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/offsetspec"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/topology"
@@ -67,8 +69,12 @@ Re-applied events run the handlers again: right for projections that upsert the 
 wrong for counters and appended rows, which count twice. --rebuild (with --to-earliest only,
 for every topic and partition of the group) first empties the service's derived tables
 (service.Rebuilder) and its whole inbox, so the replay rebuilds them from scratch as they
-were built live — from the events still retained. Outputs the handlers enqueue are sent
-again with the same event ids, which downstream inboxes skip.
+were built live — from the events still retained.
+
+Re-applied records reach the handlers marked as replays (stream Event.Replay), so a service
+leaves out outputs that must not happen twice, such as notifications to guests; an output it
+does enqueue again has the same event id as the first time (ids derive from the cause event),
+which downstream inboxes skip within their retention (7 days).
 
 Offsets outside a partition's log are clamped into it. --topic defaults to every topic the
 group consumes (topics.yaml for our services, plus every topic with a committed or stored
@@ -106,7 +112,7 @@ offset); --partition limits the reset to those partitions of each topic.`,
 	f.cfg.Flags(fs)
 	fs.BoolVar(&f.earliest, "to-earliest", false, "move to the earliest retained offset of each partition")
 	fs.BoolVar(&f.latest, "to-latest", false, "move to the end of each partition (skips everything not yet applied)")
-	fs.StringVar(&f.datetime, "to-datetime", "", "move to the first record at or after this time: RFC 3339 or a negative duration (-1h)")
+	fs.StringVar(&f.datetime, "to-datetime", "", "move to the first record at or after this time: RFC 3339, a date, or a duration back from now (-1h, -2d)")
 	fs.Int64Var(&f.shift, "shift-by", 0, "move each partition's current offset by N (negative: back)")
 	fs.Int64Var(&f.offset, "to-offset", 0, "move to offset N on each chosen partition")
 	fs.StringSliceVar(&f.topics, "topic", nil, "reset only this topic (repeatable; default every topic the group consumes)")
@@ -131,11 +137,14 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 		chosen = append(chosen, "--to-latest")
 	}
 	if changed("to-datetime") {
-		t, err := parseResetTime(f.datetime, now)
+		sp, err := offsetspec.Parse(f.datetime, now)
 		if err != nil {
-			return s, err
+			return s, fmt.Errorf("--to-datetime: %w", err)
 		}
-		s.at = &t
+		if sp.Kind != offsetspec.Time {
+			return s, fmt.Errorf("--to-datetime %q is not a time; want an RFC 3339 time (2026-11-24T18:00:00Z) or a duration back from now (-1h); for the ends and offsets use --to-earliest, --to-latest or --to-offset", f.datetime)
+		}
+		s.at = &sp.Time
 		chosen = append(chosen, "--to-datetime")
 	}
 	if changed("shift-by") {
@@ -223,6 +232,9 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		defer p.Close()
 		pool = p
 		if stored, err = stream.StoredOffsets(ctx, p, svc.Schema(), group); err != nil {
+			if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "42P01" {
+				return fmt.Errorf("%w (has `novatrek migrate %s` been run against DATABASE_URL?)", err, group)
+			}
 			return err
 		}
 	}
