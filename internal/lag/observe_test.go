@@ -73,6 +73,7 @@ func TestStoppedGroup(t *testing.T) {
 	seed(t, cl, topic, n, t0)
 	commit(t, cl, "g-stopped", topic, k)
 	commit(t, cl, "g-done", topic, n)
+	commit(t, cl, "g-behind", topic, 1) // another group on the same partition, further back
 
 	obs, err := lag.New(lag.Config{Client: cl, Groups: []string{"svc-declared"}, Now: func() time.Time { return now }})
 	if err != nil {
@@ -101,6 +102,10 @@ func TestStoppedGroup(t *testing.T) {
 	done := findGroup(t, snap, "g-done")
 	if done.Lag != 0 || done.LagSeconds != 0 || done.Status != lag.OK {
 		t.Errorf("g-done: lag %d, seconds %f, status %s; want 0, 0, OK", done.Lag, done.LagSeconds, done.Status)
+	}
+	behind := findGroup(t, snap, "g-behind")
+	if want := now.Sub(stamp(t0, 1)).Seconds(); behind.Lag != n-1 || !near(behind.LagSeconds, want) {
+		t.Errorf("g-behind: lag %d, seconds %f; want %d, %f", behind.Lag, behind.LagSeconds, n-1, want)
 	}
 	declared := findGroup(t, snap, "svc-declared")
 	if declared.State != "Dead" || !declared.Ours || declared.Status != lag.OK || len(declared.Partitions) != 0 {
