@@ -93,7 +93,7 @@ offset); --partition limits the reset to those partitions of each topic.`,
   novatrek groups reset svc-payments --to-latest --topic novatrek.booking.reservation.created --partition 3 --execute
 
   # Step back 100 records on every partition
-  novatrek groups reset svc-notifications --shift-by -100 --execute`,
+  novatrek groups reset svc-analytics --shift-by -100 --execute`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := f.spec(cmd, time.Now())
