@@ -72,7 +72,11 @@ func startDelivering(t *testing.T) running {
 	prefix, valkeyURL := testStreams(t)
 	cfg.ValkeyURL = valkeyURL
 
-	auth, err := apiauth.New(map[string]string{CallerAnalytics: testToken(CallerAnalytics)})
+	tokens := map[string]string{}
+	for _, c := range devCallers {
+		tokens[c] = testToken(c)
+	}
+	auth, err := apiauth.New(tokens)
 	if err != nil {
 		t.Fatal(err)
 	}
