@@ -44,8 +44,10 @@ type Evaluation struct {
 //     observations (a member owns it and makes no progress), else OK (one observation of a
 //     consumer that is there cannot tell a stall from a pause).
 //  5. WARN if the offsets moved but the lag never decreased from one observation to the next
-//     and ended higher than it started: the consumer falls behind. A lag that holds steady
-//     while offsets move is OK (Burrow would warn; a consumer keeping pace is not a page).
+//     and ended higher than it started, over at least three observations (one step of
+//     growth is the noise of a busy partition between two batches): the consumer falls
+//     behind. A lag that holds steady while offsets move is OK (Burrow would warn; a
+//     consumer keeping pace is not a page).
 //  6. OK otherwise.
 //
 // The window's length is the sensitivity: it must be longer than the group's commit interval
@@ -92,7 +94,7 @@ func Evaluate(window []Observation) Evaluation {
 			return Evaluation{OK, fmt.Sprintf("lag %d; one observation cannot tell a stall", last.Lag)}
 		}
 	}
-	grew := last.Lag > first.Lag
+	grew := len(window) >= 3 && last.Lag > first.Lag
 	for i := 1; i < len(window) && grew; i++ {
 		grew = window[i].Lag >= window[i-1].Lag
 	}
