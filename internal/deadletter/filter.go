@@ -172,7 +172,7 @@ func ParsePosition(s string) (partition int32, offset int64, err error) {
 	r, err := parseRange(s)
 	if err != nil || r.From != r.To {
 		if err == nil {
-			err = errors.New("a range")
+			err = errors.New("that is a range, not one offset")
 		}
 		return 0, 0, fmt.Errorf("dead letter %q: want OFFSET or PARTITION:OFFSET (e.g. 42 or 1:42): %w", s, err)
 	}
