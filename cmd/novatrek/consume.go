@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/offsetspec"
+	"github.com/novatrek/support/internal/serde"
+)
+
+func init() { commands = append(commands, newConsumeCmd) }
+
+// consumeChunk bounds the records one decoding job gets, so a big fetch spreads over cores.
+const consumeChunk = 512
+
+type consumeFlags struct {
+	cfg        config.Config
+	topic      string
+	from, to   string
+	partitions []int32
+	key        string
+	follow     bool
+	count      int
+	isolation  string
+	valueOnly  bool
+	timeout    time.Duration
+}
+
+func newConsumeCmd() *cobra.Command {
+	f := &consumeFlags{cfg: config.FromEnv()}
+	cmd := &cobra.Command{
+		Use:   "consume --topic T",
+		Short: "Print a topic's records as JSON lines, decoded through the schema registry",
+		Long: `consume reads a topic and prints one JSON object per record on stdout:
+
+  {"topic":…,"partition":…,"offset":…,"timestamp":…,"key":…,"headers":[{"key":…,"value":…}],
+   "schema_id":…,"value":{…}}
+
+Values are decoded with their writer schema (fetched by id from the registry) into natural JSON:
+enums as symbols, decimals as strings ("1299.0000"), timestamps as RFC 3339, unions as the plain
+value. --value-only prints just the value. A record that does not decode is printed with
+"error" and its raw bytes as "value_base64" — never skipped — so dead-letter topics show their
+headers (dlq.error, dlq.source.*) and whatever of the value can be read. Keys and header values
+that are not UTF-8 appear as key_base64 / value_base64.
+
+The range is [--from, --to): --from is inclusive, --to exclusive. Each takes start, end, an
+offset (the same in every partition), an RFC 3339 time or date, or a duration back from now
+(-1h, -30m, -2d). A time bound also filters by record timestamp, so a time range returns exactly
+the records stamped inside it. Without --to, consume stops at the end offsets it saw when it
+started; --follow keeps waiting for new records (until --to, --count or Ctrl-C).
+
+Read-committed by default: records of open or aborted transactions are not shown
+(--isolation read_uncommitted shows them). Records of one partition are printed in offset order;
+partitions interleave.`,
+		Example: `  # every record of a topic, pretty-printed by jq
+  novatrek consume --topic novatrek.booking.reservation.created | jq .
+
+  # the values of the last hour, as a file of JSON lines
+  novatrek consume --topic novatrek.booking.reservation.created --from -1h --value-only > last-hour.jsonl
+
+  # a time window, one partition, first 10 records
+  novatrek consume --topic novatrek.booking.reservation.created \
+    --from 2026-11-24T08:00:00Z --to 2026-11-24T09:00:00Z --partition 2 --count 10
+
+  # one aggregate's history, then keep following it
+  novatrek consume --topic novatrek.booking.reservation.status-changed \
+    --key 4b1f0c6e-2f4e-4d8a-9c1a-7e2b3c4d5e6f --follow
+
+  # why did svc-analytics dead-letter these?
+  novatrek consume --topic novatrek.support.dlq.svc-analytics | jq '{offset, headers, error}'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runConsume(cmd.Context(), cmd, f)
+		},
+	}
+	fs := cmd.Flags()
+	f.cfg.Flags(fs)
+	fs.StringVarP(&f.topic, "topic", "t", "", "topic to read (required)")
+	fs.StringVar(&f.from, "from", "start", "first position, inclusive: start, end, offset, RFC 3339 time or -duration")
+	fs.StringVar(&f.to, "to", "", "stop position, exclusive: end, offset, RFC 3339 time or -duration (default: the end offsets at start; none with --follow)")
+	fs.Int32SliceVarP(&f.partitions, "partition", "p", nil, "only these partitions (repeatable; default all)")
+	fs.StringVarP(&f.key, "key", "k", "", "only records with this key")
+	fs.BoolVarP(&f.follow, "follow", "f", false, "keep waiting for new records instead of stopping at the end")
+	fs.IntVarP(&f.count, "count", "c", 0, "stop after printing this many records (0: no limit)")
+	fs.StringVar(&f.isolation, "isolation", "read_committed", "read_committed or read_uncommitted")
+	fs.BoolVar(&f.valueOnly, "value-only", false, "print only the decoded value of each record")
+	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when Kafka or the registry has not answered the start-up requests by then")
+	_ = cmd.MarkFlagRequired("topic")
+	return cmd
+}
+
+// consumePlan is where each partition starts and stops.
+type consumePlan struct {
+	from     map[int32]int64
+	to       map[int32]int64 // absent: no end (follow)
+	fromTime time.Time       // zero: no timestamp filter
+	toTime   time.Time
+}
+
+func runConsume(ctx context.Context, cmd *cobra.Command, f *consumeFlags) error {
+	if err := f.cfg.Validate(); err != nil {
+		return err
+	}
+	if f.count < 0 {
+		return fmt.Errorf("--count %d: want 0 (no limit) or more", f.count)
+	}
+	var iso offsetspec.Isolation
+	level := kgo.ReadCommitted()
+	switch strings.ReplaceAll(strings.ToLower(f.isolation), "-", "_") {
+	case "read_committed":
+	case "read_uncommitted":
+		iso, level = offsetspec.ReadUncommitted, kgo.ReadUncommitted()
+	default:
+		return fmt.Errorf("--isolation %q: want read_committed or read_uncommitted", f.isolation)
+	}
+	now := time.Now()
+	fromSpec, err := offsetspec.Parse(f.from, now)
+	if err != nil {
+		return fmt.Errorf("--from: %w", err)
+	}
+	var toSpec *offsetspec.Spec
+	if f.to != "" {
+		s, err := offsetspec.Parse(f.to, now)
+		if err != nil {
+			return fmt.Errorf("--to: %w", err)
+		}
+		toSpec = &s
+	} else if !f.follow {
+		toSpec = &offsetspec.Spec{Kind: offsetspec.End}
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...))
+	if err != nil {
+		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
+	}
+	defer cl.Close()
+	setup, cancel := context.WithTimeout(ctx, f.timeout)
+	plan, err := planConsume(setup, kadm.NewClient(cl), f, fromSpec, toSpec, iso)
+	cancel()
+	if err != nil {
+		return err
+	}
+	reg, err := sr.NewClient(sr.URLs(f.cfg.SchemaRegistryURL))
+	if err != nil {
+		return fmt.Errorf("schema registry client for %s: %w", f.cfg.SchemaRegistryURL, err)
+	}
+	return consumeRange(ctx, cmd, f, plan, level, serde.New(reg))
+}
+
+// planConsume resolves --from/--to to offsets for the chosen partitions.
+func planConsume(ctx context.Context, adm *kadm.Client, f *consumeFlags, from offsetspec.Spec, to *offsetspec.Spec, iso offsetspec.Isolation) (consumePlan, error) {
+	starts, err := offsetspec.Resolve(ctx, adm, f.topic, offsetspec.Spec{Kind: offsetspec.Start}, iso)
+	if err != nil {
+		return consumePlan{}, err
+	}
+	for _, p := range f.partitions {
+		if _, ok := starts[p]; !ok {
+			return consumePlan{}, fmt.Errorf("--partition %d: %s has partitions 0..%d", p, f.topic, len(starts)-1)
+		}
+	}
+	plan := consumePlan{from: map[int32]int64{}}
+	fromOff, err := offsetspec.Resolve(ctx, adm, f.topic, from, iso)
+	if err != nil {
+		return consumePlan{}, fmt.Errorf("--from: %w", err)
+	}
+	if from.Kind == offsetspec.Time {
+		plan.fromTime = from.Time
+	}
+	var toOff map[int32]int64
+	if to != nil {
+		plan.to = map[int32]int64{}
+		if toOff, err = offsetspec.Resolve(ctx, adm, f.topic, *to, iso); err != nil {
+			return consumePlan{}, fmt.Errorf("--to: %w", err)
+		}
+		if to.Kind == offsetspec.Time {
+			plan.toTime = to.Time
+		}
+	}
+	for p, start := range starts {
+		if len(f.partitions) > 0 && !slices.Contains(f.partitions, p) {
+			continue
+		}
+		plan.from[p] = max(fromOff[p], start) // an offset before the log start reads from it
+		if to != nil {
+			plan.to[p] = toOff[p]
+		}
+	}
+	return plan, nil
+}
+
+// consumeRange reads the planned range and prints it through the decoding pipeline.
+func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan consumePlan, level kgo.IsolationLevel, sd *serde.Serde) error {
+	offsets := map[int32]kgo.Offset{}
+	open := map[int32]bool{}
+	for p, from := range plan.from {
+		if to, bounded := plan.to[p]; bounded && from >= to {
+			continue // nothing in range
+		}
+		offsets[p] = kgo.NewOffset().At(from)
+		open[p] = true
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(
+		kgo.SeedBrokers(f.cfg.KafkaBrokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{f.topic: offsets}),
+		kgo.FetchIsolationLevel(level),
+		// Control records (transaction markers) are kept so the end of a range is seen even
+		// when the last offset before it is a marker; they are never printed.
+		kgo.KeepControlRecords(),
+		kgo.FetchMaxBytes(64<<20),
+		kgo.FetchMaxPartitionBytes(16<<20),
+	)
+	if err != nil {
+		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
+	}
+	defer cl.Close()
+
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	pipe := startPipeline(ctx, sd, f.valueOnly, cmd.OutOrStdout(), f.follow)
+	var (
+		printed int
+		keyB    = []byte(f.key)
+		filter  = f.key != "" || !plan.fromTime.IsZero() || !plan.toTime.IsZero()
+	)
+	for len(open) > 0 && (f.count == 0 || printed < f.count) {
+		fetches := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		var fatal error
+		fetches.EachError(func(t string, p int32, err error) {
+			if !errors.Is(err, context.Canceled) && fatal == nil {
+				fatal = fmt.Errorf("fetching %s partition %d: %w", t, p, err)
+			}
+		})
+		if fatal != nil {
+			_ = pipe.close()
+			return fatal
+		}
+		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+			p := fp.Partition
+			if !open[p] {
+				return
+			}
+			to, bounded := plan.to[p]
+			keep := make([]*kgo.Record, 0, len(fp.Records))
+			for _, r := range fp.Records {
+				if bounded && r.Offset >= to {
+					break
+				}
+				if bounded && r.Offset >= to-1 {
+					delete(open, p)
+				}
+				if r.Attrs.IsControl() {
+					continue
+				}
+				if filter && !wanted(r, keyB, plan) {
+					continue
+				}
+				if f.count > 0 && printed+len(keep) >= f.count {
+					break
+				}
+				keep = append(keep, r)
+			}
+			for len(keep) > 0 {
+				n := min(len(keep), consumeChunk)
+				pipe.submit(keep[:n])
+				keep = keep[n:]
+				printed += n
+			}
+			if !open[p] {
+				cl.PauseFetchPartitions(map[string][]int32{f.topic: {p}})
+			}
+		})
+	}
+	return pipe.close()
+}
+
+// wanted applies --key and the timestamp bounds of a time range.
+func wanted(r *kgo.Record, key []byte, plan consumePlan) bool {
+	if len(key) > 0 && string(r.Key) != string(key) {
+		return false
+	}
+	if !plan.fromTime.IsZero() && r.Timestamp.Before(plan.fromTime) {
+		return false
+	}
+	if !plan.toTime.IsZero() && !r.Timestamp.Before(plan.toTime) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"runtime"
+	"sync"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/serde"
+)
+
+// chunk is a run of records of one partition, decoded by one worker into out.
+type chunk struct {
+	recs []*kgo.Record
+	out  []byte
+	done chan struct{}
+}
+
+// linePipeline decodes chunks on every core and writes their lines in submission order, so
+// the records of a partition come out in offset order while the JSON work runs in parallel.
+type linePipeline struct {
+	jobs  chan *chunk
+	order chan *chunk
+	wg    sync.WaitGroup
+	werr  chan error
+}
+
+func startPipeline(ctx context.Context, s *serde.Serde, valueOnly bool, out io.Writer, flushEach bool) *linePipeline {
+	workers := runtime.GOMAXPROCS(0)
+	p := &linePipeline{
+		jobs:  make(chan *chunk, 4*workers),
+		order: make(chan *chunk, 4*workers),
+		werr:  make(chan error, 1),
+	}
+	for range workers {
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			lw := newLineWriter(s, valueOnly)
+			for c := range p.jobs {
+				for _, r := range c.recs {
+					c.out = lw.appendLine(ctx, c.out, r)
+				}
+				close(c.done)
+			}
+		}()
+	}
+	go func() {
+		bw := bufio.NewWriterSize(out, 256<<10)
+		var err error
+		for c := range p.order {
+			<-c.done
+			if err != nil {
+				continue // drain so submitters never block
+			}
+			if _, err = bw.Write(c.out); err == nil && flushEach {
+				err = bw.Flush()
+			}
+		}
+		if err == nil {
+			err = bw.Flush()
+		}
+		if err != nil {
+			err = fmt.Errorf("writing output: %w", err)
+		}
+		p.werr <- err
+	}()
+	return p
+}
+
+// submit queues recs (all of one partition, in offset order) for decoding and output.
+func (p *linePipeline) submit(recs []*kgo.Record) {
+	c := &chunk{recs: recs, done: make(chan struct{}), out: make([]byte, 0, 512*len(recs))}
+	p.order <- c
+	p.jobs <- c
+}
+
+// close waits until everything submitted is written and returns the first write error.
+func (p *linePipeline) close() error {
+	close(p.jobs)
+	close(p.order)
+	p.wg.Wait()
+	return <-p.werr
+}

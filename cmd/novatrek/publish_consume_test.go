@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/avrojson"
+	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/testproc"
+	"github.com/novatrek/support/schemas"
+)
+
+const pcTopic = "novatrek.booking.reservation.created"
+
+// pcRig is kfake with pcTopic (3 partitions) and its latest schema registered, as
+// `novatrek schemas register` would leave a cluster.
+type pcRig struct {
+	env *kafkatest.Env
+	cl  *kgo.Client
+}
+
+func newPCRig(t *testing.T) *pcRig {
+	t.Helper()
+	env := kafkatest.New(t, kfake.SeedTopics(3, pcTopic, "novatrek.support.dlq.svc-analytics"))
+	cat, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, _ := cat.Latest("reservation_created")
+	if _, err := env.Serde.ID(context.Background(), pcTopic, v.Schema); err != nil {
+		t.Fatalf("registering: %v", err)
+	}
+	return &pcRig{env: env, cl: env.Client(t)}
+}
+
+// run runs `novatrek <args...>` against the rig with stdin; it returns stdout and stderr.
+func (r *pcRig) run(t *testing.T, stdin string, args ...string) (string, string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out, errOut bytes.Buffer
+	root.SetIn(strings.NewReader(stdin))
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetArgs(append(args, "--brokers", strings.Join(r.env.Brokers, ","), "--registry", r.env.RegistryURL))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+// lines parses JSON lines.
+func lines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var got []map[string]any
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		if l == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil {
+			t.Fatalf("output line is not a JSON object: %v\n%s", err, l)
+		}
+		got = append(got, m)
+	}
+	return got
+}
+
+// eventJSON is created event i as natural JSON, without its metadata when bare.
+func eventJSON(t *testing.T, i int, bare bool) string {
+	t.Helper()
+	ev := testproc.Producer{Reservations: 1 << 20}.Created(i)
+	body, err := ev.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := avrojson.Compile(ev.Schema())
+	js, err := c.AppendJSON(nil, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bare {
+		return string(js)
+	}
+	var m map[string]any
+	_ = json.Unmarshal(js, &m)
+	delete(m, "metadata")
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+func (r *pcRig) ends(t *testing.T, topic string) int64 {
+	t.Helper()
+	ends, err := kadm.NewClient(r.cl).ListEndOffsets(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n
+}
+
+func TestPublishConsumeRoundTrip(t *testing.T) {
+	r := newPCRig(t)
+	var in []string
+	for i := range 20 {
+		in = append(in, eventJSON(t, i, i%2 == 1)) // odd lines leave metadata to publish
+	}
+	_, stderr, err := r.run(t, strings.Join(in, "\n")+"\n\n", "publish", "--topic", pcTopic, "--producer", "svc-roundtrip")
+	if err != nil {
+		t.Fatalf("publish: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stderr, "20 sent") {
+		t.Errorf("summary = %q; want 20 sent", stderr)
+	}
+
+	out, stderr, err := r.run(t, "", "consume", "--topic", pcTopic)
+	if err != nil {
+		t.Fatalf("consume: %v\n%s", err, stderr)
+	}
+	recs := lines(t, out)
+	if len(recs) != len(in) {
+		t.Fatalf("consume printed %d records; want %d", len(recs), len(in))
+	}
+	byID := map[string]map[string]any{}
+	for _, rec := range recs {
+		v := rec["value"].(map[string]any)
+		if rec["key"] != v["reservation_id"] {
+			t.Errorf("key %v is not the reservation id %v", rec["key"], v["reservation_id"])
+		}
+		if rec["schema_id"] == nil || rec["error"] != nil {
+			t.Errorf("record not decoded: %v", rec)
+		}
+		byID[v["reservation_id"].(string)] = v
+	}
+	for i, line := range in {
+		var want map[string]any
+		_ = json.Unmarshal([]byte(line), &want)
+		got, ok := byID[want["reservation_id"].(string)]
+		if !ok {
+			t.Fatalf("line %d was not consumed", i+1)
+		}
+		meta := got["metadata"].(map[string]any)
+		if _, bare := want["metadata"]; !bare {
+			if meta["producer"] != "svc-roundtrip" || meta["event_type"] != "reservation.created" ||
+				meta["event_id"] == "" || meta["correlation_id"] != meta["event_id"] {
+				t.Errorf("line %d: filled metadata = %v", i+1, meta)
+			}
+			delete(got, "metadata")
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("line %d came back different:\n got %v\nwant %v", i+1, got, want)
+		}
+	}
+
+	// --value-only prints the values alone, ready for publish again.
+	out, _, err = r.run(t, "", "consume", "--topic", pcTopic, "--value-only", "--count", "3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	vals := lines(t, out)
+	if len(vals) != 3 || vals[0]["reservation_id"] == nil {
+		t.Fatalf("--value-only --count 3 printed:\n%s", out)
+	}
+}
+
+func TestPublishBadLineSendsNothing(t *testing.T) {
+	r := newPCRig(t)
+	in := []string{eventJSON(t, 1, false), eventJSON(t, 2, true), "", eventJSON(t, 3, true), eventJSON(t, 4, true)}
+	in[3] = strings.Replace(in[3], `"currency":"USD"`, `"currency":840`, 1) // line 4: deposit_due.currency (keys sorted)
+	_, stderr, err := r.run(t, strings.Join(in, "\n"), "publish", "--topic", pcTopic)
+	if err == nil || !strings.Contains(err.Error(), "line 4: deposit_due.currency: expected string, got number") {
+		t.Fatalf("err = %v; want it to name line 4 and deposit_due.currency\n%s", err, stderr)
+	}
+	if n := r.ends(t, pcTopic); n != 0 {
+		t.Fatalf("a file with a bad line sent %d records", n)
+	}
+	// --dry-run sends nothing either.
+	if _, stderr, err := r.run(t, in[0], "publish", "--topic", pcTopic, "--dry-run"); err != nil || !strings.Contains(stderr, "1 lines fit") {
+		t.Fatalf("dry run: %v %s", err, stderr)
+	}
+	if n := r.ends(t, pcTopic); n != 0 {
+		t.Fatalf("--dry-run sent %d records", n)
+	}
+	// --continue-on-error sends the good lines and still fails.
+	_, stderr, err = r.run(t, strings.Join(in, "\n"), "publish", "--topic", pcTopic, "--continue-on-error")
+	if err == nil || !strings.Contains(stderr, "3 sent") || !strings.Contains(stderr, "line 4:") {
+		t.Fatalf("--continue-on-error: err = %v\n%s", err, stderr)
+	}
+	if n := r.ends(t, pcTopic); n != 3 {
+		t.Fatalf("--continue-on-error sent %d records; want 3", n)
+	}
+}
+
+// produceAt writes created events 0..n-1 with timestamps base+i·s, keys cycling over
+// three reservations, partition i%3.
+func (r *pcRig) produceAt(t *testing.T, base time.Time, n int) []*kgo.Record {
+	t.Helper()
+	g := testproc.Producer{Reservations: 3}
+	var recs []*kgo.Record
+	for i := range n {
+		rec, err := g.CreatedRecord(context.Background(), r.env.Serde, pcTopic, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Timestamp = base.Add(time.Duration(i) * time.Second)
+		rec.Partition = int32(i % 3)
+		recs = append(recs, rec)
+	}
+	cl := r.env.Client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+func offsetsOf(t *testing.T, recs []map[string]any) []string {
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%v:%v", r["partition"], r["offset"]))
+	}
+	slices.Sort(got)
+	return got
+}
+
+func TestConsumeRangesAndFilters(t *testing.T) {
+	r := newPCRig(t)
+	base := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	produced := r.produceAt(t, base, 30)
+	want := func(keep func(i int, rec *kgo.Record) bool) []string {
+		var w []string
+		for i, rec := range produced {
+			if keep(i, rec) {
+				w = append(w, fmt.Sprintf("%d:%d", rec.Partition, rec.Offset))
+			}
+		}
+		slices.Sort(w)
+		return w
+	}
+	cases := []struct {
+		name string
+		args []string
+		keep func(i int, rec *kgo.Record) bool
+	}{
+		{"time range is [from, to)", []string{"--from", "2026-11-24T08:00:10Z", "--to", "2026-11-24T08:00:20Z"},
+			func(i int, _ *kgo.Record) bool { return i >= 10 && i < 20 }},
+		{"time with zone and fraction", []string{"--from", "2026-11-24T09:00:24.5+01:00"},
+			func(i int, _ *kgo.Record) bool { return i >= 25 }},
+		{"offsets", []string{"--from", "2", "--to", "4"},
+			func(_ int, rec *kgo.Record) bool { return rec.Offset >= 2 && rec.Offset < 4 }},
+		{"partition", []string{"--partition", "1"},
+			func(_ int, rec *kgo.Record) bool { return rec.Partition == 1 }},
+		{"key", []string{"--key", string(produced[4].Key)},
+			func(_ int, rec *kgo.Record) bool { return string(rec.Key) == string(produced[4].Key) }},
+		{"start to end", []string{"--from", "start", "--to", "end"},
+			func(int, *kgo.Record) bool { return true }},
+		{"relative from the future", []string{"--from", "-1h"},
+			func(int, *kgo.Record) bool { return false }}, // every record is stamped in the past
+		{"end is empty", []string{"--from", "end"},
+			func(int, *kgo.Record) bool { return false }},
+	}
+	for _, tc := range cases {
+		out, stderr, err := r.run(t, "", append([]string{"consume", "--topic", pcTopic}, tc.args...)...)
+		if err != nil {
+			t.Errorf("%s: %v\n%s", tc.name, err, stderr)
+			continue
+		}
+		got, w := offsetsOf(t, lines(t, out)), want(tc.keep)
+		if !slices.Equal(got, w) {
+			t.Errorf("%s: consumed %v; want %v", tc.name, got, w)
+		}
+	}
+
+	// --count stops after n records; one partition comes out in offset order.
+	out, _, err := r.run(t, "", "consume", "--topic", pcTopic, "--partition", "2", "--count", "4")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs := lines(t, out)
+	if len(recs) != 4 {
+		t.Fatalf("--count 4 printed %d records", len(recs))
+	}
+	for i, rec := range recs {
+		if rec["offset"].(float64) != float64(i) || rec["partition"].(float64) != 2 {
+			t.Errorf("record %d is %v:%v; want 2:%d", i, rec["partition"], rec["offset"], i)
+		}
+	}
+	if ts := recs[1]["timestamp"]; ts != "2026-11-24T08:00:05.000Z" {
+		t.Errorf("timestamp printed as %v", ts)
+	}
+
+	for _, bad := range [][]string{{"--from", "yesterday"}, {"--partition", "7"}, {"--isolation", "dirty"}, {"--to", "-5"}} {
+		if _, _, err := r.run(t, "", append([]string{"consume", "--topic", pcTopic}, bad...)...); err == nil {
+			t.Errorf("consume %v: no error", bad)
+		}
+	}
+}
+
+// Undecodable records are printed with an error, and dead-letter topics show their headers
+// and decode what they can.
+func TestConsumeShowsWhatDoesNotDecode(t *testing.T) {
+	r := newPCRig(t)
+	good, err := testproc.Producer{}.CreatedRecord(context.Background(), r.env.Serde, pcTopic, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dlq := "novatrek.support.dlq.svc-analytics"
+	recs := []*kgo.Record{
+		{Topic: pcTopic, Partition: 0, Key: []byte("k"), Value: []byte("not avro")},
+		{Topic: pcTopic, Partition: 0, Key: []byte{0xff, 0xfe}, Value: nil},
+		{Topic: dlq, Partition: 0, Key: good.Key, Value: good.Value, Headers: []kgo.RecordHeader{
+			{Key: "dlq.error", Value: []byte("handler said no")}, {Key: "bin", Value: []byte{0xff}}}},
+		{Topic: dlq, Partition: 0, Value: append([]byte{0, 0, 0, 0, 99}, 1, 2)},
+	}
+	cl := r.env.Client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := r.run(t, "", "consume", "--topic", pcTopic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := lines(t, out)
+	if len(got) != 2 || got[0]["error"] == nil || got[0]["value_base64"] != "bm90IGF2cm8=" ||
+		got[1]["value"] != nil || got[1]["key_base64"] != "//4=" || got[1]["error"] != nil {
+		t.Fatalf("undecodable and tombstone records printed as:\n%s", out)
+	}
+	out, _, err = r.run(t, "", "consume", "--topic", dlq, "--value-only")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = lines(t, out)
+	if len(got) != 2 {
+		t.Fatalf("dlq printed %d records:\n%s", len(got), out)
+	}
+	if got[0]["reservation_id"] == nil {
+		t.Errorf("a decodable dead letter's value was not decoded: %v", got[0])
+	}
+	if got[1]["error"] == nil || !strings.Contains(got[1]["error"].(string), "99") {
+		t.Errorf("a dead letter with an unknown schema id: %v", got[1])
+	}
+	out, _, _ = r.run(t, "", "consume", "--topic", dlq, "--count", "1")
+	if !strings.Contains(out, `"headers":[{"key":"dlq.error","value":"handler said no"},{"key":"bin","value_base64":"/w=="}]`) {
+		t.Errorf("dead-letter headers printed as:\n%s", out)
+	}
+}
+
+func TestPublishConsumeHelpHasExamples(t *testing.T) {
+	for _, c := range []*cobra.Command{newPublishCmd(), newConsumeCmd()} {
+		if !strings.Contains(c.Example, "novatrek "+c.Name()) {
+			t.Errorf("%s --help has no examples", c.Name())
+		}
+	}
+}
