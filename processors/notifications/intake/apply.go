@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/template"
@@ -56,25 +57,29 @@ func (in *Intake) apply(ctx context.Context, tx pgx.Tx, it intent) error {
 	if len(it.recipients) == 0 {
 		return stream.Permanent(fmt.Errorf("%s event %s: no recipients", it.route.Kind, it.cause.EventID))
 	}
-	locale := it.locale
-	if locale == "" {
-		locale = template.DefaultLocale
-	}
 	now := in.cfg.Now()
-	versions := map[provider.Channel]template.Version{}
+	type versionKey struct {
+		ch     provider.Channel
+		locale string
+	}
+	versions := map[versionKey]template.Version{}
 	total, created := 0, 0
 	for _, rc := range it.recipients {
 		prefs, err := in.preferences(ctx, tx, it, rc)
 		if err != nil {
 			return err
 		}
+		locale, err := recipientLocale(ctx, tx, it, rc)
+		if err != nil {
+			return err
+		}
 		for _, ch := range it.route.Channels {
-			v, ok := versions[ch]
+			v, ok := versions[versionKey{ch, locale}]
 			if !ok {
 				if v, err = resolve(ctx, tx, it.route.Template, ch, locale); err != nil {
 					return err
 				}
-				versions[ch] = v
+				versions[versionKey{ch, locale}] = v
 			}
 			r := row{id: uuid.NewSHA1(idSpace, []byte(it.cause.EventID+"/"+rc.key()+"/"+string(ch))), rc: rc, ch: ch, version: v}
 			if r.rendered, err = v.Render(it.data); err != nil {
@@ -112,6 +117,31 @@ func (in *Intake) preferences(ctx context.Context, tx pgx.Tx, it intent, rc reci
 		return p, fmt.Errorf("preferences of %s: %w", rc.key(), err)
 	}
 	return p, nil
+}
+
+// recipientLocale is the locale rc's notifications render in: the request's locale, else
+// the person's contact locale (guest.registered's preferred language, or what the contacts
+// API stored), else template.DefaultLocale. Template resolution falls back from it (fr-CA,
+// fr, en), so a locale without templates still renders.
+func recipientLocale(ctx context.Context, tx pgx.Tx, it intent, rc recipient) (string, error) {
+	if it.locale != "" {
+		return it.locale, nil
+	}
+	if rc.ID == "" || rc.Type == "" {
+		return template.DefaultLocale, nil
+	}
+	c, err := contact.Get(ctx, tx, contact.Recipient{Type: rc.Type, ID: rc.ID})
+	switch {
+	case errors.Is(err, contact.ErrNotFound):
+		return template.DefaultLocale, nil
+	case err != nil:
+		return "", fmt.Errorf("locale of %s: %w", rc.key(), err)
+	case !template.ValidLocale(c.Locale):
+		// guest.registered's preferred_language is stored as sent; one that is not a
+		// BCP 47 tag must not stop the notification.
+		return template.DefaultLocale, nil
+	}
+	return c.Locale, nil
 }
 
 // decide turns the preference decision and the request's not_before into a status.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,9 +16,11 @@ import (
 	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"
+	"github.com/novatrek/support/processors/notifications/template"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -346,5 +349,47 @@ func TestIdempotent(t *testing.T) {
 	streamtest.Eventually(t, "outbox drained", func() (bool, error) { return r.OutboxRows(ev.Metadata.EventID) == 0, nil })
 	if n := len(r.Published(ev.Metadata.EventID)); n != len(rows) {
 		t.Errorf("%d status events published, want %d (one per notification)", n, len(rows))
+	}
+}
+
+// TestContactLocale: a request without a locale renders each person in their contact's
+// locale (falling back to en where no template exists); a contact with a locale that is not
+// a BCP 47 tag, or no contact at all, gets en.
+func TestContactLocale(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	ctx := context.Background()
+	fr, de, odd, none := id("loc-fr"), id("loc-de"), id("loc-odd"), id("loc-none")
+	for gid, locale := range map[string]string{fr: "fr-CA", de: "de"} {
+		if _, err := contact.Put(ctx, r.Pool, contact.Recipient{Type: "GUEST", ID: gid}, contact.Contact{Locale: locale}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// As guest.registered may store it: not a tag.
+	if _, err := r.Pool.Exec(ctx, `INSERT INTO notifications.contacts (recipient_type, recipient_id, locale, updated_at)
+		VALUES ('GUEST', $1, 'Français', now())`, odd); err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range []provider.Channel{provider.Email, provider.InApp} {
+		if _, err := template.Publish(ctx, r.Pool, template.Draft{
+			Key:     template.Key{Name: "booking-confirmation", Channel: ch, Locale: "fr"},
+			Subject: "Réservation confirmée", Body: "Votre réservation {{.reference_id}} est confirmée.",
+			Variables: []string{"reference_id"}, SampleData: map[string]any{"reference_id": "r-1"},
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	req := request("locale", "BOOKING_CONFIRMATION", "NORMAL", guest(fr), guest(de), guest(odd), guest(none))
+	r.produce(in(intake.RequestTopic, req.ReferenceID, req))
+	r.WaitApplied(req.Metadata.EventID)
+	rows := r.rows(req.Metadata.EventID)
+	if len(rows) != 8 {
+		t.Fatalf("%d rows, want 4 guests × 2 channels", len(rows))
+	}
+	for _, x := range rows {
+		french := strings.HasPrefix(x.Body, "Votre réservation")
+		if want := x.Recipient == "GUEST:"+fr; french != want {
+			t.Errorf("%s %s body %q: french %v, want %v", x.Recipient, x.Channel, x.Body, french, want)
+		}
 	}
 }
