@@ -7,11 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/simulate"
+	"github.com/novatrek/support/publish"
 )
 
 func init() { commands = append(commands, newSimulateCmd) }
@@ -30,8 +29,9 @@ schedules and logs optimization metrics, safety reports incidents and, rarely,
 emergencies and wildlife alerts, and every domain sends the notification requests the
 spec lists. Ids are consistent across events (the guest who registers is the one who
 books, checks in and completes the trip), the mix follows the spec's daily volumes, and
-events are Avro in the Confluent wire format (schemas must be registered: novatrek dev
-does it, or novatrek schemas register), keyed by each topic's key field.
+events are sent like every producer sends them (package publish): Avro in the Confluent
+wire format (schemas must be registered: novatrek dev does it, or novatrek schemas
+register), keyed by each topic's key field.
 
 The same --seed always produces the same events (same ids) in the same order; without it
 a random seed is used and printed, so a run can be repeated. A repeated seed repeats event
@@ -56,22 +56,22 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			if r == 0 {
 				return errors.New("--rate: 0 sends nothing; give a positive rate, e.g. 5/s")
 			}
-			reg, err := sr.NewClient(sr.URLs(cfg.SchemaRegistryURL))
-			if err != nil {
-				return fmt.Errorf("schema registry client: %w", err)
-			}
 			cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...), kgo.ClientID("novatrek-simulate"))
 			if err != nil {
 				return fmt.Errorf("kafka client: %w", err)
 			}
 			defer cl.Close()
+			pub, err := publish.New(cl, cfg.SchemaRegistryURL)
+			if err != nil {
+				return err
+			}
 			if seed == "" {
 				seed = simulate.RandomSeed()
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "simulating %g events/s, seed %s (repeat with --seed %s)\n", r, seed, seed)
 			st, err := simulate.Run(cmd.Context(), simulate.Config{
 				Rate: r, Duration: duration, Seed: seed,
-				Sink: simulate.NewKafkaSink(cl, serde.New(reg)), Logger: cliLogger(cmd.ErrOrStderr()),
+				Sink: simulate.NewPublishSink(cl, pub), Logger: cliLogger(cmd.ErrOrStderr()),
 			})
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %d events (seed %s)\n", st.Events, st.Seed)
 			for _, t := range simulate.Topics {

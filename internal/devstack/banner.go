@@ -35,6 +35,10 @@ func (s *Stack) writeBanner(w io.Writer) {
 	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", redact(s.cfg.ValkeyURL), origin(s.startedValkey))
 	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
 	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
+	fmt.Fprintf(tw, "  Stand-ins\thttp://%s/svc-reservations/\t/svc-guest-profiles/ /svc-gear-inventory/\n", s.HTTPAddr())
+	if s.cfg.SimulateRate > 0 {
+		fmt.Fprintf(tw, "  Simulated traffic\t%g events/s\tseed %s\n", s.cfg.SimulateRate, s.cfg.SimulateSeed)
+	}
 	tw.Flush()
 	fmt.Fprintln(w, "Ctrl-C stops it; topics, records, offsets and schemas persist.")
 }

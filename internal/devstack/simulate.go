@@ -10,6 +10,7 @@ import (
 	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/simulate"
 	"github.com/novatrek/support/internal/standin"
+	"github.com/novatrek/support/publish"
 )
 
 // startStandins serves the stand-ins of svc-reservations, svc-guest-profiles and
@@ -36,14 +37,21 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 	if s.cfg.SimulateRate <= 0 {
 		return nil
 	}
+	if s.cfg.SimulateSeed == "" {
+		s.cfg.SimulateSeed = simulate.RandomSeed() // chosen here so the banner can show it
+	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Brokers()...), kgo.ClientID("novatrek-simulate"))
 	if err != nil {
 		return fmt.Errorf("simulator: kafka client: %w", err)
 	}
 	s.onClose("simulator kafka client", func(context.Context) error { cl.Close(); return nil })
+	pub, err := publish.New(cl, s.RegistryURL(), publish.WithSerde(serde.New(s.registry)), publish.WithTopology(s.cfg.Topology))
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
+	}
 	cfg := simulate.Config{
 		Rate: s.cfg.SimulateRate, Seed: s.cfg.SimulateSeed, Topology: s.cfg.Topology,
-		Sink: simulate.NewKafkaSink(cl, serde.New(s.registry)), Logger: s.log, Metrics: s.metrics,
+		Sink: simulate.NewPublishSink(cl, pub), Logger: s.log, Metrics: s.metrics,
 	}
 	s.background("simulator", func(ctx context.Context) error {
 		_, err := simulate.Run(ctx, cfg)

@@ -37,8 +37,14 @@ func (k *KafkaSink) Send(ctx context.Context, ev Event) error {
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", ev.Topic, err)
 	}
+	k.produce(ctx, &kgo.Record{Topic: ev.Topic, Key: []byte(ev.Key), Value: b})
+	return nil
+}
+
+// produce hands rec to the client, remembering the first failure.
+func (k *KafkaSink) produce(ctx context.Context, rec *kgo.Record) {
 	// Not ctx: records already handed over are delivered even when the run stops.
-	k.cl.Produce(context.WithoutCancel(ctx), &kgo.Record{Topic: ev.Topic, Key: []byte(ev.Key), Value: b}, func(r *kgo.Record, err error) {
+	k.cl.Produce(context.WithoutCancel(ctx), rec, func(r *kgo.Record, err error) {
 		if err != nil {
 			k.mu.Lock()
 			if k.err == nil {
@@ -47,7 +53,6 @@ func (k *KafkaSink) Send(ctx context.Context, ev Event) error {
 			k.mu.Unlock()
 		}
 	})
-	return nil
 }
 
 // Flush waits for every produced record's acknowledgement.

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/publish"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -18,13 +19,32 @@ import (
 // schema, is keyed by the topic's key field, and their occurred-at times span about a second.
 func TestRunProducesDecodableEventsAtTheRate(t *testing.T) {
 	t.Parallel()
+	sinks := map[string]func(*testing.T, *kafkatest.Env) Sink{
+		"publish": func(t *testing.T, env *kafkatest.Env) Sink {
+			cl := env.Client(t)
+			pub, err := publish.New(cl, env.RegistryURL, publish.WithSerde(env.Serde))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return NewPublishSink(cl, pub)
+		},
+		"serde": func(t *testing.T, env *kafkatest.Env) Sink { return NewKafkaSink(env.Client(t), env.Serde) },
+	}
+	for name, sink := range sinks {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			testRunAtTheRate(t, sink)
+		})
+	}
+}
+
+func testRunAtTheRate(t *testing.T, sink func(*testing.T, *kafkatest.Env) Sink) {
 	env := kafkatest.New(t, kfake.SeedTopics(3, Topics...))
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	const rate, want = 300, 300
 	st, err := Run(ctx, Config{
-		Rate: rate, Duration: time.Second, Seed: "kafka", Sink: NewKafkaSink(env.Client(t), env.Serde),
-		Metrics: reg, Logger: nil,
+		Rate: rate, Duration: time.Second, Seed: "kafka", Sink: sink(t, env), Metrics: reg,
 	})
 	if err != nil {
 		t.Fatal(err)
