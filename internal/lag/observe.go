@@ -126,7 +126,8 @@ type Group struct {
 	Members []Member `json:"members"`
 	Topics  []string `json:"topics"`
 	// Lag is the sum of the partitions' lags; LagSeconds the largest of their lag seconds
-	// (the age of the oldest unconsumed record), -1 when unknown.
+	// (the age of the oldest unconsumed record), -1 when the group lags and no lagging
+	// partition's age could be read.
 	Lag        int64   `json:"lag"`
 	LagSeconds float64 `json:"lag_seconds"`
 	// Status is the worst partition status; Reason explains it.
@@ -357,10 +358,8 @@ func (o *Observer) evaluate(snap *Snapshot) {
 	cutoff := snap.At.Add(-o.cfg.Window)
 	for gi := range snap.Groups {
 		g := &snap.Groups[gi]
-		for _, p := range g.Partitions {
-			g.Topics = appendUnique(g.Topics, p.Topic)
-		}
 		g.Status, g.Reason, g.LagSeconds = OK, "no partitions", 0
+		unknownSeconds := false
 		if g.State == "Dead" && g.Err == "" {
 			g.Reason = "unknown to the cluster: never consumed, or deleted"
 		}
@@ -387,17 +386,19 @@ func (o *Observer) evaluate(snap *Snapshot) {
 				g.Samples = max(g.Samples, len(w))
 			}
 			g.Lag += p.Lag
-			if p.LagSeconds < 0 || g.LagSeconds < 0 {
-				g.LagSeconds = -1
-			} else {
-				g.LagSeconds = max(g.LagSeconds, p.LagSeconds)
+			if p.LagSeconds < 0 {
+				unknownSeconds = true
 			}
+			g.LagSeconds = max(g.LagSeconds, p.LagSeconds)
 			switch {
 			case worstP == nil || p.Status > worstP.Status:
 				worstP, count = p, 1
 			case p.Status == worstP.Status:
 				count++
 			}
+		}
+		if unknownSeconds && g.LagSeconds == 0 {
+			g.LagSeconds = -1 // lagging, and no partition's age could be read
 		}
 		if worstP != nil && g.Err == "" {
 			g.Status = worstP.Status
@@ -435,15 +436,6 @@ func trimWindow(w []Observation, cutoff time.Time, maxSamples int) []Observation
 		w = slices.Clone(w[drop:])
 	}
 	return w
-}
-
-func appendUnique(s []string, v string) []string {
-	if slices.Contains(s, v) {
-		return s
-	}
-	s = append(s, v)
-	slices.Sort(s)
-	return s
 }
 
 func topicPartitions(start, hw, stable kadm.ListedOffsets) []TopicPartition {
