@@ -16,7 +16,10 @@
 //   - Valkey/Redis at ValkeyURL; when nothing answers on a loopback address and
 //     valkey-server or redis-server is installed, one with its files in <DataDir>/valkey,
 //     stopped on exit;
-//   - the stores of every listed service migrated, and the services started.
+//   - the stores of every listed service migrated, and the services started;
+//   - stand-ins for svc-reservations, svc-guest-profiles and svc-gear-inventory on HTTPAddr
+//     (internal/standin), simulated traffic at SimulateRate (internal/simulate) and a live
+//     status line every StatusInterval (status.go), each only when configured.
 //
 // Close undoes it in reverse: services stop, then the registry, then Kafka (kfake writes its
 // final snapshot on Close), then any server the stack started itself.

@@ -13,7 +13,11 @@
 // spec (see mix.go).
 //
 // A Generator is pure: given a seed it always yields the same events (same ids, keys and
-// contents) in the same order; only occurred-at comes from the clock it is handed. A
-// Simulator paces a Generator at a rate and sends the events to a Sink (Kafka, encoded with
-// internal/serde in the Confluent wire format, keyed by each topic's key field).
+// contents) in the same order; only occurred-at comes from the clock it is handed. Run paces
+// a Generator at a rate and sends the events to a Sink: PublishSink sends them the way every
+// producer does (package publish: registered schema, Confluent wire format, keyed by the
+// topic's key field); KafkaSink encodes with any serde (tests use an auto-registering one).
+//
+// Event types are the spec's event names (reservation.status_changed, wildlife_alert.issued,
+// ...), the names svc-notifications routes by.
 package simulate
