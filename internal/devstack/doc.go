@@ -19,7 +19,7 @@
 //   - the stores of every listed service migrated, and the services started;
 //   - stand-ins for svc-reservations, svc-guest-profiles and svc-gear-inventory on HTTPAddr
 //     (internal/standin), simulated traffic at SimulateRate (internal/simulate) and a live
-//     status line every StatusInterval (status.go), each only when configured.
+//     status line every StatusInterval (status.go); the last two only when configured.
 //
 // Close undoes it in reverse: services stop, then the registry, then Kafka (kfake writes its
 // final snapshot on Close), then any server the stack started itself.
