@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -69,6 +70,23 @@ func TestExporterMetrics(t *testing.T) {
 	reg.MustRegister(exp)
 	if err := exp.Refresh(ctx); err != nil {
 		t.Fatalf("refresh: %v", err)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	problems, err := promlint.NewWithMetricFamilies(families).Lint()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range problems {
+		// kafka_exporter's *_sum gauges break the naming rule; dashboards rely on their names.
+		if strings.HasSuffix(p.Metric, "_sum") && strings.HasPrefix(p.Metric, "kafka_consumergroup_") {
+			continue
+		}
+		if strings.HasPrefix(p.Metric, "kafka_") || strings.HasPrefix(p.Metric, "novatrek_") {
+			t.Errorf("promlint: %s: %s", p.Metric, p.Text)
+		}
 	}
 	srv := httptest.NewServer(service.NewOpsMux(reg, func() bool { return true }))
 	defer srv.Close()
