@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"os"
+	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
@@ -285,5 +286,19 @@ func TestMetricNames(t *testing.T) {
 		if got := metricNames(expr); !slices.Equal(got, want) {
 			t.Errorf("metricNames(%q) = %v; want %v", expr, got, want)
 		}
+	}
+}
+
+// TestAlertRulesPromtool checks the rules file with Prometheus's own parser when promtool is
+// installed (Debian package prometheus); the metric check above does not need it.
+func TestAlertRulesPromtool(t *testing.T) {
+	t.Parallel()
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Skip("promtool not installed (apt-get install prometheus); rules syntax not checked by Prometheus itself")
+	}
+	out, err := exec.Command(promtool, "check", "rules", "prometheus/alerts.yml").CombinedOutput()
+	if err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
 	}
 }
