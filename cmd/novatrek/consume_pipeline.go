@@ -26,6 +26,7 @@ type linePipeline struct {
 	jobs  chan *chunk
 	order chan *chunk
 	wg    sync.WaitGroup
+	bufs  sync.Pool // []byte output buffers, reused once written
 	werr  chan error
 }
 
@@ -60,6 +61,7 @@ func startPipeline(ctx context.Context, s *serde.Serde, valueOnly bool, out io.W
 			if _, err = bw.Write(c.out); err == nil && flushEach {
 				err = bw.Flush()
 			}
+			p.bufs.Put(c.out[:0])
 		}
 		if err == nil {
 			err = bw.Flush()
@@ -74,7 +76,12 @@ func startPipeline(ctx context.Context, s *serde.Serde, valueOnly bool, out io.W
 
 // submit queues recs (all of one partition, in offset order) for decoding and output.
 func (p *linePipeline) submit(recs []*kgo.Record) {
-	c := &chunk{recs: recs, done: make(chan struct{}), out: make([]byte, 0, 512*len(recs))}
+	c := &chunk{recs: recs, done: make(chan struct{})}
+	if b, ok := p.bufs.Get().([]byte); ok {
+		c.out = b
+	} else {
+		c.out = make([]byte, 0, 1024*consumeChunk)
+	}
 	p.order <- c
 	p.jobs <- c
 }

@@ -270,6 +270,27 @@ func AppendString[T string | []byte](dst []byte, s T) []byte { return appendStri
 
 const hexDigits = "0123456789abcdef"
 
+const (
+	lsb = 0x0101010101010101
+	msb = 0x8080808080808080
+)
+
+// plainPrefix returns how many leading bytes of b are printable ASCII other than '"' and
+// '\\' (copied as they are), looking at 8 bytes per step.
+func plainPrefix(b []byte) int {
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:])
+		quote := x ^ (lsb * '"')
+		slash := x ^ (lsb * '\\')
+		special := (x - lsb*0x20) | (quote - lsb) &^ quote | (slash - lsb) &^ slash | x
+		if special&msb != 0 {
+			break
+		}
+	}
+	return i
+}
+
 // safe[c] is true for ASCII bytes that go into a JSON string as they are.
 var safe = func() (t [utf8.RuneSelf]bool) {
 	for c := 0x20; c < utf8.RuneSelf; c++ {
@@ -281,7 +302,11 @@ var safe = func() (t [utf8.RuneSelf]bool) {
 func appendString[T string | []byte](dst []byte, s T) []byte {
 	dst = append(dst, '"')
 	start := 0
-	for i := 0; i < len(s); {
+	i := 0
+	if b, ok := any(s).([]byte); ok {
+		i = plainPrefix(b) // most strings need no escaping: skip them 8 bytes at a time
+	}
+	for i < len(s) {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if safe[c] {
