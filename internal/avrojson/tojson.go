@@ -283,7 +283,7 @@ func plainPrefix(b []byte) int {
 		x := binary.LittleEndian.Uint64(b[i:])
 		quote := x ^ (lsb * '"')
 		slash := x ^ (lsb * '\\')
-		special := (x - lsb*0x20) | (quote - lsb) &^ quote | (slash - lsb) &^ slash | x
+		special := (x - lsb*0x20) | (quote-lsb)&^quote | (slash-lsb)&^slash | x
 		if special&msb != 0 {
 			break
 		}
