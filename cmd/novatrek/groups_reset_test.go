@@ -43,6 +43,14 @@ func (s testprocService) Rebuild(ctx context.Context, tx pgx.Tx) error {
 	return s.proc.Rebuild(ctx, tx)
 }
 
+// plainService is one of our services without a rebuild.
+type plainService struct{}
+
+func (plainService) Name() string                            { return "svc-plain" }
+func (plainService) Schema() string                          { return "plain" }
+func (plainService) Migrations() []migrate.Set               { return nil }
+func (plainService) Run(context.Context, service.Deps) error { return nil }
+
 // resetRig is the test processor on real PostgreSQL and kfake, with the `groups reset`
 // command pointed at both.
 type resetRig struct {
@@ -453,8 +461,10 @@ func TestGroupsResetBadFlags(t *testing.T) {
 		{[]string{"g", "--to-datetime", "yesterday"}, "--to-datetime"},
 		{[]string{"g", "--to-datetime", "latest"}, "is not a time"},
 		{[]string{"g", "--to-offset", "-3"}, "negative"},
+		{[]string{"g", "--to-earliest", "--rebuild"}, "g is not one of our services"},
+		{[]string{"svc-plain", "--to-earliest", "--rebuild"}, "svc-plain does not implement a rebuild"},
 	} {
-		cmd := newGroupsResetCmd(func() []service.Service { return nil })
+		cmd := newGroupsResetCmd(func() []service.Service { return []service.Service{plainService{}} })
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
 		cmd.SetArgs(c.args)

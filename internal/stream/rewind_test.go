@@ -156,6 +156,9 @@ func TestRewindForwardOnlyMovesOffsets(t *testing.T) {
 	if res.Forgotten != 0 {
 		t.Fatalf("a forward move forgot %d inbox rows", res.Forgotten)
 	}
+	if n := r.count(`SELECT count(*) FROM testproc.consumer_offsets WHERE replay_until IS NOT NULL`); n != 0 {
+		t.Errorf("a forward move set replay_until on %d partitions: nothing ahead was applied before", n)
+	}
 	runUntil(t, r, 40)
 	if n := r.applied(); n != 30 {
 		t.Errorf("%d effects, want 30: events 0..19 live, 30..39 after the move", n)
