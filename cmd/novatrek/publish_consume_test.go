@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -360,6 +362,84 @@ func TestPublishConsumeHelpHasExamples(t *testing.T) {
 	for _, c := range []*cobra.Command{newPublishCmd(), newConsumeCmd()} {
 		if !strings.Contains(c.Example, "novatrek "+c.Name()) {
 			t.Errorf("%s --help has no examples", c.Name())
+		}
+	}
+}
+
+// --follow prints what is there, then waits for and prints new records as they arrive.
+func TestConsumeFollow(t *testing.T) {
+	r := newPCRig(t)
+	g := testproc.Producer{}
+	produce := func(from, to int) {
+		for i := from; i < to; i++ {
+			rec, err := g.CreatedRecord(context.Background(), r.env.Serde, pcTopic, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := r.cl.ProduceSync(context.Background(), rec).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	produce(0, 2)
+	pr, pw := io.Pipe()
+	root := newRootCmd()
+	root.SetOut(pw)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"consume", "--topic", pcTopic, "--follow", "--count", "4", "--value-only",
+		"--brokers", strings.Join(r.env.Brokers, ","), "--registry", r.env.RegistryURL})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+
+	sc := bufio.NewScanner(pr)
+	read := func(n int) {
+		for range n {
+			if !sc.Scan() {
+				t.Fatalf("output ended early: %v", sc.Err())
+			}
+		}
+	}
+	read(2) // what was there before
+	produce(2, 4)
+	read(2) // what arrived while following
+	if err := <-done; err != nil {
+		t.Fatalf("consume --follow --count 4: %v", err)
+	}
+}
+
+// Read-committed hides aborted records, and consume still stops at the end when the last
+// offsets are transaction markers.
+func TestConsumeIsolation(t *testing.T) {
+	r := newPCRig(t)
+	g := testproc.Producer{Reservations: 1}
+	tx := r.env.Client(t, kgo.TransactionalID("consume-test"), kgo.DefaultProduceTopic(pcTopic))
+	ctx := context.Background()
+	for n, commit := range []bool{true, false} {
+		if err := tx.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 {
+			rec, err := g.CreatedRecord(ctx, r.env.Serde, pcTopic, 2*n+i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tx.ProduceSync(ctx, rec).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for iso, want := range map[string]int{"read_committed": 2, "read_uncommitted": 4} {
+		out, stderr, err := r.run(t, "", "consume", "--topic", pcTopic, "--isolation", iso)
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", iso, err, stderr)
+		}
+		if got := len(lines(t, out)); got != want {
+			t.Errorf("%s printed %d records; want %d\n%s", iso, got, want, out)
 		}
 	}
 }
