@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/testproc"
@@ -21,7 +22,17 @@ func TestPublishTypedEventFillsMetadataAndKeys(t *testing.T) {
 	env := kafkatest.New(t, kfake.SeedTopics(3, topic))
 	cl := env.Client(t)
 	at := time.Date(2026, 11, 24, 22, 0, 0, 123_456_789, time.UTC)
-	pub, err := publish.New(cl, env.RegistryURL, publish.WithSerde(env.Serde), publish.Producer("svc-test"),
+	cat, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range cat.Versions("reservation_created") { // as `novatrek schemas register` does
+		if _, err := env.Registry.RegisterSchema(context.Background(), topic+"-value", sr.Schema{Schema: v.Text}, -1, -1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// No WithSerde: a Publisher of its own finds the registered schema, registering nothing.
+	pub, err := publish.New(cl, env.RegistryURL, publish.Producer("svc-test"),
 		publish.Clock(func() time.Time { return at }))
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/novatrek/support/internal/avrojson"
 	"github.com/novatrek/support/internal/kafkatest"
@@ -40,9 +41,10 @@ func newPCRig(t *testing.T) *pcRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, _ := cat.Latest("reservation_created")
-	if _, err := env.Serde.ID(context.Background(), pcTopic, v.Schema); err != nil {
-		t.Fatalf("registering: %v", err)
+	for _, v := range cat.Versions("reservation_created") { // as `novatrek schemas register` does
+		if _, err := env.Registry.RegisterSchema(context.Background(), pcTopic+"-value", sr.Schema{Schema: v.Text}, -1, -1); err != nil {
+			t.Fatalf("registering v%d: %v", v.Number, err)
+		}
 	}
 	return &pcRig{env: env, cl: env.Client(t)}
 }
