@@ -37,18 +37,23 @@ type Evaluation struct {
 //     start (records were deleted before the group consumed them).
 //  2. A rewind (the committed offset went back, e.g. `novatrek groups reset`) starts the
 //     window afresh: only the observations from the rewind on count.
-//  3. OK if the lag was zero in any observation of the window (Burrow's rule 1).
-//  4. If the committed offset did not move over the window:
-//     STOP when no live member owned the partition in any observation (nobody consumes; a
-//     single observation suffices), else STALL when the window holds at least two
-//     observations (a member owns it and makes no progress), else OK (one observation of a
-//     consumer that is there cannot tell a stall from a pause).
-//  5. WARN if the offsets moved but the lag never decreased from one observation to the next
+//  3. STOP if there is lag now, the committed offset did not move over the window, and no
+//     live member owned the partition in any observation: nobody consumes it (a single
+//     observation suffices). This comes before rule 4 so that a group that stopped while
+//     caught up is reported as soon as records arrive, not a window later.
+//  4. OK if the lag was zero in any observation of the window (Burrow's rule 1). Offsets
+//     that moved without any member (Spark, Flink and other tools commit without joining the
+//     group) count as consuming.
+//  5. If the committed offset did not move over the window (so a member owned the partition,
+//     or rule 3 would have applied): STALL when the window holds at least two observations
+//     (a member owns it and makes no progress), else OK (one observation of a consumer that
+//     is there cannot tell a stall from a pause).
+//  6. WARN if the offsets moved but the lag never decreased from one observation to the next
 //     and ended higher than it started, over at least three observations (one step of
 //     growth is the noise of a busy partition between two batches): the consumer falls
 //     behind. A lag that holds steady while offsets move is OK (Burrow would warn; a
 //     consumer keeping pace is not a page).
-//  6. OK otherwise.
+//  7. OK otherwise.
 //
 // The window's length is the sensitivity: it must be longer than the group's commit interval
 // (franz-go and the Java client commit every 5s by default, our runtime every second), or a
@@ -70,6 +75,16 @@ func Evaluate(window []Observation) Evaluation {
 			break
 		}
 	}
+	first := window[0]
+	span := last.At.Sub(first.At).Round(time.Second)
+	moved := last.Committed != first.Committed
+	owned := false
+	for _, o := range window {
+		owned = owned || o.Owned
+	}
+	if last.Lag > 0 && !moved && !owned {
+		return Evaluation{STOP, fmt.Sprintf("lag %d and no live member consumes the partition", last.Lag)}
+	}
 	for _, o := range window {
 		if o.Lag == 0 {
 			if last.Lag == 0 {
@@ -78,21 +93,11 @@ func Evaluate(window []Observation) Evaluation {
 			return Evaluation{OK, "caught up within the window"}
 		}
 	}
-	first := window[0]
-	span := last.At.Sub(first.At).Round(time.Second)
-	if last.Committed == first.Committed {
-		owned := false
-		for _, o := range window {
-			owned = owned || o.Owned
-		}
-		switch {
-		case !owned:
-			return Evaluation{STOP, fmt.Sprintf("lag %d and no live member consumes the partition", last.Lag)}
-		case len(window) >= 2:
+	if !moved {
+		if len(window) >= 2 {
 			return Evaluation{STALL, fmt.Sprintf("lag %d and the committed offset %s did not move in %s although a member owns the partition", last.Lag, offsetText(last.Committed), span)}
-		default:
-			return Evaluation{OK, fmt.Sprintf("lag %d; one observation cannot tell a stall", last.Lag)}
 		}
+		return Evaluation{OK, fmt.Sprintf("lag %d; one observation cannot tell a stall", last.Lag)}
 	}
 	grew := len(window) >= 3 && last.Lag > first.Lag
 	for i := 1; i < len(window) && grew; i++ {

@@ -44,6 +44,8 @@ func TestEvaluate(t *testing.T) {
 		{"no owner, lag, one observation", obs(o{40, 100, false}), STOP, "no live member"},
 		{"no owner in the whole window", obs(o{40, 100, false}, o{40, 100, false}, o{40, 130, false}), STOP, "lag 90"},
 		{"no owner, never committed", obs(o{-1, 100, false}, o{-1, 100, false}), STOP, "no live member"},
+		{"no owner, caught up earlier, records arrived since", obs(o{100, 100, false}, o{100, 100, false}, o{100, 103, false}), STOP, "lag 3"},
+		{"no owner, offsets moved by a tool, caught up earlier", obs(o{90, 100, false}, o{100, 100, false}, o{100, 103, false}), OK, "within the window"},
 		{"no owner but caught up", obs(o{100, 100, false}, o{100, 100, false}), OK, "caught up"},
 		{"committed beyond the end", obs(o{40, 100, true}, o{140, 100, true}), ERR, "beyond the end"},
 		{"rewound by a reset, stuck since", obs(o{90, 100, true}, o{10, 100, true}, o{10, 100, true}), STALL, "did not move in 10s"},
