@@ -229,7 +229,7 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 
 	ctx, stop := context.WithCancel(ctx)
 	defer stop()
-	pipe := startPipeline(ctx, sd, f.valueOnly, cmd.OutOrStdout(), f.follow)
+	pipe := startPipeline(ctx, stop, sd, f.valueOnly, cmd.OutOrStdout(), f.follow)
 	var (
 		printed int
 		keyB    = []byte(f.key)

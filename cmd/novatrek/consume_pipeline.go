@@ -30,7 +30,9 @@ type linePipeline struct {
 	werr  chan error
 }
 
-func startPipeline(ctx context.Context, s *serde.Serde, valueOnly bool, out io.Writer, flushEach bool) *linePipeline {
+// A write error (a closed pipe, a full disk) calls stop, so the reader ends instead of
+// fetching into a writer that no longer writes.
+func startPipeline(ctx context.Context, stop context.CancelFunc, s *serde.Serde, valueOnly bool, out io.Writer, flushEach bool) *linePipeline {
 	workers := runtime.GOMAXPROCS(0)
 	p := &linePipeline{
 		jobs:  make(chan *chunk, 4*workers),
@@ -60,6 +62,9 @@ func startPipeline(ctx context.Context, s *serde.Serde, valueOnly bool, out io.W
 			}
 			if _, err = bw.Write(c.out); err == nil && flushEach {
 				err = bw.Flush()
+			}
+			if err != nil {
+				stop()
 			}
 			p.bufs.Put(c.out[:0])
 		}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -443,5 +444,32 @@ func TestConsumeIsolation(t *testing.T) {
 		if got := len(lines(t, out)); got != want {
 			t.Errorf("%s printed %d records; want %d\n%s", iso, got, want, out)
 		}
+	}
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+// A writer that fails ends even a --follow consume, with the error.
+func TestConsumeStopsWhenOutputFails(t *testing.T) {
+	r := newPCRig(t)
+	rec, err := testproc.Producer{}.CreatedRecord(context.Background(), r.env.Serde, pcTopic, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.cl.ProduceSync(context.Background(), rec).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	root := newRootCmd()
+	root.SetOut(failingWriter{})
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"consume", "--topic", pcTopic, "--follow",
+		"--brokers", strings.Join(r.env.Brokers, ","), "--registry", r.env.RegistryURL})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err = root.ExecuteContext(ctx)
+	if err == nil || !strings.Contains(err.Error(), "disk full") || ctx.Err() != nil {
+		t.Fatalf("err = %v (ctx %v); want the write error, before the deadline", err, ctx.Err())
 	}
 }
