@@ -6,7 +6,8 @@
 //
 //   - The dispatcher (dispatch.go) claims due rows (pending, or deferred whose defer_until
 //     has passed) with FOR UPDATE SKIP LOCKED, emergencies first, publishes one job per row
-//     to the stream of its lane (LaneEmergency, LaneRoutine) and only then marks the rows
+//     to the stream of its lane ("<Config.StreamPrefix>.emergency" or ".routine";
+//     LaneEmergency and LaneRoutine under the default prefix) and only then marks the rows
 //     "queued" and commits. A crash between publish and commit publishes the jobs again on
 //     the next round; a crash after the commit leaves "queued" rows that the sweeper (the
 //     same code on its own timer) publishes again once they have sat for Config.StaleAfter
@@ -39,6 +40,9 @@
 //     handler, since one lane carries every provider: an outage of SendGrid must not stop SMS.
 //
 // Recipients: a row whose address is NULL, and every "group:<name>" row, is resolved through
-// Config.Directory. A group expands to its members; each member's accepted send is recorded
-// in delivery_members so that a retry after a partial send skips them.
+// Config.Directory. A group expands to its members, a person to one address or several (one
+// per push device); each member's accepted send is recorded in delivery_members so that a
+// retry after a partial send skips them, and each gets its own provider reference
+// ("<id>/<member>"). A refusal wrapping provider.ErrAddressGone (FCM UNREGISTERED) is passed
+// to the Directory's Forget when it is a Forgetter.
 package delivery
