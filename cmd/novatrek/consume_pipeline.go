@@ -85,7 +85,7 @@ func (p *linePipeline) submit(recs []*kgo.Record) {
 	if b, ok := p.bufs.Get().([]byte); ok {
 		c.out = b
 	} else {
-		c.out = make([]byte, 0, 1024*consumeChunk)
+		c.out = make([]byte, 0, 2048*consumeChunk) // our events print as ~1 KiB lines
 	}
 	p.order <- c
 	p.jobs <- c

@@ -20,3 +20,11 @@ func TestAppendTimeMatchesFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestAppendDateMatchesFormat(t *testing.T) {
+	for _, days := range []int64{0, -1, 20_000, 2_932_896, -719_162, -719_163, 3_000_000} {
+		if got, want := string(appendDate(nil, days)), unixDay(days).Format(layoutDate); got != want {
+			t.Errorf("appendDate(%d) = %s; want %s", days, got, want)
+		}
+	}
+}

@@ -249,7 +249,16 @@ func appendBytes(dst []byte, n *node, b []byte) []byte {
 }
 
 func appendDate(dst []byte, days int64) []byte {
-	return unixDay(days).AppendFormat(dst, layoutDate)
+	t := unixDay(days)
+	y, m, d := t.Date()
+	if y < 0 || y > 9999 {
+		return t.AppendFormat(dst, layoutDate)
+	}
+	dst = appendDigits(dst, y, 4)
+	dst = append(dst, '-')
+	dst = appendDigits(dst, int(m), 2)
+	dst = append(dst, '-')
+	return appendDigits(dst, d, 2)
 }
 
 func appendFloat(dst []byte, f float64, bits int) []byte {
