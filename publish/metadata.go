@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -10,22 +9,12 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// EventType is the metadata event_type of events on topic: the topic name's last two parts
-// (novatrek.booking.reservation.status-changed → reservation.status-changed).
-func EventType(topic string) string {
-	parts := strings.Split(topic, ".")
-	if len(parts) < 2 {
-		return topic
-	}
-	return strings.Join(parts[len(parts)-2:], ".")
-}
-
 // defaults is the metadata an event on t gets for the fields it lacks.
 func (p *Publisher) defaults(t topology.Topic) schemas.EventMetadata {
 	id := uuid.NewString()
 	return schemas.EventMetadata{
 		EventID:       id,
-		EventType:     EventType(t.Name),
+		EventType:     t.EventType(),
 		OccurredAt:    p.now().UTC().Truncate(time.Millisecond),
 		Producer:      p.producer,
 		CorrelationID: id,

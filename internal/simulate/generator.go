@@ -164,14 +164,14 @@ func (g *Generator) takeCancellable() (*reservation, bool) {
 
 // emit fills the event's metadata (event id, type, time, producer, flow lineage), checks
 // the producer against the topic's producers and derives the key from the topic's key field.
-func (g *Generator) emit(now time.Time, topic, eventType, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
+func (g *Generator) emit(now time.Time, topic, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
 	t := g.topics[topic]
 	if !slices.Contains(t.Producers, producer) {
 		return Event{}, fmt.Errorf("simulate: %s is not a producer of %s in topics.yaml", producer, topic)
 	}
 	id := g.id("event")
 	*meta = schemas.EventMetadata{
-		EventID: id, EventType: eventType, OccurredAt: now, Producer: producer,
+		EventID: id, EventType: t.EventType(), OccurredAt: now, Producer: producer,
 		CorrelationID: f.id, CausationID: f.last,
 	}
 	f.last = &id

@@ -116,7 +116,7 @@ func (g Producer) StatusChanged(i int) *schemas.ReservationStatusChanged {
 	return &schemas.ReservationStatusChanged{
 		Metadata: schemas.EventMetadata{
 			EventID:       derivedID(g.seed(), "status", strconv.Itoa(i)),
-			EventType:     "reservation.status-changed",
+			EventType:     "reservation.status_changed",
 			OccurredAt:    g.at(i).Add(24 * time.Hour),
 			Producer:      "svc-reservations",
 			CorrelationID: rid,

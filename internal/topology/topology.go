@@ -10,6 +10,7 @@ package topology
 import (
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	support "github.com/novatrek/support"
@@ -151,3 +152,15 @@ func (t Topic) HasSchema() bool { return t.ValueSchema != "" }
 
 // Subject is the schema registry subject of the topic's values (TopicNameStrategy).
 func (t Topic) Subject() string { return t.Name + "-value" }
+
+// EventType is the metadata event_type of the events on t, as the spec names them: the topic
+// name's last two parts with dashes as underscores
+// (novatrek.booking.reservation.status-changed → reservation.status_changed,
+// novatrek.safety.wildlife-alert.issued → wildlife_alert.issued).
+func (t Topic) EventType() string {
+	parts := strings.Split(t.Name, ".")
+	if len(parts) > 2 {
+		parts = parts[len(parts)-2:]
+	}
+	return strings.ReplaceAll(strings.Join(parts, "."), "-", "_")
+}
