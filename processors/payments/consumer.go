@@ -21,9 +21,13 @@ const refundsChannel = "payments.refunds"
 // refunds automatically. The provider is not called here: the refund worker executes the
 // refunds after this transaction commits (woken by NOTIFY), so a slow provider never holds
 // a consumer batch, and the inbox guarantees a redelivered event evaluates nothing twice.
+//
+// A replayed cancellation (the group was rewound with `novatrek groups reset`) changes
+// nothing: its evaluation and any refund were recorded when it was first applied, and money
+// must never move twice because someone re-ran a consumer group.
 func (c *core) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
 	v := ev.Value
-	if v.NewStatus != "CANCELLED" {
+	if v.NewStatus != "CANCELLED" || ev.Replay {
 		return nil
 	}
 	resID, err := uuid.Parse(v.ReservationID)

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/schemas"
 )
@@ -144,4 +145,45 @@ func TestCancellationRefundSurvivesAnOutage(t *testing.T) {
 		t.Fatalf("provider refunds = %d; want 1", st.Refunds)
 	}
 	s.ledgerOK()
+}
+
+// TestReplayedCancellationMovesNoMoney: the same cancellation handled live evaluates the
+// policy; handled again as a replay (after `novatrek groups reset`) it records nothing and
+// creates no refund, even where the policy would refund.
+func TestReplayedCancellationMovesNoMoney(t *testing.T) {
+	t.Parallel()
+	s := newHarness(t)
+	d := deposit("120.00", "USD", "pm_card_visa")
+	p := s.mustDeposit(d)
+	ev := cancellation(d["reservation_id"].(string), d["guest_id"].(string), time.Now().UTC().AddDate(0, 0, 60), "guest changed plans")
+
+	apply := func(replay bool) {
+		t.Helper()
+		tx, err := s.pool.Begin(s.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(s.ctx)
+		if err := s.core.onReservationStatusChanged(s.ctx, tx, stream.Event[schemas.ReservationStatusChanged]{
+			Topic: TopicReservationStatus, Meta: ev.Metadata, Value: *ev, Timestamp: time.Now(), Replay: replay,
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(s.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() (evaluations, refunds int) {
+		return s.count(`SELECT count(*) FROM payments.refund_policy_evaluations WHERE payment_id = $1`, p.str("id")),
+			s.count(`SELECT count(*) FROM payments.refunds WHERE payment_id = $1`, p.str("id"))
+	}
+
+	apply(true)
+	if e, r := count(); e != 0 || r != 0 {
+		t.Fatalf("a replayed cancellation recorded %d evaluations and %d refunds, want none", e, r)
+	}
+	apply(false)
+	if e, r := count(); e != 1 || r != 1 {
+		t.Fatalf("the live cancellation recorded %d evaluations and %d refunds, want 1 and 1", e, r)
+	}
 }
