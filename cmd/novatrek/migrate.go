@@ -14,7 +14,10 @@ func init() { commands = append(commands, newMigrateCmd) }
 func newMigrateCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	cmd := &cobra.Command{
-		Use:   "migrate [service...]",
+		Use: "migrate [service...]",
+		Example: `  novatrek migrate                    # every service's schema in DATABASE_URL
+  novatrek migrate svc-payments       # one service
+  DATABASE_URL=postgres://admin@db/novatrek novatrek migrate svc-payments svc-notifications`,
 		Short: "Apply the migrations of the named services (default all) to DATABASE_URL",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := cfg.Validate(); err != nil {

@@ -13,7 +13,12 @@ func newRunCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var noMigrate bool
 	cmd := &cobra.Command{
-		Use:   "run <service>",
+		Use: "run <service>",
+		Example: `  # svc-payments against a real cluster, registry and database
+  KAFKA_BROKERS=kafka-1:9092,kafka-2:9092 SCHEMA_REGISTRY_URL=http://registry:8081 \
+    DATABASE_URL=postgres://payments@db/novatrek novatrek run svc-payments
+  # the same with flags, serving its API and /metrics on another port
+  novatrek run svc-notifications --http-addr :9090`,
 		Short: "Run one service against the brokers, registry and stores named by the environment",
 		Long: `run is production mode: one service per process, connected to KAFKA_BROKERS,
 SCHEMA_REGISTRY_URL, DATABASE_URL and VALKEY_URL (flags override them). Its schema is

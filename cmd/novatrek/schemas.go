@@ -26,9 +26,10 @@ func newSchemasCmd() *cobra.Command {
 
 func newSchemasCheckCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "check",
-		Short: "Verify every schema version against all earlier ones under its topics' compatibility modes (offline)",
-		Args:  cobra.NoArgs,
+		Use:     "check",
+		Example: `  novatrek schemas check          # offline; exit 1 naming the field and versions that break`,
+		Short:   "Verify every schema version against all earlier ones under its topics' compatibility modes (offline)",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			results, err := subjects.DefaultCheck()
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
@@ -59,7 +60,9 @@ func newSchemasRegisterCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var topics []string
 	cmd := &cobra.Command{
-		Use:   "register",
+		Use: "register",
+		Example: `  novatrek schemas register                                   # into SCHEMA_REGISTRY_URL
+  novatrek schemas register --registry http://registry:8081`,
 		Short: "Register every version of every topic's schema under <topic>-value, setting each subject's compatibility first",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

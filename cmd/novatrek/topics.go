@@ -92,7 +92,10 @@ func newTopicsPlanCmd() *cobra.Command {
 		check bool
 	)
 	cmd := &cobra.Command{
-		Use:   "plan",
+		Use: "plan",
+		Example: `  novatrek topics plan                              # what apply would change on KAFKA_BROKERS
+  novatrek topics plan --check                      # exit 1 on drift (CI)
+  novatrek topics plan --brokers kafka-1:9092 --replication-factor 3`,
 		Short: "Show what apply would change (changes nothing)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -118,7 +121,10 @@ func newTopicsApplyCmd() *cobra.Command {
 		execute bool
 	)
 	cmd := &cobra.Command{
-		Use:   "apply",
+		Use: "apply",
+		Example: `  novatrek topics apply                             # dry run: prints the plan
+  novatrek topics apply --execute                   # create, grow, reconfigure
+  novatrek topics apply --execute --allow-delete    # also delete undeclared novatrek.support.* topics`,
 		Short: "Make the cluster match topics.yaml (a dry run unless --execute)",
 		Long: `apply prints the plan and, with --execute (or --yes), carries it out. It exits
 non-zero when a change failed or when a topic has more partitions than declared, which no
