@@ -184,68 +184,52 @@ func (cp *compiler) node(s avro.Schema) (*node, error) {
 	return nil, fmt.Errorf("unsupported schema type %T", s)
 }
 
+// primitiveKinds gives the node kind of each Avro primitive type that can carry a value.
+var primitiveKinds = map[avro.Type]kind{
+	avro.Boolean: kBool,
+	avro.Int:     kInt,
+	avro.Long:    kLong,
+	avro.Float:   kFloat,
+	avro.Double:  kDouble,
+	avro.Bytes:   kBytes,
+	avro.String:  kString,
+}
+
+// logicalOn says, for each logical type read on a primitive, which primitive kind it
+// annotates. On any other kind the annotation is ignored and the value is read as its plain
+// primitive, as the Avro specification asks.
+var logicalOn = map[avro.LogicalType]struct {
+	kind    kind
+	logical logical
+}{
+	avro.Decimal:              {kBytes, lDecimal},
+	avro.UUID:                 {kString, lUUID},
+	avro.Date:                 {kInt, lDate},
+	avro.TimeMillis:           {kInt, lTimeMillis},
+	avro.TimeMicros:           {kLong, lTimeMicros},
+	avro.TimestampMillis:      {kLong, lTimestampMillis},
+	avro.TimestampMicros:      {kLong, lTimestampMicros},
+	avro.LocalTimestampMillis: {kLong, lLocalTimestampMillis},
+	avro.LocalTimestampMicros: {kLong, lLocalTimestampMicros},
+}
+
 func primitive(t *avro.PrimitiveSchema) (*node, error) {
-	n := &node{name: string(t.Type())}
-	switch t.Type() {
-	case avro.Boolean:
-		n.kind = kBool
-	case avro.Int:
-		n.kind = kInt
-	case avro.Long:
-		n.kind = kLong
-	case avro.Float:
-		n.kind = kFloat
-	case avro.Double:
-		n.kind = kDouble
-	case avro.Bytes:
-		n.kind = kBytes
-	case avro.String:
-		n.kind = kString
-	default:
+	k, ok := primitiveKinds[t.Type()]
+	if !ok {
 		return nil, fmt.Errorf("unsupported primitive type %s", t.Type())
 	}
+	n := &node{kind: k, name: string(t.Type())}
 	ls := t.Logical()
 	if ls == nil {
 		return n, nil
 	}
-	switch ls.Type() {
-	case avro.Decimal:
-		if n.kind == kBytes {
-			d := ls.(*avro.DecimalLogicalSchema)
-			n.logical, n.scale, n.precision = lDecimal, d.Scale(), d.Precision()
-		}
-	case avro.UUID:
-		if n.kind == kString {
-			n.logical = lUUID
-		}
-	case avro.Date:
-		if n.kind == kInt {
-			n.logical = lDate
-		}
-	case avro.TimeMillis:
-		if n.kind == kInt {
-			n.logical = lTimeMillis
-		}
-	case avro.TimeMicros:
-		if n.kind == kLong {
-			n.logical = lTimeMicros
-		}
-	case avro.TimestampMillis:
-		if n.kind == kLong {
-			n.logical = lTimestampMillis
-		}
-	case avro.TimestampMicros:
-		if n.kind == kLong {
-			n.logical = lTimestampMicros
-		}
-	case avro.LocalTimestampMillis:
-		if n.kind == kLong {
-			n.logical = lLocalTimestampMillis
-		}
-	case avro.LocalTimestampMicros:
-		if n.kind == kLong {
-			n.logical = lLocalTimestampMicros
-		}
+	on, ok := logicalOn[ls.Type()]
+	if !ok || on.kind != n.kind {
+		return n, nil
+	}
+	n.logical = on.logical
+	if d, ok := ls.(*avro.DecimalLogicalSchema); ok {
+		n.scale, n.precision = d.Scale(), d.Precision()
 	}
 	return n, nil
 }
