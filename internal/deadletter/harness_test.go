@@ -8,6 +8,7 @@ import (
 
 	"github.com/novatrek/support/internal/deadletter"
 	"github.com/novatrek/support/internal/deadletter/deadlettertest"
+	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/testproc"
 	"github.com/novatrek/support/internal/topology"
@@ -30,6 +31,16 @@ func read(t *testing.T, h *streamtest.Harness, f deadletter.Filter) []deadletter
 		t.Fatalf("reading dead letters: %v", err)
 	}
 	return ls
+}
+
+// migratedStore is a re-drive store on a fresh database with the redrives table in place.
+func migratedStore(t *testing.T) *deadletter.Store {
+	t.Helper()
+	ops := pgtest.NewDB(t)
+	if err := deadletter.Migrate(context.Background(), ops, ""); err != nil {
+		t.Fatalf("migrating the redrives table: %v", err)
+	}
+	return deadletter.NewStore(ops, "")
 }
 
 func producer(t *testing.T, h *streamtest.Harness) *kgo.Client {

@@ -20,11 +20,7 @@ func TestConcurrentRedrivesSendOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := streamtest.NewHarness(t, subject())
-	ops := pgtest.NewDB(t)
-	if err := deadletter.Migrate(ctx, ops, ""); err != nil {
-		t.Fatal(err)
-	}
-	st := deadletter.NewStore(ops, "")
+	st := migratedStore(t)
 	poison(t, h, 5, 6, 7)
 	letters := read(t, h, deadletter.Filter{})
 	before := len(streamtest.ReadTopic(t, h.Env, testproc.CreatedTopic))
@@ -65,11 +61,7 @@ func TestFailedSendIsNotARedrive(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := streamtest.NewHarness(t, subject())
-	ops := pgtest.NewDB(t)
-	if err := deadletter.Migrate(ctx, ops, ""); err != nil {
-		t.Fatal(err)
-	}
-	st := deadletter.NewStore(ops, "")
+	st := migratedStore(t)
 	// A dead letter naming a source partition the topic does not have.
 	h.Produce(&kgo.Record{Topic: dlqTopic, Key: []byte("k"), Value: []byte("v"), Headers: []kgo.RecordHeader{
 		{Key: stream.HeaderSourceTopic, Value: []byte(testproc.CreatedTopic)},

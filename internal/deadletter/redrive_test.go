@@ -20,11 +20,7 @@ func TestRedriveAppliesOnceAfterFix(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := streamtest.NewHarness(t, subject())
-	ops := pgtest.NewDB(t)
-	if err := deadletter.Migrate(ctx, ops, deadletter.DefaultSchema); err != nil {
-		t.Fatal(err)
-	}
-	st := deadletter.NewStore(ops, "")
+	st := migratedStore(t)
 
 	bad := h.S.Failing(1)
 	src := poison(t, h, 1)[0]
@@ -105,11 +101,7 @@ func TestRedriveFailsAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h := streamtest.NewHarness(t, subject())
-	ops := pgtest.NewDB(t)
-	if err := deadletter.Migrate(ctx, ops, ""); err != nil {
-		t.Fatal(err)
-	}
-	st := deadletter.NewStore(ops, "")
+	st := migratedStore(t)
 	bad := h.S.Failing(2)
 	poison(t, h, 2)
 	first := read(t, h, deadletter.Filter{})
