@@ -10,11 +10,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/testproc"
-	"github.com/novatrek/support/schemas"
 )
 
 // Traceparent is the header every poison record carries, to check that headers survive.
@@ -22,32 +19,7 @@ const Traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
 
 // Subject is the test processor with per-event routes: its created handler rejects a
 // reservation with party_size 0 permanently (CHECK constraint, SQLSTATE 23514).
-func Subject() streamtest.Subject {
-	g := testproc.Producer{Seed: "deadletter"}
-	event := func(ev *schemas.ReservationCreated) streamtest.Event {
-		return streamtest.Event{Key: ev.ReservationID, EventID: ev.Metadata.EventID, Schema: ev.Schema(), Value: ev}
-	}
-	return streamtest.Subject{
-		Group:   testproc.Group,
-		Schema:  testproc.Schema,
-		Migrate: testproc.Migrate,
-		Routes: func(schema string, enc *serde.Serde) ([]stream.Route, error) {
-			p, err := testproc.New(schema, enc)
-			if err != nil {
-				return nil, err
-			}
-			return p.Routes(), nil
-		},
-		Input: testproc.CreatedTopic,
-		Valid: func(i int) streamtest.Event { return event(g.Created(i)) },
-		Failing: func(i int) streamtest.Event {
-			ev := g.Created(i)
-			ev.PartySize = 0
-			return event(ev)
-		},
-		Effects: testproc.Effects,
-	}
-}
+func Subject() streamtest.Subject { return testproc.Subject("deadletter", false) }
 
 // Poison produces the failing events i... and
 // waits until each is dead-lettered. It returns the produced records.
