@@ -92,17 +92,10 @@ func exportedNames(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatal(err)
 	}
-	relay, err := outbox.NewRelay(outbox.Config{
+	streamtest.StartRelay(t, outbox.Config{
 		Store: ob.Store(pool), ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...)}, Logger: log, Metrics: reg,
 		PollInterval: 50 * time.Millisecond, LeaseRetry: 50 * time.Millisecond, StatsInterval: 50 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = relay.Run(rctx) }()
-	t.Cleanup(func() { cancel(); <-done })
 
 	cl := env.Client(t)
 	if err := (testproc.Producer{Seed: "ops"}).ProduceCreated(ctx, cl, env.Serde, 0, 20); err != nil {

@@ -177,22 +177,10 @@ func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	relay, err := outbox.NewRelay(outbox.Config{
+	streamtest.StartRelay(b, outbox.Config{
 		Store:      ob.Store(pool),
 		ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...)},
 		Logger:     streamtest.Logger(b, slog.LevelWarn),
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- relay.Run(ctx) }()
-	b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			b.Errorf("relay: %v", err)
-		}
 	})
 }
 

@@ -90,20 +90,13 @@ func (h *Harness) StartRelay() {
 	if err != nil {
 		h.T.Fatalf("outbox: %v", err)
 	}
-	relay, err := outbox.NewRelay(outbox.Config{
+	StartRelay(h.T, outbox.Config{
 		Store:        ob.Store(h.Pool),
 		ClientOpts:   []kgo.Opt{kgo.SeedBrokers(h.Env.Brokers...)},
 		PollInterval: 50 * time.Millisecond,
 		LeaseRetry:   50 * time.Millisecond,
 		Logger:       Logger(h.T, slog.LevelWarn),
 	})
-	if err != nil {
-		h.T.Fatalf("relay: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = relay.Run(ctx) }()
-	h.T.Cleanup(func() { cancel(); <-done })
 }
 
 // Encode encodes ev for the input topic.
