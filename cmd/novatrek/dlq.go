@@ -60,13 +60,15 @@ func (f *dlqFlags) validate() error {
 	return f.cfg.Validate()
 }
 
-// reader returns a dead-letter reader on the configured cluster and registry.
-func (f *dlqFlags) reader() (deadletter.Reader, error) {
-	sd, err := f.serde()
+// read reads group's dead letters that match filter from the configured cluster, up to the
+// end of the topic as it is now, decoding their event ids through sd (from f.serde).
+func (f *dlqFlags) read(ctx context.Context, sd *serde.Serde, group string, filter deadletter.Filter) ([]deadletter.Letter, error) {
+	rd := deadletter.Reader{ClientOpts: f.clientOpts(), Serde: sd}
+	letters, err := rd.Read(ctx, group, filter)
 	if err != nil {
-		return deadletter.Reader{}, err
+		return nil, fmt.Errorf("reading the dead letters of %s: %w", group, err)
 	}
-	return deadletter.Reader{ClientOpts: f.clientOpts(), Serde: sd}, nil
+	return letters, nil
 }
 
 func (f *dlqFlags) clientOpts() []kgo.Opt {

@@ -58,13 +58,13 @@ The filters narrow both the summary and the lines; all of them must match.`,
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 			defer cancel()
 			group := args[0]
-			rd, err := f.reader()
+			sd, err := f.serde()
 			if err != nil {
 				return err
 			}
-			letters, err := rd.Read(ctx, group, filter)
+			letters, err := f.read(ctx, sd, group, filter)
 			if err != nil {
-				return fmt.Errorf("reading the dead letters of %s: %w", group, err)
+				return err
 			}
 			warnUndecodable(cmd.ErrOrStderr(), letters)
 			var sent map[deadletter.Position]deadletter.Record

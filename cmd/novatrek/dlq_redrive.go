@@ -76,13 +76,13 @@ non-zero when a record could not be sent.`,
 			group := args[0]
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
 			defer cancel()
-			rd, err := f.reader()
+			sd, err := f.serde()
 			if err != nil {
 				return err
 			}
-			letters, err := rd.Read(ctx, group, filter)
+			letters, err := f.read(ctx, sd, group, filter)
 			if err != nil {
-				return fmt.Errorf("reading the dead letters of %s: %w", group, err)
+				return err
 			}
 			st, pool, err := f.store(ctx)
 			if err != nil {

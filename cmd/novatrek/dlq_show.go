@@ -54,12 +54,11 @@ alone when only one partition has that offset.`,
 			if err != nil {
 				return err
 			}
-			rd := deadletter.Reader{ClientOpts: f.clientOpts(), Serde: sd}
-			letters, err := rd.Read(ctx, group, deadletter.Filter{
+			letters, err := f.read(ctx, sd, group, deadletter.Filter{
 				Offsets: deadletter.Ranges{{Partition: partition, From: offset, To: offset}},
 			})
 			if err != nil {
-				return fmt.Errorf("reading the dead letters of %s: %w", group, err)
+				return err
 			}
 			l, err := onlyLetter(letters, group, args[1])
 			if err != nil {
