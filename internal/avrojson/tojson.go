@@ -68,6 +68,15 @@ func (r *reader) take(n int64) ([]byte, error) {
 	return b, nil
 }
 
+// bytes reads a length-prefixed byte string: Avro bytes and string values, and map keys.
+func (r *reader) bytes() ([]byte, error) {
+	l, err := r.long()
+	if err != nil {
+		return nil, err
+	}
+	return r.take(l)
+}
+
 // block reads an array or map block header: its item count (0 ends the value).
 func (r *reader) block() (int64, error) {
 	n, err := r.long()
@@ -148,11 +157,7 @@ func (r *reader) value(dst []byte, n *node, depth int) ([]byte, error) {
 		}
 		return appendFloat(dst, math.Float64frombits(binary.LittleEndian.Uint64(b)), 64), nil
 	case kString, kBytes:
-		l, err := r.long()
-		if err != nil {
-			return dst, err
-		}
-		b, err := r.take(l)
+		b, err := r.bytes()
 		if err != nil {
 			return dst, err
 		}
@@ -216,11 +221,7 @@ func (r *reader) value(dst []byte, n *node, depth int) ([]byte, error) {
 				}
 				first = false
 				if n.kind == kMap {
-					l, err := r.long()
-					if err != nil {
-						return dst, err
-					}
-					k, err := r.take(l)
+					k, err := r.bytes()
 					if err != nil {
 						return dst, err
 					}
