@@ -69,14 +69,8 @@ func TestStandinsCommandAnswersAfterPublishing(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	sink := simulate.NewKafkaSink(env.Client(t), env.Serde)
-	for _, ev := range evs {
-		if err := sink.Send(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
+	if err := simulate.NewKafkaSink(env.Client(t), env.Serde).SendAll(ctx, evs); err != nil {
+		t.Fatalf("publishing the simulated events: %v", err)
 	}
 	for status() != http.StatusOK {
 		if time.Now().After(deadline) {

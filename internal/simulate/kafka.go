@@ -41,6 +41,17 @@ func (k *KafkaSink) Send(ctx context.Context, ev Event) error {
 	return nil
 }
 
+// SendAll sends evs in order and waits for every acknowledgement: a fixed set of events
+// published at once rather than paced by Run.
+func (k *KafkaSink) SendAll(ctx context.Context, evs []Event) error {
+	for _, ev := range evs {
+		if err := k.Send(ctx, ev); err != nil {
+			return err
+		}
+	}
+	return k.Flush(ctx)
+}
+
 // produce hands rec to the client, remembering the first failure.
 func (k *KafkaSink) produce(ctx context.Context, rec *kgo.Record) {
 	// Not ctx: records already handed over are delivered even when the run stops.

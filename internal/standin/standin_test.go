@@ -101,14 +101,8 @@ func TestStandInsAnswerFromPublishedEvents(t *testing.T) {
 		t.Fatalf("guest before publishing: %d; want 404", code)
 	}
 
-	sink := simulate.NewKafkaSink(env.Client(t), env.Serde)
-	for _, ev := range evs {
-		if err := sink.Send(ctx, ev); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := sink.Flush(ctx); err != nil {
-		t.Fatal(err)
+	if err := simulate.NewKafkaSink(env.Client(t), env.Serde).SendAll(ctx, evs); err != nil {
+		t.Fatalf("publishing the simulated events: %v", err)
 	}
 
 	deadline := time.Now().Add(30 * time.Second)
