@@ -46,9 +46,11 @@ type Delivery struct {
 	streams Streams
 	outbox  *pgoutbox.Outbox
 	senders map[provider.Channel]provider.Sender
-	pub     *valkeystream.Publisher
-	logger  watermill.LoggerAdapter
-	metrics *metrics // nil without Config.Registerer
+	// channels are the senders' channels, for claim's lease statement.
+	channels []string
+	pub      *valkeystream.Publisher
+	logger   watermill.LoggerAdapter
+	metrics  *metrics // nil without Config.Registerer
 }
 
 // New checks cfg and wraps each Sender in its throttle and circuit breaker.
@@ -79,6 +81,7 @@ func New(cfg Config) (*Delivery, error) {
 			m.breaker(name, false)
 		}
 		d.senders[ch] = b
+		d.channels = append(d.channels, string(ch))
 	}
 	return d, nil
 }

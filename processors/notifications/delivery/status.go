@@ -19,26 +19,11 @@ var eventSpace = uuid.MustParse("6b0f3c4e-5d4a-4a57-9a1e-2f7f0c1d8e31")
 
 var channelSymbols = map[string]string{"email": "EMAIL", "sms": "SMS", "push": "PUSH", "in_app": "IN_APP"}
 
-// finish sets n's final status ("sent" or "failed") and enqueues its status event, in tx.
-// The event's causation and correlation id are the source event's id (the row does not
-// keep the source's correlation id).
-func (d *Delivery) finish(ctx context.Context, tx pgx.Tx, n *notification, prov, status, providerID string, cause error) error {
-	reason := ""
-	if cause != nil {
-		reason = cause.Error()
-		if len(reason) > DefaultMaxFailureTextBytes {
-			reason = reason[:DefaultMaxFailureTextBytes]
-		}
-	}
-	if _, err := tx.Exec(ctx, `UPDATE notifications.notifications SET status = $2, status_reason = $3,
-		updated_at = now() WHERE id = $1`, n.id, status, reason); err != nil {
-		return fmt.Errorf("set status of %s to %s: %w", n.id, status, err)
-	}
-	var attempt int
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM notifications.delivery_log WHERE notification_id = $1`,
-		n.id).Scan(&attempt); err != nil {
-		return fmt.Errorf("count attempts of %s: %w", n.id, err)
-	}
+// enqueueStatus enqueues, in tx, the status event of n's final status ("sent" or "failed",
+// which record has set), attempt being the row's delivery_log count. The event's causation
+// and correlation id are the source event's id (the row does not keep the source's
+// correlation id); reason is the truncated text of cause.
+func (d *Delivery) enqueueStatus(ctx context.Context, tx pgx.Tx, n *notification, status, providerID, reason string, cause error, attempt int) error {
 	causation := n.sourceEventID
 	ev := &schemas.NotificationDeliveryStatusChanged{
 		Metadata: schemas.EventMetadata{
