@@ -66,6 +66,12 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.ValkeyURL, "valkey-url", c.ValkeyURL, "Valkey/Redis URL (env VALKEY_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory of the dev stack (env NOVATREK_DATA_DIR)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (env HTTP_ADDR)")
+	// --help prints each flag's default, which here comes from the environment: never show
+	// the passwords of DATABASE_URL and VALKEY_URL there.
+	for _, name := range []string{"database-url", "valkey-url", "registry"} {
+		f := fs.Lookup(name)
+		f.DefValue = Redact(f.DefValue)
+	}
 }
 
 // Validate reports the first malformed setting as one line naming the variable.
@@ -99,14 +105,14 @@ func (c Config) Validate() error {
 func checkURL(name, raw string, schemes ...string) error {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return fmt.Errorf("config: %s %q is not a URL", name, raw)
+		return fmt.Errorf("config: %s %s is not a URL with a host", name, Redact(raw))
 	}
 	for _, s := range schemes {
 		if u.Scheme == s {
 			return nil
 		}
 	}
-	return fmt.Errorf("config: %s %q has scheme %q; want one of %s", name, raw, u.Scheme, strings.Join(schemes, ", "))
+	return fmt.Errorf("config: %s %s has scheme %q; want one of %s", name, u.Redacted(), u.Scheme, strings.Join(schemes, ", "))
 }
 
 func envOr(name, def string) string {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/service"
 )
 
@@ -31,8 +32,8 @@ func (s *Stack) writeBanner(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Kafka brokers\t%s\t%d topics\n", strings.Join(s.Brokers(), ","), s.summary.topics)
 	fmt.Fprintf(tw, "  Schema registry\t%s\t%d subjects\n", s.RegistryURL(), s.summary.subjects)
-	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", redact(s.cfg.DatabaseURL), origin(s.startedPostgres))
-	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", redact(s.cfg.ValkeyURL), origin(s.startedValkey))
+	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", config.Redact(s.cfg.DatabaseURL), origin(s.startedPostgres))
+	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", config.Redact(s.cfg.ValkeyURL), origin(s.startedValkey))
 	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
 	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
 	fmt.Fprintf(tw, "  Stand-ins\thttp://%s/svc-reservations/\t/svc-guest-profiles/ /svc-gear-inventory/\n", s.HTTPAddr())

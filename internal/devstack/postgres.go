@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // postgresStartTimeout bounds how long a throwaway cluster may take to accept connections.
@@ -46,7 +48,7 @@ func ensurePostgres(ctx context.Context, dbURL, dataDir string, allowStart bool,
 		if started != nil {
 			_ = started.stop(context.WithoutCancel(ctx))
 		}
-		return nil, fmt.Errorf("postgres: connect to %s: %w", redact(adminURL), err)
+		return nil, fmt.Errorf("postgres: connect to %s: %w", config.Redact(adminURL), err)
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
 
@@ -113,13 +115,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redact hides the password of a connection URL so it can be logged or shown.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/valkey-io/valkey-go"
 
+	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/service"
 )
 
@@ -206,7 +207,7 @@ func (s *Stack) startPostgres(ctx context.Context) error {
 	}
 	s.pool = pool
 	s.onClose("postgres pool", func(context.Context) error { pool.Close(); return nil })
-	s.log.InfoContext(ctx, "postgres ready", "url", redact(s.cfg.DatabaseURL), "started_here", started != nil)
+	s.log.InfoContext(ctx, "postgres ready", "url", config.Redact(s.cfg.DatabaseURL), "started_here", started != nil)
 	return nil
 }
 
@@ -221,7 +222,7 @@ func (s *Stack) startValkey(ctx context.Context) error {
 	}
 	s.valkey = client
 	s.onClose("valkey client", func(context.Context) error { client.Close(); return nil })
-	s.log.InfoContext(ctx, "valkey ready", "url", redact(s.cfg.ValkeyURL), "started_here", started != nil)
+	s.log.InfoContext(ctx, "valkey ready", "url", config.Redact(s.cfg.ValkeyURL), "started_here", started != nil)
 	return nil
 }
 

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/valkey-io/valkey-go"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // valkeyStartTimeout bounds how long a started server may take to answer PING.
@@ -33,11 +35,11 @@ func ensureValkey(ctx context.Context, valkeyURL, dataDir string, allowStart boo
 	}
 	host, port, _ := net.SplitHostPort(opt.InitAddress[0])
 	if !errors.Is(err, syscall.ECONNREFUSED) || !allowStart || !isLoopback(host) {
-		return nil, nil, fmt.Errorf("valkey: nothing usable answers at %s: %w", redact(valkeyURL), err)
+		return nil, nil, fmt.Errorf("valkey: nothing usable answers at %s: %w", config.Redact(valkeyURL), err)
 	}
 	bin, lookErr := findValkeyServer()
 	if lookErr != nil {
-		return nil, nil, fmt.Errorf("valkey: nothing answers at %s and %w", redact(valkeyURL), lookErr)
+		return nil, nil, fmt.Errorf("valkey: nothing answers at %s and %w", config.Redact(valkeyURL), lookErr)
 	}
 	logger.InfoContext(ctx, "no Valkey server answers; starting one", "binary", bin, "addr", opt.InitAddress[0])
 	started, err := startValkey(bin, filepath.Join(dataDir, "valkey"), host, port)

@@ -18,6 +18,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // DefaultAdminURL is the maintenance database used to create and drop test databases.
@@ -40,7 +42,7 @@ func URL(t testing.TB) string {
 
 	admin, err := pgx.Connect(ctx, AdminURL())
 	if err != nil {
-		t.Fatalf("pgtest: connect to %s: %v", redact(AdminURL()), err)
+		t.Fatalf("pgtest: connect to %s: %v", config.Redact(AdminURL()), err)
 	}
 	defer admin.Close(ctx)
 
@@ -103,14 +105,6 @@ func randomSuffix() string {
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable url)"
-	}
-	return u.Redacted()
 }
 
 // Exec runs sql on pool and fails the test on error: a terse helper for fixtures.

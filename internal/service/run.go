@@ -138,7 +138,7 @@ func ConnectPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	}
 	if err := pool.Ping(ctx); err != nil {
 		pool.Close()
-		return nil, fmt.Errorf("postgres: connect to %s: %w", redactURL(url), err)
+		return nil, fmt.Errorf("postgres: connect to %s: %w", config.Redact(url), err)
 	}
 	return pool, nil
 }

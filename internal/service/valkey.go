@@ -5,6 +5,8 @@ import (
 	"sync"
 
 	"github.com/valkey-io/valkey-go"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // Valkey hands out one shared Valkey client, connecting on the first call to Client.
@@ -36,7 +38,7 @@ func (v *Valkey) Client() (valkey.Client, error) {
 	}
 	c, err := valkey.NewClient(opt)
 	if err != nil {
-		return nil, fmt.Errorf("valkey: connect to %s: %w", redactURL(v.url), err)
+		return nil, fmt.Errorf("valkey: connect to %s: %w", config.Redact(v.url), err)
 	}
 	v.client = c
 	return c, nil

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -83,13 +82,4 @@ func resolveProviders(cfg Config, log *slog.Logger) (Providers, func(), error) {
 			p.DevCallbacks.close()
 		}
 	}, nil
-}
-
-// redact hides credentials in a URL before it is logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream"
@@ -157,7 +158,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	} else {
 		log.Warn("notifications: no delivery stage configured: notifications are recorded but not sent")
 	}
-	log.InfoContext(ctx, "notifications service running", "sendgrid", redact(prov.SendGridURL), "twilio", redact(prov.TwilioURL))
+	log.InfoContext(ctx, "notifications service running", "sendgrid", config.Redact(prov.SendGridURL), "twilio", config.Redact(prov.TwilioURL))
 	return g.Wait()
 }
 

@@ -20,12 +20,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/service"
@@ -136,7 +136,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	g.Go("recovery", func(ctx context.Context) error { return c.runRecovery(ctx, cfg.RecoveryInterval, cfg.RecoveryAge) })
 	g.Go("reconciliation", func(ctx context.Context) error { return c.runReconciliation(ctx, cfg.ReconcileInterval) })
 	g.Go("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
-	log.InfoContext(ctx, "payments service running", "psp", redact(pspURL), "fraud", redact(fraudURL))
+	log.InfoContext(ctx, "payments service running", "psp", config.Redact(pspURL), "fraud", config.Redact(fraudURL))
 	return g.Wait()
 }
 
@@ -210,13 +210,4 @@ func checkTopology(t *topology.Topology) error {
 		return fmt.Errorf("payments: %w", err)
 	}
 	return nil
-}
-
-// redact hides credentials in a URL before it is logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
