@@ -27,9 +27,8 @@ func (a *api) handlePutPreferences(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.RecipientID = r.PathValue("id")
-	if p.TimeZone == "" {
-		p.TimeZone = preference.DefaultTimeZone
-	}
+	// An empty time_zone stays empty: quiet hours then follow the recipient's contact zone
+	// (else UTC) rather than being pinned to UTC here.
 	if err := p.Validate(); err != nil {
 		problem.Write(w, r, problem.Unprocessable(typePreferencesInvalid, "Preferences invalid", err.Error()))
 		return

@@ -26,18 +26,32 @@ type intent struct {
 	recipients []recipient
 	data       map[string]any
 	// locale is the request's locale; "" means template.DefaultLocale.
-	locale string
-	// critical (a CRITICAL request) bypasses preferences whatever the category.
-	critical  bool
+	locale    string
 	notBefore *time.Time
 }
 
-// ReasonCritical is the status reason of a CRITICAL request's notifications.
-const ReasonCritical = "critical urgency: preferences bypassed"
-
-// idSpace namespaces notification ids (uuid v5), so the same event, recipient and channel
+// idSpace namespaces notification ids (uuid v5), so the same cause, recipient and channel
 // always give the same id.
 var idSpace = uuid.MustParse("0b8a3c4e-5f7d-4c1e-9a2b-6d3e8f1a7c90")
+
+// idempotencyKey is what makes two deliveries of it the same work. For a request it is its
+// producer and request_id (the schema's "idempotency id of the request"): a caller that
+// retries with a new envelope (a new metadata.event_id, the same request_id) gets nothing
+// new. The producer is part of the key so that two callers' request ids never collide. For
+// a consumed event it is the event id.
+func (it intent) idempotencyKey() string {
+	if it.requestID != nil && *it.requestID != "" {
+		return "request/" + it.cause.Producer + "/" + *it.requestID
+	}
+	return it.cause.EventID
+}
+
+// notificationID is the row id of it's notification to rc on ch: uuid v5 of the
+// idempotency key, the recipient and the channel. The id is the primary key, so a retried
+// request's rows conflict with the first one's whatever its envelope's event id.
+func notificationID(it intent, rc recipient, ch provider.Channel) uuid.UUID {
+	return uuid.NewSHA1(idSpace, []byte(it.idempotencyKey()+"/"+rc.key()+"/"+string(ch)))
+}
 
 // row is one notification about to be inserted.
 type row struct {
@@ -69,10 +83,16 @@ func (in *Intake) apply(ctx context.Context, tx pgx.Tx, it intent) error {
 		if err != nil {
 			return err
 		}
-		locale, err := recipientLocale(ctx, tx, it, rc)
-		if err != nil {
-			return err
+		var c *contact.Contact // read once, only when the locale or the zone needs it
+		if it.locale == "" || (prefs.TimeZone == "" && prefs.QuietHours != nil) {
+			if c, err = contactOf(ctx, tx, rc); err != nil {
+				return err
+			}
 		}
+		if c != nil && c.TimeZone != nil {
+			prefs = prefs.WithZone(*c.TimeZone)
+		}
+		locale := recipientLocale(it, c)
 		for _, ch := range it.route.Channels {
 			v, ok := versions[versionKey{ch, locale}]
 			if !ok {
@@ -81,7 +101,7 @@ func (in *Intake) apply(ctx context.Context, tx pgx.Tx, it intent) error {
 				}
 				versions[versionKey{ch, locale}] = v
 			}
-			r := row{id: uuid.NewSHA1(idSpace, []byte(it.cause.EventID+"/"+rc.key()+"/"+string(ch))), rc: rc, ch: ch, version: v}
+			r := row{id: notificationID(it, rc, ch), rc: rc, ch: ch, version: v}
 			if r.rendered, err = v.Render(it.data); err != nil {
 				return stream.Permanent(fmt.Errorf("render template %s for event %s: %w", v.Key, it.cause.EventID, err))
 			}
@@ -109,7 +129,7 @@ func (in *Intake) apply(ctx context.Context, tx pgx.Tx, it intent) error {
 // that bypass preferences (no read needed).
 func (in *Intake) preferences(ctx context.Context, tx pgx.Tx, it intent, rc recipient) (preference.Preferences, error) {
 	key := rc.preferenceKey()
-	if key == "" || it.critical || preference.BypassesPreferences(it.route.Category) {
+	if key == "" || preference.BypassesPreferences(it.route.Category) {
 		return preference.Preferences{RecipientID: key}, nil
 	}
 	p, err := preference.Get(ctx, tx, key)
@@ -119,37 +139,46 @@ func (in *Intake) preferences(ctx context.Context, tx pgx.Tx, it intent, rc reci
 	return p, nil
 }
 
-// recipientLocale is the locale rc's notifications render in: the request's locale, else
-// the person's contact locale (guest.registered's preferred language, or what the contacts
-// API stored), else template.DefaultLocale. Template resolution falls back from it (fr-CA,
-// fr, en), so a locale without templates still renders.
-func recipientLocale(ctx context.Context, tx pgx.Tx, it intent, rc recipient) (string, error) {
-	if it.locale != "" {
-		return it.locale, nil
-	}
+// contactOf returns rc's contact, or nil for a recipient without one (a group, an
+// address, a person nobody registered).
+func contactOf(ctx context.Context, tx pgx.Tx, rc recipient) (*contact.Contact, error) {
 	if rc.ID == "" || rc.Type == "" {
-		return template.DefaultLocale, nil
+		return nil, nil
 	}
 	c, err := contact.Get(ctx, tx, contact.Recipient{Type: rc.Type, ID: rc.ID})
 	switch {
 	case errors.Is(err, contact.ErrNotFound):
-		return template.DefaultLocale, nil
+		return nil, nil
 	case err != nil:
-		return "", fmt.Errorf("locale of %s: %w", rc.key(), err)
+		return nil, fmt.Errorf("contact of %s: %w", rc.key(), err)
+	}
+	return &c, nil
+}
+
+// recipientLocale is the locale a recipient's notifications render in: the request's
+// locale, else the person's contact locale c (guest.registered's preferred language, or what
+// the contacts API stored), else template.DefaultLocale. Template resolution falls back from
+// it (fr-CA, fr, en), so a locale without templates still renders.
+func recipientLocale(it intent, c *contact.Contact) string {
+	switch {
+	case it.locale != "":
+		return it.locale
+	case c == nil:
+		return template.DefaultLocale
 	case !template.ValidLocale(c.Locale):
 		// guest.registered's preferred_language is stored as sent; one that is not a
 		// BCP 47 tag must not stop the notification.
-		return template.DefaultLocale, nil
+		return template.DefaultLocale
 	}
-	return c.Locale, nil
+	return c.Locale
 }
 
-// decide turns the preference decision and the request's not_before into a status.
+// decide turns the preference decision and the request's not_before into a status. Only
+// the route's category can bypass preferences (preference.BypassesPreferences): a CRITICAL
+// request of a routine kind travels in the emergency lane but still honors opt-outs and
+// quiet hours.
 func decide(it intent, p preference.Preferences, ch provider.Channel, now time.Time) (status, reason string, deferTill *time.Time) {
-	d := preference.Decision{Send: true, Reason: ReasonCritical}
-	if !it.critical {
-		d = preference.Decide(p, it.route.Category, ch, now)
-	}
+	d := preference.Decide(p, it.route.Category, ch, now)
 	if !d.Send {
 		return "suppressed", d.Reason, nil
 	}
@@ -176,7 +205,8 @@ func resolve(ctx context.Context, tx pgx.Tx, name string, ch provider.Channel, l
 	return v, nil
 }
 
-// insert writes r unless the event already produced it; it reports whether it was new.
+// insert writes r unless the same cause (the event, or the request by its request_id)
+// already produced it; it reports whether it was new.
 func (in *Intake) insert(ctx context.Context, tx pgx.Tx, it intent, locale string, r row) (bool, error) {
 	var recipientID *string
 	if r.rc.ID != "" {

@@ -12,11 +12,15 @@
 //  2. applies the recipient's channel preferences (preference.Decide): a suppressed message
 //     is still stored, with status "suppressed" and the reason, so the notification log says
 //     why nobody was told; a deferred one gets defer_until (quiet hours, or the request's
-//     not_before). Safety-critical categories and CRITICAL requests bypass preferences;
+//     not_before). Only safety-critical categories (preference.BypassesPreferences:
+//     emergency, wildlife, safety) bypass preferences; a CRITICAL request travels in the
+//     emergency lane but a CRITICAL waiver copy still honors the recipient's opt-outs;
 //  3. resolves the current template version for (name, channel, locale) and renders it,
 //     recording template_version_id so the exact text can be re-rendered later;
-//  4. inserts the row with ON CONFLICT (source_event_id, recipient, channel) DO NOTHING, so
-//     the same event twice gives one notification per recipient and channel;
+//  4. inserts the row with ON CONFLICT DO NOTHING; its id is uuid v5 of the idempotency key
+//     (a request's producer and request_id, else the event id), the recipient and the
+//     channel, so the same event twice, or the same request retried in a new envelope
+//     (new event_id, same request_id), gives one notification per recipient and channel;
 //  5. enqueues a NotificationDeliveryStatusChanged event (PENDING, or SUPPRESSED) through the
 //     outbox for each new row, in the same transaction.
 //

@@ -124,9 +124,11 @@ func (in *Intake) requested(ctx context.Context, tx pgx.Tx, ev stream.Event[sche
 	requestID := v.RequestID
 	it := intent{
 		cause: ev.Meta, topic: ev.Topic, requestID: &requestID, route: route, recipients: rs, data: data,
-		locale: deref(v.Locale), critical: v.Urgency == "CRITICAL", notBefore: v.NotBefore,
+		locale: deref(v.Locale), notBefore: v.NotBefore,
 	}
-	if it.critical {
+	// CRITICAL chooses the emergency lane only; whether preferences are bypassed is the
+	// route's category's business (see decide).
+	if v.Urgency == "CRITICAL" {
 		it.route.Priority = PriorityEmergency
 	}
 	return in.apply(ctx, tx, it)

@@ -232,8 +232,8 @@ func TestRouting(t *testing.T) {
 }
 
 // TestPreferences: routine messages honor opt-outs (suppressed, with a status event saying
-// so) and quiet hours (deferred to their end, in-app excepted); safety-critical events and
-// CRITICAL requests bypass both.
+// so) and quiet hours (deferred to their end, in-app excepted); safety-critical events
+// bypass both. CRITICAL requests of other categories do not (TestCriticalUrgencyOnlyChoosesTheLane).
 func TestPreferences(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -250,12 +250,10 @@ func TestPreferences(t *testing.T) {
 	routineQuiet := statusChanged("pref-routine-quiet", quiet)
 	routineOut := request("pref-routine-out", "BOOKING_CONFIRMATION", "NORMAL", guest(optedOut))
 	emerg := emergency("pref-emergency", false, []string{quiet, optedOut}, nil)
-	critical := request("pref-critical", "AFFECTED_PARTIES_UPDATE", "CRITICAL", guest(quiet), guest(optedOut))
 	r.produce(
 		in(intake.EventRoutes["reservation.status_changed"].Topic, "k", routineQuiet),
 		in(intake.RequestTopic, routineOut.ReferenceID, routineOut),
 		in(intake.EventRoutes["emergency.triggered"].Topic, "k", emerg),
-		in(intake.RequestTopic, critical.ReferenceID, critical),
 	)
 	end := time.Date(2026, 1, 15, 7, 0, 0, 0, time.UTC)
 
@@ -298,7 +296,7 @@ func TestPreferences(t *testing.T) {
 			t.Errorf("%d SUPPRESSED status events, want 1 (email)", suppressed)
 		}
 	})
-	for name, ev := range map[string]string{"emergency bypasses": emerg.Metadata.EventID, "critical request bypasses": critical.Metadata.EventID} {
+	for name, ev := range map[string]string{"emergency bypasses": emerg.Metadata.EventID} {
 		t.Run(name, func(t *testing.T) {
 			r.WaitApplied(ev)
 			rows := r.rows(ev)

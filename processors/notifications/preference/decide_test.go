@@ -136,3 +136,19 @@ func TestDecideOptOuts(t *testing.T) {
 		t.Errorf("default preferences: %+v; want send now", d)
 	}
 }
+
+// TestWithZone: the preferences' own zone wins over the contact's; without one the
+// contact's zone is used, and with neither Decide runs in DefaultTimeZone.
+func TestWithZone(t *testing.T) {
+	p := preference.Preferences{RecipientID: "g"}
+	if got := p.WithZone("America/Denver").TimeZone; got != "America/Denver" {
+		t.Errorf("no zone + contact zone = %q, want America/Denver", got)
+	}
+	p.TimeZone = "Europe/Paris"
+	if got := p.WithZone("America/Denver").TimeZone; got != "Europe/Paris" {
+		t.Errorf("own zone + contact zone = %q, want Europe/Paris", got)
+	}
+	if got := (preference.Preferences{}).WithZone("").TimeZone; got != "" {
+		t.Errorf("neither = %q, want none", got)
+	}
+}

@@ -11,14 +11,17 @@ import (
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
-// DefaultTimeZone is used for recipients without stored preferences.
+// DefaultTimeZone is the zone of quiet hours when neither the preferences nor the
+// recipient's contact name one.
 const DefaultTimeZone = "UTC"
 
 // Preferences are one recipient's choices. The zero value plus a RecipientID is the default:
-// every channel and category allowed, no quiet hours, UTC.
+// every channel and category allowed, no quiet hours, no zone of their own.
 type Preferences struct {
 	RecipientID string `json:"recipient_id"`
 	// TimeZone is the recipient's IANA zone, e.g. "America/Denver"; quiet hours are in it.
+	// "" means none set here: the intake then uses the zone of the recipient's contact
+	// (contacts.time_zone), else DefaultTimeZone (see WithZone).
 	TimeZone string `json:"time_zone"`
 	// QuietHours is nil when the recipient has none.
 	QuietHours *QuietHours `json:"quiet_hours,omitempty"`
@@ -89,6 +92,16 @@ func (p Preferences) Validate() error {
 		}
 	}
 	return nil
+}
+
+// WithZone returns p with zone as its time zone when p names none; p's own zone wins. The
+// intake passes the recipient's contact zone, so quiet hours run in the zone the contact
+// directory knows rather than in DefaultTimeZone.
+func (p Preferences) WithZone(zone string) Preferences {
+	if p.TimeZone == "" && zone != "" {
+		p.TimeZone = zone
+	}
+	return p
 }
 
 func (p Preferences) optedOutOf(ch provider.Channel) bool {

@@ -18,17 +18,21 @@ type DB interface {
 }
 
 // Get returns the preferences of recipient, or the defaults (everything allowed, no quiet
-// hours, DefaultTimeZone) when none are stored, so callers never special-case a new guest.
+// hours, no time zone of their own) when none are stored, so callers never special-case a
+// new guest. TimeZone is "" when the recipient set none (see Preferences.TimeZone).
 func Get(ctx context.Context, db DB, recipient string) (Preferences, error) {
 	p := Preferences{RecipientID: recipient}
 	var start, end *int16
+	var zone *string
 	var channels, categories []string
 	err := db.QueryRow(ctx, `SELECT time_zone, quiet_start_minute, quiet_end_minute, opted_out_channels,
 		opted_out_categories, updated_at FROM notifications.channel_preferences WHERE recipient_id = $1`, recipient).
-		Scan(&p.TimeZone, &start, &end, &channels, &categories, &p.UpdatedAt)
+		Scan(&zone, &start, &end, &channels, &categories, &p.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		p.TimeZone = DefaultTimeZone
 		return p, nil
+	}
+	if zone != nil {
+		p.TimeZone = *zone
 	}
 	if err != nil {
 		return Preferences{}, fmt.Errorf("preference: get %s: %w", recipient, err)
@@ -42,13 +46,15 @@ func Get(ctx context.Context, db DB, recipient string) (Preferences, error) {
 }
 
 // Put validates p and stores it, replacing what the recipient had. It returns p as stored
-// (with UpdatedAt set).
+// (with UpdatedAt set). An empty TimeZone is stored as none (NULL): the recipient's contact
+// zone applies, else DefaultTimeZone.
 func Put(ctx context.Context, db DB, p Preferences) (Preferences, error) {
 	if err := p.Validate(); err != nil {
 		return Preferences{}, err
 	}
-	if p.TimeZone == "" {
-		p.TimeZone = DefaultTimeZone
+	var zone *string
+	if p.TimeZone != "" {
+		zone = &p.TimeZone
 	}
 	var start, end *int16
 	if q := p.QuietHours; q != nil {
@@ -63,7 +69,7 @@ func Put(ctx context.Context, db DB, p Preferences) (Preferences, error) {
 			opted_out_channels = excluded.opted_out_channels, opted_out_categories = excluded.opted_out_categories,
 			updated_at = now()
 		RETURNING updated_at`,
-		p.RecipientID, p.TimeZone, start, end,
+		p.RecipientID, zone, start, end,
 		convert[provider.Channel, string](p.OptedOutChannels), convert[Category, string](p.OptedOutCategories)).
 		Scan(&p.UpdatedAt)
 	if err != nil {

@@ -22,8 +22,8 @@ func TestPutGet(t *testing.T) {
 	}
 
 	def, err := preference.Get(ctx, db, "guest-new")
-	if err != nil || def.TimeZone != preference.DefaultTimeZone || def.QuietHours != nil || len(def.OptedOutChannels) != 0 {
-		t.Fatalf("Get of unknown recipient = %+v, %v; want defaults", def, err)
+	if err != nil || def.TimeZone != "" || def.QuietHours != nil || len(def.OptedOutChannels) != 0 {
+		t.Fatalf("Get of unknown recipient = %+v, %v; want defaults (no zone of their own)", def, err)
 	}
 
 	in := preference.Preferences{RecipientID: "guest-1", TimeZone: "Pacific/Auckland",
@@ -52,6 +52,13 @@ func TestPutGet(t *testing.T) {
 	}
 	if got, _ := preference.Get(ctx, db, "guest-1"); got.QuietHours != nil || len(got.OptedOutChannels)+len(got.OptedOutCategories) != 0 || got.TimeZone != "America/Denver" {
 		t.Errorf("after replacing: %+v", got)
+	}
+	// No zone given: stored as none (the contact's zone, else UTC, applies), not as UTC.
+	if _, err := preference.Put(ctx, db, preference.Preferences{RecipientID: "guest-1"}); err != nil {
+		t.Fatalf("put without a zone: %v", err)
+	}
+	if got, _ := preference.Get(ctx, db, "guest-1"); got.TimeZone != "" {
+		t.Errorf("after a put without a zone: zone %q, want none", got.TimeZone)
 	}
 
 	bad := []struct {
