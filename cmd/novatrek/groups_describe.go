@@ -27,7 +27,10 @@ stable offset, what a read-committed consumer can reach), the lag in records and
 (age of the oldest unconsumed record), the partition's status and the member owning it.
 
 Offsets shown are Kafka's committed offsets. Our services keep their real position in their
-PostgreSQL schema and commit it to Kafka right after, so the two differ by at most a second.`,
+PostgreSQL schema and commit it to Kafka right after, so the two differ by at most a second.
+
+Exit status: 0 when the group is OK, 2 when it is not (or the cluster does not know it), 1
+when the cluster could not be observed. --watch runs until interrupted and then exits 0.`,
 		Example: `  # One observation
   novatrek groups describe svc-notifications
 
@@ -46,16 +49,22 @@ PostgreSQL schema and commit it to Kafka right after, so the two differ by at mo
 				if len(snap.Groups) != 1 {
 					return fmt.Errorf("group %s: the cluster answered for %d groups", args[0], len(snap.Groups))
 				}
+				judgeNamed(&snap, args)
 				g := snap.Groups[0]
 				if f.output == "json" {
-					return writeJSON(out, g)
+					if err := writeJSON(out, g); err != nil {
+						return err
+					}
+					return notOK(snap.Groups)
 				}
 				if f.watch {
 					fmt.Fprintf(out, "\n%s\n", snap.At.Format(time.RFC3339))
 				}
-				printGroupDescription(out, g)
+				if err := printGroupDescription(out, g); err != nil {
+					return err
+				}
 				sampleNote(out, &f)
-				return nil
+				return notOK(snap.Groups)
 			})
 		},
 	}
@@ -63,7 +72,7 @@ PostgreSQL schema and commit it to Kafka right after, so the two differ by at mo
 	return cmd
 }
 
-func printGroupDescription(out io.Writer, g lag.Group) {
+func printGroupDescription(out io.Writer, g lag.Group) error {
 	fmt.Fprintf(out, "Group:   %s\nState:   %s\nStatus:  %s (%s)\nLag:     %d records, oldest unconsumed %s\n",
 		g.Group, g.State, g.Status, g.Reason, g.Lag, secondsText(g.LagSeconds))
 	fmt.Fprintf(out, "Members: %d\n", len(g.Members))
@@ -77,11 +86,13 @@ func printGroupDescription(out io.Writer, g lag.Group) {
 			}
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", m.ClientID, m.Host, m.MemberID, strings.Join(parts, " "))
 		}
-		tw.Flush()
+		if err := tw.Flush(); err != nil {
+			return err
+		}
 	}
 	if len(g.Partitions) == 0 {
-		fmt.Fprintln(out, "\nNo committed offsets and no assigned partitions.")
-		return
+		_, err := fmt.Fprintln(out, "\nNo committed offsets and no assigned partitions.")
+		return err
 	}
 	fmt.Fprintln(out)
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
@@ -100,5 +111,5 @@ func printGroupDescription(out io.Writer, g lag.Group) {
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", p.Topic, p.Partition, offsetCell(p.Committed), p.End,
 			p.Lag, secondsText(p.LagSeconds), status, member)
 	}
-	tw.Flush()
+	return tw.Flush()
 }

@@ -21,7 +21,7 @@ func newGroupsLagCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "lag [GROUP...]",
-		Short: "Judge consumer groups OK, WARN, STALL, STOP or ERR; exit non-zero when one is not OK",
+		Short: "Judge consumer groups OK, WARN, STALL, STOP or ERR; exit 2 when one is not OK",
 		Long: `lag observes the named groups (default: every group in the cluster and our services' groups)
 several times and judges each partition, then each group by its worst partition, the way
 LinkedIn's Burrow does, without thresholds:
@@ -34,13 +34,16 @@ LinkedIn's Burrow does, without thresholds:
          deleted before the group read them); or the group could not be described
 
 A one-shot run takes --samples observations --sample-interval apart (default 3, 5s apart:
-10s) and exits 1 when any group is not OK, naming them, so cron and CI can use it. A named
-group the cluster does not know is not OK either. The window must be longer than the groups'
+10s) and exits 2 when any group is not OK, naming them, so cron and CI can use it; exit 1
+means the cluster could not be observed (or a flag is wrong). A named group the cluster does
+not know is not OK either. Our services' groups (the services this binary runs) are judged
+on every partition of the topics they consume: one that never ran is STOP while records wait. The window must be longer than the groups'
 commit interval (our services commit every second; franz-go and Java clients every 5s by
 default), or a healthy group between two commits looks stalled.
 
 With --watch it observes every --interval until interrupted and judges over the last
---window (default 5m), printing a table (or a JSON document) per observation.`,
+--window (default 5m), printing a table (or a JSON document) per observation; an interrupt
+ends it with exit status 0, a failed observation with 1.`,
 		Example: `  # Cron / CI: fail when any group is not OK
   novatrek groups lag || alert "consumer groups not OK"
 
@@ -61,12 +64,7 @@ With --watch it observes every --interval until interrupted and judges over the 
 			}
 			out := cmd.OutOrStdout()
 			return f.run(cmd.Context(), args, func(snap lag.Snapshot) error {
-				for i, g := range snap.Groups {
-					if len(args) > 0 && g.State == "Dead" && len(g.Partitions) == 0 && g.Err == "" {
-						snap.Groups[i].Status = lag.ERR
-						snap.Groups[i].Reason = "the cluster does not know this group"
-					}
-				}
+				judgeNamed(&snap, args)
 				if f.output == "json" {
 					if err := writeJSON(out, snap.Groups); err != nil {
 						return err
@@ -75,7 +73,9 @@ With --watch it observes every --interval until interrupted and judges over the 
 					if f.watch {
 						fmt.Fprintf(out, "\n%s\n", snap.At.Format(time.RFC3339))
 					}
-					printGroupLag(out, snap.Groups, partitions)
+					if err := printGroupLag(out, snap.Groups, partitions); err != nil {
+						return err
+					}
 					sampleNote(out, &f)
 				}
 				return notOK(snap.Groups)
@@ -87,7 +87,7 @@ With --watch it observes every --interval until interrupted and judges over the 
 	return cmd
 }
 
-func printGroupLag(out io.Writer, groups []lag.Group, all bool) {
+func printGroupLag(out io.Writer, groups []lag.Group, all bool) error {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "GROUP\tTOPIC\tPARTITION\tSTATE\tMEMBERS/OWNER\tLAG\tLAG-SECONDS\tSTATUS\tREASON")
 	for _, g := range groups {
@@ -105,7 +105,7 @@ func printGroupLag(out io.Writer, groups []lag.Group, all bool) {
 				secondsText(p.LagSeconds), p.Status, oneLine(p.Reason))
 		}
 	}
-	tw.Flush()
+	return tw.Flush()
 }
 
 // oneLine keeps a reason on its table row.

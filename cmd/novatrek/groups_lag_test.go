@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -60,8 +61,9 @@ func TestGroupsListAndDescribe(t *testing.T) {
 	r := newLagRig(t)
 
 	out, err := r.run(t, "list")
-	if err != nil {
-		t.Fatalf("groups list: %v\n%s", err, out)
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped STOP") || exitStatus(err) != exitGroupsNotOK {
+		t.Fatalf("groups list with a stopped group: err = %v (exit %d); want errGroupsNotOK naming g-stopped, exit %d\n%s",
+			err, exitStatus(err), exitGroupsNotOK, out)
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^GROUP +STATE +MEMBERS +TOPICS +LAG +LAG-SECONDS +STATUS$`),
@@ -76,8 +78,8 @@ func TestGroupsListAndDescribe(t *testing.T) {
 	}
 
 	out, err = r.run(t, "list", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, errGroupsNotOK) {
+		t.Errorf("groups list -o json with a stopped group: err = %v; want errGroupsNotOK", err)
 	}
 	var groups []lag.Group
 	if err := json.Unmarshal([]byte(out), &groups); err != nil {
@@ -85,8 +87,8 @@ func TestGroupsListAndDescribe(t *testing.T) {
 	}
 
 	out, err = r.run(t, "describe", "g-stopped", "-o", "json")
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, errGroupsNotOK) || exitStatus(err) != exitGroupsNotOK {
+		t.Errorf("describe g-stopped: err = %v; want errGroupsNotOK", err)
 	}
 	var g lag.Group
 	if err := json.Unmarshal([]byte(out), &g); err != nil {
@@ -99,11 +101,67 @@ func TestGroupsListAndDescribe(t *testing.T) {
 	}
 
 	out, err = r.run(t, "describe", "g-stopped")
-	if err != nil {
-		t.Fatal(err)
+	if !errors.Is(err, errGroupsNotOK) {
+		t.Errorf("describe g-stopped (table): err = %v; want errGroupsNotOK", err)
 	}
 	if !regexp.MustCompile(`(?m)^lagcli\.topic +0 +4 +10 +6 +\S+ +STOP +-$`).MatchString(out) {
 		t.Errorf("describe table lacks the partition row:\n%s", out)
+	}
+}
+
+// TestGroupsDescribeExitStatus: describe exits 0 for an OK group, 2 for an unknown one.
+func TestGroupsDescribeExitStatus(t *testing.T) {
+	t.Parallel()
+	r := newLagRig(t)
+	if out, err := r.run(t, "describe", "g-done"); err != nil {
+		t.Errorf("describe g-done: %v\n%s", err, out)
+	}
+	out, err := r.run(t, "describe", "g-unknown")
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-unknown ERR") || !strings.Contains(out, "does not know") {
+		t.Errorf("describe g-unknown: err = %v; want errGroupsNotOK naming it ERR\n%s", err, out)
+	}
+}
+
+// TestGroupsOurServiceNeverRan: one of the services this binary runs, whose group the
+// cluster does not know, is STOP with the records waiting on its topics counted from the log
+// start; a declared service this binary does not run (svc-analytics) is not listed.
+func TestGroupsOurServiceNeverRan(t *testing.T) {
+	t.Parallel()
+	r := newLagRig(t)
+	const topic, n = "novatrek.booking.reservation.status-changed", 3 // svc-payments consumes it
+	ctx := context.Background()
+	if _, err := kadm.NewClient(r.cl).CreateTopic(ctx, 1, -1, nil, topic); err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if err := r.cl.ProduceSync(ctx, &kgo.Record{Topic: topic, Value: []byte{byte(i)}}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := r.run(t, "lag", "svc-payments", "--samples", "1")
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "svc-payments STOP") {
+		t.Errorf("groups lag svc-payments (never ran, %d records waiting): err = %v; want STOP\n%s", n, err, out)
+	}
+	out, _ = r.run(t, "list")
+	if !regexp.MustCompile(`(?m)^svc-payments +Dead +0 +1 +3 +\S+ +STOP$`).MatchString(out) {
+		t.Errorf("groups list lacks svc-payments Dead, 1 topic, lag 3, STOP:\n%s", out)
+	}
+	if strings.Contains(out, "svc-analytics") {
+		t.Errorf("groups list shows svc-analytics, which this binary does not run:\n%s", out)
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	t.Parallel()
+	if got := exitStatus(errors.New("could not observe")); got != 1 {
+		t.Errorf("exitStatus(plain error) = %d; want 1", got)
+	}
+	err := fmt.Errorf("groups lag: %w", notOK([]lag.Group{{Group: "g", Status: lag.STOP}}))
+	if got := exitStatus(err); got != exitGroupsNotOK {
+		t.Errorf("exitStatus(%v) = %d; want %d", err, got, exitGroupsNotOK)
+	}
+	if notOK([]lag.Group{{Group: "g", Status: lag.OK}}) != nil {
+		t.Error("notOK of an OK group is not nil")
 	}
 }
 

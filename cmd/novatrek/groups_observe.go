@@ -65,9 +65,10 @@ func (f *groupsObserveFlags) validate() error {
 	return nil
 }
 
-// observer connects to the cluster; our services' groups (topics.yaml) are always listed.
+// observer connects to the cluster; the groups of the services this binary runs are always
+// listed, on every partition of their topics (see ourConsumes).
 func (f *groupsObserveFlags) observer() (*lag.Observer, func(), error) {
-	topo, err := topology.Default()
+	consumes, err := ourConsumes()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -79,12 +80,30 @@ func (f *groupsObserveFlags) observer() (*lag.Observer, func(), error) {
 	if !f.watch {
 		window = time.Duration(f.samples) * f.sampleInterval * 2 // every sample of the run counts
 	}
-	obs, err := lag.New(lag.Config{Client: cl, Groups: topo.ConsumerGroups(), Window: window})
+	obs, err := lag.New(lag.Config{Client: cl, Consumes: consumes, Window: window})
 	if err != nil {
 		cl.Close()
 		return nil, nil, err
 	}
 	return obs, cl.Close, nil
+}
+
+// ourConsumes is lag.Config.Consumes for the services this binary runs (services(), the ones
+// `novatrek dev` starts), each with the topics topics.yaml says it consumes. Services that
+// topics.yaml declares but nobody has built yet are left out: on the dev stack their topics
+// fill up with simulated traffic and nothing consumes them, so they would be STOP forever and
+// `groups lag` would never pass. Once the cluster knows such a group (someone runs it), it is
+// listed like any other group.
+func ourConsumes() (map[string][]string, error) {
+	topo, err := topology.Default()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, s := range services() {
+		names = append(names, s.Name())
+	}
+	return lag.ServiceGroups(topo, names), nil
 }
 
 // run observes the groups (all when none is named) and calls show with each result: once,
@@ -126,6 +145,8 @@ func (f *groupsObserveFlags) run(ctx context.Context, groups []string, show func
 		if ctx.Err() != nil {
 			return nil // interrupted: a clean end of --watch
 		}
+		// A group not OK is shown in the table and watched on; anything else (a failed
+		// write) ends the watch with its error.
 		if err := show(snap); err != nil && !errors.Is(err, errGroupsNotOK) {
 			return err
 		}
@@ -137,8 +158,20 @@ func (f *groupsObserveFlags) run(ctx context.Context, groups []string, show func
 	}
 }
 
-// errGroupsNotOK makes `groups lag` exit non-zero when a group's status is not OK.
+// errGroupsNotOK is the error of `groups list`, `describe` and `lag` when a group they show
+// is not OK; the command then exits with exitGroupsNotOK.
 var errGroupsNotOK = errors.New("consumer groups not OK")
+
+// exitGroupsNotOK is the exit status when every group was observed and one is not OK, so
+// cron and CI can tell it from 1, "could not observe" (or any other failure).
+const exitGroupsNotOK = 2
+
+// groupsNotOKError carries errGroupsNotOK and the exit status main uses for it.
+type groupsNotOKError struct{ err error }
+
+func (e groupsNotOKError) Error() string   { return e.err.Error() }
+func (e groupsNotOKError) Unwrap() error   { return e.err }
+func (e groupsNotOKError) ExitStatus() int { return exitGroupsNotOK }
 
 // notOK returns an error naming the groups whose status is not OK, or nil.
 func notOK(groups []lag.Group) error {
@@ -151,7 +184,22 @@ func notOK(groups []lag.Group) error {
 	if len(bad) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", errGroupsNotOK, strings.Join(bad, ", "))
+	return groupsNotOKError{fmt.Errorf("%w: %s", errGroupsNotOK, strings.Join(bad, ", "))}
+}
+
+// judgeNamed makes a group the user named and the cluster does not know ERR: a typo or a
+// group that never ran must not pass as OK. Our services' groups with partitions keep the
+// status of those partitions.
+func judgeNamed(snap *lag.Snapshot, named []string) {
+	if len(named) == 0 {
+		return
+	}
+	for i, g := range snap.Groups {
+		if g.State == "Dead" && len(g.Partitions) == 0 && g.Err == "" {
+			snap.Groups[i].Status = lag.ERR
+			snap.Groups[i].Reason = "the cluster does not know this group"
+		}
+	}
 }
 
 func writeJSON(w io.Writer, v any) error {

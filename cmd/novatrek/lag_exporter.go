@@ -12,7 +12,6 @@ import (
 	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/lag"
 	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
 )
 
 func init() { commands = append(commands, newLagExporterCmd) }
@@ -68,7 +67,7 @@ already export those).`,
 			}
 			ctx := cmd.Context()
 			log := cliLogger(cmd.ErrOrStderr())
-			topo, err := topology.Default()
+			consumes, err := ourConsumes()
 			if err != nil {
 				return err
 			}
@@ -77,7 +76,7 @@ already export those).`,
 				return fmt.Errorf("connecting to Kafka at %v: %w", cfg.KafkaBrokers, err)
 			}
 			defer cl.Close()
-			obs, err := lag.New(lag.Config{Client: cl, Groups: topo.ConsumerGroups(), Window: window, Logger: log})
+			obs, err := lag.New(lag.Config{Client: cl, Consumes: consumes, Window: window, Logger: log})
 			if err != nil {
 				return err
 			}

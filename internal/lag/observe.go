@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -36,9 +37,16 @@ type Config struct {
 	// options also seed the short-lived consumer that reads record timestamps.
 	Client *kgo.Client
 	// Groups are observed even when the cluster does not know them (never started, or
-	// deleted): normally topology's ConsumerGroups, our services. Every group the cluster
-	// lists is observed as well.
+	// deleted). Every group the cluster lists is observed as well.
 	Groups []string
+	// Consumes names, per group, the topics the group must consume: our services that this
+	// binary runs (see [ServiceGroups]). Such a group is observed even when the cluster does
+	// not know it, and every partition of these topics is reported whether or not the group
+	// committed on it: a partition without a commit lags from the log start, so a service
+	// that never ran, or never committed on one of its topics, is STOP while records wait
+	// there instead of OK with lag 0. Other groups (external ones) show the partitions they
+	// committed on or are assigned, as Kafka's tools do. Default: none.
+	Consumes map[string][]string
 	// Window is how long observations count for the status; default DefaultWindow. The two
 	// latest observations are always kept, whatever their age.
 	Window time.Duration
@@ -92,9 +100,13 @@ func New(cfg Config) (*Observer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	ours := make(map[string]bool, len(cfg.Groups))
+	ours := make(map[string]bool, len(cfg.Groups)+len(cfg.Consumes))
 	for _, g := range cfg.Groups {
 		ours[g] = true
+	}
+	for g := range cfg.Consumes {
+		ours[g] = true
+		cfg.Groups = append(cfg.Groups, g)
 	}
 	return &Observer{
 		cfg:  cfg,
@@ -121,7 +133,7 @@ type Group struct {
 	// State is Kafka's group state: Stable, PreparingRebalance, CompletingRebalance, Empty
 	// (no live member; offsets kept) or Dead (unknown to the cluster).
 	State string `json:"state"`
-	// Ours says topics.yaml declares the group (one of our services).
+	// Ours says the group is one of our services (Config.Groups or Config.Consumes).
 	Ours    bool     `json:"ours"`
 	Members []Member `json:"members"`
 	Topics  []string `json:"topics"`
@@ -259,7 +271,9 @@ func (o *Observer) group(name string, described kadm.DescribedGroups, fetched ka
 		g.Err = "the cluster did not describe the group"
 		return g
 	case d.Err != nil && errors.Is(d.Err, kerr.GroupIDNotFound):
-		return g // unknown to the cluster: Dead, nothing committed
+		// Unknown to the cluster: Dead, nothing committed; our service's topics still lag.
+		o.partitions(&g, kadm.DescribedGroup{Group: name}, nil, start, stable, hw)
+		return g
 	case d.Err != nil:
 		g.Err = fmt.Sprintf("describe: %v", d.Err)
 		return g
@@ -286,10 +300,30 @@ func (o *Observer) group(name string, described kadm.DescribedGroups, fetched ka
 	if f.Err != nil {
 		if !errors.Is(f.Err, kerr.GroupIDNotFound) {
 			g.Err = fmt.Sprintf("fetch offsets: %v", f.Err)
+			return g
 		}
-		return g
+		f.Fetched = nil
 	}
-	lags := kadm.CalculateGroupLagWithStartOffsets(d, f.Fetched, start, stable)
+	o.partitions(&g, d, f.Fetched, start, stable, hw)
+	return g
+}
+
+// partitions fills g's partitions and topics from the group's description and commits. For
+// a group with Config.Consumes, every partition of its topics is included: kadm reports
+// every partition of a topic it knows the group for (committed on or joined), so the
+// topics the group never touched are added to the commits as "nothing committed".
+func (o *Observer) partitions(g *Group, d kadm.DescribedGroup, committed kadm.OffsetResponses, start, stable, hw kadm.ListedOffsets) {
+	if topics := o.cfg.Consumes[g.Group]; len(topics) > 0 {
+		withOurs := make(kadm.OffsetResponses, len(committed)+len(topics))
+		maps.Copy(withOurs, committed)
+		for _, t := range topics {
+			if withOurs[t] == nil {
+				withOurs[t] = make(map[int32]kadm.OffsetResponse)
+			}
+		}
+		committed = withOurs
+	}
+	lags := kadm.CalculateGroupLagWithStartOffsets(d, committed, start, stable)
 	for _, l := range lags.Sorted() {
 		p := Partition{
 			Topic: l.Topic, Partition: l.Partition,
@@ -313,7 +347,20 @@ func (o *Observer) group(name string, described kadm.DescribedGroups, fetched ka
 		}
 	}
 	sort.Strings(g.Topics)
-	return g
+}
+
+// ServiceGroups returns Config.Consumes for the named services: for each that consumes a
+// topic in topo, the names of the topics it consumes. Pass the services this binary runs, not
+// every one topics.yaml declares: a declared service nobody has built yet would be STOP
+// forever on a cluster where its topics hold records.
+func ServiceGroups(topo *topology.Topology, services []string) map[string][]string {
+	out := make(map[string][]string)
+	for _, s := range services {
+		for _, t := range topo.ConsumedBy(s) {
+			out[s] = append(out[s], t.Name)
+		}
+	}
+	return out
 }
 
 // lagSeconds fills the partitions' LagSeconds from record timestamps.

@@ -228,3 +228,66 @@ func TestStuckConsumer(t *testing.T) {
 		t.Errorf("after the member left: status %s (%s), %d members; want STOP, 0", g.Status, g.Reason, len(g.Members))
 	}
 }
+
+// TestOurGroupsReportEveryConsumedPartition: a group of Config.Consumes is reported on every
+// partition of its topics. One that never ran (Dead) is STOP with the lag counted from the
+// log start and the age of the first record; one that committed on one topic only (Empty)
+// also shows the other with everything waiting there. An external group that committed on
+// the same one topic still shows only that topic.
+func TestOurGroupsReportEveryConsumedPartition(t *testing.T) {
+	t.Parallel()
+	env := kafkatest.New(t)
+	cl := env.Client(t)
+	now := time.Now().Truncate(time.Millisecond)
+	t0 := now.Add(-time.Hour)
+	const a, b, empty, n = "lagtest.ours.a", "lagtest.ours.b", "lagtest.ours.empty", 5
+	seed(t, cl, a, n, t0)
+	seed(t, cl, b, n, t0)
+	seed(t, cl, empty, 0, t0)
+	commit(t, cl, "svc-half", a, n)
+	commit(t, cl, "g-external", a, n)
+
+	obs, err := lag.New(lag.Config{Client: cl, Now: func() time.Time { return now }, Consumes: map[string][]string{
+		"svc-never": {a, b},
+		"svc-half":  {a, b},
+		"svc-idle":  {empty},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := obs.Observe(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantSeconds := now.Sub(stamp(t0, 0)).Seconds()
+
+	never := findGroup(t, snap, "svc-never")
+	if never.State != "Dead" || !never.Ours || never.Status != lag.STOP || never.Lag != 2*n || !near(never.LagSeconds, wantSeconds) ||
+		len(never.Partitions) != 2 || strings.Join(never.Topics, ",") != a+","+b {
+		t.Errorf("svc-never = %+v; want Dead, ours, STOP, lag %d over both topics, lag seconds %f", never, 2*n, wantSeconds)
+	}
+	for _, p := range never.Partitions {
+		if p.Committed != -1 || p.Start != 0 || p.End != n || p.Lag != n || p.Status != lag.STOP {
+			t.Errorf("svc-never partition %+v; want no commit, lag %d from the log start, STOP", p, n)
+		}
+	}
+
+	half := findGroup(t, snap, "svc-half")
+	if half.State != "Empty" || half.Status != lag.STOP || half.Lag != n || len(half.Partitions) != 2 {
+		t.Fatalf("svc-half = %+v; want Empty, STOP, lag %d on %s[0] besides the caught-up %s[0]", half, n, b, a)
+	}
+	if pa, pb := half.Partitions[0], half.Partitions[1]; pa.Topic != a || pa.Lag != 0 || pa.Status != lag.OK ||
+		pb.Topic != b || pb.Committed != -1 || pb.Lag != n || pb.Status != lag.STOP || !near(pb.LagSeconds, wantSeconds) {
+		t.Errorf("svc-half partitions = %+v; want %s caught up and %s lagging %d from the start, STOP", half.Partitions, a, b, n)
+	}
+
+	idle := findGroup(t, snap, "svc-idle")
+	if idle.Status != lag.OK || idle.Lag != 0 || len(idle.Partitions) != 1 {
+		t.Errorf("svc-idle = %+v; want OK with one partition and no lag: nothing waits on its empty topic", idle)
+	}
+
+	ext := findGroup(t, snap, "g-external")
+	if ext.Ours || len(ext.Partitions) != 1 || ext.Partitions[0].Topic != a || ext.Status != lag.OK {
+		t.Errorf("g-external = %+v; want not ours, only %s[0], OK", ext, a)
+	}
+}
