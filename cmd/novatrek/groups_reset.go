@@ -295,8 +295,12 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 				}
 			}
 			var err error
-			res, err = stream.Rewind(ctx, tx, svc.Schema(), group, to)
-			return err
+			if res, err = stream.Rewind(ctx, tx, svc.Schema(), group, to); err != nil {
+				return err
+			}
+			// A member may have joined since the plan was checked: the last step before
+			// the commit is to look again, and roll everything back if one did.
+			return refuseLiveMembers(ctx, adm, group)
 		})
 		if err != nil {
 			return fmt.Errorf("reset stored offsets of %s (nothing changed): %w", group, err)
@@ -308,6 +312,11 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 			if res.Unplaced > 0 {
 				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Unplaced)
 			}
+		}
+	}
+	if svc == nil {
+		if err := refuseLiveMembers(ctx, adm, group); err != nil {
+			return err
 		}
 	}
 	var offs kadm.Offsets
@@ -383,6 +392,31 @@ func (f *groupsResetFlags) chooseTopics(ctx context.Context, adm *kadm.Client, g
 		return nil, skipped, fmt.Errorf("none of the topics of group %s (%s) is on the cluster", group, strings.Join(all, ", "))
 	}
 	return topics, skipped, nil
+}
+
+// beforeMemberRecheck, when set, runs right before refuseLiveMembers describes the group;
+// a test has a member join there. Nil outside tests.
+var beforeMemberRecheck func()
+
+// refuseLiveMembers describes group again right before offsets are written and fails, naming
+// them, when it has live members: the check before the dry-run plan may be seconds old, and
+// a consumer that joined since would keep consuming from its own positions.
+func refuseLiveMembers(ctx context.Context, adm *kadm.Client, group string) error {
+	if beforeMemberRecheck != nil {
+		beforeMemberRecheck()
+	}
+	described, err := adm.DescribeGroups(ctx, group)
+	if err != nil {
+		return fmt.Errorf("describe group %s again before writing offsets: %w", group, err)
+	}
+	dg := described[group]
+	if dg.Err != nil {
+		return fmt.Errorf("describe group %s again before writing offsets: %w", group, dg.Err)
+	}
+	if len(dg.Members) > 0 {
+		return errors.New(liveMembers(group, dg.Members))
+	}
+	return nil
 }
 
 // liveMembers names the group's live members: why a reset must wait.

@@ -517,3 +517,38 @@ func waitPast(t time.Time) {
 		time.Sleep(100 * time.Microsecond)
 	}
 }
+
+// TestGroupsResetRefusesMemberJoiningBeforeCommit: a member that joins after the first check
+// (while the plan is printed) is caught by the second look right before the transaction
+// commits, and nothing changes. Not parallel: it sets the package's beforeMemberRecheck.
+func TestGroupsResetRefusesMemberJoiningBeforeCommit(t *testing.T) {
+	r := newResetRig(t, 1)
+	if err := r.gen.ProduceCreated(context.Background(), r.cl, r.env.Serde, 0, 10); err != nil {
+		t.Fatal(err)
+	}
+	r.runToEnd()
+	before := r.stored()
+
+	beforeMemberRecheck = func() {
+		r.start()
+		streamtest.Eventually(t, "the processor to join its group", func() (bool, error) {
+			d, err := r.adm.DescribeGroups(context.Background(), testproc.Group)
+			if err != nil {
+				return false, err
+			}
+			return len(d[testproc.Group].Members) == 1, nil
+		})
+	}
+	t.Cleanup(func() { beforeMemberRecheck = nil })
+
+	out, err := r.reset("svc-testproc", "--to-earliest", "--execute")
+	if err == nil || !strings.Contains(err.Error(), "live member") {
+		t.Fatalf("reset --execute with a member that joined before the commit: err = %v; want a refusal naming it\n%s", err, out)
+	}
+	if got := r.stored(); !equalOffsets(got, before) {
+		t.Errorf("a refused reset moved the stored offsets: %v, was %v", got, before)
+	}
+	if n := r.count(`SELECT count(*) FROM testproc.inbox`); n != 10 {
+		t.Errorf("a refused reset touched the inbox: %d rows, want 10", n)
+	}
+}
