@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -100,7 +101,7 @@ type filterFlags struct {
 
 func (f *filterFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.reason, "reason", "", "failure message matches this regular expression (or substring), any case")
-	fs.StringVar(&f.kind, "kind", "", "error kind: malformed, unknown-schema, incompatible, invalid or permanent")
+	fs.StringVar(&f.kind, "kind", "", "error kind: "+strings.Join(deadletter.Kinds, ", "))
 	fs.StringVar(&f.topic, "topic", "", "source topic the record came from")
 	fs.StringVar(&f.since, "since", "", "dead-lettered at or after: RFC 3339 time or duration back from now (2h, -30m)")
 	fs.StringSliceVar(&f.eventIDs, "event-id", nil, "metadata.event_id of the value (repeatable, comma separated)")
@@ -108,8 +109,11 @@ func (f *filterFlags) register(fs *pflag.FlagSet) {
 }
 
 func (f *filterFlags) filter(now time.Time) (deadletter.Filter, error) {
-	out := deadletter.Filter{Reason: deadletter.ParseReason(f.reason), Kind: f.kind, Topic: f.topic, EventIDs: f.eventIDs}
+	out := deadletter.Filter{Reason: deadletter.ParseReason(f.reason), Topic: f.topic, EventIDs: f.eventIDs}
 	var err error
+	if out.Kind, err = deadletter.ParseKind(f.kind); err != nil {
+		return out, fmt.Errorf("--kind: %w", err)
+	}
 	if out.Since, err = deadletter.ParseSince(f.since, now); err != nil {
 		return out, err
 	}

@@ -147,6 +147,12 @@ func TestDLQListAndShow(t *testing.T) {
 	if _, _, err := r.run(t, "list", testproc.Group, "--offsets", "9-1"); err == nil || !strings.Contains(err.Error(), "--offsets") {
 		t.Errorf("list --offsets 9-1: err %v; want one naming --offsets", err)
 	}
+	for _, cmd := range []string{"list", "redrive"} {
+		if _, _, err := r.run(t, cmd, testproc.Group, "--kind", "permament"); err == nil ||
+			!strings.Contains(err.Error(), "--kind") || !strings.Contains(err.Error(), `"permament"`) || !strings.Contains(err.Error(), "permanent") {
+			t.Errorf("%s --kind permament: err %v; want one naming --kind, the value and the kinds", cmd, err)
+		}
+	}
 	if _, _, err := r.run(t, "list", "svc-nobody"); !errors.Is(err, deadletter.ErrNoTopic) {
 		t.Errorf("list of a group without a dead-letter topic: err %v; want ErrNoTopic", err)
 	}

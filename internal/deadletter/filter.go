@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/novatrek/support/internal/stream"
 )
 
 // Filter chooses dead letters. The zero Filter chooses every one; each set field narrows the
@@ -50,6 +52,28 @@ func (f Filter) Match(l *Letter) bool {
 // Empty says whether f chooses every letter.
 func (f Filter) Empty() bool {
 	return f.Reason == nil && f.Kind == "" && f.Topic == "" && f.Since.IsZero() && len(f.EventIDs) == 0 && len(f.Offsets) == 0
+}
+
+// Kinds are the error kinds a dead letter can carry, in the runtime's order: the kinds it
+// dead-letters (transient failures are retried; unclassified ones become permanent).
+var Kinds = []string{
+	string(stream.KindMalformed), string(stream.KindUnknownSchema), string(stream.KindIncompatible),
+	string(stream.KindInvalid), string(stream.KindPermanent),
+}
+
+// ParseKind checks a --kind value against Kinds, in any case, and returns it as the runtime
+// writes it; "" (no kind chosen) passes. A value outside Kinds is an error: it would match
+// nothing, and an empty list would read as "no such dead letters".
+func ParseKind(s string) (string, error) {
+	if s == "" {
+		return "", nil
+	}
+	for _, k := range Kinds {
+		if strings.EqualFold(s, k) {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown dead-letter kind %q: want one of %s", s, strings.Join(Kinds, ", "))
 }
 
 // ParseReason compiles a --reason value: a regular expression, matched without regard to

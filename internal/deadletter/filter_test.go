@@ -57,6 +57,19 @@ func TestParsePosition(t *testing.T) {
 	}
 }
 
+func TestParseKind(t *testing.T) {
+	for in, want := range map[string]string{"": "", "permanent": "permanent", "Unknown-Schema": "unknown-schema", "MALFORMED": "malformed"} {
+		if got, err := ParseKind(in); err != nil || got != want {
+			t.Errorf("ParseKind(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"permament", "transient", "unclassified", "poison"} {
+		if _, err := ParseKind(bad); err == nil || !strings.Contains(err.Error(), bad) || !strings.Contains(err.Error(), "malformed, unknown-schema") {
+			t.Errorf("ParseKind(%q) error %v; want one naming the value and the kinds", bad, err)
+		}
+	}
+}
+
 func TestParseSince(t *testing.T) {
 	now := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
 	for in, want := range map[string]time.Time{
