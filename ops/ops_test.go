@@ -5,7 +5,9 @@ package ops_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"regexp"
@@ -32,36 +34,46 @@ import (
 
 // TestOpsFilesUseExportedMetrics runs the test processor (stream runtime and outbox relay)
 // and the lag exporter on one registry with records flowing, including a dead letter, then
-// fails for any metric the dashboard or the alert rules use that the registry does not have.
+// fails for any metric the dashboard or the alert rules use that the registry does not have,
+// and for any label they select on or group by that the metric's series do not carry.
 func TestOpsFilesUseExportedMetrics(t *testing.T) {
 	t.Parallel()
-	exported := exportedNames(t)
+	exported := exportedSeries(t)
 
-	used := map[string][]string{} // metric -> where
-	for where, expr := range dashboardExprs(t, "grafana/novatrek-support.json") {
-		for _, m := range metricNames(expr) {
-			used[m] = append(used[m], where)
-		}
-	}
+	exprs := dashboardExprs(t, "grafana/novatrek-support.json")
 	for where, expr := range alertExprs(t, "prometheus/alerts.yml") {
+		exprs[where] = expr
+	}
+	used := map[string][]string{} // metric -> where
+	labels := 0
+	for where, expr := range exprs {
 		for _, m := range metricNames(expr) {
 			used[m] = append(used[m], where)
 		}
+		sel, grp := labelUses(expr)
+		for _, ls := range sel {
+			labels += len(ls)
+		}
+		labels += len(grp)
+		for _, problem := range labelProblems(exported, expr) {
+			t.Errorf("%s: %s\n  in %s", where, problem, expr)
+		}
 	}
-	if len(used) < 10 {
-		t.Fatalf("found only %d metric names in the ops files: is the parsing broken? %v", len(used), used)
+	if len(used) < 10 || labels < 10 {
+		t.Fatalf("found only %d metric names and %d label uses in the ops files: is the parsing broken? %v", len(used), labels, used)
 	}
 	for m, where := range used {
-		if !exported[m] {
+		if _, ok := exported[m]; !ok {
 			t.Errorf("%s is used by %v but not exported by our code", m, where)
 		}
 	}
-	t.Logf("%d metric names used, all exported", len(used))
+	t.Logf("%d metric names and %d label uses, all exported", len(used), labels)
 }
 
-// exportedNames gathers a registry on which our collectors run with real data, and returns
-// every sample name it exposes (histograms as _bucket, _sum and _count too).
-func exportedNames(t *testing.T) map[string]bool {
+// exportedSeries gathers a registry on which our collectors run with real data, and returns
+// every sample name it exposes (histograms as _bucket, _sum and _count too) with the label
+// names of its series.
+func exportedSeries(t *testing.T) map[string]map[string]bool {
 	t.Helper()
 	ctx := context.Background()
 	env := kafkatest.New(t)
@@ -138,18 +150,39 @@ func exportedNames(t *testing.T) map[string]bool {
 	if err != nil {
 		t.Fatalf("gather: %v", err)
 	}
-	names := map[string]bool{}
-	for _, f := range families {
-		n := f.GetName()
-		names[n] = true
-		switch f.GetType() {
-		case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
-			names[n+"_bucket"], names[n+"_sum"], names[n+"_count"] = true, true, true
-		case dto.MetricType_SUMMARY:
-			names[n+"_sum"], names[n+"_count"] = true, true
+	series := map[string]map[string]bool{}
+	add := func(name string, labels map[string]bool, extra ...string) {
+		if series[name] == nil {
+			series[name] = map[string]bool{}
+		}
+		maps.Copy(series[name], labels)
+		for _, l := range extra {
+			series[name][l] = true
 		}
 	}
-	return names
+	for _, f := range families {
+		n := f.GetName()
+		labels := map[string]bool{}
+		for _, m := range f.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				labels[lp.GetName()] = true
+			}
+		}
+		switch f.GetType() {
+		case dto.MetricType_HISTOGRAM, dto.MetricType_GAUGE_HISTOGRAM:
+			add(n, labels)
+			add(n+"_bucket", labels, "le")
+			add(n+"_sum", labels)
+			add(n+"_count", labels)
+		case dto.MetricType_SUMMARY:
+			add(n, labels, "quantile")
+			add(n+"_sum", labels)
+			add(n+"_count", labels)
+		default:
+			add(n, labels)
+		}
+	}
+	return series
 }
 
 // dashboardExprs returns every PromQL expression of the dashboard: panel targets (rows'
@@ -192,10 +225,11 @@ func dashboardExprs(t *testing.T, path string) map[string]string {
 		}
 	}
 	walk(dash.Panels)
-	labelValues := regexp.MustCompile(`label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,`)
+	// label_values(metric, label) is checked as the query it stands for, grouping metric by label.
+	labelValues := regexp.MustCompile(`label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*\)`)
 	for _, v := range dash.Templating.List {
 		if m := labelValues.FindStringSubmatch(v.Definition); m != nil {
-			out[path+": variable "+v.Name] = m[1]
+			out[path+": variable "+v.Name] = "count by (" + m[2] + ") (" + m[1] + ")"
 		}
 	}
 	return out
@@ -264,6 +298,94 @@ func metricNames(expr string) []string {
 		}
 	}
 	return out
+}
+
+var (
+	selector     = regexp.MustCompile(`([a-zA-Z_:][a-zA-Z0-9_:]*)?\s*\{([^}]*)\}`)
+	matcherLabel = regexp.MustCompile(`([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)`)
+	groupClause  = regexp.MustCompile(`\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)`)
+)
+
+// labelUses extracts the label names of a PromQL expression: per metric, those its
+// selectors match on ({consumergroup=~"..."}); and per clause keyword, those of its
+// grouping clauses (by (...), without (...), on, ignoring, group_left, group_right).
+func labelUses(expr string) (selectors map[string][]string, grouping map[string][]string) {
+	e := stringLit.ReplaceAllString(expr, `""`)
+	selectors, grouping = map[string][]string{}, map[string][]string{}
+	for _, m := range selector.FindAllStringSubmatch(e, -1) {
+		for _, l := range matcherLabel.FindAllStringSubmatch(m[2], -1) {
+			selectors[m[1]] = append(selectors[m[1]], l[1])
+		}
+	}
+	for _, m := range groupClause.FindAllStringSubmatch(e, -1) {
+		for l := range strings.SplitSeq(m[2], ",") {
+			if l = strings.TrimSpace(l); l != "" {
+				grouping[m[1]] = append(grouping[m[1]], l)
+			}
+		}
+	}
+	return selectors, grouping
+}
+
+// labelProblems checks the labels of expr against the exported series: a selector's labels
+// must be on its metric; by, without, on and ignoring labels on every metric of the
+// expression (else the aggregation silently lumps series together, or matches nothing);
+// group_left and group_right labels on at least one. __name__ is on every metric.
+func labelProblems(exported map[string]map[string]bool, expr string) []string {
+	var problems []string
+	selectors, grouping := labelUses(expr)
+	for metric, labels := range selectors {
+		for _, l := range labels {
+			if l != "__name__" && metric != "" && exported[metric] != nil && !exported[metric][l] {
+				problems = append(problems, fmt.Sprintf("%s{%s=...}: the exported %s has no label %s (it has %s)",
+					metric, l, metric, l, strings.Join(slices.Sorted(maps.Keys(exported[metric])), ", ")))
+			}
+		}
+	}
+	metrics := metricNames(expr)
+	for clause, labels := range grouping {
+		for _, l := range labels {
+			var with, without []string
+			for _, m := range metrics {
+				if exported[m] == nil {
+					continue // reported as an unexported metric
+				}
+				if exported[m][l] {
+					with = append(with, m)
+				} else {
+					without = append(without, m)
+				}
+			}
+			every := clause != "group_left" && clause != "group_right"
+			if (every && len(without) > 0) || (!every && len(with) == 0 && len(without) > 0) {
+				problems = append(problems, fmt.Sprintf("%s (%s): label %s is not exported on %s", clause, l, l, strings.Join(without, ", ")))
+			}
+		}
+	}
+	slices.Sort(problems)
+	return problems
+}
+
+func TestLabelProblems(t *testing.T) {
+	t.Parallel()
+	exported := map[string]map[string]bool{
+		"kafka_consumergroup_lag":                {"consumergroup": true, "topic": true, "partition": true},
+		"novatrek_stream_handler_seconds_bucket": {"group": true, "le": true},
+		"info":                                   {"topic": true, "owner": true},
+	}
+	for expr, want := range map[string]int{
+		`sum by (consumergroup, topic) (kafka_consumergroup_lag{consumergroup=~"svc-.*", topic!="x"})`:         0,
+		`histogram_quantile(0.99, sum by (group, le) (rate(novatrek_stream_handler_seconds_bucket[5m])))`:      0,
+		`kafka_consumergroup_lag * on (topic) group_left (owner) info`:                                         0,
+		`sum by (consumer_group) (kafka_consumergroup_lag)`:                                                    1,
+		`sum without (group) (kafka_consumergroup_lag{group="svc-x"})`:                                         2,
+		`max by (consumergroup) (kafka_consumergroup_lag{consumergroup="a"}) / on (group) group_left (x) info`: 3,
+		`count by (status) (kafka_consumergroup_lag{__name__=~"kafka.*", state="{a}"})`:                        2,
+	} {
+		if got := labelProblems(exported, expr); len(got) != want {
+			t.Errorf("labelProblems(%q) = %d problems %q; want %d", expr, len(got), got, want)
+		}
+	}
 }
 
 func TestMetricNames(t *testing.T) {
