@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
@@ -22,6 +23,15 @@ func init() { commands = append(commands, newConsumeCmd) }
 
 // consumeChunk bounds the records one decoding job gets, so a big fetch spreads over cores.
 const consumeChunk = 512
+
+// consumeFetchWait is how long a broker may hold a fetch when it has no data (kgo's default
+// is 5s). Shorter, so a partition whose range ends in records nobody can see is found quiet
+// after several fetch rounds instead of one.
+const consumeFetchWait = 500 * time.Millisecond
+
+// consumeDrainWait is how long a bounded partition may deliver nothing, with all of its range
+// in the log, before it counts as read to its end (see drainedPartitions).
+const consumeDrainWait = 5 * time.Second
 
 type consumeFlags struct {
 	cfg        config.Config
@@ -99,9 +109,12 @@ partitions interleave.`,
 	return cmd
 }
 
-// consumePlan is where each partition starts and stops.
+// consumePlan is where each partition starts and stops. Without --follow both bounds lie
+// within [log start, end] of each partition, so every fetch is in range and a --to past the
+// end cannot wait for offsets that do not exist.
 type consumePlan struct {
-	from     map[int32]int64
+	from     map[int32]int64 // first offset printed
+	fetchAt  map[int32]int64 // first offset fetched: from, or the end when --follow waits for from
 	to       map[int32]int64 // absent: no end (follow)
 	fromTime time.Time       // zero: no timestamp filter
 	toTime   time.Time
@@ -168,7 +181,11 @@ func planConsume(ctx context.Context, adm *kadm.Client, f *consumeFlags, from of
 			return consumePlan{}, fmt.Errorf("--partition %d: %s has partitions 0..%d", p, f.topic, len(starts)-1)
 		}
 	}
-	plan := consumePlan{from: map[int32]int64{}}
+	ends, err := offsetspec.Resolve(ctx, adm, f.topic, offsetspec.Spec{Kind: offsetspec.End}, iso)
+	if err != nil {
+		return consumePlan{}, err
+	}
+	plan := consumePlan{from: map[int32]int64{}, fetchAt: map[int32]int64{}}
 	fromOff, err := offsetspec.Resolve(ctx, adm, f.topic, from, iso)
 	if err != nil {
 		return consumePlan{}, fmt.Errorf("--from: %w", err)
@@ -190,9 +207,20 @@ func planConsume(ctx context.Context, adm *kadm.Client, f *consumeFlags, from of
 		if len(f.partitions) > 0 && !slices.Contains(f.partitions, p) {
 			continue
 		}
-		plan.from[p] = max(fromOff[p], start) // an offset before the log start reads from it
+		end := ends[p]
+		from := max(fromOff[p], start) // an offset before the log start reads from it
+		if !f.follow {
+			from = min(from, end) // nothing to wait for past the end
+		}
+		plan.from[p] = from
+		// A fetch past the end is out of range; with --follow, wait at the end and print
+		// from --from on.
+		plan.fetchAt[p] = min(from, end)
 		if to != nil {
 			plan.to[p] = toOff[p]
+			if !f.follow {
+				plan.to[p] = min(toOff[p], end)
+			}
 		}
 	}
 	return plan, nil
@@ -206,7 +234,7 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 		if to, bounded := plan.to[p]; bounded && from >= to {
 			continue // nothing in range
 		}
-		offsets[p] = kgo.NewOffset().At(from)
+		offsets[p] = kgo.NewOffset().At(plan.fetchAt[p])
 		open[p] = true
 	}
 	if len(open) == 0 {
@@ -216,6 +244,11 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 		kgo.SeedBrokers(f.cfg.KafkaBrokers...),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{f.topic: offsets}),
 		kgo.FetchIsolationLevel(level),
+		// Every planned offset is in range, so an OffsetOutOfRange means the log moved under
+		// the read (retention, truncation): fail with it rather than let the client silently
+		// restart at the log start and print records outside the range.
+		kgo.ConsumeResetOffset(kgo.NoResetOffset()),
+		kgo.FetchMaxWait(consumeFetchWait),
 		// Control records (transaction markers) are kept so the end of a range is seen even
 		// when the last offset before it is a marker; they are never printed.
 		kgo.KeepControlRecords(),
@@ -231,19 +264,36 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 	defer stop()
 	pipe := startPipeline(ctx, stop, sd, f.valueOnly, cmd.OutOrStdout(), f.follow)
 	var (
-		printed int
-		keyB    = []byte(f.key)
-		filter  = f.key != "" || !plan.fromTime.IsZero() || !plan.toTime.IsZero()
+		printed  int
+		keyB     = []byte(f.key)
+		filter   = f.key != "" || !plan.fromTime.IsZero() || !plan.toTime.IsZero()
+		lastSeen = map[int32]time.Time{} // when each partition last delivered anything
+		adm      = kadm.NewClient(cl)
 	)
+	started := time.Now()
+	closePartition := func(p int32) {
+		delete(open, p)
+		cl.PauseFetchPartitions(map[string][]int32{f.topic: {p}})
+	}
 	for len(open) > 0 && (f.count == 0 || printed < f.count) {
-		fetches := cl.PollFetches(ctx)
+		pollCtx, cancelPoll := ctx, context.CancelFunc(func() {})
+		if boundedOpen(open, plan) {
+			pollCtx, cancelPoll = context.WithTimeout(ctx, consumeDrainWait)
+		}
+		fetches := cl.PollFetches(pollCtx)
+		idle := pollCtx.Err() != nil
+		cancelPoll()
 		if ctx.Err() != nil {
 			break
 		}
 		var fatal error
 		fetches.EachError(func(t string, p int32, err error) {
-			if !errors.Is(err, context.Canceled) && fatal == nil {
-				fatal = fmt.Errorf("fetching %s partition %d: %w", t, p, err)
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || fatal != nil {
+				return
+			}
+			fatal = fmt.Errorf("fetching %s partition %d: %w", t, p, err)
+			if errors.Is(err, kerr.OffsetOutOfRange) {
+				fatal = fmt.Errorf("%w (the partition's log moved during the read: retention or truncation; run again)", fatal)
 			}
 		})
 		if fatal != nil {
@@ -255,16 +305,20 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 			if !open[p] {
 				return
 			}
+			lastSeen[p] = time.Now()
 			to, bounded := plan.to[p]
+			from := plan.from[p]
 			keep := make([]*kgo.Record, 0, len(fp.Records))
 			for _, r := range fp.Records {
-				if bounded && r.Offset >= to {
-					break
-				}
 				if bounded && r.Offset >= to-1 {
+					// to-1 itself may never come (compacted away, or an aborted record that
+					// read-committed hides): anything at or past it ends the partition.
 					delete(open, p)
+					if r.Offset >= to {
+						break
+					}
 				}
-				if r.Attrs.IsControl() {
+				if r.Attrs.IsControl() || r.Offset < from {
 					continue
 				}
 				if filter && !wanted(r, keyB, plan) {
@@ -282,11 +336,71 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 				printed += n
 			}
 			if !open[p] {
-				cl.PauseFetchPartitions(map[string][]int32{f.topic: {p}})
+				closePartition(p)
 			}
 		})
+		if idle {
+			drained, err := drainedPartitions(ctx, adm, f.topic, plan, open, lastSeen, started, level)
+			if err != nil {
+				_ = pipe.close()
+				return err
+			}
+			for _, p := range drained {
+				closePartition(p)
+			}
+		}
 	}
 	return pipe.close()
+}
+
+// boundedOpen reports whether an open partition has an end to reach.
+func boundedOpen(open map[int32]bool, plan consumePlan) bool {
+	for p := range open {
+		if _, ok := plan.to[p]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// drainedPartitions returns the open bounded partitions that delivered nothing for
+// consumeDrainWait although everything below their --to is in the log (end ≥ to). The last
+// offsets before --to then hold nothing to print — compacted away, or aborted and hidden by
+// read-committed with the marker compacted too — and the fetch position has passed them: a
+// broker answers a fetch at once when there is data at the position, so silence over many
+// fetch rounds means there is none. Without this such a partition would be waited on forever.
+func drainedPartitions(ctx context.Context, adm *kadm.Client, topic string, plan consumePlan, open map[int32]bool, lastSeen map[int32]time.Time, started time.Time, level kgo.IsolationLevel) ([]int32, error) {
+	var quiet []int32
+	for p := range open {
+		if _, bounded := plan.to[p]; !bounded {
+			continue
+		}
+		last, ok := lastSeen[p]
+		if !ok {
+			last = started
+		}
+		if time.Since(last) >= consumeDrainWait {
+			quiet = append(quiet, p)
+		}
+	}
+	if len(quiet) == 0 {
+		return nil, nil
+	}
+	iso := offsetspec.ReadCommitted
+	if level == kgo.ReadUncommitted() {
+		iso = offsetspec.ReadUncommitted
+	}
+	ends, err := offsetspec.Resolve(ctx, adm, topic, offsetspec.Spec{Kind: offsetspec.End}, iso)
+	if err != nil {
+		return nil, fmt.Errorf("checking whether quiet partitions are at their end: %w", err)
+	}
+	var drained []int32
+	for _, p := range quiet {
+		if ends[p] >= plan.to[p] {
+			drained = append(drained, p)
+		}
+	}
+	return drained, nil
 }
 
 // wanted applies --key and the timestamp bounds of a time range.

@@ -62,6 +62,9 @@ func (r *pcRig) run(t *testing.T, stdin string, args ...string) (string, string,
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := root.ExecuteContext(ctx)
+	if err == nil && ctx.Err() != nil { // consume stops quietly when its context ends
+		err = fmt.Errorf("novatrek %s did not finish within 30s", strings.Join(args, " "))
+	}
 	return out.String(), errOut.String(), err
 }
 
@@ -471,5 +474,111 @@ func TestConsumeStopsWhenOutputFails(t *testing.T) {
 	err = root.ExecuteContext(ctx)
 	if err == nil || !strings.Contains(err.Error(), "disk full") || ctx.Err() != nil {
 		t.Fatalf("err = %v (ctx %v); want the write error, before the deadline", err, ctx.Err())
+	}
+}
+
+// --from and --to past a partition's end neither print records from before --from nor wait
+// for offsets that do not exist.
+func TestConsumeBoundsPastThePartitionEnd(t *testing.T) {
+	r := newPCRig(t)
+	r.produceAt(t, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), 9) // offsets 0..2 in each partition
+	for _, tc := range []struct {
+		args []string
+		want int
+	}{
+		{[]string{"--from", "5", "--to", "10"}, 0},
+		{[]string{"--from", "5"}, 0},
+		{[]string{"--to", "10"}, 9},
+		{[]string{"--from", "1", "--to", "10", "--partition", "0"}, 2},
+	} {
+		out, stderr, err := r.run(t, "", append([]string{"consume", "--topic", pcTopic}, tc.args...)...)
+		if err != nil {
+			t.Errorf("%v: %v\n%s", tc.args, err, stderr)
+			continue
+		}
+		got := lines(t, out)
+		if len(got) != tc.want {
+			t.Errorf("%v printed %d records; want %d:\n%s", tc.args, len(got), tc.want, out)
+		}
+		for _, rec := range got {
+			if len(tc.args) > 1 && tc.args[0] == "--from" && rec["offset"].(float64) < 1 {
+				t.Errorf("%v printed offset %v, before --from", tc.args, rec["offset"])
+			}
+		}
+	}
+}
+
+// With --follow, a --from past the end waits there: the records before it that arrive
+// meanwhile are not printed.
+func TestConsumeFollowFromPastTheEnd(t *testing.T) {
+	r := newPCRig(t)
+	r.produceAt(t, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), 9) // offsets 0..2 in each partition
+	pr, pw := io.Pipe()
+	root := newRootCmd()
+	root.SetOut(pw)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"consume", "--topic", pcTopic, "--partition", "0", "--from", "5", "--follow", "--count", "1",
+		"--brokers", strings.Join(r.env.Brokers, ","), "--registry", r.env.RegistryURL})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+	out := make(chan []byte, 1)
+	go func() { b, _ := io.ReadAll(pr); out <- b }()
+
+	g := testproc.Producer{}
+	cl := r.env.Client(t, kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	for i := range 3 { // offsets 3, 4, 5 of partition 0
+		rec, err := g.CreatedRecord(ctx, r.env.Serde, pcTopic, 100+i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.Partition = 0
+		if err := cl.ProduceSync(ctx, rec).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("consume --follow --from 5: %v", err)
+	}
+	got := lines(t, string(<-out))
+	if len(got) != 1 || got[0]["offset"].(float64) != 5 {
+		t.Fatalf("printed %v; want exactly offset 5", got)
+	}
+}
+
+// A range whose last offsets are an aborted transaction ends although read-committed never
+// shows the offset just before --to.
+func TestConsumeEndsAtAbortedTransaction(t *testing.T) {
+	r := newPCRig(t)
+	g := testproc.Producer{Reservations: 1}
+	tx := r.env.Client(t, kgo.TransactionalID("consume-abort-test"), kgo.DefaultProduceTopic(pcTopic),
+		kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	ctx := context.Background()
+	// partition 0: committed 0, 1, marker 2; aborted 3, 4, marker 5; committed 6, marker 7
+	for n, commit := range []bool{true, false, true} {
+		if err := tx.BeginTransaction(); err != nil {
+			t.Fatal(err)
+		}
+		for i := range 2 - n/2 {
+			rec, err := g.CreatedRecord(ctx, r.env.Serde, pcTopic, 2*n+i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec.Partition = 0
+			if err := tx.ProduceSync(ctx, rec).FirstErr(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.EndTransaction(ctx, kgo.TransactionEndTry(commit)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, err := r.run(t, "", "consume", "--topic", pcTopic, "--partition", "0", "--to", "5")
+	if err != nil {
+		t.Fatalf("consume --to 5: %v\n%s", err, stderr)
+	}
+	if got := offsetsOf(t, lines(t, out)); !slices.Equal(got, []string{"0:0", "0:1"}) {
+		t.Fatalf("consume --to 5 printed %v; want 0:0 0:1", got)
 	}
 }
