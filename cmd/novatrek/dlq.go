@@ -35,6 +35,18 @@ where each came from, why it failed and when.
 
 A dead letter is named by its partition and offset on the dead-letter topic, "P:O" (e.g.
 1:42). --offsets takes ranges of them: 10-20 on every partition, 1:10-20 on partition 1.`,
+		Example: `  # What svc-payments gave up on, by kind and reason
+  novatrek dlq list svc-payments
+
+  # One dead letter in full, value decoded
+  novatrek dlq show svc-payments 0:42
+
+  # After a fix: re-drive the permanent failures (dry run, then --execute)
+  novatrek dlq redrive svc-payments --kind permanent
+  novatrek dlq redrive svc-payments --kind permanent --execute --note 'fixed in v1.4.2'
+
+  # Who re-drove what
+  novatrek dlq history svc-payments`,
 	}
 	cmd.AddCommand(newDLQListCmd(), newDLQShowCmd(), newDLQRedriveCmd(), newDLQHistoryCmd())
 	return cmd

@@ -19,6 +19,8 @@ func newSchemasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schemas",
 		Short: "Check schema evolution offline and register schemas in the schema registry",
+		Example: `  novatrek schemas check                # offline, in CI
+  novatrek schemas register             # into SCHEMA_REGISTRY_URL`,
 	}
 	cmd.AddCommand(newSchemasCheckCmd(), newSchemasRegisterCmd())
 	return cmd

@@ -30,6 +30,8 @@ Created topics get the declared partitions and configs; partitions are grown and
 configs (retention.ms, cleanup.policy) set back when they drift. A topic with more partitions
 than declared is reported and never shrunk (Kafka cannot remove partitions). A topic under
 the managed prefix that topics.yaml does not declare is deleted only with --allow-delete.`,
+		Example: `  novatrek topics plan                  # what would change on KAFKA_BROKERS
+  novatrek topics apply --execute       # make it so`,
 	}
 	cmd.AddCommand(newTopicsPlanCmd(), newTopicsApplyCmd())
 	return cmd
