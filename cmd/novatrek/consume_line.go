@@ -3,9 +3,13 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
+	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/avrojson"
@@ -31,15 +35,20 @@ func newLineWriter(s *serde.Serde, valueOnly bool) *lineWriter {
 //
 // or, with valueOnly, the value alone. A value that does not decode gets "error" (and the raw
 // bytes as "value_base64") instead of "value", in both modes: nothing is dropped silently.
-func (w *lineWriter) appendLine(ctx context.Context, dst []byte, r *kgo.Record) []byte {
+// The error return is not about r: the registry is down (see writerSchema) or ctx ended, and
+// the run must stop rather than print every record as undecodable.
+func (w *lineWriter) appendLine(ctx context.Context, dst []byte, r *kgo.Record) ([]byte, error) {
 	id, codec, derr := w.codec(ctx, r.Value)
+	if derr != nil && (errors.Is(derr, serde.ErrRegistry) || ctx.Err() != nil) {
+		return dst, derr
+	}
 	if w.valueOnly && derr == nil {
 		if r.Value == nil {
-			return append(dst, "null\n"...)
+			return append(dst, "null\n"...), nil
 		}
 		out, err := codec.AppendJSON(dst, r.Value[5:])
 		if err == nil {
-			return append(out, '\n')
+			return append(out, '\n'), nil
 		}
 		derr = err
 	}
@@ -71,12 +80,12 @@ func (w *lineWriter) appendLine(ctx context.Context, dst []byte, r *kgo.Record) 
 	}
 	if derr == nil {
 		if r.Value == nil {
-			return append(dst, `,"value":null}`+"\n"...)
+			return append(dst, `,"value":null}`+"\n"...), nil
 		}
 		dst = append(dst, `,"value":`...)
 		out, err := codec.AppendJSON(dst, r.Value[5:])
 		if err == nil {
-			return append(out, '}', '\n')
+			return append(out, '}', '\n'), nil
 		}
 		dst = dst[:len(dst)-len(`,"value":`)]
 		derr = err
@@ -85,7 +94,7 @@ func (w *lineWriter) appendLine(ctx context.Context, dst []byte, r *kgo.Record) 
 	dst = avrojson.AppendString(dst, derr.Error())
 	dst = append(dst, `,"value_base64":"`...)
 	dst = base64.StdEncoding.AppendEncode(dst, r.Value)
-	return append(dst, '"', '}', '\n')
+	return append(dst, '"', '}', '\n'), nil
 }
 
 // codec returns the schema id of a framed Avro value and the codec of its writer schema;
@@ -101,7 +110,7 @@ func (w *lineWriter) codec(ctx context.Context, v []byte) (int, *avrojson.Codec,
 	if c, ok := w.codecs[id]; ok {
 		return id, c, nil
 	}
-	schema, err := w.serde.WriterSchema(ctx, id)
+	schema, err := w.writerSchema(ctx, id)
 	if err != nil {
 		return id, nil, err
 	}
@@ -111,6 +120,36 @@ func (w *lineWriter) codec(ctx context.Context, v []byte) (int, *avrojson.Codec,
 	}
 	w.codecs[id] = c
 	return id, c, nil
+}
+
+// registryAttempts is how many times consume asks the registry for a writer schema before it
+// takes the registry as down and ends the run; the waits between attempts double from
+// registryRetryWait (0.25 s, 0.5 s, 1 s: under two seconds in all).
+const (
+	registryAttempts  = 4
+	registryRetryWait = 250 * time.Millisecond
+)
+
+// writerSchema fetches schema id, retrying while the registry is unreachable or failing
+// (serde.ErrRegistry). An unknown id or a non-Avro schema is the record's problem and is
+// returned at once.
+func (w *lineWriter) writerSchema(ctx context.Context, id int) (avro.Schema, error) {
+	wait := registryRetryWait
+	for attempt := 1; ; attempt++ {
+		schema, err := w.serde.WriterSchema(ctx, id)
+		if err == nil || !errors.Is(err, serde.ErrRegistry) || ctx.Err() != nil {
+			return schema, err
+		}
+		if attempt == registryAttempts {
+			return nil, fmt.Errorf("schema registry unavailable (%d attempts to fetch schema id %d failed): %w", attempt, id, err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		wait *= 2
+	}
 }
 
 // appendBytesField appends `,"name":"text"` for UTF-8 bytes, `,"name_base64":"..."` for other

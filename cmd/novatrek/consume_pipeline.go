@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 type chunk struct {
 	recs []*kgo.Record
 	out  []byte
+	err  error // decoding could not go on (registry down, run cancelled); out is incomplete
 	done chan struct{}
 }
 
@@ -28,10 +30,22 @@ type linePipeline struct {
 	wg    sync.WaitGroup
 	bufs  sync.Pool // []byte output buffers, reused once written
 	werr  chan error
+
+	mu      sync.Mutex
+	failure error // first reason decoding could not go on (the registry is down)
 }
 
-// A write error (a closed pipe, a full disk) calls stop, so the reader ends instead of
-// fetching into a writer that no longer writes.
+// fail records why decoding stopped; the first reason wins.
+func (p *linePipeline) fail(err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.failure == nil {
+		p.failure = err
+	}
+}
+
+// A write error (a closed pipe, a full disk) or a registry that stays down calls stop, so the
+// reader ends instead of fetching into a pipeline that no longer writes.
 func startPipeline(ctx context.Context, stop context.CancelFunc, s *serde.Serde, valueOnly bool, out io.Writer, flushEach bool) *linePipeline {
 	workers := runtime.GOMAXPROCS(0)
 	p := &linePipeline{
@@ -46,7 +60,13 @@ func startPipeline(ctx context.Context, stop context.CancelFunc, s *serde.Serde,
 			lw := newLineWriter(s, valueOnly)
 			for c := range p.jobs {
 				for _, r := range c.recs {
-					c.out = lw.appendLine(ctx, c.out, r)
+					if c.out, c.err = lw.appendLine(ctx, c.out, r); c.err != nil {
+						if !errors.Is(c.err, context.Canceled) {
+							p.fail(c.err)
+						}
+						stop()
+						break
+					}
 				}
 				close(c.done)
 			}
@@ -54,11 +74,18 @@ func startPipeline(ctx context.Context, stop context.CancelFunc, s *serde.Serde,
 	}
 	go func() {
 		bw := bufio.NewWriterSize(out, 256<<10)
-		var err error
+		var (
+			err     error
+			stopped bool
+		)
 		for c := range p.order {
 			<-c.done
-			if err != nil {
+			if err != nil || stopped {
 				continue // drain so submitters never block
+			}
+			if c.err != nil {
+				stopped = true // what came before is written; nothing after it is
+				continue
 			}
 			if _, err = bw.Write(c.out); err == nil && flushEach {
 				err = bw.Flush()
@@ -91,10 +118,15 @@ func (p *linePipeline) submit(recs []*kgo.Record) {
 	p.jobs <- c
 }
 
-// close waits until everything submitted is written and returns the first write error.
+// close waits until everything submitted is written (or given up) and returns why decoding
+// stopped, else the first write error.
 func (p *linePipeline) close() error {
 	close(p.jobs)
 	close(p.order)
 	p.wg.Wait()
-	return <-p.werr
+	werr := <-p.werr
+	if p.failure != nil {
+		return fmt.Errorf("decoding records: %w", p.failure)
+	}
+	return werr
 }

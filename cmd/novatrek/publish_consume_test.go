@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"slices"
 	"strings"
@@ -580,5 +582,28 @@ func TestConsumeEndsAtAbortedTransaction(t *testing.T) {
 	}
 	if got := offsetsOf(t, lines(t, out)); !slices.Equal(got, []string{"0:0", "0:1"}) {
 		t.Fatalf("consume --to 5 printed %v; want 0:0 0:1", got)
+	}
+}
+
+// A registry that does not answer ends consume with an error saying so, instead of printing
+// every record as undecodable and exiting 0.
+func TestConsumeRegistryDown(t *testing.T) {
+	r := newPCRig(t)
+	r.produceAt(t, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), 6)
+	down := httptest.NewServer(http.NotFoundHandler())
+	down.Close() // a registry that was there and stopped: connections are refused
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	root.SetArgs([]string{"consume", "--topic", pcTopic, "--brokers", strings.Join(r.env.Brokers, ","), "--registry", down.URL})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := root.ExecuteContext(ctx)
+	if err == nil || !strings.Contains(err.Error(), "schema registry unavailable") || ctx.Err() != nil {
+		t.Fatalf("err = %v (ctx %v); want the registry named as unavailable", err, ctx.Err())
+	}
+	if strings.Contains(out.String(), `"error"`) {
+		t.Errorf("records were printed as undecodable while the registry was down:\n%s", out.String())
 	}
 }
