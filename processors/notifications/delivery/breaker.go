@@ -11,9 +11,32 @@ import (
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
-// ErrCircuitOpen is returned instead of calling a provider whose circuit is open. It is
-// retryable: the job is Nacked and comes back after the Nack delay.
+// ErrCircuitOpen is returned instead of calling a provider whose circuit is open. The job
+// is acknowledged and its row deferred until the circuit lets a call through again
+// (circuitOpenError.until), so the worker moves on to other providers' jobs.
 var ErrCircuitOpen = errors.New("provider circuit open")
+
+// circuitOpenError is ErrCircuitOpen with the time the circuit lets a trial call through.
+type circuitOpenError struct {
+	provider string
+	until    time.Time
+}
+
+func (e *circuitOpenError) Error() string {
+	return fmt.Sprintf("%s: %v until %s", e.provider, ErrCircuitOpen, e.until.UTC().Format(time.RFC3339Nano))
+}
+
+func (e *circuitOpenError) Unwrap() error { return ErrCircuitOpen }
+
+// circuitReopens is when the circuit that refused err lets a call through again; false
+// when err is not an open circuit's refusal.
+func circuitReopens(err error) (time.Time, bool) {
+	var c *circuitOpenError
+	if errors.As(err, &c) {
+		return c.until, true
+	}
+	return time.Time{}, false
+}
 
 // breakerSender is the per-provider circuit breaker: after failures consecutive retryable
 // failures it stops calling the provider for openFor, then lets one trial call through
@@ -48,7 +71,7 @@ func (b *breakerSender) Send(ctx context.Context, m provider.Message) (provider.
 		return provider.Result{}, err
 	}
 	res, err := b.Sender.Send(ctx, m)
-	b.record(err)
+	b.record(ctx, err)
 	return res, err
 }
 
@@ -58,22 +81,33 @@ func (b *breakerSender) allow() error {
 	if b.fails < b.failures {
 		return nil
 	}
-	if b.now().Before(b.openUntil) || b.trial {
+	if now := b.now(); now.Before(b.openUntil) || b.trial {
 		b.rejected.Add(1)
-		return &provider.Retryable{Err: fmt.Errorf("%s: %w", b.Name(), ErrCircuitOpen)}
+		until := b.openUntil
+		if !now.Before(until) { // a trial call is out: its answer decides soon
+			until = now.Add(b.openFor / 5)
+		}
+		return &provider.Retryable{Err: &circuitOpenError{provider: b.Name(), until: until}}
 	}
 	b.trial = true
 	return nil
 }
 
-func (b *breakerSender) record(err error) {
+// record counts the call's outcome. A call our own context ended (the job's deadline, a
+// shutdown) says nothing about the provider: it only frees the half-open trial slot and
+// leaves the failure count and the open period as they were, so a cancelled trial does not
+// close the circuit.
+func (b *breakerSender) record(ctx context.Context, err error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.trial = false
 	if b.onState != nil {
 		defer func() { b.onState(b.fails >= b.failures) }()
 	}
-	if _, retryable := provider.RetryAfter(err); !retryable || errors.Is(err, context.Canceled) {
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	if _, retryable := provider.RetryAfter(err); !retryable {
 		b.fails = 0
 		return
 	}

@@ -1,6 +1,7 @@
 package delivery
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -61,6 +62,10 @@ const (
 	DefaultBreakerOpenFor      = 10 * time.Second
 	DefaultRatePerSecond       = 1000
 	DefaultMaxFailureTextBytes = 1000
+	DefaultMaxAttempts         = 10
+	DefaultMaxAge              = 24 * time.Hour
+	// DefaultMaxDeferral caps the backoff of a row deferred after a failed job.
+	DefaultMaxDeferral = 5 * time.Minute
 )
 
 // Config configures the delivery stage. Zero values take the documented defaults.
@@ -100,16 +105,27 @@ type Config struct {
 	// well over 500/s.
 	EmergencyWorkers, RoutineWorkers int
 	// HandlerTimeout bounds one job: provider calls, in-process retries and Retry-After
-	// waits included; a job that runs out is Nacked and comes back. Default 30s.
+	// waits included. The last recordBudget of it (a sixth, at most 5s) is kept for
+	// recording the outcome: provider calls are cut off before it. A job that runs out is
+	// acknowledged and its row deferred (see the package doc). Default 30s.
 	HandlerTimeout time.Duration
-	// MaxRetries is the in-process retries of a retryable failure before the job is Nacked
-	// (and redelivered after NackResendDelay). Default 3.
+	// MaxRetries is the in-process retries of a retryable failure before the job is
+	// acknowledged and its row deferred (NackResendDelay doubling per logged retry attempt,
+	// at most DefaultMaxDeferral). Default 3.
 	MaxRetries int
+	// MaxAttempts and MaxAge bound a row's retryable failures: once it has this many
+	// "retry" attempts in delivery_log, or was created this long ago, a failed job marks it
+	// failed (with a FAILED status event) and sends its job to the poison stream instead
+	// of deferring it again. Defaults 10 and 24h.
+	MaxAttempts int
+	MaxAge      time.Duration
 	// RetryInterval is the first in-process retry delay (doubling). Default 200ms.
 	RetryInterval time.Duration
 	// MaxRetryAfter caps how long a provider's Retry-After holds a worker. Default 30s.
 	MaxRetryAfter time.Duration
-	// NackResendDelay is how long a Nacked job waits in Valkey. Default 1s.
+	// NackResendDelay is how long a Nacked job waits in Valkey (a job is Nacked only when
+	// its row could not be deferred, e.g. the database is unreachable), and the first
+	// deferral of a row whose job failed. Default 1s.
 	NackResendDelay time.Duration
 	// ClaimMinIdle is how long a dead worker's job waits before another takes it. Default 30s.
 	ClaimMinIdle time.Duration
@@ -126,6 +142,10 @@ type Config struct {
 	// afterPublish, if set, runs after a dispatch round published its jobs and before it
 	// commits; an error rolls the round back (tests simulate a crash with it).
 	afterPublish func() error
+	// hook, if set, runs at the named stages of a job (stageTaken: before the lease;
+	// stageLeased: after it, before the provider call); an error makes the job stop right
+	// there, touching nothing (tests kill a worker with it).
+	hook func(ctx context.Context, stage string) error
 }
 
 func (c *Config) setDefaults() {
@@ -146,6 +166,7 @@ func (c *Config) setDefaults() {
 	def(&c.NackResendDelay, DefaultNackResendDelay)
 	def(&c.ClaimMinIdle, DefaultClaimMinIdle)
 	def(&c.BreakerOpenFor, DefaultBreakerOpenFor)
+	def(&c.MaxAge, DefaultMaxAge)
 	if c.StreamPrefix == "" {
 		c.StreamPrefix = DefaultStreamPrefix
 	}
@@ -157,6 +178,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.RoutineWorkers == 0 {
 		c.RoutineWorkers = DefaultRoutineWorkers
+	}
+	if c.MaxAttempts == 0 {
+		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = DefaultMaxRetries
@@ -197,14 +221,14 @@ func (c *Config) validate() error {
 	for name, d := range map[string]time.Duration{"PollInterval": c.PollInterval, "SweepInterval": c.SweepInterval,
 		"StaleAfter": c.StaleAfter, "HandlerTimeout": c.HandlerTimeout, "RetryInterval": c.RetryInterval,
 		"MaxRetryAfter": c.MaxRetryAfter, "NackResendDelay": c.NackResendDelay, "ClaimMinIdle": c.ClaimMinIdle,
-		"BreakerOpenFor": c.BreakerOpenFor} {
+		"BreakerOpenFor": c.BreakerOpenFor, "MaxAge": c.MaxAge} {
 		if d < 0 {
 			errs = append(errs, fmt.Errorf("%s %s is negative", name, d))
 		}
 	}
 	if c.BatchSize < 1 || c.EmergencyWorkers < 1 || c.RoutineWorkers < 1 || c.MaxRetries < 0 ||
-		c.BreakerFailures < 1 || c.RatePerSecond <= 0 {
-		errs = append(errs, errors.New("BatchSize, workers, BreakerFailures and RatePerSecond must be positive"))
+		c.BreakerFailures < 1 || c.RatePerSecond <= 0 || c.MaxAttempts < 1 {
+		errs = append(errs, errors.New("BatchSize, workers, BreakerFailures, RatePerSecond and MaxAttempts must be positive"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delivery: config: %w", err)

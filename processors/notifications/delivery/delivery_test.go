@@ -9,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/valkeystream"
 	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
@@ -183,42 +181,6 @@ func TestCrashBetweenPublishAndCommit(t *testing.T) {
 	}
 }
 
-func TestDeadWorkerJobIsReclaimed(t *testing.T) {
-	t.Parallel()
-	r := newRig(t)
-	ids := r.insert(1, "routine")
-	// A worker takes the job and dies before acknowledging it.
-	d, err := New(r.cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n, err := d.dispatch(t.Context(), false); err != nil || n != 1 {
-		t.Fatalf("dispatch = %d, %v", n, err)
-	}
-	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{Client: r.vk, ConsumerGroup: ConsumerGroup,
-		Consumer: "doomed"}, watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(t.Context())
-	ch, err := sub.Subscribe(ctx, r.streams.Routine)
-	if err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case msg := <-ch:
-		if string(msg.Payload) != ids[0] {
-			t.Fatalf("job %s, want %s", msg.Payload, ids[0])
-		}
-	case <-time.After(failAfter):
-		t.Fatal("no job")
-	}
-	cancel()
-	_ = sub.Close()
-	r.run(r.cfg)
-	r.allSent(1)
-}
-
 func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -232,11 +194,13 @@ func TestOutageOpensCircuitAndLosesNothing(t *testing.T) {
 	// least 30 refusals), so the whole batch has been dispatched and handled at least once.
 	r.eventually("the open circuit refused every row", func() bool { return breaker.rejected.Load() >= 30 })
 	calls := r.fake.CallCount()
-	// The rows wait exactly as the dispatcher left them: "queued". A retryable failure or an
-	// open circuit only appends to delivery_log and Nacks the job; it never writes the status,
-	// records a served member or emits a status event.
-	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE status = 'queued'`); got != 30 {
-		t.Fatalf("%d rows queued during the outage, want all 30", got)
+	// The rows wait, "deferred" until the circuit lets a call through (or "queued" when
+	// their job is out again). A retryable failure or an open circuit appends to
+	// delivery_log and defers the row; it never finishes it, records a served member or
+	// emits a status event.
+	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications
+		WHERE status IN ('queued', 'deferred')`); got != 30 {
+		t.Fatalf("%d rows waiting during the outage, want all 30", got)
 	}
 	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_members`) +
 		r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != 0 {

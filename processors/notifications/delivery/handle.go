@@ -27,19 +27,31 @@ type notification struct {
 // outcome.
 var errLeased = errors.New("notification is being delivered by another worker")
 
+// Stages of a job at which Config.hook runs.
+const (
+	stageTaken  = "taken"  // the job is in hand, the row not leased yet
+	stageLeased = "leased" // the row is leased, the provider not called yet
+)
+
 // handle delivers one job in three steps, so that no transaction or connection is held
 // across the provider call: claim leases the row (lease_owner, lease_until) and commits;
 // deliver calls the provider; record writes the attempts and the outcome and releases the
-// lease, in one transaction that only commits while the lease is still ours. A duplicate
-// job meeting a live lease is Nacked; a lease outlives HandlerTimeout (which bounds the
-// call), so only a worker that died mid-call leaves one to expire, and its row is then
-// delivered again (at least once, as before).
+// lease, in one transaction that changes the row only while the lease is still ours.
+//
+// The provider calls get the job's time minus recordBudget, and record runs on a context
+// of its own (not cancelled with the job) bounded by recordBudget, so an outcome is
+// recorded even when the job's time or the worker's subscription ends during the call.
+// A failure returned here is settled by the settle middleware (settle.go): the row is
+// deferred and the job acknowledged.
 func (d *Delivery) handle(msg *message.Message) error {
 	ctx := msg.Context()
 	id, err := uuid.ParseBytes(msg.Payload)
 	if err != nil {
 		d.metrics.delivered("", "", "poison")
 		return fmt.Errorf("%w: payload is not a notification id", errPoison)
+	}
+	if err := d.atStage(ctx, stageTaken); err != nil {
+		return err
 	}
 	n, sender, served, lease, err := d.claim(ctx, id.String())
 	if errors.Is(err, errPoison) {
@@ -48,12 +60,19 @@ func (d *Delivery) handle(msg *message.Message) error {
 	if err != nil || n == nil {
 		return err
 	}
-	out, err := d.deliver(ctx, sender, n, served)
+	if err := d.atStage(ctx, stageLeased); err != nil {
+		return err // a dead worker: the lease stays until it expires
+	}
+	sendCtx, cancelSend := d.sendContext(ctx)
+	out, err := d.deliver(sendCtx, sender, n, served)
+	cancelSend()
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.recordBudget())
+	defer cancel()
 	if err == nil {
-		err = d.record(ctx, n, sender.Name(), lease, out)
+		err = d.record(rctx, n, sender.Name(), lease, out)
 	}
 	if err != nil {
-		d.release(ctx, n.id, lease)
+		d.release(rctx, n.id, lease)
 		return err
 	}
 	for _, a := range out.attempts {
@@ -63,6 +82,28 @@ func (d *Delivery) handle(msg *message.Message) error {
 		d.waitRetryAfter(ctx, out.retry)
 	}
 	return out.retry
+}
+
+// atStage runs Config.hook (tests only).
+func (d *Delivery) atStage(ctx context.Context, stage string) error {
+	if d.cfg.hook == nil {
+		return nil
+	}
+	return d.cfg.hook(ctx, stage)
+}
+
+// recordBudget is the part of HandlerTimeout kept for recording a job's outcome: a sixth
+// of it, at most 5s (one record is three round trips; 5s is far above a loaded database's).
+func (d *Delivery) recordBudget() time.Duration { return min(5*time.Second, d.cfg.HandlerTimeout/6) }
+
+// sendContext is ctx ending recordBudget before ctx's deadline: provider calls never eat
+// the time record needs.
+func (d *Delivery) sendContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithDeadline(ctx, deadline.Add(-d.recordBudget()))
 }
 
 // claimSQL reads the row under its lock and says whether it is leased by a live lease and
@@ -144,9 +185,10 @@ func (d *Delivery) claim(ctx context.Context, id string) (*notification, provide
 	return &n, sender, served, lease, nil
 }
 
-// leaseFor is how long a claim holds its row: longer than HandlerTimeout, which bounds
-// the job's provider calls, so a live worker never loses its lease.
-func (d *Delivery) leaseFor() time.Duration { return d.cfg.HandlerTimeout + 5*time.Second }
+// leaseFor is how long a claim holds its row: HandlerTimeout, which bounds the job's
+// provider calls and its record (recordBudget), plus a margin for the clocks of the
+// worker and the database, so a live worker never loses its lease.
+func (d *Delivery) leaseFor() time.Duration { return d.cfg.HandlerTimeout + 2*time.Second }
 
 // release drops this job's lease after a failure, so the job's retry can take the row again.
 func (d *Delivery) release(ctx context.Context, id, lease string) {
@@ -195,6 +237,10 @@ func (d *Delivery) deliver(ctx context.Context, sender provider.Sender, n *notif
 		if served[a.Member] {
 			accepted++
 			continue
+		}
+		if err := ctx.Err(); err != nil { // the job's time for provider calls is up
+			out.retry = &provider.Retryable{Err: fmt.Errorf("no time left to call the provider: %w", err)}
+			return out, nil
 		}
 		// One provider message per member: a group's members and a person's several
 		// devices each get their own reference.
@@ -250,8 +296,33 @@ func (d *Delivery) forget(ctx context.Context, n *notification, a Address) {
 	}
 }
 
+// unfinished lists the statuses a job may still move forward from.
+const unfinished = `('queued', 'pending', 'deferred')`
+
+// finishSQL releases the lease and sets the final status ($3, reason $4) only if the row
+// is still unfinished: a provider callback may have got there first (the fakes, and real
+// providers, can report "delivered" before record runs), and a status never goes back.
+// It returns the status the row had; no row means the lease is no longer ours.
+const finishSQL = `WITH o AS (SELECT status AS was FROM notifications.notifications
+		WHERE id = $1 AND lease_owner = $2 FOR UPDATE)
+	UPDATE notifications.notifications n SET lease_owner = NULL, lease_until = NULL,
+		status = CASE WHEN o.was IN ` + unfinished + ` THEN $3 ELSE n.status END,
+		status_reason = CASE WHEN o.was IN ` + unfinished + ` THEN $4 ELSE n.status_reason END,
+		defer_until = CASE WHEN o.was IN ` + unfinished + ` THEN NULL ELSE n.defer_until END,
+		updated_at = now()
+	FROM o WHERE n.id = $1 RETURNING o.was`
+
+// releaseSQL releases the lease of a row left unfinished (a retryable failure).
+const releaseSQL = `UPDATE notifications.notifications SET lease_owner = NULL, lease_until = NULL
+	WHERE id = $1 AND lease_owner = $2 RETURNING status`
+
 // record writes out's attempts, served members and final status (with its event), and
-// releases the lease, in one transaction that commits only if the lease is still ours.
+// releases the lease, in one transaction.
+//
+// The attempts are written whatever happened to the lease: a provider call that was made
+// is always in delivery_log. The status and its event are written only while the lease is
+// ours and the row unfinished; a lease lost to another worker (ours expired) returns an
+// errLeased error after the attempts are committed.
 //
 // The begin, the lease release (with the final status), the attempts, the members and the
 // attempt count go in one pipelined batch; the status event, which needs that count, and
@@ -265,11 +336,9 @@ func (d *Delivery) record(ctx context.Context, n *notification, prov, lease stri
 	b := &pgx.Batch{}
 	b.BeginTx(pgx.TxOptions{})
 	if final {
-		b.Queue(`UPDATE notifications.notifications SET lease_owner = NULL, lease_until = NULL, status = $3,
-			status_reason = $4, updated_at = now() WHERE id = $1 AND lease_owner = $2`, n.id, lease, out.final, reason)
+		b.Queue(finishSQL, n.id, lease, out.final, reason)
 	} else {
-		b.Queue(`UPDATE notifications.notifications SET lease_owner = NULL, lease_until = NULL
-			WHERE id = $1 AND lease_owner = $2`, n.id, lease)
+		b.Queue(releaseSQL, n.id, lease)
 	}
 	for _, a := range out.attempts {
 		d.queueAttempt(b, n.id, prov, a)
@@ -286,24 +355,29 @@ func (d *Delivery) record(ctx context.Context, n *notification, prov, lease stri
 		_ = br.Close()
 		return fmt.Errorf("begin recording delivery of %s: %w", n.id, err)
 	}
-	tag, err := br.Exec()
-	if err != nil {
+	var was string
+	owned := true
+	if err := br.QueryRow().Scan(&was); errors.Is(err, pgx.ErrNoRows) {
+		owned = false
+	} else if err != nil {
 		_ = br.Close()
 		return fmt.Errorf("release lease of %s: %w", n.id, err)
 	}
 	if err := br.Close(); err != nil {
 		return fmt.Errorf("record delivery of %s: %w", n.id, err)
 	}
-	if tag.RowsAffected() != 1 {
-		return fmt.Errorf("record delivery of %s: lease expired and was taken over", n.id)
-	}
-	if final {
+	advanced := owned && (was == "queued" || was == "pending" || was == "deferred")
+	if final && advanced {
 		if err := d.enqueueStatus(ctx, tx, n, out.final, out.finalID, reason, out.cause, attempts); err != nil {
 			return err
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit delivery of %s: %w", n.id, err)
+	}
+	if !owned {
+		return fmt.Errorf("%w: record delivery of %s: the lease expired and was taken over; %d attempts logged",
+			errLeased, n.id, len(out.attempts))
 	}
 	return nil
 }
@@ -340,8 +414,10 @@ func (d *Delivery) queueAttempt(b *pgx.Batch, id, prov string, a attempt) {
 		SELECT $1, count(*) + 1, $2, $3, $4, $5, $6 FROM notifications.delivery_log WHERE notification_id = $1`,
 		id, prov, a.status, pid, code, text)
 	if a.serve {
+		// A worker whose lease was taken over records its members too; the new owner may
+		// have recorded the same member first.
 		b.Queue(`INSERT INTO notifications.delivery_members (notification_id, member, provider_message_id)
-			VALUES ($1, $2, $3)`, id, a.member, a.providerID)
+			VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, id, a.member, a.providerID)
 	}
 }
 

@@ -8,8 +8,9 @@ import (
 
 // TestLeaseGuardsClaimAndRecord drives claim and record directly (no router): a second
 // claim of a leased row is refused without touching the lease, a record whose lease expired
-// and was taken over writes nothing, the new owner's record finishes the row with one
-// logged attempt and one status event, and a claim of the finished row has nothing to do.
+// and was taken over logs its attempt (a call that was made is always in delivery_log) but
+// leaves the status, the new lease and the status events alone, the new owner's record
+// finishes the row with one status event, and a claim of the finished row has nothing to do.
 func TestLeaseGuardsClaimAndRecord(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -43,13 +44,15 @@ func TestLeaseGuardsClaimAndRecord(t *testing.T) {
 	}
 	sent := outcome{attempts: []attempt{{member: n.recipient, status: "sent", providerID: "p-1", serve: true}},
 		final: "sent", finalID: "p-1"}
-	if err := d.record(ctx, n, sender.Name(), first, sent); err == nil {
-		t.Fatal("record with a lease taken over succeeded")
+	if err := d.record(ctx, n, sender.Name(), first, sent); !errors.Is(err, errLeased) {
+		t.Fatalf("record with a lease taken over: err %v, want errLeased", err)
 	}
-	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE notification_id = $1`, id) +
-		r.countWhere(`SELECT count(*) FROM notifications.delivery_members WHERE notification_id = $1`, id) +
-		r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != 0 {
-		t.Fatalf("the refused record wrote %d rows", got)
+	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE notification_id = $1
+		AND attempt = 1 AND status = 'sent' AND provider_message_id = 'p-1'`, id); got != 1 {
+		t.Fatalf("the accepted send of the worker that lost its lease left %d attempts in delivery_log, want 1", got)
+	}
+	if got := r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != 0 {
+		t.Fatalf("the refused record wrote %d status events", got)
 	}
 	if got := r.countWhere(`SELECT count(*) FROM notifications.notifications WHERE id = $1 AND status = 'pending'
 		AND lease_owner = $2`, id, second); got != 1 {
@@ -64,8 +67,8 @@ func TestLeaseGuardsClaimAndRecord(t *testing.T) {
 		t.Fatal("row not sent with its lease released")
 	}
 	if got := r.countWhere(`SELECT count(*) FROM notifications.delivery_log WHERE notification_id = $1
-		AND attempt = 1 AND status = 'sent' AND provider_message_id = 'p-1'`, id); got != 1 {
-		t.Fatal("want one logged attempt 1")
+		AND attempt = 2 AND status = 'sent' AND provider_message_id = 'p-1'`, id); got != 1 {
+		t.Fatal("want the owner's attempt logged as attempt 2")
 	}
 	if got := r.countWhere(`SELECT count(*) FROM notifications.outbox`); got != 1 {
 		t.Fatalf("%d status events, want 1", got)

@@ -44,17 +44,21 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 	// Retry every retry would start canceled (watermill issue #467), and inside PoisonQueue
 	// the poison publish, which uses the message's context, would fail and Nack the job
 	// forever. Outermost, HandlerTimeout bounds the whole job, retries included.
+	// settle, inside PoisonQueue and outside Retry, turns what Retry gives up on into a
+	// deferred row and an acknowledged job (or a failed row and a poison job), so a job never
+	// comes back to the same worker by a Nack (settle.go).
 	router.AddMiddleware(
 		middleware.Timeout(d.cfg.HandlerTimeout),
 		poison,
+		d.settle,
 		middleware.Retry{
 			MaxRetries:      d.cfg.MaxRetries,
 			InitialInterval: d.cfg.RetryInterval,
 			MaxInterval:     d.cfg.MaxRetryAfter,
 			Multiplier:      2,
 			ShouldRetry: func(p middleware.RetryParams) bool {
-				// An open circuit or a poison job: retrying here only spins; Nack (and the
-				// Nack delay) or the poison queue handle it; a leased row is another worker's for now.
+				// An open circuit or a poison job: retrying here only spins; settle (a
+				// deferral) or the poison queue handle it; a leased row is another worker's for now.
 				return !errors.Is(p.Err, ErrCircuitOpen) && !errors.Is(p.Err, errPoison) && !errors.Is(p.Err, errLeased)
 			},
 			Logger: d.logger,
