@@ -18,7 +18,7 @@ func TestGetNotification(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
 	id := h.notification("email", "queued")
-	h.logEntry(id, "sendgrid", "sent", "msg-1")
+	h.logEntry(id, "sendgrid", "msg-1")
 
 	for _, c := range []string{CallerAnalytics, CallerOps} {
 		code, b := h.do("GET", "/v1/notifications/"+id.String(), c, nil)
@@ -166,10 +166,10 @@ func TestPreferences(t *testing.T) {
 func TestSendGridWebhook(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	byRef := h.notification("email", "queued")
-	h.logEntry(byRef, "sendgrid", "sent", "sgid-ref")
-	byMsgID := h.notification("email", "queued")
-	h.logEntry(byMsgID, "sendgrid", "sent", "sgid-2")
+	byRef := h.notification("email", "sent")
+	h.logEntry(byRef, "sendgrid", "sgid-ref")
+	byMsgID := h.notification("email", "sent")
+	h.logEntry(byMsgID, "sendgrid", "sgid-2")
 	events := []map[string]any{
 		sgEvent("delivered", "sgid-ref", byRef.String()),
 		sgEvent("bounce", "sgid-2", ""),
@@ -183,7 +183,7 @@ func TestSendGridWebhook(t *testing.T) {
 	}
 	code, b := h.send(other)
 	wantStatus(t, "foreign signature", code, http.StatusUnauthorized, b)
-	if st, n := h.status(byRef); st != "queued" || n != 1 {
+	if st, n := h.status(byRef); st != "sent" || n != 1 {
 		t.Fatalf("after a bad signature: %s with %d log rows", st, n)
 	}
 
@@ -221,8 +221,8 @@ func TestSendGridWebhook(t *testing.T) {
 func TestTwilioWebhook(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	id := h.notification("sms", "queued")
-	h.logEntry(id, "twilio", "sent", "SM0123456789abcdef0123456789abcdef")
+	id := h.notification("sms", "sent")
+	h.logEntry(id, "twilio", "SM0123456789abcdef0123456789abcdef")
 	hook := h.srv.URL + "/v1/webhooks/twilio"
 	form := url.Values{"MessageSid": {"SM0123456789abcdef0123456789abcdef"}, "MessageStatus": {"undelivered"},
 		"ErrorCode": {"30003"}, "AccountSid": {h.fakes.Twilio.AccountSID()}, "To": {"+15005550006"}}
@@ -234,7 +234,7 @@ func TestTwilioWebhook(t *testing.T) {
 	tampered.Header.Set("X-Twilio-Signature", "AAAA"+tampered.Header.Get("X-Twilio-Signature")[4:])
 	code, b := h.send(tampered)
 	wantStatus(t, "tampered signature", code, http.StatusUnauthorized, b)
-	if st, n := h.status(id); st != "queued" || n != 1 || len(h.statusEvents(id)) != 0 {
+	if st, n := h.status(id); st != "sent" || n != 1 || len(h.statusEvents(id)) != 0 {
 		t.Fatalf("after a bad signature: %s with %d log rows", st, n)
 	}
 

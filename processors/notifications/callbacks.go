@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type callbacks struct {
 	outbox *pgoutbox.Outbox
 	log    *slog.Logger
 	now    func() time.Time
+	// wait is how long a callback about a message in flight is held (applyWaiting);
+	// 0 means DefaultCallbackWait.
+	wait time.Duration
 }
 
 // rowStatus maps a provider status to the notification's status; "" leaves it as it is
@@ -42,27 +46,109 @@ func rowStatus(s provider.Status) string {
 	return ""
 }
 
-// applyUpdate records a provider callback: a delivery_log row (once per message and
-// status, so a redelivered webhook adds nothing) and the notification's new status. The
-// notification is found by our ref when the provider echoed it, else by the provider's
-// message id in the delivery log. A final status (delivered, failed, suppressed) is never
-// overwritten, and "sent" never replaces a later one. An unknown message is logged and
-// ignored: answering an error would only make the provider retry it for a day. A status
-// change is reported by a delivery status event through the outbox, in the same
-// transaction.
+// errInFlight means a callback is about a message of ours (its notification exists) whose
+// send the delivery stage has not recorded yet: the provider answered our send and called
+// back before the worker's record committed. The webhook answers 503 so the provider
+// retries it (SendGrid retries any non-2xx for up to 24 hours; Twilio retries on 5xx only
+// when the StatusCallback URL asks for it with a connection override such as #rp=5xx):
+// answering 204 would lose the status.
+var errInFlight = errors.New("callback for a message whose send is not recorded yet")
+
+// DefaultCallbackWait is how long a webhook holds a callback about a message still in
+// flight, polling for the delivery stage's record, before answering 503. The record
+// usually commits milliseconds after the provider call returns, so a short hold saves the
+// provider a retry (and saves the status where the provider does not retry).
+const DefaultCallbackWait = 2 * time.Second
+
+// callbackPoll is how often a held callback looks for the record again.
+const callbackPoll = 50 * time.Millisecond
+
+// applyWaiting is apply, retried while the message is in flight, up to c.wait (default
+// DefaultCallbackWait); then errInFlight.
+func (c *callbacks) applyWaiting(ctx context.Context, u provider.StatusUpdate) error {
+	wait := c.wait
+	if wait == 0 {
+		wait = DefaultCallbackWait
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err := c.apply(ctx, u)
+		if !errors.Is(err, errInFlight) || time.Now().Add(callbackPoll).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(callbackPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// Members and the row's status. The delivery stage sends one provider message per member:
+// the single recipient (ref = notification id) or each member of a group and each device
+// of a person (ref = "<notification id>/<member>"), and records each served member in
+// delivery_members. A callback updates its member's status there; the row's status is
+// then derived from all its members:
+//   - delivered when any member was delivered (the notification reached someone);
+//   - failed when every member failed (bounced, dropped, undelivered, or refused at send);
+//   - otherwise sent.
+//
+// A member's final status (delivered, failed) is never overwritten, and neither is the
+// row's. While the row is still being delivered (a retry is pending for other members) a
+// member's status is recorded but the row's is left to the delivery stage's record.
+
+// apply records a provider callback: a delivery_log row (once per notification, provider,
+// status and provider message id, so a redelivered webhook adds nothing), the member's
+// status and the row's derived status. The notification is found by our ref when the
+// provider echoed it, else by the provider's message id (delivery_members, then the
+// delivery log). A message that is not ours is logged and ignored (204: an error would only
+// make the provider retry it for a day); one that is ours but not recorded yet is
+// errInFlight. A row status change is reported by a delivery status event through the
+// outbox, in the same transaction.
 func (c *callbacks) apply(ctx context.Context, u provider.StatusUpdate) error {
 	log := c.log
 	return pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		id, ok, err := findNotification(ctx, tx, u)
+		t, ok, err := findTarget(ctx, tx, u)
 		if err != nil || !ok {
 			if err == nil {
-				log.InfoContext(ctx, "provider callback for an unknown message ignored", "provider", u.Provider, "provider_message_id", u.ProviderMessageID)
+				log.InfoContext(ctx, "provider callback for an unknown message ignored", "provider", u.Provider,
+					"provider_message_id", u.ProviderMessageID, "ref", u.Ref)
 			}
 			return err
 		}
-		// Serialize callbacks of one notification.
-		if _, err := tx.Exec(ctx, `SELECT 1 FROM notifications.notifications WHERE id = $1 FOR UPDATE`, id); err != nil {
-			return fmt.Errorf("lock notification %s: %w", id, err)
+		// Serialize callbacks of one notification (and wait for a record in progress).
+		var status, recipient string
+		if err := tx.QueryRow(ctx, `SELECT status, recipient FROM notifications.notifications WHERE id = $1 FOR UPDATE`,
+			t.id).Scan(&status, &recipient); err != nil {
+			return fmt.Errorf("lock notification %s: %w", t.id, err)
+		}
+		inDelivery := slices.Contains([]string{"pending", "deferred", "queued"}, status)
+		if t.byRef {
+			member := t.member
+			if member == "" {
+				member = recipient
+			}
+			var known bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications.delivery_members
+				WHERE notification_id = $1 AND member = $2)`, t.id, member).Scan(&known); err != nil {
+				return fmt.Errorf("find member %s of %s: %w", member, t.id, err)
+			}
+			switch {
+			case known:
+				t.member = member
+			case inDelivery:
+				return fmt.Errorf("%w: notification %s member %s (%s)", errInFlight, t.id, member, status)
+			case t.member != "":
+				log.InfoContext(ctx, "provider callback for an unknown member ignored", "provider", u.Provider,
+					"notification", t.id, "member", t.member)
+				return nil
+			default:
+				// A single-recipient row delivered without a member record: the row is
+				// the member.
+				t.member = ""
+			}
 		}
 		var pmid, reason *string
 		if u.ProviderMessageID != "" {
@@ -76,13 +162,22 @@ func (c *callbacks) apply(ctx context.Context, u provider.StatusUpdate) error {
 				$2, $3, $4, $5, coalesce($6, now())
 			WHERE NOT EXISTS (SELECT 1 FROM notifications.delivery_log
 				WHERE notification_id = $1 AND provider = $2 AND status = $3 AND provider_message_id IS NOT DISTINCT FROM $4)`,
-			id, u.Provider, string(u.Status), pmid, reason, nullTime(u))
+			t.id, u.Provider, string(u.Status), pmid, reason, nullTime(u))
 		if err != nil {
-			return fmt.Errorf("log callback of %s: %w", id, err)
+			return fmt.Errorf("log callback of %s: %w", t.id, err)
 		}
 		st := rowStatus(u.Status)
 		if tag.RowsAffected() == 0 || st == "" {
 			return nil
+		}
+		if t.member != "" {
+			changed, err := updateMember(ctx, tx, t, st, u.Reason)
+			if err != nil || !changed || inDelivery {
+				return err
+			}
+			if st, err = derivedStatus(ctx, tx, t.id); err != nil {
+				return err
+			}
 		}
 		allowed := []string{"pending", "deferred", "queued", "sent"}
 		if st == "sent" {
@@ -94,15 +189,43 @@ func (c *callbacks) apply(ctx context.Context, u provider.StatusUpdate) error {
 			WHERE id = $1 AND status = ANY($4)
 			RETURNING request_id, kind, channel, recipient_type, recipient_id,
 				(SELECT max(attempt) FROM notifications.delivery_log WHERE notification_id = $1)`,
-			id, st, u.Reason, allowed).Scan(&n.requestID, &n.kind, &n.channel, &n.recipientType, &n.recipientID, &n.attempt)
+			t.id, st, u.Reason, allowed).Scan(&n.requestID, &n.kind, &n.channel, &n.recipientType, &n.recipientID, &n.attempt)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil // already final, or already past "sent"
 		}
 		if err != nil {
-			return fmt.Errorf("update status of %s: %w", id, err)
+			return fmt.Errorf("update status of %s: %w", t.id, err)
 		}
-		return c.enqueueStatus(ctx, tx, id, n, u)
+		return c.enqueueStatus(ctx, tx, t.id, n, u, st)
 	})
+}
+
+// memberStatus is a delivery_members row's status: its own, or what the delivery stage's
+// record means (accepted: sent; refused for good, no provider message id: failed).
+const memberStatus = `coalesce(status, CASE WHEN provider_message_id = '' THEN 'failed' ELSE 'sent' END)`
+
+// updateMember moves t's member to st unless its status is already final (or st is "sent",
+// which a recorded member already is); it reports whether it changed.
+func updateMember(ctx context.Context, tx pgx.Tx, t target, st, reason string) (bool, error) {
+	tag, err := tx.Exec(ctx, `UPDATE notifications.delivery_members SET status = $3, status_reason = $4, updated_at = now()
+		WHERE notification_id = $1 AND member = $2 AND `+memberStatus+` = 'sent' AND $3 <> 'sent'`,
+		t.id, t.member, st, reason)
+	if err != nil {
+		return false, fmt.Errorf("update member %s of %s: %w", t.member, t.id, err)
+	}
+	return tag.RowsAffected() == 1, nil
+}
+
+// derivedStatus is the row status its members give (see "Members and the row's status").
+func derivedStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID) (string, error) {
+	var st string
+	err := tx.QueryRow(ctx, `SELECT CASE WHEN bool_or(s = 'delivered') THEN 'delivered'
+			WHEN bool_and(s = 'failed') THEN 'failed' ELSE 'sent' END
+		FROM (SELECT `+memberStatus+` AS s FROM notifications.delivery_members WHERE notification_id = $1) m`, id).Scan(&st)
+	if err != nil {
+		return "", fmt.Errorf("derive status of %s from its members: %w", id, err)
+	}
+	return st, nil
 }
 
 type notificationRow struct {
@@ -118,7 +241,16 @@ type notificationRow struct {
 // event even if it got past the log's dedup.
 var statusSpace = uuid.MustParse("6f1d2b8e-3c4a-4e5f-8a9b-0c1d2e3f4a5b")
 
-func eventStatus(s provider.Status) string {
+// eventStatus is the DeliveryStatus of a row that moved to rowStatus on callback s: the
+// callback's own word (BOUNCED is more precise than FAILED) when it agrees with the row,
+// else the row's (a group row delivered to one member while another bounced is DELIVERED).
+func eventStatus(s provider.Status, rowStatus string) string {
+	switch rowStatus {
+	case "delivered":
+		return "DELIVERED"
+	case "sent":
+		return "SENT"
+	}
 	switch s {
 	case provider.StatusQueued, provider.StatusSent:
 		return "SENT"
@@ -134,7 +266,7 @@ func eventStatus(s provider.Status) string {
 // enqueueStatus writes the NotificationDeliveryStatusChanged event of a callback. Its
 // correlation id derives from the notification id (the row does not keep the original
 // one); it has no causation id, a provider callback being no event of ours.
-func (c *callbacks) enqueueStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, n notificationRow, u provider.StatusUpdate) error {
+func (c *callbacks) enqueueStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, n notificationRow, u provider.StatusUpdate, st string) error {
 	var reqID, pmid, errMsg *string
 	if n.requestID != nil {
 		s := n.requestID.String()
@@ -146,7 +278,7 @@ func (c *callbacks) enqueueStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, 
 	if u.Reason != "" {
 		errMsg = &u.Reason
 	}
-	status := eventStatus(u.Status)
+	status := eventStatus(u.Status, st)
 	ev := &schemas.NotificationDeliveryStatusChanged{
 		Metadata: schemas.EventMetadata{
 			EventID:       uuid.NewSHA1(statusSpace, []byte(id.String()+"/"+status)).String(),
@@ -184,29 +316,57 @@ func nullTime(u provider.StatusUpdate) any {
 	return u.At
 }
 
-// findNotification resolves the notification a callback is about.
-func findNotification(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (uuid.UUID, bool, error) {
-	if ref, err := uuid.Parse(u.Ref); err == nil {
-		var id uuid.UUID
-		err := tx.QueryRow(ctx, `SELECT id FROM notifications.notifications WHERE id = $1`, ref).Scan(&id)
-		if err == nil {
-			return id, true, nil
+// target is the notification (and member) a callback is about.
+type target struct {
+	id uuid.UUID
+	// member is the delivery_members member; "" for a row-level callback (a single-recipient
+	// row recorded without a member).
+	member string
+	// byRef is true when the provider echoed our ref ("<id>" or "<id>/<member>").
+	byRef bool
+}
+
+// parseRef splits our Message.ID, "<notification id>" or "<notification id>/<member>".
+func parseRef(ref string) (uuid.UUID, string, bool) {
+	idPart, member, _ := strings.Cut(ref, "/")
+	id, err := uuid.Parse(idPart)
+	if err != nil || (strings.Contains(ref, "/") && member == "") {
+		return uuid.Nil, "", false
+	}
+	return id, member, true
+}
+
+// findTarget resolves the notification a callback is about: by our ref, else by the
+// provider's message id among the recorded members, else in the delivery log.
+func findTarget(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (target, bool, error) {
+	if id, member, ok := parseRef(u.Ref); ok {
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications.notifications WHERE id = $1)`, id).Scan(&exists); err != nil {
+			return target{}, false, fmt.Errorf("find notification %s: %w", id, err)
 		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return uuid.Nil, false, fmt.Errorf("find notification %s: %w", ref, err)
+		if exists {
+			return target{id: id, member: member, byRef: true}, true, nil
 		}
 	}
 	if u.ProviderMessageID == "" {
-		return uuid.Nil, false, nil
+		return target{}, false, nil
 	}
-	var id uuid.UUID
-	err := tx.QueryRow(ctx, `SELECT notification_id FROM notifications.delivery_log
-		WHERE provider = $1 AND provider_message_id = $2 ORDER BY id DESC LIMIT 1`, u.Provider, u.ProviderMessageID).Scan(&id)
+	var t target
+	err := tx.QueryRow(ctx, `SELECT notification_id, member FROM notifications.delivery_members
+		WHERE provider_message_id = $1 ORDER BY sent_at DESC LIMIT 1`, u.ProviderMessageID).Scan(&t.id, &t.member)
+	if err == nil {
+		return t, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return target{}, false, fmt.Errorf("find member with message %s of %s: %w", u.ProviderMessageID, u.Provider, err)
+	}
+	err = tx.QueryRow(ctx, `SELECT notification_id FROM notifications.delivery_log
+		WHERE provider = $1 AND provider_message_id = $2 ORDER BY id DESC LIMIT 1`, u.Provider, u.ProviderMessageID).Scan(&t.id)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return uuid.Nil, false, nil
+		return target{}, false, nil
 	}
 	if err != nil {
-		return uuid.Nil, false, fmt.Errorf("find message %s of %s: %w", u.ProviderMessageID, u.Provider, err)
+		return target{}, false, fmt.Errorf("find message %s of %s: %w", u.ProviderMessageID, u.Provider, err)
 	}
-	return id, true, nil
+	return t, true, nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -35,6 +36,7 @@ type harness struct {
 	fakes *providerfake.Stack
 	srv   *httptest.Server
 	env   *kafkatest.Env
+	api   *api
 }
 
 func newHarness(t *testing.T) *harness {
@@ -72,7 +74,8 @@ func newHarness(t *testing.T) *harness {
 	a.register(mux)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env}
+	a.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
+	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a}
 }
 
 // do sends a request as caller ("" for none) and returns the status and body.
@@ -128,10 +131,20 @@ func (h *harness) notification(channel, status string) uuid.UUID {
 	return id
 }
 
-func (h *harness) logEntry(id uuid.UUID, prov, status, pmid string) {
+// logEntry records a send of id's single recipient ("GUEST:g-1") as the delivery stage's
+// record does: its delivery_log attempt and its delivery_members row.
+func (h *harness) logEntry(id uuid.UUID, prov, pmid string) {
+	h.t.Helper()
+	h.memberSent(id, prov, "GUEST:g-1", pmid)
+}
+
+// memberSent records the accepted send of one member of id (attempt and member row).
+func (h *harness) memberSent(id uuid.UUID, prov, member, pmid string) {
 	h.t.Helper()
 	pgtest.Exec(h.t, h.pool, `INSERT INTO notifications.delivery_log (notification_id, attempt, provider, status, provider_message_id)
-		VALUES ($1, 1, $2, $3, $4)`, id, prov, status, pmid)
+		SELECT $1, count(*) + 1, $2, 'sent', $3 FROM notifications.delivery_log WHERE notification_id = $1`, id, prov, pmid)
+	pgtest.Exec(h.t, h.pool, `INSERT INTO notifications.delivery_members (notification_id, member, provider_message_id)
+		VALUES ($1, $2, $3)`, id, member, pmid)
 }
 
 func (h *harness) status(id uuid.UUID) (status string, logRows int) {

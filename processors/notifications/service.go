@@ -78,10 +78,12 @@ func (s *Service) Schema() string { return Schema }
 // Migrations are exactly the sets intake.Migrate applies (stream inbox, outbox, templates,
 // channel preferences, notifications and delivery log, then the contact sources, which
 // alter the intake's contacts table), then delivery's (after the notifications, as
-// delivery.Migrate applies it), then the in-app inbox.
+// delivery.Migrate applies it), then the in-app inbox, then this package's own set (the
+// per-member callback status on delivery's delivery_members).
 func (s *Service) Migrations() []migrate.Set {
 	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), template.Migrations(),
-		preference.Migrations(), intake.Migrations(), contact.Migrations(), delivery.Migrations(), inapp.Migrations()}
+		preference.Migrations(), intake.Migrations(), contact.Migrations(), delivery.Migrations(), inapp.Migrations(),
+		Migrations()}
 }
 
 // Run seeds the default templates, serves the API on deps.HTTP and runs the intake
