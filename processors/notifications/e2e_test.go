@@ -18,6 +18,7 @@ import (
 	"github.com/hamba/avro/v2"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/processors/notifications/contact"
@@ -195,6 +196,9 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 
 	// Produce every input twice: the second copy must change nothing.
 	cl := env.Client(t)
+	var retried *schemas.NotificationRequested
+	var retriedWant int
+	var retryEventID string
 	sources := make([]string, len(cases))
 	total := 0
 	for i, c := range cases {
@@ -206,6 +210,21 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 		dup := &kgo.Record{Topic: c.topic, Key: rec.Key, Value: b}
 		if err := cl.ProduceSync(ctx, rec, dup).FirstErr(); err != nil {
 			t.Fatalf("%s: produce: %v", c.name, err)
+		}
+		// One request is also retried by its caller in a new envelope: a new event id,
+		// the same request_id. It must deliver nothing more.
+		if req, ok := c.value.(*schemas.NotificationRequested); ok && c.kind == "BOOKING_CONFIRMATION" {
+			again := *req
+			again.Metadata = meta("notification.requested")
+			again.Metadata.Producer = req.Metadata.Producer
+			b, err := env.Serde.Encode(ctx, c.topic, again.Schema(), &again)
+			if err != nil {
+				t.Fatalf("%s: encode the retry: %v", c.name, err)
+			}
+			if err := cl.ProduceSync(ctx, &kgo.Record{Topic: c.topic, Key: []byte(again.Metadata.EventID), Value: b}).FirstErr(); err != nil {
+				t.Fatalf("%s: produce the retry: %v", c.name, err)
+			}
+			retried, retriedWant, retryEventID = req, len(c.want), again.Metadata.EventID
 		}
 		sources[i] = c.value.EventMeta().EventID
 		total += len(c.want)
@@ -236,7 +255,7 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 	for _, r := range all2 {
 		rows[r.Source] = append(rows[r.Source], r)
 	}
-	events := e2eStatusEvents(t, rs, all2)
+	events := e2eStatusEvents(t, rs, pool, all2)
 	inbox := e2eInbox(t, pool)
 
 	for i, c := range cases {
@@ -254,15 +273,18 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 				if accepted := e2eAccepted(rs.fake, inbox, r); !slices.Equal(accepted, want) {
 					t.Errorf("%s %s (row %s): the %s provider accepted %q, want %q (once each)", r.Recipient, r.Channel, r.ID, r.Channel, accepted, want)
 				}
+				count := map[string]int{}
 				var statuses []string
 				for _, e := range events[r.ID] {
+					count[e.Status]++
 					statuses = append(statuses, e.Status)
 					if e.Kind != c.kind || e.Channel != e2eChannelSymbols[r.Channel] {
 						t.Errorf("status event %+v: want kind %s, channel %s", e, c.kind, e2eChannelSymbols[r.Channel])
 					}
 				}
-				if !slices.Contains(statuses, "PENDING") || !slices.Contains(statuses, "SENT") {
-					t.Errorf("row %s status events %v, want PENDING and SENT", r.ID, statuses)
+				// Exactly one of each: the topic is read to its end, so a duplicate shows.
+				if count["PENDING"] != 1 || count["SENT"] != 1 || count["DELIVERED"] > 1 || len(statuses) != count["PENDING"]+count["SENT"]+count["DELIVERED"] {
+					t.Errorf("row %s status events %v, want exactly one PENDING and one SENT (and at most one DELIVERED)", r.ID, statuses)
 				}
 			}
 			sort.Strings(got)
@@ -273,6 +295,28 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("request retried in a new envelope delivers nothing more", func(t *testing.T) {
+		if retried == nil {
+			t.Fatal("no BOOKING_CONFIRMATION request was produced")
+		}
+		waitFor(t, rs.done, func() bool {
+			var n int
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications.intake_log WHERE event_id = $1`, retryEventID).Scan(&n)
+			return err == nil && n > 0
+		})
+		var rowsOfRequest, rowsOfRetry int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE request_id = $1), count(*) FILTER (WHERE source_event_id = $2)
+			FROM notifications.notifications`, retried.RequestID, retryEventID).Scan(&rowsOfRequest, &rowsOfRetry); err != nil {
+			t.Fatal(err)
+		}
+		// The first envelope's rows were each accepted by their provider once (above); the
+		// retry made no rows, so nothing else was sent.
+		if rowsOfRequest != retriedWant || rowsOfRetry != 0 {
+			t.Errorf("request %s: %d rows (%d from the retried envelope), want %d and none", retried.RequestID,
+				rowsOfRequest, rowsOfRetry, retriedWant)
+		}
+	})
 
 	t.Run("push skips and forgets an UNREGISTERED device", func(t *testing.T) {
 		dead := name("g1-uninstalled")
@@ -402,9 +446,12 @@ func e2eInbox(t *testing.T, pool *pgxpool.Pool) map[string][]string {
 	return out
 }
 
-// e2eStatusEvents reads the status topic from the start until every row has its SENT
-// event, decoding each record with the generated reader schema.
-func e2eStatusEvents(t *testing.T, rs running, rows []e2eRow) map[string][]schemas.NotificationDeliveryStatusChanged {
+// e2eStatusEvents reads the whole status topic, decoding each record with the generated
+// reader schema. Every row is final when it is called, so its PENDING and SENT events were
+// enqueued (in the same transactions); once the outbox holds no status event the topic has
+// them all, and the test reads up to the end offsets it lists then, so a duplicate event
+// would be seen, not cut off.
+func e2eStatusEvents(t *testing.T, rs running, pool *pgxpool.Pool, rows []e2eRow) map[string][]schemas.NotificationDeliveryStatusChanged {
 	t.Helper()
 	want := map[string]bool{}
 	for _, r := range rows {
@@ -412,24 +459,38 @@ func e2eStatusEvents(t *testing.T, rs running, rows []e2eRow) map[string][]schem
 	}
 	ctx, cancel := context.WithTimeout(rs.ctx, time.Minute)
 	defer cancel()
+	waitFor(t, rs.done, func() bool {
+		var n int
+		err := pool.QueryRow(ctx, `SELECT count(*) FROM notifications.outbox WHERE topic = $1`, intake.StatusTopic).Scan(&n)
+		return err == nil && n == 0
+	})
+	ends, err := kadm.NewClient(rs.env.Client(t)).ListEndOffsets(ctx, intake.StatusTopic)
+	if err != nil {
+		t.Fatalf("list end offsets of %s: %v", intake.StatusTopic, err)
+	}
+	remaining := map[int32]int64{} // partition → end offset not yet reached
+	ends.Each(func(o kadm.ListedOffset) {
+		if o.Offset > 0 {
+			remaining[o.Partition] = o.Offset
+		}
+	})
 	consumer := rs.env.Client(t, kgo.ConsumeTopics(intake.StatusTopic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	out := map[string][]schemas.NotificationDeliveryStatusChanged{}
-	sent := 0
-	for sent < len(want) {
+	for len(remaining) > 0 {
 		fs := consumer.PollFetches(ctx)
 		if err := fs.Err0(); err != nil {
-			t.Fatalf("reading status events (%d of %d rows reported SENT): %v", sent, len(want), err)
+			t.Fatalf("reading status events (%d partitions not read to their end): %v", len(remaining), err)
 		}
 		fs.EachRecord(func(r *kgo.Record) {
+			if end, ok := remaining[r.Partition]; ok && r.Offset+1 >= end {
+				delete(remaining, r.Partition)
+			}
 			var ev schemas.NotificationDeliveryStatusChanged
 			if err := rs.env.Serde.Decode(ctx, r.Value, ev.Schema(), &ev); err != nil {
 				t.Fatalf("decode status event: %v", err)
 			}
 			if !want[ev.NotificationID] {
 				return
-			}
-			if ev.Status == "SENT" && !slices.ContainsFunc(out[ev.NotificationID], func(e schemas.NotificationDeliveryStatusChanged) bool { return e.Status == "SENT" }) {
-				sent++
 			}
 			out[ev.NotificationID] = append(out[ev.NotificationID], ev)
 		})
