@@ -1,13 +1,10 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,11 +51,14 @@ Omitted fields with a schema default take it. Metadata left out is filled in: ev
 UUID, event_type from the topic name (reservation.created), occurred_at now, producer
 --producer, correlation_id the event_id; causation_id stays null.
 
-All input is read and checked before anything is sent. A bad line is reported with its line
+All input is checked before anything is sent; then it is read again and sent in batches of
+1,000, so memory stays flat however big the input (stdin is copied to a temporary file for
+the second read). A bad line is reported with its line
 number and field ("line 3: total_price.currency: expected string, got number") and then nothing
 at all is sent, so a fixed file can simply be published again. With --continue-on-error the
 good lines are sent and the bad ones reported. Blank lines are skipped. A summary (sent,
-failed, rejected) goes to stderr; the exit status is non-zero if any line was not sent.`,
+failed, rejected) goes to stderr, failed sends named by input line; the exit status is
+non-zero if any line was not sent.`,
 		Example: `  # publish a file of events
   novatrek publish --topic novatrek.booking.reservation.created --file reservations.jsonl
 
@@ -66,7 +66,7 @@ failed, rejected) goes to stderr; the exit status is non-zero if any line was no
   echo '{"reservation_id":"…","guest_id":"…",…}' | novatrek publish --topic novatrek.booking.reservation.created
 
   # check a file without sending anything
-  novatrek publish --topic novatrek.guest.guest.registered --file guests.jsonl --dry-run
+  novatrek publish --topic novatrek.guest-identity.guest.registered --file guests.jsonl --dry-run
 
   # replay what consume printed into another cluster, skipping lines that no longer fit
   novatrek consume --topic T --value-only | novatrek publish --topic T --brokers other:9092 --continue-on-error`,
@@ -88,26 +88,32 @@ failed, rejected) goes to stderr; the exit status is non-zero if any line was no
 	return cmd
 }
 
+// publishBatch bounds the records publish encodes and sends at a time (and their bytes,
+// publishBatchBytes), so memory stays flat however long the input is.
+const (
+	publishBatch      = 1000
+	publishBatchBytes = 16 << 20
+)
+
 // badLine is a rejected input line.
 type badLine struct {
 	line int
 	err  error
 }
 
+// lineCheck is what the checking pass learned: how many lines fit, and the bad ones (the
+// first maxReported kept, all counted).
+type lineCheck struct {
+	good, bad int
+	first     []badLine
+}
+
 func runPublish(ctx context.Context, cmd *cobra.Command, f *publishFlags) error {
 	if err := f.cfg.Validate(); err != nil {
 		return err
 	}
-	in := cmd.InOrStdin()
-	name := "stdin"
-	if f.file != "-" {
-		file, err := os.Open(f.file)
-		if err != nil {
-			return fmt.Errorf("opening input: %w", err)
-		}
-		defer file.Close()
-		in, name = file, f.file
-	}
+	in := newPublishInput(f.file, cmd.InOrStdin())
+	defer in.close()
 	cl, err := kgo.NewClient(
 		kgo.SeedBrokers(f.cfg.KafkaBrokers...),
 		kgo.RecordDeliveryTimeout(f.timeout),
@@ -124,71 +130,123 @@ func runPublish(ctx context.Context, cmd *cobra.Command, f *publishFlags) error 
 	if _, err := pub.Topic(f.topic); err != nil {
 		return err
 	}
-	recs, bad, err := prepareLines(ctx, pub, f, in)
+	check, err := checkLines(ctx, pub, f, in)
 	if err != nil {
-		return fmt.Errorf("reading %s: %w", name, err)
+		return fmt.Errorf("reading %s: %w", in.name, err)
 	}
 	stderr := cmd.ErrOrStderr()
-	for i, b := range bad {
-		if i == maxReported {
-			fmt.Fprintf(stderr, "… and %d more bad lines\n", len(bad)-maxReported)
-			break
-		}
+	for _, b := range check.first {
 		fmt.Fprintf(stderr, "line %d: %v\n", b.line, b.err)
 	}
+	if check.bad > len(check.first) {
+		fmt.Fprintf(stderr, "… and %d more bad lines\n", check.bad-len(check.first))
+	}
 	switch {
-	case len(bad) > 0 && !f.continueOnError:
-		return fmt.Errorf("%s: %d of %d lines are bad (first: line %d: %v); nothing sent", name, len(bad), len(bad)+len(recs), bad[0].line, bad[0].err)
+	case check.bad > 0 && !f.continueOnError:
+		b := check.first[0]
+		return fmt.Errorf("%s: %d of %d lines are bad (first: line %d: %v); nothing sent", in.name, check.bad, check.bad+check.good, b.line, b.err)
 	case f.dryRun:
-		fmt.Fprintf(stderr, "dry run: %d lines fit %s, %d rejected; nothing sent\n", len(recs), f.topic, len(bad))
+		fmt.Fprintf(stderr, "dry run: %d lines fit %s, %d rejected; nothing sent\n", check.good, f.topic, check.bad)
 		return nil
 	}
-	failed := 0
-	for i, err := range pub.Send(ctx, recs...) {
-		if err != nil {
-			failed++
-			if failed <= maxReported {
-				fmt.Fprintf(stderr, "record %d: %v\n", i+1, err)
-			}
-		}
+	sent, failed, err := sendLines(ctx, pub, f, in, stderr)
+	fmt.Fprintf(stderr, "%d sent to %s, %d failed, %d lines rejected\n", sent, f.topic, failed, check.bad)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w", in.name, err)
 	}
-	fmt.Fprintf(stderr, "%d sent to %s, %d failed, %d lines rejected\n", len(recs)-failed, f.topic, failed, len(bad))
-	if failed > 0 || len(bad) > 0 {
-		return fmt.Errorf("%d of %d lines not published", failed+len(bad), len(recs)+len(bad))
+	if failed > 0 || check.bad > 0 {
+		return fmt.Errorf("%d of %d lines not published", failed+check.bad, check.good+check.bad)
 	}
 	return nil
 }
 
-// prepareLines checks and encodes every non-blank line; read errors end it.
-func prepareLines(ctx context.Context, pub *publish.Publisher, f *publishFlags, in io.Reader) ([]*kgo.Record, []badLine, error) {
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), maxLine)
+// checkLines is the first pass: it checks every non-blank line against the topic's schema
+// and keeps nothing but the verdicts. Read and registry errors end it.
+func checkLines(ctx context.Context, pub *publish.Publisher, f *publishFlags, in *publishInput) (lineCheck, error) {
+	r, err := in.first()
+	if err != nil {
+		return lineCheck{}, err
+	}
+	defer r.Close()
+	var c lineCheck
+	err = eachLine(r, func(n int, line []byte) error {
+		_, err := prepareLine(ctx, pub, f, n, line)
+		var bad badLine
+		switch {
+		case errors.As(err, &bad):
+			c.bad++
+			if len(c.first) < maxReported {
+				c.first = append(c.first, bad)
+			}
+			return nil
+		case err != nil:
+			return err
+		}
+		c.good++
+		return nil
+	})
+	return c, err
+}
+
+// sendLines is the second pass: it reads the input again and encodes and sends the good
+// lines in batches of publishBatch, reporting failed sends by input line. Lines that do not
+// fit (reported by the first pass) are skipped.
+func sendLines(ctx context.Context, pub *publish.Publisher, f *publishFlags, in *publishInput, stderr io.Writer) (sent, failed int, err error) {
+	r, err := in.second()
+	if err != nil {
+		return 0, 0, err
+	}
+	defer r.Close()
 	var (
 		recs []*kgo.Record
-		bad  []badLine
+		nums []int // input line of each of recs
+		size int
 	)
-	n := 0
-	for sc.Scan() {
-		n++
-		line := sc.Bytes()
-		if len(bytes.TrimSpace(line)) == 0 {
-			continue
+	flush := func() {
+		for i, err := range pub.Send(ctx, recs...) {
+			if err == nil {
+				sent++
+				continue
+			}
+			failed++
+			if failed <= maxReported {
+				fmt.Fprintf(stderr, "line %d: %v\n", nums[i], err)
+			}
 		}
-		rec, err := pub.PrepareJSON(ctx, f.topic, line, f.keyField)
-		if errors.Is(err, serde.ErrRegistry) || errors.Is(err, serde.ErrUnknownSchema) || errors.Is(err, serde.ErrIncompatible) {
-			return nil, nil, fmt.Errorf("line %d: %w", n, err) // not the line's fault: stop
+		recs, nums, size = recs[:0], nums[:0], 0
+	}
+	err = eachLine(r, func(n int, line []byte) error {
+		rec, err := prepareLine(ctx, pub, f, n, line)
+		if errors.As(err, new(badLine)) {
+			return nil // reported by the first pass
 		}
 		if err != nil {
-			bad = append(bad, badLine{line: n, err: err})
-			continue
+			return err
 		}
-		recs = append(recs, rec)
-	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, nil, fmt.Errorf("line %d is longer than %d bytes", n+1, maxLine)
+		recs, nums = append(recs, rec), append(nums, n)
+		size += len(rec.Key) + len(rec.Value)
+		if len(recs) == publishBatch || size >= publishBatchBytes {
+			flush()
 		}
-		return nil, nil, err
+		return nil
+	})
+	if len(recs) > 0 {
+		flush()
 	}
-	return recs, bad, nil
+	return sent, failed, err
 }
+
+// prepareLine checks and encodes line n. A line that does not fit is a badLine error; a
+// registry failure is not the line's fault and is returned as it is, to stop the run.
+func prepareLine(ctx context.Context, pub *publish.Publisher, f *publishFlags, n int, line []byte) (*kgo.Record, error) {
+	rec, err := pub.PrepareJSON(ctx, f.topic, line, f.keyField)
+	switch {
+	case errors.Is(err, serde.ErrRegistry) || errors.Is(err, serde.ErrUnknownSchema) || errors.Is(err, serde.ErrIncompatible):
+		return nil, fmt.Errorf("line %d: %w", n, err)
+	case err != nil:
+		return nil, badLine{line: n, err: err}
+	}
+	return rec, nil
+}
+
+func (b badLine) Error() string { return fmt.Sprintf("line %d: %v", b.line, b.err) }

@@ -10,7 +10,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"reflect"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -605,5 +608,82 @@ func TestConsumeRegistryDown(t *testing.T) {
 	}
 	if strings.Contains(out.String(), `"error"`) {
 		t.Errorf("records were printed as undecodable while the registry was down:\n%s", out.String())
+	}
+}
+
+// A failed send names the input line, not the record's position among the good lines.
+func TestPublishReportsFailedSendsByLine(t *testing.T) {
+	r := newPCRig(t)
+	huge := strings.Replace(eventJSON(t, 3, true), `"promo_code":null`, `"promo_code":"`+strings.Repeat("A", 2<<20)+`"`, 1)
+	if !strings.Contains(huge, "AAAA") {
+		t.Fatal("test input has no promo_code to grow")
+	}
+	in := []string{eventJSON(t, 1, true), `{"reservation_id":5}`, huge, eventJSON(t, 4, true)}
+	_, stderr, err := r.run(t, strings.Join(in, "\n"), "publish", "--topic", pcTopic, "--continue-on-error")
+	if err == nil {
+		t.Fatal("publish with a bad line and a record too large succeeded")
+	}
+	if !strings.Contains(stderr, "line 3: producing") || strings.Contains(stderr, "record 2") {
+		t.Fatalf("the failed send is not reported as line 3:\n%.600s", stderr)
+	}
+	if !strings.Contains(stderr, "2 sent") || r.ends(t, pcTopic) != 2 {
+		t.Fatalf("want lines 1 and 4 sent:\n%.600s", stderr)
+	}
+}
+
+// The checking pass keeps no records: checking a large file takes little memory beyond one
+// line. (The sending pass encodes publishBatch records at a time.)
+func TestPublishCheckPassMemoryIsFlat(t *testing.T) {
+	r := newPCRig(t)
+	const n = 20_000
+	line := eventJSON(t, 1, true) + "\n"
+	path := t.TempDir() + "/big.jsonl"
+	if err := os.WriteFile(path, []byte(strings.Repeat(line, n)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(10)) // garbage must not hide what is kept
+	runtime.GC()
+	var base runtime.MemStats
+	runtime.ReadMemStats(&base)
+	stop := make(chan struct{})
+	peak := make(chan uint64)
+	go func() {
+		var m runtime.MemStats
+		var top uint64
+		for {
+			runtime.ReadMemStats(&m)
+			top = max(top, m.HeapAlloc)
+			select {
+			case <-stop:
+				peak <- top
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
+	}()
+	_, stderr, err := r.run(t, "", "publish", "--topic", pcTopic, "--file", path, "--dry-run")
+	close(stop)
+	grew := int64(<-peak) - int64(base.HeapAlloc)
+	if err != nil || !strings.Contains(stderr, fmt.Sprintf("%d lines fit", n)) {
+		t.Fatalf("dry run: %v\n%s", err, stderr)
+	}
+	t.Logf("heap grew %d KiB checking %d lines", grew>>10, n)
+	if input := int64(len(line) * n); grew > input/2 {
+		t.Errorf("checking %d MB of input grew the heap by %d MB; want under half the input (it was more than all of it when every record was kept)", input>>20, grew>>20)
+	}
+}
+
+// More lines than one send batch, from stdin (spooled to a temporary file between the
+// passes), all arrive.
+func TestPublishManyLinesFromStdin(t *testing.T) {
+	r := newPCRig(t)
+	const n = publishBatch*2 + 7
+	line := eventJSON(t, 1, true)
+	_, stderr, err := r.run(t, strings.Repeat(line+"\n", n), "publish", "--topic", pcTopic)
+	if err != nil {
+		t.Fatalf("publish: %v\n%s", err, stderr)
+	}
+	if got := r.ends(t, pcTopic); got != n {
+		t.Fatalf("%d records arrived; want %d\n%s", got, n, stderr)
 	}
 }
