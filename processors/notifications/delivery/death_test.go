@@ -135,7 +135,10 @@ func TestWorkerDeathIsDeliveredExactlyOnce(t *testing.T) {
 				t.Fatalf("leased rows when the worker dies: %d, want leased=%v", got, tc.leased)
 			}
 			w.kill()
-			r.fake.Heal() // the held call already failed: the client left
+			// The held call fails: the fake sees the client leave. Only then end the hang, so
+			// that it cannot release the dead worker's request into an acceptance.
+			r.eventually("the dead worker's call has left the provider", func() bool { return r.fake.Held() == 0 })
+			r.fake.Heal()
 			if got := r.fake.AcceptedTotal(); got != 0 {
 				t.Fatalf("the provider accepted %d messages before the takeover", got)
 			}

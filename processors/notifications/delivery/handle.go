@@ -22,9 +22,9 @@ type notification struct {
 	subject, body, html                                                          string
 }
 
-// errLeased marks a job whose row another worker is delivering right now (a duplicate job):
-// it is Nacked, not retried in process, and comes back after NackResendDelay to find the
-// outcome.
+// errLeased marks a job whose row another worker is delivering right now (a duplicate job,
+// or a job whose lease ran out and was taken over): it is not retried in process; settle
+// defers the row until that lease ends and acknowledges the job.
 var errLeased = errors.New("notification is being delivered by another worker")
 
 // Stages of a job at which Config.hook runs.

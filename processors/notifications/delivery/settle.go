@@ -102,7 +102,7 @@ func (d *Delivery) deferRow(ctx context.Context, id string, cause error) error {
 	if retries >= d.cfg.MaxAttempts || aged {
 		return d.giveUp(ctx, tx, &n, cause, retries, logged, aged)
 	}
-	delay := min(d.cfg.NackResendDelay<<min(retries, 20), DefaultMaxDeferral)
+	delay := min(d.cfg.NackResendDelay<<min(retries, 16), DefaultMaxDeferral)
 	reason := "retrying: " + cause.Error()
 	if until, ok := circuitReopens(cause); ok {
 		delay = max(time.Until(until), 0)
