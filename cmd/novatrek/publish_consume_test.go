@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"regexp"
 	"runtime"
 	"runtime/debug"
 	"slices"
@@ -28,6 +29,7 @@ import (
 	"github.com/novatrek/support/internal/avrojson"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/testproc"
+	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -685,5 +687,30 @@ func TestPublishManyLinesFromStdin(t *testing.T) {
 	}
 	if got := r.ends(t, pcTopic); got != n {
 		t.Fatalf("%d records arrived; want %d\n%s", got, n, stderr)
+	}
+}
+
+// Every topic named in publish's and consume's --help and in their guide is declared in
+// topics.yaml, so examples can be pasted as they are.
+func TestPublishConsumeHelpNamesDeclaredTopics(t *testing.T) {
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := os.ReadFile("../../docs/publishing-and-consuming.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := map[string]string{"docs/publishing-and-consuming.md": string(doc)}
+	for _, c := range []*cobra.Command{newPublishCmd(), newConsumeCmd()} {
+		texts[c.Name()+" --help"] = c.Long + c.Example
+	}
+	name := regexp.MustCompile(`novatrek(\.[a-z0-9-]+)+`)
+	for where, text := range texts {
+		for _, n := range name.FindAllString(text, -1) {
+			if _, ok := topo.Topic(n); !ok {
+				t.Errorf("%s names topic %s, which topics.yaml does not declare", where, n)
+			}
+		}
 	}
 }
