@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/lag"
+	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/topology"
 )
 
@@ -22,7 +23,7 @@ func (s *Stack) startLagExporter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	obs, err := lag.New(lag.Config{Client: s.kcl, Groups: topo.ConsumerGroups(), Logger: s.log})
+	obs, err := lag.New(lag.Config{Client: s.kcl, Consumes: lag.ServiceGroups(topo, service.Names(s.cfg.Services)), Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("devstack: lag exporter: %w", err)
 	}
