@@ -714,3 +714,22 @@ func TestPublishConsumeHelpNamesDeclaredTopics(t *testing.T) {
 		}
 	}
 }
+
+// A bounded partition that stays quiet with its whole range in the log counts as read to
+// its end (its last offsets hold nothing visible, e.g. compacted away); one still waiting
+// for records past its end (--follow --to beyond it) does not, nor does one heard from lately.
+func TestConsumeDrainedPartitions(t *testing.T) {
+	r := newPCRig(t)
+	r.produceAt(t, time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC), 9) // ends 3, 3, 3
+	plan := consumePlan{to: map[int32]int64{0: 3, 1: 10, 2: 3}}
+	open := map[int32]bool{0: true, 1: true, 2: true}
+	lastSeen := map[int32]time.Time{2: time.Now()}
+	started := time.Now().Add(-2 * consumeDrainWait)
+	got, err := drainedPartitions(context.Background(), kadm.NewClient(r.cl), pcTopic, plan, open, lastSeen, started, kgo.ReadCommitted())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []int32{0}) {
+		t.Fatalf("drained = %v; want [0]", got)
+	}
+}
