@@ -67,7 +67,10 @@ The range is [--from, --to): --from is inclusive, --to exclusive. Each takes sta
 offset (the same in every partition), an RFC 3339 time or date, or a duration back from now
 (-1h, -30m, -2d). A time bound also filters by record timestamp, so a time range returns exactly
 the records stamped inside it. Without --to, consume stops at the end offsets it saw when it
-started; --follow keeps waiting for new records (until --to, --count or Ctrl-C).
+started; --follow keeps waiting for new records (until --to, --count or Ctrl-C). Bounds past a
+partition's end are capped at it (nothing is waited for); with --follow a --from past the end
+waits there. If the schema registry does not answer (4 attempts, about 2 s), consume stops
+with an error instead of printing records as undecodable.
 
 Read-committed by default: records of open or aborted transactions are not shown
 (--isolation read_uncommitted shows them). Records of one partition are printed in offset order;
