@@ -4,9 +4,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ThreeDotsLabs/watermill"
-
-	"github.com/novatrek/support/internal/valkeystream"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -65,16 +62,7 @@ func TestRetryableFailuresGiveUp(t *testing.T) {
 		t.Fatalf("FAILED events for %v, want %s and %s", failed, fresh, old)
 	}
 
-	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{Client: r.vk, ConsumerGroup: "poison-reader"},
-		watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Close() })
-	ch, err := sub.Subscribe(t.Context(), r.streams.Poison)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := r.poisoned(t)
 	poisoned := map[string]bool{}
 	for !poisoned[fresh] || !poisoned[old] {
 		select {

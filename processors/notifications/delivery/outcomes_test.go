@@ -17,6 +17,22 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
+// poisoned reads the poison stream with a consumer group of its own, closed when the test ends.
+func (r *rig) poisoned(t *testing.T) <-chan *message.Message {
+	t.Helper()
+	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{Client: r.vk, ConsumerGroup: "poison-reader"},
+		watermill.NopLogger{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = sub.Close() })
+	ch, err := sub.Subscribe(t.Context(), r.streams.Poison)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
 func (r *rig) statusOf(id string) string {
 	r.t.Helper()
 	var s string
@@ -221,16 +237,7 @@ func TestPoisonJobsGoToPoisonQueue(t *testing.T) {
 		message.NewMessage(watermill.NewUUID(), []byte("not a notification id"))); err != nil {
 		t.Fatal(err)
 	}
-	sub, err := valkeystream.NewSubscriber(valkeystream.SubscriberConfig{Client: r.vk, ConsumerGroup: "poison-reader"},
-		watermill.NopLogger{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = sub.Close() })
-	ch, err := sub.Subscribe(t.Context(), r.streams.Poison)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := r.poisoned(t)
 	got := map[string]bool{}
 	for len(got) < 2 {
 		select {
