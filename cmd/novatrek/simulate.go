@@ -17,7 +17,7 @@ func init() { commands = append(commands, newSimulateCmd) }
 
 func newSimulateCmd() *cobra.Command {
 	cfg := config.FromEnv()
-	var rate, seed string
+	var rate, seed, apiURL string
 	var duration time.Duration
 	cmd := &cobra.Command{
 		Use:   "simulate",
@@ -33,6 +33,17 @@ events are sent like every producer sends them (package publish): Avro in the Co
 wire format (schemas must be registered: novatrek dev does it, or novatrek schemas
 register), keyed by each topic's key field.
 
+With --api-url, the simulated domains also make their synchronous calls to
+svc-notifications at that base URL, as the owning domains would: the contact (name,
+e-mail, phone, locale, time zone) of every guide, partner and staff member the traffic
+names, written once before the first event naming them (PUT /v1/recipients/{TYPE:id}/contact,
+by svc-scheduling-orchestrator, svc-partner-integrations, notifications-ops), and the push
+device of 70% of new guests right after they register (PUT
+/v1/recipients/GUEST:{id}/devices/{token}, by guest-app); the rest have no app, so their
+push notifications fail as they would. Calls carry the caller's dev token (Bearer
+dev-<caller>); a failed call is logged and counted, never fatal. Without --api-url (the
+default) no calls are made. novatrek dev does this by itself.
+
 The same --seed always produces the same events (same ids) in the same order; without it
 a random seed is used and printed, so a run can be repeated. A repeated seed repeats event
 ids, which consumers deduplicate: use a new seed for new traffic.`,
@@ -41,6 +52,9 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 
   # 2,000 events as fast as 200/s, repeatable
   novatrek simulate --rate 200/s --duration 10s --seed demo-1
+
+  # with the contact and device calls, against svc-notifications run by novatrek run
+  novatrek simulate --rate 5/s --api-url http://127.0.0.1:8080
 
   # a gentle trickle against another cluster
   novatrek simulate --rate 30/m --brokers kafka-1:9092 --registry http://registry:8081`,
@@ -65,15 +79,24 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			if err != nil {
 				return err
 			}
+			var calls simulate.CallSink
+			if apiURL != "" {
+				if calls, err = simulate.NewHTTPSink(apiURL, nil); err != nil {
+					return fmt.Errorf("--api-url: %w", err)
+				}
+			}
 			if seed == "" {
 				seed = simulate.RandomSeed()
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "simulating %g events/s, seed %s (repeat with --seed %s)\n", r, seed, seed)
 			st, err := simulate.Run(cmd.Context(), simulate.Config{
 				Rate: r, Duration: duration, Seed: seed,
-				Sink: simulate.NewPublishSink(cl, pub), Logger: cliLogger(cmd.ErrOrStderr()),
+				Sink: simulate.NewPublishSink(cl, pub), Calls: calls, Logger: cliLogger(cmd.ErrOrStderr()),
 			})
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %d events (seed %s)\n", st.Events, st.Seed)
+			if calls != nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "made %d API calls, %d failed\n", st.Calls+st.CallErrors, st.CallErrors)
+			}
 			for _, t := range simulate.Topics {
 				if n := st.ByTopic[t]; n > 0 {
 					fmt.Fprintf(cmd.OutOrStdout(), "  %-48s %d\n", t, n)
@@ -85,6 +108,7 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().StringVar(&rate, "rate", "5/s", "events per second: 5/s, 300/m, 2000/h or a bare number")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after rate x duration events (e.g. 30s, 10m); 0 runs until Ctrl-C")
+	cmd.Flags().StringVar(&apiURL, "api-url", "", "base URL of svc-notifications' API for the contact and device calls (e.g. http://127.0.0.1:8080); empty: no calls")
 	cmd.Flags().StringVar(&seed, "seed", "", "seed of the ids and choices; the same seed sends the same events (default random)")
 	return cmd
 }

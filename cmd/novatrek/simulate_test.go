@@ -3,7 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +16,7 @@ import (
 
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/simulate"
+	"github.com/novatrek/support/internal/topology"
 )
 
 // runCmd runs the root command with args and returns stdout and the error.
@@ -67,5 +72,63 @@ func TestSimulateHelpHasExamples(t *testing.T) {
 	out, err := execNovatrek(t, "simulate", "--help")
 	if err != nil || !strings.Contains(out, "Examples:") || !strings.Contains(out, "--seed") {
 		t.Fatalf("help (%v):\n%s", err, out)
+	}
+}
+
+// TestSimulateCommandMakesAPICalls: with --api-url the command makes the seed's contact and
+// device calls against that base URL with the callers' dev tokens, and reports them; a bad
+// URL is refused naming --api-url.
+func TestSimulateCommandMakesAPICalls(t *testing.T) {
+	t.Parallel()
+	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
+	conn := []string{"--brokers", env.Brokers[0], "--registry", env.RegistryURL}
+	if _, err := execNovatrek(t, append([]string{"schemas", "register"}, conn...)...); err != nil {
+		t.Fatalf("schemas register: %v", err)
+	}
+	var mu sync.Mutex
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Method+" "+r.URL.EscapedPath()+" "+r.Header.Get("Authorization"))
+		mu.Unlock()
+		w.WriteHeader(http.StatusCreated)
+	}))
+	defer srv.Close()
+
+	// What the seed's first 200 events call, in order.
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := simulate.NewGenerator("cmd-api", topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for range 200 {
+		ev, err := g.Next(time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range append(ev.Before, ev.After...) {
+			want = append(want, c.Method+" /svc-notifications"+c.Path+" Bearer dev-"+c.Caller)
+		}
+	}
+	out, err := execNovatrek(t, append([]string{"simulate", "--rate", "200/s", "--duration", "1s", "--seed", "cmd-api",
+		"--api-url", srv.URL + "/svc-notifications"}, conn...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, fmt.Sprintf("made %d API calls, 0 failed", len(want))) || len(want) == 0 {
+		t.Fatalf("output (want %d calls):\n%s", len(want), out)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("server received:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	if _, err := execNovatrek(t, append([]string{"simulate", "--api-url", "localhost:8080"}, conn...)...); err == nil || !strings.Contains(err.Error(), "--api-url") {
+		t.Errorf("simulate --api-url localhost:8080: err = %v; want one naming --api-url", err)
 	}
 }

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"slices"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/simulate"
 	"github.com/novatrek/support/internal/standin"
 	"github.com/novatrek/support/publish"
@@ -53,11 +57,52 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 		Rate: s.cfg.SimulateRate, Seed: s.cfg.SimulateSeed, Topology: s.cfg.Topology,
 		Sink: simulate.NewPublishSink(cl, pub), Logger: s.log, Metrics: s.metrics,
 	}
+	// The other domains also call svc-notifications' API (contacts, push devices): the
+	// simulator plays those calls against the service mounted on the stack's HTTP address.
+	apiURL := ""
+	if slices.ContainsFunc(s.cfg.Services, func(svc service.Service) bool { return svc.Name() == notificationsService }) {
+		apiURL = "http://" + s.HTTPAddr() + "/" + notificationsService
+		if cfg.Calls, err = simulate.NewHTTPSink(apiURL, nil); err != nil {
+			return fmt.Errorf("simulator: %w", err)
+		}
+	}
 	s.background("simulator", func(ctx context.Context) error {
+		if apiURL != "" {
+			s.awaitAPI(ctx, apiURL)
+		}
 		_, err := simulate.Run(ctx, cfg)
 		return err
 	})
 	return nil
+}
+
+// notificationsService is the service whose API the simulated domains call.
+const notificationsService = "svc-notifications"
+
+// awaitAPI waits (up to 30 s) until the service at base serves its /openapi.json, so the
+// first contact and device calls do not meet the 404 of a service still starting; past
+// that the simulator starts anyway and counts the failed calls.
+func (s *Stack) awaitAPI(ctx context.Context, base string) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/openapi.json", nil)
+		if err != nil {
+			return
+		}
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			s.log.Warn("simulator: the API of "+notificationsService+" did not answer; its calls may fail", "url", base)
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // background runs fn until Close; an error other than the stop is logged, not fatal.

@@ -35,6 +35,7 @@ func (g *Generator) register(now time.Time, next func(now time.Time, gu *guest) 
 		ev.ReferralCode = ptr("REF-" + strings.ToUpper(gu.id[:6]))
 	}
 	g.world.guests.add(g.rng, gu)
+	g.device(gu)
 	if next != nil {
 		g.then(func(now time.Time) (Event, error) { return next(now, gu) })
 	}
@@ -82,6 +83,7 @@ func (g *Generator) bookFor(now time.Time, gu *guest) (Event, error) {
 	if g.chance(0.08) {
 		channel = "PARTNER"
 		r.partner = ptr(g.oneOf(partners))
+		g.named("PARTNER", *r.partner) // svc-payments' receipts may go to the partner
 	}
 	total := big.NewRat(t.price*int64(r.party), 1)
 	ev := &schemas.ReservationCreated{
@@ -134,11 +136,15 @@ func (g *Generator) confirm(now time.Time, r *reservation) (Event, error) {
 // cancel: the status change, then svc-reservations' status update to the guest.
 func (g *Generator) cancel(now time.Time, r *reservation) (Event, error) {
 	reason := g.oneOf(cancelReasons)
+	by := g.oneOf([]string{"guest", "STF-DESK-01", "svc-reservations"})
+	if strings.HasPrefix(by, "STF-") {
+		g.named("STAFF", by)
+	}
 	g.then(func(now time.Time) (Event, error) {
 		return g.request(now, "svc-reservations", "RESERVATION_STATUS_UPDATE", r.id, r.flow, "NORMAL",
 			map[string]string{"new_status": "CANCELLED", "reason": reason}, guestTo(r.guestID))
 	})
-	return g.statusChange(now, r, "CANCELLED", &reason, g.oneOf([]string{"guest", "STF-DESK-01", "svc-reservations"}))
+	return g.statusChange(now, r, "CANCELLED", &reason, by)
 }
 
 // transportDetails: transport logistics tells a confirmed party where the pickup is.

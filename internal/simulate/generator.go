@@ -35,11 +35,17 @@ var Topics = []string{
 }
 
 // Event is one simulated record: its topic, its key (the value of the topic's key field)
-// and its typed value, metadata filled in.
+// and its typed value, metadata filled in; with the synchronous API calls the domains make
+// around it (see Call).
 type Event struct {
 	Topic string
 	Key   string
 	Value schemas.Event
+	// Before are calls made before the event is sent: the contact of a person the event
+	// names for the first time, written by the domain that owns them.
+	Before []Call
+	// After are calls made right after it: a new guest's app registering its push device.
+	After []Call
 }
 
 // Generator yields the simulated events one at a time. It is deterministic: two generators
@@ -52,12 +58,16 @@ type Generator struct {
 	world   world
 	pending []func(now time.Time) (Event, error) // follow-ups, first in first out
 	cum     [numActions]float64                  // cumulative weights
+	// contacts are the people (TYPE:id) whose contact has been written; before and after
+	// collect the calls of the event being made (see named, device).
+	contacts      map[string]bool
+	before, after []Call
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
 // checking that every topic it produces to exists in topo with a schema.
 func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
-	g := &Generator{seed: seed, topics: map[string]topology.Topic{}, world: newWorld()}
+	g := &Generator{seed: seed, topics: map[string]topology.Topic{}, world: newWorld(), contacts: map[string]bool{}}
 	for _, name := range Topics {
 		t, ok := topo.Topic(name)
 		if !ok {
@@ -179,7 +189,9 @@ func (g *Generator) emit(now time.Time, topic, producer string, f *flow, meta *s
 	if err != nil {
 		return Event{}, fmt.Errorf("simulate: key of %s: %w", topic, err)
 	}
-	return Event{Topic: topic, Key: key, Value: v}, nil
+	ev := Event{Topic: topic, Key: key, Value: v, Before: g.before, After: g.after}
+	g.before, g.after = nil, nil
+	return ev, nil
 }
 
 func (g *Generator) newFlow() *flow { return &flow{id: g.id("flow")} }

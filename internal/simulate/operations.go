@@ -44,6 +44,7 @@ func (g *Generator) schedule(now time.Time) (Event, error) {
 	}
 	guideRecipients := make([]schemas.Recipient, len(assignments))
 	for i, a := range assignments {
+		g.named("GUIDE", a.GuideID) // svc-notifications notifies them of schedule.published too
 		guideRecipients[i] = schemas.Recipient{RecipientType: "GUIDE", RecipientID: ptr(a.GuideID)}
 	}
 	scheduleID := ev.ScheduleID

@@ -17,6 +17,11 @@ func (g *Generator) request(now time.Time, producer, kind, reference string, f *
 	if to == nil {
 		to = []schemas.Recipient{}
 	}
+	for _, r := range to {
+		if r.RecipientID != nil {
+			g.named(r.RecipientType, *r.RecipientID)
+		}
+	}
 	ev := &schemas.NotificationRequested{
 		RequestID: g.id("request"), Kind: kind, ReferenceID: reference, Recipients: to,
 		Channels: []string{}, TemplateData: data, Urgency: urgency, Attachments: []schemas.Attachment{},

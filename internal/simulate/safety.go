@@ -45,6 +45,7 @@ func (g *Generator) incident(now time.Time) (Event, error) {
 		IncidentID: g.id("incident"), Severity: severity, Category: category, IncidentAt: now.Add(-time.Duration(g.rng.IntN(30)) * time.Minute),
 		ReportedBy: g.oneOf(guides), Description: incidentDescriptions[category], InvolvedGuestIds: []string{},
 	}
+	g.named("GUIDE", ev.ReportedBy)
 	f := g.newFlow()
 	r := g.onTrip()
 	if r != nil {
@@ -81,6 +82,10 @@ func (g *Generator) emergency(now time.Time, incidentID *string, r *reservation)
 		AffectedGuideIds: []string{g.oneOf(guides)}, TriggeredBy: g.oneOf(staff), RescueTeamDispatched: g.chance(0.6),
 		Instructions: ptr("Move to the nearest muster point and follow your guide."),
 	}
+	for _, id := range ev.AffectedGuideIds { // emergency.triggered alerts them
+		g.named("GUIDE", id)
+	}
+	g.named("STAFF", ev.TriggeredBy)
 	f := g.newFlow()
 	to := []schemas.Recipient{}
 	if r != nil {
@@ -117,6 +122,7 @@ func (g *Generator) wildlifeAlert(now time.Time) (Event, error) {
 		SightedAt: now.Add(-time.Duration(g.rng.IntN(20)) * time.Minute), ExpiresAt: ptr(now.Add(12 * time.Hour)),
 		ReportedBy: g.oneOf(guides), Guidance: &s.guidance,
 	}
+	g.named("GUIDE", ev.ReportedBy)
 	f := g.newFlow()
 	id := ev.AlertID
 	g.then(func(now time.Time) (Event, error) {

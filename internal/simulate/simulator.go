@@ -37,6 +37,10 @@ type Config struct {
 	Topology *topology.Topology
 	// Sink receives the events (required).
 	Sink Sink
+	// Calls, when set, makes the domains' synchronous API calls around the events (contacts,
+	// push devices: see Call). A failed call is logged and counted (Stats.CallErrors), never
+	// fatal. Nil, the default: no calls are made.
+	Calls CallSink
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Metrics, when set, gets novatrek_simulator_events_total{topic} and
@@ -51,6 +55,8 @@ type Stats struct {
 	Seed    string
 	Events  int
 	ByTopic map[string]int
+	// Calls and CallErrors count the API calls made that succeeded and failed.
+	Calls, CallErrors int
 }
 
 // Run generates events at cfg.Rate and sends them to cfg.Sink until Duration is used up
@@ -106,6 +112,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			sendErr = err
 			break
 		}
+		call(ctx, cfg, m, &st, ev.Before)
 		if err := cfg.Sink.Send(ctx, ev); err != nil {
 			if ctx.Err() != nil {
 				break
@@ -117,6 +124,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		st.Events++
 		st.ByTopic[ev.Topic]++
 		m.events.WithLabelValues(ev.Topic).Inc()
+		call(ctx, cfg, m, &st, ev.After)
 	}
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
@@ -124,13 +132,50 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		m.errors.Inc()
 		sendErr = fmt.Errorf("simulate: flush: %w", err)
 	}
-	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "seed", cfg.Seed, "err", sendErr)
+	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls, "call_errors", st.CallErrors, "seed", cfg.Seed, "err", sendErr)
 	return st, sendErr
+}
+
+// call makes calls through cfg.Calls, when set. A failure is counted and logged (the 1st,
+// 10th, 100th, ...: a missing svc-notifications would otherwise flood the log), and the
+// run goes on: the calls only make notifications deliverable.
+func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) {
+	if cfg.Calls == nil {
+		return
+	}
+	for _, c := range calls {
+		if ctx.Err() != nil {
+			return
+		}
+		err := cfg.Calls.Call(ctx, c)
+		if err == nil {
+			st.Calls++
+			m.calls.WithLabelValues(c.Caller, "ok").Inc()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		st.CallErrors++
+		m.calls.WithLabelValues(c.Caller, "error").Inc()
+		if n := st.CallErrors; n == 1 || isPowerOf10(n) {
+			cfg.Logger.WarnContext(ctx, "simulated API call failed", "call", c.Method+" "+c.Path, "caller", c.Caller,
+				"err", err, "failed_calls", n)
+		}
+	}
+}
+
+func isPowerOf10(n int) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
 }
 
 type metrics struct {
 	events *prometheus.CounterVec
 	errors prometheus.Counter
+	calls  *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -143,6 +188,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "novatrek_simulator_errors_total",
 			Help: "Simulated events the sink refused (the run stops at the first).",
 		}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "novatrek_simulator_api_calls_total",
+			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error).",
+		}, []string{"caller", "result"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -152,6 +201,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, fmt.Errorf("simulate: metrics: %w", err)
 	}
 	if m.errors, err = telemetry.Register(reg, m.errors); err != nil {
+		return nil, fmt.Errorf("simulate: metrics: %w", err)
+	}
+	if m.calls, err = telemetry.Register(reg, m.calls); err != nil {
 		return nil, fmt.Errorf("simulate: metrics: %w", err)
 	}
 	return m, nil

@@ -1,0 +1,116 @@
+package simulate
+
+import (
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Call is one synchronous API call a simulated domain makes to svc-notifications: the
+// contact of a person it owns (PUT /v1/recipients/{TYPE:id}/contact) or a guest app's push
+// device (PUT /v1/recipients/GUEST:{id}/devices/{token}). Path is relative to the service's
+// base URL; Caller is the calling service, whose dev token is "dev-<Caller>".
+type Call struct {
+	Method string
+	Path   string
+	Caller string
+	Body   json.RawMessage
+}
+
+// contactWriters is the domain that owns each type of person the generator names, the one
+// svc-notifications lets write their contacts. GUEST contacts come from guest.registered.
+var contactWriters = map[string]string{
+	"GUIDE":       "svc-scheduling-orchestrator",
+	"PARK_RANGER": "svc-trail-management",
+	"RESCUE_TEAM": "svc-emergency-response",
+	"PARTNER":     "svc-partner-integrations",
+	"STAFF":       "notifications-ops",
+}
+
+// contactStyle is how a type of person's fake contact looks: the mail domain (reserved
+// example domains only) and the locales and zones they pick from.
+type contactStyle struct {
+	domain  string
+	locales []string
+	zones   []string
+}
+
+var contactStyles = map[string]contactStyle{
+	"GUIDE":       {"guides.novatrek.example", []string{"en-US", "en-US", "es-US", "fr-CA"}, []string{"America/Denver", "America/Los_Angeles", "America/Phoenix", "America/Anchorage"}},
+	"PARK_RANGER": {"rangers.example.org", []string{"en-US"}, []string{"America/Denver", "America/Los_Angeles"}},
+	"RESCUE_TEAM": {"rescue.example.org", []string{"en-US"}, []string{"America/Denver"}},
+	"PARTNER":     {"partners.example.com", []string{"en", "en-GB", "de"}, []string{"America/New_York", "Europe/London", "Europe/Berlin"}},
+	"STAFF":       {"staff.novatrek.example", []string{"en-US"}, []string{"America/Denver"}},
+}
+
+// deviceShare is the share of guests who use the guest app and register a push device;
+// the others stay without one, so their push notifications fail as they would.
+const deviceShare = 0.7
+
+// hashOf derives bytes from the seed and parts without touching the generator's random
+// stream, so adding calls leaves the events of a seed as they were.
+func (g *Generator) hashOf(parts ...string) [32]byte {
+	return sha256.Sum256([]byte(g.seed + "/" + strings.Join(parts, "/")))
+}
+
+// named records that an event about to be emitted names the person typ:id; the first time,
+// the owning domain writes the person's contact before that event (Event.Before). Guests
+// are not handled here: their contact comes from guest.registered.
+func (g *Generator) named(typ, id string) {
+	writer, ok := contactWriters[typ]
+	if !ok || id == "" {
+		return
+	}
+	key := typ + ":" + id
+	if g.contacts[key] {
+		return
+	}
+	g.contacts[key] = true
+	h := g.hashOf("contact", key)
+	n := binary.BigEndian.Uint64(h[:8])
+	style := contactStyles[typ]
+	name := firstNames[n%uint64(len(firstNames))] + " " + lastNames[(n/32)%uint64(len(lastNames))]
+	if typ == "PARTNER" {
+		name = strings.ReplaceAll(strings.TrimPrefix(id, "PTR-"), "-", " ") + " bookings desk"
+	}
+	email := strings.ToLower(id) + "@" + style.domain
+	// +1 555-0xx-xxxx: the 555 area code is fiction; nobody is texted.
+	phone := fmt.Sprintf("+15550%02d%04d", binary.BigEndian.Uint16(h[8:10])%100, binary.BigEndian.Uint16(h[10:12])%10000)
+	body, _ := json.Marshal(map[string]string{ // a map of strings always marshals
+		"name": name, "email": email, "phone": phone,
+		"locale":    style.locales[int(h[12])%len(style.locales)],
+		"time_zone": style.zones[int(h[13])%len(style.zones)],
+	})
+	g.before = append(g.before, Call{
+		Method: http.MethodPut, Path: "/v1/recipients/" + url.PathEscape(key) + "/contact", Caller: writer, Body: body,
+	})
+}
+
+// device decides whether guest gu uses the guest app (deviceShare of guests) and, if so,
+// queues the app's device registration right after the guest's guest.registered
+// (Event.After): a fake FCM-like registration token derived from the seed.
+func (g *Generator) device(gu *guest) {
+	h := g.hashOf("app", gu.id)
+	if float64(binary.BigEndian.Uint64(h[:8]))/(1<<64) >= deviceShare {
+		return
+	}
+	platform := "android"
+	if h[8]%5 < 2 {
+		platform = "ios"
+	}
+	// FCM tokens look like "<instance id>:APA91b<payload>" in URL-safe base64 (~160 chars).
+	payload := sha512.Sum512([]byte(g.seed + "/fcm/" + gu.id))
+	token := base64.RawURLEncoding.EncodeToString(h[16:32])[:22] + ":APA91b" +
+		base64.RawURLEncoding.EncodeToString(payload[:]) + base64.RawURLEncoding.EncodeToString(h[:24])
+	body, _ := json.Marshal(map[string]string{"platform": platform})
+	g.after = append(g.after, Call{
+		Method: http.MethodPut, Caller: "guest-app", Body: body,
+		Path: "/v1/recipients/" + url.PathEscape("GUEST:"+gu.id) + "/devices/" + url.PathEscape(token),
+	})
+}
