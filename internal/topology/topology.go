@@ -8,6 +8,8 @@
 package topology
 
 import (
+	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -163,4 +165,23 @@ func (t Topic) EventType() string {
 		parts = parts[len(parts)-2:]
 	}
 	return strings.ReplaceAll(strings.Join(parts, "."), "-", "_")
+}
+
+// CheckRoles reports, in one error, every topic of consumes that topics.yaml does not list
+// service as a consumer of, and every topic of produces it does not list service as a
+// producer of. A service calls it at start, so code and topics.yaml cannot drift apart
+// silently (the consumer group and the dead-letter topic are derived from those lists).
+func (t *Topology) CheckRoles(service string, consumes, produces []string) error {
+	var errs []error
+	for _, name := range consumes {
+		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Consumers, service) {
+			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a consumer of %s", service, name))
+		}
+	}
+	for _, name := range produces {
+		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Producers, service) {
+			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a producer of %s", service, name))
+		}
+	}
+	return errors.Join(errs...)
 }

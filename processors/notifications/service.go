@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -170,20 +169,11 @@ func checkTopology(t *topology.Topology) error {
 	if t == nil {
 		return errors.New("notifications: Deps.Topology is required")
 	}
-	var errs []error
-	topics := []string{intake.RequestTopic, intake.ContactsTopic}
+	consumes := []string{intake.RequestTopic, intake.ContactsTopic}
 	for _, r := range intake.EventRoutes {
-		topics = append(topics, r.Topic)
+		consumes = append(consumes, r.Topic)
 	}
-	for _, name := range topics {
-		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Consumers, ServiceName) {
-			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a consumer of %s", ServiceName, name))
-		}
-	}
-	if tp, ok := t.Topic(intake.StatusTopic); !ok || !slices.Contains(tp.Producers, ServiceName) {
-		errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a producer of %s", ServiceName, intake.StatusTopic))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := t.CheckRoles(ServiceName, consumes, []string{intake.StatusTopic}); err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
 	return nil

@@ -20,7 +20,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -197,16 +196,8 @@ func checkTopology(t *topology.Topology) error {
 	if t == nil {
 		return errors.New("payments: Deps.Topology is required")
 	}
-	var errs []error
-	for _, name := range []string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated} {
-		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Producers, ServiceName) {
-			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a producer of %s", ServiceName, name))
-		}
-	}
-	if tp, ok := t.Topic(TopicReservationStatus); !ok || !slices.Contains(tp.Consumers, ServiceName) {
-		errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a consumer of %s", ServiceName, TopicReservationStatus))
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus},
+		[]string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated}); err != nil {
 		return fmt.Errorf("payments: %w", err)
 	}
 	return nil
