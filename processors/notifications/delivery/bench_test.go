@@ -3,7 +3,6 @@ package delivery
 import (
 	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -14,12 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/valkeytest"
-	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
-	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )
 
 // benchValkeyDB is the Valkey database the benchmarks use; no test uses it, so a benchmark
@@ -43,32 +37,9 @@ type benchRig struct {
 // answering in benchProviderLatency. cfg has the production defaults (New fills them).
 func newBenchRig(b *testing.B) *benchRig {
 	b.Helper()
-	prefix := "bench." + uuid.NewString()
-	vk := valkeytest.Client(b, benchValkeyDB, StreamsFor(prefix).Keys()...)
-	pool := pgtest.NewDB(b)
-	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	cfg, fake, _ := emailSetup(b, benchValkeyDB, "bench."+uuid.NewString())
 	fake.SetLatency(benchProviderLatency)
-	srv := httptest.NewServer(fake)
-	b.Cleanup(srv.Close)
-	b.Cleanup(fake.Close)
-	sg, err := sendgrid.New(sendgrid.Config{BaseURL: srv.URL, APIKey: provider.NewSecret("SG.test"),
-		From: "trips@novatrek.example", Timeout: 5 * time.Second})
-	if err != nil {
-		b.Fatal(err)
-	}
-	env := kafkatest.New(b)
-	cfg := Config{
-		Pool: pool, Valkey: vk, Encoder: env.Serde, StreamPrefix: prefix,
-		Senders:   map[provider.Channel]provider.Sender{provider.Email: sg},
-		Directory: StaticDirectory{},
-	}
-	if err := Migrate(b.Context(), cfg); err != nil {
-		b.Fatal(err)
-	}
-	return &benchRig{b: b, pool: pool, vk: vk, fake: fake, cfg: cfg}
+	return &benchRig{b: b, pool: cfg.Pool, vk: cfg.Valkey, fake: fake, cfg: cfg}
 }
 
 // insert adds n pending email rows of priority in one statement, as the tests' rig.insert
@@ -95,19 +66,7 @@ func (r *benchRig) insert(n int, priority string) []string {
 // run starts a Delivery with cfg until the benchmark ends.
 func (r *benchRig) run(cfg Config) {
 	r.b.Helper()
-	d, err := New(cfg)
-	if err != nil {
-		r.b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	r.b.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			r.b.Errorf("Run: %v", err)
-		}
-	})
+	startDelivery(r.b, cfg)
 }
 
 func (r *benchRig) count(status string) int {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,11 +13,8 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/providerfake"
-	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )
 
 // failAfter guards against hangs; it is not a speed requirement.
@@ -42,34 +38,11 @@ type rig struct {
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	prefix := "test." + uuid.NewString()
-	streams := StreamsFor(prefix)
-	vk := valkeytest.Client(t, 0, streams.Keys()...)
-	pool := pgtest.NewDB(t)
-	fake, err := providerfake.NewSendGrid(providerfake.SendGridConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(fake)
-	t.Cleanup(srv.Close)
-	t.Cleanup(fake.Close)
-	sg, err := sendgrid.New(sendgrid.Config{BaseURL: srv.URL, APIKey: provider.NewSecret("SG.test"),
-		From: "trips@novatrek.example", Timeout: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := kafkatest.New(t)
-	cfg := Config{
-		Pool: pool, Valkey: vk, Encoder: env.Serde, StreamPrefix: prefix,
-		Senders:      map[provider.Channel]provider.Sender{provider.Email: sg},
-		Directory:    StaticDirectory{},
-		PollInterval: 20 * time.Millisecond, SweepInterval: 50 * time.Millisecond, StaleAfter: time.Hour,
-		ClaimMinIdle: 300 * time.Millisecond, NackResendDelay: 50 * time.Millisecond,
-		RetryInterval: 10 * time.Millisecond, BreakerOpenFor: 100 * time.Millisecond, RatePerSecond: 10000,
-	}
-	if err := Migrate(t.Context(), cfg); err != nil {
-		t.Fatal(err)
-	}
-	return &rig{t: t, pool: pool, vk: vk, streams: streams, fake: fake, env: env, cfg: cfg}
+	cfg, fake, env := emailSetup(t, 0, prefix)
+	cfg.PollInterval, cfg.SweepInterval, cfg.StaleAfter = 20*time.Millisecond, 50*time.Millisecond, time.Hour
+	cfg.ClaimMinIdle, cfg.NackResendDelay = 300*time.Millisecond, 50*time.Millisecond
+	cfg.RetryInterval, cfg.BreakerOpenFor, cfg.RatePerSecond = 10*time.Millisecond, 100*time.Millisecond, 10000
+	return &rig{t: t, pool: cfg.Pool, vk: cfg.Valkey, streams: StreamsFor(prefix), fake: fake, env: env, cfg: cfg}
 }
 
 // insert adds n pending email rows of priority and returns their ids.
@@ -95,20 +68,7 @@ func (r *rig) insert(n int, priority string) []string {
 // run starts a Delivery with cfg until the test ends and returns it.
 func (r *rig) run(cfg Config) *Delivery {
 	r.t.Helper()
-	d, err := New(cfg)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
-	r.t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			r.t.Errorf("Run: %v", err)
-		}
-	})
-	return d
+	return startDelivery(r.t, cfg)
 }
 
 func (r *rig) countWhere(q string, args ...any) int {
