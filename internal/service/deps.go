@@ -1,9 +1,11 @@
 package service
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -58,4 +60,21 @@ func (d Deps) For(s Service, mux *http.ServeMux) Deps {
 		out.DB = nil
 	}
 	return out
+}
+
+// RequireStore reports, as one error naming service, which of the dependencies a service
+// with a store, an API and events cannot run without (DB, HTTP, Serde, Topology) are
+// missing. The CLI always fills them; a test or an embedding program might not.
+func (d Deps) RequireStore(service string) error {
+	var missing []string
+	for name, absent := range map[string]bool{"DB": d.DB == nil, "HTTP": d.HTTP == nil, "Serde": d.Serde == nil, "Topology": d.Topology == nil} {
+		if absent {
+			missing = append(missing, "Deps."+name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	return fmt.Errorf("%s: %s required", service, strings.Join(missing, ", "))
 }

@@ -9,7 +9,6 @@ package notifications
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -97,8 +96,8 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	if deps.DB == nil || deps.HTTP == nil || deps.Serde == nil {
-		return errors.New("notifications: Deps.DB, Deps.HTTP and Deps.Serde are required")
+	if err := deps.RequireStore("notifications"); err != nil {
+		return err
 	}
 	if err := checkTopology(deps.Topology); err != nil {
 		return err
@@ -166,9 +165,6 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 // checkTopology makes sure topics.yaml lists the service as a consumer of every topic the
 // intake has a route for, and as the producer of the status topic.
 func checkTopology(t *topology.Topology) error {
-	if t == nil {
-		return errors.New("notifications: Deps.Topology is required")
-	}
 	consumes := []string{intake.RequestTopic, intake.ContactsTopic}
 	for _, r := range intake.EventRoutes {
 		consumes = append(consumes, r.Topic)

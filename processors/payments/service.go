@@ -17,7 +17,6 @@ package payments
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -84,8 +83,8 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
-	if deps.DB == nil || deps.HTTP == nil || deps.Serde == nil {
-		return errors.New("payments: Deps.DB, Deps.HTTP and Deps.Serde are required")
+	if err := deps.RequireStore("payments"); err != nil {
+		return err
 	}
 	if err := checkTopology(deps.Topology); err != nil {
 		return err
@@ -193,9 +192,6 @@ func providerURL(url, env, what string, fake http.Handler, deps service.Deps) (s
 
 // checkTopology makes sure topics.yaml agrees with the topics this code uses.
 func checkTopology(t *topology.Topology) error {
-	if t == nil {
-		return errors.New("payments: Deps.Topology is required")
-	}
 	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus},
 		[]string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated}); err != nil {
 		return fmt.Errorf("payments: %w", err)
