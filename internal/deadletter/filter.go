@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/novatrek/support/internal/offsetspec"
 	"github.com/novatrek/support/internal/stream"
 )
 
@@ -88,20 +89,21 @@ func ParseReason(s string) *regexp.Regexp {
 	return regexp.MustCompile("(?i)" + regexp.QuoteMeta(s))
 }
 
-// ParseSince reads a --since value: an RFC 3339 time, or a duration back from now ("2h" or
-// "-2h" both mean two hours ago).
+// ParseSince reads a --since value with the position syntax of consume and groups reset
+// (internal/offsetspec): an RFC 3339 time or a date, or a duration back from now, with or
+// without the minus ("2h" and "-2h" both mean two hours ago; "2d" two days).
 func ParseSince(s string, now time.Time) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t, nil
+	spec, err := offsetspec.Parse(s, now)
+	if err != nil && !strings.HasPrefix(s, "-") {
+		spec, err = offsetspec.Parse("-"+s, now)
 	}
-	d, err := time.ParseDuration(strings.TrimPrefix(s, "-"))
-	if err != nil || d < 0 {
+	if err != nil || spec.Kind != offsetspec.Time {
 		return time.Time{}, fmt.Errorf("--since %q is neither an RFC 3339 time (2026-11-24T09:00:00Z) nor a duration (2h, -30m)", s)
 	}
-	return now.Add(-d), nil
+	return spec.Time, nil
 }
 
 // Range is an inclusive range of dead-letter offsets, on one partition or (Partition -1)
