@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // Relay copies committed outbox rows of one Store to Kafka. Run it in every instance of a
@@ -57,6 +59,7 @@ func (r *Relay) Run(ctx context.Context) error {
 		opts := append([]kgo.Opt{
 			kgo.ProducerLinger(0),
 			kgo.RecordDeliveryTimeout(DefaultDeliveryTimeout),
+			config.DefaultCompressionOpt(), // ClientOpts may choose another codec
 		}, r.cfg.ClientOpts...)
 		cl, err := kgo.NewClient(opts...)
 		if err != nil {

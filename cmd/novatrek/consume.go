@@ -155,7 +155,7 @@ func runConsume(ctx context.Context, cmd *cobra.Command, f *consumeFlags) error 
 		toSpec = &offsetspec.Spec{Kind: offsetspec.End}
 	}
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...))
+	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
 		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
 	}
@@ -243,8 +243,7 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 	if len(open) == 0 {
 		return nil
 	}
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(f.cfg.KafkaBrokers...),
+	cl, err := kgo.NewClient(append(f.cfg.KafkaOpts(),
 		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{f.topic: offsets}),
 		kgo.FetchIsolationLevel(level),
 		// Every planned offset is in range, so an OffsetOutOfRange means the log moved under
@@ -257,7 +256,7 @@ func consumeRange(ctx context.Context, cmd *cobra.Command, f *consumeFlags, plan
 		kgo.KeepControlRecords(),
 		kgo.FetchMaxBytes(64<<20),
 		kgo.FetchMaxPartitionBytes(16<<20),
-	)
+	)...)
 	if err != nil {
 		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
 	}

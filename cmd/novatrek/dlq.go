@@ -85,7 +85,7 @@ func (f *dlqFlags) read(ctx context.Context, sd *serde.Serde, group string, filt
 }
 
 func (f *dlqFlags) clientOpts() []kgo.Opt {
-	return []kgo.Opt{kgo.SeedBrokers(f.cfg.KafkaBrokers...)}
+	return f.cfg.KafkaOpts()
 }
 
 func (f *dlqFlags) serde() (*serde.Serde, error) {

@@ -72,7 +72,7 @@ func (f *groupsObserveFlags) observer() (*lag.Observer, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...), kgo.ClientID("novatrek-groups"))
+	cl, err := kgo.NewClient(append(f.cfg.KafkaOpts(), kgo.ClientID("novatrek-groups"))...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
 	}

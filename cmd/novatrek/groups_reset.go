@@ -192,7 +192,7 @@ func ourGroup(svcs []service.Service, group string) service.Service {
 }
 
 func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Service) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...))
+	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}

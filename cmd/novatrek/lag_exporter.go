@@ -71,7 +71,7 @@ already export those).`,
 			if err != nil {
 				return err
 			}
-			cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...), kgo.ClientID("novatrek-lag-exporter"))
+			cl, err := kgo.NewClient(append(cfg.KafkaOpts(), kgo.ClientID("novatrek-lag-exporter"))...)
 			if err != nil {
 				return fmt.Errorf("connecting to Kafka at %v: %w", cfg.KafkaBrokers, err)
 			}

@@ -114,11 +114,10 @@ func runPublish(ctx context.Context, cmd *cobra.Command, f *publishFlags) error 
 	}
 	in := newPublishInput(f.file, cmd.InOrStdin())
 	defer in.close()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(f.cfg.KafkaBrokers...),
+	cl, err := kgo.NewClient(append(f.cfg.KafkaOpts(),
 		kgo.RecordDeliveryTimeout(f.timeout),
 		kgo.DefaultProduceTopic(f.topic),
-	)
+	)...)
 	if err != nil {
 		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
 	}

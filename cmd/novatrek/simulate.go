@@ -70,7 +70,7 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			if r == 0 {
 				return errors.New("--rate: 0 sends nothing; give a positive rate, e.g. 5/s")
 			}
-			cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.KafkaBrokers...), kgo.ClientID("novatrek-simulate"))
+			cl, err := kgo.NewClient(append(cfg.KafkaOpts(), kgo.ClientID("novatrek-simulate"))...)
 			if err != nil {
 				return fmt.Errorf("kafka client: %w", err)
 			}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/novatrek/support/internal/config"
@@ -57,7 +56,7 @@ application/problem+json. novatrek dev serves the same endpoints on its own HTTP
 			}
 			log := cliLogger(cmd.ErrOrStderr())
 			store := standin.NewStore()
-			c, err := standin.NewConsumer(store, serde.New(reg), nil, log, kgo.SeedBrokers(cfg.KafkaBrokers...))
+			c, err := standin.NewConsumer(store, serde.New(reg), nil, log, cfg.KafkaOpts()...)
 			if err != nil {
 				return err
 			}

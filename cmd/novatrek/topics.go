@@ -75,7 +75,7 @@ func (f *topicsFlags) plan(ctx context.Context, fn func(context.Context, *kadm.C
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(f.cfg.KafkaBrokers...))
+	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
 		return fmt.Errorf("connecting to Kafka at %v: %w", f.cfg.KafkaBrokers, err)
 	}

@@ -43,6 +43,9 @@ type Config struct {
 	DataDir string
 	// HTTPAddr is where a service serves its API, /metrics, /healthz and /readyz (HTTP_ADDR).
 	HTTPAddr string
+	// KafkaCompression is the codec every producer compresses record batches with
+	// (KAFKA_COMPRESSION: none, gzip, snappy, lz4, zstd); see DefaultKafkaCompression.
+	KafkaCompression string
 }
 
 // FromEnv reads the environment, falling back to the defaults for unset variables.
@@ -54,6 +57,7 @@ func FromEnv() Config {
 		ValkeyURL:         envOr("VALKEY_URL", DefaultValkeyURL),
 		DataDir:           envOr("NOVATREK_DATA_DIR", DefaultDataDir),
 		HTTPAddr:          envOr("HTTP_ADDR", DefaultHTTPAddr),
+		KafkaCompression:  envOr("KAFKA_COMPRESSION", DefaultKafkaCompression),
 	}
 }
 
@@ -66,6 +70,8 @@ func (c *Config) Flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.ValkeyURL, "valkey-url", c.ValkeyURL, "Valkey/Redis URL (env VALKEY_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "data directory of the dev stack (env NOVATREK_DATA_DIR)")
 	fs.StringVar(&c.HTTPAddr, "http-addr", c.HTTPAddr, "HTTP listen address (env HTTP_ADDR)")
+	fs.StringVar(&c.KafkaCompression, "kafka-compression", c.KafkaCompression,
+		"producer compression: "+strings.Join(Compressions(), ", ")+" (env KAFKA_COMPRESSION)")
 	// --help prints each flag's default, which here comes from the environment: never show
 	// the passwords of DATABASE_URL and VALKEY_URL there.
 	for _, name := range []string{"database-url", "valkey-url", "registry"} {
@@ -98,6 +104,9 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
 		return fmt.Errorf("config: HTTP_ADDR %q is not host:port", c.HTTPAddr)
+	}
+	if _, err := CompressionOpt(c.KafkaCompression); err != nil {
+		return err
 	}
 	return nil
 }

@@ -39,6 +39,9 @@ type Config struct {
 	// NoChildServers stops the stack from starting PostgreSQL or Valkey itself when nothing
 	// answers; it then fails instead. Default false: start them when the binaries exist.
 	NoChildServers bool
+	// KafkaCompression is the codec of every producer in the stack (services' relays and dead
+	// letters, simulator); empty: config.DefaultKafkaCompression, which kafkajs reads.
+	KafkaCompression string
 	// KafkaSyncWrites fsyncs every produced batch. Default false: like Kafka, writes go to
 	// the OS page cache, which survives a crash of this process but not of the machine.
 	KafkaSyncWrites bool
@@ -88,6 +91,8 @@ func FromConfig(c config.Config) (Config, error) {
 		HTTPAddr:     c.HTTPAddr,
 		DatabaseURL:  c.DatabaseURL,
 		ValkeyURL:    c.ValkeyURL,
+
+		KafkaCompression: c.KafkaCompression,
 	}, nil
 }
 
@@ -130,6 +135,9 @@ func (c *Config) setDefaults() error {
 func (c *Config) validate() error {
 	if c.DataDir == "" {
 		return errors.New("devstack: DataDir is empty")
+	}
+	if _, err := config.CompressionOpt(c.KafkaCompression); err != nil {
+		return err
 	}
 	host, _, err := splitAddr("KafkaAddr", c.KafkaAddr)
 	if err != nil {

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/twmb/franz-go/pkg/kgo"
-
 	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/service"
@@ -38,6 +36,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 			ValkeyURL:         s.cfg.ValkeyURL,
 			DataDir:           s.cfg.DataDir,
 			HTTPAddr:          s.HTTPAddr(),
+			KafkaCompression:  s.cfg.KafkaCompression,
 		},
 		Logger:    s.log,
 		Metrics:   s.metrics,
@@ -45,7 +44,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		Registry:  s.registry,
 		Serde:     serde.New(s.registry),
 		Topology:  s.cfg.Topology,
-		KafkaOpts: []kgo.Opt{kgo.SeedBrokers(s.Brokers()...)},
+		KafkaOpts: s.kafkaOpts(),
 		Valkey:    service.ExistingValkey(s.valkey),
 	}
 	// Services run under their own context: they stop when Close says so, after which

@@ -21,7 +21,7 @@ import (
 // svc-gear-inventory under /<service>/ on the stack's HTTP address, fed by the topics.
 func (s *Stack) startStandins(ctx context.Context) error {
 	store := standin.NewStore()
-	c, err := standin.NewConsumer(store, serde.New(s.registry), s.cfg.Topology, s.log, kgo.SeedBrokers(s.Brokers()...))
+	c, err := standin.NewConsumer(store, serde.New(s.registry), s.cfg.Topology, s.log, s.kafkaOpts()...)
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 	if s.cfg.SimulateSeed == "" {
 		s.cfg.SimulateSeed = simulate.RandomSeed() // chosen here so the banner can show it
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Brokers()...), kgo.ClientID("novatrek-simulate"))
+	cl, err := kgo.NewClient(append(s.kafkaOpts(), kgo.ClientID("novatrek-simulate"))...)
 	if err != nil {
 		return fmt.Errorf("simulator: kafka client: %w", err)
 	}

@@ -150,6 +150,12 @@ func (s *Stack) Close(ctx context.Context) error {
 // Brokers returns the Kafka seed brokers, e.g. ["127.0.0.1:9092"].
 func (s *Stack) Brokers() []string { return s.kafka.ListenAddrs() }
 
+// kafkaOpts are the options of every Kafka client in the stack: its broker and the
+// KafkaCompression of every producer.
+func (s *Stack) kafkaOpts() []kgo.Opt {
+	return config.Config{KafkaBrokers: s.Brokers(), KafkaCompression: s.cfg.KafkaCompression}.KafkaOpts()
+}
+
 // RegistryURL returns the schema registry's base URL, e.g. http://127.0.0.1:8081.
 func (s *Stack) RegistryURL() string { return "http://" + s.regSrv.Addr() }
 
@@ -182,7 +188,7 @@ func (s *Stack) startKafka(ctx context.Context) error {
 		c.Close() // writes the final snapshot before returning
 		return nil
 	})
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ClientID("novatrek-dev"))
+	cl, err := kgo.NewClient(append(s.kafkaOpts(), kgo.ClientID("novatrek-dev"))...)
 	if err != nil {
 		return fmt.Errorf("kafka: admin client: %w", err)
 	}

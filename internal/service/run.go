@@ -78,7 +78,7 @@ func Run(ctx context.Context, svc Service, rc RunConfig) error {
 	if err != nil {
 		return fmt.Errorf("schema registry client for %s: %w", cfg.SchemaRegistryURL, err)
 	}
-	kafkaOpts := []kgo.Opt{kgo.SeedBrokers(cfg.KafkaBrokers...)}
+	kafkaOpts := cfg.KafkaOpts()
 	probe, err := kgo.NewClient(append(kafkaOpts, kgo.ClientID(svc.Name()+"-probe"))...)
 	if err != nil {
 		return fmt.Errorf("kafka client for %v: %w", cfg.KafkaBrokers, err)

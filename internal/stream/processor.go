@@ -13,6 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/plugin/kprom"
+
+	"github.com/novatrek/support/internal/config"
 )
 
 // Processor consumes its routes' topics as one member of the consumer group Config.Group
@@ -162,6 +164,8 @@ func (p *Processor) clientOpts() []kgo.Opt {
 		kgo.FetchMaxWait(500 * time.Millisecond),
 		kgo.WithLogger(kgoLogger{p.log}),
 		kgo.WithHooks(prom),
+		// Dead letters are produced with this client: ClientOpts may choose another codec.
+		config.DefaultCompressionOpt(),
 	}
 	if len(p.cfg.Brokers) > 0 {
 		opts = append(opts, kgo.SeedBrokers(p.cfg.Brokers...))
