@@ -61,10 +61,33 @@ func (r *Registry) Handler() http.Handler {
 	handle("PUT /mode/{subject}", handlePutMode)
 	handle("DELETE /mode/{subject}", handleGetMode)
 
-	handle("/", func(req *http.Request) (any, *apiError) {
-		return nil, &apiError{http.StatusNotFound, "HTTP 404 Not Found: " + req.Method + " " + req.URL.Path}
-	})
+	mux.Handle("/", r.unrouted(mux))
 	return mux
+}
+
+// routeMethods are the methods the routes above use, in the order an Allow header lists them.
+var routeMethods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete}
+
+// unrouted answers what no route matched. A path that a route serves under another method is
+// 405 with an Allow header, as Confluent's registry answers (clients tell a wrong verb from a
+// missing subject by it); anything else is 404.
+func (r *Registry) unrouted(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		var allow []string
+		for _, m := range routeMethods {
+			probe := req.Clone(req.Context())
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" { // "": a redirect
+				allow = append(allow, m)
+			}
+		}
+		aerr := &apiError{http.StatusNotFound, "HTTP 404 Not Found: " + req.Method + " " + req.URL.Path}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			aerr = &apiError{http.StatusMethodNotAllowed, "HTTP 405 Method Not Allowed: " + req.Method + " " + req.URL.Path}
+		}
+		r.wrap(func(*http.Request) (any, *apiError) { return nil, aerr }).ServeHTTP(w, req)
+	})
 }
 
 func (r *Registry) wrap(fn handlerFunc) http.Handler {

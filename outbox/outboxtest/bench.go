@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -20,6 +21,24 @@ var benchValue = make([]byte, 200)
 // row was acknowledged and deleted. The floor keeps the figure meaningful under -benchtime 1x.
 // Target: ≥ 20,000 rows/s on 2 cores.
 func Throughput(b *testing.B, open Open) {
+	relayBacklog(b, open, [][]byte{benchValue})
+}
+
+// CompressedThroughput is Throughput with the relay's producer compressing with codec (a
+// kgo.ProducerBatchCompression option) and values cycled as the rows' values: give it real
+// events, since compression gains depend on the data. Besides rows/s it reports wire_B/row,
+// the bytes of Produce requests the relay wrote per row (record batches with their headers).
+func CompressedThroughput(b *testing.B, open Open, codec kgo.Opt, values [][]byte) {
+	var wire produceBytes
+	n := relayBacklog(b, open, values, func(cfg *outbox.Config) {
+		cfg.ClientOpts = append(cfg.ClientOpts, codec, kgo.WithHooks(&wire))
+	})
+	b.ReportMetric(float64(wire.n.Load())/float64(n), "wire_B/row")
+}
+
+// relayBacklog enqueues max(b.N, 100,000) rows of values (cycled), relays them from the
+// relay's start until the last one is deleted, reports rows/s and returns the row count.
+func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox.Config)) int {
 	ob := open(b)
 	const topic = "novatrek.bench.throughput"
 	c := newCluster(b, topic, 6)
@@ -27,18 +46,28 @@ func Throughput(b *testing.B, open Open) {
 	for first := 0; first < n; first += 1000 {
 		msgs := make([]outbox.Message, min(1000, n-first))
 		for i := range msgs {
-			msgs[i] = outbox.Message{Topic: topic, Key: []byte("agg-" + strconv.Itoa((first+i)%1000)), Value: benchValue}
+			msgs[i] = outbox.Message{Topic: topic, Key: []byte("agg-" + strconv.Itoa((first+i)%1000)), Value: values[(first+i)%len(values)]}
 		}
 		Commit(b, ob, msgs...)
 	}
 	b.ResetTimer()
 	start := time.Now()
-	r := startRelay(b, ob, c, "bench", productionDefaults)
+	r := startRelay(b, ob, c, "bench", append([]func(*outbox.Config){productionDefaults}, edit...)...)
 	eventually(b, 10*time.Minute, "every row published", func() bool { return r.published(b) >= float64(n) })
 	eventually(b, time.Minute, "every row deleted", func() bool { return ob.Len(b) == 0 })
 	elapsed := time.Since(start)
 	b.StopTimer()
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
+	return n
+}
+
+// produceBytes counts the bytes a client wrote in Produce requests (API key 0).
+type produceBytes struct{ n atomic.Int64 }
+
+func (p *produceBytes) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, written int, _, _ time.Duration, _ error) {
+	if key == 0 {
+		p.n.Add(int64(written))
+	}
 }
 
 // EndToEndLatency commits one row per transaction at 200 rows/s and measures from the commit
