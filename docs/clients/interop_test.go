@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -134,7 +135,8 @@ func (p *platform) readAll(t *testing.T) []record {
 	return out
 }
 
-// TestOtherTeamsClients proves interop both ways for each snippet: it publishes with our
+// TestOtherTeamsClients proves interop both ways for each snippet (the Go one too, so the
+// docs' Go example cannot rot): it publishes with our
 // producer (default compression) a guest whose key the snippet then produces with too; the
 // snippet must decode every record of the topic, its record must land on the partition of
 // ours with the same key (murmur2), and our consumer must decode the snippet's record.
@@ -147,7 +149,14 @@ func TestOtherTeamsClients(t *testing.T) {
 	}{
 		{"python", "ada@example.com", pythonSnippet},
 		{"node", "grace@example.com", nodeSnippet},
+		{"go", "roald@example.com", goSnippet},
 	}
+	before := subjectVersions(t, p.env)
+	t.Cleanup(func() {
+		if after := subjectVersions(t, p.env); after != before {
+			t.Errorf("%s-value went from %d to %d versions: a snippet registered a schema of its own", topic, before, after)
+		}
+	})
 	for _, s := range snippets {
 		t.Run(s.name, func(t *testing.T) {
 			cmd := s.command(t) // skips when the runtime is missing
@@ -167,6 +176,15 @@ func TestOtherTeamsClients(t *testing.T) {
 			requireRecord(t, "our consumer read", p.readAll(t), key, s.email)
 		})
 	}
+}
+
+func subjectVersions(t *testing.T, env *kafkatest.Env) int {
+	t.Helper()
+	vs, err := env.Registry.SubjectVersions(context.WithoutCancel(t.Context()), topic+"-value")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(vs)
 }
 
 // requireRecord finds the record with key and email in recs, failing the test without it.
@@ -247,6 +265,14 @@ func nodeSnippet(t *testing.T) *exec.Cmd {
 	}
 	cmd := snippetCommand(t, node, "produce_consume.js")
 	cmd.Dir = dir
+	return cmd
+}
+
+// goSnippet is docs/clients/go, run with the go command that runs this test.
+func goSnippet(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := snippetCommand(t, filepath.Join(runtime.GOROOT(), "bin", "go"), "run", ".")
+	cmd.Dir = "go"
 	return cmd
 }
 

@@ -3,7 +3,7 @@
 // this repository's own publish package.
 //
 // Against `make run`:  go run ./docs/clients/go
-// KAFKA_BROKERS and SCHEMA_REGISTRY_URL override the dev stack's addresses. Every record read
+// KAFKA_BROKERS and SCHEMA_REGISTRY_URL override the dev stack's addresses; GUEST_ID picks the key. Every record read
 // is printed as one JSON line: partition, offset, key, decoded value.
 package main
 
@@ -61,7 +61,7 @@ func run(ctx context.Context) error {
 	}
 	defer cl.Close()
 
-	id, guestID := uuid.NewString(), uuid.NewString()
+	id, guestID := uuid.NewString(), env("GUEST_ID", uuid.NewString())
 	country := "NO"
 	value, err := serde.Encode(&schemas.GuestRegistered{
 		Metadata: schemas.EventMetadata{EventID: id, EventType: "guest.registered",

@@ -9,7 +9,8 @@ const { Kafka, logLevel } = require('kafkajs')
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = require('@kafkajs/confluent-schema-registry')
 
 const brokers = (process.env.KAFKA_BROKERS || '127.0.0.1:9092').split(',')
-const registry = new SchemaRegistry({ host: process.env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081' })
+const registryURL = process.env.SCHEMA_REGISTRY_URL || 'http://127.0.0.1:8081'
+const registry = new SchemaRegistry({ host: registryURL })
 const topic = 'novatrek.guest-identity.guest.registered'
 const subject = `${topic}-value`
 // kafkajs logs to stdout; keep stdout for the records.
@@ -24,9 +25,11 @@ async function main() {
   // The platform registers the topic's schema. register() is shown because teams call it: it
   // compares the subject's level with its `compatibility` option (default BACKWARD) before
   // registering, so name the topic's level (topics.yaml; BACKWARD_TRANSITIVE unless set).
-  const latest = await registry.getLatestSchemaId(subject)
+  // Register the registry's own text: avsc re-renders a schema without its logical types,
+  // which would register a second, different version.
+  const latest = await (await fetch(`${registryURL}/subjects/${subject}/versions/latest`)).json()
   const { id } = await registry.register(
-    { type: SchemaType.AVRO, schema: JSON.stringify(await registry.getSchema(latest)) },
+    { type: SchemaType.AVRO, schema: latest.schema },
     { subject, compatibility: COMPATIBILITY.BACKWARD_TRANSITIVE },
   )
 
