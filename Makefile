@@ -27,7 +27,7 @@ test: setup ## run every test against the local PostgreSQL and Redis (the comman
 bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
 	@echo "== stream runtime: replay $(BENCH_EVENTS) events (batched, inbox dedupe) vs one transaction per event vs raw PostgreSQL insert"
 	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/stream/
-	@echo "== outbox relay: throughput and end-to-end latency at 200 events/s"
+	@echo "== outbox relay: throughput, throughput and bytes on the wire per KAFKA_COMPRESSION codec, end-to-end latency at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
 	@echo "== pipeline: produce → runtime → outbox → relay → consumer at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testproc/

@@ -10,8 +10,8 @@ import (
 // DefaultKafkaCompression is the codec every producer compresses record batches with when
 // KAFKA_COMPRESSION is unset. gzip is the one codec every Kafka client decodes without a
 // plugin (kafkajs 2.x ships only gzip; snappy, lz4 and zstd need codec packages there), and
-// on our events it writes the fewest bytes of the five for a relay throughput within a few per
-// cent of none (README, "Producer compression", from `make bench`).
+// on our events it writes 58 % fewer bytes than none, nearly as few as zstd, at about twice
+// the relay's throughput target (README, "Producer compression", from `make bench`).
 const DefaultKafkaCompression = "gzip"
 
 // compressionCodecs are the accepted KAFKA_COMPRESSION values, in the order messages list them.
