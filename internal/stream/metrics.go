@@ -65,7 +65,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"topic", "partition"}),
 		mismatch: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Namespace: ns, Subsystem: sub, Name: "offset_mismatch",
-			Help: "1 while an assigned partition is refused because its stored offset does not fit its log (another cluster or topic id, or beyond the high watermark); see `novatrek groups reset`.",
+			Help: "Per assigned partition: 1 while it is refused because its stored offset does not fit its log (another cluster or topic id, or beyond the high watermark; see `novatrek groups reset`), else 0.",
 		}, []string{"topic", "partition"}),
 		resets: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: ns, Subsystem: sub, Name: "offset_reset_total",

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -86,6 +87,8 @@ func New(cfg Config) (*Processor, error) {
 	for _, r := range cfg.Routes {
 		p.routes[r.topic] = r
 		p.topics = append(p.topics, r.topic)
+		// From zero, so that increase() sees the first reset.
+		m.resets.WithLabelValues(r.topic, "below_log_start")
 	}
 	slices.Sort(p.topics)
 	return p, nil
@@ -361,6 +364,7 @@ func (p *Processor) adjustPartition(ctx context.Context, tp topicPartition, part
 	p.replayUntil[tp] = so.replayUntil
 	p.logs[tp] = actual.id
 	p.mu.Unlock()
+	p.metrics.mismatch.WithLabelValues(tp.topic, strconv.Itoa(int(tp.partition))).Set(0)
 	if !hasStored {
 		return
 	}

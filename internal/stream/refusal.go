@@ -30,18 +30,16 @@ func (p *Processor) refuse(ctx context.Context, tp topicPartition, so storedOffs
 	}
 }
 
-// forgetRefused drops the gauges of refused partitions that are no longer assigned here: the
-// new owner judges them again. The row's refused column stays until a reset clears it.
+// forgetRefused drops the mismatch gauges (0, or 1 if refused) of partitions no longer
+// assigned here: the new owner judges them again. A row's refused column stays until a
+// reset clears it.
 func (p *Processor) forgetRefused(parts map[string][]int32) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for topic, partitions := range parts {
 		for _, partition := range partitions {
-			tp := topicPartition{topic, partition}
-			if p.refused[tp] {
-				delete(p.refused, tp)
-				p.metrics.mismatch.DeleteLabelValues(topic, strconv.Itoa(int(partition)))
-			}
+			delete(p.refused, topicPartition{topic, partition})
+			p.metrics.mismatch.DeleteLabelValues(topic, strconv.Itoa(int(partition)))
 		}
 	}
 }
