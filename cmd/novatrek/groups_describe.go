@@ -12,11 +12,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/lag"
+	"github.com/novatrek/support/internal/service"
 )
 
-func init() { groupsCommands = append(groupsCommands, newGroupsDescribeCmd) }
+func init() {
+	groupsCommands = append(groupsCommands, func() *cobra.Command { return newGroupsDescribeCmd(services) })
+}
 
-func newGroupsDescribeCmd() *cobra.Command {
+// newGroupsDescribeCmd builds `groups describe`; svcs lists the services whose refused
+// partitions are read from their PostgreSQL schema (the CLI's list; tests add the test
+// processor).
+func newGroupsDescribeCmd(svcs func() []service.Service) *cobra.Command {
 	var f groupsObserveFlags
 	cmd := &cobra.Command{
 		Use:   "describe GROUP",
@@ -28,6 +34,9 @@ stable offset, what a read-committed consumer can reach), the lag in records and
 
 Offsets shown are Kafka's committed offsets. Our services keep their real position in their
 PostgreSQL schema and commit it to Kafka right after, so the two differ by at most a second.
+For our services describe also reads, from DATABASE_URL, the partitions the service refuses
+to consume because their stored offset is of another log (a new broker or recreated topic) or
+beyond its end: those are STALL with the reason, until "novatrek groups reset" rebinds them.
 
 Exit status: 0 when the group is OK, 2 when it is not (or the cluster does not know it), 1
 when the cluster could not be observed. --watch runs until interrupted and then exits 0.`,
@@ -45,11 +54,14 @@ when the cluster could not be observed. --watch runs until interrupted and then 
 				return err
 			}
 			out := cmd.OutOrStdout()
+			refusals := refusalReader(cmd.Context(), f.cfg.DatabaseURL, ourGroup(svcs(), args[0]))
+			defer refusals.close()
 			return f.run(cmd.Context(), args, func(snap lag.Snapshot) error {
 				if len(snap.Groups) != 1 {
 					return fmt.Errorf("group %s: the cluster answered for %d groups", args[0], len(snap.Groups))
 				}
 				judgeNamed(&snap, args)
+				refusals.mark(cmd.Context(), &snap.Groups[0], cmd.ErrOrStderr())
 				g := snap.Groups[0]
 				if f.output == "json" {
 					if err := writeJSON(out, g); err != nil {
@@ -107,6 +119,9 @@ func printGroupDescription(out io.Writer, g lag.Group) error {
 		status := p.Status.String()
 		if p.Err != "" {
 			status += ": " + p.Err
+		}
+		if p.Refused != "" {
+			status += ": refused: " + p.Refused
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%d\t%d\t%s\t%s\t%s\n", p.Topic, p.Partition, offsetCell(p.Committed), p.End,
 			p.Lag, secondsText(p.LagSeconds), status, member)

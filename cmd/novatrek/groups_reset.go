@@ -76,6 +76,12 @@ leaves out outputs that must not happen twice, such as notifications to guests; 
 does enqueue again has the same event id as the first time (ids derive from the cause event),
 which downstream inboxes skip within their retention (7 days).
 
+Stored offsets are bound to the log they were written for (Kafka cluster id and topic id). A
+service refuses a partition whose stored offset is of another log (a new broker, a wiped dev
+data dir, a recreated topic) or beyond its end, and groups describe shows it STALL with the
+reason; reset binds the new offsets to the cluster's current log and lifts the refusal, so the
+restarted service resumes (see docs/replaying.md).
+
 Offsets outside a partition's log are clamped into it. --topic defaults to every topic the
 group consumes (topics.yaml for our services, plus every topic with a committed or stored
 offset); --partition limits the reset to those partitions of each topic.`,
@@ -280,7 +286,11 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		return nil
 	}
 
-	to := positions(rows)
+	logs, err := stream.Logs(ctx, cl, topics...)
+	if err != nil {
+		return err
+	}
+	to := positions(rows, logs)
 	if svc != nil {
 		var res stream.RewindResult
 		var cleared int64
@@ -309,6 +319,9 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, cleared)
 		} else {
 			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", len(to), res.Forgotten)
+			if res.Rebound > 0 {
+				fmt.Fprintf(out, "%d partitions re-bound to the cluster's current log (a new broker or recreated topic); their inbox rows are kept, so an event applied before is not applied again.\n", res.Rebound)
+			}
 			if res.Unplaced > 0 {
 				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Unplaced)
 			}

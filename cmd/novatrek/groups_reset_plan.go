@@ -153,12 +153,14 @@ func planReset(ctx context.Context, adm *kadm.Client, group string, topics []str
 	return rows, nil
 }
 
-// positions are the rows' new offsets, for stream.Rewind and the Kafka commit.
-func positions(rows []resetRow) []stream.Position {
+// positions are the rows' new offsets, for stream.Rewind and the Kafka commit, each bound
+// to its topic's current log (logs, from stream.Logs), so a service refusing offsets of a
+// replaced broker or topic resumes from these.
+func positions(rows []resetRow, logs map[string]stream.LogID) []stream.Position {
 	var out []stream.Position
 	for _, r := range rows {
 		if r.next >= 0 {
-			out = append(out, stream.Position{Topic: r.topic, Partition: r.partition, Offset: r.next})
+			out = append(out, stream.Position{Topic: r.topic, Partition: r.partition, Offset: r.next, Log: logs[r.topic]})
 		}
 	}
 	return out

@@ -180,6 +180,8 @@ type Partition struct {
 	Host   string `json:"host,omitempty"`
 	Evaluation
 	Err string `json:"error,omitempty"`
+	// Refused is why the group's member refuses to consume the partition (see MarkRefused).
+	Refused string `json:"refused,omitempty"`
 }
 
 // TopicPartition is the log of one partition.

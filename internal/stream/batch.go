@@ -226,7 +226,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	next := w.recs[hi-1].Offset + 1
 	w.sel = w.sel[:0]
 	if fast {
-		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, next, w.ids, w.offs); err != nil {
+		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
 			if errors.Is(err, errKnownID) {
 				return err
 			}
@@ -239,7 +239,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		}
 	} else {
 		clear(w.fresh)
-		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, next, w.ids, w.offs, w.fresh); err != nil {
+		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs, w.fresh); err != nil {
 			return &storeError{"claim", err}
 		}
 		for i := lo; i < hi; i++ {

@@ -37,6 +37,12 @@
 // commit redelivers nothing; if the stored offsets were lost, the inbox still stops the
 // redelivered events. Kafka's committed offsets exist for lag tooling (kadm.Lag, kcat).
 //
+// A stored offset is bound to its log (LogID: cluster id and topic id). One of another log
+// (a new broker, a recreated topic) or beyond the high watermark is refused: the partition
+// stays unconsumed, with an ERROR line, novatrek_stream_offset_mismatch and a row flag
+// (Refusals), until Rewind binds it to the current log. One below the log start starts at
+// the log start (novatrek_stream_offset_reset_total). See judge.
+//
 // # Failures
 //
 //   - Poison — bytes that are not Confluent Avro, an unknown schema id, a writer schema that

@@ -26,6 +26,8 @@ type metrics struct {
 	batchSize   *prometheus.HistogramVec // topic
 	lag         *prometheus.GaugeVec     // topic, partition
 	retrying    *prometheus.GaugeVec     // topic, partition
+	mismatch    *prometheus.GaugeVec     // topic, partition
+	resets      *prometheus.CounterVec   // topic, reason
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -61,8 +63,16 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "partition_retrying",
 			Help: "1 while a partition is waiting to retry a failed batch.",
 		}, []string{"topic", "partition"}),
+		mismatch: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: ns, Subsystem: sub, Name: "offset_mismatch",
+			Help: "Per assigned partition: 1 while it is refused because its stored offset does not fit its log (another cluster or topic id, or beyond the high watermark; see `novatrek groups reset`), else 0.",
+		}, []string{"topic", "partition"}),
+		resets: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "offset_reset_total",
+			Help: "Stored offsets moved on assignment without an operator, by topic and reason (below_log_start: retention deleted the records).",
+		}, []string{"topic", "reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.records, m.failures, m.deadLetters, m.handler, m.batchSize, m.lag, m.retrying} {
+	for _, c := range []prometheus.Collector{m.records, m.failures, m.deadLetters, m.handler, m.batchSize, m.lag, m.retrying, m.mismatch, m.resets} {
 		if err := reg.Register(c); err != nil {
 			var dup prometheus.AlreadyRegisteredError
 			if errors.As(err, &dup) {

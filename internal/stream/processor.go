@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -41,6 +42,10 @@ type Processor struct {
 	// replayUntil holds each assigned partition's stored replay bound (see Event.Replay),
 	// loaded with the stored offsets on assignment, before the partition is fetched.
 	replayUntil map[topicPartition]int64
+	// logs holds each assigned partition's log (see LogID), which its batches bind the
+	// stored offset to; refused, the assigned partitions not consumed (see refuse).
+	logs    map[topicPartition]LogID
+	refused map[topicPartition]bool
 
 	// afterCommit, when set (tests only, see export_test.go), runs after each store
 	// commit, before the Kafka offset is marked; returning true simulates a crash there.
@@ -78,10 +83,14 @@ func New(cfg Config) (*Processor, error) {
 		workers: map[topicPartition]*worker{},
 
 		replayUntil: map[topicPartition]int64{},
+		logs:        map[topicPartition]LogID{},
+		refused:     map[topicPartition]bool{},
 	}
 	for _, r := range cfg.Routes {
 		p.routes[r.topic] = r
 		p.topics = append(p.topics, r.topic)
+		// From zero, so that increase() sees the first reset.
+		m.resets.WithLabelValues(r.topic, "below_log_start")
 	}
 	slices.Sort(p.topics)
 	return p, nil
@@ -246,6 +255,7 @@ func (p *Processor) assigned(_ context.Context, _ *kgo.Client, assigned map[stri
 // StopTimeout), then commits the marked offsets, before the rebalance proceeds.
 func (p *Processor) revoked(ctx context.Context, _ *kgo.Client, revoked map[string][]int32) {
 	p.stopWorkers(revoked, p.cfg.StopTimeout)
+	p.forgetRefused(revoked)
 	if !p.crashed.Load() {
 		p.commit(ctx)
 	}
@@ -259,6 +269,7 @@ func (p *Processor) revoked(ctx context.Context, _ *kgo.Client, revoked map[stri
 // the inbox keep a zombie batch that still commits from applying anything twice.
 func (p *Processor) lost(_ context.Context, _ *kgo.Client, lost map[string][]int32) {
 	p.stopWorkers(lost, 0)
+	p.forgetRefused(lost)
 	p.log.Warn("partitions lost", "partitions", lost)
 }
 
@@ -303,29 +314,31 @@ func (p *Processor) stopWorkers(parts map[string][]int32, grace time.Duration) {
 
 // adjustOffsets replaces the offsets Kafka has committed with those stored in the service's
 // schema, which were written in the same transactions as the effects: a crash between the
-// store commit and the Kafka commit then redelivers nothing. Partitions without a stored
-// offset keep Kafka's (or the reset offset). It retries while the store is unreachable
-// (heartbeats continue meanwhile) until the group session ends.
+// store commit and the Kafka commit then redelivers nothing. Each stored offset is first
+// judged against the partition's log (see judge): one of another log, or beyond the high
+// watermark, is refused — the partition is left out of the returned offsets, so it is
+// owned but not fetched — and one below the log start starts at the log start. Partitions
+// without a stored offset keep Kafka's (or the reset offset). It retries while the store
+// or the cluster's metadata is unreachable (heartbeats continue meanwhile) until the group
+// session ends.
 func (p *Processor) adjustOffsets(ctx context.Context, offsets map[string]map[int32]kgo.Offset) (map[string]map[int32]kgo.Offset, error) {
 	topics := make([]string, 0, len(offsets))
 	for t := range offsets {
 		topics = append(topics, t)
 	}
+	slices.Sort(topics)
 	for attempt := 1; ; attempt++ {
 		stored, err := p.store.offsets(ctx, topics)
+		var logs map[topicPartition]partitionLog
 		if err == nil {
-			p.mu.Lock()
+			logs, err = describeLogs(ctx, p.cl, topics)
+		}
+		if err == nil {
 			for topic, parts := range offsets {
 				for partition := range parts {
-					tp := topicPartition{topic, partition}
-					so, ok := stored[tp]
-					if ok {
-						parts[partition] = kgo.NewOffset().At(so.next).WithEpoch(-1)
-					}
-					p.replayUntil[tp] = so.replayUntil
+					p.adjustPartition(ctx, topicPartition{topic, partition}, parts, stored, logs)
 				}
 			}
-			p.mu.Unlock()
 			return offsets, nil
 		}
 		if ctx.Err() != nil {
@@ -339,6 +352,52 @@ func (p *Processor) adjustOffsets(ctx context.Context, offsets map[string]map[in
 		case <-time.After(d):
 		}
 	}
+}
+
+// adjustPartition sets (or, refusing, deletes) tp's entry of parts from its stored offset.
+func (p *Processor) adjustPartition(ctx context.Context, tp topicPartition, parts map[int32]kgo.Offset,
+	stored map[topicPartition]storedOffset, logs map[topicPartition]partitionLog) {
+	so, hasStored := stored[tp]
+	actual, ok := logs[tp]
+	if !ok {
+		// Metadata lists every partition of a described topic; a partition it left out
+		// cannot be judged, so it is not consumed blindly.
+		actual = partitionLog{start: -1, end: -1}
+	}
+	p.mu.Lock()
+	p.replayUntil[tp] = so.replayUntil
+	p.logs[tp] = actual.id
+	p.mu.Unlock()
+	p.metrics.mismatch.WithLabelValues(tp.topic, strconv.Itoa(int(tp.partition))).Set(0)
+	if !hasStored {
+		return
+	}
+	v := judge(so, actual)
+	if !ok {
+		v = verdict{refused: fmt.Sprintf("stored offset %d cannot be checked: the cluster did not describe the partition", so.next)}
+	}
+	if v.refused != "" {
+		delete(parts, tp.partition)
+		p.refuse(ctx, tp, so, actual, v.refused)
+		return
+	}
+	if v.belowStart {
+		p.metrics.resets.WithLabelValues(tp.topic, "below_log_start").Inc()
+		p.log.Warn("stored offset is below the log start (retention deleted records); starting at the log start",
+			"topic", tp.topic, "partition", tp.partition, "stored_offset", so.next, "log_start", actual.start,
+			"high_watermark", actual.end, "missed_records", actual.start-so.next)
+	}
+	if err := p.store.accept(ctx, tp, actual.id, actual.start); err != nil {
+		p.log.Warn("stored offset accepted but not re-bound; the next assignment checks it again", "topic", tp.topic, "partition", tp.partition, "err", err)
+	}
+	parts[tp.partition] = kgo.NewOffset().At(v.next).WithEpoch(-1)
+}
+
+// logOf returns the log of an assigned partition, which its batches bind the stored offset to.
+func (p *Processor) logOf(topic string, partition int32) LogID {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.logs[topicPartition{topic, partition}]
 }
 
 // replayBound returns the partition's replay bound loaded on assignment (0: none).

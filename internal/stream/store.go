@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -18,6 +19,8 @@ type store struct {
 	fastClaimSQL string
 	loadSQL      string
 	pruneSQL     string
+	refuseSQL    string
+	acceptSQL    string
 }
 
 func newStore(pool *pgxpool.Pool, schema, group string) *store {
@@ -29,7 +32,8 @@ func newStore(pool *pgxpool.Pool, schema, group string) *store {
 		// One round trip per batch: move the partition's offset forward and claim the
 		// batch's event ids. Two members that both believe they own the partition (a
 		// zombie after a lost session) conflict on the offsets row and the ids, so one
-		// waits for the other; GREATEST keeps the slower one from moving the offset back.
+		// waits for the other; GREATEST keeps the slower one from moving the offset back
+		// within one log (see moveOffset for a new log).
 		// RETURNING lists only ids not seen before: those are the events to handle. Each
 		// row records the offset it was applied at (see Rewind); of two copies of an id in
 		// one batch, the first in offset order is inserted (unnest keeps array order) and
@@ -45,8 +49,16 @@ RETURNING event_id`,
 		fastClaimSQL: moveOffset(offsets) + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)`,
-		loadSQL: `SELECT topic, partition, next_offset, coalesce(replay_until, 0) FROM ` + offsets + `
+		loadSQL: `SELECT topic, partition, next_offset, coalesce(replay_until, 0), coalesce(cluster_id, ''), topic_id FROM ` + offsets + `
 WHERE consumer_group = $1 AND topic = ANY($2)`,
+		refuseSQL: `UPDATE ` + offsets + ` SET refused = $4, updated_at = now()
+WHERE consumer_group = $1 AND topic = $2 AND partition = $3`,
+		// Binds an unbound row to the log it was accepted for, lifts a refusal, and moves an
+		// offset below the log start up to it, so the next assignment finds nothing to say.
+		acceptSQL: `UPDATE ` + offsets + ` SET cluster_id = $4, topic_id = $5, refused = NULL,
+	next_offset = GREATEST(next_offset, $6), updated_at = now()
+WHERE consumer_group = $1 AND topic = $2 AND partition = $3
+	AND (cluster_id IS NULL OR refused IS NOT NULL OR next_offset < $6)`,
 		pruneSQL: `DELETE FROM ` + inbox + ` WHERE ctid = ANY(ARRAY(
 	SELECT ctid FROM ` + inbox + `
 	WHERE consumer_group = $1 AND handled_at < now() - make_interval(secs => $2)
@@ -54,13 +66,19 @@ WHERE consumer_group = $1 AND topic = ANY($2)`,
 	}
 }
 
-// moveOffset is the CTE that moves a partition's stored offset forward.
+// moveOffset is the CTE that moves a partition's stored offset forward and binds it to the
+// log ($7 cluster id, $8 topic id) it was applied from. GREATEST applies within one log
+// only: an offset of another log is replaced, not compared, so a stored offset never keeps
+// growing from a stale log and skips records of the new one on a later restart.
 func moveOffset(offsets string) string {
 	return `WITH moved AS (
-	INSERT INTO ` + offsets + ` AS o (consumer_group, topic, partition, next_offset)
-	VALUES ($1, $2, $3, $4)
+	INSERT INTO ` + offsets + ` AS o (consumer_group, topic, partition, next_offset, cluster_id, topic_id)
+	VALUES ($1, $2, $3, $4, $7, $8)
 	ON CONFLICT (consumer_group, topic, partition)
-	DO UPDATE SET next_offset = GREATEST(o.next_offset, EXCLUDED.next_offset), updated_at = now()
+	DO UPDATE SET next_offset = CASE
+			WHEN o.cluster_id = EXCLUDED.cluster_id AND o.topic_id = EXCLUDED.topic_id
+			THEN GREATEST(o.next_offset, EXCLUDED.next_offset) ELSE EXCLUDED.next_offset END,
+		cluster_id = EXCLUDED.cluster_id, topic_id = EXCLUDED.topic_id, updated_at = now()
 )`
 }
 
@@ -70,8 +88,8 @@ var errKnownID = errors.New("an event id of the batch is in the inbox already")
 
 // fastClaim is claim for a batch expected to hold only new ids: it inserts them all, or
 // fails with errKnownID and leaves the transaction to be rolled back.
-func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte, offs []int64) error {
-	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids, offs)
+func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) error {
+	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic)
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
 		return errKnownID
@@ -82,11 +100,11 @@ func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partitio
 	return nil
 }
 
-// claim moves (topic, partition)'s stored offset to at least next and inserts ids, each
+// claim moves (topic, partition)'s stored offset in log to at least next and inserts ids, each
 // with its offset (offs[i] is ids[i]'s), into the inbox; fresh receives the ids that were
 // not there (each once).
-func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition int32, next int64, ids [][16]byte, offs []int64, fresh map[[16]byte]struct{}) error {
-	rows, err := tx.Query(ctx, s.claimSQL, s.group, topic, partition, next, ids, offs)
+func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64, fresh map[[16]byte]struct{}) error {
+	rows, err := tx.Query(ctx, s.claimSQL, s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic)
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
 	}
@@ -108,6 +126,7 @@ func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition in
 type storedOffset struct {
 	next        int64 // the next offset to handle
 	replayUntil int64 // records below it are replays (see Event.Replay); 0 if never rewound
+	log         LogID // the log next is an offset of; zero if stored before offsets were bound
 }
 
 // offsets returns the stored offsets of the group's partitions of topics.
@@ -119,19 +138,38 @@ func (s *store) offsets(ctx context.Context, topics []string) (map[topicPartitio
 	defer rows.Close()
 	out := map[topicPartition]storedOffset{}
 	var (
-		tp topicPartition
-		so storedOffset
+		tp      topicPartition
+		so      storedOffset
+		topicID pgtype.UUID
 	)
 	for rows.Next() {
-		if err := rows.Scan(&tp.topic, &tp.partition, &so.next, &so.replayUntil); err != nil {
+		if err := rows.Scan(&tp.topic, &tp.partition, &so.next, &so.replayUntil, &so.log.Cluster, &topicID); err != nil {
 			return nil, fmt.Errorf("scan stored offset: %w", err)
 		}
+		so.log.Topic = topicID.Bytes // zero when NULL
 		out[tp] = so
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("load stored offsets: %w", err)
 	}
 	return out, nil
+}
+
+// refuse records why the partition is not consumed, for `novatrek groups describe`.
+func (s *store) refuse(ctx context.Context, tp topicPartition, reason string) error {
+	if _, err := s.pool.Exec(ctx, s.refuseSQL, s.group, tp.topic, tp.partition, reason); err != nil {
+		return fmt.Errorf("record the refusal of %s/%d: %w", tp.topic, tp.partition, err)
+	}
+	return nil
+}
+
+// accept binds the partition's row to log, clears a refusal and raises an offset below
+// start to it; a row with nothing to change is left alone (no write).
+func (s *store) accept(ctx context.Context, tp topicPartition, log LogID, start int64) error {
+	if _, err := s.pool.Exec(ctx, s.acceptSQL, s.group, tp.topic, tp.partition, log.Cluster, log.Topic, start); err != nil {
+		return fmt.Errorf("bind the stored offset of %s/%d to its log: %w", tp.topic, tp.partition, err)
+	}
+	return nil
 }
 
 // prune deletes up to limit inbox rows older than retention and returns how many it deleted.
