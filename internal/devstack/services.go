@@ -30,6 +30,8 @@ func (s *Stack) startServices(ctx context.Context) error {
 		s.log.InfoContext(ctx, "no services implemented yet; the platform is up without them")
 		return nil
 	}
+	vk := service.ExistingValkey(s.valkey)
+	vk.KeyPrefix = s.state.ValkeyPrefix
 	shared := service.Deps{
 		Config: config.Config{
 			KafkaBrokers:      s.Brokers(),
@@ -46,7 +48,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		Serde:     serde.New(s.registry),
 		Topology:  s.cfg.Topology,
 		KafkaOpts: []kgo.Opt{kgo.SeedBrokers(s.Brokers()...)},
-		Valkey:    service.ExistingValkey(s.valkey),
+		Valkey:    vk,
 	}
 	// Services run under their own context: they stop when Close says so, after which
 	// the stores and Kafka they use are still up.
