@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +18,7 @@ func init() { commands = append(commands, newDevCmd) }
 
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
-	var noChildServers, syncWrites bool
+	var noChildServers, syncWrites, reset bool
 	var simRate, simSeed string
 	var statusEvery time.Duration
 	cmd := &cobra.Command{
@@ -28,6 +29,14 @@ persisted in the data dir), creates every topic of topics.yaml, registers every 
 connects to PostgreSQL and Valkey (starting throwaway servers in the data dir when none
 answers and the binaries are installed), migrates every service's store and starts every
 service. Ctrl-C stops it; a restart keeps topics, records, offsets and schema ids.
+
+Everything the stack keeps belongs to its data dir: Kafka and the registry live in it, and
+its stack.json names the stack's own PostgreSQL database (novatrek_<hash of the data dir>)
+and the prefix of every Valkey key its services write. Removing the data dir, or --reset,
+starts from scratch: the database is dropped and the keys deleted at the next start. Two
+stacks on different data dirs and ports never touch each other's state. DATABASE_URL or
+VALKEY_URL given explicitly (environment or flag) are used as is, and the banner says so; a
+database given that way is never dropped.
 
 Once up it also serves stand-ins for svc-reservations, svc-guest-profiles and
 svc-gear-inventory (see novatrek standins), simulates traffic from the other domains at
@@ -40,6 +49,9 @@ service, consumer lag, dead letters (new ones in parentheses) and outbox backlog
   # quiet: no simulated traffic, no status lines
   novatrek dev --simulate-rate 0 --status-interval 0
 
+  # start from scratch: drop this data dir's database and Valkey keys, remove the data dir
+  novatrek dev --reset
+
   # a busier day, repeatable, on other ports
   NOVATREK_DATA_DIR=/tmp/nt HTTP_ADDR=127.0.0.1:18080 novatrek dev --simulate-rate 50/s --simulate-seed demo \
     --brokers 127.0.0.1:19092 --registry http://127.0.0.1:18081`,
@@ -49,6 +61,14 @@ service, consumer lag, dead letters (new ones in parentheses) and outbox backlog
 			if err != nil {
 				return err
 			}
+			// Unset, the stack uses its own database (and the default Valkey); set, as is.
+			if !explicitSetting(cmd, "database-url", "DATABASE_URL") {
+				dc.DatabaseURL = ""
+			}
+			if !explicitSetting(cmd, "valkey-url", "VALKEY_URL") {
+				dc.ValkeyURL = ""
+			}
+			dc.Reset = reset
 			dc.Services = services()
 			dc.Logger = cliLogger(cmd.ErrOrStderr())
 			dc.Banner = cmd.OutOrStdout()
@@ -67,11 +87,18 @@ service, consumer lag, dead letters (new ones in parentheses) and outbox backlog
 	}
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().BoolVar(&noChildServers, "no-child-servers", false, "fail instead of starting PostgreSQL/Valkey when none answers")
+	cmd.Flags().BoolVar(&reset, "reset", false, "start from scratch: remove the data dir, drop its database, delete its Valkey keys")
 	cmd.Flags().BoolVar(&syncWrites, "kafka-sync-writes", false, "fsync every produced batch (survives a machine crash, slower)")
 	cmd.Flags().StringVar(&simRate, "simulate-rate", "5/s", "simulated traffic from the other domains: 5/s, 300/m, ...; 0 disables")
 	cmd.Flags().StringVar(&simSeed, "simulate-seed", "", "seed of the simulated traffic (default random each start: repeated seeds repeat event ids)")
 	cmd.Flags().DurationVar(&statusEvery, "status-interval", 5*time.Second, "how often to print the live status line; 0 disables")
 	return cmd
+}
+
+// explicitSetting reports whether a setting was given by its flag or environment variable
+// rather than left to its default.
+func explicitSetting(cmd *cobra.Command, flag, env string) bool {
+	return cmd.Flags().Changed(flag) || os.Getenv(env) != ""
 }
 
 // cliLogger is the text logger of the long-running commands.

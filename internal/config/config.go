@@ -49,13 +49,16 @@ type Config struct {
 }
 
 // FromEnv reads the environment, falling back to the defaults for unset variables.
+// An unset DATABASE_URL is the database of the dev stack in NOVATREK_DATA_DIR when that data
+// dir names one (DevState), so commands run beside `novatrek dev` use what it uses.
 func FromEnv() Config {
+	dataDir := envOr("NOVATREK_DATA_DIR", DefaultDataDir)
 	return Config{
 		KafkaBrokers:      splitList(envOr("KAFKA_BROKERS", DefaultKafkaBrokers)),
 		SchemaRegistryURL: envOr("SCHEMA_REGISTRY_URL", DefaultSchemaRegistryURL),
-		DatabaseURL:       envOr("DATABASE_URL", DefaultDatabaseURL),
+		DatabaseURL:       envOr("DATABASE_URL", defaultDatabaseURL(dataDir)),
 		ValkeyURL:         envOr("VALKEY_URL", DefaultValkeyURL),
-		DataDir:           envOr("NOVATREK_DATA_DIR", DefaultDataDir),
+		DataDir:           dataDir,
 		HTTPAddr:          envOr("HTTP_ADDR", DefaultHTTPAddr),
 		KafkaCompression:  envOr("KAFKA_COMPRESSION", DefaultKafkaCompression),
 	}

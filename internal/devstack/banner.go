@@ -32,8 +32,16 @@ func (s *Stack) writeBanner(w io.Writer) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "  Kafka brokers\t%s\t%d topics\n", strings.Join(s.Brokers(), ","), s.summary.topics)
 	fmt.Fprintf(tw, "  Schema registry\t%s\t%d subjects\n", s.RegistryURL(), s.summary.subjects)
-	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", config.Redact(s.cfg.DatabaseURL), origin(s.startedPostgres))
-	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", config.Redact(s.cfg.ValkeyURL), origin(s.startedValkey))
+	db := "this data dir's own database, " + origin(s.startedPostgres)
+	if s.dbGiven {
+		db = "from DATABASE_URL, used as is (kept by rm -rf and --reset), " + origin(s.startedPostgres)
+	}
+	vk := "keys under " + s.state.ValkeyPrefix + ", " + origin(s.startedValkey)
+	if s.valkeyGiven {
+		vk = "from VALKEY_URL, used as is; " + vk
+	}
+	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", config.Redact(s.cfg.DatabaseURL), db)
+	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", config.Redact(s.cfg.ValkeyURL), vk)
 	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
 	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
 	fmt.Fprintf(tw, "  Stand-ins\thttp://%s/svc-reservations/\t/svc-guest-profiles/ /svc-gear-inventory/\n", s.HTTPAddr())
@@ -41,5 +49,5 @@ func (s *Stack) writeBanner(w io.Writer) {
 		fmt.Fprintf(tw, "  Simulated traffic\t%g events/s\tseed %s\n", s.cfg.SimulateRate, s.cfg.SimulateSeed)
 	}
 	tw.Flush()
-	fmt.Fprintln(w, "Ctrl-C stops it; topics, records, offsets and schemas persist.")
+	fmt.Fprintln(w, "Ctrl-C stops it; topics, records, offsets, schemas and stores persist. rm -rf the data dir or --reset starts from scratch.")
 }

@@ -32,7 +32,7 @@ func TestThrowawayPostgres(t *testing.T) {
 	ctx := t.Context()
 	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/throwaway?sslmode=disable", freePort(t))
 
-	pg, err := ensurePostgres(ctx, dbURL, dir, true, testLogger(t))
+	pg, err := ensurePostgres(ctx, dbURL, dir, true, false, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestThrowawayPostgres(t *testing.T) {
 		t.Fatal("server still answers after stop")
 	}
 
-	pg, err = ensurePostgres(ctx, dbURL, dir, true, testLogger(t))
+	pg, err = ensurePostgres(ctx, dbURL, dir, true, false, testLogger(t))
 	if err != nil {
 		t.Fatalf("restart on the same data dir: %v", err)
 	}
@@ -79,7 +79,7 @@ func execSQL(t *testing.T, url, sql string) {
 func TestPostgresNothingAnswersAndNoStart(t *testing.T) {
 	t.Parallel()
 	dbURL := fmt.Sprintf("postgres://postgres@127.0.0.1:%d/x?sslmode=disable", freePort(t))
-	_, err := ensurePostgres(t.Context(), dbURL, t.TempDir(), false, testLogger(t))
+	_, err := ensurePostgres(t.Context(), dbURL, t.TempDir(), false, false, testLogger(t))
 	if err == nil || !strings.Contains(err.Error(), "postgres: connect to") || strings.Contains(err.Error(), "\n") {
 		t.Fatalf("ensurePostgres = %v; want one line saying it could not connect", err)
 	}

@@ -19,8 +19,9 @@ import (
 // Config configures a dev stack. The zero value plus defaults is the stack `novatrek dev`
 // runs on a laptop; tests set port 0 addresses and a temporary DataDir.
 type Config struct {
-	// DataDir holds kafka/, registry/ and, when the stack had to start them, postgres/ and
-	// valkey/. Default config.DefaultDataDir (".novatrek").
+	// DataDir holds kafka/, registry/, stack.json (the names of the stack's database and
+	// Valkey key prefix) and, when the stack had to start them, postgres/ and valkey/.
+	// Default config.DefaultDataDir (".novatrek").
 	DataDir string
 	// KafkaAddr is where the single broker listens. kfake binds 127.0.0.1 only, so the host
 	// must be 127.0.0.1 or localhost; port 0 picks a free port. Default 127.0.0.1:9092.
@@ -31,11 +32,22 @@ type Config struct {
 	// HTTPAddr serves /metrics, /healthz, /readyz and the services' APIs under /<service>/.
 	// Default 127.0.0.1:8080.
 	HTTPAddr string
-	// DatabaseURL is the PostgreSQL database of every service's schema; it is created if
-	// it does not exist. Default config.DefaultDatabaseURL.
+	// DatabaseURL, when set (DATABASE_URL given explicitly), is used as is: the database is
+	// created if missing and never dropped, and the banner says so. Empty, the default: the
+	// stack's own database, named by its data dir (config.DevState), on DatabaseServerURL.
 	DatabaseURL string
-	// ValkeyURL is the Valkey/Redis server. Default config.DefaultValkeyURL.
+	// DatabaseServerURL is the server of the stack's own database; its database part is
+	// replaced. Default config.DefaultDatabaseURL.
+	DatabaseServerURL string
+	// ValkeyURL, when set (VALKEY_URL given explicitly), is used as is and the banner says
+	// so. Default config.DefaultValkeyURL. Either way every key the services write starts
+	// with the data dir's prefix (config.DevState).
 	ValkeyURL string
+	// Reset removes everything the stack on DataDir owns before it starts: the data dir
+	// (Kafka, registry, throwaway servers), its own database and its Valkey keys. A data dir
+	// without its state file (deleted, or never used) is treated the same way, so
+	// `rm -rf .novatrek` starts from scratch too.
+	Reset bool
 	// NoChildServers stops the stack from starting PostgreSQL or Valkey itself when nothing
 	// answers; it then fails instead. Default false: start them when the binaries exist.
 	NoChildServers bool
@@ -113,7 +125,7 @@ func (c *Config) setDefaults() error {
 	def(&c.KafkaAddr, config.DefaultKafkaBrokers)
 	def(&c.RegistryAddr, "127.0.0.1:8081")
 	def(&c.HTTPAddr, config.DefaultHTTPAddr)
-	def(&c.DatabaseURL, config.DefaultDatabaseURL)
+	def(&c.DatabaseServerURL, config.DefaultDatabaseURL)
 	def(&c.ValkeyURL, config.DefaultValkeyURL)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
@@ -152,8 +164,8 @@ func (c *Config) validate() error {
 	if _, _, err := splitAddr("HTTPAddr", c.HTTPAddr); err != nil {
 		return err
 	}
-	for name, raw := range map[string]string{"DatabaseURL": c.DatabaseURL, "ValkeyURL": c.ValkeyURL} {
-		if u, err := url.Parse(raw); err != nil || u.Host == "" {
+	for name, raw := range map[string]string{"DatabaseURL": c.DatabaseURL, "DatabaseServerURL": c.DatabaseServerURL, "ValkeyURL": c.ValkeyURL} {
+		if u, err := url.Parse(raw); (err != nil || u.Host == "") && !(name == "DatabaseURL" && raw == "") {
 			return fmt.Errorf("devstack: %s is not a URL with a host", name)
 		}
 	}

@@ -10,12 +10,16 @@
 //     <DataDir>/registry, default compatibility BACKWARD_TRANSITIVE, ids stable across
 //     restarts;
 //   - every topic of topics.yaml, and every schema version of every topic registered;
-//   - PostgreSQL at DatabaseURL (the database is created if missing); when nothing answers
-//     on a loopback address and the PostgreSQL binaries are installed, a throwaway cluster
-//     in <DataDir>/postgres, stopped on exit;
-//   - Valkey/Redis at ValkeyURL; when nothing answers on a loopback address and
-//     valkey-server or redis-server is installed, one with its files in <DataDir>/valkey,
-//     stopped on exit;
+//   - PostgreSQL: the data dir's own database (named in <DataDir>/stack.json, see
+//     config.DevState) on DatabaseServerURL, or DatabaseURL as is when given; created if
+//     missing; when nothing answers on a loopback address and the PostgreSQL binaries are
+//     installed, a throwaway cluster in <DataDir>/postgres, stopped on exit;
+//   - Valkey/Redis at ValkeyURL, every key the services write under the data dir's prefix;
+//     when nothing answers on a loopback address and valkey-server or redis-server is
+//     installed, one with its files in <DataDir>/valkey, stopped on exit;
+//   - a data dir without stack.json (new, deleted, or removed by Reset) first loses the
+//     database and keys of its names, which can only be left from an earlier data dir at
+//     the same path; stack.json is then written;
 //   - the stores of every listed service migrated, and the services started;
 //   - stand-ins for svc-reservations, svc-guest-profiles and svc-gear-inventory on HTTPAddr
 //     (internal/standin), simulated traffic at SimulateRate (internal/simulate) and a live

@@ -20,11 +20,12 @@ import (
 // postgresStartTimeout bounds how long a throwaway cluster may take to accept connections.
 const postgresStartTimeout = 60 * time.Second
 
-// ensurePostgres makes sure a PostgreSQL server answers for dbURL and its database exists.
-// When nothing listens on a loopback address and allowStart is set, it starts a throwaway
-// cluster in <dataDir>/postgres and returns it so the caller stops it on exit; otherwise it
-// returns nil and leaves the server alone.
-func ensurePostgres(ctx context.Context, dbURL, dataDir string, allowStart bool, logger *slog.Logger) (*child, error) {
+// ensurePostgres makes sure a PostgreSQL server answers for dbURL and its database exists;
+// with recreate, a database of that name is dropped first (the stack's own database, left
+// from an earlier data dir). When nothing listens on a loopback address and allowStart is
+// set, it starts a throwaway cluster in <dataDir>/postgres and returns it so the caller stops
+// it on exit; otherwise it returns nil and leaves the server alone.
+func ensurePostgres(ctx context.Context, dbURL, dataDir string, allowStart, recreate bool, logger *slog.Logger) (*child, error) {
 	cfg, err := pgx.ParseConfig(dbURL)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: parse DATABASE_URL: %w", err)
@@ -52,6 +53,18 @@ func ensurePostgres(ctx context.Context, dbURL, dataDir string, allowStart bool,
 	}
 	defer admin.Close(context.WithoutCancel(ctx))
 
+	if recreate {
+		dropped, err := dropDatabase(ctx, admin, cfg.Database)
+		if err != nil {
+			if started != nil {
+				_ = started.stop(context.WithoutCancel(ctx))
+			}
+			return nil, err
+		}
+		if dropped {
+			logger.WarnContext(ctx, "data dir new or reset: dropped the database it had", "database", cfg.Database)
+		}
+	}
 	created, err := ensureDatabase(ctx, admin, cfg.Database)
 	if err != nil {
 		if started != nil {
@@ -105,6 +118,22 @@ func ensureDatabase(ctx context.Context, admin *pgx.Conn, name string) (bool, er
 			return false, nil
 		}
 		return false, fmt.Errorf("postgres: create database %s: %w", name, err)
+	}
+	return true, nil
+}
+
+// dropDatabase drops the database if it exists, closing its connections (a stack killed
+// without Close may have left some), and reports whether it did.
+func dropDatabase(ctx context.Context, admin *pgx.Conn, name string) (bool, error) {
+	var exists bool
+	if err := admin.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)", name).Scan(&exists); err != nil {
+		return false, fmt.Errorf("postgres: look up database %s: %w", name, err)
+	}
+	if !exists {
+		return false, nil
+	}
+	if _, err := admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+		return false, fmt.Errorf("postgres: drop database %s: %w", name, err)
 	}
 	return true, nil
 }

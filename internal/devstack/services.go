@@ -28,6 +28,8 @@ func (s *Stack) startServices(ctx context.Context) error {
 		s.log.InfoContext(ctx, "no services implemented yet; the platform is up without them")
 		return nil
 	}
+	vk := service.ExistingValkey(s.valkey)
+	vk.KeyPrefix = s.state.ValkeyPrefix
 	shared := service.Deps{
 		Config: config.Config{
 			KafkaBrokers:      s.Brokers(),
@@ -45,7 +47,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		Serde:     serde.New(s.registry),
 		Topology:  s.cfg.Topology,
 		KafkaOpts: s.kafkaOpts(),
-		Valkey:    service.ExistingValkey(s.valkey),
+		Valkey:    vk,
 	}
 	// Services run under their own context: they stop when Close says so, after which
 	// the stores and Kafka they use are still up.

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/simulate"
@@ -32,8 +30,8 @@ func TestSimulatedCallsMakeRecipientsKnown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Its own job streams: the test Valkey database is shared.
-	ncfg.Delivery = notifications.DeliveryStage(notifications.DeliveryOptions{StreamPrefix: "simcalls-" + uuid.NewString()})
+	// Its job streams are under the data dir's Valkey prefix, deleted when the test ends.
+	ncfg.Delivery = notifications.DeliveryStage(notifications.DeliveryOptions{})
 	cfg.Services = []service.Service{notifications.NewWithConfig(ncfg)}
 	cfg.SimulateRate, cfg.SimulateSeed = 50, "devstack-calls"
 	s, err := Start(ctx, cfg)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -40,6 +39,13 @@ type Stack struct {
 	startedPostgres *child
 	startedValkey   *child
 
+	// state names the database and Valkey key prefix of the data dir; fresh when the data
+	// dir had no record of them (new, deleted or reset), so they are cleared at start.
+	state config.DevState
+	fresh bool
+	// dbGiven and valkeyGiven: DatabaseURL / ValkeyURL were set explicitly.
+	dbGiven, valkeyGiven bool
+
 	services *serviceGroup
 	summary  summary
 
@@ -59,20 +65,21 @@ func (s *Stack) onClose(name string, fn func(context.Context) error) {
 // Start brings the stack up (see the package documentation for the steps). On error,
 // whatever was already started is stopped again before it returns.
 func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
+	dbGiven, valkeyGiven := cfg.DatabaseURL != "", cfg.ValkeyURL != ""
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	s := &Stack{cfg: cfg, log: cfg.Logger, metrics: service.NewMetricsRegistry()}
+	s := &Stack{cfg: cfg, log: cfg.Logger, metrics: service.NewMetricsRegistry(), dbGiven: dbGiven, valkeyGiven: valkeyGiven}
 	defer func() {
 		if err != nil {
 			_ = s.Close(context.WithoutCancel(ctx))
 		}
 	}()
-	if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("devstack: create data dir %s: %w", cfg.DataDir, err)
+	if err := s.prepareDataDir(ctx); err != nil {
+		return nil, err
 	}
 
 	steps := []struct {
@@ -87,6 +94,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		{"schemas", s.registerSchemas},
 		{"postgres", s.startPostgres},
 		{"valkey", s.startValkey},
+		{"data dir state", s.saveState},
 		{"migrations", s.migrate},
 		{"services", s.startServices},
 		{"stand-ins", s.startStandins},
@@ -165,6 +173,9 @@ func (s *Stack) DatabaseURL() string { return s.cfg.DatabaseURL }
 // ValkeyURL returns the Valkey/Redis URL the services use.
 func (s *Stack) ValkeyURL() string { return s.cfg.ValkeyURL }
 
+// ValkeyPrefix returns the prefix of every Valkey key the stack's services write.
+func (s *Stack) ValkeyPrefix() string { return s.state.ValkeyPrefix }
+
 // HTTPAddr returns the address of /metrics, /healthz, /readyz and the services' APIs.
 func (s *Stack) HTTPAddr() string { return s.ops.Addr() }
 
@@ -199,7 +210,11 @@ func (s *Stack) startKafka(ctx context.Context) error {
 }
 
 func (s *Stack) startPostgres(ctx context.Context) error {
-	started, err := ensurePostgres(ctx, s.cfg.DatabaseURL, s.cfg.DataDir, !s.cfg.NoChildServers, s.log)
+	recreate := s.fresh && !s.dbGiven
+	if s.fresh && s.dbGiven {
+		s.log.WarnContext(ctx, "the data dir is new, but DATABASE_URL was given: its database is used as is and keeps its state", "url", config.Redact(s.cfg.DatabaseURL))
+	}
+	started, err := ensurePostgres(ctx, s.cfg.DatabaseURL, s.cfg.DataDir, !s.cfg.NoChildServers, recreate, s.log)
 	if err != nil {
 		return err
 	}
@@ -228,6 +243,15 @@ func (s *Stack) startValkey(ctx context.Context) error {
 	}
 	s.valkey = client
 	s.onClose("valkey client", func(context.Context) error { client.Close(); return nil })
+	if s.fresh {
+		n, err := deleteKeys(ctx, client, s.state.ValkeyPrefix)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			s.log.WarnContext(ctx, "data dir new or reset: deleted the Valkey keys it had", "prefix", s.state.ValkeyPrefix, "keys", n)
+		}
+	}
 	s.log.InfoContext(ctx, "valkey ready", "url", config.Redact(s.cfg.ValkeyURL), "started_here", started != nil)
 	return nil
 }

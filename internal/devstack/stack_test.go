@@ -39,6 +39,9 @@ func TestRestartKeepsTopicsRecordsOffsetsAndSchemaIDs(t *testing.T) {
 	if !strings.Contains(banner.String(), s1.Brokers()[0]) || !strings.Contains(banner.String(), s1.RegistryURL()) {
 		t.Errorf("banner does not say where Kafka and the registry are:\n%s", banner.String())
 	}
+	if !strings.Contains(banner.String(), "from DATABASE_URL, used as is") || !strings.Contains(banner.String(), "from VALKEY_URL, used as is") {
+		t.Errorf("banner does not say the given DATABASE_URL and VALKEY_URL are used as is:\n%s", banner.String())
+	}
 	if err := s1.DB().Ping(ctx); err != nil {
 		t.Fatalf("the stack did not create and connect its database: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -69,6 +70,44 @@ func pingValkey(ctx context.Context, opt valkey.ClientOption) (valkey.Client, er
 		return nil, fmt.Errorf("PING: %w", err)
 	}
 	return client, nil
+}
+
+// deleteKeys deletes every key whose name starts with prefix (SCAN MATCH, then UNLINK) and
+// returns how many there were.
+func deleteKeys(ctx context.Context, client valkey.Client, prefix string) (int, error) {
+	if prefix == "" {
+		return 0, errors.New("valkey: refusing to delete keys under an empty prefix")
+	}
+	n := 0
+	var cursor uint64
+	for {
+		scan, err := client.Do(ctx, client.B().Scan().Cursor(cursor).Match(globEscape(prefix)+"*").Count(1000).Build()).AsScanEntry()
+		if err != nil {
+			return n, fmt.Errorf("valkey: scan keys %s*: %w", prefix, err)
+		}
+		if len(scan.Elements) > 0 {
+			if err := client.Do(ctx, client.B().Unlink().Key(scan.Elements...).Build()).Error(); err != nil {
+				return n, fmt.Errorf("valkey: delete keys %s*: %w", prefix, err)
+			}
+			n += len(scan.Elements)
+		}
+		if scan.Cursor == 0 {
+			return n, nil
+		}
+		cursor = scan.Cursor
+	}
+}
+
+// globEscape quotes the characters SCAN MATCH treats as a pattern.
+func globEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 func findValkeyServer() (string, error) {

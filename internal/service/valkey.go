@@ -11,6 +11,11 @@ import (
 
 // Valkey hands out one shared Valkey client, connecting on the first call to Client.
 type Valkey struct {
+	// KeyPrefix starts the name of every key a service writes (e.g. svc-notifications'
+	// job streams), so that two deployments sharing one Valkey database never touch each
+	// other's keys. `novatrek dev` sets one per data dir; empty: names as they are.
+	KeyPrefix string
+
 	url string
 
 	mu     sync.Mutex

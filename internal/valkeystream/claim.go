@@ -34,6 +34,10 @@ func (c *consumer) claimRound(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return false
 	}
+	// What leaving subscriptions handed back was taken over above: the parking name goes.
+	if _, err := c.removeIfEmpty(ctx, HandBackConsumer); err != nil && ctx.Err() == nil {
+		c.logger.Error("Removing the empty hand-back consumer failed", err, nil)
+	}
 	if !time.Now().Before(c.nextPrune) {
 		c.nextPrune = time.Now().Add(max(c.cfg.ClaimInterval, c.cfg.ConsumerIdleTimeout/10))
 		if err := c.pruneConsumers(ctx); err != nil && ctx.Err() == nil {
@@ -75,8 +79,9 @@ func (c *consumer) claimPage(ctx context.Context, cursor *string) (more bool, er
 }
 
 // pruneConsumers removes the group's consumers idle for ConsumerIdleTimeout with nothing
-// pending: names of subscriptions that are gone. A consumer with pending entries is kept, since
-// removing it would drop those entries from the group; XAUTOCLAIM empties it first.
+// pending: names of processes that died without leaving (a clean Close leaves at once). A
+// consumer with pending entries is kept, since removing it would drop those entries from the
+// group; XAUTOCLAIM empties it first, and the removal checks again in the same step.
 func (c *consumer) pruneConsumers(ctx context.Context) error {
 	reply, err := c.client.Do(ctx, c.client.B().XinfoConsumers().Key(c.topic).Group(c.cfg.ConsumerGroup).Build()).ToArray()
 	if err != nil {
@@ -95,11 +100,13 @@ func (c *consumer) pruneConsumers(ctx context.Context) error {
 			time.Duration(idle)*time.Millisecond < c.cfg.ConsumerIdleTimeout {
 			continue
 		}
-		cmd := c.client.B().XgroupDelconsumer().Key(c.topic).Group(c.cfg.ConsumerGroup).Consumername(name).Build()
-		if err := c.client.Do(ctx, cmd).Error(); err != nil {
-			return fmt.Errorf("XGROUP DELCONSUMER %s %s: %w", c.topic, name, err)
+		removed, err := c.removeIfEmpty(ctx, name)
+		if err != nil {
+			return err
 		}
-		c.logger.Debug("Removed idle consumer", watermill.LogFields{"idle_consumer": name})
+		if removed {
+			c.logger.Debug("Removed idle consumer", watermill.LogFields{"idle_consumer": name})
+		}
 	}
 	return nil
 }

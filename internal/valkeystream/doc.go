@@ -38,6 +38,11 @@
 // same message before moving on. With several consumers in a group, or after a reclaim, entries
 // of a stream can be handled out of order.
 //
-// Consumers that stay idle for ConsumerIdleTimeout with nothing pending are removed from the
-// group (XGROUP DELCONSUMER), so restarts do not pile up dead consumer names.
+// A subscription leaves its group when it ends (ctx done or Close): in one server-side script
+// its unacknowledged entries are moved to [HandBackConsumer], idle enough for the next claim
+// round of any subscription to take them at once, and its consumer name is deleted (XGROUP
+// DELCONSUMER would drop entries still pending for it, which is why they move first). Claim
+// rounds remove the hand-back name once it holds nothing, so after any number of clean
+// restarts XINFO CONSUMERS lists the live subscriptions only. Consumers of processes that died
+// without leaving are removed once idle for ConsumerIdleTimeout with nothing pending.
 package valkeystream

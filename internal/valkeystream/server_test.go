@@ -14,8 +14,9 @@ import (
 )
 
 // Where the tests look for a server, in order: VALKEY_TEST_URL, the Valkey 8 that
-// scripts/setup starts for tests, then the dev server (Redis 7 on machines without Valkey).
-var candidateURLs = []string{"redis://127.0.0.1:6380/0", "redis://127.0.0.1:6379/0"}
+// scripts/setup starts for tests, then the dev server (Redis 7 on machines without Valkey);
+// database 2, never the dev stack's database 0.
+var candidateURLs = []string{"redis://127.0.0.1:6380/2", "redis://127.0.0.1:6379/2"}
 
 type testServer struct {
 	url, desc string

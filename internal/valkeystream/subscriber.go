@@ -87,6 +87,7 @@ func (s *Subscriber) Subscribe(ctx context.Context, topic string) (<-chan *messa
 		defer stop()
 		defer cancel()
 		c.run(ctx)
+		c.leave()
 		c.logger.Debug("Subscription stopped", nil)
 	}()
 	return c.out, nil
@@ -102,9 +103,10 @@ func (s *Subscriber) createGroup(ctx context.Context, topic string) error {
 	return createGroup(ctx, s.cfg.Client, topic, s.cfg.ConsumerGroup, s.cfg.StartID)
 }
 
-// Close stops every subscription, closing their channels, and waits for them. Messages out
-// for handling and not acknowledged stay pending: another consumer reclaims them. Close does
-// not close the client.
+// Close stops every subscription, closing their channels, and waits for them. Each
+// subscription leaves the group: messages out for handling and not acknowledged are handed
+// back (HandBackConsumer), so the next claim round of any consumer takes them at once, and its
+// consumer name is removed (XGROUP DELCONSUMER). Close does not close the client.
 func (s *Subscriber) Close() error {
 	s.mu.Lock()
 	s.closed = true

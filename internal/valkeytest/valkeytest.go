@@ -5,6 +5,8 @@
 //
 // Tests that share fixed key names (the notification lanes) pick distinct logical databases
 // and clear those keys, so packages running in parallel do not take each other's jobs.
+// Database 0 is refused: it is where `novatrek dev` keeps its keys when the fallback server is
+// the dev server, and a test must never write there.
 package valkeytest
 
 import (
@@ -22,6 +24,9 @@ import (
 // URL returns the URL of the first answering server, with logical database db selected.
 func URL(t testing.TB, db int) string {
 	t.Helper()
+	if db < 1 || db > 15 {
+		t.Fatalf("valkeytest: database %d: tests use databases 1 to 15 (0 belongs to the dev stack)", db)
+	}
 	candidates := []string{"redis://127.0.0.1:6380", "redis://127.0.0.1:6379"}
 	if u := os.Getenv("VALKEY_TEST_URL"); u != "" {
 		candidates = []string{u}

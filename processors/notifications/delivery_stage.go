@@ -35,8 +35,8 @@ type DeliveryOptions struct {
 	EmailFrom string
 	// StreamPrefix names the Valkey job streams (NOTIFICATIONS_STREAM_PREFIX):
 	// "<prefix>.emergency", "<prefix>.routine", "<prefix>.poison"; default
-	// delivery.DefaultStreamPrefix ("notifications"). Two deployments sharing one Valkey
-	// database need different prefixes.
+	// delivery.DefaultStreamPrefix ("notifications"), after Deps.Valkey.KeyPrefix. Two
+	// deployments sharing one Valkey database need different prefixes.
 	StreamPrefix string
 	// Tune, if set, adjusts the delivery configuration before it is used (tests shorten
 	// the intervals with it).
@@ -77,9 +77,13 @@ func DeliveryStage(opts DeliveryOptions) Stage {
 		if err != nil {
 			return err
 		}
+		streams := opts.StreamPrefix
+		if streams == "" {
+			streams = delivery.DefaultStreamPrefix
+		}
 		cfg := delivery.Config{
 			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Encoder: env.Deps.Serde,
-			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: opts.StreamPrefix,
+			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: env.Deps.Valkey.KeyPrefix + streams,
 		}
 		if opts.Tune != nil {
 			opts.Tune(&cfg)

@@ -35,7 +35,7 @@ func startDoomed(t *testing.T, r *rig, cfg Config, stage string) *doomedWorker {
 	if err != nil {
 		t.Fatal(err)
 	}
-	opt, err := valkey.ParseURL(valkeytest.URL(t, 0))
+	opt, err := valkey.ParseURL(valkeytest.URL(t, rigValkeyDB))
 	if err != nil {
 		t.Fatal(err)
 	}

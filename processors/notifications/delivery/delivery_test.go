@@ -35,10 +35,14 @@ type rig struct {
 	count   int
 }
 
+// rigValkeyDB is the test Valkey database of the rigs (internal/valkeytest never hands out
+// database 0); each rig's streams have their own prefix within it.
+const rigValkeyDB = 10
+
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	prefix := "test." + uuid.NewString()
-	cfg, fake, env := emailSetup(t, 0, prefix)
+	cfg, fake, env := emailSetup(t, rigValkeyDB, prefix)
 	cfg.PollInterval, cfg.SweepInterval, cfg.StaleAfter = 20*time.Millisecond, 50*time.Millisecond, time.Hour
 	cfg.ClaimMinIdle, cfg.NackResendDelay = 300*time.Millisecond, 50*time.Millisecond
 	cfg.RetryInterval, cfg.BreakerOpenFor, cfg.RatePerSecond = 10*time.Millisecond, 100*time.Millisecond, 10000
