@@ -59,7 +59,7 @@ func (f Filter) Empty() bool {
 // dead-letters (transient failures are retried; unclassified ones become permanent).
 var Kinds = []string{
 	string(stream.KindMalformed), string(stream.KindUnknownSchema), string(stream.KindIncompatible),
-	string(stream.KindInvalid), string(stream.KindPermanent),
+	string(stream.KindInvalid), string(stream.KindPermanent), string(stream.KindPanic),
 }
 
 // ParseKind checks a --kind value against Kinds, in any case, and returns it as the runtime

@@ -58,7 +58,7 @@ func TestParsePosition(t *testing.T) {
 }
 
 func TestParseKind(t *testing.T) {
-	for in, want := range map[string]string{"": "", "permanent": "permanent", "Unknown-Schema": "unknown-schema", "MALFORMED": "malformed"} {
+	for in, want := range map[string]string{"": "", "permanent": "permanent", "Unknown-Schema": "unknown-schema", "MALFORMED": "malformed", "panic": "panic"} {
 		if got, err := ParseKind(in); err != nil || got != want {
 			t.Errorf("ParseKind(%q) = %q, %v; want %q", in, got, err, want)
 		}

@@ -55,10 +55,13 @@ func (s *Stack) startServices(ctx context.Context) error {
 	g.cancel = cancel
 	s.onClose("services", g.stop)
 	for _, svc := range s.cfg.Services {
-		mux := http.NewServeMux()
 		prefix := "/" + svc.Name()
-		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, mux))
-		deps := shared.For(svc, mux)
+		deps := shared.For(svc, http.NewServeMux())
+		api, err := service.APIHandler(svc, deps)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", svc.Name(), err)
+		}
+		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, api))
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()

@@ -11,7 +11,8 @@ import (
 
 // ScanJSON walks a JSON document and returns the path of the first string or number value,
 // or object key, that contains a card number ("" and false when none does). Paths are dotted,
-// e.g. "metadata.note" or "items.2.label". A document that is not valid JSON is scanned as
+// e.g. "metadata.note" or "items.2.label"; a key holding a card number is written as
+// RedactedKey, so the path can be shown to the client. A document that is not valid JSON is scanned as
 // text (path "$body"), so a malformed body cannot smuggle a card number past the check.
 func ScanJSON(data []byte) (path string, found bool) {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -70,6 +71,9 @@ func ScanJSON(data []byte) (path string, found bool) {
 	}
 }
 
+// RedactedKey stands for an object key holding a card number in the paths ScanJSON returns.
+const RedactedKey = "[card number]"
+
 // frame is one open object or array of the walk.
 type frame struct {
 	array   bool
@@ -95,6 +99,8 @@ func pathOf(stack []frame) string {
 		}
 		if f.array {
 			b.WriteString(strconv.Itoa(max(f.index, 0)))
+		} else if ContainsPAN(f.key) {
+			b.WriteString(RedactedKey) // the path is echoed to the client: never the key itself
 		} else {
 			b.WriteString(f.key)
 		}

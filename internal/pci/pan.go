@@ -2,28 +2,41 @@
 // raw card data: cards are tokenized by the payment provider in the guest's browser, and our
 // APIs take the provider's token. Anything that looks like a card number in a request is
 // therefore a mistake (or worse) and is refused with 400 before any handler, store or log
-// line sees it; the response names the field, never the value.
+// line sees it (the HTTP edge, internal/httpedge, applies the screen to every service); the
+// response names the field, never the value.
 //
-// "Looks like a card number" means: 13 to 19 digits, optionally grouped by single spaces or
-// dashes ("4242 4242 4242 4242", "4242-4242-4242-4242"), bounded by non-digits, that pass the
-// Luhn check. Runs of digits glued to more digits (a 25-digit reference) do not match; about
-// one in ten random 13–19 digit numbers passes Luhn, an accepted false-positive rate for
+// "Looks like a card number" means: 13 to 19 digits that pass the Luhn check, bounded by
+// non-digits, after normalizing the forms people and scrapers paste them in. The text is
+// first put in Unicode NFKC form (full-width and other compatibility digits become ASCII
+// digits, a full-width space a space). The digits may then be grouped by separators —
+// spaces, dashes, dots, slashes, underscores, tabs and newlines, up to four of them in a row
+// ("4242 4242 4242 4242", "4242.4242.4242.4242", "4242 /\n4242...") — as long as every
+// group has at least three digits: card numbers are grouped in fours (or 4-6-5), while
+// dates, times and phone numbers have groups of one or two digits ("15.01.2024",
+// "+1 415 555 0100" is only 10 digits), so they do not join into a long run. A 13-digit
+// number must start with 4 (only Visa issued them): millisecond Unix timestamps are 13
+// digits too. Runs of digits glued to more digits (a 25-digit reference) do not match; about
+// one in ten random 14–19 digit numbers passes Luhn, an accepted false-positive rate for
 // fields that should never hold such long numbers anyway.
 //
 // Identifiers are not card numbers, and every request carries some: UUIDs (whose digit
-// groups, joined by their dashes, often make a Luhn-valid run — about one request in a few
-// hundred would be refused) and long hexadecimal ids such as W3C trace ids. So canonical
-// UUIDs and hexadecimal runs of 20 characters or more that contain a letter are masked
-// before the scan. A card number glued to such a hex run is missed; that is not how card
-// numbers get pasted.
+// groups, joined by their dashes, often make a Luhn-valid run) and long hexadecimal ids such
+// as W3C trace ids. So canonical UUIDs and traceparent values are masked before the scan, and
+// so is each hexadecimal run of 20 characters or more that contains a letter — except a
+// run of decimal digits at its start or end, so a card number glued to a hex string
+// ("4242424242424242deadbeef...") is still found.
 package pci
 
 import (
 	"regexp"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
-var uuidPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`)
+var idPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|` +
+	`[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}`)
 
 // minMaskedHex is the length from which a hexadecimal run with a letter is an identifier.
 const minMaskedHex = 20
@@ -33,14 +46,27 @@ func ContainsPAN(s string) bool {
 	if len(s) < 13 {
 		return false
 	}
+	if !isASCII(s) {
+		s = norm.NFKC.String(s)
+	}
 	if len(s) >= 36 && strings.IndexByte(s, '-') >= 0 {
-		s = uuidPattern.ReplaceAllLiteralString(s, "#")
+		s = idPattern.ReplaceAllLiteralString(s, "#")
 	}
 	return scanDigits(maskHexIDs(s))
 }
 
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
 // maskHexIDs replaces each hexadecimal run of at least minMaskedHex characters containing a
-// letter with '#'. It allocates only when it masks something.
+// letter with '#', keeping the decimal digits at either end of the run. It allocates only
+// when it masks something.
 func maskHexIDs(s string) string {
 	var b []byte
 	last := 0 // s[last:] not yet copied to b
@@ -55,8 +81,15 @@ func maskHexIDs(s string) string {
 			j++
 		}
 		if letter && j-i >= minMaskedHex {
-			b = append(append(b, s[last:i]...), '#')
-			last = j
+			head, tail := i, j
+			for isDigit(s[head]) {
+				head++
+			}
+			for isDigit(s[tail-1]) {
+				tail--
+			}
+			b = append(append(b, s[last:head]...), '#')
+			last = tail
 		}
 		i = j
 	}
@@ -67,40 +100,96 @@ func maskHexIDs(s string) string {
 }
 
 func isHex(c byte) bool {
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+	return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
 }
 
-// scanDigits finds a card-number-shaped, Luhn-valid run of digits.
-func scanDigits(s string) bool {
-	var buf [19]byte
-	n := 0        // digits in the current run (capped: a run beyond 19 cannot match)
-	long := false // the current run has more than 19 digits
-	end := func() bool {
-		ok := !long && n >= 13 && luhn(buf[:n])
-		n, long = 0, false
-		return ok
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// isSeparator reports whether c may stand between two digit groups of one card number.
+func isSeparator(c byte) bool {
+	switch c {
+	case ' ', '-', '.', '/', '_', '\t', '\n', '\r':
+		return true
 	}
+	return false
+}
+
+// maxSeparators is the longest run of separators that still joins two digit groups.
+const maxSeparators = 4
+
+// minGroup is the fewest digits a group joined to others by separators may have.
+const minGroup = 3
+
+// scanDigits finds a card-number-shaped, Luhn-valid run of digits (see the package doc).
+func scanDigits(s string) bool {
+	var sc digitScanner
+	seps := 0 // separators since the last digit
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
-		case c >= '0' && c <= '9':
-			if n == len(buf) {
-				long = true
-			} else if !long {
-				buf[n] = c
-				n++
-			}
-		case (c == ' ' || c == '-') && n > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' &&
-			s[i-1] >= '0' && s[i-1] <= '9':
-			// A single separator between two digits continues the run.
-		default:
-			if n > 0 && end() {
+		case isDigit(c):
+			seps = 0
+			sc.digit(c)
+		case isSeparator(c):
+			if sc.endGroup() {
 				return true
 			}
-			n, long = 0, false
+			if seps++; seps > maxSeparators && sc.flush() {
+				return true
+			}
+		default:
+			seps = 0
+			if sc.endGroup() || sc.flush() {
+				return true
+			}
 		}
 	}
-	return n > 0 && end()
+	return sc.endGroup() || sc.flush()
+}
+
+// digitScanner joins digit groups into a window that may be a card number.
+type digitScanner struct {
+	group  [19]byte
+	glen   int // digits in the current group (may exceed len(group))
+	window [19]byte
+	wlen   int
+	long   bool // the window holds more than 19 digits
+}
+
+func (d *digitScanner) digit(c byte) {
+	if d.glen < len(d.group) {
+		d.group[d.glen] = c
+	}
+	d.glen++
+}
+
+// endGroup adds the finished group to the window. A group too short to be part of a card
+// number ends the window instead: it reports whether the window was one.
+func (d *digitScanner) endGroup() bool {
+	n := d.glen
+	if n == 0 {
+		return false
+	}
+	d.glen = 0
+	if n < minGroup {
+		return d.flush()
+	}
+	if d.long || n > len(d.group) || d.wlen+n > len(d.window) {
+		d.long = true
+		return false
+	}
+	d.wlen += copy(d.window[d.wlen:], d.group[:n])
+	return false
+}
+
+// flush reports whether the window is a card number and starts a new one.
+func (d *digitScanner) flush() bool {
+	n, long := d.wlen, d.long
+	d.wlen, d.long = 0, false
+	if long || n < 13 || n == 13 && d.window[0] != '4' {
+		return false
+	}
+	return luhn(d.window[:n])
 }
 
 // luhn reports whether the decimal digits d pass the Luhn (mod 10) check.

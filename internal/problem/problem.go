@@ -107,10 +107,13 @@ func (p *Problem) MarshalJSON() ([]byte, error) {
 }
 
 // Write sends p as the response. Instance defaults to the request path.
+// Whatever the caller put in it, no member of the written problem holds card-shaped data
+// (see withoutCardData).
 func Write(w http.ResponseWriter, r *http.Request, p *Problem) {
 	if p.Instance == "" && r != nil {
 		p.Instance = r.URL.Path
 	}
+	p = withoutCardData(p)
 	body, err := json.Marshal(p)
 	if err != nil { // an extension that does not marshal: fall back to the bare problem
 		body, _ = json.Marshal(&Problem{Type: p.Type, Title: p.Title, Status: p.Status, Detail: p.Detail, Instance: p.Instance})

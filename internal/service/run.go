@@ -93,14 +93,6 @@ func Run(ctx context.Context, svc Service, rc RunConfig) error {
 	if pool != nil {
 		checks = append(checks, ReadyCheck{Name: "postgres", Probe: pool.Ping})
 	}
-	ops := NewOpsMux(metrics, ready.Load, checks...)
-	api := http.NewServeMux()
-	ops.Handle("/", api)
-	srv, err := ListenHTTP(cfg.HTTPAddr, ops)
-	if err != nil {
-		return fmt.Errorf("HTTP server: %w", err)
-	}
-
 	shared := Deps{
 		Config:    cfg,
 		Logger:    logger,
@@ -112,9 +104,21 @@ func Run(ctx context.Context, svc Service, rc RunConfig) error {
 		KafkaOpts: kafkaOpts,
 		Valkey:    vk,
 	}
+	deps := shared.For(svc, http.NewServeMux())
+	api, err := APIHandler(svc, deps)
+	if err != nil {
+		return err
+	}
+	ops := NewOpsMux(metrics, ready.Load, checks...)
+	ops.Handle("/", api)
+	srv, err := ListenHTTP(cfg.HTTPAddr, ops)
+	if err != nil {
+		return fmt.Errorf("HTTP server: %w", err)
+	}
+
 	logger.InfoContext(ctx, "service starting", "service", svc.Name(), "http", srv.Addr(), "brokers", cfg.KafkaBrokers, "registry", cfg.SchemaRegistryURL)
 	ready.Store(true)
-	runErr := svc.Run(ctx, shared.For(svc, api))
+	runErr := svc.Run(ctx, deps)
 	ready.Store(false)
 
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.ShutdownTimeout)

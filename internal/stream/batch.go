@@ -96,7 +96,8 @@ func (w *worker) decode(i int, rec *kgo.Record) error {
 }
 
 // apply commits records [lo, hi) of the batch. Transient failures are retried forever
-// with backoff. Unclassified handler failures are retried up to Config.MaxAttempts times
+// with backoff. Unclassified handler failures and handler panics are retried up to
+// Config.MaxAttempts times
 // (once bisecting, they count as permanent at once: the budget was spent on the whole
 // batch). A permanent failure splits the range — at the failing event when a per-event
 // handler says which one, in halves otherwise — until it is one record, which is
@@ -131,6 +132,9 @@ func (w *worker) apply(lo, hi int, bisecting bool) error {
 				return err
 			}
 			continue
+		case KindPanic:
+			w.panicked(lo, hi, err)
+			fallthrough
 		case KindUnclassified:
 			unclassified++
 			if !bisecting && unclassified < w.p.cfg.MaxAttempts {
@@ -140,22 +144,38 @@ func (w *worker) apply(lo, hi int, bisecting bool) error {
 				}
 				continue
 			}
-			w.log.Warn("unclassified failure out of attempts; handling it as permanent",
+			w.log.Warn(string(kind)+" failure out of attempts; handling it as permanent",
 				"attempts", unclassified, "err", err)
 		}
 
-		// Permanent.
+		// Permanent (a panic keeps its kind in the dead letter).
 		if hi-lo == 1 {
 			var ee *eventError
 			cause := err
 			if errors.As(err, &ee) {
 				cause = ee.err
 			}
-			w.state[lo].kind, w.state[lo].err = KindPermanent, cause
+			dead := KindPermanent
+			if kind == KindPanic {
+				dead = KindPanic
+			}
+			w.state[lo].kind, w.state[lo].err = dead, cause
 			continue // dead-letter it, then commit the offset past it
 		}
 		return w.split(lo, hi, err)
 	}
+}
+
+// panicked logs a recovered handler panic with its stack, once per panic, and counts it.
+func (w *worker) panicked(lo, hi int, err error) {
+	var pe *panicError
+	if !errors.As(err, &pe) {
+		return
+	}
+	w.pm.panics.Inc()
+	w.log.Error("handler panicked; the batch is rolled back and retried like a failure",
+		"first_offset", w.recs[lo].Offset, "last_offset", w.recs[hi-1].Offset,
+		"panic", fmt.Sprint(pe.value), "stack", string(pe.stack))
 }
 
 // split applies [lo, hi) in parts, in order, each in its own transactions.

@@ -19,7 +19,8 @@ const (
 	HeaderGroup           = "dlq.group"
 	// HeaderError is the failure's message, cut to 1 KiB.
 	HeaderError = "dlq.error"
-	// HeaderErrorKind is a Kind: malformed, unknown-schema, incompatible, invalid, permanent.
+	// HeaderErrorKind is a Kind: malformed, unknown-schema, incompatible, invalid, permanent,
+	// panic.
 	HeaderErrorKind = "dlq.error.kind"
 	// HeaderTime is when the record was dead-lettered, RFC 3339 with nanoseconds, UTC.
 	HeaderTime = "dlq.time"

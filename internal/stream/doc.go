@@ -61,6 +61,11 @@
 //     permanent: a bug that fails every event then fills the dead-letter topic instead of
 //     stopping the service, but a flaky dependency that returns plain errors gets a few
 //     chances first. Mark errors to choose.
+//   - A handler panic is recovered per call: the transaction rolls back, the panic and its
+//     stack are logged at ERROR and counted (novatrek_stream_panics_total), and the batch is
+//     retried like an unclassified error. When it repeats, the event is isolated like a
+//     permanent failure and dead-lettered with kind "panic". Other partitions, processors and
+//     services in the process keep running.
 //   - A permanent failure fails the whole transaction. The worker then splits the batch —
 //     at the failing event when a per-event handler says which one, in halves for a batch
 //     handler — and applies the parts in order in fresh transactions until the culprit

@@ -16,7 +16,7 @@ import (
 // letter and the "kind" label of the failure metrics.
 type Kind string
 
-// Failure kinds. The first five are poison: the record goes to the dead-letter topic. The
+// Failure kinds. The first six are poison: the record goes to the dead-letter topic. The
 // last two are retried.
 const (
 	// KindMalformed: the value is not in the Confluent wire format (garbage bytes, wrong
@@ -33,6 +33,10 @@ const (
 	// class 22 data or 23 integrity error, or an unclassified error that used up its
 	// attempts).
 	KindPermanent Kind = "permanent"
+	// KindPanic: the handler panicked on the event. The panic is recovered and logged with
+	// its stack; it is retried like KindUnclassified (Config.MaxAttempts), and when it
+	// repeats the event is dead-lettered with this kind.
+	KindPanic Kind = "panic"
 	// KindTransient: a failure expected to heal by waiting (store or registry down, timeout,
 	// serialization failure); retried forever with backoff.
 	KindTransient Kind = "transient"
@@ -44,7 +48,7 @@ const (
 // poison reports whether records failing with k go to the dead-letter topic.
 func (k Kind) poison() bool {
 	switch k {
-	case KindMalformed, KindUnknownSchema, KindIncompatible, KindInvalid, KindPermanent:
+	case KindMalformed, KindUnknownSchema, KindIncompatible, KindInvalid, KindPermanent, KindPanic:
 		return true
 	}
 	return false
@@ -80,7 +84,7 @@ func Transient(err error) error {
 	return transientError{err}
 }
 
-// classify maps an error to a kind. Explicit marks win; then serde's poison sentinels; then
+// classify maps an error to a kind. A recovered panic is KindPanic; then explicit marks win; then serde's poison sentinels; then
 // PostgreSQL SQLSTATE classes; then network and timeout shapes. Everything else is
 // KindUnclassified.
 //
@@ -92,9 +96,12 @@ func Transient(err error) error {
 func classify(err error) Kind {
 	var perm permanentError
 	var trans transientError
+	var pan *panicError
 	switch {
 	case err == nil:
 		return ""
+	case errors.As(err, &pan):
+		return KindPanic
 	case errors.As(err, &perm):
 		return KindPermanent
 	case errors.As(err, &trans):

@@ -22,6 +22,7 @@ type metrics struct {
 	records     *prometheus.CounterVec   // topic, outcome
 	failures    *prometheus.CounterVec   // topic, kind
 	deadLetters *prometheus.CounterVec   // topic, kind
+	panics      *prometheus.CounterVec   // topic
 	handler     *prometheus.HistogramVec // topic
 	batchSize   *prometheus.HistogramVec // topic
 	lag         *prometheus.GaugeVec     // topic, partition
@@ -45,6 +46,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Namespace: ns, Subsystem: sub, Name: "dead_letters_total",
 			Help: "Records produced to the dead-letter topic, by source topic and kind.",
 		}, []string{"topic", "kind"}),
+		panics: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: ns, Subsystem: sub, Name: "panics_total",
+			Help: "Handler panics recovered (each rolls its batch back and counts as a failed attempt), by topic.",
+		}, []string{"topic"}),
 		handler: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: ns, Subsystem: sub, Name: "handler_seconds",
 			Help:    "Time spent in the handler per transaction (one call per batch for batch handlers).",
@@ -72,7 +77,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Stored offsets moved on assignment without an operator, by topic and reason (below_log_start: retention deleted the records).",
 		}, []string{"topic", "reason"}),
 	}
-	for _, c := range []prometheus.Collector{m.records, m.failures, m.deadLetters, m.handler, m.batchSize, m.lag, m.retrying, m.mismatch, m.resets} {
+	for _, c := range []prometheus.Collector{m.records, m.failures, m.deadLetters, m.panics, m.handler, m.batchSize, m.lag, m.retrying, m.mismatch, m.resets} {
 		if err := reg.Register(c); err != nil {
 			var dup prometheus.AlreadyRegisteredError
 			if errors.As(err, &dup) {
@@ -88,6 +93,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 // lookups.
 type partitionMetrics struct {
 	handled, duplicate, deadLettered prometheus.Counter
+	panics                           prometheus.Counter
 	handler, batchSize               prometheus.Observer
 	lag, retrying                    prometheus.Gauge
 	m                                *metrics
@@ -100,6 +106,7 @@ func (m *metrics) partition(topic string, partition int32) *partitionMetrics {
 		handled:      m.records.WithLabelValues(topic, outcomeHandled),
 		duplicate:    m.records.WithLabelValues(topic, outcomeDuplicate),
 		deadLettered: m.records.WithLabelValues(topic, outcomeDeadLettered),
+		panics:       m.panics.WithLabelValues(topic),
 		handler:      m.handler.WithLabelValues(topic),
 		batchSize:    m.batchSize.WithLabelValues(topic),
 		lag:          m.lag.WithLabelValues(topic, p),

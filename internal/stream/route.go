@@ -126,7 +126,7 @@ func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, rep
 	}
 	if b.one != nil {
 		for _, i := range sel {
-			if err := b.one(ctx, tx, b.events[i]); err != nil {
+			if err := guard(func() error { return b.one(ctx, tx, b.events[i]) }); err != nil {
 				return &eventError{index: i, offset: b.events[i].Offset, err: err}
 			}
 		}
@@ -136,7 +136,7 @@ func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, rep
 	for _, i := range sel {
 		b.scratch = append(b.scratch, b.events[i])
 	}
-	err := b.many(ctx, tx, b.scratch)
+	err := guard(func() error { return b.many(ctx, tx, b.scratch) })
 	clear(b.scratch)
 	return err
 }

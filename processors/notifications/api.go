@@ -62,8 +62,12 @@ var Policy = apiauth.Policy{
 var devCallers = []string{CallerAnalytics, CallerOps, CallerApp, CallerGuestProfiles, CallerScheduling,
 	CallerTrails, CallerEmergency, CallerPartners}
 
-// maxBody bounds a JSON request body.
+// maxBody bounds a request body (template versions are the largest); the HTTP edge
+// answers 413 beyond it.
 const maxBody = 256 << 10
+
+// MaxRequestBody implements service.BodyLimiter.
+func (s *Service) MaxRequestBody() int64 { return maxBody }
 
 type api struct {
 	pool  *pgxpool.Pool
@@ -176,7 +180,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 
 // decode reads a JSON body into v, unknown fields refused; false after writing a 400.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	dec := json.NewDecoder(r.Body) // bounded by the HTTP edge
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		problem.Write(w, r, problem.Validation("The body is not the expected JSON: "+err.Error()))

@@ -66,8 +66,14 @@ func (a *api) handlePutContact(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var b contactBody
+	var b *contactBody // nil after a JSON null
 	if !decode(w, r, &b) {
+		return
+	}
+	if b == nil || b.Name == "" && b.Email == nil && b.Phone == nil {
+		// A replace with nothing to reach the person would empty the contact: that is DELETE.
+		problem.Write(w, r, problem.Validation("A contact needs at least one of name, email or phone; DELETE removes a contact.",
+			problem.FieldError{Field: "name", Reason: "required unless email or phone is given"}))
 		return
 	}
 	c, err := contact.Put(r.Context(), a.pool, rc, contact.Contact{Name: b.Name, Email: b.Email, Phone: b.Phone,

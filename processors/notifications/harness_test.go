@@ -8,12 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/kafkatest"
@@ -37,13 +39,15 @@ type harness struct {
 	srv   *httptest.Server
 	env   *kafkatest.Env
 	api   *api
+	logs  *lockedLog // everything the API logged
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.NewDB(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &lockedLog{}
+	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if err := service.Migrate(ctx, pool, log, New()); err != nil {
 		t.Fatal(err)
 	}
@@ -70,12 +74,16 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mux := http.NewServeMux()
-	a.register(mux)
-	srv := httptest.NewServer(mux)
+	deps := service.Deps{Logger: log, Metrics: prometheus.NewRegistry(), HTTP: http.NewServeMux()}
+	a.register(deps.HTTP)
+	edge, err := service.APIHandler(New(), deps) // as dev and run serve it
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(edge)
 	t.Cleanup(srv.Close)
 	a.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
-	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a}
+	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a, logs: logs}
 }
 
 // do sends a request as caller ("" for none) and returns the status and body.
@@ -193,4 +201,22 @@ func (h *harness) statusEvents(id uuid.UUID) []schemas.NotificationDeliveryStatu
 		out = append(out, ev)
 	}
 	return out
+}
+
+// lockedLog is a log destination safe for the server's goroutines.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

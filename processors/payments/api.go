@@ -14,7 +14,6 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/pci"
 	"github.com/novatrek/support/internal/problem"
 )
 
@@ -96,9 +95,10 @@ var routes = []route{
 	{"POST /v1/daily-summaries/{date}/reconcile", permReconcile, keyOptional, (*api).handleReconcile},
 }
 
-// register mounts every route on mux. Each goes through, in order: metrics and access log,
-// authentication (401), authorization (403), the card-number screen (400, which also
-// bounds the body at 64 KiB), the idempotency protocol, the handler.
+// register mounts every route on mux. Behind the HTTP edge (internal/httpedge: request id,
+// panics, 404/405, the 64 KiB body bound, the text and card-number screens), each goes
+// through, in order: metrics and access log, authentication (401), authorization (403), the
+// idempotency protocol, the handler.
 func (a *api) register(mux *http.ServeMux) {
 	for _, rt := range routes {
 		var h http.Handler = a.handlerFor(rt)
@@ -108,7 +108,6 @@ func (a *api) register(mux *http.ServeMux) {
 		case keyOptional:
 			h = a.keeper.Optional(h)
 		}
-		h = pci.Middleware(pci.DefaultMaxBody, h)
 		h = Policy.Require(rt.perm, h)
 		h = a.auth.Middleware(h)
 		mux.Handle(rt.pattern, a.observe(rt.pattern, h))
@@ -118,7 +117,7 @@ func (a *api) register(mux *http.ServeMux) {
 
 func (a *api) handlerFor(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body) // already bounded and buffered by the PCI screen
+		body, err := io.ReadAll(r.Body) // already bounded and buffered by the HTTP edge
 		if err != nil {
 			problem.Write(w, r, problem.Validation("The request body could not be read."))
 			return

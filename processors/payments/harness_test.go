@@ -109,7 +109,11 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 		t.Fatal(err)
 	}
 	h.api.register(h.deps.HTTP)
-	h.srv = httptest.NewServer(h.deps.HTTP)
+	edge, err := service.APIHandler(New(), h.deps) // as dev and run serve it
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.srv = httptest.NewServer(edge)
 	t.Cleanup(h.srv.Close)
 	return h
 }
