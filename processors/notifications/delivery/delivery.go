@@ -74,7 +74,7 @@ func New(cfg Config) (*Delivery, error) {
 	}
 	d := &Delivery{cfg: cfg, streams: StreamsFor(cfg.StreamPrefix), outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
 	for ch, s := range cfg.Senders {
-		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
+		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond, cfg.RateBurst), cfg.BreakerFailures, cfg.BreakerOpenFor)
 		if m != nil {
 			name := s.Name()
 			b.onState = func(open bool) { m.breaker(name, open) }
