@@ -19,6 +19,7 @@ require (
 	github.com/twmb/franz-go/plugin/kprom v1.5.0
 	github.com/valkey-io/valkey-go v1.0.79
 	go.yaml.in/yaml/v3 v3.0.6
+	golang.org/x/oauth2 v0.37.0
 	golang.org/x/time v0.16.0
 )
 
