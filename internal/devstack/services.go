@@ -53,10 +53,12 @@ func (s *Stack) startServices(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.cancel = cancel
 	s.onClose("services", g.stop)
+	index := &apiIndex{} // served once complete, after the loop
 	for _, svc := range s.cfg.Services {
 		mux := http.NewServeMux()
 		prefix := "/" + svc.Name()
 		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, mux))
+		index.add(svc.Name(), mux)
 		deps := shared.For(svc, mux)
 		g.wg.Add(1)
 		go func() {
@@ -75,6 +77,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		}()
 		s.log.InfoContext(ctx, "service started", "service", svc.Name(), "api", "http://"+s.HTTPAddr()+prefix+"/")
 	}
+	s.opsMux.Handle("GET /openapi.json", index)
 	return nil
 }
 
