@@ -63,7 +63,7 @@ func New(cfg Config) (*Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
-	logger := watermill.NewSlogLogger(cfg.Logger)
+	logger := libraryLogger(cfg.Logger)
 	pub, err := valkeystream.NewPublisher(valkeystream.PublisherConfig{Client: cfg.Valkey}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("delivery: publisher: %w", err)
