@@ -18,7 +18,7 @@ import (
 
 	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/lag"

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"text/tabwriter"
 	"time"
 
@@ -37,15 +36,17 @@ same filters as 'dlq list' (--offsets, --reason, --kind, --topic, --since, --eve
 
 Every re-drive is recorded in PostgreSQL (DATABASE_URL), table novatrek_ops.redrives: one
 row per record with the re-drive id, group, dead-letter position, target topic, partition
-and offset, event id, reason, who (--by, default $USER), when and --note. The rows are
+and offset, event id, reason, who (--by; default $USER, else the account this runs as, else unknown@<host>), when and --note. The rows are
 written as pending before anything is sent and marked sent (with the offset) or failed
 after the broker answers. A dead letter that was already re-driven is skipped and reported,
-so running the same command twice sends each record once; --again sends it anyway.
+and so is the new dead letter a re-driven record became when it failed again, so running
+the same command twice sends nothing the second time; --again sends them anyway (after a
+second fix).
 
 The stream runtime never puts a dead-lettered event id in its inbox, so the re-driven event
 is applied when its handler now succeeds. If it fails again it becomes a new dead letter (a
 new offset, with the dlq.redrive.* headers showing its history) that can be re-driven in
-turn. The producer is idempotent and waits for all in-sync replicas; the command exits
+turn with --again. The producer is idempotent and waits for all in-sync replicas; the command exits
 non-zero when a record could not be sent.`,
 		Example: `  # What would a re-drive of the CHECK-constraint failures send? (dry run)
   novatrek dlq redrive svc-payments --reason 'violates check constraint'
@@ -71,7 +72,7 @@ non-zero when a record could not be sent.`,
 				return errors.New("choose the dead letters to re-drive with --offsets, --reason, --kind, --topic, --since or --event-id, or --all for every one")
 			}
 			if by == "" {
-				return errors.New("--by is empty and $USER is not set: say who re-drives")
+				return errors.New("--by is empty: say who re-drives, or leave --by out to take $USER or the account this runs as")
 			}
 			group := args[0]
 			ctx, cancel := context.WithTimeout(cmd.Context(), f.timeout)
@@ -112,7 +113,7 @@ non-zero when a record could not be sent.`,
 	cmd.Flags().BoolVar(&all, "all", false, "choose every dead letter (the filters still narrow it)")
 	cmd.Flags().BoolVar(&execute, "execute", false, "send the records (default: dry run)")
 	cmd.Flags().BoolVar(&again, "again", false, "also send dead letters that were re-driven before")
-	cmd.Flags().StringVar(&by, "by", os.Getenv("USER"), "who re-drives, recorded with the re-drive")
+	cmd.Flags().StringVar(&by, "by", redriveActor(), "who re-drives, recorded with the re-drive ($USER, else the account this runs as)")
 	cmd.Flags().StringVar(&note, "note", "", "why, recorded with the re-drive (e.g. the fix's release)")
 	return cmd
 }
@@ -181,6 +182,10 @@ func actionText(it *deadletter.Item, execute bool) string {
 	switch it.Action {
 	case deadletter.SkipRedriven:
 		p := it.Previous
+		if p.DeadLetter != it.Letter.At {
+			return fmt.Sprintf("skip: failed again after re-drive of %d:%d (%s by %s at %s)", p.DeadLetter.Partition,
+				p.DeadLetter.Offset, p.Status, p.By, p.At.UTC().Format(time.RFC3339))
+		}
 		return fmt.Sprintf("skip: %s by %s at %s", p.Status, p.By, p.At.UTC().Format(time.RFC3339))
 	case deadletter.SkipInvalid:
 		return "skip: " + it.Problem

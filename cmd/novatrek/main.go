@@ -33,11 +33,22 @@ func newRootCmd() *cobra.Command {
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newRootCmd().ExecuteContext(ctx)
+	interrupted := ctx.Err() != nil
 	stop()
-	if err != nil {
+	if code := processExit(err, interrupted); code != 0 {
 		fmt.Fprintln(os.Stderr, "novatrek:", err)
-		os.Exit(exitStatus(err))
+		os.Exit(code)
 	}
+}
+
+// processExit is the process's exit status: 0 for no error, and for the cancellation a
+// Ctrl-C or SIGTERM asked for (interrupted): a command stopped as asked has not failed, and
+// `make run` must not print "Error 1" after it. Otherwise exitStatus(err).
+func processExit(err error, interrupted bool) int {
+	if err == nil || (interrupted && errors.Is(err, context.Canceled)) {
+		return 0
+	}
+	return exitStatus(err)
 }
 
 // exitStatus is 1 for every error, unless the error chooses its own status with an

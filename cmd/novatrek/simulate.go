@@ -108,7 +108,7 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().StringVar(&rate, "rate", "5/s", "events per second: 5/s, 300/m, 2000/h or a bare number")
 	cmd.Flags().DurationVar(&duration, "duration", 0, "stop after rate x duration events (e.g. 30s, 10m); 0 runs until Ctrl-C")
-	cmd.Flags().StringVar(&apiURL, "api-url", "", "base URL of svc-notifications' API for the contact and device calls (e.g. http://127.0.0.1:8080); empty: no calls")
+	cmd.Flags().StringVar(&apiURL, "api-url", "", "base URL of svc-notifications' API for the contact and device calls (http://127.0.0.1:8080 under novatrek run, http://127.0.0.1:8080/svc-notifications on the dev stack); empty: no calls")
 	cmd.Flags().StringVar(&seed, "seed", "", "seed of the ids and choices; the same seed sends the same events (default random)")
 	return cmd
 }

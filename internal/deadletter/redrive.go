@@ -38,8 +38,9 @@ type Action string
 const (
 	// Send: produce it to its source topic and partition.
 	Send Action = "send"
-	// SkipRedriven: it was re-driven before (Previous says when and by whom); Again sends
-	// it anyway.
+	// SkipRedriven: it was re-driven before, or it is what an earlier re-drive of its
+	// event dead-lettered again (Previous says which re-drive, when and by whom); Again
+	// sends it anyway. So the same re-drive run twice sends nothing the second time.
 	SkipRedriven Action = "skip-redriven"
 	// SkipInvalid: its headers do not say where it came from (Problem says what is wrong).
 	SkipInvalid Action = "skip-invalid"
@@ -52,7 +53,8 @@ type Item struct {
 	// Record is the redrives row this item writes (Send) or wrote (after Execute: its Status
 	// and Target.Offset say what happened).
 	Record Record
-	// Previous is the earlier re-drive that makes it SkipRedriven.
+	// Previous is the earlier re-drive that makes it SkipRedriven: of this dead letter, or
+	// (Previous.DeadLetter elsewhere) the one whose re-drive failed again into this one.
 	Previous *Record
 	// Problem says why it is SkipInvalid.
 	Problem string
@@ -98,7 +100,7 @@ func (s *Store) Plan(ctx context.Context, req Request) (*Redrive, error) {
 		return nil, errors.New("deadletter: re-drive: no consumer group")
 	}
 	if req.By == "" {
-		return nil, errors.New("deadletter: re-drive: who re-drives is not set (--by, default $USER)")
+		return nil, errors.New("deadletter: re-drive: who re-drives is not set (--by)")
 	}
 	id, err := uuid.NewV7()
 	if err != nil {
@@ -113,6 +115,10 @@ func (s *Store) Plan(ctx context.Context, req Request) (*Redrive, error) {
 	if err != nil {
 		return nil, err
 	}
+	byID := make(map[string]Record, len(done))
+	for _, r := range done {
+		byID[r.RedriveID] = r
+	}
 	letters := slices.Clone(req.Letters)
 	slices.SortFunc(letters, func(a, b Letter) int {
 		return cmp.Or(cmp.Compare(a.At.Partition, b.At.Partition), cmp.Compare(a.At.Offset, b.At.Offset))
@@ -124,6 +130,12 @@ func (s *Store) Plan(ctx context.Context, req Request) (*Redrive, error) {
 			it.Action, it.Problem = SkipInvalid, fmt.Sprint(l.Problems)
 		case ok && !req.Again:
 			it.Action, it.Previous = SkipRedriven, &prev
+		case !req.Again && l.LastRedriveID != "":
+			// A re-driven record that failed again: sending it now would repeat the
+			// earlier re-drive, which is what running the same command twice does.
+			if prev, ok := byID[l.LastRedriveID]; ok {
+				it.Action, it.Previous = SkipRedriven, &prev
+			}
 		}
 		rd.Items = append(rd.Items, it)
 	}

@@ -95,8 +95,8 @@ func TestRedriveAppliesOnceAfterFix(t *testing.T) {
 }
 
 // TestRedriveFailsAgain re-drives without a fix: the record becomes a new dead letter that
-// carries the re-drive's headers and can be re-driven once fixed, while the old one stays
-// re-driven. --again sends an already re-driven one.
+// carries the re-drive's headers. Running the same re-drive again sends neither (the old one
+// was re-driven, the new one is that re-drive's result); --again sends either.
 func TestRedriveFailsAgain(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -124,10 +124,21 @@ func TestRedriveFailsAgain(t *testing.T) {
 		t.Errorf("summary %+v; want 2 dead letters, 1 of them re-driven before", s)
 	}
 
-	fix(t, h)
+	// The same re-drive again sends nothing: the old letter was re-driven, and the new one
+	// is what that re-drive dead-lettered.
 	rd := redrive(t, st, h, all, false)
-	if rd.Items[0].Action != deadletter.SkipRedriven || rd.Items[1].Action != deadletter.Send {
-		t.Fatalf("actions %s, %s; want the old one skipped and the new one sent", rd.Items[0].Action, rd.Items[1].Action)
+	if rd.Items[0].Action != deadletter.SkipRedriven || rd.Items[1].Action != deadletter.SkipRedriven {
+		t.Fatalf("re-drive run twice: actions %s, %s; want both skipped", rd.Items[0].Action, rd.Items[1].Action)
+	}
+	if p := rd.Items[1].Previous; p == nil || p.DeadLetter != first[0].At {
+		t.Fatalf("new dead letter skipped because of %+v; want the re-drive of %v", p, first[0].At)
+	}
+
+	// After a second fix, --again sends the new one.
+	fix(t, h)
+	rd = redrive(t, st, h, all[1:], true)
+	if rd.Items[0].Action != deadletter.Send {
+		t.Fatalf("--again on the new dead letter: action %s; want send", rd.Items[0].Action)
 	}
 	h.WaitApplied(bad.EventID)
 

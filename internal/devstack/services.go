@@ -54,14 +54,17 @@ func (s *Stack) startServices(ctx context.Context) error {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	g.cancel = cancel
 	s.onClose("services", g.stop)
+	index := &apiIndex{} // served once complete, after the loop
 	for _, svc := range s.cfg.Services {
 		prefix := "/" + svc.Name()
-		deps := shared.For(svc, http.NewServeMux())
+		mux := http.NewServeMux()
+		deps := shared.For(svc, mux)
 		api, err := service.APIHandler(svc, deps)
 		if err != nil {
 			return fmt.Errorf("service %s: %w", svc.Name(), err)
 		}
 		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, api))
+		index.add(svc.Name(), mux)
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()
@@ -79,6 +82,7 @@ func (s *Stack) startServices(ctx context.Context) error {
 		}()
 		s.log.InfoContext(ctx, "service started", "service", svc.Name(), "api", "http://"+s.HTTPAddr()+prefix+"/")
 	}
+	s.opsMux.Handle("GET /openapi.json", index)
 	return nil
 }
 

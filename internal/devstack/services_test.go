@@ -42,6 +42,7 @@ func (s *testService) Run(ctx context.Context, d service.Deps) error {
 		return err
 	}
 	d.HTTP.HandleFunc("GET /hello", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello from "+s.name) })
+	d.HTTP.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"openapi":"3.1.0"}`) })
 	s.started <- d
 	<-ctx.Done()
 	return nil
@@ -95,6 +96,18 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || string(body) != "hello from "+svc.name {
 		t.Errorf("service route = %d %q; want it served under /%s/", resp.StatusCode, body, svc.name)
+	}
+
+	// The root /openapi.json lists where each service's API description is.
+	resp, err = http.Get("http://" + s.HTTPAddr() + "/openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	resp.Body.Close()
+	want := `{"urls":[{"name":"` + svc.name + `","url":"/` + svc.name + `/openapi.json"}]}`
+	if resp.StatusCode != http.StatusOK || strings.TrimSpace(string(body)) != want {
+		t.Errorf("GET /openapi.json = %d %s; want 200 %s", resp.StatusCode, body, want)
 	}
 
 	if err := s.Close(ctx); err != nil {

@@ -96,8 +96,8 @@ func svcLabel(m *dto.Metric) string {
 //
 //	22:31:05 sim 5.0/s | svc-notifications 3.2/s lag 0 dlq 0 outbox 2 | svc-payments 1.1/s lag 4 dlq 1(+1) outbox 0
 //
-// Rates are over the time between the samples; dlq is the total, with what is new since
-// prev in parentheses.
+// Rates are over the time between the samples; dlq is what the service dead-lettered since
+// this process started (a counter), with what is new since prev in parentheses.
 func renderStatus(prev, cur statusSample) string {
 	secs := cur.at.Sub(prev.at).Seconds()
 	rate := func(a, b float64) string {

@@ -1,9 +1,12 @@
 package simulate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
@@ -214,7 +217,9 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		evs := &memSink{}
-		st, err := Run(t.Context(), Config{Rate: rate, Duration: time.Second, Seed: "run-calls", Sink: evs, Calls: sink})
+		var log bytes.Buffer
+		st, err := Run(t.Context(), Config{Rate: rate, Duration: time.Second, Seed: "run-calls", Sink: evs, Calls: sink,
+			Logger: slog.New(slog.NewTextHandler(&log, nil))})
 		if err != nil {
 			t.Fatalf("status %d: %v", status, err)
 		}
@@ -236,6 +241,10 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 		}
 		if st.Calls != ok || st.CallErrors != failed {
 			t.Errorf("status %d: stats %d calls ok, %d failed; want %d, %d", status, st.Calls, st.CallErrors, ok, failed)
+		}
+		// The closing log line counts the calls made as the command's summary does.
+		if want := fmt.Sprintf("calls=%d calls_failed=%d", len(calls), failed); !strings.Contains(log.String(), want) {
+			t.Errorf("status %d: log lacks %q:\n%s", status, want, log.String())
 		}
 	}
 }

@@ -132,7 +132,9 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		m.errors.Inc()
 		sendErr = fmt.Errorf("simulate: flush: %w", err)
 	}
-	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls, "call_errors", st.CallErrors, "seed", cfg.Seed, "err", sendErr)
+	// calls counts every call made, failed ones included, as the command's summary does.
+	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls+st.CallErrors,
+		"calls_failed", st.CallErrors, "seed", cfg.Seed, "err", sendErr)
 	return st, sendErr
 }
 

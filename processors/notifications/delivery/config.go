@@ -61,6 +61,7 @@ const (
 	DefaultBreakerFailures     = 5
 	DefaultBreakerOpenFor      = 10 * time.Second
 	DefaultRatePerSecond       = 1000
+	DefaultRateBurst           = 1
 	DefaultMaxFailureTextBytes = 1000
 	DefaultMaxAttempts         = 10
 	DefaultMaxAge              = 24 * time.Hour
@@ -133,8 +134,12 @@ type Config struct {
 	// circuit; BreakerOpenFor how long it stays open before one trial call. Defaults 5, 10s.
 	BreakerFailures int
 	BreakerOpenFor  time.Duration
-	// RatePerSecond limits calls per provider (Throttle). Default 1000.
+	// RatePerSecond limits calls per provider (throttle.go). Default 1000.
 	RatePerSecond float64
+	// RateBurst is how many calls per provider may go at once above RatePerSecond's even
+	// spacing (the token bucket's size). Default 1: calls are spaced evenly, which no
+	// provider's per-second limit refuses; raise it where a provider allows bursts.
+	RateBurst int
 
 	// Now is the clock of the status events; time.Now if nil.
 	Now func() time.Time
@@ -191,6 +196,9 @@ func (c *Config) setDefaults() {
 	if c.RatePerSecond == 0 {
 		c.RatePerSecond = DefaultRatePerSecond
 	}
+	if c.RateBurst == 0 {
+		c.RateBurst = DefaultRateBurst
+	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
@@ -227,8 +235,8 @@ func (c *Config) validate() error {
 		}
 	}
 	if c.BatchSize < 1 || c.EmergencyWorkers < 1 || c.RoutineWorkers < 1 || c.MaxRetries < 0 ||
-		c.BreakerFailures < 1 || c.RatePerSecond <= 0 || c.MaxAttempts < 1 {
-		errs = append(errs, errors.New("BatchSize, workers, BreakerFailures, RatePerSecond and MaxAttempts must be positive"))
+		c.BreakerFailures < 1 || c.RatePerSecond <= 0 || c.RateBurst < 1 || c.MaxAttempts < 1 {
+		errs = append(errs, errors.New("BatchSize, workers, BreakerFailures, RatePerSecond, RateBurst and MaxAttempts must be positive"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("delivery: config: %w", err)

@@ -63,7 +63,7 @@ func New(cfg Config) (*Delivery, error) {
 	if err != nil {
 		return nil, fmt.Errorf("delivery: %w", err)
 	}
-	logger := watermill.NewSlogLogger(cfg.Logger)
+	logger := libraryLogger(cfg.Logger)
 	pub, err := valkeystream.NewPublisher(valkeystream.PublisherConfig{Client: cfg.Valkey}, logger)
 	if err != nil {
 		return nil, fmt.Errorf("delivery: publisher: %w", err)
@@ -74,7 +74,7 @@ func New(cfg Config) (*Delivery, error) {
 	}
 	d := &Delivery{cfg: cfg, streams: StreamsFor(cfg.StreamPrefix), outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
 	for ch, s := range cfg.Senders {
-		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond), cfg.BreakerFailures, cfg.BreakerOpenFor)
+		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond, cfg.RateBurst), cfg.BreakerFailures, cfg.BreakerOpenFor)
 		if m != nil {
 			name := s.Name()
 			b.onState = func(open bool) { m.breaker(name, open) }

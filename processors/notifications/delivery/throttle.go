@@ -2,53 +2,33 @@ package delivery
 
 import (
 	"context"
-	"sync"
-	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
-// throttleSender limits the calls to one provider to a rate, spacing them evenly: the
-// providers' own rate limits are per account, not per worker, so the limit lives with the
-// Sender that all workers of the process share. (Watermill's Throttle middleware limits a
-// handler, and a lane carries every provider.)
+// throttleSender limits the calls to one provider to a rate: the providers' own rate limits
+// are per account, not per worker, so the limit lives with the Sender that all workers of
+// the process share. (Watermill's Throttle middleware limits a handler, and a lane carries
+// every provider.)
+//
+// It is a token bucket (golang.org/x/time/rate) rather than a hand-kept "next slot": a
+// caller whose context ends while it waits gives its token back (Limiter.Wait cancels its
+// reservation), so later sends never wait on slots nobody uses.
 type throttleSender struct {
 	provider.Sender
-	every time.Duration
-
-	mu   sync.Mutex
-	next time.Time
+	limiter *rate.Limiter
 }
 
-func newThrottle(s provider.Sender, perSecond float64) *throttleSender {
-	return &throttleSender{Sender: s, every: time.Duration(float64(time.Second) / perSecond)}
+// newThrottle allows perSecond calls a second on average and up to burst at once.
+func newThrottle(s provider.Sender, perSecond float64, burst int) *throttleSender {
+	return &throttleSender{Sender: s, limiter: rate.NewLimiter(rate.Limit(perSecond), burst)}
 }
 
 func (t *throttleSender) Send(ctx context.Context, m provider.Message) (provider.Result, error) {
-	if err := t.wait(ctx); err != nil {
+	if err := t.limiter.Wait(ctx); err != nil {
 		return provider.Result{}, err
 	}
 	return t.Sender.Send(ctx, m)
-}
-
-// wait reserves the next slot and sleeps until it.
-func (t *throttleSender) wait(ctx context.Context) error {
-	t.mu.Lock()
-	now := time.Now()
-	slot := now
-	if t.next.After(now) {
-		slot = t.next
-	}
-	t.next = slot.Add(t.every)
-	t.mu.Unlock()
-	if d := slot.Sub(now); d > 0 {
-		timer := time.NewTimer(d)
-		defer timer.Stop()
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-timer.C:
-		}
-	}
-	return nil
 }

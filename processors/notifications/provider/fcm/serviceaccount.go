@@ -2,20 +2,18 @@ package fcm
 
 import (
 	"context"
-	"crypto"
-	"crypto/rand"
 	"crypto/rsa"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/jwt"
 
 	"github.com/novatrek/support/processors/notifications/provider"
 )
@@ -37,7 +35,7 @@ type ServiceAccountConfig struct {
 	Timeout time.Duration
 	// HTTPClient sends the token requests; default provider.NewHTTPClient().
 	HTTPClient *http.Client
-	// Now is the clock; default time.Now.
+	// Now is the cache's clock; default time.Now.
 	Now func() time.Time
 }
 
@@ -50,15 +48,16 @@ type serviceAccountKey struct {
 	TokenURI     string `json:"token_uri"`
 }
 
-// ServiceAccountTokens exchanges a signed JWT for access tokens (RFC 7523 JWT-bearer
-// grant, as Google's client libraries do) and caches each until a minute before it
-// expires. One refresh runs at a time; concurrent callers wait for it. It is safe for
-// concurrent use.
+// ServiceAccountTokens gets access tokens by the JWT-bearer grant (RFC 7523), signed and
+// exchanged by golang.org/x/oauth2/jwt, and caches each until a minute before it expires.
+// The cache is ours rather than oauth2.ReuseTokenSource because FCM can revoke a token
+// early and Expire must drop it. One refresh runs at a time; concurrent callers wait for
+// it. It is safe for concurrent use.
 type ServiceAccountTokens struct {
-	email, keyID, tokenURL string
-	key                    *rsa.PrivateKey
-	caller                 *provider.Caller
-	now                    func() time.Time
+	conf    *jwt.Config
+	client  *http.Client
+	timeout time.Duration
+	now     func() time.Time
 
 	lock   chan struct{} // held while reading or refreshing the cache; a channel so waiting honours ctx
 	tok    provider.Secret
@@ -67,7 +66,7 @@ type ServiceAccountTokens struct {
 
 var _ TokenSource = (*ServiceAccountTokens)(nil)
 
-// NewServiceAccountTokens parses the key file and returns a token source.
+// NewServiceAccountTokens checks the key file and returns a token source.
 func NewServiceAccountTokens(cfg ServiceAccountConfig) (*ServiceAccountTokens, error) {
 	var k serviceAccountKey
 	if err := json.Unmarshal(cfg.CredentialsJSON, &k); err != nil {
@@ -76,8 +75,7 @@ func NewServiceAccountTokens(cfg ServiceAccountConfig) (*ServiceAccountTokens, e
 	if k.Type != "service_account" || k.ClientEmail == "" || k.PrivateKey == "" {
 		return nil, errors.New("fcm: service account key lacks type service_account, client_email or private_key")
 	}
-	key, err := parseRSAKey(k.PrivateKey)
-	if err != nil {
+	if err := checkRSAKey(k.PrivateKey); err != nil {
 		return nil, err
 	}
 	tokenURL := cfg.TokenURL
@@ -90,30 +88,43 @@ func NewServiceAccountTokens(cfg ServiceAccountConfig) (*ServiceAccountTokens, e
 	if u, err := url.Parse(tokenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("fcm: token URL %q is not an http(s) URL", tokenURL)
 	}
-	caller := provider.NewCaller(provider.Caller{
-		Provider: "google-oauth2", Client: cfg.HTTPClient, Timeout: cfg.Timeout, Now: cfg.Now,
-	})
-	return &ServiceAccountTokens{
-		email: k.ClientEmail, keyID: k.PrivateKeyID, tokenURL: tokenURL, key: key,
-		caller: caller, now: caller.Now, lock: make(chan struct{}, 1),
-	}, nil
+	s := &ServiceAccountTokens{
+		conf: &jwt.Config{
+			Email: k.ClientEmail, PrivateKey: []byte(k.PrivateKey), PrivateKeyID: k.PrivateKeyID,
+			Scopes: []string{Scope}, TokenURL: tokenURL,
+		},
+		client: cfg.HTTPClient, timeout: cfg.Timeout, now: cfg.Now, lock: make(chan struct{}, 1),
+	}
+	if s.client == nil {
+		s.client = provider.NewHTTPClient()
+	}
+	if s.timeout <= 0 {
+		s.timeout = provider.DefaultTimeout
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	return s, nil
 }
 
-func parseRSAKey(pemText string) (*rsa.PrivateKey, error) {
+// checkRSAKey refuses at start a key that jwt would refuse at the first send: PEM holding
+// an RSA key in PKCS#8 or PKCS#1.
+func checkRSAKey(pemText string) error {
 	block, _ := pem.Decode([]byte(pemText))
 	if block == nil {
-		return nil, errors.New("fcm: service account private_key is not PEM")
+		return errors.New("fcm: service account private_key is not PEM")
 	}
-	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
-		if rk, ok := k.(*rsa.PrivateKey); ok {
-			return rk, nil
-		}
-		return nil, errors.New("fcm: service account private_key is not an RSA key")
+	if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return nil
 	}
-	if rk, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
-		return rk, nil
+	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return errors.New("fcm: service account private_key is neither PKCS#8 nor PKCS#1")
 	}
-	return nil, errors.New("fcm: service account private_key is neither PKCS#8 nor PKCS#1")
+	if _, ok := k.(*rsa.PrivateKey); !ok {
+		return errors.New("fcm: service account private_key is not an RSA key")
+	}
+	return nil
 }
 
 // Token returns the cached token, or fetches a new one.
@@ -144,71 +155,49 @@ func (s *ServiceAccountTokens) Expire(tok provider.Secret) {
 	}
 }
 
-type tokenResponse struct {
-	AccessToken      string `json:"access_token"`
-	ExpiresIn        int64  `json:"expires_in"`
-	TokenType        string `json:"token_type"`
-	Error            string `json:"error"`
-	ErrorDescription string `json:"error_description"`
+// oauthError is the token endpoint's error body (RFC 6749 section 5.2).
+type oauthError struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description"`
 }
 
 func (s *ServiceAccountTokens) fetch(ctx context.Context) (provider.Secret, time.Duration, error) {
-	assertion, err := s.assertion()
-	if err != nil {
-		return provider.Secret{}, 0, err
-	}
-	secret := provider.NewSecret(assertion)
-	form := url.Values{
-		"grant_type": {"urn:ietf:params:oauth:grant-type:jwt-bearer"},
-		"assertion":  {assertion},
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.tokenURL, strings.NewReader(form.Encode()))
-	if err != nil {
-		return provider.Secret{}, 0, fmt.Errorf("fcm: build token request: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	resp, err := s.caller.Do(req, "", secret)
-	if err != nil {
-		return provider.Secret{}, 0, fmt.Errorf("fcm: fetch access token: %w", err)
-	}
-	var tr tokenResponse
-	_ = json.Unmarshal(resp.Body, &tr)
-	if resp.StatusCode != http.StatusOK || tr.AccessToken == "" {
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	// jwt posts the grant without a context; the transport gives the request ours, so a
+	// caller that gives up does not wait for the token endpoint.
+	hc := &http.Client{Transport: contextTransport{ctx: ctx, base: s.client}}
+	tok, err := s.conf.TokenSource(context.WithValue(ctx, oauth2.HTTPClient, hc)).Token()
+	var re *oauth2.RetrieveError
+	switch {
+	case errors.As(err, &re):
+		var oe oauthError
+		_ = json.Unmarshal(re.Body, &oe)
+		// The description is the endpoint's text about our assertion, never the assertion.
 		return provider.Secret{}, 0, fmt.Errorf("fcm: token endpoint answered %d %s: %s",
-			resp.StatusCode, tr.Error, provider.Redact(tr.ErrorDescription, secret))
+			re.Response.StatusCode, oe.Error, oe.Description)
+	case err != nil:
+		return provider.Secret{}, 0, fmt.Errorf("fcm: fetch access token: %w", err)
+	case tok.AccessToken == "":
+		return provider.Secret{}, 0, errors.New("fcm: token endpoint answered no access_token")
 	}
-	ttl := time.Duration(tr.ExpiresIn) * time.Second
-	if ttl < 2*time.Minute {
+	ttl := time.Until(tok.Expiry)
+	if tok.Expiry.IsZero() || ttl < 2*time.Minute {
 		ttl = 2 * time.Minute // never cache for less than the refresh margin plus a minute
 	}
-	return provider.NewSecret(tr.AccessToken), ttl, nil
+	return provider.NewSecret(tok.AccessToken), ttl, nil
 }
 
-// assertion builds the RS256-signed JWT of the grant.
-func (s *ServiceAccountTokens) assertion() (string, error) {
-	now := s.now()
-	header := map[string]string{"alg": "RS256", "typ": "JWT"}
-	if s.keyID != "" {
-		header["kid"] = s.keyID
+// contextTransport sends each request with ctx through base.
+type contextTransport struct {
+	ctx  context.Context
+	base *http.Client
+}
+
+func (t contextTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt := t.base.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
-	claims := map[string]any{
-		"iss": s.email, "scope": Scope, "aud": s.tokenURL,
-		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
-	}
-	h, err := json.Marshal(header)
-	if err != nil {
-		return "", fmt.Errorf("fcm: encode JWT header: %w", err)
-	}
-	c, err := json.Marshal(claims)
-	if err != nil {
-		return "", fmt.Errorf("fcm: encode JWT claims: %w", err)
-	}
-	enc := base64.RawURLEncoding
-	signing := enc.EncodeToString(h) + "." + enc.EncodeToString(c)
-	sum := sha256.Sum256([]byte(signing))
-	sig, err := rsa.SignPKCS1v15(rand.Reader, s.key, crypto.SHA256, sum[:])
-	if err != nil {
-		return "", fmt.Errorf("fcm: sign JWT: %w", err)
-	}
-	return signing + "." + enc.EncodeToString(sig), nil
+	return rt.RoundTrip(r.WithContext(t.ctx))
 }
