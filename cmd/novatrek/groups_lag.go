@@ -78,7 +78,7 @@ ends it with exit status 0, a failed observation with 1.`,
 					}
 					sampleNote(out, &f)
 				}
-				return notOK(snap.Groups)
+				return notOK(snap.Groups, f.includeInactive)
 			})
 		},
 	}

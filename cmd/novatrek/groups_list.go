@@ -54,7 +54,7 @@ cluster could not be observed. --watch runs until interrupted and then exits 0.`
 					if err := writeJSON(out, snap.Groups); err != nil {
 						return err
 					}
-					return notOK(snap.Groups)
+					return notOK(snap.Groups, f.includeInactive)
 				}
 				if f.watch {
 					fmt.Fprintf(out, "\n%s\n", snap.At.Format(time.RFC3339))
@@ -63,7 +63,7 @@ cluster could not be observed. --watch runs until interrupted and then exits 0.`
 					return err
 				}
 				sampleNote(out, &f)
-				return notOK(snap.Groups)
+				return notOK(snap.Groups, f.includeInactive)
 			})
 		},
 	}
