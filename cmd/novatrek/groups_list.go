@@ -31,7 +31,8 @@ STATUS is judged as Burrow does (see 'groups lag --help'); by default list takes
 observation, which can tell OK, STOP and ERR but not STALL or WARN: add --samples 3.
 
 Exit status: 0 when every group is OK, 2 when one is not (named on stderr), 1 when the
-cluster could not be observed. --watch runs until interrupted and then exits 0.`,
+cluster could not be observed. A group nobody runs (not ours, no live member, no offset
+moved) is EMPTY rather than STOP and counts only with --include-inactive. --watch runs until interrupted and then exits 0.`,
 		Example: `  # Every group, one observation
   novatrek groups list
 
