@@ -16,8 +16,9 @@ func newGroupsCmd() *cobra.Command {
 services and any other group. For our services the offsets that count are the ones stored in
 the service's PostgreSQL schema, beside the inbox; the commands say which they show or change.
 
-list, describe and lag exit 2 when a group they show is not OK (OK / WARN / STALL / STOP /
-ERR, see 'groups lag --help'), 1 when the cluster could not be observed.`,
+list, describe and lag exit 2 when a group they show is not OK (OK / EMPTY / WARN / STALL /
+STOP / ERR, see 'groups lag --help'; groups nobody runs only with --include-inactive), 1 when
+the cluster could not be observed.`,
 		Example: `  # Every group with its lag and status
   novatrek groups list
 

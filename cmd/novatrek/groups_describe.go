@@ -67,7 +67,7 @@ when the cluster could not be observed. --watch runs until interrupted and then 
 					if err := writeJSON(out, g); err != nil {
 						return err
 					}
-					return notOK(snap.Groups)
+					return notOK(snap.Groups, f.includeInactive)
 				}
 				if f.watch {
 					fmt.Fprintf(out, "\n%s\n", snap.At.Format(time.RFC3339))
@@ -76,7 +76,7 @@ when the cluster could not be observed. --watch runs until interrupted and then 
 					return err
 				}
 				sampleNote(out, &f)
-				return notOK(snap.Groups)
+				return notOK(snap.Groups, f.includeInactive)
 			})
 		},
 	}

@@ -21,12 +21,14 @@ func newGroupsLagCmd() *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "lag [GROUP...]",
-		Short: "Judge consumer groups OK, WARN, STALL, STOP or ERR; exit 2 when one is not OK",
+		Short: "Judge consumer groups OK, EMPTY, WARN, STALL, STOP or ERR; exit 2 when one is not OK",
 		Long: `lag observes the named groups (default: every group in the cluster and our services' groups)
 several times and judges each partition, then each group by its worst partition, the way
 LinkedIn's Burrow does, without thresholds:
 
   OK     caught up at some point in the window, or consuming without falling behind
+  EMPTY  there is lag, but nobody runs the group: not one of our services, no live member,
+         no committed offset moved (a consume --group or kcat group left behind)
   WARN   consuming, but the lag grew at every observation: the consumer is too slow
   STALL  a live member owns the partition, there is lag, and the committed offset did not move
   STOP   there is lag and no live member consumed the partition in the whole window
@@ -36,7 +38,8 @@ LinkedIn's Burrow does, without thresholds:
 A one-shot run takes --samples observations --sample-interval apart (default 3, 5s apart:
 10s) and exits 2 when any group is not OK, naming them, so cron and CI can use it; exit 1
 means the cluster could not be observed (or a flag is wrong). A named group the cluster does
-not know is not OK either. Our services' groups (the services this binary runs) are judged
+not know is not OK either. Groups nobody runs (inactive: EMPTY, or ERR once retention passed
+their offsets) are shown but do not make it exit 2 unless --include-inactive. Our services' groups (the services this binary runs) are judged
 on every partition of the topics they consume: one that never ran is STOP while records wait. The window must be longer than the groups'
 commit interval (our services commit every second; franz-go and Java clients every 5s by
 default), or a healthy group between two commits looks stalled.
@@ -49,6 +52,9 @@ ends it with exit status 0, a failed observation with 1.`,
 
   # Two of our services, with every partition
   novatrek groups lag svc-payments svc-notifications --partitions
+
+  # Also fail on groups nobody runs (ad-hoc consumers left behind)
+  novatrek groups lag --include-inactive
 
   # Quicker check, for groups that commit every second
   novatrek groups lag --samples 2 --sample-interval 2s
@@ -78,7 +84,7 @@ ends it with exit status 0, a failed observation with 1.`,
 					}
 					sampleNote(out, &f)
 				}
-				return notOK(snap.Groups)
+				return notOK(snap.Groups, f.includeInactive)
 			})
 		},
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/novatrek/support/internal/lag"
 )
 
-// lagRig is a cluster with one topic of n records, a group stopped at k (no members) and a
-// group caught up at n.
+// lagRig is a cluster with one topic of n records, a group left behind at k (no members,
+// not one of our services: an ad-hoc consumer nobody runs) and a group caught up at n.
 type lagRig struct {
 	env   *kafkatest.Env
 	cl    *kgo.Client
@@ -56,18 +56,19 @@ func (r *lagRig) run(t *testing.T, args ...string) (string, error) {
 	return execute(t, newRootCmd(), append(append([]string{"groups"}, args...), "--brokers", r.env.Brokers[0])...)
 }
 
+// TestGroupsListAndDescribe: a group nobody runs, with lag, is listed and described as
+// EMPTY (not STOP) and does not fail the commands; --include-inactive makes it count.
 func TestGroupsListAndDescribe(t *testing.T) {
 	t.Parallel()
 	r := newLagRig(t)
 
 	out, err := r.run(t, "list")
-	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped STOP") || exitStatus(err) != exitGroupsNotOK {
-		t.Fatalf("groups list with a stopped group: err = %v (exit %d); want errGroupsNotOK naming g-stopped, exit %d\n%s",
-			err, exitStatus(err), exitGroupsNotOK, out)
+	if err != nil {
+		t.Fatalf("groups list with only an abandoned group lagging: err = %v (exit %d); want exit 0\n%s", err, exitStatus(err), out)
 	}
 	for _, want := range []*regexp.Regexp{
 		regexp.MustCompile(`(?m)^GROUP +STATE +MEMBERS +TOPICS +LAG +LAG-SECONDS +STATUS$`),
-		regexp.MustCompile(`(?m)^g-stopped +Empty +0 +1 +6 +\S+ +STOP$`),
+		regexp.MustCompile(`(?m)^g-stopped +Empty +0 +1 +6 +\S+ +EMPTY$`),
 		regexp.MustCompile(`(?m)^g-done +Empty +0 +1 +0 +- +OK$`),
 		regexp.MustCompile(`(?m)^svc-notifications +Dead +0 +0 +0 +- +OK$`), // ours, never started
 		regexp.MustCompile(`STALL and WARN need --samples`),
@@ -77,9 +78,15 @@ func TestGroupsListAndDescribe(t *testing.T) {
 		}
 	}
 
+	out, err = r.run(t, "list", "--include-inactive")
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped EMPTY") || exitStatus(err) != exitGroupsNotOK {
+		t.Errorf("groups list --include-inactive: err = %v (exit %d); want errGroupsNotOK naming g-stopped EMPTY, exit %d\n%s",
+			err, exitStatus(err), exitGroupsNotOK, out)
+	}
+
 	out, err = r.run(t, "list", "-o", "json")
-	if !errors.Is(err, errGroupsNotOK) {
-		t.Errorf("groups list -o json with a stopped group: err = %v; want errGroupsNotOK", err)
+	if err != nil {
+		t.Errorf("groups list -o json: err = %v; want nil", err)
 	}
 	var groups []lag.Group
 	if err := json.Unmarshal([]byte(out), &groups); err != nil {
@@ -87,24 +94,24 @@ func TestGroupsListAndDescribe(t *testing.T) {
 	}
 
 	out, err = r.run(t, "describe", "g-stopped", "-o", "json")
-	if !errors.Is(err, errGroupsNotOK) || exitStatus(err) != exitGroupsNotOK {
-		t.Errorf("describe g-stopped: err = %v; want errGroupsNotOK", err)
+	if err != nil {
+		t.Errorf("describe g-stopped: err = %v; want nil (nobody runs it)", err)
 	}
 	var g lag.Group
 	if err := json.Unmarshal([]byte(out), &g); err != nil {
 		t.Fatalf("describe -o json: %v\n%s", err, out)
 	}
 	if len(g.Partitions) != 1 || g.Partitions[0].Committed != lagRigK || g.Partitions[0].End != lagRigN ||
-		g.Partitions[0].Lag != lagRigN-lagRigK || g.Partitions[0].LagSeconds <= 0 || g.Status != lag.STOP {
-		t.Errorf("describe g-stopped = %+v; want one partition committed %d, end %d, lag %d, lag seconds > 0, STOP",
+		g.Partitions[0].Lag != lagRigN-lagRigK || g.Partitions[0].LagSeconds <= 0 || g.Status != lag.EMPTY || !g.Inactive {
+		t.Errorf("describe g-stopped = %+v; want one partition committed %d, end %d, lag %d, lag seconds > 0, EMPTY, inactive",
 			g, lagRigK, lagRigN, lagRigN-lagRigK)
 	}
 
-	out, err = r.run(t, "describe", "g-stopped")
+	out, err = r.run(t, "describe", "g-stopped", "--include-inactive")
 	if !errors.Is(err, errGroupsNotOK) {
-		t.Errorf("describe g-stopped (table): err = %v; want errGroupsNotOK", err)
+		t.Errorf("describe g-stopped --include-inactive (table): err = %v; want errGroupsNotOK", err)
 	}
-	if !regexp.MustCompile(`(?m)^lagcli\.topic +0 +4 +10 +6 +\S+ +STOP +-$`).MatchString(out) {
+	if !regexp.MustCompile(`(?m)^lagcli\.topic +0 +4 +10 +6 +\S+ +EMPTY +-$`).MatchString(out) {
 		t.Errorf("describe table lacks the partition row:\n%s", out)
 	}
 }
@@ -156,17 +163,24 @@ func TestExitStatus(t *testing.T) {
 	if got := exitStatus(errors.New("could not observe")); got != 1 {
 		t.Errorf("exitStatus(plain error) = %d; want 1", got)
 	}
-	err := fmt.Errorf("groups lag: %w", notOK([]lag.Group{{Group: "g", Status: lag.STOP}}))
+	err := fmt.Errorf("groups lag: %w", notOK([]lag.Group{{Group: "g", Status: lag.STOP}}, false))
 	if got := exitStatus(err); got != exitGroupsNotOK {
 		t.Errorf("exitStatus(%v) = %d; want %d", err, got, exitGroupsNotOK)
 	}
-	if notOK([]lag.Group{{Group: "g", Status: lag.OK}}) != nil {
+	if notOK([]lag.Group{{Group: "g", Status: lag.OK}}, true) != nil {
 		t.Error("notOK of an OK group is not nil")
+	}
+	abandoned := []lag.Group{{Group: "g", Status: lag.ERR, Inactive: true}}
+	if err := notOK(abandoned, false); err != nil {
+		t.Errorf("notOK of a group nobody runs = %v; want nil without --include-inactive", err)
+	}
+	if err := notOK(abandoned, true); err == nil {
+		t.Error("notOK of a group nobody runs, ERR, with --include-inactive = nil; want an error")
 	}
 }
 
-// TestGroupsLagExitStatus: OK groups exit 0; a stopped group, a stuck one and an unknown one
-// make the command fail naming them.
+// TestGroupsLagExitStatus: OK groups and groups nobody runs exit 0; an abandoned group with
+// --include-inactive, a stuck one and an unknown one make the command fail naming them.
 func TestGroupsLagExitStatus(t *testing.T) {
 	t.Parallel()
 	r := newLagRig(t)
@@ -175,10 +189,17 @@ func TestGroupsLagExitStatus(t *testing.T) {
 	if out, err := r.run(t, append([]string{"lag", "g-done"}, fast...)...); err != nil {
 		t.Errorf("groups lag g-done: %v\n%s", err, out)
 	}
+	if out, err := r.run(t, append([]string{"lag", "g-done", "g-stopped"}, fast...)...); err != nil {
+		t.Errorf("groups lag g-done g-stopped (nobody runs g-stopped): %v\n%s", err, out)
+	}
 	out, err := r.run(t, append([]string{"lag", "g-done", "g-stopped", "g-unknown"}, fast...)...)
-	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped STOP") ||
+	if !errors.Is(err, errGroupsNotOK) || strings.Contains(err.Error(), "g-stopped") ||
 		!strings.Contains(err.Error(), "g-unknown ERR") || strings.Contains(err.Error(), "g-done") {
-		t.Errorf("groups lag with a stopped and an unknown group: err = %v; want errGroupsNotOK naming both\n%s", err, out)
+		t.Errorf("groups lag with an abandoned and an unknown group: err = %v; want errGroupsNotOK naming only g-unknown\n%s", err, out)
+	}
+	out, err = r.run(t, append([]string{"lag", "g-done", "g-stopped", "--include-inactive"}, fast...)...)
+	if !errors.Is(err, errGroupsNotOK) || !strings.Contains(err.Error(), "g-stopped EMPTY") {
+		t.Errorf("groups lag --include-inactive: err = %v; want errGroupsNotOK naming g-stopped EMPTY\n%s", err, out)
 	}
 
 	// A live member that consumes and never commits: STALL.

@@ -31,7 +31,8 @@ STATUS is judged as Burrow does (see 'groups lag --help'); by default list takes
 observation, which can tell OK, STOP and ERR but not STALL or WARN: add --samples 3.
 
 Exit status: 0 when every group is OK, 2 when one is not (named on stderr), 1 when the
-cluster could not be observed. --watch runs until interrupted and then exits 0.`,
+cluster could not be observed. A group nobody runs (not ours, no live member, no offset
+moved) is EMPTY rather than STOP and counts only with --include-inactive. --watch runs until interrupted and then exits 0.`,
 		Example: `  # Every group, one observation
   novatrek groups list
 
@@ -54,7 +55,7 @@ cluster could not be observed. --watch runs until interrupted and then exits 0.`
 					if err := writeJSON(out, snap.Groups); err != nil {
 						return err
 					}
-					return notOK(snap.Groups)
+					return notOK(snap.Groups, f.includeInactive)
 				}
 				if f.watch {
 					fmt.Fprintf(out, "\n%s\n", snap.At.Format(time.RFC3339))
@@ -63,7 +64,7 @@ cluster could not be observed. --watch runs until interrupted and then exits 0.`
 					return err
 				}
 				sampleNote(out, &f)
-				return notOK(snap.Groups)
+				return notOK(snap.Groups, f.includeInactive)
 			})
 		},
 	}

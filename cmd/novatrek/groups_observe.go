@@ -29,6 +29,9 @@ type groupsObserveFlags struct {
 	interval       time.Duration
 	window         time.Duration
 	timeout        time.Duration
+	// includeInactive makes groups nobody runs (lag.Group.Inactive) count: an EMPTY or any
+	// other status of theirs then fails the command like our own groups' do.
+	includeInactive bool
 }
 
 // register adds the flags; samples and every are the command's defaults for one-shot runs.
@@ -42,6 +45,7 @@ func (f *groupsObserveFlags) register(fs *pflag.FlagSet, samples int, every time
 	fs.DurationVar(&f.interval, "interval", 5*time.Second, "time between refreshes with --watch")
 	fs.DurationVar(&f.window, "window", lag.DefaultWindow, "how far back observations count for the status with --watch")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when one observation has not finished by then")
+	fs.BoolVar(&f.includeInactive, "include-inactive", false, "also fail (exit 2) on groups nobody runs (EMPTY: no live member, no offset moved, not one of our services), e.g. ones left behind by `consume --group` or kcat")
 }
 
 func (f *groupsObserveFlags) validate() error {
@@ -173,10 +177,15 @@ func (e groupsNotOKError) Error() string   { return e.err.Error() }
 func (e groupsNotOKError) Unwrap() error   { return e.err }
 func (e groupsNotOKError) ExitStatus() int { return exitGroupsNotOK }
 
-// notOK returns an error naming the groups whose status is not OK, or nil.
-func notOK(groups []lag.Group) error {
+// notOK returns an error naming the groups whose status is not OK, or nil. Groups nobody
+// runs (ad-hoc consumers, other teams' tools) are shown but do not count unless
+// includeInactive: their lag is nobody's page.
+func notOK(groups []lag.Group, includeInactive bool) error {
 	var bad []string
 	for _, g := range groups {
+		if g.Inactive && !includeInactive {
+			continue
+		}
 		if g.Status != lag.OK {
 			bad = append(bad, g.Group+" "+g.Status.String())
 		}
@@ -198,6 +207,7 @@ func judgeNamed(snap *lag.Snapshot, named []string) {
 		if g.State == "Dead" && len(g.Partitions) == 0 && g.Err == "" {
 			snap.Groups[i].Status = lag.ERR
 			snap.Groups[i].Reason = "the cluster does not know this group"
+			snap.Groups[i].Inactive = false // named and missing: an error, not an idle group
 		}
 	}
 }

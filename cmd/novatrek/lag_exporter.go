@@ -40,7 +40,8 @@ kafka_consumergroup_lag, kafka_consumergroup_current_offset, kafka_consumergroup
 kafka_consumergroup_lag_sum, kafka_topic_partition_current_offset, ... plus
 kafka_consumergroup_lag_seconds (age of the oldest unconsumed record, from record
 timestamps), novatrek_consumergroup_status{status} and novatrek_consumergroup_status_code
-(Burrow-style, judged over --window; see 'novatrek groups lag --help'),
+(Burrow-style, judged over --window; see 'novatrek groups lag --help'), novatrek_consumergroup_inactive
+(1 for a group nobody runs: its status is not an alarm),
 novatrek_dlq_records and novatrek_dlq_records_produced_total per dead-letter topic.
 
 With --outbox it also reads the outbox table of every schema in DATABASE_URL and exports

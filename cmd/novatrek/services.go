@@ -6,7 +6,10 @@ import (
 	"github.com/novatrek/support/processors/payments"
 )
 
-// services lists every implemented service, one line each. `novatrek dev` starts all of
+// services lists every implemented service, one line each; it is also the mark of which
+// services topics.yaml declares are built: the lag tools judge these on every topic they
+// consume (the others are not counted as stopped groups), and each checks at start that it
+// subscribes to exactly the topics topics.yaml lists it as a consumer of. `novatrek dev` starts all of
 // them, `novatrek run <name>` one, `novatrek migrate` migrates their schemas. Adding a
 // service is its folder under processors/, its rows in topics.yaml, its schemas, and one
 // line here, e.g.

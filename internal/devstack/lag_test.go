@@ -55,7 +55,9 @@ func TestStackServesConsumerLag(t *testing.T) {
 
 	wants := []string{
 		fmt.Sprintf(`kafka_consumergroup_lag{consumergroup="%s",partition="0",topic="%s"} %d`, group, topic, n-k),
-		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="STOP"} 1`, group),
+		// Nobody runs it (not one of the stack's services, no member): EMPTY, not STOP.
+		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="EMPTY"} 1`, group),
+		fmt.Sprintf(`novatrek_consumergroup_inactive{consumergroup="%s"} 1`, group),
 		`kafka_consumergroup_members{consumergroup="svc-notifications"} 0`, // run here, never joined a group
 	}
 	deadline := time.Now().Add(3 * lagInterval)

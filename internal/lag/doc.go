@@ -2,7 +2,9 @@
 // partition the committed offset, the end offset, the lag in records and in seconds, the
 // members and the group state — for every group in the cluster, including groups with no
 // live member — and a status per partition and per group in the spirit of LinkedIn's
-// Burrow (OK, WARN, STALL, STOP, ERR) from a sliding window of observations.
+// Burrow (OK, WARN, STALL, STOP, ERR) from a sliding window of observations, plus EMPTY for
+// the lag of groups nobody runs (Group.Inactive: not ours, no member, no offset moved), so
+// an abandoned ad-hoc group is never mistaken for a stopped service.
 //
 // An [Observer] takes observations ([Observer.Observe]) with kadm: ListGroups,
 // DescribeGroups, OffsetFetch (kfake has no __consumer_offsets topic; OffsetFetch works on

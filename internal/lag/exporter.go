@@ -48,7 +48,8 @@ type ExporterConfig struct {
 //
 //	kafka_consumergroup_lag_seconds{consumergroup,topic,partition}     age of the oldest unconsumed record (absent when unknown)
 //	novatrek_consumergroup_status{consumergroup,status}                1 for the group's status, 0 for the others
-//	novatrek_consumergroup_status_code{consumergroup}                  0 OK, 1 WARN, 2 STALL, 3 STOP, 4 ERR
+//	novatrek_consumergroup_status_code{consumergroup}                  0 OK, 1 EMPTY, 2 WARN, 3 STALL, 4 STOP, 5 ERR
+//	novatrek_consumergroup_inactive{consumergroup}                     1 when nobody runs the group (Group.Inactive)
 //	novatrek_dlq_records{consumergroup,topic}                          records in the group's dead-letter topic now
 //	novatrek_dlq_records_produced_total{consumergroup,topic}           records it ever received (sum of end offsets)
 //	novatrek_outbox_backlog_rows{outbox}, novatrek_outbox_oldest_row_age_seconds{outbox}  with Outboxes only
@@ -143,8 +144,9 @@ var (
 	descTopicPartitions  = prometheus.NewDesc("kafka_topic_partitions", "Partitions of a topic.", []string{"topic"}, nil)
 	descTopicCurrent     = prometheus.NewDesc("kafka_topic_partition_current_offset", "High watermark of a topic/partition.", []string{"topic", "partition"}, nil)
 	descTopicOldest      = prometheus.NewDesc("kafka_topic_partition_oldest_offset", "Log start offset of a topic/partition.", []string{"topic", "partition"}, nil)
-	descStatus           = prometheus.NewDesc("novatrek_consumergroup_status", "1 for the consumer group's Burrow-style status over the window (OK, WARN, STALL, STOP, ERR), 0 for the others.", []string{"consumergroup", "status"}, nil)
-	descStatusCode       = prometheus.NewDesc("novatrek_consumergroup_status_code", "Consumer group status as a number: 0 OK, 1 WARN, 2 STALL, 3 STOP, 4 ERR.", []string{"consumergroup"}, nil)
+	descStatus           = prometheus.NewDesc("novatrek_consumergroup_status", "1 for the consumer group's Burrow-style status over the window (OK, EMPTY, WARN, STALL, STOP, ERR), 0 for the others.", []string{"consumergroup", "status"}, nil)
+	descStatusCode       = prometheus.NewDesc("novatrek_consumergroup_status_code", "Consumer group status as a number: 0 OK, 1 EMPTY, 2 WARN, 3 STALL, 4 STOP, 5 ERR.", []string{"consumergroup"}, nil)
+	descInactive         = prometheus.NewDesc("novatrek_consumergroup_inactive", "1 when nobody runs the consumer group (not one of our services, no live member, no offset moved in the window): its status is not an alarm.", []string{"consumergroup"}, nil)
 	descDLQRecords       = prometheus.NewDesc("novatrek_dlq_records", "Records in a consumer group's dead-letter topic (end minus start offsets).", []string{"consumergroup", "topic"}, nil)
 	descDLQProduced      = prometheus.NewDesc("novatrek_dlq_records_produced_total", "Records a consumer group's dead-letter topic ever received (sum of its end offsets).", []string{"consumergroup", "topic"}, nil)
 	descOutboxRows       = prometheus.NewDesc("novatrek_outbox_backlog_rows", "Rows waiting in the outbox table, read by the lag exporter.", []string{"outbox"}, nil)
@@ -156,7 +158,7 @@ var (
 // Describe sends the descriptors; the outbox ones only when the exporter reads outboxes.
 func (e *Exporter) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descCurrentOffset, descCurrentOffsetSum, descLag, descLagSum, descLagSeconds,
-		descMembers, descTopicPartitions, descTopicCurrent, descTopicOldest, descStatus, descStatusCode,
+		descMembers, descTopicPartitions, descTopicCurrent, descTopicOldest, descStatus, descStatusCode, descInactive,
 		descDLQRecords, descDLQProduced, descObserveErrors, descLastObservation} {
 		ch <- d
 	}
@@ -192,6 +194,11 @@ func (e *Exporter) Collect(ch chan<- prometheus.Metric) {
 			gauge(descStatus, v, g.Group, s.String())
 		}
 		gauge(descStatusCode, float64(g.Status), g.Group)
+		inactive := 0.0
+		if g.Inactive {
+			inactive = 1
+		}
+		gauge(descInactive, inactive, g.Group)
 		type sums struct{ offset, lag float64 }
 		byTopic := make(map[string]*sums)
 		for _, p := range g.Partitions {

@@ -58,7 +58,7 @@ func TestExporterMetrics(t *testing.T) {
 	pgtest.Exec(t, pool, `INSERT INTO svc_exported.outbox (topic, value, created_at) VALUES
 		('t', 'a', now() - interval '120 seconds'), ('t', 'b', now())`)
 
-	obs, err := lag.New(lag.Config{Client: cl, Now: func() time.Time { return now }})
+	obs, err := lag.New(lag.Config{Client: cl, Groups: []string{group}, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,8 @@ func TestExporterMetrics(t *testing.T) {
 		fmt.Sprintf(`kafka_topic_partitions{topic="%s"} 1`, topic),
 		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="STOP"} 1`, group),
 		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="OK"} 0`, group),
-		fmt.Sprintf(`novatrek_consumergroup_status_code{consumergroup="%s"} 3`, group),
+		fmt.Sprintf(`novatrek_consumergroup_status_code{consumergroup="%s"} 4`, group),
+		fmt.Sprintf(`novatrek_consumergroup_inactive{consumergroup="%s"} 0`, group),
 		fmt.Sprintf(`novatrek_dlq_records{consumergroup="%s",topic="%s"} 2`, group, dlq),
 		fmt.Sprintf(`novatrek_dlq_records_produced_total{consumergroup="%s",topic="%s"} 3`, group, dlq),
 		`novatrek_outbox_backlog_rows{outbox="svc_exported"} 2`,

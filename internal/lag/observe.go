@@ -134,9 +134,14 @@ type Group struct {
 	// (no live member; offsets kept) or Dead (unknown to the cluster).
 	State string `json:"state"`
 	// Ours says the group is one of our services (Config.Groups or Config.Consumes).
-	Ours    bool     `json:"ours"`
-	Members []Member `json:"members"`
-	Topics  []string `json:"topics"`
+	Ours bool `json:"ours"`
+	// Inactive says nobody runs the group: it is not ours, has no live member, and none of
+	// its committed offsets moved in the window (tools that commit without joining count as
+	// running). Its partitions that would be STOP are EMPTY, and `groups lag` does not fail
+	// on it unless asked (--include-inactive).
+	Inactive bool     `json:"inactive"`
+	Members  []Member `json:"members"`
+	Topics   []string `json:"topics"`
 	// Lag is the sum of the partitions' lags; LagSeconds the largest of their lag seconds
 	// (the age of the oldest unconsumed record), -1 when the group lags and no lagging
 	// partition's age could be read.
@@ -415,6 +420,7 @@ func (o *Observer) evaluate(snap *Snapshot) {
 		if g.Err != "" {
 			g.Status, g.Reason = ERR, g.Err
 		}
+		g.Inactive = o.inactive(g)
 		var worstP *Partition
 		count := 0
 		for pi := range g.Partitions {
@@ -432,6 +438,9 @@ func (o *Observer) evaluate(snap *Snapshot) {
 				w = trimWindow(w, cutoff, o.cfg.MaxSamples)
 				o.win[k] = w
 				p.Evaluation = Evaluate(w)
+				if g.Inactive && p.Status == STOP {
+					p.Evaluation = Evaluation{EMPTY, fmt.Sprintf("lag %d; nobody runs this group (no live member, no offset moved, not one of our services)", p.Lag)}
+				}
 				g.Samples = max(g.Samples, len(w))
 			}
 			g.Lag += p.Lag
@@ -465,6 +474,22 @@ func (o *Observer) evaluate(snap *Snapshot) {
 			delete(o.win, k)
 		}
 	}
+}
+
+// inactive reports whether nobody runs g (see Group.Inactive), judged from its members now
+// and the committed offsets in its partitions' windows, this observation included.
+func (o *Observer) inactive(g *Group) bool {
+	if g.Ours || g.Err != "" || len(g.Members) > 0 {
+		return false
+	}
+	for _, p := range g.Partitions {
+		for _, ob := range o.win[partKey{g.Group, p.Topic, p.Partition}] {
+			if ob.Committed != p.Committed {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func okReason(g *Group) string {

@@ -61,8 +61,9 @@ func findGroup(t *testing.T, snap lag.Snapshot, name string) lag.Group {
 func near(a, b float64) bool { return math.Abs(a-b) < 0.001 }
 
 // TestStoppedGroup: a group that committed offset k of N and has no member: lag N-k, lag
-// seconds the age of record k, status STOP; a declared group the cluster does not know is
-// listed as Dead; a caught-up group without members is OK.
+// seconds the age of record k; status STOP when it is one of ours, EMPTY and inactive when
+// nobody runs it (an ad-hoc group left behind), until its offsets move again; a declared
+// group the cluster does not know is listed as Dead; a caught-up group without members is OK.
 func TestStoppedGroup(t *testing.T) {
 	t.Parallel()
 	env := kafkatest.New(t)
@@ -74,8 +75,9 @@ func TestStoppedGroup(t *testing.T) {
 	commit(t, cl, "g-stopped", topic, k)
 	commit(t, cl, "g-done", topic, n)
 	commit(t, cl, "g-behind", topic, 1) // another group on the same partition, further back
+	commit(t, cl, "svc-stopped", topic, k)
 
-	obs, err := lag.New(lag.Config{Client: cl, Groups: []string{"svc-declared"}, Now: func() time.Time { return now }})
+	obs, err := lag.New(lag.Config{Client: cl, Groups: []string{"svc-declared", "svc-stopped"}, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +94,13 @@ func TestStoppedGroup(t *testing.T) {
 	if p.Committed != k || p.End != n || p.HighWater != n || p.Lag != n-k || !near(p.LagSeconds, wantSeconds) || p.Member != "" {
 		t.Errorf("g-stopped partition = %+v; want committed %d, end %d, lag %d, lag seconds %.0f, no member", p, k, n, n-k, wantSeconds)
 	}
-	if g.Lag != n-k || !near(g.LagSeconds, wantSeconds) || g.Status != lag.STOP {
-		t.Errorf("g-stopped: lag %d, lag seconds %f, status %s (%s); want %d, %f, STOP", g.Lag, g.LagSeconds, g.Status, g.Reason, n-k, wantSeconds)
+	if g.Lag != n-k || !near(g.LagSeconds, wantSeconds) || g.Status != lag.EMPTY || !g.Inactive || p.Status != lag.EMPTY {
+		t.Errorf("g-stopped: lag %d, lag seconds %f, status %s (%s), inactive %t; want %d, %f, EMPTY, inactive",
+			g.Lag, g.LagSeconds, g.Status, g.Reason, g.Inactive, n-k, wantSeconds)
+	}
+	if ours := findGroup(t, snap, "svc-stopped"); ours.Status != lag.STOP || ours.Inactive || !ours.Ours {
+		t.Errorf("svc-stopped (ours, same offsets): status %s (%s), inactive %t, ours %t; want STOP, active, ours",
+			ours.Status, ours.Reason, ours.Inactive, ours.Ours)
 	}
 	if g.State != "Empty" {
 		t.Errorf("g-stopped state %q; want Empty", g.State)
@@ -125,6 +132,11 @@ func TestStoppedGroup(t *testing.T) {
 	}
 	if len(snap.Groups) != 1 {
 		t.Errorf("observing one named group returned %d groups", len(snap.Groups))
+	}
+	// Offsets that move without a member (a tool that commits without joining) are someone
+	// running the group.
+	if g.Inactive || g.Status != lag.OK {
+		t.Errorf("after a commit without members: status %s (%s), inactive %t; want OK, active", g.Status, g.Reason, g.Inactive)
 	}
 }
 
@@ -215,8 +227,9 @@ func TestStuckConsumer(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	// The window still holds observations with the member, so it is STALL until they age
-	// out; a fresh observer (a one-shot `groups lag`) sees STOP at once.
-	fresh, err := lag.New(lag.Config{Client: cl})
+	// out; a fresh observer (a one-shot `groups lag`) that counts the group as ours sees
+	// STOP at once (one that does not sees a group nobody runs: EMPTY, TestStoppedGroup).
+	fresh, err := lag.New(lag.Config{Client: cl, Groups: []string{group}})
 	if err != nil {
 		t.Fatal(err)
 	}

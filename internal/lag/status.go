@@ -13,6 +13,10 @@ type Status int
 const (
 	// OK: caught up at some point in the window, or moving without falling behind.
 	OK Status = iota
+	// EMPTY: there is lag, but the group is not one of our services and nobody runs it: no
+	// live member and no committed offset moved in the window (an ad-hoc `consume --group`,
+	// kcat, another team's test client left behind). Shown, but not an alarm.
+	EMPTY
 	// WARN: offsets move but the lag grew at every step of the window: the consumer is too slow.
 	WARN
 	// STALL: live members own the partition, there is lag, and the committed offset did not
@@ -27,10 +31,10 @@ const (
 	ERR
 )
 
-var statusNames = [...]string{OK: "OK", WARN: "WARN", STALL: "STALL", STOP: "STOP", ERR: "ERR"}
+var statusNames = [...]string{OK: "OK", EMPTY: "EMPTY", WARN: "WARN", STALL: "STALL", STOP: "STOP", ERR: "ERR"}
 
 // Statuses lists every status in order of severity.
-func Statuses() []Status { return []Status{OK, WARN, STALL, STOP, ERR} }
+func Statuses() []Status { return []Status{OK, EMPTY, WARN, STALL, STOP, ERR} }
 
 func (s Status) String() string {
 	if s >= 0 && int(s) < len(statusNames) {
@@ -50,7 +54,7 @@ func (s *Status) UnmarshalText(b []byte) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("lag: unknown status %q; want one of OK, WARN, STALL, STOP, ERR", b)
+	return fmt.Errorf("lag: unknown status %q; want one of OK, EMPTY, WARN, STALL, STOP, ERR", b)
 }
 
 // worst returns the more severe of a and b.

@@ -6,7 +6,8 @@ import (
 )
 
 // TestCheckRoles: the declared roles pass; a topic the service does not consume, one it does
-// not produce and an unknown topic are each named in the one error.
+// not produce, an unknown topic and a declared topic it does not subscribe to are each named
+// in the one error.
 func TestCheckRoles(t *testing.T) {
 	topo, err := Default()
 	if err != nil {
@@ -26,6 +27,8 @@ func TestCheckRoles(t *testing.T) {
 		"svc-payments as a consumer of novatrek.safety.emergency.triggered",
 		"svc-payments as a consumer of novatrek.no.such.topic",
 		"svc-payments as a producer of novatrek.booking.reservation.created",
+		// The reverse: declared, but not subscribed to.
+		"lists svc-payments as a consumer of novatrek.booking.reservation.status-changed, but it does not subscribe to it",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)

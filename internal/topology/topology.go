@@ -168,14 +168,23 @@ func (t Topic) EventType() string {
 }
 
 // CheckRoles reports, in one error, every topic of consumes that topics.yaml does not list
-// service as a consumer of, and every topic of produces it does not list service as a
-// producer of. A service calls it at start, so code and topics.yaml cannot drift apart
-// silently (the consumer group and the dead-letter topic are derived from those lists).
+// service as a consumer of, every topic topics.yaml lists service as a consumer of that is
+// not in consumes, and every topic of produces it does not list service as a producer of.
+// A service calls it at start with the topics it subscribes to, so code and topics.yaml
+// cannot drift apart silently: a declared consumer that subscribes to nothing would leave
+// its group STOP forever (the lag tools judge our groups on every declared topic) and the
+// producers believing someone reads their events. Produces may be a subset (a service need
+// not name its dead-letter topic).
 func (t *Topology) CheckRoles(service string, consumes, produces []string) error {
 	var errs []error
 	for _, name := range consumes {
 		if tp, ok := t.Topic(name); !ok || !slices.Contains(tp.Consumers, service) {
 			errs = append(errs, fmt.Errorf("topics.yaml does not list %s as a consumer of %s", service, name))
+		}
+	}
+	for _, tp := range t.ConsumedBy(service) {
+		if !slices.Contains(consumes, tp.Name) {
+			errs = append(errs, fmt.Errorf("topics.yaml lists %s as a consumer of %s, but it does not subscribe to it: handle it, or remove it from the topic's consumers", service, tp.Name))
 		}
 	}
 	for _, name := range produces {

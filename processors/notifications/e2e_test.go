@@ -21,6 +21,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
@@ -65,7 +66,7 @@ type e2ePerson struct {
 }
 
 // TestEveryEventAndKindEndToEnd is the first proof through the real wiring: each of
-// the seven consumed event types and each request kind, produced to kfake (twice, to show
+// the eleven consumed event types and each request kind, produced to kfake (twice, to show
 // idempotency), goes through the intake, the outbox, the dispatcher, Valkey and the
 // Watermill workers to the fake providers. For every input the test checks the rows
 // (recipients × channels, the kind), what each fake provider accepted for each row (exactly
@@ -77,6 +78,9 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 	t.Parallel()
 	rs := startDelivering(t)
 	ctx, env := rs.ctx, rs.env
+	t.Run("subscribes to exactly the topics topics.yaml declares", func(t *testing.T) {
+		streamtest.SubscribesAsDeclared(t, env, ServiceName)
+	})
 	api := "http://" + rs.cfg.HTTPAddr
 	uniq := uuid.NewString()[:8]
 	name := func(s string) string { return s + "-" + uniq }
@@ -152,6 +156,26 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 				ThreatLevel: "HIGH", SightingPosition: schemas.GeoPoint{Latitude: 51.4, Longitude: -116.2}, RadiusMeters: 500,
 				SightedAt: at, ReportedBy: uuid.NewString(), TrailIds: []string{}},
 			want: fan([]string{ops, active}, sms, push, inApp)},
+		{name: "payment.refunded", topic: ev("payment.refunded"), kind: "REFUND_CONFIRMATION",
+			value: &schemas.PaymentRefunded{Metadata: meta("payment.refunded"), RefundID: uuid.NewString(), PaymentID: uuid.NewString(),
+				ReservationID: uuid.NewString(), GuestID: id(g1), Amount: schemas.Money{Amount: big.NewRat(5000, 100), Currency: "USD"},
+				FullRefund: true, Reason: "GUEST_CANCELLATION", ProviderReference: "re_1"},
+			want: fan([]string{g1}, email, inApp)},
+		{name: "loyalty_tier.changed", topic: ev("loyalty_tier.changed"), kind: "LOYALTY_TIER_CHANGE",
+			value: &schemas.LoyaltyTierChanged{Metadata: meta("loyalty_tier.changed"), GuestID: id(g2), PreviousTier: "EXPLORER",
+				NewTier: "TRAILBLAZER", Direction: "PROMOTION", QualifyingPoints: 5200, EffectiveAt: at},
+			want: fan([]string{g2}, email, push, inApp)},
+		{name: "loyalty_reward.redeemed", topic: ev("loyalty_reward.redeemed"), kind: "LOYALTY_REWARD_REDEMPTION",
+			value: &schemas.LoyaltyRewardRedeemed{Metadata: meta("loyalty_reward.redeemed"), RedemptionID: uuid.NewString(), GuestID: id(g2),
+				RewardID: "rw-1", RewardName: "Free gear rental", PointsSpent: 1500, BalanceAfter: 700,
+				Value: &schemas.Money{Amount: big.NewRat(4000, 100), Currency: "USD"}},
+			want: fan([]string{g2}, email, inApp)},
+		{name: "weather_alert.issued", topic: ev("weather_alert.issued"), kind: "WEATHER_ALERT",
+			value: &schemas.WeatherAlertIssued{Metadata: meta("weather_alert.issued"), AlertID: uuid.NewString(), LocationID: "loc-1",
+				AreaCenter: schemas.GeoPoint{Latitude: 36.1, Longitude: -112.1}, RadiusKm: 25, AlertType: "FLASH_FLOOD",
+				Severity: "WARNING", Headline: "Flash flood warning", Description: "Heavy rain upstream", StartsAt: at,
+				EndsAt: at.Add(6 * time.Hour), Source: "nws", RecommendCancellation: true},
+			want: fan([]string{ops, active}, sms, push, inApp)},
 	}
 	// Every request kind: to a person by id (contact looked up), or, for the kinds that
 	// name their own groups, with no recipients (the route's groups).
@@ -179,6 +203,10 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 		{"RESCUE_TEAM_DISPATCH", nil, fan([]string{rescue}, sms, push)},
 		{"WILDLIFE_ALERT", nil, fan([]string{ops, active}, sms, push, inApp)},
 		{"PAYMENT_CONFIRMATION", person(g2), fan([]string{g2}, email, inApp)},
+		{"REFUND_CONFIRMATION", person(g2), fan([]string{g2}, email, inApp)},
+		{"LOYALTY_TIER_CHANGE", person(g2), fan([]string{g2}, email, push, inApp)},
+		{"LOYALTY_REWARD_REDEMPTION", person(g2), fan([]string{g2}, email, inApp)},
+		{"WEATHER_ALERT", nil, fan([]string{ops, active}, sms, push, inApp)},
 	} {
 		to := rq.to
 		if to == nil {
@@ -190,8 +218,8 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 	// A ranger known only by the id another domain registered its contact under.
 	cases = append(cases, e2eCase{name: "request PARK_RANGER_ALERT to a ranger by id", topic: intake.RequestTopic, kind: "PARK_RANGER_ALERT",
 		want: fan([]string{ranger}, sms, email), value: e2eRequest(meta("notification.requested"), "PARK_RANGER_ALERT", person(ranger), nil)})
-	if n := len(intake.KindRoutes); n != 15 {
-		t.Fatalf("%d request kinds; the table covers 15", n)
+	if n := len(intake.KindRoutes); n != 19 {
+		t.Fatalf("%d request kinds; the table covers 19", n)
 	}
 
 	// Produce every input twice: the second copy must change nothing.

@@ -85,6 +85,11 @@ func (h *harness) waitOutboxDrained() {
 func TestDepositPublishesPaymentProcessed(t *testing.T) {
 	t.Parallel()
 	s := runService(t)
+	// The running service, as the cluster sees it (here rather than in a test of its own,
+	// which would start the service once more).
+	t.Run("subscribes to exactly the topics topics.yaml declares", func(t *testing.T) {
+		streamtest.SubscribesAsDeclared(t, s.env, ServiceName)
+	})
 	ok := deposit("125.50", "USD", "pm_card_visa")
 	r := s.call("POST", "/v1/deposits", CallerReservations, uuid.NewString(), ok,
 		"X-Correlation-Id", "6f1c1b1e-8f5a-4b7e-9a43-2d7f5c9e0a11", "traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")

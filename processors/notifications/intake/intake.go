@@ -100,6 +100,10 @@ func (in *Intake) Routes() []stream.Route {
 		stream.Handle(EventRoutes["incident.reported"].Topic, in.incidentReported),
 		stream.Handle(EventRoutes["emergency.triggered"].Topic, in.emergencyTriggered),
 		stream.Handle(EventRoutes["wildlife_alert.issued"].Topic, in.wildlifeAlertIssued),
+		stream.Handle(EventRoutes["payment.refunded"].Topic, in.paymentRefunded),
+		stream.Handle(EventRoutes["loyalty_tier.changed"].Topic, in.loyaltyTierChanged),
+		stream.Handle(EventRoutes["loyalty_reward.redeemed"].Topic, in.loyaltyRewardRedeemed),
+		stream.Handle(EventRoutes["weather_alert.issued"].Topic, in.weatherAlertIssued),
 		stream.Handle(RequestTopic, in.requested),
 		stream.Handle(ContactsTopic, in.guestRegistered),
 	}

@@ -51,6 +51,32 @@ var EventRoutes = map[string]EventRoute{
 		Kind: "WILDLIFE_ALERT", Category: preference.Wildlife, Template: "wildlife-alert.issued",
 		Channels: urgent, Priority: PriorityEmergency, Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
 	}},
+	// The support events below are our own services' results that reach guests and staff.
+	"payment.refunded": {Topic: "novatrek.support.payment.refunded", Route: Route{
+		Kind: "REFUND_CONFIRMATION", Category: preference.Transactional, Template: "payment.refunded",
+		Channels: receipt, Priority: PriorityRoutine, Recipients: []Source{SourceGuest},
+	}},
+	// A promotion is congratulated and a demotion explained by the same template (it reads
+	// direction); both are account information, not marketing, so opting out of marketing
+	// does not hide them.
+	"loyalty_tier.changed": {Topic: "novatrek.support.loyalty-tier.changed", Route: Route{
+		Kind: "LOYALTY_TIER_CHANGE", Category: preference.Transactional, Template: "loyalty-tier.changed",
+		Channels: update, Priority: PriorityRoutine, Recipients: []Source{SourceGuest},
+	}},
+	"loyalty_reward.redeemed": {Topic: "novatrek.support.loyalty-reward.redeemed", Route: Route{
+		Kind: "LOYALTY_REWARD_REDEMPTION", Category: preference.Transactional, Template: "loyalty-reward.redeemed",
+		Channels: receipt, Priority: PriorityRoutine, Recipients: []Source{SourceGuest},
+	}},
+	// Severe weather is a safety matter: the safety category bypasses opt-outs and quiet
+	// hours and travels in the emergency lane, like wildlife alerts. The event names a
+	// location and an area, not people, and this service keeps no record of who is where, so
+	// it alerts the people who act on it: operations staff and the guides on duty, who reach
+	// their parties in the field. (svc-scheduling-orchestrator, which knows the departures at
+	// the location, asks for AFFECTED_PARTIES_UPDATE notifications to the guests.)
+	"weather_alert.issued": {Topic: "novatrek.support.weather-alert.issued", Route: Route{
+		Kind: "WEATHER_ALERT", Category: preference.Safety, Template: "weather-alert.issued",
+		Channels: urgent, Priority: PriorityEmergency, Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
+	}},
 }
 
 // RequestTopic carries NotificationRequested commands: the spec's "Async: Yes" calls.
@@ -112,5 +138,21 @@ var KindRoutes = map[string]Route{
 	// payment.processed; a request of this kind (e.g. a manual resend) is routed like them.
 	"PAYMENT_CONFIRMATION": {
 		Category: preference.Transactional, Template: "payment-confirmation", Channels: receipt, Priority: PriorityRoutine,
+	},
+	// Not async calls of the spec either: the symbols exist (schema v4) for the notifications
+	// of the support events above; a request of these kinds (a manual resend) is routed like
+	// them.
+	"REFUND_CONFIRMATION": {
+		Category: preference.Transactional, Template: "refund-confirmation", Channels: receipt, Priority: PriorityRoutine,
+	},
+	"LOYALTY_TIER_CHANGE": {
+		Category: preference.Transactional, Template: "loyalty-tier-change", Channels: update, Priority: PriorityRoutine,
+	},
+	"LOYALTY_REWARD_REDEMPTION": {
+		Category: preference.Transactional, Template: "loyalty-reward-redemption", Channels: receipt, Priority: PriorityRoutine,
+	},
+	"WEATHER_ALERT": {
+		Category: preference.Safety, Template: "weather-alert", Channels: urgent, Priority: PriorityEmergency,
+		Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
 	},
 }

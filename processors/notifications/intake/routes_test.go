@@ -14,7 +14,8 @@ import (
 // is caught here.
 func TestRoutesCoverSchemas(t *testing.T) {
 	consumed := []string{"reservation.status_changed", "checkin.completed", "schedule.published",
-		"payment.processed", "incident.reported", "emergency.triggered", "wildlife_alert.issued"}
+		"payment.processed", "incident.reported", "emergency.triggered", "wildlife_alert.issued",
+		"payment.refunded", "loyalty_tier.changed", "loyalty_reward.redeemed", "weather_alert.issued"}
 	for _, et := range consumed {
 		if _, ok := EventRoutes[et]; !ok {
 			t.Errorf("event type %s has no route", et)

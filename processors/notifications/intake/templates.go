@@ -47,6 +47,19 @@ var defaultTemplates = map[string]defaultTemplate{
 		"{{.species}} sighted ({{.threat_level}}): keep {{.radius_meters}} m away. {{.guidance}}",
 		[]string{"species", "threat_level", "radius_meters", "guidance"}},
 
+	"payment.refunded": {"Your refund of {{.amount}}",
+		"We refunded {{.amount}} ({{if eq .full_refund \"true\"}}the full payment{{else}}part of the payment{{end}}) for reservation {{.reservation_id}}: {{.reason}}. Refund {{.refund_id}}; it reaches your account in a few business days.",
+		[]string{"amount", "full_refund", "reservation_id", "reason", "refund_id"}},
+	"loyalty-tier.changed": {"{{if eq .direction \"PROMOTION\"}}Congratulations: you are now {{.new_tier}}{{else}}Your tier is now {{.new_tier}}{{end}}",
+		"{{if eq .direction \"PROMOTION\"}}Congratulations! With {{.qualifying_points}} qualifying points you moved up from {{.previous_tier}} to {{.new_tier}}, effective {{.effective_at}}.{{else}}Your loyalty tier changed from {{.previous_tier}} to {{.new_tier}} on {{.effective_at}} ({{.qualifying_points}} qualifying points).{{end}}",
+		[]string{"direction", "previous_tier", "new_tier", "qualifying_points", "effective_at"}},
+	"loyalty-reward.redeemed": {"Reward redeemed: {{.reward_name}}",
+		"You redeemed {{.reward_name}} for {{.points_spent}} points{{if .value}} (worth {{.value}}){{end}}{{if .reservation_id}} on reservation {{.reservation_id}}{{end}}. Your balance is {{.balance_after}} points.",
+		[]string{"reward_name", "points_spent", "value", "reservation_id", "balance_after"}},
+	"weather-alert.issued": {"Weather {{.severity}}: {{.headline}}",
+		"{{.alert_type}} {{.severity}} within {{.radius_km}} km of location {{.location_id}}, {{.starts_at}} to {{.ends_at}}: {{.description}}{{if eq .recommend_cancellation \"true\"}} Cancellation of departures is recommended.{{end}}",
+		[]string{"severity", "headline", "alert_type", "radius_km", "location_id", "starts_at", "ends_at", "description", "recommend_cancellation"}},
+
 	"checkin-confirmation":      {"Check-in confirmed", "Your check-in for {{.reference_id}} is confirmed.", requestVars},
 	"booking-confirmation":      {"Booking confirmed", "Your booking {{.reference_id}} is confirmed.", requestVars},
 	"reservation-status-update": {"Reservation update", "Your reservation {{.reference_id}} has been updated.", requestVars},
@@ -62,6 +75,10 @@ var defaultTemplates = map[string]defaultTemplate{
 	"rescue-team-dispatch":      {"Rescue dispatch", "Rescue team dispatched: {{.reference_id}}.", requestVars},
 	"wildlife-alert":            {"Wildlife alert", "Wildlife alert {{.reference_id}}: avoid the area.", requestVars},
 	"payment-confirmation":      {"Payment received", "Your payment {{.reference_id}} has been received.", requestVars},
+	"refund-confirmation":       {"Refund issued", "Your refund {{.reference_id}} has been issued.", requestVars},
+	"loyalty-tier-change":       {"Your loyalty tier changed", "Your loyalty tier has changed ({{.reference_id}}).", requestVars},
+	"loyalty-reward-redemption": {"Reward redeemed", "Your reward redemption {{.reference_id}} is confirmed.", requestVars},
+	"weather-alert":             {"Weather alert", "Severe weather alert {{.reference_id}}: follow staff instructions.", requestVars},
 }
 
 // templateChannels returns every (template name, channel) the routing table can use.

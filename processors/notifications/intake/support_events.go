@@ -1,0 +1,61 @@
+package intake
+
+import (
+	"context"
+	"strconv"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/schemas"
+)
+
+// The handlers of the support domain's own results that topics.yaml lists svc-notifications
+// as a consumer of: a refund (svc-payments), a tier change and a reward redemption
+// (svc-loyalty-rewards), and a severe weather alert (svc-weather). Their routes are in
+// routes.go; these only map the events' fields.
+
+func (in *Intake) paymentRefunded(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.PaymentRefunded]) error {
+	v := &ev.Value
+	return in.event(ctx, tx, ev.Meta, ev.Topic, "payment.refunded", fields{
+		SourceGuest: people("GUEST", v.GuestID),
+	}, map[string]any{
+		"refund_id": v.RefundID, "payment_id": v.PaymentID, "reservation_id": v.ReservationID,
+		"amount": money(v.Amount), "full_refund": strconv.FormatBool(v.FullRefund), "reason": v.Reason,
+	})
+}
+
+func (in *Intake) loyaltyTierChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.LoyaltyTierChanged]) error {
+	v := &ev.Value
+	return in.event(ctx, tx, ev.Meta, ev.Topic, "loyalty_tier.changed", fields{
+		SourceGuest: people("GUEST", v.GuestID),
+	}, map[string]any{
+		"direction": v.Direction, "previous_tier": v.PreviousTier, "new_tier": v.NewTier,
+		"qualifying_points": strconv.FormatInt(v.QualifyingPoints, 10), "effective_at": stamp(v.EffectiveAt),
+	})
+}
+
+func (in *Intake) loyaltyRewardRedeemed(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.LoyaltyRewardRedeemed]) error {
+	v := &ev.Value
+	value := ""
+	if v.Value != nil {
+		value = money(*v.Value)
+	}
+	return in.event(ctx, tx, ev.Meta, ev.Topic, "loyalty_reward.redeemed", fields{
+		SourceGuest: people("GUEST", v.GuestID),
+	}, map[string]any{
+		"redemption_id": v.RedemptionID, "reward_id": v.RewardID, "reward_name": v.RewardName,
+		"points_spent": strconv.FormatInt(v.PointsSpent, 10), "balance_after": strconv.FormatInt(v.BalanceAfter, 10),
+		"reservation_id": deref(v.ReservationID), "value": value,
+	})
+}
+
+func (in *Intake) weatherAlertIssued(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.WeatherAlertIssued]) error {
+	v := &ev.Value
+	return in.event(ctx, tx, ev.Meta, ev.Topic, "weather_alert.issued", fields{}, map[string]any{
+		"alert_id": v.AlertID, "location_id": v.LocationID, "alert_type": v.AlertType, "severity": v.Severity,
+		"headline": v.Headline, "description": v.Description, "radius_km": strconv.FormatFloat(v.RadiusKm, 'f', -1, 64),
+		"starts_at": stamp(v.StartsAt), "ends_at": stamp(v.EndsAt),
+		"recommend_cancellation": strconv.FormatBool(v.RecommendCancellation),
+	})
+}
