@@ -10,10 +10,10 @@ BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test bench generate lint build
+.PHONY: help setup run test bench generate lint build kafka-up kafka-down
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 setup: ## install and start what is missing: PostgreSQL+PostGIS, Redis/Valkey, kcat (Debian/Ubuntu)
 	bash scripts/setup
@@ -51,3 +51,9 @@ lint: ## go vet, and fail listing any file gofmt would change
 build: ## build every package and the novatrek binary into bin/
 	$(GO) build ./...
 	$(GO) build -o bin/novatrek ./cmd/novatrek
+
+kafka-up: ## start a real Apache Kafka broker on 127.0.0.1:19092 (fetched through Maven once; see docs/real-kafka.md)
+	bash scripts/kafka up
+
+kafka-down: ## stop the real Apache Kafka broker
+	bash scripts/kafka down

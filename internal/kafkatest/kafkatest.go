@@ -1,12 +1,18 @@
-// Package kafkatest starts, for one test, the real pieces a stream processor talks to: an
-// in-process Kafka cluster (franz-go kfake, the real wire protocol) and a schema registry
-// served over HTTP, plus a client and serde bound to them.
+// Package kafkatest starts, for one test, the real pieces a stream processor talks to: a Kafka
+// cluster and a schema registry served over HTTP, plus a client and serde bound to them.
+//
+// The cluster is franz-go's in-process kfake (the real wire protocol) unless
+// NOVATREK_TEST_KAFKA=real, in which case it is the Apache Kafka broker at KAFKA_BROKERS
+// (e.g. the one `scripts/kafka up` starts): see real.go and docs/real-kafka.md.
 package kafkatest
 
 import (
+	"context"
 	"net/http/httptest"
 	"testing"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -18,6 +24,7 @@ import (
 
 // Env is a running cluster and registry for one test; everything closes on test cleanup.
 type Env struct {
+	// Cluster is the kfake cluster; nil on a real broker (see RequireFake).
 	Cluster     *kfake.Cluster
 	Brokers     []string
 	RegistryURL string
@@ -26,16 +33,30 @@ type Env struct {
 	Serde *serde.Serde
 }
 
-// New starts a single-broker kfake cluster on a free port and our schema registry (in memory,
-// enforcing BACKWARD_TRANSITIVE as the dev stack does). Extra kfake options
-// (e.g. kfake.SeedTopics) are passed through.
+// New starts a single-broker kfake cluster on a free port, or leases the real broker (see
+// Real), and our schema registry (in memory, enforcing BACKWARD_TRANSITIVE as the dev stack
+// does). Extra kfake options (e.g. kfake.SeedTopics) are passed through; a real broker cannot
+// honour them, so there the test is skipped, saying so.
 func New(t testing.TB, opts ...kfake.Opt) *Env {
 	t.Helper()
-	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	env := &Env{}
+	real, err := Real()
 	if err != nil {
-		t.Fatalf("kafkatest: start kfake: %v", err)
+		t.Fatalf("kafkatest: %v", err)
 	}
-	t.Cleanup(c.Close)
+	if real {
+		if len(opts) > 0 {
+			t.Skip("kafkatest: skipped on real Kafka: the test passes kfake options (e.g. SeedTopics) that a real broker cannot honour")
+		}
+		env.Brokers = leaseRealBroker(t)
+	} else {
+		c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+		if err != nil {
+			t.Fatalf("kafkatest: start kfake: %v", err)
+		}
+		t.Cleanup(c.Close)
+		env.Cluster, env.Brokers = c, c.ListenAddrs()
+	}
 
 	reg, err := registry.New(registry.Config{DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
@@ -48,12 +69,17 @@ func New(t testing.TB, opts ...kfake.Opt) *Env {
 	if err != nil {
 		t.Fatalf("kafkatest: registry client: %v", err)
 	}
-	return &Env{
-		Cluster:     c,
-		Brokers:     c.ListenAddrs(),
-		RegistryURL: srv.URL,
-		Registry:    client,
-		Serde:       serde.New(client, serde.AutoRegister()),
+	env.RegistryURL, env.Registry = srv.URL, client
+	env.Serde = serde.New(client, serde.AutoRegister())
+	return env
+}
+
+// RequireFake skips the test on a real broker: what it does (named by why) needs kfake, e.g.
+// injected faults or a cluster restart.
+func (e *Env) RequireFake(t testing.TB, why string) {
+	t.Helper()
+	if e.Cluster == nil {
+		t.Skipf("kafkatest: skipped on real Kafka: needs kfake to %s", why)
 	}
 }
 
@@ -66,4 +92,20 @@ func (e *Env) Client(t testing.TB, opts ...kgo.Opt) *kgo.Client {
 	}
 	t.Cleanup(cl.Close)
 	return cl
+}
+
+// CreateTopics creates topics with partitions each (one replica), failing the test if any
+// cannot be created.
+func (e *Env) CreateTopics(t testing.TB, partitions int32, topics ...string) {
+	t.Helper()
+	adm := kadm.NewClient(e.Client(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := adm.CreateTopics(ctx, partitions, 1, nil, topics...)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatalf("create topics %v: %v", topics, err)
+	}
 }

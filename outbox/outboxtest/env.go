@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
 
@@ -21,16 +21,13 @@ import (
 // proofs, not timings.
 const wait = 30 * time.Second
 
-// newCluster starts an in-process Kafka holding topic. The relay needs no schema registry:
-// the outbox carries bytes.
-func newCluster(t testing.TB, topic string, partitions int32) *kfake.Cluster {
+// newCluster gives the test a Kafka (kfake, or the real broker: see kafkatest) holding
+// topic. The relay needs no schema registry: the outbox carries bytes.
+func newCluster(t testing.TB, topic string, partitions int32) *kafkatest.Env {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(partitions, topic))
-	if err != nil {
-		t.Fatalf("start kfake: %v", err)
-	}
-	t.Cleanup(c.Close)
-	return c
+	env := kafkatest.New(t)
+	env.CreateTopics(t, partitions, topic)
+	return env
 }
 
 // relay is a running Relay and what a test reads from it.
@@ -43,12 +40,12 @@ type relay struct {
 
 // startRelay runs a relay until the test ends (or stop). Test defaults make standbys and
 // retries quick and measure the backlog often; edit adjusts them.
-func startRelay(t testing.TB, ob Outbox, c *kfake.Cluster, name string, edit ...func(*outbox.Config)) *relay {
+func startRelay(t testing.TB, ob Outbox, c *kafkatest.Env, name string, edit ...func(*outbox.Config)) *relay {
 	t.Helper()
 	r := &relay{store: &gatedStore{Store: ob.Store()}, metrics: prometheus.NewRegistry(), done: make(chan struct{})}
 	cfg := outbox.Config{
 		Store:         r.store,
-		ClientOpts:    []kgo.Opt{kgo.SeedBrokers(c.ListenAddrs()...)},
+		ClientOpts:    []kgo.Opt{kgo.SeedBrokers(c.Brokers...)},
 		LeaseRetry:    20 * time.Millisecond,
 		RetryBackoff:  10 * time.Millisecond,
 		StatsInterval: 20 * time.Millisecond,
@@ -172,10 +169,10 @@ type consumer struct {
 	cl *kgo.Client
 }
 
-func newConsumer(t testing.TB, c *kfake.Cluster, topic string) *consumer {
+func newConsumer(t testing.TB, c *kafkatest.Env, topic string) *consumer {
 	t.Helper()
 	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(c.ListenAddrs()...),
+		kgo.SeedBrokers(c.Brokers...),
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(100*time.Millisecond),

@@ -19,7 +19,8 @@ func testKafkaOutage(t *testing.T, open Open) {
 	ob := open(t)
 	const topic = "novatrek.test.outage"
 	c := newCluster(t, topic, 2)
-	outage := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.NotLeaderForPartition, Count: -1})
+	c.RequireFake(t, "fail every produce (a shared real broker cannot be taken down for one test)")
+	outage := c.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.NotLeaderForPartition, Count: -1})
 	r := startRelay(t, ob, c, "r1", func(cfg *outbox.Config) {
 		// Give up on a record after a second, so the relay's own retry path runs too, and
 		// refresh metadata quickly once the brokers recover.

@@ -46,16 +46,7 @@ func Logger(t testing.TB, level slog.Level) *slog.Logger {
 // CreateTopics creates topics with the given partition count on env's cluster.
 func CreateTopics(t testing.TB, env *kafkatest.Env, partitions int32, topics ...string) {
 	t.Helper()
-	adm := kadm.NewClient(env.Client(t))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	resp, err := adm.CreateTopics(ctx, partitions, 1, nil, topics...)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil {
-		t.Fatalf("create topics %v: %v", topics, err)
-	}
+	env.CreateTopics(t, partitions, topics...)
 }
 
 // Running is a processor running in the background.
