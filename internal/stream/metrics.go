@@ -26,6 +26,8 @@ type metrics struct {
 	batchSize   *prometheus.HistogramVec // topic
 	lag         *prometheus.GaugeVec     // topic, partition
 	retrying    *prometheus.GaugeVec     // topic, partition
+
+	beyondHorizon *prometheus.CounterVec // topic; see horizon.go
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -70,6 +72,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			}
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
+	}
+	var err error
+	if m.beyondHorizon, err = newBeyondHorizon(reg); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	return m, nil
 }
