@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -61,8 +62,14 @@ func (c *core) runDueRefunds(ctx context.Context) {
 			}
 			return
 		}
-		for _, r := range rs {
+		for i, r := range rs {
 			out, err := c.executeRefund(ctx, r, flow{correlation: r.CorrelationID, causation: r.CausationID}, nil)
+			if ctx.Err() != nil {
+				// Stopping (a deploy, a scale-in): hand this refund and the rest of the
+				// batch back at once instead of leaving them leased for minutes.
+				c.releaseRefunds(ctx, rs[i:])
+				return
+			}
 			switch {
 			case err != nil:
 				c.log.WarnContext(ctx, "refund attempt failed; retrying later", "refund_id", r.ID, "attempt", r.Attempts, "err", err)
@@ -74,6 +81,30 @@ func (c *core) runDueRefunds(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// releaseRefunds makes the leased refunds of a stopping worker due now and wakes the other
+// instances' workers. Retrying one whose provider call was cut short is safe: the provider
+// key derives from the refund id, and only one finish moves a pending refund.
+func (c *core) releaseRefunds(ctx context.Context, rs []*Refund) {
+	ids := make([]uuid.UUID, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(rctx, c.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(rctx, `UPDATE payments.refunds SET next_attempt_at = $2 WHERE id = ANY($1) AND status = 'pending'`, ids, c.now()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(rctx, `SELECT pg_notify($1, '')`, refundsChannel)
+		return err
+	})
+	if err != nil {
+		c.log.WarnContext(rctx, "refund worker stopping: releasing its leased refunds failed; they wait for their lease to end", "refunds", len(ids), "err", err)
+		return
+	}
+	c.log.InfoContext(rctx, "refund worker stopping: released its leased refunds to the other instances", "refunds", len(ids))
 }
 
 // runRecovery resumes payments left in processing for longer than age (their request died
