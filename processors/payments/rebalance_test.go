@@ -77,6 +77,23 @@ func TestRebalanceThreeInstances(t *testing.T) {
 	stopA()
 
 	evaluated(n)
+	t.Cleanup(func() { // on failure, say which refunds are stuck and why
+		if !t.Failed() {
+			return
+		}
+		rows, err := h.pool.Query(h.ctx, `SELECT status, attempts, extract(epoch from next_attempt_at - now())::int FROM payments.refunds WHERE status <> 'succeeded'`)
+		if err != nil {
+			t.Log(err)
+			return
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st string
+			var a, d int
+			_ = rows.Scan(&st, &a, &d)
+			t.Logf("refund not succeeded: %s, %d attempts, due in %ds", st, a, d)
+		}
+	})
 	streamtest.Eventually(t, "every refund executed", func() (bool, error) {
 		return h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'succeeded'`) == n, nil
 	})

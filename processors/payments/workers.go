@@ -55,7 +55,10 @@ func (c *core) listenRefunds(ctx context.Context, poll time.Duration) error {
 // runDueRefunds executes every due pending refund, 20 at a time.
 func (c *core) runDueRefunds(ctx context.Context) {
 	for ctx.Err() == nil {
-		rs, err := dueRefunds(ctx, c.pool, c.now(), 2*time.Minute, 20)
+		// Not cut short by ctx: a lease taken while stopping must come back to be released.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rs, err := dueRefunds(lctx, c.pool, c.now(), 2*time.Minute, 20)
+		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.ErrorContext(ctx, "refund worker: listing due refunds failed", "err", err)
@@ -63,7 +66,11 @@ func (c *core) runDueRefunds(ctx context.Context) {
 			return
 		}
 		for i, r := range rs {
-			out, err := c.executeRefund(ctx, r, flow{correlation: r.CorrelationID, causation: r.CausationID}, nil)
+			var out *Refund
+			var err error
+			if ctx.Err() == nil {
+				out, err = c.executeRefund(ctx, r, flow{correlation: r.CorrelationID, causation: r.CausationID}, nil)
+			}
 			if ctx.Err() != nil {
 				// Stopping (a deploy, a scale-in): hand this refund and the rest of the
 				// batch back at once instead of leaving them leased for minutes.
