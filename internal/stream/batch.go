@@ -287,6 +287,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 
 	w.pm.handled.Add(float64(len(w.sel)))
 	w.pm.duplicate.Add(float64(eligible - len(w.sel)))
+	w.checkHorizon()
 	w.pm.batchSize.Observe(float64(hi - lo))
 	w.mu.Lock()
 	w.next = next

@@ -143,5 +143,9 @@
 //
 // Inbox rows older than Config.InboxRetention (default 7 days) are pruned hourly, so the
 // inbox does not grow without bound; a duplicate arriving later than that would be applied
-// again. Relay retries arrive within seconds.
+// again. Relay retries arrive within seconds. Such a late duplicate cannot be told from an
+// old event seen for the first time, but it can be seen to be unverifiable: a live event
+// whose occurred_at is older than the retention is counted in
+// novatrek_stream_beyond_inbox_horizon_total, and the first of each partition assignment
+// is logged at WARN (see docs/guarantees.md).
 package stream

@@ -29,6 +29,8 @@ type metrics struct {
 	retrying    *prometheus.GaugeVec     // topic, partition
 	mismatch    *prometheus.GaugeVec     // topic, partition
 	resets      *prometheus.CounterVec   // topic, reason
+
+	beyondHorizon *prometheus.CounterVec // topic; see horizon.go
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -85,6 +87,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			}
 			return nil, fmt.Errorf("register metrics: %w", err)
 		}
+	}
+	var err error
+	if m.beyondHorizon, err = newBeyondHorizon(reg); err != nil {
+		return nil, fmt.Errorf("register metrics: %w", err)
 	}
 	return m, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/kafkatest"
@@ -34,9 +35,10 @@ type rig struct {
 	gen    testproc.Producer
 }
 
-func newRig(t testing.TB, partitions int32) *rig {
+// newRig prepares a rig; opts are passed to the cluster (kafkatest.New).
+func newRig(t testing.TB, partitions int32, opts ...kfake.Opt) *rig {
 	t.Helper()
-	r := &rig{t: t, env: kafkatest.New(t), url: pgtest.URL(t), schema: testproc.Schema, gen: testproc.Producer{Seed: t.Name(), Reservations: 50}}
+	r := &rig{t: t, env: kafkatest.New(t, opts...), url: pgtest.URL(t), schema: testproc.Schema, gen: testproc.Producer{Seed: t.Name(), Reservations: 50}}
 	r.pool = r.newPool(r.url)
 	if err := testproc.Migrate(context.Background(), r.pool, r.schema); err != nil {
 		t.Fatal(err)

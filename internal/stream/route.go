@@ -89,6 +89,9 @@ type decodedBatch interface {
 	// handle calls the handler for the slots in sel (ascending), marking the events at
 	// offsets below replayUntil as replays.
 	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error
+	// occurredAt returns when slot i's event occurred: its metadata's occurred_at, or the
+	// record timestamp when the producer left it unset (the Avro zero, 1970).
+	occurredAt(i int) time.Time
 }
 
 type typedBatch[T any, P Message[T]] struct {
@@ -118,6 +121,14 @@ func (b *typedBatch[T, P]) decode(ctx context.Context, d Decoder, i int, rec *kg
 	ev.Key, ev.Headers, ev.Timestamp = rec.Key, rec.Headers, rec.Timestamp
 	ev.Meta = P(&ev.Value).EventMeta()
 	return ev.Meta.EventID, nil
+}
+
+func (b *typedBatch[T, P]) occurredAt(i int) time.Time {
+	ev := &b.events[i]
+	if at := ev.Meta.OccurredAt; at.Year() >= 2000 {
+		return at
+	}
+	return ev.Timestamp
 }
 
 func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error {

@@ -37,6 +37,8 @@ type worker struct {
 
 	slowLeft int // batches left to claim with ON CONFLICT (see attempt)
 
+	horizonLogged bool // an event beyond the inbox horizon was logged (see checkHorizon)
+
 	// replayUntil marks records below it Event.Replay; read from the processor at the
 	// first batch (the stored offsets, and with them the bound, load before fetching).
 	replayUntil int64

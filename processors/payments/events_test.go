@@ -4,12 +4,14 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
@@ -27,19 +29,10 @@ func runService(t *testing.T, opts ...harnessOpt) *running {
 	h := newHarnessNoAPI(t, opts...)
 	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
 		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
-	cfg := h.cfg
-	cfg.PSPURL, cfg.FraudURL = h.pspURL, h.fraudURL
-	cfg.RefundPoll = 100 * time.Millisecond
-	svc := NewWithConfig(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx, h.deps) }()
+	stopRun := h.start(h.deps)
 	h.srv = httptest.NewServer(h.deps.HTTP)
 	stop := func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("Service.Run = %v", err)
-		}
+		stopRun()
 		h.srv.Close()
 	}
 	t.Cleanup(stop)
@@ -53,6 +46,30 @@ func runService(t *testing.T, opts ...harnessOpt) *running {
 		return r.StatusCode == http.StatusOK, nil
 	})
 	return &running{harness: h, stop: stop}
+}
+
+// start runs Service.Run on deps (h's own, or a copy for another instance of the service)
+// against h's database, providers and cluster until the returned stop is called or the
+// test ends. Stop waits for Run and fails the test if it returned an error.
+func (h *harness) start(deps service.Deps) (stop func()) {
+	cfg := h.cfg
+	cfg.PSPURL, cfg.FraudURL = h.pspURL, h.fraudURL
+	cfg.RefundPoll = 100 * time.Millisecond
+	svc := NewWithConfig(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx, deps) }()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				h.t.Errorf("Service.Run = %v", err)
+			}
+		})
+	}
+	h.t.Cleanup(stop)
+	return stop
 }
 
 // processed decodes every payment.processed record on the topic.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 )
 
@@ -54,15 +55,28 @@ func (c *core) listenRefunds(ctx context.Context, poll time.Duration) error {
 // runDueRefunds executes every due pending refund, 20 at a time.
 func (c *core) runDueRefunds(ctx context.Context) {
 	for ctx.Err() == nil {
-		rs, err := dueRefunds(ctx, c.pool, c.now(), 2*time.Minute, 20)
+		// Not cut short by ctx: a lease taken while stopping must come back to be released.
+		lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		rs, err := dueRefunds(lctx, c.pool, c.now(), 2*time.Minute, 20)
+		cancel()
 		if err != nil {
 			if ctx.Err() == nil {
 				c.log.ErrorContext(ctx, "refund worker: listing due refunds failed", "err", err)
 			}
 			return
 		}
-		for _, r := range rs {
-			out, err := c.executeRefund(ctx, r, flow{correlation: r.CorrelationID, causation: r.CausationID}, nil)
+		for i, r := range rs {
+			var out *Refund
+			var err error
+			if ctx.Err() == nil {
+				out, err = c.executeRefund(ctx, r, flow{correlation: r.CorrelationID, causation: r.CausationID}, nil)
+			}
+			if ctx.Err() != nil {
+				// Stopping (a deploy, a scale-in): hand this refund and the rest of the
+				// batch back at once instead of leaving them leased for minutes.
+				c.releaseRefunds(ctx, rs[i:])
+				return
+			}
 			switch {
 			case err != nil:
 				c.log.WarnContext(ctx, "refund attempt failed; retrying later", "refund_id", r.ID, "attempt", r.Attempts, "err", err)
@@ -74,6 +88,30 @@ func (c *core) runDueRefunds(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// releaseRefunds makes the leased refunds of a stopping worker due now and wakes the other
+// instances' workers. Retrying one whose provider call was cut short is safe: the provider
+// key derives from the refund id, and only one finish moves a pending refund.
+func (c *core) releaseRefunds(ctx context.Context, rs []*Refund) {
+	ids := make([]uuid.UUID, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	err := pgx.BeginFunc(rctx, c.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(rctx, `UPDATE payments.refunds SET next_attempt_at = $2 WHERE id = ANY($1) AND status = 'pending'`, ids, c.now()); err != nil {
+			return err
+		}
+		_, err := tx.Exec(rctx, `SELECT pg_notify($1, '')`, refundsChannel)
+		return err
+	})
+	if err != nil {
+		c.log.WarnContext(rctx, "refund worker stopping: releasing its leased refunds failed; they wait for their lease to end", "refunds", len(ids), "err", err)
+		return
+	}
+	c.log.InfoContext(rctx, "refund worker stopping: released its leased refunds to the other instances", "refunds", len(ids))
 }
 
 // runRecovery resumes payments left in processing for longer than age (their request died

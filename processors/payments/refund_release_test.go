@@ -1,0 +1,55 @@
+package payments
+
+import (
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/topology"
+)
+
+// TestStoppingRefundWorkerReleasesItsLeases: an instance stops (a deploy) while its refund
+// worker holds leased refunds, its provider call hanging. The refunds are due again at once,
+// not after their 2-minute lease, and the next instance executes each exactly once.
+func TestStoppingRefundWorkerReleasesItsLeases(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
+		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
+	instance := func() (stop func()) {
+		deps := h.deps
+		deps.HTTP = http.NewServeMux()
+		deps.Metrics = prometheus.NewRegistry()
+		return h.start(deps)
+	}
+	const n = 3
+	departure := time.Now().UTC().AddDate(0, 0, 45)
+	for range n {
+		d := deposit("50.00", "USD", "pm_card_visa")
+		h.mustDeposit(d)
+		h.produce(cancellation(d["reservation_id"].(string), d["guest_id"].(string), departure, "guest changed plans"))
+	}
+
+	h.psp.Hang(true)
+	stop := instance()
+	streamtest.Eventually(t, "the refunds leased by the first instance", func() (bool, error) {
+		return h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'pending' AND attempts >= 1`) == n, nil
+	})
+	stop()
+	h.psp.Hang(false)
+	if leased := h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'pending' AND next_attempt_at > now()`); leased != 0 {
+		t.Fatalf("%d refunds still leased by the stopped instance", leased)
+	}
+
+	instance()
+	streamtest.Eventually(t, "the refunds executed by the next instance", func() (bool, error) {
+		return h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'succeeded'`) == n, nil
+	})
+	if st := h.psp.Stats(); st.Refunds != n {
+		t.Errorf("the provider refunded %d times, want %d", st.Refunds, n)
+	}
+	h.ledgerOK()
+}
