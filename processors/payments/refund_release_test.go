@@ -33,10 +33,14 @@ func TestStoppingRefundWorkerReleasesItsLeases(t *testing.T) {
 		h.produce(cancellation(d["reservation_id"].(string), d["guest_id"].(string), departure, "guest changed plans"))
 	}
 
+	// The provider hangs for longer than the test: a refund that timed out would wait out
+	// its backoff, which is not a lease. Whether the worker leased one refund or all of them
+	// before it hung depends on timing; whatever it holds must come back when it stops.
+	h.cfg.PSPTimeout = 5 * time.Minute
 	h.psp.Hang(true)
 	stop := instance()
-	streamtest.Eventually(t, "the refunds leased by the first instance", func() (bool, error) {
-		return h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'pending' AND attempts >= 1`) == n, nil
+	streamtest.Eventually(t, "a refund leased by the first instance", func() (bool, error) {
+		return h.count(`SELECT count(*) FROM payments.refunds WHERE status = 'pending' AND attempts >= 1`) >= 1, nil
 	})
 	stop()
 	h.psp.Hang(false)
