@@ -10,7 +10,7 @@ BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test bench generate lint build kafka-up kafka-down
+.PHONY: help setup run test test-real bench bench-real generate lint build kafka-up kafka-down
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -23,6 +23,9 @@ run: setup ## start the embedded dev stack (Kafka, schema registry, every proces
 
 test: setup ## run every test against the local PostgreSQL and Redis (the command CI runs)
 	go test -count=1 -p 2 -timeout 15m ./...
+
+test-real: setup ## the platform suites and client snippets on a real Apache Kafka broker (started and stopped here; CI runs it)
+	bash scripts/test-real
 
 bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
 	@echo "== stream runtime: replay $(BENCH_EVENTS) events (batched, inbox dedupe) vs one transaction per event vs raw PostgreSQL insert"
@@ -39,6 +42,7 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/serde/
+	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000)"
 
 generate: ## regenerate code (Avro Go types) from the schemas
 	$(GO) generate ./...
@@ -51,6 +55,9 @@ lint: ## go vet, and fail listing any file gofmt would change
 build: ## build every package and the novatrek binary into bin/
 	$(GO) build ./...
 	$(GO) build -o bin/novatrek ./cmd/novatrek
+
+bench-real: ## replay and relay on a real Apache Kafka broker beside kfake, with the JVM's CPU share (starts and stops a broker)
+	BENCH_EVENTS=$(BENCH_EVENTS) bash scripts/bench-real
 
 kafka-up: ## start a real Apache Kafka broker on 127.0.0.1:19092 (fetched through Maven once; see docs/real-kafka.md)
 	bash scripts/kafka up

@@ -10,7 +10,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/lag"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream"
@@ -36,10 +35,11 @@ func (r *resetRig) describe() (lag.Group, error) {
 	return g, err
 }
 
-// replaceBroker points the rig at a fresh, empty cluster on the same database.
+// replaceBroker points the rig at a fresh, empty cluster on the same database (on the real
+// broker: the test's topics and groups deleted, so they come back with new topic ids).
 func (r *resetRig) replaceBroker(partitions int32) {
 	r.t.Helper()
-	r.env = kafkatest.New(r.t)
+	r.env = r.env.Replace(r.t)
 	streamtest.CreateTopics(r.t, r.env, partitions, testproc.CreatedTopic, testproc.StatusTopic, testproc.OutputTopic)
 	streamtest.CreateTopics(r.t, r.env, 1, topology.DeadLetterTopic(testproc.Group))
 	r.cl = r.env.Client(r.t)

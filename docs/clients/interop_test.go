@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -224,25 +225,39 @@ func runSnippet(t *testing.T, cmd *exec.Cmd, env *kafkatest.Env, key string) []r
 }
 
 // pythonSnippet is docs/clients/python/produce_consume.py run by Debian's python3 (the one
-// with python3-confluent-kafka) in a virtualenv that adds fastavro from requirements.txt.
+// with python3-confluent-kafka) in a virtualenv that adds fastavro from requirements.txt. On
+// the real broker (NOVATREK_TEST_KAFKA=real) the virtualenv is its own, without the system's
+// packages: confluent-kafka's current version from PyPI (requirements-pypi.txt), as a team
+// starting today installs it.
 func pythonSnippet(t *testing.T) *exec.Cmd {
 	t.Helper()
 	const python = "/usr/bin/python3"
 	if _, err := os.Stat(python); err != nil {
 		t.Skipf("skipped: %s is missing (Debian's python3; scripts/setup installs python3-confluent-kafka)", python)
 	}
-	if err := exec.Command(python, "-c", "import confluent_kafka").Run(); err != nil {
-		t.Skipf("skipped: %s has no confluent_kafka module (apt-get install python3-confluent-kafka; scripts/setup does)", python)
-	}
 	dir, err := filepath.Abs("python")
 	if err != nil {
 		t.Fatal(err)
 	}
-	venv := filepath.Join(dir, ".venv")
-	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
-		install(t, exec.Command(python, "-m", "venv", "--system-site-packages", venv))
-		install(t, exec.Command(filepath.Join(venv, "bin", "pip"), "install", "--quiet", "-r", filepath.Join(dir, "requirements.txt")))
+	real, err := kafkatest.Real()
+	if err != nil {
+		t.Fatal(err)
 	}
+	venv, requirements, venvArgs := filepath.Join(dir, ".venv"), "requirements.txt", []string{"--system-site-packages"}
+	if real {
+		venv, requirements, venvArgs = filepath.Join(dir, ".venv-pypi"), "requirements-pypi.txt", nil
+	} else if err := exec.Command(python, "-c", "import confluent_kafka").Run(); err != nil {
+		t.Skipf("skipped: %s has no confluent_kafka module (apt-get install python3-confluent-kafka; scripts/setup does)", python)
+	}
+	if _, err := os.Stat(filepath.Join(venv, "bin", "python")); err != nil {
+		install(t, exec.Command(python, append(append([]string{"-m", "venv"}, venvArgs...), venv)...))
+		install(t, exec.Command(filepath.Join(venv, "bin", "pip"), "install", "--quiet", "-r", filepath.Join(dir, requirements)))
+	}
+	version, err := exec.Command(filepath.Join(venv, "bin", "python"), "-c", "import importlib.metadata as m; print(m.version(\"confluent-kafka\"))").Output()
+	if err != nil {
+		t.Fatalf("confluent_kafka in %s: %v", venv, err)
+	}
+	t.Logf("python: confluent-kafka %s from %s", strings.TrimSpace(string(version)), venv)
 	return snippetCommand(t, filepath.Join(venv, "bin", "python"), filepath.Join(dir, "produce_consume.py"))
 }
 

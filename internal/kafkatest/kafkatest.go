@@ -31,6 +31,8 @@ type Env struct {
 	Registry    *sr.Client
 	// Serde auto-registers schemas, so tests need no registration step.
 	Serde *serde.Serde
+	// lease is the real broker's lease; nil on kfake.
+	lease *lease
 }
 
 // New starts a single-broker kfake cluster on a free port, or leases the real broker (see
@@ -39,7 +41,6 @@ type Env struct {
 // honour them, so there the test is skipped, saying so.
 func New(t testing.TB, opts ...kfake.Opt) *Env {
 	t.Helper()
-	env := &Env{}
 	real, err := Real()
 	if err != nil {
 		t.Fatalf("kafkatest: %v", err)
@@ -48,16 +49,44 @@ func New(t testing.TB, opts ...kfake.Opt) *Env {
 		if len(opts) > 0 {
 			t.Skip("kafkatest: skipped on real Kafka: the test passes kfake options (e.g. SeedTopics) that a real broker cannot honour")
 		}
-		env.Brokers = leaseRealBroker(t)
-	} else {
-		c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
-		if err != nil {
-			t.Fatalf("kafkatest: start kfake: %v", err)
-		}
-		t.Cleanup(c.Close)
-		env.Cluster, env.Brokers = c, c.ListenAddrs()
+		l := leaseRealBroker(t)
+		return withRegistry(t, &Env{Brokers: l.brokers, lease: l})
 	}
+	return withRegistry(t, startFake(t, opts...))
+}
 
+// Replace is what `rm -rf .novatrek` did to the dev stack: a broker on which none of the
+// test's topics and groups exist any more, and a new, empty registry. On kfake it is a new
+// cluster (a new cluster id); on the real broker, which stays leased to the test, it deletes
+// every topic and group the test created, so topics created again get new topic ids under
+// the same cluster id: the way "the broker was replaced" happens on a real cluster.
+func (e *Env) Replace(t testing.TB) *Env {
+	t.Helper()
+	if e.lease == nil {
+		return withRegistry(t, startFake(t))
+	}
+	removed, err := removeAdded(e.lease.adm, e.lease.keep)
+	if err != nil {
+		t.Fatalf("kafkatest: replacing the broker: %v", err)
+	}
+	t.Logf("kafkatest: replaced the real broker's logs: removed %v", removed)
+	return withRegistry(t, &Env{Brokers: e.Brokers, lease: e.lease})
+}
+
+// startFake starts a single-broker kfake cluster with opts, closed on cleanup.
+func startFake(t testing.TB, opts ...kfake.Opt) *Env {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(1)}, opts...)...)
+	if err != nil {
+		t.Fatalf("kafkatest: start kfake: %v", err)
+	}
+	t.Cleanup(c.Close)
+	return &Env{Cluster: c, Brokers: c.ListenAddrs()}
+}
+
+// withRegistry adds a schema registry, its client and a serde to env.
+func withRegistry(t testing.TB, env *Env) *Env {
+	t.Helper()
 	reg, err := registry.New(registry.Config{DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
 		t.Fatalf("kafkatest: start registry: %v", err)

@@ -42,8 +42,15 @@ func Real() (bool, error) {
 // would otherwise wait forever.
 const leaseWait = 10 * time.Minute
 
-// leaseRealBroker gives the test the real broker to itself until it ends, and returns its
-// addresses.
+// lease is a test's hold on the real broker: its addresses, an admin client that sees fresh
+// metadata, and the names that were there before the test (which stay).
+type lease struct {
+	brokers []string
+	adm     *kadm.Client
+	keep    names
+}
+
+// leaseRealBroker gives the test the real broker to itself until it ends.
 //
 // The tests use the domain's real topic and group names (the processors under test are built
 // on them), so tests on one broker cannot run side by side as they do on their own kfake
@@ -52,7 +59,7 @@ const leaseWait = 10 * time.Minute
 // topics and groups that appeared while it held the lock. The names present when the lease
 // began are kept in a state file beside the lock, so the next holder cleans up after a test
 // process that died holding it.
-func leaseRealBroker(t testing.TB) []string {
+func leaseRealBroker(t testing.TB) *lease {
 	t.Helper()
 	brokers := strings.Split(os.Getenv("KAFKA_BROKERS"), ",")
 	sum := sha256.Sum256([]byte(strings.Join(brokers, ",")))
@@ -109,7 +116,7 @@ func leaseRealBroker(t testing.TB) []string {
 			t.Errorf("kafkatest: %v", err)
 		}
 	})
-	return brokers
+	return &lease{brokers: brokers, adm: adm, keep: keep}
 }
 
 // names are the topics and groups on the broker.

@@ -133,3 +133,38 @@ func TestRequireFakeSkipsOnRealBroker(t *testing.T) {
 		t.Error("RequireFake did not skip on the real broker")
 	}
 }
+
+// TestReplaceOnRealBrokerGivesNewTopicIDs: Replace on the leased broker removes the test's
+// topics and groups, keeps the ones that were there, and a topic created again has a new
+// topic id (what issue 10's broker-reset detection sees on a real cluster). It returns
+// without waiting on the test's own lease.
+func TestReplaceOnRealBrokerGivesNewTopicIDs(t *testing.T) {
+	adm := externalBroker(t)
+	if _, err := adm.CreateTopics(context.Background(), 1, 1, nil, "existing"); err != nil {
+		t.Fatal(err)
+	}
+	env := New(t)
+	useBroker(t, env, "replaced", "replaced-group")
+	before := topicID(t, adm, "replaced")
+
+	env = env.Replace(t)
+	if got := listNames(t, adm); !slices.Equal(got.Topics, []string{"existing"}) || len(got.Groups) != 0 {
+		t.Errorf("after Replace the broker holds topics %v and groups %v, want only the topic that was there before", got.Topics, got.Groups)
+	}
+	env.CreateTopics(t, 1, "replaced")
+	if after := topicID(t, adm, "replaced"); after == before {
+		t.Errorf("the topic created again has the old topic id %x", after)
+	}
+}
+
+func topicID(t *testing.T, adm *kadm.Client, topic string) [16]byte {
+	t.Helper()
+	td, err := adm.ListTopics(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := td.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return td[topic].ID
+}

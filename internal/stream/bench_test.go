@@ -3,6 +3,7 @@ package stream_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,11 +19,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/novatrek/support/internal/compat"
+	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/registry"
@@ -73,11 +77,11 @@ func benchSize(name string, def int) int {
 // pre-produced; it prints "READY <broker> <registry>" and serves until stdin closes.
 func serveBenchCluster() error {
 	n, _ := strconv.Atoi(os.Getenv(benchClusterEnv))
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(benchPartitions, benchTopic))
+	brokers, closeBroker, err := benchBroker()
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer closeBroker()
 	r, err := registry.New(registry.Config{DefaultCompatibility: compat.BackwardTransitive})
 	if err != nil {
 		return err
@@ -89,7 +93,7 @@ func serveBenchCluster() error {
 		return err
 	}
 	sd := serde.New(rc, serde.AutoRegister())
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.ProducerLinger(5*time.Millisecond),
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ProducerLinger(5*time.Millisecond),
 		kgo.MaxBufferedRecords(100_000))
 	if err != nil {
 		return err
@@ -99,9 +103,58 @@ func serveBenchCluster() error {
 	if err := g.ProduceCreated(context.Background(), cl, sd, 0, n); err != nil {
 		return err
 	}
-	fmt.Printf("READY %s %s\n", c.ListenAddrs()[0], reg.URL)
+	fmt.Printf("READY %s %s\n", brokers[0], reg.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin)
 	return nil
+}
+
+// benchBroker is a kfake broker with the topic, or with NOVATREK_TEST_KAFKA=real (`make
+// bench-real`) the Apache Kafka broker at KAFKA_BROKERS with the topic created there and
+// deleted on close. The real broker is not leased (kafkatest's lease is for tests): `make
+// bench-real` starts a broker of its own.
+func benchBroker() (brokers []string, closeBroker func(), err error) {
+	real, err := kafkatest.Real()
+	if err != nil {
+		return nil, nil, err
+	}
+	if !real {
+		c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(benchPartitions, benchTopic))
+		if err != nil {
+			return nil, nil, err
+		}
+		return c.ListenAddrs(), c.Close, nil
+	}
+	brokers = strings.Split(os.Getenv("KAFKA_BROKERS"), ",")
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		return nil, nil, err
+	}
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	// The previous benchmark's child deleted the topic; the deletion may still be under way.
+	for {
+		resp, err := adm.CreateTopic(ctx, benchPartitions, 1, nil, benchTopic)
+		if err == nil {
+			err = resp.Err
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, kerr.TopicAlreadyExists) || ctx.Err() != nil {
+			cl.Close()
+			return nil, nil, fmt.Errorf("create %s on %v: %w", benchTopic, brokers, err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return brokers, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := adm.DeleteTopic(ctx, benchTopic); err != nil {
+			fmt.Fprintf(os.Stderr, "bench cluster: delete %s: %v\n", benchTopic, err)
+		}
+		cl.Close()
+	}, nil
 }
 
 // benchCluster starts the child process with n events produced and returns its broker

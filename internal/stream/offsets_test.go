@@ -13,7 +13,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/testproc"
@@ -61,10 +60,11 @@ func startLogged(t *testing.T, r *rig) (*streamtest.Running, *logLines, *prometh
 }
 
 // replaceBroker points the rig at a fresh cluster with the same topics, on the same
-// database: what `rm -rf .novatrek` did to the dev stack.
+// database: what `rm -rf .novatrek` did to the dev stack (on the real broker: the topics
+// deleted and created again, with new topic ids; see kafkatest.Env.Replace).
 func (r *rig) replaceBroker(partitions int32) {
 	r.t.Helper()
-	r.env = kafkatest.New(r.t)
+	r.env = r.env.Replace(r.t)
 	streamtest.CreateTopics(r.t, r.env, partitions, testproc.CreatedTopic, testproc.StatusTopic, testproc.OutputTopic)
 	streamtest.CreateTopics(r.t, r.env, 1, topology.DeadLetterTopic(testproc.Group))
 	r.cl = r.env.Client(r.t)
