@@ -13,7 +13,7 @@ func TestFromConfig(t *testing.T) {
 	c.KafkaBrokers = []string{"127.0.0.1:19092"}
 	c.SchemaRegistryURL = "http://127.0.0.1:18081"
 	c.HTTPAddr = "127.0.0.1:18080"
-	dc, err := FromConfig(c)
+	dc, err := FromConfig(c, External{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestFromConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := config.FromEnv()
 			mutate(&c)
-			_, err := FromConfig(c)
+			_, err := FromConfig(c, External{})
 			if err == nil || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("FromConfig = %v; want one line", err)
 			}
