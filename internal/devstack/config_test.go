@@ -71,3 +71,18 @@ func TestConfigValidate(t *testing.T) {
 		})
 	}
 }
+
+// TestFromConfigExternal: with --kafka external the seed brokers may be several and are the
+// cluster's; with --schema-registry external the URL is used as given (https, a path).
+func TestFromConfigExternal(t *testing.T) {
+	c := config.FromEnv()
+	c.KafkaBrokers = []string{"10.0.0.5:9092", "10.0.0.6:9092"}
+	c.SchemaRegistryURL = "https://registry.example/sr"
+	dc, err := FromConfig(c, External{Kafka: true, Registry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dc.ExternalBrokers) != 2 || dc.KafkaAddr != "" || dc.ExternalRegistryURL != c.SchemaRegistryURL || dc.RegistryAddr != "" {
+		t.Errorf("FromConfig external = %+v; want the given cluster and registry, no embedded addresses", dc)
+	}
+}
