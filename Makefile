@@ -10,7 +10,7 @@ BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test bench generate lint build kafka-up kafka-down
+.PHONY: help setup run run-kafka test bench generate lint build kafka-up kafka-down
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,6 +54,9 @@ build: ## build every package and the novatrek binary into bin/
 
 kafka-up: ## start a real Apache Kafka broker on 127.0.0.1:19092 (fetched through Maven once; see docs/real-kafka.md)
 	bash scripts/kafka up
+
+run-kafka: setup kafka-up ## the dev stack on the real broker of kafka-up (novatrek dev --kafka external), data in .novatrek-kafka
+	NOVATREK_DATA_DIR=$${NOVATREK_DATA_DIR:-.novatrek-kafka} $(GO) run ./cmd/novatrek dev --kafka external --brokers 127.0.0.1:$${KAFKA_PORT:-19092}
 
 kafka-down: ## stop the real Apache Kafka broker
 	bash scripts/kafka down
