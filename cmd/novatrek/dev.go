@@ -67,7 +67,7 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
   novatrek dev --kafka external --brokers 127.0.0.1:19092`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ext, err := externalParts(kafkaMode, registryMode)
+			ext, err := externalParts(cmd, kafkaMode, registryMode)
 			if err != nil {
 				return err
 			}
@@ -116,16 +116,24 @@ const (
 	modeExternal = "external"
 )
 
-// externalParts reads --kafka and --schema-registry.
-func externalParts(kafka, registry string) (devstack.External, error) {
+// externalParts reads --kafka and --schema-registry. An external part must be named
+// explicitly: defaulting to 127.0.0.1:9092 or :8081 would quietly use whatever listens there
+// (another dev stack's embedded broker, say) instead of the cluster the user meant.
+func externalParts(cmd *cobra.Command, kafka, registry string) (devstack.External, error) {
 	var ext devstack.External
 	for _, m := range []struct {
-		flag, value string
-		external    *bool
-	}{{"--kafka", kafka, &ext.Kafka}, {"--schema-registry", registry, &ext.Registry}} {
+		flag, value, addrFlag, env string
+		external                   *bool
+	}{
+		{"--kafka", kafka, "brokers", "KAFKA_BROKERS", &ext.Kafka},
+		{"--schema-registry", registry, "registry", "SCHEMA_REGISTRY_URL", &ext.Registry},
+	} {
 		switch m.value {
 		case modeEmbedded:
 		case modeExternal:
+			if !explicitSetting(cmd, m.addrFlag, m.env) {
+				return ext, fmt.Errorf("%s external needs %s or --%s: where is it?", m.flag, m.env, m.addrFlag)
+			}
 			*m.external = true
 		default:
 			return ext, fmt.Errorf("%s %q: want %s or %s", m.flag, m.value, modeEmbedded, modeExternal)
