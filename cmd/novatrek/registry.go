@@ -23,8 +23,9 @@ const DefaultRegistryListen = "127.0.0.1:8081"
 
 func newRegistryCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "registry",
-		Short: "Run the schema registry on its own, for a Kafka cluster that has none",
+		Use:     "registry",
+		Short:   "Run the schema registry on its own, for a Kafka cluster that has none",
+		Example: `  novatrek registry serve --listen 127.0.0.1:18081 --dir /tmp/nt-registry`,
 	}
 	cmd.AddCommand(newRegistryServeCmd())
 	return cmd
