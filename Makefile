@@ -56,7 +56,8 @@ kafka-up: ## start a real Apache Kafka broker on 127.0.0.1:19092 (fetched throug
 	bash scripts/kafka up
 
 run-kafka: setup kafka-up ## the dev stack on the real broker of kafka-up (novatrek dev --kafka external), data in .novatrek-kafka
-	NOVATREK_DATA_DIR=$${NOVATREK_DATA_DIR:-.novatrek-kafka} $(GO) run ./cmd/novatrek dev --kafka external --brokers 127.0.0.1:$${KAFKA_PORT:-19092}
+	$(GO) build -o bin/novatrek ./cmd/novatrek
+	NOVATREK_DATA_DIR=$${NOVATREK_DATA_DIR:-.novatrek-kafka} exec bin/novatrek dev --kafka external --brokers 127.0.0.1:$${KAFKA_PORT:-19092}
 
 kafka-down: ## stop the real Apache Kafka broker
 	bash scripts/kafka down
