@@ -10,7 +10,7 @@ BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-real bench bench-real generate lint build kafka-up kafka-down
+.PHONY: help setup run run-kafka test test-real bench bench-real generate lint build kafka-up kafka-down
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -18,8 +18,11 @@ help: ## list the targets
 setup: ## install and start what is missing: PostgreSQL+PostGIS, Redis/Valkey, kcat (Debian/Ubuntu)
 	bash scripts/setup
 
+# run builds the binary and execs it rather than `go run`, whose own exit status after Ctrl-C is 1
+# even when novatrek stopped cleanly (make would then print "Error 1").
 run: setup ## start the embedded dev stack (Kafka, schema registry, every processor) in one process
-	$(GO) run ./cmd/novatrek dev
+	$(GO) build -o bin/novatrek ./cmd/novatrek
+	exec bin/novatrek dev
 
 test: setup ## run every test against the local PostgreSQL and Redis (the command CI runs)
 	go test -count=1 -p 2 -timeout 15m ./...
@@ -61,6 +64,10 @@ bench-real: ## replay and relay on a real Apache Kafka broker beside kfake, with
 
 kafka-up: ## start a real Apache Kafka broker on 127.0.0.1:19092 (fetched through Maven once; see docs/real-kafka.md)
 	bash scripts/kafka up
+
+run-kafka: setup kafka-up ## the dev stack on the real broker of kafka-up (novatrek dev --kafka external), data in .novatrek-kafka
+	$(GO) build -o bin/novatrek ./cmd/novatrek
+	NOVATREK_DATA_DIR=$${NOVATREK_DATA_DIR:-.novatrek-kafka} exec bin/novatrek dev --kafka external --brokers 127.0.0.1:$${KAFKA_PORT:-19092}
 
 kafka-down: ## stop the real Apache Kafka broker
 	bash scripts/kafka down

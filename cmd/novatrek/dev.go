@@ -19,7 +19,7 @@ func init() { commands = append(commands, newDevCmd) }
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var noChildServers, syncWrites, reset bool
-	var simRate, simSeed string
+	var simRate, simSeed, kafkaMode, registryMode string
 	var statusEvery time.Duration
 	cmd := &cobra.Command{
 		Use:   "dev",
@@ -42,7 +42,14 @@ Once up it also serves stand-ins for svc-reservations, svc-guest-profiles and
 svc-gear-inventory (see novatrek standins), simulates traffic from the other domains at
 --simulate-rate (see novatrek simulate; a fresh random seed each start unless
 --simulate-seed), and prints a one-line live status every --status-interval: events/s per
-service, consumer lag, dead letters (new ones in parentheses) and outbox backlog.`,
+service, consumer lag, dead letters (new ones in parentheses) and outbox backlog.
+
+--kafka external uses the Kafka cluster at KAFKA_BROKERS (--brokers) instead of the
+embedded broker: a real Apache Kafka (make kafka-up) or a team's cluster. Its topics are
+created and grown from topics.yaml; its records and group offsets belong to the cluster,
+so --reset and removing the data dir do not touch them. --schema-registry external
+likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the embedded one
+(see novatrek registry serve). The banner says which is which.`,
 		Example: `  # the whole platform with gentle simulated traffic and a status line every 5s
   novatrek dev
 
@@ -54,10 +61,17 @@ service, consumer lag, dead letters (new ones in parentheses) and outbox backlog
 
   # a busier day, repeatable, on other ports
   NOVATREK_DATA_DIR=/tmp/nt HTTP_ADDR=127.0.0.1:18080 novatrek dev --simulate-rate 50/s --simulate-seed demo \
-    --brokers 127.0.0.1:19092 --registry http://127.0.0.1:18081`,
+    --brokers 127.0.0.1:19092 --registry http://127.0.0.1:18081
+
+  # on a real Apache Kafka broker (make kafka-up), with the embedded registry
+  novatrek dev --kafka external --brokers 127.0.0.1:19092`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			dc, err := devstack.FromConfig(cfg)
+			ext, err := externalParts(cmd, kafkaMode, registryMode)
+			if err != nil {
+				return err
+			}
+			dc, err := devstack.FromConfig(cfg, ext)
 			if err != nil {
 				return err
 			}
@@ -89,10 +103,43 @@ service, consumer lag, dead letters (new ones in parentheses) and outbox backlog
 	cmd.Flags().BoolVar(&noChildServers, "no-child-servers", false, "fail instead of starting PostgreSQL/Valkey when none answers")
 	cmd.Flags().BoolVar(&reset, "reset", false, "start from scratch: remove the data dir, drop its database, delete its Valkey keys")
 	cmd.Flags().BoolVar(&syncWrites, "kafka-sync-writes", false, "fsync every produced batch (survives a machine crash, slower)")
+	cmd.Flags().StringVar(&kafkaMode, "kafka", modeEmbedded, "embedded: run kfake in this process; external: use the cluster at --brokers")
+	cmd.Flags().StringVar(&registryMode, "schema-registry", modeEmbedded, "embedded: serve the registry in this process; external: use the one at --registry")
 	cmd.Flags().StringVar(&simRate, "simulate-rate", "5/s", "simulated traffic from the other domains: 5/s, 300/m, ...; 0 disables")
 	cmd.Flags().StringVar(&simSeed, "simulate-seed", "", "seed of the simulated traffic (default random each start: repeated seeds repeat event ids)")
 	cmd.Flags().DurationVar(&statusEvery, "status-interval", 5*time.Second, "how often to print the live status line; 0 disables")
 	return cmd
+}
+
+const (
+	modeEmbedded = "embedded"
+	modeExternal = "external"
+)
+
+// externalParts reads --kafka and --schema-registry. An external part must be named
+// explicitly: defaulting to 127.0.0.1:9092 or :8081 would quietly use whatever listens there
+// (another dev stack's embedded broker, say) instead of the cluster the user meant.
+func externalParts(cmd *cobra.Command, kafka, registry string) (devstack.External, error) {
+	var ext devstack.External
+	for _, m := range []struct {
+		flag, value, addrFlag, env string
+		external                   *bool
+	}{
+		{"--kafka", kafka, "brokers", "KAFKA_BROKERS", &ext.Kafka},
+		{"--schema-registry", registry, "registry", "SCHEMA_REGISTRY_URL", &ext.Registry},
+	} {
+		switch m.value {
+		case modeEmbedded:
+		case modeExternal:
+			if !explicitSetting(cmd, m.addrFlag, m.env) {
+				return ext, fmt.Errorf("%s external needs %s or --%s: where is it?", m.flag, m.env, m.addrFlag)
+			}
+			*m.external = true
+		default:
+			return ext, fmt.Errorf("%s %q: want %s or %s", m.flag, m.value, modeEmbedded, modeExternal)
+		}
+	}
+	return ext, nil
 }
 
 // explicitSetting reports whether a setting was given by its flag or environment variable

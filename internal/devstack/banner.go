@@ -30,8 +30,15 @@ func (s *Stack) writeBanner(w io.Writer) {
 	}
 	fmt.Fprintf(w, "\nNovaTrek dev stack is up (data in %s)\n", s.cfg.DataDir)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  Kafka brokers\t%s\t%d topics\n", strings.Join(s.Brokers(), ","), s.summary.topics)
-	fmt.Fprintf(tw, "  Schema registry\t%s\t%d subjects\n", s.RegistryURL(), s.summary.subjects)
+	kafka, reg := "embedded (kfake), in the data dir", "embedded, in the data dir"
+	if s.kafka == nil {
+		kafka = "external cluster (--kafka external)"
+	}
+	if s.regSrv == nil {
+		reg = "external (--schema-registry external)"
+	}
+	fmt.Fprintf(tw, "  Kafka brokers\t%s\t%d topics, %s\n", strings.Join(s.Brokers(), ","), s.summary.topics, kafka)
+	fmt.Fprintf(tw, "  Schema registry\t%s\t%d subjects, %s\n", s.RegistryURL(), s.summary.subjects, reg)
 	db := "this data dir's own database, " + origin(s.startedPostgres)
 	if s.dbGiven {
 		db = "from DATABASE_URL, used as is (kept by rm -rf and --reset), " + origin(s.startedPostgres)

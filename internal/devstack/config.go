@@ -25,10 +25,21 @@ type Config struct {
 	DataDir string
 	// KafkaAddr is where the single broker listens. kfake binds 127.0.0.1 only, so the host
 	// must be 127.0.0.1 or localhost; port 0 picks a free port. Default 127.0.0.1:9092.
+	// Unused with ExternalBrokers.
 	KafkaAddr string
+	// ExternalBrokers, when set (`novatrek dev --kafka external`), are the seed brokers of a
+	// Kafka cluster the stack uses instead of starting its embedded one: a real broker
+	// (`make kafka-up`) or a team's cluster. Its topics are created and grown from
+	// topics.yaml as on the embedded broker; its records and offsets are the cluster's, so
+	// neither the data dir nor Reset touches them.
+	ExternalBrokers []string
 	// RegistryAddr is where the schema registry listens; port 0 picks a free port.
-	// Default 127.0.0.1:8081.
+	// Default 127.0.0.1:8081. Unused with ExternalRegistryURL.
 	RegistryAddr string
+	// ExternalRegistryURL, when set (`novatrek dev --schema-registry external`), is a
+	// Confluent-compatible schema registry the stack uses instead of serving its own: every
+	// schema version is registered there as it would be in the embedded one.
+	ExternalRegistryURL string
 	// HTTPAddr serves /metrics, /healthz, /readyz and the services' APIs under /<service>/.
 	// Default 127.0.0.1:8080.
 	HTTPAddr string
@@ -80,14 +91,38 @@ type Config struct {
 	Status io.Writer
 }
 
+// External says which of Kafka and the schema registry the stack uses from elsewhere rather
+// than running them itself.
+type External struct {
+	Kafka, Registry bool
+}
+
 // FromConfig maps the shared process settings onto a dev stack Config: the stack serves
-// exactly the addresses that clients configured with the same environment will dial.
-func FromConfig(c config.Config) (Config, error) {
+// exactly the addresses that clients configured with the same environment will dial, or,
+// for what ext names, uses the cluster or registry those settings point at.
+func FromConfig(c config.Config, ext External) (Config, error) {
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
-	if len(c.KafkaBrokers) != 1 {
-		return Config{}, fmt.Errorf("devstack: KAFKA_BROKERS lists %d brokers; the dev stack runs exactly one", len(c.KafkaBrokers))
+	dc := Config{
+		DataDir:     c.DataDir,
+		HTTPAddr:    c.HTTPAddr,
+		DatabaseURL: c.DatabaseURL,
+		ValkeyURL:   c.ValkeyURL,
+
+		KafkaCompression: c.KafkaCompression,
+	}
+	switch {
+	case ext.Kafka:
+		dc.ExternalBrokers = c.KafkaBrokers
+	case len(c.KafkaBrokers) != 1:
+		return Config{}, fmt.Errorf("devstack: KAFKA_BROKERS lists %d brokers; the embedded broker is one (--kafka external uses a cluster of several)", len(c.KafkaBrokers))
+	default:
+		dc.KafkaAddr = c.KafkaBrokers[0]
+	}
+	if ext.Registry {
+		dc.ExternalRegistryURL = c.SchemaRegistryURL
+		return dc, nil
 	}
 	reg, err := url.Parse(c.SchemaRegistryURL)
 	if err != nil {
@@ -96,16 +131,8 @@ func FromConfig(c config.Config) (Config, error) {
 	if reg.Scheme != "http" || (reg.Path != "" && reg.Path != "/") {
 		return Config{}, fmt.Errorf("devstack: SCHEMA_REGISTRY_URL %q: the dev registry serves plain http at the root, e.g. http://127.0.0.1:8081", c.SchemaRegistryURL)
 	}
-	return Config{
-		DataDir:      c.DataDir,
-		KafkaAddr:    c.KafkaBrokers[0],
-		RegistryAddr: reg.Host,
-		HTTPAddr:     c.HTTPAddr,
-		DatabaseURL:  c.DatabaseURL,
-		ValkeyURL:    c.ValkeyURL,
-
-		KafkaCompression: c.KafkaCompression,
-	}, nil
+	dc.RegistryAddr = reg.Host
+	return dc, nil
 }
 
 func (c *Config) setDefaults() error {
@@ -151,14 +178,10 @@ func (c *Config) validate() error {
 	if _, err := config.CompressionOpt(c.KafkaCompression); err != nil {
 		return err
 	}
-	host, _, err := splitAddr("KafkaAddr", c.KafkaAddr)
-	if err != nil {
+	if err := c.validateKafka(); err != nil {
 		return err
 	}
-	if host != "127.0.0.1" && host != "localhost" {
-		return fmt.Errorf("devstack: KafkaAddr %q: the embedded broker listens on 127.0.0.1 only", c.KafkaAddr)
-	}
-	if _, _, err := splitAddr("RegistryAddr", c.RegistryAddr); err != nil {
+	if err := c.validateRegistry(); err != nil {
 		return err
 	}
 	if _, _, err := splitAddr("HTTPAddr", c.HTTPAddr); err != nil {
@@ -170,6 +193,39 @@ func (c *Config) validate() error {
 		}
 	}
 	return service.Check(c.Services, c.Topology)
+}
+
+// validateKafka checks the embedded broker's address, or the external seed brokers.
+func (c *Config) validateKafka() error {
+	if len(c.ExternalBrokers) > 0 {
+		for _, b := range c.ExternalBrokers {
+			if _, _, err := splitAddr("external Kafka broker", b); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	host, _, err := splitAddr("KafkaAddr", c.KafkaAddr)
+	if err != nil {
+		return err
+	}
+	if host != "127.0.0.1" && host != "localhost" {
+		return fmt.Errorf("devstack: KafkaAddr %q: the embedded broker listens on 127.0.0.1 only", c.KafkaAddr)
+	}
+	return nil
+}
+
+// validateRegistry checks the embedded registry's address, or the external registry's URL.
+func (c *Config) validateRegistry() error {
+	if c.ExternalRegistryURL == "" {
+		_, _, err := splitAddr("RegistryAddr", c.RegistryAddr)
+		return err
+	}
+	u, err := url.Parse(c.ExternalRegistryURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("devstack: external schema registry %q is not an http(s) URL with a host", c.ExternalRegistryURL)
+	}
+	return nil
 }
 
 func splitAddr(name, addr string) (host string, port int, err error) {

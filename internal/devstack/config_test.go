@@ -13,7 +13,7 @@ func TestFromConfig(t *testing.T) {
 	c.KafkaBrokers = []string{"127.0.0.1:19092"}
 	c.SchemaRegistryURL = "http://127.0.0.1:18081"
 	c.HTTPAddr = "127.0.0.1:18080"
-	dc, err := FromConfig(c)
+	dc, err := FromConfig(c, External{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestFromConfig(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := config.FromEnv()
 			mutate(&c)
-			_, err := FromConfig(c)
+			_, err := FromConfig(c, External{})
 			if err == nil || strings.Contains(err.Error(), "\n") {
 				t.Fatalf("FromConfig = %v; want one line", err)
 			}
@@ -69,5 +69,20 @@ func TestConfigValidate(t *testing.T) {
 				t.Fatalf("validate = %v; want an error containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestFromConfigExternal: with --kafka external the seed brokers may be several and are the
+// cluster's; with --schema-registry external the URL is used as given (https, a path).
+func TestFromConfigExternal(t *testing.T) {
+	c := config.FromEnv()
+	c.KafkaBrokers = []string{"10.0.0.5:9092", "10.0.0.6:9092"}
+	c.SchemaRegistryURL = "https://registry.example/sr"
+	dc, err := FromConfig(c, External{Kafka: true, Registry: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dc.ExternalBrokers) != 2 || dc.KafkaAddr != "" || dc.ExternalRegistryURL != c.SchemaRegistryURL || dc.RegistryAddr != "" {
+		t.Errorf("FromConfig external = %+v; want the given cluster and registry, no embedded addresses", dc)
 	}
 }

@@ -5,10 +5,11 @@
 //
 //   - /healthz, /readyz and /metrics on HTTPAddr (readyz answers 503 until everything is up);
 //   - Kafka: an in-process franz-go kfake broker on KafkaAddr, persisted under
-//     <DataDir>/kafka, so a restart keeps topics, records and committed group offsets;
+//     <DataDir>/kafka, so a restart keeps topics, records and committed group offsets; or,
+//     with ExternalBrokers, a cluster from elsewhere, checked to answer;
 //   - the schema registry (internal/registry) on RegistryAddr, persisted under
 //     <DataDir>/registry, default compatibility BACKWARD_TRANSITIVE, ids stable across
-//     restarts;
+//     restarts; or, with ExternalRegistryURL, a registry from elsewhere, checked to answer;
 //   - every topic of topics.yaml, and every schema version of every topic registered;
 //   - PostgreSQL: the data dir's own database (named in <DataDir>/stack.json, see
 //     config.DevState) on DatabaseServerURL, or DatabaseURL as is when given; created if

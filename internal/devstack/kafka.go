@@ -5,13 +5,62 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // clusterID names the dev cluster in metadata; a persisted cluster keeps the id it was
 // created with.
 const clusterID = "novatrek-dev"
+
+// startKafka starts the embedded broker, or, with ExternalBrokers, checks that the external
+// cluster answers, and opens the stack's admin client on it.
+func (s *Stack) startKafka(ctx context.Context) error {
+	if len(s.cfg.ExternalBrokers) == 0 {
+		_, port, _ := splitAddr("KafkaAddr", s.cfg.KafkaAddr)
+		c, err := startKafka(port, s.cfg.DataDir, s.cfg.KafkaSyncWrites, s.log)
+		if err != nil {
+			return err
+		}
+		s.kafka = c
+		s.onClose("kafka", func(context.Context) error {
+			c.Close() // writes the final snapshot before returning
+			return nil
+		})
+	}
+	cl, err := kgo.NewClient(append(s.kafkaOpts(), kgo.ClientID("novatrek-dev"))...)
+	if err != nil {
+		return fmt.Errorf("kafka: admin client: %w", err)
+	}
+	s.kcl = cl
+	s.onClose("kafka admin client", func(context.Context) error { cl.Close(); return nil })
+	if s.kafka != nil {
+		s.log.InfoContext(ctx, "kafka started", "brokers", s.Brokers(), "data", s.cfg.DataDir+"/kafka")
+		return nil
+	}
+	return s.checkExternalKafka(ctx)
+}
+
+// checkExternalKafka fails the start, naming the brokers, when the external cluster does not
+// answer a metadata request within externalTimeout: a wrong KAFKA_BROKERS is one clear line
+// rather than services retrying in the background.
+func (s *Stack) checkExternalKafka(ctx context.Context) error {
+	cctx, cancel := context.WithTimeout(ctx, externalTimeout)
+	defer cancel()
+	meta, err := kadm.NewClient(s.kcl).BrokerMetadata(cctx)
+	if err != nil {
+		return fmt.Errorf("kafka: external brokers %s do not answer: %w", strings.Join(s.cfg.ExternalBrokers, ","), err)
+	}
+	s.log.InfoContext(ctx, "kafka: using external cluster", "brokers", s.Brokers(), "cluster", meta.Cluster, "broker_count", len(meta.Brokers))
+	return nil
+}
+
+// externalTimeout bounds the first request to an external broker or registry.
+const externalTimeout = 15 * time.Second
 
 // startKafka starts a one-broker kfake cluster persisted under <dataDir>/kafka.
 //

@@ -14,7 +14,12 @@ import (
 
 // startRegistry serves the schema registry persisted under <DataDir>/registry, so schema
 // ids stay the same across restarts and the records already in Kafka keep decoding.
+//
+// With ExternalRegistryURL it serves none and checks that the external one answers.
 func (s *Stack) startRegistry(ctx context.Context) error {
+	if s.cfg.ExternalRegistryURL != "" {
+		return s.useExternalRegistry(ctx)
+	}
 	dir := filepath.Join(s.cfg.DataDir, "registry")
 	reg, err := registry.New(registry.Config{
 		Dir:                  dir,
@@ -36,5 +41,23 @@ func (s *Stack) startRegistry(ctx context.Context) error {
 	}
 	s.registry = client
 	s.log.InfoContext(ctx, "registry started", "url", "http://"+srv.Addr(), "data", dir, "default_compatibility", compat.BackwardTransitive)
+	return nil
+}
+
+// useExternalRegistry points the stack's registry client at ExternalRegistryURL and fails
+// the start, naming the URL, when it does not answer.
+func (s *Stack) useExternalRegistry(ctx context.Context) error {
+	client, err := sr.NewClient(sr.URLs(s.cfg.ExternalRegistryURL))
+	if err != nil {
+		return fmt.Errorf("registry: client of %s: %w", s.cfg.ExternalRegistryURL, err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, externalTimeout)
+	defer cancel()
+	subjects, err := client.Subjects(cctx)
+	if err != nil {
+		return fmt.Errorf("registry: external schema registry %s does not answer: %w", s.cfg.ExternalRegistryURL, err)
+	}
+	s.registry = client
+	s.log.InfoContext(ctx, "registry: using external schema registry", "url", s.cfg.ExternalRegistryURL, "subjects", len(subjects))
 	return nil
 }

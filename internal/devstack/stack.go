@@ -155,8 +155,14 @@ func (s *Stack) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Brokers returns the Kafka seed brokers, e.g. ["127.0.0.1:9092"].
-func (s *Stack) Brokers() []string { return s.kafka.ListenAddrs() }
+// Brokers returns the Kafka seed brokers, e.g. ["127.0.0.1:9092"]: the embedded broker's
+// address, or the external cluster's seed brokers.
+func (s *Stack) Brokers() []string {
+	if s.kafka == nil {
+		return s.cfg.ExternalBrokers
+	}
+	return s.kafka.ListenAddrs()
+}
 
 // kafkaOpts are the options of every Kafka client in the stack: its broker and the
 // KafkaCompression of every producer.
@@ -164,8 +170,14 @@ func (s *Stack) kafkaOpts() []kgo.Opt {
 	return config.Config{KafkaBrokers: s.Brokers(), KafkaCompression: s.cfg.KafkaCompression}.KafkaOpts()
 }
 
-// RegistryURL returns the schema registry's base URL, e.g. http://127.0.0.1:8081.
-func (s *Stack) RegistryURL() string { return "http://" + s.regSrv.Addr() }
+// RegistryURL returns the schema registry's base URL, e.g. http://127.0.0.1:8081: the
+// embedded registry's, or ExternalRegistryURL.
+func (s *Stack) RegistryURL() string {
+	if s.regSrv == nil {
+		return s.cfg.ExternalRegistryURL
+	}
+	return "http://" + s.regSrv.Addr()
+}
 
 // DatabaseURL returns the PostgreSQL URL the services use.
 func (s *Stack) DatabaseURL() string { return s.cfg.DatabaseURL }
@@ -187,27 +199,6 @@ func (s *Stack) DB() *pgxpool.Pool { return s.pool }
 
 // Failed delivers the error of the first service that stopped with one.
 func (s *Stack) Failed() <-chan error { return s.services.failed }
-
-func (s *Stack) startKafka(ctx context.Context) error {
-	_, port, _ := splitAddr("KafkaAddr", s.cfg.KafkaAddr)
-	c, err := startKafka(port, s.cfg.DataDir, s.cfg.KafkaSyncWrites, s.log)
-	if err != nil {
-		return err
-	}
-	s.kafka = c
-	s.onClose("kafka", func(context.Context) error {
-		c.Close() // writes the final snapshot before returning
-		return nil
-	})
-	cl, err := kgo.NewClient(append(s.kafkaOpts(), kgo.ClientID("novatrek-dev"))...)
-	if err != nil {
-		return fmt.Errorf("kafka: admin client: %w", err)
-	}
-	s.kcl = cl
-	s.onClose("kafka admin client", func(context.Context) error { cl.Close(); return nil })
-	s.log.InfoContext(ctx, "kafka started", "brokers", c.ListenAddrs(), "data", s.cfg.DataDir+"/kafka")
-	return nil
-}
 
 func (s *Stack) startPostgres(ctx context.Context) error {
 	recreate := s.fresh && !s.dbGiven
