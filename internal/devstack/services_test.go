@@ -110,6 +110,27 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 		t.Errorf("GET /openapi.json = %d %s; want 200 %s", resp.StatusCode, body, want)
 	}
 
+	// The root answers what it does not serve as problems, like every service's API.
+	for _, c := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/no-such-thing", ""},
+		{http.MethodPost, "/openapi.json", "GET, HEAD"},
+	} {
+		req, _ := http.NewRequest(c.method, "http://"+s.HTTPAddr()+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if c.allow != "" {
+			want = http.StatusMethodNotAllowed
+		}
+		if resp.StatusCode != want || resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s = %d %q Allow %q; want %d application/problem+json Allow %q",
+				c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), want, c.allow)
+		}
+	}
+
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
