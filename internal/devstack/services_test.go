@@ -152,3 +152,42 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 		t.Fatalf("Run = %v; want the service's error naming it", err)
 	}
 }
+
+// TestNoServicesMigratesButStartsNone: with NoServices (novatrek dev --no-services) the
+// stores are migrated but no service runs, so its group has no live member and
+// `groups reset --execute` can move its offsets on the dev broker.
+func TestNoServicesMigratesButStartsNone(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
+	cfg := testConfig(t, t.TempDir())
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
+	cfg.Services = []service.Service{svc}
+	cfg.NoServices = true
+
+	s, err := Start(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	if _, err := s.pool.Exec(ctx, "SELECT count(*) FROM devstacktest.things"); err != nil {
+		t.Errorf("the service's store is not migrated: %v", err)
+	}
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/" + svc.name + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /%s/hello = %d; want 404: the service's API is not served", svc.name, resp.StatusCode)
+	}
+	// Close waits for every service it started; none may have run.
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-svc.started:
+		t.Error("the service ran although NoServices is set")
+	default:
+	}
+}
