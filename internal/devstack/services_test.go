@@ -60,16 +60,7 @@ func ourService(t *testing.T) string {
 func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Service{svc}
-
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
+	s, svc := startWithTestService(t, false)
 	d := <-svc.started
 
 	// The deps point at the stack: Kafka answers, the registry holds the schemas.
@@ -159,17 +150,7 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 func TestNoServicesMigratesButStartsNone(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Service{svc}
-	cfg.NoServices = true
-
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
+	s, svc := startWithTestService(t, true)
 	if _, err := s.pool.Exec(ctx, "SELECT count(*) FROM devstacktest.things"); err != nil {
 		t.Errorf("the service's store is not migrated: %v", err)
 	}
@@ -190,4 +171,21 @@ func TestNoServicesMigratesButStartsNone(t *testing.T) {
 		t.Error("the service ran although NoServices is set")
 	default:
 	}
+}
+
+// startWithTestService starts a stack on its own database with one testService, started
+// unless noServices.
+func startWithTestService(t *testing.T, noServices bool) (*Stack, *testService) {
+	t.Helper()
+	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
+	cfg := testConfig(t, t.TempDir())
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
+	cfg.Services = []service.Service{svc}
+	cfg.NoServices = noServices
+	s, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s, svc
 }
