@@ -244,5 +244,5 @@ func sampleNote(w io.Writer, f *groupsObserveFlags) {
 	if f.watch || f.samples >= 2 {
 		return
 	}
-	fmt.Fprintln(w, "\nStatus from 1 observation: STALL and WARN need --samples 2 or more.")
+	fmt.Fprintln(w, "\nStatus from 1 observation: STALL and WARN need --samples 2 or more (a partition refused for its stored offset is STALL at once).")
 }
