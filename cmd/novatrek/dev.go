@@ -18,7 +18,7 @@ func init() { commands = append(commands, newDevCmd) }
 
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
-	var noChildServers, syncWrites, reset bool
+	var noChildServers, syncWrites, reset, noServices bool
 	var simRate, simSeed, kafkaMode, registryMode string
 	var statusEvery time.Duration
 	cmd := &cobra.Command{
@@ -59,6 +59,9 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
   # start from scratch: drop this data dir's database and Valkey keys, remove the data dir
   novatrek dev --reset
 
+  # the broker without the services, to move their offsets (groups reset refuses live members)
+  novatrek dev --no-services --simulate-rate 0
+
   # a busier day, repeatable, on other ports
   NOVATREK_DATA_DIR=/tmp/nt HTTP_ADDR=127.0.0.1:18080 novatrek dev --simulate-rate 50/s --simulate-seed demo \
     --brokers 127.0.0.1:19092 --registry http://127.0.0.1:18081
@@ -83,7 +86,7 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 				dc.ValkeyURL = ""
 			}
 			dc.Reset = reset
-			dc.Services = services()
+			dc.Services, dc.NoServices = services(), noServices
 			dc.Logger = cliLogger(cmd.ErrOrStderr())
 			dc.Banner = cmd.OutOrStdout()
 			dc.NoChildServers = noChildServers
@@ -101,6 +104,7 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 	}
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().BoolVar(&noChildServers, "no-child-servers", false, "fail instead of starting PostgreSQL/Valkey when none answers")
+	cmd.Flags().BoolVar(&noServices, "no-services", false, "migrate the services' stores but start none (to run groups reset --execute against this broker)")
 	cmd.Flags().BoolVar(&reset, "reset", false, "start from scratch: remove the data dir, drop its database, delete its Valkey keys")
 	cmd.Flags().BoolVar(&syncWrites, "kafka-sync-writes", false, "fsync every produced batch (survives a machine crash, slower)")
 	cmd.Flags().StringVar(&kafkaMode, "kafka", modeEmbedded, "embedded: run kfake in this process; external: use the cluster at --brokers")

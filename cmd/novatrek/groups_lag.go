@@ -28,7 +28,7 @@ LinkedIn's Burrow does, without thresholds:
 
   OK     caught up at some point in the window, or consuming without falling behind
   EMPTY  there is lag, but nobody runs the group: not one of our services, no live member,
-         no committed offset moved (a consume --group or kcat group left behind)
+         no committed offset moved (a kcat -G group or a test client left behind)
   WARN   consuming, but the lag grew at every observation: the consumer is too slow
   STALL  a live member owns the partition, there is lag, and the committed offset did not move
   STOP   there is lag and no live member consumed the partition in the whole window

@@ -45,7 +45,7 @@ func (f *groupsObserveFlags) register(fs *pflag.FlagSet, samples int, every time
 	fs.DurationVar(&f.interval, "interval", 5*time.Second, "time between refreshes with --watch")
 	fs.DurationVar(&f.window, "window", lag.DefaultWindow, "how far back observations count for the status with --watch")
 	fs.DurationVar(&f.timeout, "timeout", 30*time.Second, "give up when one observation has not finished by then")
-	fs.BoolVar(&f.includeInactive, "include-inactive", false, "also fail (exit 2) on groups nobody runs (EMPTY: no live member, no offset moved, not one of our services), e.g. ones left behind by `consume --group` or kcat")
+	fs.BoolVar(&f.includeInactive, "include-inactive", false, "also fail (exit 2) on groups nobody runs (EMPTY: no live member, no offset moved, not one of our services), e.g. ones left behind by kcat -G or other teams' test clients")
 }
 
 func (f *groupsObserveFlags) validate() error {
@@ -244,5 +244,5 @@ func sampleNote(w io.Writer, f *groupsObserveFlags) {
 	if f.watch || f.samples >= 2 {
 		return
 	}
-	fmt.Fprintln(w, "\nStatus from 1 observation: STALL and WARN need --samples 2 or more.")
+	fmt.Fprintln(w, "\nStatus from 1 observation: STALL and WARN need --samples 2 or more (a partition refused for its stored offset is STALL at once).")
 }

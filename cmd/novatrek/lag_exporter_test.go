@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/stream/streamtest"
 )
-
-// lockedBuffer is a bytes.Buffer the command's logger writes to while the test reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestLagExporterCommand starts `novatrek lag-exporter` on a free port against kfake, scrapes
 // /metrics until it serves the stopped group's lag (6 records: committed 4 of 10) and its
@@ -40,7 +21,7 @@ func TestLagExporterCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	cmd := newRootCmd()
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(&logs)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/stream/streamtest"
 )
 
@@ -57,7 +58,7 @@ func TestRegistryServeRefusesBadFlags(t *testing.T) {
 func serveRegistry(t *testing.T, dir string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs lockedBuffer
+	var logs logtest.Buffer
 	cmd := newRootCmd()
 	cmd.SetOut(io.Discard)
 	cmd.SetErr(&logs)

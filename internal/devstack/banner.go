@@ -28,6 +28,9 @@ func (s *Stack) writeBanner(w io.Writer) {
 	if len(s.cfg.Services) > 0 {
 		svcs = strings.Join(service.Names(s.cfg.Services), ", ")
 	}
+	if s.cfg.NoServices {
+		svcs = "none started (--no-services); stores of " + svcs + " migrated"
+	}
 	fmt.Fprintf(w, "\nNovaTrek dev stack is up (data in %s)\n", s.cfg.DataDir)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	kafka, reg := "embedded (kfake), in the data dir", "embedded, in the data dir"

@@ -72,6 +72,10 @@ type Config struct {
 	Topology *topology.Topology
 	// Services are started after their stores are migrated; the CLI passes its one list.
 	Services []service.Service
+	// NoServices migrates the services' stores but starts none of them, so the broker runs
+	// without their consumer groups: `novatrek groups reset --execute` refuses while a group
+	// has live members, and in dev the broker lives in the same process as the services.
+	NoServices bool
 	// Logger receives every step; default discards.
 	Logger *slog.Logger
 	// Banner receives the short "what is where" summary once the stack is up; nil: none.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/novatrek/support/internal/httpedge"
 	"github.com/novatrek/support/internal/service"
 )
 
@@ -17,7 +18,8 @@ func (s *Stack) startHTTP(ctx context.Context) error {
 			return s.valkey.Do(ctx, s.valkey.B().Ping().Build()).Error()
 		}},
 	)
-	srv, err := service.ListenHTTP(s.cfg.HTTPAddr, s.opsMux)
+	// Unknown paths and wrong methods answer problem+json, like the services' own APIs.
+	srv, err := service.ListenHTTP(s.cfg.HTTPAddr, httpedge.Routes(s.opsMux))
 	if err != nil {
 		return fmt.Errorf("devstack: HTTP server: %w", err)
 	}

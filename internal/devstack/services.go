@@ -28,6 +28,10 @@ func (s *Stack) startServices(ctx context.Context) error {
 		s.log.InfoContext(ctx, "no services implemented yet; the platform is up without them")
 		return nil
 	}
+	if s.cfg.NoServices {
+		s.log.InfoContext(ctx, "services not started (--no-services): their groups have no live members", "services", service.Names(s.cfg.Services))
+		return nil
+	}
 	vk := service.ExistingValkey(s.valkey)
 	vk.KeyPrefix = s.state.ValkeyPrefix
 	shared := service.Deps{

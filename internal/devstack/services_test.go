@@ -60,16 +60,7 @@ func ourService(t *testing.T) string {
 func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg := testConfig(t, t.TempDir())
-	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Service{svc}
-
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(context.Background()) })
+	s, svc := startWithTestService(t, false)
 	d := <-svc.started
 
 	// The deps point at the stack: Kafka answers, the registry holds the schemas.
@@ -110,6 +101,27 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 		t.Errorf("GET /openapi.json = %d %s; want 200 %s", resp.StatusCode, body, want)
 	}
 
+	// The root answers what it does not serve as problems, like every service's API.
+	for _, c := range []struct{ method, path, allow string }{
+		{http.MethodGet, "/no-such-thing", ""},
+		{http.MethodPost, "/openapi.json", "GET, HEAD"},
+	} {
+		req, _ := http.NewRequest(c.method, "http://"+s.HTTPAddr()+c.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		want := http.StatusNotFound
+		if c.allow != "" {
+			want = http.StatusMethodNotAllowed
+		}
+		if resp.StatusCode != want || resp.Header.Get("Content-Type") != "application/problem+json" || resp.Header.Get("Allow") != c.allow {
+			t.Errorf("%s %s = %d %q Allow %q; want %d application/problem+json Allow %q",
+				c.method, c.path, resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Allow"), want, c.allow)
+		}
+	}
+
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +142,50 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ourService(t)) {
 		t.Fatalf("Run = %v; want the service's error naming it", err)
 	}
+}
+
+// TestNoServicesMigratesButStartsNone: with NoServices (novatrek dev --no-services) the
+// stores are migrated but no service runs, so its group has no live member and
+// `groups reset --execute` can move its offsets on the dev broker.
+func TestNoServicesMigratesButStartsNone(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s, svc := startWithTestService(t, true)
+	if _, err := s.pool.Exec(ctx, "SELECT count(*) FROM devstacktest.things"); err != nil {
+		t.Errorf("the service's store is not migrated: %v", err)
+	}
+	resp, err := http.Get("http://" + s.HTTPAddr() + "/" + svc.name + "/hello")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /%s/hello = %d; want 404: the service's API is not served", svc.name, resp.StatusCode)
+	}
+	// Close waits for every service it started; none may have run.
+	if err := s.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-svc.started:
+		t.Error("the service ran although NoServices is set")
+	default:
+	}
+}
+
+// startWithTestService starts a stack on its own database with one testService, started
+// unless noServices.
+func startWithTestService(t *testing.T, noServices bool) (*Stack, *testService) {
+	t.Helper()
+	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
+	cfg := testConfig(t, t.TempDir())
+	cfg.DatabaseURL = pgtest.URLToCreate(t)
+	cfg.Services = []service.Service{svc}
+	cfg.NoServices = noServices
+	s, err := Start(t.Context(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(context.Background()) })
+	return s, svc
 }

@@ -1,39 +1,20 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/simulate"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
-
-// lockedBuffer is a bytes.Buffer the status goroutine and the test can share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // TestStackSimulatesAndServesStandins: a stack with the simulator on produces the seed's
 // traffic, the stand-ins on the stack's HTTP address answer for the seed's first
@@ -44,7 +25,7 @@ func TestStackSimulatesAndServesStandins(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.SimulateRate, cfg.SimulateSeed = 100, "devstack"
-	var status lockedBuffer
+	var status logtest.Buffer
 	cfg.StatusInterval, cfg.Status = 100*time.Millisecond, &status
 	s, err := Start(ctx, cfg)
 	if err != nil {

@@ -8,13 +8,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/httpedge"
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/problem"
 )
 
@@ -24,13 +24,13 @@ type edge struct {
 	t       *testing.T
 	srv     *httptest.Server
 	reg     *prometheus.Registry
-	logs    *lockedBuffer
+	logs    *logtest.Buffer
 	reached atomic.Int32
 }
 
 func newEdge(t *testing.T, maxBody int64) *edge {
 	t.Helper()
-	e := &edge{t: t, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}
+	e := &edge{t: t, reg: prometheus.NewRegistry(), logs: &logtest.Buffer{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) {
 		var m map[string]int
@@ -209,21 +209,4 @@ func TestCardNumbersRefusedNeverEchoed(t *testing.T) {
 	if e.reached.Load() != 0 {
 		t.Errorf("handlers ran %d times", e.reached.Load())
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

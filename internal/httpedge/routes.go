@@ -6,6 +6,12 @@ import (
 	"github.com/novatrek/support/internal/problem"
 )
 
+// Routes returns mux with the same problem answers for unmatched requests as a service's
+// edge, for a server that is not one service's API: novatrek dev's root (metrics, health,
+// the stand-ins and every service under its prefix), where ServeMux would answer a mistyped
+// path with text/plain "404 page not found".
+func Routes(mux *http.ServeMux) http.Handler { return routes(mux, mux) }
+
 // routes answers requests no route of mux takes as problems, like every other error of our
 // APIs, instead of ServeMux's text/plain: 404 for an unknown path, 405 with the Allow
 // header for a known path with another method.

@@ -1,12 +1,9 @@
 package stream_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -19,42 +16,13 @@ import (
 	"github.com/novatrek/support/internal/topology"
 )
 
-// logLines is a logger's output, kept for the test to read and echoed to the test's output.
-type logLines struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logLines) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-// matching returns the lines that contain every one of parts.
-func (l *logLines) matching(parts ...string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var out []string
-	for _, line := range strings.Split(l.buf.String(), "\n") {
-		all := line != ""
-		for _, p := range parts {
-			all = all && strings.Contains(line, p)
-		}
-		if all {
-			out = append(out, line)
-		}
-	}
-	return out
-}
-
 // startLogged starts a test processor whose WARN and ERROR lines the test can read.
-func startLogged(t *testing.T, r *rig) (*streamtest.Running, *logLines, *prometheus.Registry) {
+func startLogged(t *testing.T, r *rig) (*streamtest.Running, *streamtest.Logs, *prometheus.Registry) {
 	t.Helper()
-	lines := &logLines{}
+	lines, logger := streamtest.CaptureLogs(t, slog.LevelWarn)
 	p, reg := r.processor(r.pool, false, func(c *stream.Config) {
 		c.MaxBatchRecords = 16
-		c.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), lines), &slog.HandlerOptions{Level: slog.LevelWarn}))
+		c.Logger = logger
 	})
 	return streamtest.Start(t, p), lines, reg
 }
@@ -100,7 +68,7 @@ func TestNewBrokerRefusedUntilReset(t *testing.T) {
 	if ref.Topic != testproc.CreatedTopic || ref.Partition != 0 || ref.Offset != 40 || !strings.Contains(ref.Reason, "another log") {
 		t.Errorf("refusal = %+v, want %s/0 at stored offset 40 for another log", ref, testproc.CreatedTopic)
 	}
-	errs := lines.matching("level=ERROR")
+	errs := lines.Lines("level=ERROR")
 	if len(errs) != 1 {
 		t.Fatalf("%d ERROR lines, want one:\n%s", len(errs), strings.Join(errs, "\n"))
 	}
@@ -178,7 +146,7 @@ func TestStoredOffsetBeyondHighWatermarkRefused(t *testing.T) {
 	if len(ref) != 1 || ref[0].Partition != 0 || !strings.Contains(ref[0].Reason, "beyond the high watermark") {
 		t.Fatalf("refusals = %+v, want partition 0, beyond the high watermark", ref)
 	}
-	if n := len(lines.matching("level=ERROR", "stored offset refused", "partition=0")); n != 1 {
+	if n := len(lines.Lines("level=ERROR", "stored offset refused", "partition=0")); n != 1 {
 		t.Errorf("%d ERROR lines for partition 0, want 1", n)
 	}
 	if got := metric(t, reg, "novatrek_stream_offset_mismatch", nil); got != 0 {
@@ -220,7 +188,7 @@ func TestStoredOffsetBelowLogStart(t *testing.T) {
 	if err := run.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	warned := lines.matching("below the log start", "stored_offset=40", "log_start=50")
+	warned := lines.Lines("below the log start", "stored_offset=40", "log_start=50")
 	if len(warned) != 1 {
 		t.Errorf("%d log lines about the log start, want 1", len(warned))
 	}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/problem"
 	"github.com/novatrek/support/internal/service"
@@ -39,14 +39,14 @@ type harness struct {
 	srv   *httptest.Server
 	env   *kafkatest.Env
 	api   *api
-	logs  *lockedLog // everything the API logged
+	logs  *logtest.Buffer // everything the API logged
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	ctx := context.Background()
 	pool := pgtest.NewDB(t)
-	logs := &lockedLog{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if err := service.Migrate(ctx, pool, log, New()); err != nil {
 		t.Fatal(err)
@@ -201,22 +201,4 @@ func (h *harness) statusEvents(id uuid.UUID) []schemas.NotificationDeliveryStatu
 		out = append(out, ev)
 	}
 	return out
-}
-
-// lockedLog is a log destination safe for the server's goroutines.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +21,7 @@ import (
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
@@ -49,7 +49,7 @@ type harness struct {
 	core     *core
 	api      *api
 	srv      *httptest.Server
-	logs     *syncBuffer
+	logs     *logtest.Buffer
 	clock    *clock
 	// logLevel of the captured log; default debug (every request is logged, so the PCI
 	// test has lines to scan).
@@ -61,23 +61,6 @@ type clock struct{ offset atomic.Int64 }
 
 func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func testAuth(t testing.TB) *apiauth.Authenticator {
 	tokens := map[string]string{}
@@ -121,7 +104,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 // newHarnessNoAPI prepares everything but the API.
 func newHarnessNoAPI(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: context.Background(), logs: &syncBuffer{}, clock: &clock{}, logLevel: slog.LevelDebug}
+	h := &harness{t: t, ctx: context.Background(), logs: &logtest.Buffer{}, clock: &clock{}, logLevel: slog.LevelDebug}
 	for _, o := range opts {
 		o(h) // options that shape the setup (log level); they run again below for the config
 	}

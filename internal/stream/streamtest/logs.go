@@ -1,20 +1,20 @@
 package streamtest
 
 import (
-	"bytes"
 	"log/slog"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
+
+	"github.com/novatrek/support/internal/logtest"
 )
 
 // Logs is a logger whose output a test can read back, to prove that an operator is told
-// about something (an outage, an unverifiable duplicate), not only that a metric moved.
-// Everything it writes also goes to the test's output.
+// about something (an outage, an unverifiable duplicate, a refused offset), not only that a
+// metric moved. Everything it writes also goes to the test's output.
 type Logs struct {
 	t   testing.TB
-	mu  sync.Mutex
-	buf bytes.Buffer
+	buf logtest.Buffer
 }
 
 // CaptureLogs returns a Logs and a text logger at level writing to it.
@@ -24,19 +24,15 @@ func CaptureLogs(t testing.TB, level slog.Level) (*Logs, *slog.Logger) {
 }
 
 func (l *Logs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	_, _ = l.t.Output().Write(p)
 	return l.buf.Write(p)
 }
 
-// Lines returns the lines written so far that contain substr.
-func (l *Logs) Lines(substr string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
+// Lines returns the lines written so far that contain every one of parts.
+func (l *Logs) Lines(parts ...string) []string {
 	var out []string
 	for line := range strings.Lines(l.buf.String()) {
-		if strings.Contains(line, substr) {
+		if !slices.ContainsFunc(parts, func(p string) bool { return !strings.Contains(line, p) }) {
 			out = append(out, strings.TrimSpace(line))
 		}
 	}
