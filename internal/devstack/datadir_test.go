@@ -100,6 +100,7 @@ func TestDataDirsOwnTheirState(t *testing.T) {
 	checkState(t, b, depsB, []int{1, 3}, true)
 
 	// rm -rf A's data dir: A starts from scratch, B keeps its state.
+	clusterBefore := clusterID(t, a)
 	if err := a.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,9 @@ func TestDataDirsOwnTheirState(t *testing.T) {
 	}
 	a, depsA = ownStack(t, cfgA)
 	checkState(t, a, depsA, []int{1}, false)
+	if after := clusterID(t, a); after == clusterBefore {
+		t.Errorf("a wiped data dir's broker kept the cluster id %s: stored offsets could not tell the new cluster from the old", after)
+	}
 	checkState(t, b, depsB, []int{1, 3}, true)
 
 	// --reset on B's data dir: the same, explicitly.

@@ -2,6 +2,8 @@ package devstack
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -13,9 +15,16 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// clusterID names the dev cluster in metadata; a persisted cluster keeps the id it was
-// created with.
-const clusterID = "novatrek-dev"
+// newClusterID names a new dev cluster in metadata: "novatrek-dev-" and 12 random hex digits.
+// kfake restores the id a persisted cluster was created with and ignores this one, so a data
+// dir keeps its id across restarts while a wiped one (rm -rf, --reset) gets another: the
+// services' stored offsets, bound to the cluster id, then see a new cluster, not only new
+// topic ids.
+func newClusterID() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return "novatrek-dev-" + hex.EncodeToString(b)
+}
 
 // startKafka starts the embedded broker, or, with ExternalBrokers, checks that the external
 // cluster answers, and opens the stack's admin client on it.
@@ -72,7 +81,7 @@ const externalTimeout = 15 * time.Second
 func startKafka(port int, dataDir string, syncWrites bool, logger *slog.Logger) (*kfake.Cluster, error) {
 	opts := []kfake.Opt{
 		kfake.Ports(port),
-		kfake.ClusterID(clusterID),
+		kfake.ClusterID(newClusterID()),
 		kfake.DataDir(filepath.Join(dataDir, "kafka")),
 		kfake.WithLogger(kfakeLogger{logger.With("component", "kafka")}),
 	}

@@ -57,6 +57,7 @@ func TestRestartKeepsTopicsRecordsOffsetsAndSchemaIDs(t *testing.T) {
 	produced := produce(t, s1.Brokers(), topic, "before", 20)
 	consumeInGroup(t, s1.Brokers(), topic, len(produced))
 	offsetsBefore := groupOffsets(t, s1.Brokers(), topic)
+	clusterBefore := clusterID(t, s1)
 
 	if err := s1.Close(ctx); err != nil {
 		t.Fatalf("close: %v", err)
@@ -69,6 +70,9 @@ func TestRestartKeepsTopicsRecordsOffsetsAndSchemaIDs(t *testing.T) {
 	t.Cleanup(func() { s2.Close(context.Background()) })
 
 	checkTopics(t, s2)
+	if after := clusterID(t, s2); after != clusterBefore {
+		t.Errorf("the cluster id changed across a restart: %s, then %s", clusterBefore, after)
+	}
 	if idsAfter := schemaIDs(t, s2); !equalIDs(idsBefore, idsAfter) {
 		t.Errorf("schema ids changed across a restart:\nbefore %v\nafter  %v", idsBefore, idsAfter)
 	}
@@ -296,4 +300,19 @@ func groupOffsets(t *testing.T, brokers []string, topic string) map[int32]int64 
 		t.Fatalf("group %s has no committed offsets on %s", restartGroup, topic)
 	}
 	return out
+}
+
+// clusterID is the cluster id the stack's broker reports in metadata.
+func clusterID(t *testing.T, s *Stack) string {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(s.Brokers()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	md, err := kadm.NewClient(cl).BrokerMetadata(t.Context())
+	if err != nil {
+		t.Fatalf("metadata of %v: %v", s.Brokers(), err)
+	}
+	return md.Cluster
 }
