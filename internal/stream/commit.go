@@ -17,7 +17,9 @@ const abortedCommitWait = 10 * time.Second
 // (StopTimeout passed, partitions lost, a crash) meanwhile.
 //
 // A COMMIT on the wire cannot be taken back by walking away from it: pgx, on a canceled
-// context, returns at once and closes the connection, while the server may still commit —
+// context, returns at once and closes the connection in the background (sending a cancel
+// request that may arrive too late, and not waiting for the answer), while the server may
+// still commit —
 // after Run returned, unmarked in Kafka, and, on a restart in the same process (or a new
 // owner of the partition), after the stored offsets were loaded, so the batch is
 // redelivered. Instead the abort asks the server to cancel the COMMIT (a cancel request,
