@@ -228,7 +228,13 @@ func (w *worker) attempt(lo, hi int) error {
 
 func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	ctx := w.ctx
-	tx, err := w.p.cfg.Pool.Begin(ctx)
+	// The connection is held apart from the transaction so that commit can close it.
+	conn, err := w.p.cfg.Pool.Acquire(ctx)
+	if err != nil {
+		return &storeError{"begin transaction", err}
+	}
+	defer conn.Release()
+	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return &storeError{"begin transaction", err}
 	}
@@ -281,7 +287,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 			return fmt.Errorf("handler: %w", err)
 		}
 	}
-	if err := tx.Commit(ctx); err != nil {
+	if err := w.commit(conn, tx); err != nil {
 		return &storeError{"commit", err}
 	}
 

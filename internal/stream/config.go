@@ -67,8 +67,9 @@ type Config struct {
 	// default 5. Transient errors are retried forever and do not use it.
 	MaxAttempts int
 	// StopTimeout is how long a revoked partition may take to finish its in-flight batch
-	// before it is abandoned (its transaction rolls back); default 10s. Lost partitions
-	// are abandoned at once.
+	// before it is abandoned (its transaction rolls back, or, if its COMMIT was already
+	// sent, is settled: see Processor.Run); default 10s. Lost partitions are abandoned at
+	// once.
 	StopTimeout time.Duration
 	// InboxRetention is how long inbox rows are kept; default 7 days. A duplicate arriving
 	// later than that (an outbox relay retry arrives within seconds) would be applied

@@ -82,6 +82,10 @@
 // in-flight transaction (or abandons it after Config.StopTimeout: it rolls back), then the
 // marked offsets are committed and the rebalance proceeds. Lost partitions are abandoned at
 // once. Canceling Run's context does the same for every partition, then leaves the group.
+// A batch abandoned while its COMMIT is already on the wire is settled, not walked away
+// from: PostgreSQL is asked to cancel the COMMIT and the worker waits for the answer, so
+// when Run returns (or a revoke proceeds) no batch of it can still commit behind the
+// stored offsets a restart or the next owner loads.
 // Two members that both believe they own a partition (a zombie after a lost session)
 // conflict on the partition's consumer_offsets row and on the batch's inbox ids, so one
 // waits for the other's commit, and the inbox keeps the slower one from applying anything

@@ -99,6 +99,10 @@ func New(cfg Config) (*Processor, error) {
 // Run joins the group and processes records until ctx is canceled, then finishes the
 // in-flight batches (each waits at most Config.StopTimeout), commits offsets and leaves the
 // group. It returns nil after a clean shutdown. A Processor runs once at a time.
+//
+// A batch abandoned after StopTimeout rolls back; one whose COMMIT was already sent is
+// settled first (see worker.commit), so once Run returns no transaction of it can still
+// commit.
 func (p *Processor) Run(ctx context.Context) error {
 	if !p.running.CompareAndSwap(false, true) {
 		return errors.New("stream: processor is already running")
