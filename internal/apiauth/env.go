@@ -41,7 +41,13 @@ func ParseTokens(s string) (map[string]string, error) {
 // empty it falls back to dev mode: each of devCallers gets DevToken(caller), and dev is true
 // so the service can log a warning. A malformed variable is an error, never a fallback.
 func FromEnv(devCallers ...string) (a *Authenticator, dev bool, err error) {
-	raw := os.Getenv(EnvTokens)
+	return FromGetenv(os.Getenv, devCallers...)
+}
+
+// FromGetenv is FromEnv reading the variable through getenv (a runner's environment
+// overlay, a test's tokens).
+func FromGetenv(getenv func(string) string, devCallers ...string) (a *Authenticator, dev bool, err error) {
+	raw := getenv(EnvTokens)
 	if strings.TrimSpace(raw) == "" {
 		tokens := make(map[string]string, len(devCallers))
 		for _, c := range devCallers {

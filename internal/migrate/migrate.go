@@ -27,6 +27,9 @@ type Set struct {
 	// Name identifies the set in schema_migrations, e.g. "inbox", "outbox", "payments".
 	Name string
 	FS   fs.FS
+	// After names the sets whose tables this one builds on (a foreign key, an ALTER of
+	// their table). Compose applies them first; no order is written by hand.
+	After []string
 }
 
 // Migration is one parsed file of a Set.

@@ -14,17 +14,26 @@ import (
 // schema, so two processes migrating at once is safe.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, svcs ...Service) error {
 	for _, s := range svcs {
-		if s.Schema() == "" {
-			continue
+		if err := ApplySets(ctx, pool, logger, s.Name(), s.Schema(), s.Migrations()); err != nil {
+			return err
 		}
-		ran, err := migrate.Apply(ctx, pool, s.Schema(), s.Migrations()...)
-		for _, m := range ran {
-			logger.InfoContext(ctx, "migration applied", "service", s.Name(), "schema", s.Schema(), "set", m.Set, "version", m.Version, "name", m.Name)
-		}
-		if err != nil {
-			return err // migrate errors already name the schema and file
-		}
-		logger.InfoContext(ctx, "schema up to date", "service", s.Name(), "schema", s.Schema(), "applied", len(ran))
 	}
+	return nil
+}
+
+// ApplySets applies sets, in order, to the schema of service name, logging what it applied;
+// nothing when schema is "". Migrate and the runner share it.
+func ApplySets(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, name, schema string, sets []migrate.Set) error {
+	if schema == "" {
+		return nil
+	}
+	ran, err := migrate.Apply(ctx, pool, schema, sets...)
+	for _, m := range ran {
+		logger.InfoContext(ctx, "migration applied", "service", name, "schema", schema, "set", m.Set, "version", m.Version, "name", m.Name)
+	}
+	if err != nil {
+		return err // migrate errors already name the schema and file
+	}
+	logger.InfoContext(ctx, "schema up to date", "service", name, "schema", schema, "applied", len(ran))
 	return nil
 }

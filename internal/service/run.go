@@ -132,17 +132,3 @@ func Run(ctx context.Context, svc Service, rc RunConfig) error {
 	logger.Info("service stopped", "service", svc.Name())
 	return nil
 }
-
-// ConnectPostgres opens a pool on url and pings it, so an unreachable server or a missing
-// database is reported at start as one line.
-func ConnectPostgres(ctx context.Context, url string) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: parse DATABASE_URL: %w", err)
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: connect to %s: %w", config.Redact(url), err)
-	}
-	return pool, nil
-}

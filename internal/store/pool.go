@@ -1,11 +1,27 @@
-package service
+package store
 
 import (
 	"context"
 	"fmt"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/config"
 )
+
+// Connect opens a pool on url and pings it, so an unreachable server or a missing database
+// is reported at start as one line (with the password redacted).
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.New(ctx, url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: parse DATABASE_URL: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: connect to %s: %w", config.Redact(url), err)
+	}
+	return pool, nil
+}
 
 // OwnPool opens a pool with the shared pool's settings but its own size and the service's
 // name as application_name, so a service sizes its connections for its own workers (and

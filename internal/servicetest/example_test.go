@@ -1,0 +1,138 @@
+package servicetest_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/servicetest"
+	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/schemas"
+)
+
+// The example service: it greets each registered guest (a row), tells loyalty about it (an
+// event through the outbox), and serves the greeting to svc-analytics. Everything it is, is
+// this Spec; the runner does the rest.
+const (
+	exampleName   = "svc-example"
+	topicGuests   = "novatrek.guest.guest.registered"
+	topicWelcomed = "novatrek.support.example.welcomed"
+)
+
+var exampleSpec = &service.Spec[*example]{
+	Name: exampleName,
+	Store: service.Store{Schema: "example", Migrations: []migrate.Set{migrate.Dir("example", fstest.MapFS{
+		"migrations/0001_greetings.sql": {Data: []byte(`CREATE TABLE greetings (guest_id uuid PRIMARY KEY, text text NOT NULL)`)},
+	}, "migrations")}},
+	New:           func(_ context.Context, env service.Env) (*example, error) { return &example{env: env}, nil },
+	Subscriptions: []service.Subscription[*example]{service.On(topicGuests, (*example).onGuestRegistered)},
+	Produces:      []string{topicWelcomed},
+	API: service.API[*example]{Routes: []service.Route[*example]{
+		{Pattern: "GET /v1/greetings/{id}", Access: service.Perm("greetings:read", "svc-analytics"), Handle: (*example).getGreeting},
+	}},
+}
+
+type example struct{ env service.Env }
+
+func (e *example) onGuestRegistered(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.GuestRegistered]) error {
+	g := ev.Value
+	if _, err := tx.Exec(ctx, `INSERT INTO example.greetings VALUES ($1, $2)`, g.GuestID, "Welcome, "+g.FirstName); err != nil {
+		return err
+	}
+	cause := ev.Meta.EventID
+	return e.env.Emit.Emit(ctx, tx, topicWelcomed, g.GuestID, &schemas.LoyaltyTierChanged{
+		Metadata: schemas.EventMetadata{EventID: uuid.NewString(), EventType: "example.welcomed",
+			OccurredAt: e.env.Now().UTC().Truncate(time.Millisecond), Producer: exampleName,
+			CorrelationID: ev.Meta.CorrelationID, CausationID: &cause},
+		GuestID: g.GuestID, PreviousTier: "UNKNOWN", NewTier: "EXPLORER", Direction: "PROMOTION",
+		EffectiveAt: ev.Meta.OccurredAt,
+	})
+}
+
+func (e *example) getGreeting(w http.ResponseWriter, r *http.Request) error {
+	var text string
+	if err := e.env.DB.QueryRow(r.Context(), `SELECT text FROM example.greetings WHERE guest_id = $1`, r.PathValue("id")).Scan(&text); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	return json.NewEncoder(w).Encode(map[string]string{"greeting": text})
+}
+
+// exampleTopology is topics.yaml for the example alone, reusing existing value schemas.
+func exampleTopology(t *testing.T) *topology.Topology {
+	t.Helper()
+	topo, err := topology.Load([]byte(`
+services:
+  - {name: svc-example, domain: support, ours: true, description: "The servicetest example."}
+  - {name: svc-guest-profiles, domain: guest-identity, description: "Guests."}
+  - {name: svc-analytics, domain: support, ours: true, description: "Reads greetings."}
+  - {name: svc-reservations, domain: booking, description: "Calls without the permission."}
+topics:
+  - {name: ` + topicGuests + `, kind: event, partitions: 3, retention: 7d, cleanup_policy: delete, key: guest_id,
+     value_schema: guest_registered, producers: [svc-guest-profiles], consumers: [svc-example]}
+  - {name: ` + topicWelcomed + `, kind: event, partitions: 3, retention: 7d, cleanup_policy: delete, key: guest_id,
+     value_schema: loyalty_tier_changed, producers: [svc-example]}
+  - {name: novatrek.support.dlq.svc-example, kind: dead-letter, partitions: 1, retention: 30d, cleanup_policy: delete,
+     key: the original record's key, producers: [svc-example]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// TestExampleServiceFromASpec is issue 12's proof: a service declared in a test file alone
+// consumes an event, writes a row, publishes through the outbox and serves an authorized
+// route (401 without a token, 403 for a known caller without the permission, 200 allowed).
+func TestExampleServiceFromASpec(t *testing.T) {
+	t.Parallel()
+	svc := servicetest.Start(t, exampleSpec, servicetest.WithTopology(exampleTopology(t)),
+		servicetest.WithTokens(map[string]string{
+			"svc-analytics":    servicetest.Token("svc-analytics"),
+			"svc-reservations": servicetest.Token("svc-reservations"),
+		}))
+
+	guest := uuid.NewString()
+	in := &schemas.GuestRegistered{Metadata: schemas.EventMetadata{EventID: uuid.NewString(), EventType: "guest.registered",
+		OccurredAt: time.Now().UTC().Truncate(time.Millisecond), Producer: "svc-guest-profiles", CorrelationID: uuid.NewString()},
+		GuestID: guest, Email: "ada@example.com", FirstName: "Ada", LastName: "Lovelace"}
+	svc.Publish(topicGuests, guest, in)
+
+	var text string
+	svc.AwaitRow([]any{&text}, `SELECT text FROM example.greetings WHERE guest_id = $1`, guest)
+	if text != "Welcome, Ada" {
+		t.Errorf("greeting row = %q", text)
+	}
+	out := servicetest.AwaitEvent[schemas.LoyaltyTierChanged](svc, topicWelcomed,
+		func(e *schemas.LoyaltyTierChanged) bool { return e.GuestID == guest })
+	if out.Metadata.Producer != exampleName || out.Metadata.CausationID == nil || *out.Metadata.CausationID != in.Metadata.EventID ||
+		out.Metadata.CorrelationID != in.Metadata.CorrelationID {
+		t.Errorf("published metadata %+v does not follow the input event %+v", out.Metadata, in.Metadata)
+	}
+
+	path := "/v1/greetings/" + guest
+	for _, tc := range []struct {
+		caller string
+		status int
+		body   string
+	}{
+		{"", http.StatusUnauthorized, `"type":"urn:novatrek:problem:unauthenticated"`},
+		{"svc-reservations", http.StatusForbidden, `"permission":"greetings:read"`},
+		{"svc-analytics", http.StatusOK, `{"greeting":"Welcome, Ada"}`},
+	} {
+		resp := svc.Call(tc.caller, "GET", path, nil)
+		if resp.Status != tc.status || !strings.Contains(string(resp.Body), tc.body) {
+			t.Errorf("GET %s as %q = %d %s; want %d with %s", path, tc.caller, resp.Status, resp.Body, tc.status, tc.body)
+		}
+	}
+}
