@@ -79,7 +79,8 @@ type Config struct {
 	PruneInterval time.Duration
 
 	// Intercept, when set, is called before each event's handler with the handler's context
-	// (which carries the event's lineage, see package event) inside the runtime's panic guard:
+	// (for a per-event route it carries the event's lineage, see package event; a batch
+	// route's is the batch's) inside the runtime's panic guard:
 	// an error or a panic fails the event exactly as the handler's own would. Nil by default.
 	// It is the seam for tracing and for tests that make chosen events fail (the conformance
 	// suite's Panic case).
