@@ -3,43 +3,17 @@ package publish
 import (
 	"time"
 
-	"github.com/google/uuid"
-
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
 
-// defaults is the metadata an event on t gets for the fields it lacks.
-func (p *Publisher) defaults(t topology.Topic) schemas.EventMetadata {
-	id := uuid.NewString()
-	return schemas.EventMetadata{
-		EventID:       id,
-		EventType:     t.EventType(),
-		OccurredAt:    p.now().UTC().Truncate(time.Millisecond),
-		Producer:      p.producer,
-		CorrelationID: id,
-	}
-}
-
-// fill sets the empty fields of m from the defaults; a set event_id is the correlation id
-// default, so a first event's correlation is its own id.
-func (p *Publisher) fill(m *schemas.EventMetadata, t topology.Topic) {
-	d := p.defaults(t)
-	if m.EventID == "" {
-		m.EventID = d.EventID
-	}
-	if m.EventType == "" {
-		m.EventType = d.EventType
-	}
-	if m.OccurredAt.IsZero() {
-		m.OccurredAt = d.OccurredAt
-	}
-	if m.Producer == "" {
-		m.Producer = d.Producer
-	}
-	if m.CorrelationID == "" {
-		m.CorrelationID = m.EventID
-	}
+// fill sets the empty metadata fields of ev by package event's rules (event.Fill): what a
+// person or a program left out is stamped, what they wrote is kept.
+func (p *Publisher) fill(ev schemas.Event, t topology.Topic) {
+	m := ev.EventMeta()
+	event.Fill(&m, t, p.producer, p.now())
+	ev.SetEventMeta(m)
 }
 
 // fillJSON does what fill does on a decoded JSON object's "metadata" member, creating it when
@@ -56,7 +30,7 @@ func (p *Publisher) fillJSON(obj map[string]any, t topology.Topic) {
 		m = map[string]any{}
 		obj[schemas.MetadataField] = m
 	}
-	d := p.defaults(t)
+	d := event.Meta{Producer: p.producer}.Build(t, p.now())
 	set := func(k string, v any) {
 		if cur, ok := m[k]; !ok || cur == nil || cur == "" {
 			m[k] = v

@@ -3,13 +3,13 @@ package publish
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strconv"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/avrojson"
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -20,60 +20,16 @@ func (p *Publisher) Prepare(ctx context.Context, ev schemas.Event) (*kgo.Record,
 	if err != nil {
 		return nil, err
 	}
-	meta, err := metadataOf(ev)
-	if err != nil {
-		return nil, err
-	}
-	p.fill(meta, t)
-	key, err := keyOf(ev, t.Key)
+	key, err := event.Key(ev, t.Key) // first: it refuses a nil event
 	if err != nil {
 		return nil, fmt.Errorf("publish: %s: %w", t.Name, err)
 	}
+	p.fill(ev, t)
 	value, err := p.serde.Encode(ctx, t.Name, ev.Schema(), ev)
 	if err != nil {
 		return nil, fmt.Errorf("publish: encoding %T for %s: %w", ev, t.Name, err)
 	}
 	return &kgo.Record{Topic: t.Name, Key: []byte(key), Value: value}, nil
-}
-
-// metadataOf returns a pointer to the Metadata field of a generated event struct.
-func metadataOf(ev schemas.Event) (*schemas.EventMetadata, error) {
-	v := reflect.ValueOf(ev)
-	if v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return nil, fmt.Errorf("publish: want a pointer to a generated event struct, got %T", ev)
-	}
-	f := v.Elem().FieldByName("Metadata")
-	if !f.IsValid() {
-		return nil, fmt.Errorf("publish: %T has no Metadata field", ev)
-	}
-	m, ok := f.Addr().Interface().(*schemas.EventMetadata)
-	if !ok {
-		return nil, fmt.Errorf("publish: %T has no Metadata field of type schemas.EventMetadata", ev)
-	}
-	return m, nil
-}
-
-// keyOf reads the top-level field whose avro tag is name, as a string.
-func keyOf(ev schemas.Event, name string) (string, error) {
-	v := reflect.ValueOf(ev).Elem()
-	for i := range v.NumField() {
-		if tag, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("avro"), ","); tag != name {
-			continue
-		}
-		f := v.Field(i)
-		for f.Kind() == reflect.Pointer {
-			if f.IsNil() {
-				return "", fmt.Errorf("key field %s is null", name)
-			}
-			f = f.Elem()
-		}
-		s := fmt.Sprint(f.Interface())
-		if s == "" {
-			return "", fmt.Errorf("key field %s is empty", name)
-		}
-		return s, nil
-	}
-	return "", fmt.Errorf("%T has no key field %s", ev, name)
 }
 
 // PrepareJSON checks one JSON object against topic's latest schema, fills its missing

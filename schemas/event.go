@@ -8,9 +8,11 @@ import (
 )
 
 // Event is implemented by the generated Go type of every event and command schema (the
-// latest version of each): its metadata, its schema and its Avro binary encoding.
+// latest version of each): its metadata (read and replaced), its schema and its Avro binary
+// encoding.
 type Event interface {
 	EventMeta() EventMetadata
+	SetEventMeta(m EventMetadata)
 	Schema() avro.Schema
 	Marshal() ([]byte, error)
 	Unmarshal(b []byte) error

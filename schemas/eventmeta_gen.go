@@ -6,101 +6,201 @@ package schemas
 // read its id, type and lineage.
 func (e *GuestRegistered) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *GuestRegistered) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *IncidentReported) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *IncidentReported) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *LocationCapacityThresholdCrossed) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *LocationCapacityThresholdCrossed) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *LoyaltyPointsEarned) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *LoyaltyPointsEarned) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *LoyaltyTierChanged) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *LoyaltyTierChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *MediaAssetUploaded) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *MediaAssetUploaded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *NotificationDeliveryStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *NotificationDeliveryStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *NotificationRequested) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *NotificationRequested) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *PaymentDisputeOpened) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *PaymentDisputeOpened) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *PaymentDisputeUpdated) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *PaymentDisputeUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *PaymentProcessed) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *PaymentProcessed) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *PaymentRefunded) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *PaymentRefunded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *PurchaseOrderStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *PurchaseOrderStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *RatingAggregateUpdated) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *RatingAggregateUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *ReorderAlertRaised) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *ReorderAlertRaised) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *ReservationCreated) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *ReservationCreated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *ReservationStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *ReservationStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *ReviewPublished) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *ReviewPublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *SchedulePublished) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *SchedulePublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *WeatherAlertIssued) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *WeatherAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *WildlifeAlertIssued) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *WildlifeAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *AnalyticsMetricLogged) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *AnalyticsMetricLogged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *CheckinCompleted) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *CheckinCompleted) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *EmergencyTriggered) EventMeta() EventMetadata { return e.Metadata }
 
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *EmergencyTriggered) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
 func (e *LoyaltyRewardRedeemed) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *LoyaltyRewardRedeemed) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // eventTypes maps each event or command schema name to a constructor of the Go type of its
 // latest version.

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
@@ -172,23 +173,19 @@ func (g *Generator) takeCancellable() (*reservation, bool) {
 	return g.world.confirmed.take(g.rng)
 }
 
-// emit fills the event's metadata (event id, type, time, producer, flow lineage), checks
-// the producer against the topic's producers and derives the key from the topic's key field.
+// emit stamps the event's metadata by package event's rules (a seed-derived event id, the
+// flow's lineage), checks the producer against the topic's producers and derives the key from
+// the topic's key field.
 func (g *Generator) emit(now time.Time, topic, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
 	t := g.topics[topic]
-	if !slices.Contains(t.Producers, producer) {
-		return Event{}, fmt.Errorf("simulate: %s is not a producer of %s in topics.yaml", producer, topic)
+	key, err := event.Route(t, v, producer)
+	if err != nil {
+		return Event{}, fmt.Errorf("simulate: %w", err)
 	}
 	id := g.id("event")
-	*meta = schemas.EventMetadata{
-		EventID: id, EventType: t.EventType(), OccurredAt: now, Producer: producer,
-		CorrelationID: f.id, CausationID: f.last,
-	}
+	*meta = event.Meta{ID: id, OccurredAt: now, Producer: producer,
+		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t, now)
 	f.last = &id
-	key, err := keyOf(v, t.Key)
-	if err != nil {
-		return Event{}, fmt.Errorf("simulate: key of %s: %w", topic, err)
-	}
 	ev := Event{Topic: topic, Key: key, Value: v, Before: g.before, After: g.after}
 	g.before, g.after = nil, nil
 	return ev, nil

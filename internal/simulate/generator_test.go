@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
@@ -63,7 +64,7 @@ func TestGeneratorEventsAreWellFormed(t *testing.T) {
 		if m.EventType == "" || m.CorrelationID == "" || m.OccurredAt.IsZero() {
 			t.Errorf("event %d: metadata incomplete: %+v", i, m)
 		}
-		key, err := keyOf(ev.Value, top.Key)
+		key, err := event.Key(ev.Value, top.Key)
 		if err != nil || key != ev.Key {
 			t.Errorf("event %d on %s: key %q, field %s = %q (%v)", i, ev.Topic, ev.Key, top.Key, key, err)
 		}
@@ -176,20 +177,6 @@ func TestGeneratorIsDeterministic(t *testing.T) {
 	}
 	if a[0].Value.EventMeta().EventID == c[0].Value.EventMeta().EventID {
 		t.Fatal("seeds seed-1 and seed-2 gave the same first event id")
-	}
-}
-
-func TestKeyOf(t *testing.T) {
-	t.Parallel()
-	id := "g-1"
-	if k, err := keyOf(&schemas.GuestRegistered{GuestID: id}, "guest_id"); err != nil || k != id {
-		t.Fatalf("keyOf guest_id = %q, %v", k, err)
-	}
-	if _, err := keyOf(&schemas.GuestRegistered{}, "guest_id"); err == nil {
-		t.Fatal("empty key accepted")
-	}
-	if _, err := keyOf(&schemas.GuestRegistered{GuestID: id}, "reservation_id"); err == nil {
-		t.Fatal("missing field accepted")
 	}
 }
 

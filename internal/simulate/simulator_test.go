@@ -9,6 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/publish"
 	"github.com/novatrek/support/schemas"
@@ -74,7 +75,7 @@ func testRunAtTheRate(t *testing.T, sink func(*testing.T, *kafkatest.Env) Sink) 
 			if err := env.Serde.Decode(ctx, r.Value, ev.Schema(), ev); err != nil {
 				t.Fatalf("decode %s@%d: %v", r.Topic, r.Offset, err)
 			}
-			if key, err := keyOf(ev, top.Key); err != nil || key != string(r.Key) {
+			if key, err := event.Key(ev, top.Key); err != nil || key != string(r.Key) {
 				t.Fatalf("%s@%d: key %q, %s = %q (%v)", r.Topic, r.Offset, r.Key, top.Key, key, err)
 			}
 			at := ev.EventMeta().OccurredAt

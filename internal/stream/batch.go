@@ -97,7 +97,7 @@ func (w *worker) decode(i int, rec *kgo.Record) error {
 
 // apply commits records [lo, hi) of the batch. Transient failures are retried forever
 // with backoff. Unclassified handler failures and handler panics are retried up to
-// Config.MaxAttempts times
+// Config.MaxAttempts times (or the route's WithMaxAttempts)
 // (once bisecting, they count as permanent at once: the budget was spent on the whole
 // batch). A permanent failure splits the range — at the failing event when a per-event
 // handler says which one, in halves otherwise — until it is one record, which is
@@ -137,7 +137,7 @@ func (w *worker) apply(lo, hi int, bisecting bool) error {
 			fallthrough
 		case KindUnclassified:
 			unclassified++
-			if !bisecting && unclassified < w.p.cfg.MaxAttempts {
+			if !bisecting && unclassified < w.p.cfg.maxAttempts(w.topic) {
 				retries++
 				if err := w.wait(retries, err); err != nil {
 					return err
@@ -281,7 +281,7 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	}
 	if len(w.sel) > 0 {
 		start := time.Now()
-		err := w.batch.handle(ctx, tx, w.sel, w.replayUntil)
+		err := w.batch.handle(ctx, tx, w.sel, w.replayUntil, w.p.cfg.Intercept)
 		w.pm.handler.Observe(time.Since(start).Seconds())
 		if err != nil {
 			return fmt.Errorf("handler: %w", err)

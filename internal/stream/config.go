@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/schemas"
 )
 
 // Decoder turns Confluent wire-format bytes into a value of the reader schema. *serde.Serde
@@ -78,6 +79,14 @@ type Config struct {
 	// PruneInterval is how often rows older than InboxRetention are deleted; default 1h.
 	PruneInterval time.Duration
 
+	// Intercept, when set, is called before each event's handler with the handler's context
+	// (for a per-event route it carries the event's lineage, see package event; a batch
+	// route's is the batch's) inside the runtime's panic guard:
+	// an error or a panic fails the event exactly as the handler's own would. Nil by default.
+	// It is the seam for tracing and for tests that make chosen events fail (the conformance
+	// suite's Panic case).
+	Intercept Intercept
+
 	// Logger receives the runtime's logs; default slog.Default().
 	Logger *slog.Logger
 	// Metrics is where the runtime registers its collectors and franz-go's kprom client
@@ -130,6 +139,20 @@ func (c *Config) setDefaults() {
 	}
 }
 
+// Intercept is Config.Intercept: called with each event's topic and metadata before its handler.
+type Intercept func(ctx context.Context, topic string, meta schemas.EventMetadata) error
+
+// maxAttempts is the unclassified-failure budget of topic: its route's WithMaxAttempts, or
+// MaxAttempts.
+func (c *Config) maxAttempts(topic string) int {
+	for _, r := range c.Routes {
+		if r.topic == topic && r.maxAttempts > 0 {
+			return r.maxAttempts
+		}
+	}
+	return c.MaxAttempts
+}
+
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
@@ -160,6 +183,8 @@ func (c *Config) validate() error {
 			bad("topic %q has more than one route", r.topic)
 		case r.topic == c.DeadLetterTopic:
 			bad("topic %q is the group's own dead-letter topic", r.topic)
+		case r.maxAttempts < 0:
+			bad("route for %q: WithMaxAttempts must be at least 1, got %d", r.topic, r.maxAttempts)
 		}
 		seen[r.topic] = true
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -46,15 +47,27 @@ type Event[T any] struct {
 
 // Route binds one topic to a handler. Build it with Handle or HandleBatch.
 type Route struct {
-	topic string
-	impl  func() decodedBatch
+	topic       string
+	impl        func() decodedBatch
+	maxAttempts int // 0: Config.MaxAttempts
 }
 
 // Topic returns the topic the route consumes.
 func (r Route) Topic() string { return r.topic }
 
+// WithMaxAttempts overrides Config.MaxAttempts for this topic: a handler calling a slow
+// provider may want fewer tries of an unexplained failure than a projection.
+func (r Route) WithMaxAttempts(n int) Route {
+	if n < 1 {
+		n = -1 // refused by Config's validation, naming the topic
+	}
+	r.maxAttempts = n
+	return r
+}
+
 // Handle routes topic to fn, called once per new event (duplicates are filtered out by the
-// inbox before) inside the batch's transaction. Write through tx only: a returned error
+// inbox before) inside the batch's transaction. fn's context carries the event's lineage
+// (event.CausedBy), so what fn emits through an outbox.Emitter is caused by it. Write through tx only: a returned error
 // rolls the whole batch back. Use Permanent and Transient to say how an error should be
 // treated; see Config.MaxAttempts for errors that say neither.
 //
@@ -87,8 +100,8 @@ type decodedBatch interface {
 	// decode decodes rec into slot i and returns the event id from its metadata.
 	decode(ctx context.Context, d Decoder, i int, rec *kgo.Record) (eventID string, err error)
 	// handle calls the handler for the slots in sel (ascending), marking the events at
-	// offsets below replayUntil as replays.
-	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error
+	// offsets below replayUntil as replays; intercept (if not nil) runs before each event.
+	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept) error
 	// occurredAt returns when slot i's event occurred: its metadata's occurred_at, or the
 	// record timestamp when the producer left it unset (the Avro zero, 1970).
 	occurredAt(i int) time.Time
@@ -131,14 +144,24 @@ func (b *typedBatch[T, P]) occurredAt(i int) time.Time {
 	return ev.Timestamp
 }
 
-func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64) error {
+func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept) error {
 	for _, i := range sel {
 		b.events[i].Replay = b.events[i].Offset < replayUntil
 	}
 	if b.one != nil {
 		for _, i := range sel {
-			if err := guard(func() error { return b.one(ctx, tx, b.events[i]) }); err != nil {
-				return &eventError{index: i, offset: b.events[i].Offset, err: err}
+			ev := b.events[i]
+			ectx := event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...))
+			err := guard(func() error {
+				if intercept != nil {
+					if err := intercept(ectx, ev.Topic, ev.Meta); err != nil {
+						return err
+					}
+				}
+				return b.one(ectx, tx, ev)
+			})
+			if err != nil {
+				return &eventError{index: i, offset: ev.Offset, err: err}
 			}
 		}
 		return nil
@@ -147,7 +170,16 @@ func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, rep
 	for _, i := range sel {
 		b.scratch = append(b.scratch, b.events[i])
 	}
-	err := guard(func() error { return b.many(ctx, tx, b.scratch) })
+	err := guard(func() error {
+		if intercept != nil {
+			for j, i := range sel {
+				if err := intercept(ctx, b.scratch[j].Topic, b.scratch[j].Meta); err != nil {
+					return &eventError{index: i, offset: b.scratch[j].Offset, err: err}
+				}
+			}
+		}
+		return b.many(ctx, tx, b.scratch)
+	})
 	clear(b.scratch)
 	return err
 }

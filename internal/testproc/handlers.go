@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
@@ -105,24 +106,15 @@ func (p *Processor) createdBatch(ctx context.Context, tx pgx.Tx, evs []stream.Ev
 }
 
 // notification builds the outbox message asking svc-notifications to tell the guest. Its
-// ids derive from the input event's, so reprocessing an event would build the same
-// message (same event id, which the downstream inbox skips), and its causation id names
-// the input event. The handlers do not ask again for an event replayed after a rewind
-// (Event.Replay): the guest was told the first time, and a replay older than the
+// id derives from the input event's, so reprocessing an event would build the same
+// message (same event id, which the downstream inbox skips); it occurred when its cause did
+// and carries the cause's lineage. The handlers do not ask again for an event replayed after
+// a rewind (Event.Replay): the guest was told the first time, and a replay older than the
 // downstream inbox's retention would tell them twice.
 func (p *Processor) notification(ctx context.Context, cause schemas.EventMetadata, reservationID, guestID, kind string, data map[string]string) (outbox.Message, error) {
 	id := derivedID(cause.EventID, "notification")
-	causation := cause.EventID
 	guest := guestID
 	req := &schemas.NotificationRequested{
-		Metadata: schemas.EventMetadata{
-			EventID:       id,
-			EventType:     "notification.requested",
-			OccurredAt:    cause.OccurredAt,
-			Producer:      Group,
-			CorrelationID: cause.CorrelationID,
-			CausationID:   &causation,
-		},
 		RequestID:    id,
 		Kind:         kind,
 		ReferenceID:  reservationID,
@@ -132,7 +124,7 @@ func (p *Processor) notification(ctx context.Context, cause schemas.EventMetadat
 		Urgency:      "NORMAL",
 		Attachments:  []schemas.Attachment{},
 	}
-	msg, err := outbox.Encode(ctx, p.enc, OutputTopic, reservationID, req.Schema(), req)
+	msg, err := p.emit.Prepare(ctx, req, outbox.ID(id), outbox.At(cause.OccurredAt), outbox.Lineage(event.CausedBy(cause)))
 	if err != nil {
 		return outbox.Message{}, fmt.Errorf("encode notification request: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
@@ -27,8 +28,8 @@ const (
 // Processor holds the test processor's handlers, bound to one schema.
 type Processor struct {
 	schema string
-	enc    outbox.Encoder
 	outbox *pgoutbox.Outbox
+	emit   *outbox.Emitter[pgoutbox.Execer]
 
 	upsertCreatedSQL string
 	upsertStatusSQL  string
@@ -44,12 +45,22 @@ func New(schema string, enc outbox.Encoder) (*Processor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("testproc: %w", err)
 	}
+	topo, err := ownTopology()
+	if err != nil {
+		return nil, err
+	}
+	emit, err := outbox.NewEmitter(outbox.EmitterConfig[pgoutbox.Execer]{
+		Producer: Group, Topics: []string{OutputTopic}, Topology: topo, Encoder: enc, Outbox: ob,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("testproc: %w", err)
+	}
 	reservations := pgx.Identifier{schema, "reservations"}.Sanitize()
 	applied := pgx.Identifier{schema, "applied_events"}.Sanitize()
 	return &Processor{
 		schema: schema,
-		enc:    enc,
 		outbox: ob,
+		emit:   emit,
 		upsertCreatedSQL: `INSERT INTO ` + reservations + ` AS r
 	(reservation_id, guest_id, trip_id, party_size, status, applied_events)
 VALUES ($1, $2, $3, $4, $5, 1)
@@ -103,4 +114,19 @@ func (p *Processor) BatchRoutes() []stream.Route {
 		stream.HandleBatch(CreatedTopic, p.createdBatch),
 		stream.Handle(StatusTopic, p.statusChanged),
 	}
+}
+
+// ownTopology is topics.yaml with the test processor as the producer of OutputTopic: it is no
+// service of the domain, yet emits the way services do (outbox.Emitter checks producers).
+func ownTopology() (*topology.Topology, error) {
+	topo, err := topology.Default()
+	if err != nil {
+		return nil, fmt.Errorf("testproc: %w", err)
+	}
+	t, ok := topo.Topic(OutputTopic)
+	if !ok {
+		return nil, fmt.Errorf("testproc: topics.yaml lacks %s", OutputTopic)
+	}
+	t.Producers = []string{Group}
+	return &topology.Topology{Services: topo.Services, Topics: []topology.Topic{t}}, nil
 }

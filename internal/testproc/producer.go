@@ -11,6 +11,8 @@ import (
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/event"
+	"github.com/novatrek/support/internal/topology"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -80,13 +82,7 @@ func (g Producer) Created(i int) *schemas.ReservationCreated {
 	guest := derivedID(g.seed(), "guest", strconv.Itoa(k))
 	price := big.NewRat(int64(129900+i%1000*100), 100)
 	return &schemas.ReservationCreated{
-		Metadata: schemas.EventMetadata{
-			EventID:       derivedID(g.seed(), "created", strconv.Itoa(i)),
-			EventType:     "reservation.created",
-			OccurredAt:    g.at(i),
-			Producer:      "svc-reservations",
-			CorrelationID: rid,
-		},
+		Metadata:      g.meta(CreatedTopic, derivedID(g.seed(), "created", strconv.Itoa(i)), g.at(i), rid),
 		ReservationID: rid,
 		GuestID:       guest,
 		TripID:        "TRP-GRANDCANYON-RAFT-7D",
@@ -103,6 +99,13 @@ func (g Producer) Created(i int) *schemas.ReservationCreated {
 	}
 }
 
+// meta stamps an event of svc-reservations on topic: a reservation's events share its id as
+// their correlation (the flow is the reservation's life).
+func (g Producer) meta(topic, id string, at time.Time, reservationID string) schemas.EventMetadata {
+	m := event.Meta{ID: id, OccurredAt: at, Producer: "svc-reservations", Lineage: event.Lineage{Correlation: reservationID}}
+	return m.Build(topology.Topic{Name: topic}, at)
+}
+
 // statuses is the lifecycle a reservation walks through, one status change per step.
 var statuses = []string{"PENDING", "CONFIRMED", "COMPLETED", "CANCELLED", "NO_SHOW"}
 
@@ -114,13 +117,7 @@ func (g Producer) StatusChanged(i int) *schemas.ReservationStatusChanged {
 	step := i / g.reservations()
 	rid := g.ReservationID(k)
 	return &schemas.ReservationStatusChanged{
-		Metadata: schemas.EventMetadata{
-			EventID:       derivedID(g.seed(), "status", strconv.Itoa(i)),
-			EventType:     "reservation.status_changed",
-			OccurredAt:    g.at(i).Add(24 * time.Hour),
-			Producer:      "svc-reservations",
-			CorrelationID: rid,
-		},
+		Metadata:       g.meta(StatusTopic, derivedID(g.seed(), "status", strconv.Itoa(i)), g.at(i).Add(24*time.Hour), rid),
 		ReservationID:  rid,
 		GuestID:        derivedID(g.seed(), "guest", strconv.Itoa(k)),
 		TripID:         "TRP-GRANDCANYON-RAFT-7D",

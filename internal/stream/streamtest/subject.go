@@ -24,7 +24,8 @@ type Subject struct {
 	Routes func(schema string, enc *serde.Serde) ([]stream.Route, error)
 	// Input is the topic the suite produces to; one of the routes' topics.
 	Input string
-	// Valid returns well-formed input event i; different i give different event ids.
+	// Valid returns well-formed input event i; different i give different event ids. The
+	// suite asks for i in 1..62.
 	Valid func(i int) Event
 	// Failing returns a well-formed input event its handler rejects permanently after
 	// having enqueued an outbox message (e.g. a later write breaks a CHECK constraint), so

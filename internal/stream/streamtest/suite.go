@@ -2,6 +2,7 @@ package streamtest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/kafkatest"
@@ -26,6 +28,8 @@ func Run(t *testing.T, s Subject) {
 	t.Run("Duplicate", func(t *testing.T) { t.Parallel(); testDuplicate(t, s) })
 	t.Run("Rollback", func(t *testing.T) { t.Parallel(); testRollback(t, s) })
 	t.Run("Poison", func(t *testing.T) { t.Parallel(); testPoison(t, s) })
+	t.Run("Panic", func(t *testing.T) { t.Parallel(); testPanic(t, s) })
+	t.Run("StoredOffsets", func(t *testing.T) { t.Parallel(); testStoredOffsets(t, s) })
 }
 
 // Harness is one running processor of a Subject on its own database, cluster and
@@ -38,13 +42,17 @@ type Harness struct {
 	Producer *kgo.Client
 	Proc     *stream.Processor
 	Running  *Running
+	// Metrics holds the running processor's metrics (a new registry per Restart).
+	Metrics *prometheus.Registry
+	cfg     stream.Config
 }
 
 // InputPartitions is how many partitions the suite gives the input topic.
 const InputPartitions = 3
 
-// NewHarness migrates a fresh database, creates the topics and starts the processor.
-func NewHarness(t testing.TB, s Subject) *Harness {
+// NewHarness migrates a fresh database, creates the topics and starts the processor; mods
+// adjust its configuration (a case's Intercept).
+func NewHarness(t testing.TB, s Subject, mods ...func(*stream.Config)) *Harness {
 	t.Helper()
 	ctx := context.Background()
 	h := &Harness{T: t, S: s, Env: kafkatest.New(t), Pool: pgtest.NewDB(t)}
@@ -65,7 +73,7 @@ func NewHarness(t testing.TB, s Subject) *Harness {
 		CreateTopics(t, h.Env, InputPartitions, s.Outputs...)
 	}
 	h.Producer = h.Env.Client(t)
-	h.Proc, err = stream.New(stream.Config{
+	h.cfg = stream.Config{
 		Group:      s.Group,
 		Brokers:    h.Env.Brokers,
 		Pool:       h.Pool,
@@ -75,12 +83,41 @@ func NewHarness(t testing.TB, s Subject) *Harness {
 		MinBackoff: 5 * time.Millisecond,
 		MaxBackoff: 100 * time.Millisecond,
 		Logger:     Logger(t, slog.LevelWarn),
-	})
-	if err != nil {
-		t.Fatalf("new processor: %v", err)
 	}
-	h.Running = Start(t, h.Proc)
+	for _, mod := range mods {
+		mod(&h.cfg)
+	}
+	h.start()
 	return h
+}
+
+// start runs a new processor of the harness's configuration, with fresh metrics.
+func (h *Harness) start() {
+	h.T.Helper()
+	h.Metrics = prometheus.NewRegistry()
+	cfg := h.cfg
+	cfg.Metrics = h.Metrics
+	p, err := stream.New(cfg)
+	if err != nil {
+		h.T.Fatalf("new processor: %v", err)
+	}
+	h.Proc, h.Running = p, Start(h.T, p)
+}
+
+// Restart stops the processor (it finishes or abandons its batch and leaves the group) and
+// starts a new one on the same store and cluster.
+func (h *Harness) Restart() {
+	h.T.Helper()
+	h.Stop()
+	h.start()
+}
+
+// Stop stops the processor; Run's error, other than its cancellation, fails the test.
+func (h *Harness) Stop() {
+	h.T.Helper()
+	if err := h.Running.Stop(); err != nil && !errors.Is(err, context.Canceled) {
+		h.T.Fatalf("processor stopped with %v", err)
+	}
 }
 
 // StartRelay runs the outbox relay of the subject's schema until the test ends.

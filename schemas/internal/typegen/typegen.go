@@ -1,6 +1,6 @@
 // Package typegen generates the Go types of the latest version of every schema in a
 // schemas directory: the structs come from avrogen (`go tool avrogen`, pinned in go.mod),
-// and a second file gives every event and command type an EventMeta method and a
+// and a second file gives every event and command type EventMeta and SetEventMeta methods and a
 // constructor table, so code that holds "some event" can read its metadata and schema.
 //
 // It reads the .avsc files itself rather than importing package schemas, because it must
@@ -39,7 +39,7 @@ type Config struct {
 type Output struct {
 	// Types holds avrogen's structs, encoders and full schemas.
 	Types []byte
-	// Meta holds the EventMeta methods and the constructor table.
+	// Meta holds the EventMeta and SetEventMeta methods and the constructor table.
 	Meta []byte
 }
 
@@ -191,7 +191,7 @@ func runAvrogen(ctx context.Context, cfg Config, files []schemaFile) ([]byte, er
 // schemaVar matches avrogen's `var schemaT = avro.MustParse(`{"name":"full.Name"...`.
 var schemaVar = regexp.MustCompile("var schema(\\w+) = avro\\.MustParse\\(`\\{\"name\":\"([^\"]+)\"")
 
-// metaSource writes the EventMeta methods and the constructor table.
+// metaSource writes the EventMeta and SetEventMeta methods and the constructor table.
 func metaSource(cfg Config, files []schemaFile, types []byte) ([]byte, error) {
 	typeOf := map[string]string{} // full name -> Go type
 	for _, m := range schemaVar.FindAllSubmatch(types, -1) {
@@ -209,6 +209,7 @@ func metaSource(cfg Config, files []schemaFile, types []byte) ([]byte, error) {
 			return nil, fmt.Errorf("typegen: avrogen output has no type for %s (%s)", f.fullName, f.path)
 		}
 		fmt.Fprintf(&b, "// EventMeta returns the metadata every event carries, so code holding any Event can\n// read its id, type and lineage.\nfunc (e *%s) EventMeta() EventMetadata { return e.Metadata }\n\n", t)
+		fmt.Fprintf(&b, "// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,\n// outbox.Emitter, publish) can fill it on any Event without reflection.\nfunc (e *%s) SetEventMeta(m EventMetadata) { e.Metadata = m }\n\n", t)
 		names = append(names, f.dir)
 	}
 	slices.Sort(names)
