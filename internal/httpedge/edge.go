@@ -16,6 +16,10 @@
 //     (PostgreSQL refuses both in text, which would otherwise surface as a 500);
 //   - cardscreen.go: a card number anywhere in the request answers 400 (internal/pci).
 //
+// Behind those, Mount (mount.go) gives each route its own chain: metrics.go, accesslog.go,
+// auth.go (401), policy.go (403), idempotency.go (Idempotency-Key where the route declares
+// one); errors.go writes what a handler returns and decode.go is the strict JSON decoder.
+//
 // Each middleware is one file; problems are written by internal/problem, which also makes
 // sure no problem echoes card-shaped data.
 package httpedge

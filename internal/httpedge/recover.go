@@ -15,7 +15,7 @@ import (
 // response silently).
 func (e *Edge) recoverPanics(mux *http.ServeMux, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tw := &trackingWriter{ResponseWriter: w}
+		tw := &statusWriter{ResponseWriter: w}
 		defer func() {
 			v := recover()
 			if v == nil {
@@ -29,7 +29,7 @@ func (e *Edge) recoverPanics(mux *http.ServeMux, next http.Handler) http.Handler
 			e.panics.WithLabelValues(pattern).Inc()
 			e.log.ErrorContext(r.Context(), "HTTP handler panicked; answered 500", "request_id", id,
 				"method", r.Method, "route", pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-			if tw.wrote {
+			if tw.wrote() {
 				return // the status is gone; the client sees a cut response
 			}
 			problem.Write(w, r, problem.New(http.StatusInternalServerError, problem.TypeInternal, "Internal error",
@@ -38,22 +38,3 @@ func (e *Edge) recoverPanics(mux *http.ServeMux, next http.Handler) http.Handler
 		next.ServeHTTP(tw, r)
 	})
 }
-
-// trackingWriter notes whether the response has started.
-type trackingWriter struct {
-	http.ResponseWriter
-	wrote bool
-}
-
-func (t *trackingWriter) WriteHeader(code int) {
-	t.wrote = true
-	t.ResponseWriter.WriteHeader(code)
-}
-
-func (t *trackingWriter) Write(b []byte) (int, error) {
-	t.wrote = true
-	return t.ResponseWriter.Write(b)
-}
-
-// Unwrap lets http.ResponseController reach the connection's writer (flush, deadlines).
-func (t *trackingWriter) Unwrap() http.ResponseWriter { return t.ResponseWriter }

@@ -24,6 +24,10 @@ func (k *Keeper) Middleware(next http.Handler) http.Handler {
 // says: writes that are idempotent by nature (a PUT of a state, a rebuild).
 func (k *Keeper) Optional(next http.Handler) http.Handler { return k.middleware(next, false) }
 
+// Required is Middleware for a route where the key is required whatever Config.Required
+// says: writes that could double an effect (the HTTP edge's httpedge.KeyRequired).
+func (k *Keeper) Required(next http.Handler) http.Handler { return k.middleware(next, true) }
+
 func (k *Keeper) middleware(next http.Handler, required bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get(Header)
