@@ -20,6 +20,7 @@ import (
 	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/httpedge"
 	"github.com/novatrek/support/internal/idempotency"
+	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/problem"
@@ -43,7 +44,7 @@ type api struct {
 
 func newAPI(t *testing.T, keeper bool) *api {
 	t.Helper()
-	a := &api{edge: &edge{t: t, reg: prometheus.NewRegistry(), logs: &lockedBuffer{}}}
+	a := &api{edge: &edge{t: t, reg: prometheus.NewRegistry(), logs: &logtest.Buffer{}}}
 	auth, err := apiauth.New(map[string]string{"svc-a": tokenA, "svc-b": tokenB})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +233,7 @@ func TestHandlerErrorsAreWrittenByKind(t *testing.T) {
 // through a real client, so the handler is called directly.
 func TestCancelledRequestIs503(t *testing.T) {
 	t.Parallel()
-	logs := &lockedBuffer{}
+	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
 	h := httpedge.Handler(func(w http.ResponseWriter, r *http.Request) error { return r.Context().Err() }, log)
 	ctx, cancel := context.WithCancel(context.Background())
