@@ -23,6 +23,7 @@ import (
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/openapitest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/topology"
@@ -96,7 +97,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.srv = httptest.NewServer(edge)
+	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
 	t.Cleanup(h.srv.Close)
 	return h
 }
