@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/processors/payments/fraud"
+	"github.com/novatrek/support/processors/payments/psp"
 )
 
 // Config configures svc-payments. ConfigFromEnv reads it from the environment; zero values
@@ -108,7 +110,10 @@ func ConfigFromEnv() (Config, error) {
 
 func (c *Config) setDefaults() {
 	if c.PSPTimeout == 0 {
-		c.PSPTimeout = 10 * time.Second
+		c.PSPTimeout = psp.DefaultTimeout
+	}
+	if c.FraudTimeout == 0 {
+		c.FraudTimeout = fraud.DefaultTimeout
 	}
 	if c.DBMaxConns == 0 {
 		c.DBMaxConns = 16

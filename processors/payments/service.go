@@ -21,11 +21,13 @@ import (
 	"net/http"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/outbound"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/topology"
@@ -138,15 +140,30 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	return g.Wait()
 }
 
+// outboundMetrics is nil: deps.Metrics carries the constant label service=<name>, which
+// outbound's series declare as a variable label, so registering them there fails. The
+// runner's Env (issue 12) has the same registerer; until outbound registers under it, the
+// PSP and fraud attempts are not counted (as before this client existed).
+var outboundMetrics prometheus.Registerer
+
 // build wires the core and the API; tests call it to run the API without the loops.
 func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL string) (*core, *api, error) {
 	log := deps.Logger
-	pspClient, err := psp.New(psp.Config{BaseURL: pspURL, APIKey: cfg.PSPAPIKey, Timeout: cfg.PSPTimeout})
+	pspOut, err := outbound.New(outbound.Config{Service: ServiceName, Name: "psp", BaseURL: pspURL, Key: cfg.PSPAPIKey,
+		Timeout: cfg.PSPTimeout, Retries: psp.DefaultRetries, Metrics: outboundMetrics})
 	if err != nil {
 		return nil, nil, err
 	}
-	fraudClient, err := fraud.New(fraud.Config{URL: fraudURL, APIKey: cfg.FraudAPIKey, Timeout: cfg.FraudTimeout,
-		Budget: cfg.FraudBudget, MaxAttempts: cfg.FraudAttempts})
+	pspClient, err := psp.New(psp.Config{Endpoint: pspOut})
+	if err != nil {
+		return nil, nil, err
+	}
+	fraudOut, err := outbound.New(outbound.Config{Service: ServiceName, Name: "fraud", BaseURL: fraudURL, Key: cfg.FraudAPIKey,
+		Timeout: cfg.FraudTimeout, Metrics: outboundMetrics})
+	if err != nil {
+		return nil, nil, err
+	}
+	fraudClient, err := fraud.New(fraud.Config{Endpoint: fraudOut, Budget: cfg.FraudBudget, MaxAttempts: cfg.FraudAttempts})
 	if err != nil {
 		return nil, nil, err
 	}
