@@ -134,11 +134,13 @@ func newHarnessNoAPI(t testing.TB, opts ...harnessOpt) *harness {
 	h.deps = service.Deps{Logger: logger, Metrics: prometheus.NewRegistry(), DB: h.pool, Serde: h.env.Serde,
 		Registry: h.env.Registry, Topology: topo, KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.env.Brokers...)},
 		HTTP: http.NewServeMux()}
-	h.cfg = Config{Auth: testAuth(t), Now: h.clock.now, PSPTimeout: 2 * time.Second, DBMaxConns: h.cfg.DBMaxConns}
+	if h.cfg, err = loadConfig(func(string) string { return "" }); err != nil { // the defaults
+		t.Fatal(err)
+	}
+	h.cfg.Auth, h.cfg.Now, h.cfg.PSPTimeout = testAuth(t), h.clock.now, 2*time.Second
 	for _, o := range opts {
 		o(h)
 	}
-	h.cfg.setDefaults()
 	return h
 }
 

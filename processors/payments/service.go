@@ -17,8 +17,10 @@ package payments
 
 import (
 	"context"
+	"embed"
 	"fmt"
 	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
@@ -46,6 +48,12 @@ const ServiceName = "svc-payments"
 // Schema is the PostgreSQL schema the service owns.
 const Schema = "payments"
 
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations is the service's own set; the stream, outbox and idempotency sets come first.
+var migrations = migrate.Dir("payments", migrationFiles, "migrations")
+
 // Service is svc-payments.
 type Service struct {
 	cfg    Config
@@ -61,7 +69,7 @@ func New() *Service {
 	return &Service{cfg: cfg, cfgErr: err}
 }
 
-// NewWithConfig returns the service with an explicit configuration.
+// NewWithConfig returns the service with an explicit configuration (checked when it runs).
 func NewWithConfig(cfg Config) *Service { return &Service{cfg: cfg} }
 
 func (s *Service) Name() string   { return ServiceName }
@@ -70,7 +78,7 @@ func (s *Service) Schema() string { return Schema }
 // Migrations are the stream runtime's inbox, the outbox, the idempotency keys and the
 // service's own tables.
 func (s *Service) Migrations() []migrate.Set {
-	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), idempotency.Migrations(), Migrations()}
+	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), idempotency.Migrations(), migrations}
 }
 
 // Run serves the API on deps.HTTP and runs the outbox relay, the reservation consumer, the
@@ -81,7 +89,6 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		return s.cfgErr
 	}
 	cfg := s.cfg
-	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
 		return err
 	}
@@ -149,6 +156,9 @@ var outboundMetrics prometheus.Registerer
 // build wires the core and the API; tests call it to run the API without the loops.
 func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL string) (*core, *api, error) {
 	log := deps.Logger
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
 	pspOut, err := outbound.New(outbound.Config{Service: ServiceName, Name: "psp", BaseURL: pspURL, Key: cfg.PSPAPIKey,
 		Timeout: cfg.PSPTimeout, Retries: psp.DefaultRetries, Metrics: outboundMetrics})
 	if err != nil {
@@ -186,7 +196,7 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 			log.Warn("NOVATREK_API_TOKENS is unset: accepting the public dev tokens dev-<caller> (dev only)", "callers", devCallers)
 		}
 	}
-	keeper, err := idempotency.New(idempotency.Config{Pool: pool, Schema: Schema, Lease: cfg.IdempotencyLease,
+	keeper, err := idempotency.New(idempotency.Config{Pool: pool, Schema: Schema, Lease: idempotencyLease,
 		Required: true, Now: cfg.Now, Logger: log})
 	if err != nil {
 		return nil, nil, err
