@@ -26,15 +26,15 @@ import (
 // transaction. A crash anywhere leaves a row that a retry (or the recovery loop) resumes with
 // the same provider key, so the provider acts once.
 type core struct {
-	pool   *pgxpool.Pool
-	psp    *psp.Client
-	fraud  *fraud.Client
-	outbox *pgoutbox.Outbox
-	enc    outbox.Encoder
-	log    *slog.Logger
-	now    func() time.Time
-	m      *metrics
-	hooks  hooks
+	pool  *pgxpool.Pool
+	psp   *psp.Client
+	fraud *fraud.Client
+	// emitter publishes the events through the outbox (events.go's emit is its one caller).
+	emitter *outbox.Emitter[pgoutbox.Execer]
+	log     *slog.Logger
+	now     func() time.Time
+	m       *metrics
+	hooks   hooks
 }
 
 // hooks are test seams.

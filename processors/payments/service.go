@@ -123,7 +123,11 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	a.register(deps.HTTP)
 
-	relay, err := outbox.NewRelay(outbox.Config{Store: c.outbox.Store(pool), ClientOpts: deps.KafkaOpts, Logger: log, Metrics: deps.Metrics})
+	ob, err := pgoutbox.New(Schema)
+	if err != nil {
+		return err
+	}
+	relay, err := outbox.NewRelay(outbox.Config{Store: ob.Store(pool), ClientOpts: deps.KafkaOpts, Logger: log, Metrics: deps.Metrics})
 	if err != nil {
 		return err
 	}
@@ -185,7 +189,12 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &core{pool: pool, psp: pspClient, fraud: fraudClient, outbox: ob, enc: deps.Serde, log: log, now: cfg.Now, m: m, hooks: cfg.hooks}
+	emitter, err := outbox.NewEmitter(outbox.EmitterConfig[pgoutbox.Execer]{Producer: ServiceName, Topics: produces,
+		Topology: deps.Topology, Encoder: deps.Serde, Outbox: ob, Now: cfg.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &core{pool: pool, psp: pspClient, fraud: fraudClient, emitter: emitter, log: log, now: cfg.Now, m: m, hooks: cfg.hooks}
 	auth := cfg.Auth
 	if auth == nil {
 		var dev bool
@@ -219,8 +228,7 @@ func providerURL(url, env, what string, fake http.Handler, deps service.Deps) (s
 
 // checkTopology makes sure topics.yaml agrees with the topics this code uses.
 func checkTopology(t *topology.Topology) error {
-	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus},
-		[]string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated}); err != nil {
+	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus}, produces); err != nil {
 		return fmt.Errorf("payments: %w", err)
 	}
 	return nil
