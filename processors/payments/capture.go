@@ -13,21 +13,21 @@ import (
 func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, f flow, fin finisher) (*Payment, error) {
 	p, err := getPayment(ctx, c.pool, id, false)
 	if errors.Is(err, errNotFound) {
-		return nil, problemNotFound("payment", id)
+		return nil, faultNotFound("payment", id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Type != TypeDeposit || p.Status != StatusAuthorized {
-		return nil, problemState(p, "capture")
+		return nil, faultState(p, "capture")
 	}
 	amt := p.AuthorizedMinor
 	if amount != nil {
 		if amount.Currency != p.Currency {
-			return nil, problemCurrency(p, amount.Currency)
+			return nil, faultCurrency(p, amount.Currency)
 		}
 		if amount.Minor > p.AuthorizedMinor {
-			return nil, problemExceeds(typeExceedsAuthorized, "Capture exceeds the authorization", *amount, p.amount(p.AuthorizedMinor), "the authorized amount")
+			return nil, faultExceeds(slugExceedsAuthorized, "Capture exceeds the authorization", *amount, p.amount(p.AuthorizedMinor), "the authorized amount")
 		}
 		amt = amount.Minor
 	}
@@ -54,13 +54,13 @@ func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, 
 func (c *core) void(ctx context.Context, id uuid.UUID, fin finisher) (*Payment, error) {
 	p, err := getPayment(ctx, c.pool, id, false)
 	if errors.Is(err, errNotFound) {
-		return nil, problemNotFound("payment", id)
+		return nil, faultNotFound("payment", id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Type != TypeDeposit || p.Status != StatusAuthorized {
-		return nil, problemState(p, "void")
+		return nil, faultState(p, "void")
 	}
 	if _, err := c.psp.CancelPaymentIntent(ctx, deref(p.ProviderReference), p.providerKey("cancel")); err != nil {
 		return nil, providerError(err, "void the payment")

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 
@@ -77,8 +77,8 @@ func (c *core) advanceCommission(ctx context.Context, p *Payment, f flow, fin fi
 	return out, err
 }
 
-func problemPayoutRejected(p *Payment) *problem.Problem {
-	return problem.Unprocessable(typePayoutRejected, "Payout rejected",
+func faultPayoutRejected(p *Payment) *fault.Error {
+	return fault.Unprocessable(slugPayoutRejected, "Payout rejected",
 		"The provider refused the commission payout: "+deref(p.DeclineCode)+".").
 		With("payment_id", p.ID).With("provider_code", deref(p.DeclineCode))
 }

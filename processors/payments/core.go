@@ -5,14 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -70,19 +69,23 @@ func discard(fin finisher) {
 	}
 }
 
-// errProviderUnavailable: the provider could not be reached or gave no usable answer. The
-// operation's row stays in processing/pending; a retry with the same key resumes it.
-var errProviderUnavailable = errors.New("payment provider unavailable")
+// providerDown: the provider could not be reached or gave no usable answer (cause, logged).
+// The operation's row stays in processing/pending; a retry with the same key resumes it.
+func providerDown(cause error) *fault.Error {
+	return fault.Unavailable(slugProviderDown, "Payment provider unavailable",
+		"The payment provider did not answer. The operation is recorded; retry with the same Idempotency-Key to finish it.").
+		Because(cause)
+}
 
-// providerError turns a provider failure into what the API reports: a problem (4xx) for a
-// refusal, errProviderUnavailable (503) for anything that may heal.
+// providerError turns a provider failure into what the API reports: a conflict (409) for a
+// refusal, providerDown (503) for anything that may heal.
 func providerError(err error, action string) error {
 	var pe *psp.Error
 	if errors.As(err, &pe) && !errors.Is(err, psp.ErrUnavailable) {
-		return problem.New(http.StatusConflict, typeProviderRefused, "The payment provider refused the operation",
+		return fault.Conflict(slugProviderRefused, "The payment provider refused the operation",
 			fmt.Sprintf("The provider refused to %s: %s.", action, pe.Reason())).With("provider_code", pe.Reason())
 	}
-	return fmt.Errorf("%w: %s: %w", errProviderUnavailable, action, err)
+	return providerDown(fmt.Errorf("%s: %w", action, err))
 }
 
 // commitPayment writes p if its row still has status from, then extra and fin, atomically
