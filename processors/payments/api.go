@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
@@ -157,45 +156,6 @@ type statusWriter struct {
 func (s *statusWriter) WriteHeader(code int) {
 	s.status = code
 	s.ResponseWriter.WriteHeader(code)
-}
-
-// responder renders an operation's outcome once: inside the final transaction (stored for
-// idempotent replay with the effect), or after it when no transaction ran.
-type responder struct {
-	claim  *idempotency.Claim
-	render func(v any) response
-	out    *response
-}
-
-func (a *api) responder(r *http.Request, render func(v any) response) *responder {
-	return &responder{claim: idempotency.FromContext(r.Context()), render: render}
-}
-
-// finish implements finisher.
-func (rs *responder) finish(ctx context.Context, tx execer, v any) error {
-	out := rs.render(v)
-	rs.out = &out
-	if rs.claim == nil || out.status >= 500 {
-		return nil
-	}
-	return rs.claim.CompleteTx(ctx, tx, idempotency.Response{Status: out.status, Header: out.header, Body: out.body})
-}
-
-// discard implements finisher: the rendering belongs to a transaction that did not commit.
-func (rs *responder) discard() {
-	rs.out = nil
-	if rs.claim != nil {
-		rs.claim.Discard()
-	}
-}
-
-// write sends the rendered response, rendering v now if no transaction rendered it.
-func (rs *responder) write(w http.ResponseWriter, v any) {
-	if rs.out == nil {
-		out := rs.render(v)
-		rs.out = &out
-	}
-	rs.out.write(w)
 }
 
 // caller returns the authenticated caller (always set behind the auth middleware).

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/problem"
 )
 
@@ -35,7 +36,7 @@ func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	jsonResponse(status, viewMethod(m), "").write(w)
+	write(w, jsonResponse(status, viewMethod(m), ""))
 	return nil
 }
 
@@ -52,7 +53,7 @@ func (a *api) handleListMethods(w http.ResponseWriter, r *http.Request) error {
 	for i, m := range ms {
 		views[i] = viewMethod(m)
 	}
-	jsonResponse(http.StatusOK, map[string]any{"guest_id": guest, "payment_methods": views}, "").write(w)
+	write(w, jsonResponse(http.StatusOK, map[string]any{"guest_id": guest, "payment_methods": views}, ""))
 	return nil
 }
 
@@ -65,7 +66,7 @@ func (a *api) handleDispute(w http.ResponseWriter, r *http.Request) error {
 	if prob != nil {
 		return prob
 	}
-	rs := a.responder(r, func(v any) response {
+	rs := idempotency.NewResponder(r, func(v any) response {
 		o := v.(disputeOutcome)
 		status := http.StatusOK
 		if o.created {
@@ -77,7 +78,7 @@ func (a *api) handleDispute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rs.write(w, disputeOutcome{dispute: d, created: created})
+	rs.Write(w, disputeOutcome{dispute: d, created: created})
 	return nil
 }
 
@@ -90,6 +91,6 @@ func (a *api) handleReconcile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	jsonResponse(http.StatusOK, rec, "").write(w)
+	write(w, jsonResponse(http.StatusOK, rec, ""))
 	return nil
 }

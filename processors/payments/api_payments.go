@@ -6,6 +6,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/fault"
+	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/problem"
 )
 
@@ -55,12 +56,12 @@ func (a *api) handleDeposit(w http.ResponseWriter, r *http.Request) error {
 	if f.correlation == uuid.Nil {
 		f.correlation = uuid.New()
 	}
-	rs := a.responder(r, renderCreated(r.URL.Path))
+	rs := idempotency.NewResponder(r, renderCreated(r.URL.Path))
 	p, err := a.core.createDeposit(r.Context(), caller(r), keyOf(r), requestHash(r, body), in, freshKey(r), f, rs)
 	if err != nil {
 		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
 	return nil
 }
 
@@ -77,12 +78,12 @@ func (a *api) handleCommission(w http.ResponseWriter, r *http.Request) error {
 	if f.correlation == uuid.Nil {
 		f.correlation = uuid.New()
 	}
-	rs := a.responder(r, renderCreated(r.URL.Path))
+	rs := idempotency.NewResponder(r, renderCreated(r.URL.Path))
 	p, err := a.core.createCommission(r.Context(), caller(r), keyOf(r), requestHash(r, body), in, f, rs)
 	if err != nil {
 		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
 	return nil
 }
 
@@ -98,7 +99,7 @@ func (a *api) handleGetPayment(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	renderPayment(p).write(w)
+	write(w, renderPayment(p))
 	return nil
 }
 
@@ -115,7 +116,7 @@ func (a *api) handleListPayments(w http.ResponseWriter, r *http.Request) error {
 	for i, p := range ps {
 		views[i] = viewPayment(p)
 	}
-	jsonResponse(http.StatusOK, map[string]any{"reservation_id": id, "payments": views}, "").write(w)
+	write(w, jsonResponse(http.StatusOK, map[string]any{"reservation_id": id, "payments": views}, ""))
 	return nil
 }
 
@@ -132,12 +133,12 @@ func (a *api) handleCapture(w http.ResponseWriter, r *http.Request) error {
 	if prob != nil {
 		return prob
 	}
-	rs := a.responder(r, renderPayment)
+	rs := idempotency.NewResponder(r, renderPayment)
 	p, err := a.core.capture(r.Context(), id, amount, flowFrom(r), rs)
 	if err != nil {
 		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
 	return nil
 }
 
@@ -153,11 +154,11 @@ func (a *api) handleVoid(w http.ResponseWriter, r *http.Request) error {
 	if prob := parseVoid(body); prob != nil {
 		return prob
 	}
-	rs := a.responder(r, renderPayment)
+	rs := idempotency.NewResponder(r, renderPayment)
 	p, err := a.core.void(r.Context(), id, rs)
 	if err != nil {
 		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
 	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/novatrek/support/internal/fault"
+	"github.com/novatrek/support/internal/idempotency"
 )
 
 func renderRefundCreated(path string) func(v any) response {
@@ -32,12 +33,12 @@ func (a *api) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	if prob != nil {
 		return prob
 	}
-	rs := a.responder(r, renderRefundCreated(r.URL.Path))
+	rs := idempotency.NewResponder(r, renderRefundCreated(r.URL.Path))
 	rf, err := a.core.createRefund(r.Context(), id, caller(r), keyOf(r), requestHash(r, body), in, flowFrom(r), rs)
 	if err != nil {
 		return err
 	}
-	rs.write(w, rf)
+	rs.Write(w, rf)
 	return nil
 }
 
@@ -53,6 +54,6 @@ func (a *api) handleGetRefund(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	jsonResponse(http.StatusOK, viewRefund(rf), "").write(w)
+	write(w, jsonResponse(http.StatusOK, viewRefund(rf), ""))
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/fault"
+	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -49,9 +50,10 @@ type hooks struct {
 type finisher interface {
 	// finish renders v (the *Payment, *Refund or disputeOutcome being committed) and writes
 	// the stored response through tx.
-	finish(ctx context.Context, tx execer, v any) error
-	// discard forgets what finish did: its transaction did not commit.
-	discard()
+	// (An *idempotency.Responder[any] is one.)
+	Finish(ctx context.Context, tx idempotency.Execer, v any) error
+	// Discard forgets what Finish did: its transaction did not commit.
+	Discard()
 }
 
 // finish calls fin.finish unless fin is nil.
@@ -59,13 +61,13 @@ func finish(ctx context.Context, fin finisher, tx execer, v any) error {
 	if fin == nil {
 		return nil
 	}
-	return fin.finish(ctx, tx, v)
+	return fin.Finish(ctx, tx, v)
 }
 
 // discard calls fin.discard unless fin is nil.
 func discard(fin finisher) {
 	if fin != nil {
-		fin.discard()
+		fin.Discard()
 	}
 }
 
