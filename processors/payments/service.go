@@ -33,6 +33,7 @@ import (
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/worker"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -143,9 +144,10 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	g := service.NewGroup(ctx, ServiceName)
 	g.Go("outbox relay", relay.Run)
 	g.Go("reservation consumer", proc.Run)
-	g.Go("refund worker", func(ctx context.Context) error { return c.runRefundWorker(ctx, cfg.RefundPoll) })
-	g.Go("recovery", func(ctx context.Context) error { return c.runRecovery(ctx, cfg.RecoveryInterval, cfg.RecoveryAge) })
-	g.Go("reconciliation", func(ctx context.Context) error { return c.runReconciliation(ctx, cfg.ReconcileInterval) })
+	g.Go("refund worker", c.refundWorker(cfg.RefundPoll))
+	g.Go("recovery", worker.Every("recovery", cfg.RecoveryInterval, log,
+		func(ctx context.Context) error { return c.recoverStuck(ctx, cfg.RecoveryAge) }))
+	g.Go("reconciliation", worker.Every("reconciliation", cfg.ReconcileInterval, log, c.reconcileRecent))
 	g.Go("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
 	log.InfoContext(ctx, "payments service running", "psp", config.Redact(pspURL), "fraud", config.Redact(fraudURL))
 	return g.Wait()
