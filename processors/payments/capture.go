@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/store"
 )
 
 // capture captures an authorized deposit: all of it, or amount (Stripe releases the rest).
@@ -38,7 +39,7 @@ func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, 
 	now := c.now()
 	q := *p
 	q.Status, q.CapturedMinor, q.CapturedAt, q.UpdatedAt = StatusCaptured, pi.AmountReceived, &now, now
-	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, captureEntry(&q, p.AuthorizedMinor, pi.AmountReceived, now)); err != nil {
 			return err
 		}
@@ -68,7 +69,7 @@ func (c *core) void(ctx context.Context, id uuid.UUID, fin finisher) (*Payment, 
 	now := c.now()
 	q := *p
 	q.Status, q.VoidedAt, q.UpdatedAt = StatusVoided, &now, now
-	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx store.Execer) error {
 		return postTx(ctx, tx, voidEntry(&q, p.AuthorizedMinor, now))
 	})
 	if err == nil && out == &q {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 
@@ -65,7 +66,7 @@ func (c *core) advanceCommission(ctx context.Context, p *Payment, f flow, fin fi
 	now := c.now()
 	q := *p
 	q.Status, q.CapturedMinor, q.CapturedAt, q.UpdatedAt, q.ProviderReference = StatusPaid, p.AmountMinor, &now, now, &tr.ID
-	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, commissionEntry(&q, now)); err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/idempotency"
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -57,7 +58,7 @@ type finisher interface {
 }
 
 // finish calls fin.finish unless fin is nil.
-func finish(ctx context.Context, fin finisher, tx execer, v any) error {
+func finish(ctx context.Context, fin finisher, tx store.Execer, v any) error {
 	if fin == nil {
 		return nil
 	}
@@ -96,7 +97,7 @@ func providerError(err error, action string) error {
 // no row. That is the case when another request moved the payment on first: nothing is
 // written and the current row is returned, so the operation happened once and the caller
 // reports its state. extra and fin may only write (Exec) through the tx they are given.
-func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin finisher, extra func(tx execer) error) (*Payment, error) {
+func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin finisher, extra func(tx store.Execer) error) (*Payment, error) {
 	b := &pgx.Batch{}
 	queueUpdatePayment(b, p, from)
 	bt := &batchTx{b: b}

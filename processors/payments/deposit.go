@@ -11,6 +11,7 @@ import (
 
 	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/payments/fraud"
 	"github.com/novatrek/support/processors/payments/psp"
 )
@@ -204,7 +205,7 @@ func (c *core) advanceDeposit(ctx context.Context, p *Payment, f flow, fin finis
 		q.Status = StatusAuthorized
 		e = authorizationEntry(&q, pi.Amount, now)
 	}
-	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, e); err != nil {
 			return err
 		}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
 )
@@ -43,7 +44,7 @@ func (f flow) lineage() event.Lineage {
 
 // emit stamps ev (a new id, its type, occurred_at at, the flow's lineage) and enqueues it
 // inside tx; the Emitter finds the topic and the key in topics.yaml.
-func (c *core) emit(ctx context.Context, tx execer, ev schemas.Event, f flow, at time.Time) error {
+func (c *core) emit(ctx context.Context, tx store.Execer, ev schemas.Event, f flow, at time.Time) error {
 	return c.emitter.Emit(ctx, tx, ev, outbox.At(at), outbox.Lineage(f.lineage()))
 }
 
@@ -68,7 +69,7 @@ func eventStatus(status string) string {
 	return "UNKNOWN"
 }
 
-func (c *core) enqueueProcessed(ctx context.Context, tx execer, p *Payment, f flow, at time.Time) error {
+func (c *core) enqueueProcessed(ctx context.Context, tx store.Execer, p *Payment, f flow, at time.Time) error {
 	amt := p.CapturedMinor
 	if p.Status == StatusAuthorized {
 		amt = p.AuthorizedMinor
@@ -94,7 +95,7 @@ func (c *core) enqueueProcessed(ctx context.Context, tx execer, p *Payment, f fl
 	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueRefunded(ctx context.Context, tx execer, p *Payment, r *Refund, f flow, at time.Time) error {
+func (c *core) enqueueRefunded(ctx context.Context, tx store.Execer, p *Payment, r *Refund, f flow, at time.Time) error {
 	m, err := avroMoney(money.Amount{Minor: r.AmountMinor, Currency: r.Currency})
 	if err != nil {
 		return err
@@ -118,7 +119,7 @@ func (c *core) enqueueRefunded(ctx context.Context, tx execer, p *Payment, r *Re
 	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueDisputeOpened(ctx context.Context, tx execer, p *Payment, d *Dispute, f flow, at time.Time) error {
+func (c *core) enqueueDisputeOpened(ctx context.Context, tx store.Execer, p *Payment, d *Dispute, f flow, at time.Time) error {
 	m, err := avroMoney(money.Amount{Minor: d.AmountMinor, Currency: d.Currency})
 	if err != nil {
 		return err
@@ -136,7 +137,7 @@ func (c *core) enqueueDisputeOpened(ctx context.Context, tx execer, p *Payment, 
 	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueDisputeUpdated(ctx context.Context, tx execer, d *Dispute, previous string, f flow, at time.Time) error {
+func (c *core) enqueueDisputeUpdated(ctx context.Context, tx store.Execer, d *Dispute, previous string, f flow, at time.Time) error {
 	ev := &schemas.PaymentDisputeUpdated{
 		DisputeID:      d.ID.String(),
 		PaymentID:      d.PaymentID.String(),
