@@ -14,8 +14,6 @@ import (
 	"github.com/novatrek/support/internal/simulate"
 )
 
-func init() { commands = append(commands, newDevCmd) }
-
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var noChildServers, syncWrites, reset, noServices bool
