@@ -98,7 +98,7 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 				return nil, fmt.Errorf("service %s: start the fake %s: %w", n.service, f.what, err)
 			}
 			set.stacks[f.stack] = st
-			log.Warn(n.client.URLEnv+" is unset: using the built-in fake "+f.what+" (dev only)", "service", n.service, "url", st.values(n.client.Fake)[RoleURL])
+			log.Warn(n.client.URLEnv+" is unset: using the built-in fake "+f.what+", dev only", "service", n.service, "url", st.values(n.client.Fake)[RoleURL])
 		}
 		fill(set.Env, n.client, st.values(n.client.Fake), getenv)
 	}
