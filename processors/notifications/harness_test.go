@@ -17,13 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/problem"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/processors/notifications/intake"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/schemas"
 )
 

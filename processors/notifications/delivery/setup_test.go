@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/valkeytest"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )
 

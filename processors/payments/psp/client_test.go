@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/fakes/pspfake"
 	"github.com/novatrek/support/processors/payments/psp"
-	"github.com/novatrek/support/processors/payments/pspfake"
 )
 
 func newClient(t *testing.T, opts ...func(*psp.Config)) (*psp.Client, *pspfake.Server) {
