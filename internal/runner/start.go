@@ -115,8 +115,13 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 			}
 		}
 	}
+	var ob *pgoutbox.Outbox
 	if len(d.Produces) > 0 {
-		if env.Emit, err = service.NewEmitter(d.Name, d.Store.Schema, h.Serde, d.Produces); err != nil {
+		if ob, err = pgoutbox.New(d.Store.Schema); err != nil {
+			return err
+		}
+		if env.Emit, err = outbox.NewEmitter(outbox.EmitterConfig[store.Execer]{Producer: d.Name, Topics: d.Produces,
+			Topology: h.Topology, Encoder: h.Serde, Outbox: ob, Now: now}); err != nil {
 			return err
 		}
 	}
@@ -136,11 +141,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		}
 		s.group.Go("consumer", proc.Run)
 	}
-	if len(d.Produces) > 0 {
-		ob, err := pgoutbox.New(d.Store.Schema)
-		if err != nil {
-			return err
-		}
+	if ob != nil {
 		relay, err := outbox.NewRelay(outbox.Config{Store: ob.Store(s.pool), ClientOpts: kafkaOpts,
 			PollInterval: h.Tune.RelayPoll, LeaseRetry: h.Tune.RelayPoll, Logger: log, Metrics: metrics})
 		if err != nil {

@@ -49,14 +49,10 @@ func (e *example) onGuestRegistered(ctx context.Context, tx pgx.Tx, ev stream.Ev
 	if _, err := tx.Exec(ctx, `INSERT INTO example.greetings VALUES ($1, $2)`, g.GuestID, "Welcome, "+g.FirstName); err != nil {
 		return err
 	}
-	cause := ev.Meta.EventID
-	return e.env.Emit.Emit(ctx, tx, topicWelcomed, g.GuestID, &schemas.LoyaltyTierChanged{
-		Metadata: schemas.EventMetadata{EventID: uuid.NewString(), EventType: "example.welcomed",
-			OccurredAt: e.env.Now().UTC().Truncate(time.Millisecond), Producer: exampleName,
-			CorrelationID: ev.Meta.CorrelationID, CausationID: &cause},
-		GuestID: g.GuestID, PreviousTier: "UNKNOWN", NewTier: "EXPLORER", Direction: "PROMOTION",
-		EffectiveAt: ev.Meta.OccurredAt,
-	})
+	// No metadata here: Emit stamps it, its lineage caused by ev (the handler's context
+	// carries it), and finds topic and key in topics.yaml.
+	return e.env.Emit.Emit(ctx, tx, &schemas.LoyaltyTierChanged{GuestID: g.GuestID, PreviousTier: "UNKNOWN",
+		NewTier: "EXPLORER", Direction: "PROMOTION", EffectiveAt: ev.Meta.OccurredAt})
 }
 
 func (e *example) getGreeting(w http.ResponseWriter, r *http.Request) error {
@@ -116,7 +112,7 @@ func TestExampleServiceFromASpec(t *testing.T) {
 	out := servicetest.AwaitEvent[schemas.LoyaltyTierChanged](svc, topicWelcomed,
 		func(e *schemas.LoyaltyTierChanged) bool { return e.GuestID == guest })
 	if out.Metadata.Producer != exampleName || out.Metadata.CausationID == nil || *out.Metadata.CausationID != in.Metadata.EventID ||
-		out.Metadata.CorrelationID != in.Metadata.CorrelationID {
+		out.Metadata.CorrelationID != in.Metadata.CorrelationID || out.Metadata.EventID == "" || out.Metadata.EventID == in.Metadata.EventID {
 		t.Errorf("published metadata %+v does not follow the input event %+v", out.Metadata, in.Metadata)
 	}
 
