@@ -67,6 +67,9 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 			return nil, err
 		}
 		s.API = api
+		if deps.DB != nil {
+			s.Checks = []service.ReadyCheck{{Name: "postgres", Probe: deps.DB.Ping}}
+		}
 		s.group.Go("service", func(ctx context.Context) error { return d.Legacy.Run(ctx, deps) })
 	} else if err := s.startSpec(ctx, h, def, d); err != nil {
 		return nil, err
