@@ -82,7 +82,7 @@ func DeliveryStage(opts DeliveryOptions) Stage {
 			streams = delivery.DefaultStreamPrefix
 		}
 		cfg := delivery.Config{
-			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Encoder: env.Deps.Serde,
+			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Emit: env.Emit,
 			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: env.Deps.Valkey.KeyPrefix + streams,
 		}
 		if opts.Tune != nil {
