@@ -19,8 +19,6 @@ import (
 	"github.com/novatrek/support/internal/serde"
 )
 
-func init() { commands = append(commands, newConsumeCmd) }
-
 // consumeChunk bounds the records one decoding job gets, so a big fetch spreads over cores.
 const consumeChunk = 512
 

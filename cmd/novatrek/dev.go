@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"time"
 
@@ -13,8 +14,6 @@ import (
 	"github.com/novatrek/support/internal/devstack"
 	"github.com/novatrek/support/internal/simulate"
 )
-
-func init() { commands = append(commands, newDevCmd) }
 
 func newDevCmd() *cobra.Command {
 	cfg := config.FromEnv()
@@ -86,8 +85,17 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 				dc.ValkeyURL = ""
 			}
 			dc.Reset = reset
-			dc.Services, dc.NoServices = services(), noServices
 			dc.Logger = cliLogger(cmd.ErrOrStderr())
+			if !noServices {
+				// The stack's process starts the fakes, not the services: they are built
+				// below, after the fakes' variables are set.
+				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr))
+				if err != nil {
+					return err
+				}
+				defer stopFakes()
+			}
+			dc.Services, dc.NoServices = services(), noServices
 			dc.Banner = cmd.OutOrStdout()
 			dc.NoChildServers = noChildServers
 			dc.KafkaSyncWrites = syncWrites
@@ -155,4 +163,18 @@ func explicitSetting(cmd *cobra.Command, flag, env string) bool {
 // cliLogger is the text logger of the long-running commands.
 func cliLogger(w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// devBaseURL is where `dev` serves a service's API, http://<addr>/<name>, or "" when the
+// address is not known before the stack listens (port 0): the fakes then call back on the
+// service's own listener.
+func devBaseURL(addr string) func(string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "0" || port == "" {
+		return func(string) string { return "" }
+	}
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	return func(name string) string { return "http://" + net.JoinHostPort(host, port) + "/" + name }
 }

@@ -17,8 +17,6 @@ import (
 	"github.com/novatrek/support/internal/serde"
 )
 
-func init() { commands = append(commands, newDLQCmd) }
-
 func newDLQCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "dlq",

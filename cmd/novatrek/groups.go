@@ -2,12 +2,6 @@ package main
 
 import "github.com/spf13/cobra"
 
-func init() { commands = append(commands, newGroupsCmd) }
-
-// groupsCommands holds the constructors of the `groups` subcommands; each subcommand's file
-// adds its own in an init function, as the top-level commands do.
-var groupsCommands []func() *cobra.Command
-
 func newGroupsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "groups",
@@ -31,8 +25,6 @@ the cluster could not be observed.`,
   # Replay svc-payments from the start (dry run; add --execute once it is stopped)
   novatrek groups reset svc-payments --to-earliest`,
 	}
-	for _, c := range groupsCommands {
-		cmd.AddCommand(c())
-	}
+	cmd.AddCommand(groupsCommands()...)
 	return cmd
 }

@@ -15,10 +15,6 @@ import (
 	"github.com/novatrek/support/internal/service"
 )
 
-func init() {
-	groupsCommands = append(groupsCommands, func() *cobra.Command { return newGroupsDescribeCmd(services) })
-}
-
 // newGroupsDescribeCmd builds `groups describe`; svcs lists the services whose refused
 // partitions are read from their PostgreSQL schema (the CLI's list; tests add the test
 // processor).

@@ -12,8 +12,6 @@ import (
 	"github.com/novatrek/support/internal/lag"
 )
 
-func init() { groupsCommands = append(groupsCommands, newGroupsLagCmd) }
-
 func newGroupsLagCmd() *cobra.Command {
 	var (
 		f          groupsObserveFlags

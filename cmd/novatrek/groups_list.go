@@ -12,8 +12,6 @@ import (
 	"github.com/novatrek/support/internal/lag"
 )
 
-func init() { groupsCommands = append(groupsCommands, newGroupsListCmd) }
-
 func newGroupsListCmd() *cobra.Command {
 	var f groupsObserveFlags
 	cmd := &cobra.Command{

@@ -25,10 +25,6 @@ import (
 	"github.com/novatrek/support/internal/topology"
 )
 
-func init() {
-	groupsCommands = append(groupsCommands, func() *cobra.Command { return newGroupsResetCmd(services) })
-}
-
 // groupsResetFlags are the flags of `groups reset`.
 type groupsResetFlags struct {
 	cfg        config.Config

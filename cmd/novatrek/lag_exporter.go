@@ -14,8 +14,6 @@ import (
 	"github.com/novatrek/support/internal/service"
 )
 
-func init() { commands = append(commands, newLagExporterCmd) }
-
 // DefaultLagExporterListen is kafka_exporter's port, so scrape configs carry over.
 const DefaultLagExporterListen = ":9308"
 

@@ -13,10 +13,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// commands holds the constructors of the subcommands; each subcommand's file adds its own in
-// an init function, so adding a command touches only its file.
-var commands []func() *cobra.Command
-
 func newRootCmd() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "novatrek",
@@ -24,9 +20,7 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	for _, c := range commands {
-		root.AddCommand(c())
-	}
+	root.AddCommand(commands()...)
 	return root
 }
 

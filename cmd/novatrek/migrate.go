@@ -9,8 +9,6 @@ import (
 	"github.com/novatrek/support/internal/service"
 )
 
-func init() { commands = append(commands, newMigrateCmd) }
-
 func newMigrateCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	cmd := &cobra.Command{

@@ -15,8 +15,6 @@ import (
 	"github.com/novatrek/support/publish"
 )
 
-func init() { commands = append(commands, newPublishCmd) }
-
 // maxLine bounds one JSON line of publish input.
 const maxLine = 8 << 20
 

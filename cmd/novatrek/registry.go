@@ -15,8 +15,6 @@ import (
 	"github.com/novatrek/support/internal/service"
 )
 
-func init() { commands = append(commands, newRegistryCmd) }
-
 // DefaultRegistryListen is the schema registry's usual port, the one SCHEMA_REGISTRY_URL
 // defaults to.
 const DefaultRegistryListen = "127.0.0.1:8081"

@@ -7,8 +7,6 @@ import (
 	"github.com/novatrek/support/internal/service"
 )
 
-func init() { commands = append(commands, newRunCmd) }
-
 func newRunCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var noMigrate bool

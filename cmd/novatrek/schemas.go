@@ -13,8 +13,6 @@ import (
 	"github.com/novatrek/support/internal/subjects"
 )
 
-func init() { commands = append(commands, newSchemasCmd) }
-
 func newSchemasCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "schemas",

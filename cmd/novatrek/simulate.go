@@ -13,8 +13,6 @@ import (
 	"github.com/novatrek/support/publish"
 )
 
-func init() { commands = append(commands, newSimulateCmd) }
-
 func newSimulateCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var rate, seed, apiURL string

@@ -15,8 +15,6 @@ import (
 	"github.com/novatrek/support/internal/standin"
 )
 
-func init() { commands = append(commands, newStandinsCmd) }
-
 // defaultStandinsAddr keeps the standalone stand-ins off the dev stack's 8080.
 const defaultStandinsAddr = "127.0.0.1:8090"
 

@@ -17,8 +17,6 @@ import (
 	"github.com/novatrek/support/internal/topology"
 )
 
-func init() { commands = append(commands, newTopicsCmd) }
-
 func newTopicsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "topics",

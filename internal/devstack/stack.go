@@ -182,9 +182,6 @@ func (s *Stack) RegistryURL() string {
 // DatabaseURL returns the PostgreSQL URL the services use.
 func (s *Stack) DatabaseURL() string { return s.cfg.DatabaseURL }
 
-// ValkeyURL returns the Valkey/Redis URL the services use.
-func (s *Stack) ValkeyURL() string { return s.cfg.ValkeyURL }
-
 // ValkeyPrefix returns the prefix of every Valkey key the stack's services write.
 func (s *Stack) ValkeyPrefix() string { return s.state.ValkeyPrefix }
 
@@ -196,9 +193,6 @@ func (s *Stack) Registry() *sr.Client { return s.registry }
 
 // DB returns the stack's pool on DatabaseURL.
 func (s *Stack) DB() *pgxpool.Pool { return s.pool }
-
-// Failed delivers the error of the first service that stopped with one.
-func (s *Stack) Failed() <-chan error { return s.services.failed }
 
 func (s *Stack) startPostgres(ctx context.Context) error {
 	recreate := s.fresh && !s.dbGiven

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/novatrek/support/internal/store"
 )
 
 // Claim is a request's hold on its idempotency key, found in the handler's context with
@@ -25,10 +25,8 @@ func (c *Claim) Key() string { return c.key }
 func (c *Claim) Caller() string { return c.caller }
 
 // Execer runs a statement inside the caller's transaction: a pgx.Tx, or anything that runs
-// or queues statements in one (e.g. a pipelined batch).
-type Execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
+// or queues statements in one (e.g. a pipelined batch). It is store.Execer.
+type Execer = store.Execer
 
 // CompleteTx stores resp as the key's response inside tx, the transaction that commits the
 // request's effect: the effect and its replayable answer then exist together or not at all.

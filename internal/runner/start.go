@@ -12,7 +12,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/httpedge"
@@ -48,9 +47,6 @@ const defaultMaxConns = 16
 // A legacy definition runs its own Run with Deps, as `novatrek run` always did.
 func Start(ctx context.Context, h Host, def service.Definition) (*Service, error) {
 	d := def.Describe()
-	log := h.Logger.With("service", d.Name)
-	metrics := prometheus.WrapRegistererWith(prometheus.Labels{"service": d.Name}, h.Metrics)
-	kafkaOpts := append(slices.Clip(h.KafkaOpts), kgo.ClientID(d.Name))
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Service{Name: d.Name, cancel: cancel, done: make(chan struct{}), group: service.NewGroup(runCtx, d.Name)}
 	ok := false
@@ -71,8 +67,11 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 			return nil, err
 		}
 		s.API = api
+		if deps.DB != nil {
+			s.Checks = []service.ReadyCheck{{Name: "postgres", Probe: deps.DB.Ping}}
+		}
 		s.group.Go("service", func(ctx context.Context) error { return d.Legacy.Run(ctx, deps) })
-	} else if err := s.startSpec(ctx, h, def, d, log, metrics, kafkaOpts); err != nil {
+	} else if err := s.startSpec(ctx, h, def, d); err != nil {
 		return nil, err
 	}
 	go func() { s.err = s.group.Wait(); close(s.done) }()
@@ -80,46 +79,30 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 	return s, nil
 }
 
-func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition, d service.Description, log *slog.Logger, metrics prometheus.Registerer, kafkaOpts []kgo.Opt) error {
-	getenv := h.Getenv
-	now := h.Tune.Now
-	if now == nil {
-		now = time.Now
-	}
-	env := service.Env{Name: d.Name, Logger: log, Metrics: metrics, Serde: h.Serde, Topology: h.Topology,
-		KafkaOpts: kafkaOpts, Now: now, Getenv: getenv}
-	if h.BaseURL != nil {
-		env.BaseURL = h.BaseURL(d.Name)
-	}
-	if d.Valkey {
-		env.Valkey = h.Valkey
-		s.Checks = append(s.Checks, service.ReadyCheck{Name: "valkey", Probe: pingValkey(h.Valkey)})
-	}
-	var err error
-	if env.Endpoints, err = d.ResolveClients(getenv); err != nil {
-		return err
-	}
+func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition, d service.Description) error {
 	if d.Store.Schema != "" {
-		maxConns, err := poolSize(d, getenv)
+		maxConns, err := poolSize(d, h.Getenv)
 		if err != nil {
 			return err
 		}
 		if s.pool, err = store.OwnPool(ctx, h.DB, d.Name, maxConns); err != nil {
 			return err
 		}
-		env.DB = s.pool
 		s.Checks = append(s.Checks, service.ReadyCheck{Name: "postgres", Probe: s.pool.Ping})
-		if d.Store.Seed != nil {
-			if err := d.Store.Seed(ctx, s.pool); err != nil {
-				return fmt.Errorf("service %s: seed: %w", d.Name, err)
-			}
+	}
+	env, err := NewEnv(h, d, s.pool)
+	if err != nil {
+		return err
+	}
+	if env.Valkey != nil {
+		s.Checks = append(s.Checks, service.ReadyCheck{Name: "valkey", Probe: pingValkey(env.Valkey)})
+	}
+	if d.Store.Seed != nil {
+		if err := d.Store.Seed(ctx, s.pool); err != nil {
+			return fmt.Errorf("service %s: seed: %w", d.Name, err)
 		}
 	}
-	if len(d.Produces) > 0 {
-		if env.Emit, err = service.NewEmitter(d.Name, d.Store.Schema, h.Serde, d.Produces); err != nil {
-			return err
-		}
-	}
+	log, metrics, kafkaOpts := env.Logger, env.Metrics, env.KafkaOpts
 	bound, err := def.Bind(ctx, env)
 	if err != nil {
 		return err
@@ -136,7 +119,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		}
 		s.group.Go("consumer", proc.Run)
 	}
-	if len(d.Produces) > 0 {
+	if env.Emit != nil {
 		ob, err := pgoutbox.New(d.Store.Schema)
 		if err != nil {
 			return err
@@ -148,7 +131,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		}
 		s.group.Go("outbox relay", relay.Run)
 	}
-	if s.API, err = s.serve(h, d, bound, log, metrics, now); err != nil {
+	if s.API, err = s.serve(h, d, bound, log, metrics, env.Now); err != nil {
 		return err
 	}
 	for _, w := range bound.Workers {

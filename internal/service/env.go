@@ -13,6 +13,7 @@ import (
 	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/outbox"
 )
 
 // Env is what a Spec's New gets: everything connected and named for this service.
@@ -27,8 +28,11 @@ type Env struct {
 	DB *pgxpool.Pool
 	// Valkey connects on first use; nil unless the Spec says Valkey.
 	Valkey *store.Valkey
-	// Emit publishes to the Spec's Produces through the outbox; nil when it produces none.
-	Emit Emitter
+	// Emit publishes to the Spec's Produces through the service's outbox, inside the
+	// handler's transaction: it stamps the metadata (lineage from the context: the inbound
+	// event in a subscription handler), picks topic and key from topics.yaml and encodes
+	// with the registered schema (see outbox.Emitter). Nil when the Spec produces nothing.
+	Emit *outbox.Emitter[store.Execer]
 	// Serde encodes and decodes Avro through the schema registry.
 	Serde *serde.Serde
 	// Topology is topics.yaml.

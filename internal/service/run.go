@@ -2,19 +2,11 @@ package service
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
-
 	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/topology"
 )
 
@@ -31,104 +23,38 @@ type RunConfig struct {
 	Topology *topology.Topology
 	// ShutdownTimeout bounds the HTTP server's graceful stop; default 10s.
 	ShutdownTimeout time.Duration
+	// Getenv reads the service's own variables (runner.Run: clients, tokens, pool size);
+	// default os.Getenv.
+	Getenv func(string) string
 }
 
 // Run is production mode: it connects svc to the brokers, registry and stores named in
 // rc.Config, migrates its schema, serves its API with /metrics, /healthz and /readyz on
-// HTTP_ADDR, and runs it until ctx is done or it fails.
+// HTTP_ADDR, and runs it until ctx is done or it fails. runner.Run does the same for any
+// Definition (a Spec, or a Service through Legacy) on the same Process; this stays for the
+// callers of the Service interface until they move onto runner.Run (runner imports
+// service, so Run cannot delegate to it).
 func Run(ctx context.Context, svc Service, rc RunConfig) error {
-	if err := rc.Config.Validate(); err != nil {
+	p, err := Open(ctx, rc, svc.Name(), svc.Schema() != "", func(topo *topology.Topology) error {
+		return Check([]Service{svc}, topo)
+	})
+	if err != nil {
 		return err
 	}
-	logger := rc.Logger
-	if logger == nil {
-		logger = slog.Default()
-	}
-	if rc.ShutdownTimeout <= 0 {
-		rc.ShutdownTimeout = 10 * time.Second
-	}
-	topo := rc.Topology
-	if topo == nil {
-		var err error
-		if topo, err = topology.Default(); err != nil {
+	defer p.Close()
+	if p.DB != nil && !p.SkipMigrations {
+		if err := Migrate(ctx, p.DB, p.Logger, svc); err != nil {
 			return err
 		}
 	}
-	if err := Check([]Service{svc}, topo); err != nil {
-		return err
-	}
-	cfg := rc.Config
-	metrics := NewMetricsRegistry()
-
-	var pool *pgxpool.Pool
-	if svc.Schema() != "" {
-		var err error
-		if pool, err = ConnectPostgres(ctx, cfg.DatabaseURL); err != nil {
-			return err
-		}
-		defer pool.Close()
-		if !rc.SkipMigrations {
-			if err := Migrate(ctx, pool, logger, svc); err != nil {
-				return err
-			}
-		}
-	}
-
-	registry, err := sr.NewClient(sr.URLs(cfg.SchemaRegistryURL))
-	if err != nil {
-		return fmt.Errorf("schema registry client for %s: %w", cfg.SchemaRegistryURL, err)
-	}
-	kafkaOpts := cfg.KafkaOpts()
-	probe, err := kgo.NewClient(append(kafkaOpts, kgo.ClientID(svc.Name()+"-probe"))...)
-	if err != nil {
-		return fmt.Errorf("kafka client for %v: %w", cfg.KafkaBrokers, err)
-	}
-	defer probe.Close()
-
-	vk := NewValkey(cfg.ValkeyURL)
-	defer vk.Close()
-
-	var ready atomic.Bool
-	checks := []ReadyCheck{{Name: "kafka", Probe: probe.Ping}}
-	if pool != nil {
-		checks = append(checks, ReadyCheck{Name: "postgres", Probe: pool.Ping})
-	}
-	shared := Deps{
-		Config:    cfg,
-		Logger:    logger,
-		Metrics:   metrics,
-		DB:        pool,
-		Registry:  registry,
-		Serde:     serde.New(registry),
-		Topology:  topo,
-		KafkaOpts: kafkaOpts,
-		Valkey:    vk,
-	}
-	deps := shared.For(svc, http.NewServeMux())
+	deps := p.Deps().For(svc, http.NewServeMux())
 	api, err := APIHandler(svc, deps)
 	if err != nil {
 		return err
 	}
-	ops := NewOpsMux(metrics, ready.Load, checks...)
-	ops.Handle("/", api)
-	srv, err := ListenHTTP(cfg.HTTPAddr, ops)
-	if err != nil {
-		return fmt.Errorf("HTTP server: %w", err)
+	checks := []ReadyCheck{p.Kafka}
+	if p.DB != nil {
+		checks = append(checks, ReadyCheck{Name: "postgres", Probe: p.DB.Ping})
 	}
-
-	logger.InfoContext(ctx, "service starting", "service", svc.Name(), "http", srv.Addr(), "brokers", cfg.KafkaBrokers, "registry", cfg.SchemaRegistryURL)
-	ready.Store(true)
-	runErr := svc.Run(ctx, deps)
-	ready.Store(false)
-
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rc.ShutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		logger.Warn("HTTP server shutdown", "err", err)
-	}
-	if runErr != nil && !errors.Is(runErr, context.Canceled) {
-		return fmt.Errorf("service %s: %w", svc.Name(), runErr)
-	}
-	logger.Info("service stopped", "service", svc.Name())
-	return nil
+	return p.Serve(ctx, svc.Name(), api, checks, func(ctx context.Context) error { return svc.Run(ctx, deps) })
 }

@@ -34,6 +34,14 @@ func (s *Service[S]) AwaitCount(want int, query string, args ...any) {
 	})
 }
 
+// AwaitApplied waits until the service's consumer has applied the event eventID: its id is
+// in the stream inbox, which the batch's transaction writes with the handler's effects.
+func (s *Service[S]) AwaitApplied(eventID string) {
+	s.T.Helper()
+	s.AwaitCount(1, `SELECT count(*) FROM `+pgx.Identifier{s.spec.Store.Schema, "inbox"}.Sanitize()+
+		` WHERE consumer_group = $1 AND event_id = $2`, s.spec.Name, eventID)
+}
+
 // AwaitEvent waits until the service has published, through its outbox, an event of topic
 // matching match, and returns it decoded.
 func AwaitEvent[T any, P stream.Message[T], S any](s *Service[S], topic string, match func(*T) bool) T {

@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,12 +42,15 @@ type Service[S any] struct {
 	// Kafka is the cluster and registry; the Spec's topics exist.
 	Kafka *kafkatest.Env
 	// URL is the API behind the edge.
-	URL     string
+	URL string
+	// Metrics are the running service's (new at each Restart).
 	Metrics *prometheus.Registry
 
 	spec     *service.Spec[S]
 	topo     *topology.Topology
+	host     runner.Host
 	running  *runner.Service
+	api      atomic.Pointer[http.Handler]
 	producer *kgo.Client
 	tokens   map[string]string
 }
@@ -60,18 +65,9 @@ func Token(caller string) string { return caller + "-test-token-0123456789" }
 // only (WithEnv, WithTokens), never the machine's, so a test is hermetic.
 func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[S] {
 	t.Helper()
-	o := options{env: map[string]string{}}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	topo := o.topo
-	if topo == nil {
-		var err error
-		if topo, err = topology.Default(); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := &Service[S]{T: t, topo: topo, DB: pgtest.NewDB(t), Kafka: kafkatest.New(t), Metrics: service.NewMetricsRegistry()}
+	o := collect(opts)
+	topo := o.topology(t)
+	s := &Service[S]{T: t, topo: topo, DB: pgtest.NewDB(t), Kafka: kafkatest.New(t)}
 	// Capture the state New builds, without changing the caller's Spec.
 	wrapped := *spec
 	wrapped.New = func(ctx context.Context, env service.Env) (S, error) {
@@ -100,34 +96,22 @@ func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[
 		o.env[apiauth.EnvTokens] = strings.Join(pairs, ",")
 	}
 
-	log := streamtest.Logger(t, slog.LevelWarn)
-	host := runner.Host{Logger: log, Metrics: s.Metrics, DB: s.DB, Registry: s.Kafka.Registry, Serde: s.Kafka.Serde,
-		Topology: topo, KafkaOpts: []kgo.Opt{kgo.SeedBrokers(s.Kafka.Brokers...)},
-		Getenv: func(k string) string { return o.env[k] },
-		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer,
-			MinBackoff: 5 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RelayPoll: 50 * time.Millisecond}}
-	if spec.Valkey {
-		host.Valkey = store.NewValkey(valkeytest.URL(t, 0))
-		t.Cleanup(host.Valkey.Close)
-	}
+	s.host = o.host(t, spec.Valkey)
+	s.host.DB, s.host.Registry, s.host.Serde = s.DB, s.Kafka.Registry, s.Kafka.Serde
+	s.host.KafkaOpts = []kgo.Opt{kgo.SeedBrokers(s.Kafka.Brokers...)}
 	defs := []service.Definition{s.spec}
 	if err := runner.Check(defs, topo); err != nil {
 		t.Fatalf("servicetest: %v", err)
 	}
-	ctx := context.Background()
-	if err := runner.Migrate(ctx, s.DB, log, defs...); err != nil {
+	if err := runner.Migrate(context.Background(), s.DB, s.host.Logger, defs...); err != nil {
 		t.Fatalf("servicetest: migrate: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(nil)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*s.api.Load()).ServeHTTP(w, r)
+	}))
 	s.URL = "http://" + srv.Listener.Addr().String()
-	host.BaseURL = func(string) string { return s.URL }
-	running, err := runner.Start(ctx, host, s.spec)
-	if err != nil {
-		srv.Close()
-		t.Fatalf("servicetest: start %s: %v", spec.Name, err)
-	}
-	s.running = running
-	srv.Config.Handler = running.API
+	s.host.BaseURL = func(string) string { return s.URL }
+	s.start()
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
@@ -135,6 +119,29 @@ func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[
 	})
 	s.producer = s.Kafka.Client(t)
 	return s
+}
+
+// start starts the service on the test's host with fresh metrics (a restarted process's);
+// its API takes over the test's URL.
+func (s *Service[S]) start() {
+	s.T.Helper()
+	s.Metrics = service.NewMetricsRegistry()
+	s.host.Metrics = s.Metrics
+	running, err := runner.Start(context.Background(), s.host, s.spec)
+	if err != nil {
+		s.T.Fatalf("servicetest: start %s: %v", s.spec.Name, err)
+	}
+	s.running = running
+	s.api.Store(&running.API)
+}
+
+// Restart stops the service (the stream finishes or abandons its batch and commits, the
+// relay and workers return) and starts it again on the same database and cluster, as a
+// redeploy does: New runs again, State is the new state.
+func (s *Service[S]) Restart() {
+	s.T.Helper()
+	s.stop()
+	s.start()
 }
 
 // createTopics creates the topics the Spec consumes and produces, and its dead-letter topic.
@@ -157,8 +164,47 @@ func (s *Service[S]) stop() {
 	}
 }
 
-// Option configures Start.
+// Option configures Start (and Conformance, through Fixture.Options).
 type Option func(*options)
+
+// collect applies opts to the defaults.
+func collect(opts []Option) options {
+	o := options{env: map[string]string{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// topology is WithTopology's, else topics.yaml.
+func (o options) topology(t testing.TB) *topology.Topology {
+	t.Helper()
+	if o.topo != nil {
+		return o.topo
+	}
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// host is a runner.Host for one test without its connections (the caller adds them): the
+// test's logger, the options' environment (never the machine's, so a test is hermetic),
+// clock and skipped parts, fast retries and relay polling, and a test Valkey when the Spec
+// uses one.
+func (o options) host(t testing.TB, valkey bool) runner.Host {
+	t.Helper()
+	h := runner.Host{Logger: streamtest.Logger(t, slog.LevelWarn), Topology: o.topology(t),
+		Getenv: func(k string) string { return o.env[k] },
+		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer,
+			MinBackoff: 5 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RelayPoll: 50 * time.Millisecond}}
+	if valkey {
+		h.Valkey = store.NewValkey(valkeytest.URL(t, 0))
+		t.Cleanup(h.Valkey.Close)
+	}
+	return h
+}
 
 type options struct {
 	env          map[string]string

@@ -79,13 +79,6 @@ func (s *Store) Guest(id string) (Guest, bool) {
 	return *g, true
 }
 
-// Counts returns how many reservations and guests the store knows.
-func (s *Store) Counts() (reservations, guests int) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return len(s.reservations), len(s.guests)
-}
-
 // reservation returns the entry of id, creating an empty one: the topics are consumed
 // independently, so a status change or check-in may arrive before its reservation.created.
 func (s *Store) reservation(id string) *Reservation {

@@ -5,17 +5,16 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/jackc/pgx/v5/pgconn"
-
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/outbox"
 )
 
 // Execer runs a statement inside the caller's transaction. A pgx.Tx is one; so is a writer
 // that queues statements on a pgx.Batch sent as one implicit transaction (a pipelined
-// commit). Passing a pool defeats the outbox: the rows would commit on their own.
-type Execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
+// commit). Passing a pool defeats the outbox: the rows would commit on their own. It is
+// store.Execer, the one declaration every package shares, so an Emitter[store.Execer]
+// writes to this outbox.
+type Execer = store.Execer
 
 // Enqueue writes msgs to the outbox inside tx, the transaction that writes the business rows,
 // so the messages exist exactly when that transaction commits. All messages go in one

@@ -12,8 +12,7 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/problem"
-	"github.com/novatrek/support/outbox"
-	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
@@ -105,8 +104,8 @@ var routes = []route{
 	{"POST /v1/webhooks/twilio", "", (*api).handleTwilio},
 }
 
-// newAPI builds the API; enc encodes the delivery status events of provider callbacks.
-func newAPI(cfg Config, pool *pgxpool.Pool, prov Providers, enc outbox.Encoder, log *slog.Logger) (*api, error) {
+// newAPI builds the API; emit publishes the delivery status events of provider callbacks.
+func newAPI(cfg Config, pool *pgxpool.Pool, prov Providers, emit *intake.Emitter, log *slog.Logger) (*api, error) {
 	auth := cfg.Auth
 	if auth == nil {
 		var dev bool
@@ -130,15 +129,11 @@ func newAPI(cfg Config, pool *pgxpool.Pool, prov Providers, enc outbox.Encoder, 
 	if err != nil {
 		return nil, err
 	}
-	ob, err := pgoutbox.New(Schema)
-	if err != nil {
-		return nil, err
-	}
 	now := cfg.Now
 	if now == nil {
 		now = time.Now
 	}
-	cb := &callbacks{pool: pool, enc: enc, outbox: ob, log: log, now: now}
+	cb := &callbacks{pool: pool, emit: emit, log: log, now: now}
 	return &api{pool: pool, auth: auth, inbox: inbox, sg: sg, tw: tw, callbacks: cb, log: log}, nil
 }
 

@@ -13,8 +13,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/outbox"
-	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
@@ -22,11 +22,10 @@ import (
 
 // callbacks applies provider status callbacks.
 type callbacks struct {
-	pool   *pgxpool.Pool
-	enc    outbox.Encoder
-	outbox *pgoutbox.Outbox
-	log    *slog.Logger
-	now    func() time.Time
+	pool *pgxpool.Pool
+	emit *intake.Emitter
+	log  *slog.Logger
+	now  func() time.Time
 	// wait is how long a callback about a message in flight is held (applyWaiting);
 	// 0 means DefaultCallbackWait.
 	wait time.Duration
@@ -280,13 +279,6 @@ func (c *callbacks) enqueueStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, 
 	}
 	status := eventStatus(u.Status, st)
 	ev := &schemas.NotificationDeliveryStatusChanged{
-		Metadata: schemas.EventMetadata{
-			EventID:       uuid.NewSHA1(statusSpace, []byte(id.String()+"/"+status)).String(),
-			EventType:     "notification.delivery_status_changed",
-			OccurredAt:    c.now().UTC().Truncate(time.Millisecond),
-			Producer:      ServiceName,
-			CorrelationID: uuid.NewSHA1(statusSpace, []byte(id.String())).String(),
-		},
 		NotificationID:    id.String(),
 		RequestID:         reqID,
 		Kind:              n.kind,
@@ -299,12 +291,9 @@ func (c *callbacks) enqueueStatus(ctx context.Context, tx pgx.Tx, id uuid.UUID, 
 		Attempt:           max(n.attempt, 1),
 		ErrorMessage:      errMsg,
 	}
-	msg, err := outbox.Encode(ctx, c.enc, intake.StatusTopic, id.String(), ev.Schema(), ev)
-	if err != nil {
-		return fmt.Errorf("encode delivery status of %s: %w", id, err)
-	}
-	if err := c.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return fmt.Errorf("enqueue delivery status of %s: %w", id, err)
+	if err := c.emit.Emit(ctx, tx, ev, outbox.ID(uuid.NewSHA1(statusSpace, []byte(id.String()+"/"+status)).String()),
+		outbox.At(c.now()), outbox.Lineage(event.Lineage{Correlation: uuid.NewSHA1(statusSpace, []byte(id.String())).String()})); err != nil {
+		return fmt.Errorf("delivery status of %s: %w", id, err)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package notifications
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/novatrek/support/internal/migrate"
 )
@@ -11,9 +10,6 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the top-level package's own migration set ("callbacks"): the per-member
-// callback status on the delivery stage's delivery_members table. It must run after
-// delivery.Migrations, which creates that table (Service.Migrations orders it so).
-func Migrations() migrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations") // fails only for an invalid path literal
-	return migrate.Set{Name: "callbacks", FS: sub}
-}
+// callback status on the delivery stage's delivery_members table, so it comes after
+// "delivery", which creates that table.
+var Migrations = migrate.Dir("callbacks", migrationFiles, "migrations", "delivery")

@@ -4,10 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/config"
 )
 
 // Config configures svc-notifications. ConfigFromEnv reads it from the environment; zero
@@ -20,39 +20,39 @@ import (
 type Config struct {
 	// SendGridURL is SendGrid's API root, e.g. https://api.sendgrid.com
 	// (NOTIFICATIONS_SENDGRID_URL). Empty starts the fakes.
-	SendGridURL string
+	SendGridURL string `env:"NOTIFICATIONS_SENDGRID_URL"`
 	// SendGridAPIKey is the Mail Send API key (NOTIFICATIONS_SENDGRID_API_KEY); never logged.
-	SendGridAPIKey string
+	SendGridAPIKey string `env:"NOTIFICATIONS_SENDGRID_API_KEY"`
 	// SendGridWebhookKey is the Signed Event Webhook verification key, base64 DER
 	// (NOTIFICATIONS_SENDGRID_WEBHOOK_KEY). Required with SendGridURL.
-	SendGridWebhookKey string
+	SendGridWebhookKey string `env:"NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"`
 	// TwilioURL is Twilio's API root, e.g. https://api.twilio.com (NOTIFICATIONS_TWILIO_URL).
 	// Empty starts the fakes.
-	TwilioURL string
+	TwilioURL string `env:"NOTIFICATIONS_TWILIO_URL"`
 	// TwilioAccountSID (NOTIFICATIONS_TWILIO_ACCOUNT_SID) and TwilioAuthToken
 	// (NOTIFICATIONS_TWILIO_AUTH_TOKEN; never logged): the token also signs the status
 	// callbacks. Required with TwilioURL.
-	TwilioAccountSID string
-	TwilioAuthToken  string
+	TwilioAccountSID string `env:"NOTIFICATIONS_TWILIO_ACCOUNT_SID"`
+	TwilioAuthToken  string `env:"NOTIFICATIONS_TWILIO_AUTH_TOKEN"`
 	// TwilioFrom is the sending number or messaging service (NOTIFICATIONS_TWILIO_FROM).
-	TwilioFrom string
+	TwilioFrom string `env:"NOTIFICATIONS_TWILIO_FROM"`
 	// PublicURL is the scheme and host under which the providers reach our webhooks, e.g.
 	// https://api.novatrek.example (NOTIFICATIONS_PUBLIC_URL); Twilio signs the full URL.
 	// Default with the fakes (dev): the service's own loopback callback listener, so the
 	// fakes' callbacks arrive without any setting (dev_callbacks.go). Default with real
 	// providers: no Twilio StatusCallback, and webhooks are verified against the request's
 	// own scheme and host.
-	PublicURL string
+	PublicURL string `env:"NOTIFICATIONS_PUBLIC_URL"`
 	// FCMURL is Firebase Cloud Messaging's API root (NOTIFICATIONS_FCM_URL) and
 	// FCMCredentialsFile the service-account JSON (NOTIFICATIONS_FCM_CREDENTIALS_FILE);
 	// the delivery stage uses them. Empty FCMURL uses the fakes' FCM.
-	FCMURL             string
-	FCMCredentialsFile string
+	FCMURL             string `env:"NOTIFICATIONS_FCM_URL"`
+	FCMCredentialsFile string `env:"NOTIFICATIONS_FCM_CREDENTIALS_FILE"`
 	// RequireProviders refuses to start with the fakes (NOTIFICATIONS_REQUIRE_PROVIDERS=true).
 	// Default false.
-	RequireProviders bool
+	RequireProviders bool `env:"NOTIFICATIONS_REQUIRE_PROVIDERS"`
 	// DBMaxConns sizes the service's own pool (NOTIFICATIONS_DB_MAX_CONNS); default 16.
-	DBMaxConns int32
+	DBMaxConns int32 `env:"NOTIFICATIONS_DB_MAX_CONNS"`
 
 	// Auth authenticates API callers; nil reads NOVATREK_API_TOKENS (dev tokens when unset).
 	Auth *apiauth.Authenticator
@@ -64,36 +64,17 @@ type Config struct {
 	Now func() time.Time
 }
 
-// ConfigFromEnv reads the NOTIFICATIONS_* variables. A malformed value is an error naming it.
-func ConfigFromEnv() (Config, error) {
-	c := Config{
-		SendGridURL:        os.Getenv("NOTIFICATIONS_SENDGRID_URL"),
-		SendGridAPIKey:     os.Getenv("NOTIFICATIONS_SENDGRID_API_KEY"),
-		SendGridWebhookKey: os.Getenv("NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"),
-		TwilioURL:          os.Getenv("NOTIFICATIONS_TWILIO_URL"),
-		TwilioAccountSID:   os.Getenv("NOTIFICATIONS_TWILIO_ACCOUNT_SID"),
-		TwilioAuthToken:    os.Getenv("NOTIFICATIONS_TWILIO_AUTH_TOKEN"),
-		TwilioFrom:         os.Getenv("NOTIFICATIONS_TWILIO_FROM"),
-		PublicURL:          os.Getenv("NOTIFICATIONS_PUBLIC_URL"),
-		FCMURL:             os.Getenv("NOTIFICATIONS_FCM_URL"),
-		FCMCredentialsFile: os.Getenv("NOTIFICATIONS_FCM_CREDENTIALS_FILE"),
+// ConfigFromEnv reads the NOTIFICATIONS_* variables its fields' env tags name (config.Load).
+// Every malformed value is reported, one line each, naming the variable.
+func ConfigFromEnv() (Config, error) { return configFrom(os.Getenv) }
+
+// configFrom is ConfigFromEnv reading through getenv.
+func configFrom(getenv func(string) string) (Config, error) {
+	var c Config
+	if err := config.Load(getenv, &c); err != nil {
+		return c, fmt.Errorf("notifications: %w", err)
 	}
-	var errs []error
-	if v := os.Getenv("NOTIFICATIONS_DB_MAX_CONNS"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 32)
-		if err != nil || n < 2 {
-			errs = append(errs, fmt.Errorf("notifications: NOTIFICATIONS_DB_MAX_CONNS %q is not an integer of at least 2", v))
-		}
-		c.DBMaxConns = int32(n)
-	}
-	if v := os.Getenv("NOTIFICATIONS_REQUIRE_PROVIDERS"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("notifications: NOTIFICATIONS_REQUIRE_PROVIDERS %q is not true or false", v))
-		}
-		c.RequireProviders = b
-	}
-	return c, errors.Join(errs...)
+	return c, nil
 }
 
 func (c *Config) setDefaults() {
@@ -119,7 +100,7 @@ func (c *Config) validate() error {
 		return errors.New("notifications: NOTIFICATIONS_TWILIO_AUTH_TOKEN is required with NOTIFICATIONS_TWILIO_URL")
 	}
 	if c.DBMaxConns < 2 {
-		return errors.New("notifications: DBMaxConns must be at least 2")
+		return errors.New("notifications: DBMaxConns (NOTIFICATIONS_DB_MAX_CONNS) must be at least 2")
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/delivery"
@@ -27,7 +28,7 @@ func TestContactDirectory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewDB(t)
-	if err := intake.Migrate(ctx, pool); err != nil {
+	if _, err := migrate.Apply(ctx, pool, Schema, New().Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO notifications.contacts

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/novatrek/support/internal/config"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/fcm"
@@ -29,28 +30,26 @@ type DeliveryOptions struct {
 	// "STAFF:s-1", "to": "ops@example.com", "name": "Ops"}], "sms": [...]}, ...}, the shape
 	// of delivery.StaticDirectory. Empty uses a built-in directory of fake staff addresses
 	// (dev only) and says so in a warning.
-	DirectoryFile string
+	DirectoryFile string `env:"NOTIFICATIONS_DIRECTORY_FILE"`
 	// EmailFrom is the verified SendGrid sender (NOTIFICATIONS_EMAIL_FROM); default
 	// DefaultEmailFrom.
-	EmailFrom string
+	EmailFrom string `env:"NOTIFICATIONS_EMAIL_FROM"`
 	// StreamPrefix names the Valkey job streams (NOTIFICATIONS_STREAM_PREFIX):
 	// "<prefix>.emergency", "<prefix>.routine", "<prefix>.poison"; default
 	// delivery.DefaultStreamPrefix ("notifications"), after Deps.Valkey.KeyPrefix. Two
 	// deployments sharing one Valkey database need different prefixes.
-	StreamPrefix string
+	StreamPrefix string `env:"NOTIFICATIONS_STREAM_PREFIX"`
 	// Tune, if set, adjusts the delivery configuration before it is used (tests shorten
 	// the intervals with it).
 	Tune func(*delivery.Config)
 }
 
 // DeliveryOptionsFromEnv reads NOTIFICATIONS_DIRECTORY_FILE, NOTIFICATIONS_EMAIL_FROM and
-// NOTIFICATIONS_STREAM_PREFIX.
+// NOTIFICATIONS_STREAM_PREFIX (strings: config.Load cannot fail on them).
 func DeliveryOptionsFromEnv() DeliveryOptions {
-	return DeliveryOptions{
-		DirectoryFile: os.Getenv("NOTIFICATIONS_DIRECTORY_FILE"),
-		EmailFrom:     os.Getenv("NOTIFICATIONS_EMAIL_FROM"),
-		StreamPrefix:  os.Getenv("NOTIFICATIONS_STREAM_PREFIX"),
-	}
+	var o DeliveryOptions
+	_ = config.Load(os.Getenv, &o)
+	return o
 }
 
 // DeliveryStage returns the Stage that runs package delivery (dispatcher, sweeper and the
@@ -82,7 +81,7 @@ func DeliveryStage(opts DeliveryOptions) Stage {
 			streams = delivery.DefaultStreamPrefix
 		}
 		cfg := delivery.Config{
-			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Encoder: env.Deps.Serde,
+			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Emit: env.Emit,
 			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: env.Deps.Valkey.KeyPrefix + streams,
 		}
 		if opts.Tune != nil {

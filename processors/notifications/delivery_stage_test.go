@@ -16,6 +16,7 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
@@ -24,7 +25,6 @@ import (
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/schemas"
 )
 

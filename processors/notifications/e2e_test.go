@@ -21,11 +21,11 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -17,13 +17,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/logtest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/problem"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/processors/notifications/intake"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -70,7 +70,7 @@ func newHarness(t *testing.T) *harness {
 	env := kafkatest.New(t)
 	a, err := newAPI(Config{Auth: auth}, pool, Providers{
 		SendGridWebhookKey: fakes.SendGrid.PublicKey(), TwilioAuthToken: fakes.Twilio.AuthToken(),
-	}, env.Serde, log)
+	}, emitter(t, env), log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,4 +201,14 @@ func (h *harness) statusEvents(id uuid.UUID) []schemas.NotificationDeliveryStatu
 		out = append(out, ev)
 	}
 	return out
+}
+
+// emitter is the service's status Emitter on env's registry, as Run builds it.
+func emitter(t testing.TB, env *kafkatest.Env) *intake.Emitter {
+	t.Helper()
+	emit, err := intake.NewEmitter(nil, env.Serde, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return emit
 }

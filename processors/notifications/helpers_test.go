@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 )
 
 func inAppMessage(ref, recipient string, i int) provider.Message {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
+	"github.com/novatrek/support/internal/fakes/providerfake"
 )
 
 // sendGridWebhookPath is the route of the SendGrid event webhook (see api.go).

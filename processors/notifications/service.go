@@ -48,6 +48,8 @@ type StageEnv struct {
 	Providers Providers
 	// InApp is the in-app inbox, the in-app channel's sender.
 	InApp *inapp.Store
+	// Emit publishes the delivery status events.
+	Emit *intake.Emitter
 }
 
 // Service is svc-notifications.
@@ -73,15 +75,20 @@ func NewWithConfig(cfg Config) *Service { return &Service{cfg: cfg} }
 func (s *Service) Name() string   { return ServiceName }
 func (s *Service) Schema() string { return Schema }
 
-// Migrations are exactly the sets intake.Migrate applies (stream inbox, outbox, templates,
-// channel preferences, notifications and delivery log, then the contact sources, which
-// alter the intake's contacts table), then delivery's (after the notifications, as
-// delivery.Migrate applies it), then the in-app inbox, then this package's own set (the
-// per-member callback status on delivery's delivery_members).
+// ownSets are the service's own migration sets, in no particular order: each names the sets
+// it builds on (After) and migrate.Compose orders them.
+var ownSets = []migrate.Set{template.Migrations, preference.Migrations, intake.Migrations,
+	contact.Migrations, delivery.Migrations, inapp.Migrations, Migrations}
+
+// Migrations are the stream inbox and the outbox, then the service's own sets in the order
+// their After declarations compose to. A set naming an unknown set or a cycle is a
+// programming error every test of the service meets first, so it panics naming it.
 func (s *Service) Migrations() []migrate.Set {
-	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), template.Migrations(),
-		preference.Migrations(), intake.Migrations(), contact.Migrations(), delivery.Migrations(), inapp.Migrations(),
-		Migrations()}
+	sets, err := migrate.Compose(append([]migrate.Set{stream.Migrations(), pgoutbox.Migrations()}, ownSets...)...)
+	if err != nil {
+		panic(fmt.Sprintf("notifications: %v", err))
+	}
+	return sets
 }
 
 // Run seeds the default templates, serves the API on deps.HTTP and runs the intake
@@ -119,7 +126,11 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	defer stopFakes()
 
-	a, err := newAPI(cfg, pool, prov, deps.Serde, log)
+	emit, err := intake.NewEmitter(deps.Topology, deps.Serde, cfg.Now)
+	if err != nil {
+		return fmt.Errorf("notifications: %w", err)
+	}
+	a, err := newAPI(cfg, pool, prov, emit, log)
 	if err != nil {
 		return err
 	}
@@ -128,7 +139,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		a.registerWebhooks(prov.DevCallbacks.mux)
 	}
 
-	in, err := intake.New(intake.Config{Encoder: deps.Serde, Now: cfg.Now})
+	in, err := intake.New(intake.Config{Emit: emit, Now: cfg.Now})
 	if err != nil {
 		return fmt.Errorf("notifications: %w", err)
 	}
@@ -153,7 +164,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	g.Go("intake", proc.Run)
 	// The delivery stage (package delivery) plugs in here.
 	if cfg.Delivery != nil {
-		env := StageEnv{Deps: deps, Pool: pool, Providers: prov, InApp: a.inbox}
+		env := StageEnv{Deps: deps, Pool: pool, Providers: prov, InApp: a.inbox, Emit: emit}
 		g.Go("delivery", func(ctx context.Context) error { return cfg.Delivery(ctx, env) })
 	} else {
 		log.Warn("notifications: no delivery stage configured: notifications are recorded but not sent")

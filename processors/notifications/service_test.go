@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -167,4 +168,19 @@ func freeAddr(t *testing.T) string {
 	}
 	defer ln.Close()
 	return ln.Addr().String()
+}
+
+// TestMigrationsComposeInTodaysOrder: the sets order themselves by their After alone, and
+// the result is the order the service applied by hand before (existing databases record
+// sets by name, so they see nothing new).
+func TestMigrationsComposeInTodaysOrder(t *testing.T) {
+	t.Parallel()
+	var got []string
+	for _, s := range New().Migrations() {
+		got = append(got, s.Name)
+	}
+	want := []string{"stream", "outbox", "templates", "channel_preferences", "notifications", "contact", "delivery", "inapp", "callbacks"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("composed sets = %v; want %v", got, want)
+	}
 }

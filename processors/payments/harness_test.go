@@ -19,6 +19,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/fakes/fraudfake"
+	"github.com/novatrek/support/internal/fakes/pspfake"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/logtest"
@@ -27,8 +29,6 @@ import (
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/topology"
-	"github.com/novatrek/support/processors/payments/fraudfake"
-	"github.com/novatrek/support/processors/payments/pspfake"
 )
 
 // testToken is the bearer token of caller in the tests.

@@ -27,6 +27,8 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/fakes/fraudfake"
+	"github.com/novatrek/support/internal/fakes/pspfake"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/outbound"
@@ -37,9 +39,7 @@ import (
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
-	"github.com/novatrek/support/processors/payments/fraudfake"
 	"github.com/novatrek/support/processors/payments/psp"
-	"github.com/novatrek/support/processors/payments/pspfake"
 	"github.com/novatrek/support/schemas"
 )
 

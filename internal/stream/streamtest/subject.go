@@ -22,6 +22,9 @@ type Subject struct {
 	// Routes returns the processor's routes writing to schema and encoding its outputs
 	// with enc.
 	Routes func(schema string, enc *serde.Serde) ([]stream.Route, error)
+	// Bind, instead of Routes, also gets the harness's migrated database: for processors
+	// whose state is built on a pool (a service Spec's New, see servicetest.Conformance).
+	Bind func(ctx context.Context, pool *pgxpool.Pool, schema string, enc *serde.Serde) ([]stream.Route, error)
 	// Input is the topic the suite produces to; one of the routes' topics.
 	Input string
 	// Valid returns well-formed input event i; different i give different event ids. The
@@ -46,4 +49,12 @@ type Event struct {
 	EventID string
 	Schema  avro.Schema
 	Value   any
+}
+
+// routes are the subject's routes on pool: Bind's when set, else Routes'.
+func (s Subject) routes(ctx context.Context, pool *pgxpool.Pool, enc *serde.Serde) ([]stream.Route, error) {
+	if s.Bind != nil {
+		return s.Bind(ctx, pool, s.Schema, enc)
+	}
+	return s.Routes(s.Schema, enc)
 }

@@ -59,7 +59,7 @@ func NewHarness(t testing.TB, s Subject, mods ...func(*stream.Config)) *Harness 
 	if err := s.Migrate(ctx, h.Pool, s.Schema); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	routes, err := s.Routes(s.Schema, h.Env.Serde)
+	routes, err := s.routes(ctx, h.Pool, h.Env.Serde)
 	if err != nil {
 		t.Fatalf("routes: %v", err)
 	}

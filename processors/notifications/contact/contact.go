@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/template"
 )
@@ -70,19 +70,12 @@ func (c *Contact) Validate() error {
 	return nil
 }
 
-// DB is what a pool, a connection and a transaction all offer.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-}
-
 const contactColumns = `recipient_type, recipient_id, name, email, phone, locale, time_zone, updated_at, updated_by`
 
 // Put stores c for r as written by caller, replacing every field (PUT semantics: the same
 // body twice leaves the same contact). updated_at is the database's now(), so a
 // guest.registered event older than this write does not overwrite it.
-func Put(ctx context.Context, db DB, r Recipient, c Contact, caller string) (Contact, error) {
+func Put(ctx context.Context, db store.DB, r Recipient, c Contact, caller string) (Contact, error) {
 	if err := c.Validate(); err != nil {
 		return Contact{}, err
 	}
@@ -104,7 +97,7 @@ func Put(ctx context.Context, db DB, r Recipient, c Contact, caller string) (Con
 var ErrNotFound = errors.New("no contact")
 
 // Get returns r's contact, or an error matching ErrNotFound.
-func Get(ctx context.Context, db DB, r Recipient) (Contact, error) {
+func Get(ctx context.Context, db store.DB, r Recipient) (Contact, error) {
 	c, err := scanContact(db.QueryRow(ctx, `SELECT `+contactColumns+` FROM notifications.contacts
 		WHERE recipient_type = $1 AND recipient_id = $2`, r.Type, r.ID))
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -118,7 +111,7 @@ func Get(ctx context.Context, db DB, r Recipient) (Contact, error) {
 
 // Delete removes r's contact (and nothing else: devices are removed one by one). Deleting
 // a contact that is not there is not an error; the result says whether one was.
-func Delete(ctx context.Context, db DB, r Recipient) (bool, error) {
+func Delete(ctx context.Context, db store.DB, r Recipient) (bool, error) {
 	tag, err := db.Exec(ctx, `DELETE FROM notifications.contacts WHERE recipient_type = $1 AND recipient_id = $2`, r.Type, r.ID)
 	if err != nil {
 		return false, fmt.Errorf("delete contact of %s: %w", r, err)

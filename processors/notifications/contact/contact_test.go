@@ -9,7 +9,9 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 )
@@ -17,7 +19,7 @@ import (
 func migrated(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	pool := pgtest.NewDB(t)
-	if err := intake.Migrate(context.Background(), pool); err != nil { // applies contact.Migrations
+	if _, err := migrate.Apply(context.Background(), pool, intake.Schema, notifications.New().Migrations()...); err != nil {
 		t.Fatal(err)
 	}
 	return pool

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/store"
 )
 
 // Device is one app install's FCM registration token.
@@ -50,7 +52,7 @@ func CheckToken(token string) error {
 // idempotent: the same call again only refreshes updated_at. A token registered to another
 // recipient moves to r (one install, one signed-in person). Beyond MaxDevicesPerRecipient
 // the oldest of r's tokens are dropped. created reports whether the token was new to r.
-func Register(ctx context.Context, db DB, r Recipient, token, platform, caller string) (d Device, created bool, err error) {
+func Register(ctx context.Context, db store.DB, r Recipient, token, platform, caller string) (d Device, created bool, err error) {
 	if err := CheckToken(token); err != nil {
 		return Device{}, false, err
 	}
@@ -88,7 +90,7 @@ func Register(ctx context.Context, db DB, r Recipient, token, platform, caller s
 
 // Remove deletes r's device token. Removing a token r does not have is not an error (the
 // result says whether it had it); a token now registered to someone else is left alone.
-func Remove(ctx context.Context, db DB, r Recipient, token string) (bool, error) {
+func Remove(ctx context.Context, db store.DB, r Recipient, token string) (bool, error) {
 	if err := CheckToken(token); err != nil {
 		return false, err
 	}
@@ -102,7 +104,7 @@ func Remove(ctx context.Context, db DB, r Recipient, token string) (bool, error)
 
 // Forget deletes token whoever it belongs to: FCM said it is UNREGISTERED (app uninstalled,
 // token rotated). It reports whether a row was deleted.
-func Forget(ctx context.Context, db DB, token string) (bool, error) {
+func Forget(ctx context.Context, db store.DB, token string) (bool, error) {
 	tag, err := db.Exec(ctx, `DELETE FROM notifications.devices WHERE token = $1`, token)
 	if err != nil {
 		return false, fmt.Errorf("forget an unregistered device token: %w", err)
@@ -111,7 +113,7 @@ func Forget(ctx context.Context, db DB, token string) (bool, error) {
 }
 
 // Devices returns r's devices, most recently registered first.
-func Devices(ctx context.Context, db DB, r Recipient) ([]Device, error) {
+func Devices(ctx context.Context, db store.DB, r Recipient) ([]Device, error) {
 	rows, err := db.Query(ctx, `SELECT token, platform, registered_by, created_at, updated_at FROM notifications.devices
 		WHERE recipient_type = $1 AND recipient_id = $2 ORDER BY updated_at DESC, token`, r.Type, r.ID)
 	if err != nil {

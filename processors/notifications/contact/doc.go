@@ -10,7 +10,6 @@ package contact
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/novatrek/support/internal/migrate"
 )
@@ -19,8 +18,5 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is this package's set ("contact"); it alters the intake's contacts table, so
-// it runs after intake.Migrations.
-func Migrations() migrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations") // fails only for an invalid path literal
-	return migrate.Set{Name: "contact", FS: sub}
-}
+// it comes after "notifications" (intake.Migrations).
+var Migrations = migrate.Dir("contact", migrationFiles, "migrations", "notifications")

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/novatrek/support/outbox"
+	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
@@ -80,8 +80,8 @@ type Config struct {
 	Senders map[provider.Channel]provider.Sender
 	// Directory resolves group recipients and rows stored without an address. Required.
 	Directory Directory
-	// Encoder encodes the delivery status events (an *serde.Serde). Required.
-	Encoder outbox.Encoder
+	// Emit publishes the delivery status events (intake.NewEmitter). Required.
+	Emit *intake.Emitter
 	// StreamPrefix names the Valkey streams (StreamsFor); default DefaultStreamPrefix,
 	// giving LaneEmergency, LaneRoutine and PoisonTopic.
 	StreamPrefix string
@@ -223,8 +223,8 @@ func (c *Config) validate() error {
 	if c.Directory == nil {
 		errs = append(errs, errors.New("Directory is required"))
 	}
-	if c.Encoder == nil {
-		errs = append(errs, errors.New("Encoder is required"))
+	if c.Emit == nil {
+		errs = append(errs, errors.New("Emit is required"))
 	}
 	for name, d := range map[string]time.Duration{"PollInterval": c.PollInterval, "SweepInterval": c.SweepInterval,
 		"StaleAfter": c.StaleAfter, "HandlerTimeout": c.HandlerTimeout, "RetryInterval": c.RetryInterval,

@@ -5,46 +5,26 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"sync"
 
 	"github.com/ThreeDotsLabs/watermill"
 
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/valkeystream"
-	pgoutbox "github.com/novatrek/support/outbox/postgres"
-	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Migrations is this package's migration set ("delivery"); it runs after intake's.
-func Migrations() migrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations") // fails only for an invalid path literal
-	return migrate.Set{Name: "delivery", FS: sub}
-}
-
-// Migrate applies everything the service schema needs: intake.Migrate, then Migrations.
-func Migrate(ctx context.Context, cfg Config) error {
-	if cfg.Pool == nil {
-		return errors.New("delivery: migrate: nil Pool")
-	}
-	if err := intake.Migrate(ctx, cfg.Pool); err != nil {
-		return err
-	}
-	if _, err := migrate.Apply(ctx, cfg.Pool, intake.Schema, Migrations()); err != nil {
-		return fmt.Errorf("delivery: migrate: %w", err)
-	}
-	return nil
-}
+// Migrations is this package's migration set ("delivery"): delivery_members references the
+// intake's notifications table, so it comes after "notifications" (intake.Migrations).
+var Migrations = migrate.Dir("delivery", migrationFiles, "migrations", "notifications")
 
 // Delivery is the dispatcher, sweeper and workers of svc-notifications.
 type Delivery struct {
 	cfg     Config
 	streams Streams
-	outbox  *pgoutbox.Outbox
 	senders map[provider.Channel]provider.Sender
 	// channels are the senders' channels, for claim's lease statement.
 	channels []string
@@ -59,10 +39,6 @@ func New(cfg Config) (*Delivery, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	ob, err := pgoutbox.New(intake.Schema)
-	if err != nil {
-		return nil, fmt.Errorf("delivery: %w", err)
-	}
 	logger := libraryLogger(cfg.Logger)
 	pub, err := valkeystream.NewPublisher(valkeystream.PublisherConfig{Client: cfg.Valkey}, logger)
 	if err != nil {
@@ -72,7 +48,7 @@ func New(cfg Config) (*Delivery, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Delivery{cfg: cfg, streams: StreamsFor(cfg.StreamPrefix), outbox: ob, pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
+	d := &Delivery{cfg: cfg, streams: StreamsFor(cfg.StreamPrefix), pub: pub, logger: logger, metrics: m, senders: map[provider.Channel]provider.Sender{}}
 	for ch, s := range cfg.Senders {
 		b := newBreaker(newThrottle(m.timed(s), cfg.RatePerSecond, cfg.RateBurst), cfg.BreakerFailures, cfg.BreakerOpenFor)
 		if m != nil {

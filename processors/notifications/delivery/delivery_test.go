@@ -12,9 +12,9 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 )
 
 // failAfter guards against hangs; it is not a speed requirement.

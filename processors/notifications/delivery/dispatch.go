@@ -8,6 +8,8 @@ import (
 	"github.com/ThreeDotsLabs/watermill"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/store"
 )
 
 // Metadata key of a job: the row's priority, for logs.
@@ -28,14 +30,19 @@ WHERE status = 'queued' AND updated_at < now() - $2::interval
 ORDER BY (priority = 'emergency') DESC, updated_at
 LIMIT $1 FOR UPDATE SKIP LOCKED`
 
-// dispatchLoop runs a dispatch round whenever an insert wakes it (listen), and at least
-// every PollInterval, and a sweep every SweepInterval. A full batch is followed by another
-// round at once.
+// dueChannel is the PostgreSQL notification channel the notifications_due trigger (migration
+// 0002) fires on every insert into notifications.
+const dueChannel = "notifications_due"
+
+// dispatchLoop runs a dispatch round whenever an insert wakes it (store.Listen on
+// dueChannel), and at least every PollInterval, and a sweep every SweepInterval. A full
+// batch is followed by another round at once.
 func (d *Delivery) dispatchLoop(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
 	wake := make(chan struct{}, 1)
 	listening := make(chan struct{})
-	go func() { defer close(listening); d.listen(ctx, wake) }()
-	defer func() { <-listening }()
+	go func() { defer close(listening); store.Listen(ctx, d.cfg.Pool, dueChannel, d.cfg.Logger, wake) }()
+	defer func() { cancel(); <-listening }()
 	poll := time.NewTicker(d.cfg.PollInterval)
 	defer poll.Stop()
 	sweep := time.NewTicker(d.cfg.SweepInterval)

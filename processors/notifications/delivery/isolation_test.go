@@ -8,8 +8,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/twilio"
 )
 

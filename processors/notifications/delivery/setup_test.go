@@ -6,12 +6,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/valkeytest"
+	pgoutbox "github.com/novatrek/support/outbox/postgres"
+	"github.com/novatrek/support/processors/notifications/contact"
+	"github.com/novatrek/support/processors/notifications/intake"
+	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
+	"github.com/novatrek/support/processors/notifications/template"
 )
 
 // emailSetup is what the tests' rig and the benchmarks' rig share: a migrated database,
@@ -34,14 +43,16 @@ func emailSetup(tb testing.TB, valkeyDB int, prefix string) (Config, *providerfa
 		tb.Fatal(err)
 	}
 	env := kafkatest.New(tb)
+	emit, err := intake.NewEmitter(nil, env.Serde, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	cfg := Config{
-		Pool: pool, Valkey: vk, Encoder: env.Serde, StreamPrefix: prefix,
+		Pool: pool, Valkey: vk, Emit: emit, StreamPrefix: prefix,
 		Senders:   map[provider.Channel]provider.Sender{provider.Email: sg},
 		Directory: StaticDirectory{},
 	}
-	if err := Migrate(context.Background(), cfg); err != nil {
-		tb.Fatal(err)
-	}
+	migrateSchema(tb, pool)
 	return cfg, fake, env
 }
 
@@ -62,4 +73,23 @@ func startDelivery(tb testing.TB, cfg Config) *Delivery {
 		}
 	})
 	return d
+}
+
+// migrateSchema applies to pool what the delivery stage reads and writes: the intake's sets
+// and the ones they build on, then this package's (Compose orders them by their After), and
+// seeds the default templates.
+func migrateSchema(tb testing.TB, pool *pgxpool.Pool) {
+	tb.Helper()
+	ctx := context.Background()
+	sets, err := migrate.Compose(stream.Migrations(), pgoutbox.Migrations(), template.Migrations, preference.Migrations,
+		intake.Migrations, contact.Migrations, Migrations)
+	if err == nil {
+		_, err = migrate.Apply(ctx, pool, intake.Schema, sets...)
+	}
+	if err == nil {
+		err = intake.SeedDefaults(ctx, pool)
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
 }

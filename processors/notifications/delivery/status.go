@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
@@ -26,14 +27,6 @@ var channelSymbols = map[string]string{"email": "EMAIL", "sms": "SMS", "push": "
 func (d *Delivery) enqueueStatus(ctx context.Context, tx pgx.Tx, n *notification, status, providerID, reason string, cause error, attempt int) error {
 	causation := n.sourceEventID
 	ev := &schemas.NotificationDeliveryStatusChanged{
-		Metadata: schemas.EventMetadata{
-			EventID:       uuid.NewSHA1(eventSpace, []byte(n.id+"/status/"+status)).String(),
-			EventType:     "notification.delivery_status_changed",
-			OccurredAt:    d.cfg.Now().UTC().Truncate(1e6),
-			Producer:      intake.Group,
-			CorrelationID: n.sourceEventID,
-			CausationID:   &causation,
-		},
 		NotificationID: n.id,
 		RequestID:      n.requestID,
 		Kind:           n.kind,
@@ -53,12 +46,9 @@ func (d *Delivery) enqueueStatus(ctx context.Context, tx pgx.Tx, n *notification
 			ev.ErrorCode = &perr.Code
 		}
 	}
-	msg, err := outbox.Encode(ctx, d.cfg.Encoder, intake.StatusTopic, n.id, ev.Schema(), ev)
-	if err != nil {
-		return fmt.Errorf("encode delivery status of %s: %w", n.id, err)
-	}
-	if err := d.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return fmt.Errorf("enqueue delivery status of %s: %w", n.id, err)
+	if err := d.cfg.Emit.Emit(ctx, tx, ev, outbox.ID(uuid.NewSHA1(eventSpace, []byte(n.id+"/status/"+status)).String()),
+		outbox.At(d.cfg.Now()), outbox.Lineage(event.Lineage{Correlation: n.sourceEventID, Causation: &causation})); err != nil {
+		return fmt.Errorf("delivery status of %s: %w", n.id, err)
 	}
 	return nil
 }

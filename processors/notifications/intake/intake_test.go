@@ -13,9 +13,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/serde"
 	"github.com/novatrek/support/internal/stream"
 	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/preference"
@@ -34,10 +36,17 @@ func subject() streamtest.Subject {
 		Group:  intake.Group,
 		Schema: intake.Schema,
 		Migrate: func(ctx context.Context, pool *pgxpool.Pool, _ string) error {
-			return intake.Migrate(ctx, pool)
+			if _, err := migrate.Apply(ctx, pool, intake.Schema, notifications.New().Migrations()...); err != nil {
+				return err
+			}
+			return intake.SeedDefaults(ctx, pool)
 		},
 		Routes: func(_ string, enc *serde.Serde) ([]stream.Route, error) {
-			p, err := intake.New(intake.Config{Encoder: enc, Now: func() time.Time { return testNow }})
+			emit, err := intake.NewEmitter(nil, enc, nil)
+			if err != nil {
+				return nil, err
+			}
+			p, err := intake.New(intake.Config{Emit: emit, Now: func() time.Time { return testNow }})
 			if err != nil {
 				return nil, err
 			}

@@ -7,6 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/event"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
@@ -56,14 +57,6 @@ func (in *Intake) enqueueStatus(ctx context.Context, tx pgx.Tx, it intent, r row
 		errMsg = &r.reason
 	}
 	ev := &schemas.NotificationDeliveryStatusChanged{
-		Metadata: schemas.EventMetadata{
-			EventID:       uuid.NewSHA1(idSpace, []byte(id+"/status/"+r.status)).String(),
-			EventType:     "notification.delivery_status_changed",
-			OccurredAt:    in.cfg.Now().UTC().Truncate(1e6),
-			Producer:      Group,
-			CorrelationID: it.cause.CorrelationID,
-			CausationID:   &causation,
-		},
 		NotificationID: id,
 		RequestID:      it.requestID,
 		Kind:           it.route.Kind,
@@ -74,12 +67,9 @@ func (in *Intake) enqueueStatus(ctx context.Context, tx pgx.Tx, it intent, r row
 		Provider:       ProviderName(r.ch),
 		ErrorMessage:   errMsg,
 	}
-	msg, err := outbox.Encode(ctx, in.cfg.Encoder, StatusTopic, id, ev.Schema(), ev)
-	if err != nil {
-		return fmt.Errorf("encode delivery status of %s: %w", id, err)
-	}
-	if err := in.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return fmt.Errorf("enqueue delivery status of %s: %w", id, err)
+	if err := in.cfg.Emit.Emit(ctx, tx, ev, outbox.ID(uuid.NewSHA1(idSpace, []byte(id+"/status/"+r.status)).String()),
+		outbox.At(in.cfg.Now()), outbox.Lineage(event.Lineage{Correlation: it.cause.CorrelationID, Causation: &causation})); err != nil {
+		return fmt.Errorf("delivery status of %s: %w", id, err)
 	}
 	return nil
 }

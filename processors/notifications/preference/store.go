@@ -6,21 +6,15 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
-
-// DB is what a pool, a connection and a transaction all offer.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Get returns the preferences of recipient, or the defaults (everything allowed, no quiet
 // hours, no time zone of their own) when none are stored, so callers never special-case a
 // new guest. TimeZone is "" when the recipient set none (see Preferences.TimeZone).
-func Get(ctx context.Context, db DB, recipient string) (Preferences, error) {
+func Get(ctx context.Context, db store.DB, recipient string) (Preferences, error) {
 	p := Preferences{RecipientID: recipient}
 	var start, end *int16
 	var zone *string
@@ -48,7 +42,7 @@ func Get(ctx context.Context, db DB, recipient string) (Preferences, error) {
 // Put validates p and stores it, replacing what the recipient had. It returns p as stored
 // (with UpdatedAt set). An empty TimeZone is stored as none (NULL): the recipient's contact
 // zone applies, else DefaultTimeZone.
-func Put(ctx context.Context, db DB, p Preferences) (Preferences, error) {
+func Put(ctx context.Context, db store.DB, p Preferences) (Preferences, error) {
 	if err := p.Validate(); err != nil {
 		return Preferences{}, err
 	}

@@ -17,7 +17,7 @@ func TestPutGet(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	db := pgtest.NewDB(t)
-	if _, err := migrate.Apply(ctx, db, "notifications", preference.Migrations()); err != nil {
+	if _, err := migrate.Apply(ctx, db, "notifications", preference.Migrations); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 

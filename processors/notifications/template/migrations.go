@@ -2,7 +2,6 @@ package template
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/novatrek/support/internal/migrate"
 )
@@ -11,8 +10,5 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is this package's migration set ("templates"); svc-notifications applies it to
-// the "notifications" schema beside its other sets.
-func Migrations() migrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations")
-	return migrate.Set{Name: "templates", FS: sub}
-}
+// the "notifications" schema beside its other sets. It builds on no other set.
+var Migrations = migrate.Dir("templates", migrationFiles, "migrations")

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/store"
 )
 
 const versionCols = `t.id, t.name, t.channel, t.locale, t.version, t.subject, t.body, t.html,
@@ -80,7 +82,7 @@ func Rollback(ctx context.Context, db DB, k Key, toVersion int, by string) (Vers
 }
 
 // Current returns the current version of exactly k (no locale fallback), or ErrNotFound.
-func Current(ctx context.Context, db DB, k Key) (Version, error) {
+func Current(ctx context.Context, db store.DB, k Key) (Version, error) {
 	v, err := scanVersion(db.QueryRow(ctx, `SELECT `+versionCols+`
 		FROM notifications.template_activations a JOIN notifications.templates t ON t.id = a.template_id
 		WHERE a.name = $1 AND a.channel = $2 AND a.locale = $3
@@ -93,7 +95,7 @@ func Current(ctx context.Context, db DB, k Key) (Version, error) {
 
 // Resolve returns the current version of k's name and channel for the first locale of
 // FallbackChain(k.Locale) that has one, or ErrNotFound.
-func Resolve(ctx context.Context, db DB, k Key) (Version, error) {
+func Resolve(ctx context.Context, db store.DB, k Key) (Version, error) {
 	v, err := scanVersion(db.QueryRow(ctx, `SELECT `+versionCols+`
 		FROM unnest($3::text[]) WITH ORDINALITY AS l(locale, ord)
 		CROSS JOIN LATERAL (
@@ -109,7 +111,7 @@ func Resolve(ctx context.Context, db DB, k Key) (Version, error) {
 }
 
 // Get returns the version with database id id (the id a notification recorded).
-func Get(ctx context.Context, db DB, id int64) (Version, error) {
+func Get(ctx context.Context, db store.DB, id int64) (Version, error) {
 	v, err := scanVersion(db.QueryRow(ctx, `SELECT `+versionCols+` FROM notifications.templates t WHERE t.id = $1`, id))
 	if err != nil {
 		return Version{}, fmt.Errorf("template: get version id %d: %w", id, err)
@@ -127,7 +129,7 @@ type Activation struct {
 }
 
 // History returns k's activations, oldest first; the last one names the current version.
-func History(ctx context.Context, db DB, k Key) ([]Activation, error) {
+func History(ctx context.Context, db store.DB, k Key) ([]Activation, error) {
 	rows, err := db.Query(ctx, `SELECT t.version, a.template_id, a.action, a.activated_by, a.activated_at
 		FROM notifications.template_activations a JOIN notifications.templates t ON t.id = a.template_id
 		WHERE a.name = $1 AND a.channel = $2 AND a.locale = $3 ORDER BY a.id`, k.Name, k.Channel, k.Locale)

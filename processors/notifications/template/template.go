@@ -11,18 +11,17 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
-// DB is what a pool, a connection and a transaction all offer. Begin on a pgx.Tx opens a
-// savepoint, so Publish and Rollback join a caller's transaction.
+// DB is what Publish and Rollback need: a store.DB that can begin the transaction their
+// advisory lock is scoped to (a pool; on a pgx.Tx, Begin opens a savepoint, so they join
+// a caller's transaction). Reads take any store.DB.
 type DB interface {
+	store.DB
 	Begin(ctx context.Context) (pgx.Tx, error)
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // ErrNotFound is returned when no such template, version or current version exists.

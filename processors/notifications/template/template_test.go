@@ -18,7 +18,7 @@ import (
 func newDB(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	pool := pgtest.NewDB(t)
-	if _, err := migrate.Apply(context.Background(), pool, "notifications", template.Migrations()); err != nil {
+	if _, err := migrate.Apply(context.Background(), pool, "notifications", template.Migrations); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
 	return pool

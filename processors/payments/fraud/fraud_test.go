@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/fakes/fraudfake"
 	"github.com/novatrek/support/internal/outbound"
 	"github.com/novatrek/support/processors/payments/fraud"
-	"github.com/novatrek/support/processors/payments/fraudfake"
 )
 
 func setup(t *testing.T) (*fraud.Client, *fraudfake.Server) {

@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/fakes/pspfake"
 	"github.com/novatrek/support/internal/outbound"
 	"github.com/novatrek/support/processors/payments/psp"
-	"github.com/novatrek/support/processors/payments/pspfake"
 )
 
 func newClient(t *testing.T, opts ...func(*outbound.Config)) (*psp.Client, *pspfake.Server) {

@@ -2,7 +2,6 @@ package inapp
 
 import (
 	"embed"
-	"io/fs"
 
 	"github.com/novatrek/support/internal/migrate"
 )
@@ -11,8 +10,5 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the inbox's migration set ("inapp"); apply it to the notifications schema
-// beside the service's own set.
-func Migrations() migrate.Set {
-	sub, _ := fs.Sub(migrationFiles, "migrations") // cannot fail: the directory is embedded
-	return migrate.Set{Name: "inapp", FS: sub}
-}
+// beside the service's own set. It builds on no other set.
+var Migrations = migrate.Dir("inapp", migrationFiles, "migrations")

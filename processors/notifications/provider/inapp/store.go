@@ -12,18 +12,12 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/novatrek/support/internal/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
 // Name is the provider's name in results, errors and metrics.
 const Name = "inapp"
-
-// DB is what the store needs of a pool or a transaction.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 // Store is the in-app inbox of one service schema. It is safe for concurrent use.
 type Store struct {
@@ -58,7 +52,7 @@ func (s *Store) Send(ctx context.Context, m provider.Message) (provider.Result, 
 
 // SendTx is Send inside the caller's transaction (or on any DB): the message appears in
 // the inbox if and only if the caller commits.
-func (s *Store) SendTx(ctx context.Context, db DB, m provider.Message) (provider.Result, error) {
+func (s *Store) SendTx(ctx context.Context, db store.DB, m provider.Message) (provider.Result, error) {
 	if m.ID == "" || strings.TrimSpace(m.To) == "" {
 		return provider.Result{}, provider.Permanent(errors.New("inapp: message needs an ID and a recipient"))
 	}

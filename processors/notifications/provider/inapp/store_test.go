@@ -20,7 +20,7 @@ const schema = "notifications"
 func newStore(t *testing.T) (*inapp.Store, *pgxpool.Pool) {
 	t.Helper()
 	pool := pgtest.NewDB(t)
-	if _, err := migrate.Apply(context.Background(), pool, schema, inapp.Migrations()); err != nil {
+	if _, err := migrate.Apply(context.Background(), pool, schema, inapp.Migrations); err != nil {
 		t.Fatal(err)
 	}
 	s, err := inapp.New(pool, schema)

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
-	"github.com/novatrek/support/processors/notifications/provider/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider/twilio"
 )
 

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/novatrek/support/internal/fakes"
+	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/processors/notifications"
+	"github.com/novatrek/support/processors/payments"
+)
+
+// legacyClients are the outbound clients of the services that are not Specs yet, declared
+// here so that dev and run start the fakes they need (fakes.Provide) and the services find
+// their URLs set instead of starting fakes themselves. WP5/WP6 move each list into its
+// service's Spec and delete this table.
+var legacyClients = map[string][]service.Client{
+	payments.ServiceName: {
+		{Name: "psp", URLEnv: "PAYMENTS_PSP_URL", KeyEnv: "PAYMENTS_PSP_API_KEY", Fake: "psp", RequireEnv: "PAYMENTS_REQUIRE_PROVIDERS"},
+		{Name: "fraud", URLEnv: "PAYMENTS_FRAUD_URL", KeyEnv: "PAYMENTS_FRAUD_API_KEY", Fake: "fraud", RequireEnv: "PAYMENTS_REQUIRE_PROVIDERS"},
+	},
+	notifications.ServiceName: {
+		{Name: "sendgrid", URLEnv: "NOTIFICATIONS_SENDGRID_URL", KeyEnv: "NOTIFICATIONS_SENDGRID_API_KEY", Fake: "sendgrid",
+			Env: map[string]string{fakes.RoleWebhookKey: "NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"}, Webhook: "/v1/webhooks/sendgrid",
+			PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: "NOTIFICATIONS_REQUIRE_PROVIDERS"},
+		{Name: "twilio", URLEnv: "NOTIFICATIONS_TWILIO_URL", KeyEnv: "NOTIFICATIONS_TWILIO_AUTH_TOKEN", Fake: "twilio",
+			Env:     map[string]string{fakes.RoleAccountSID: "NOTIFICATIONS_TWILIO_ACCOUNT_SID", fakes.RoleFrom: "NOTIFICATIONS_TWILIO_FROM"},
+			Webhook: "/v1/webhooks/twilio", PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: "NOTIFICATIONS_REQUIRE_PROVIDERS"},
+		{Name: "fcm", URLEnv: "NOTIFICATIONS_FCM_URL", Fake: "fcm", Optional: true,
+			Env: map[string]string{fakes.RoleCredentialsFile: "NOTIFICATIONS_FCM_CREDENTIALS_FILE"}},
+	},
+}
+
+// declared is a legacy definition with the clients of legacyClients in its description.
+type declared struct {
+	service.Definition
+	clients []service.Client
+}
+
+func (d declared) Describe() service.Description {
+	desc := d.Definition.Describe()
+	desc.Clients = append(desc.Clients, d.clients...)
+	return desc
+}
+
+// clientDefinitions are the definitions of names (every service when empty) with their
+// clients, what fakes.Provide reads.
+func clientDefinitions(names ...string) []service.Definition {
+	var defs []service.Definition
+	for _, s := range services() {
+		if len(names) == 0 || slices.Contains(names, s.Name()) {
+			defs = append(defs, declared{service.Legacy(s), legacyClients[s.Name()]})
+		}
+	}
+	return defs
+}
+
+// provideFakes starts the fakes the services' unset clients need and exports their
+// variables into this process's environment, which the legacy services read when they are
+// built (services()); a Spec will get them through its Env instead. baseURL gives a
+// service's public URL ("" when unknown). The returned func stops the fakes and unsets
+// what was exported.
+func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) string, names ...string) (func(), error) {
+	set, err := fakes.Provide(ctx, clientDefinitions(names...), os.Getenv, baseURL, fakes.Options{}, log)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range set.Env {
+		os.Setenv(k, v)
+	}
+	return func() {
+		for k := range set.Env {
+			os.Unsetenv(k)
+		}
+		stop, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := set.Stop(stop); err != nil {
+			log.Warn("stopping the fakes", "err", err)
+		}
+	}, nil
+}
