@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/novatrek/support/internal/apiauth"
@@ -17,17 +19,15 @@ const idempotencyLease = time.Minute
 // Config configures svc-payments: each field with an env tag is read from that variable by
 // config.Load (an unset one takes the default tag).
 type Config struct {
-	// PSPURL is the payment provider's API root, e.g. https://api.stripe.com. Empty starts
-	// the built-in fake PSP (package pspfake) inside the process and logs a warning: that is
-	// how `novatrek dev` runs with no setup. Production sets the URL, and
-	// PAYMENTS_REQUIRE_PROVIDERS=true to make a missing URL fatal.
+	// PSPURL is the payment provider's API root, e.g. https://api.stripe.com. Required when
+	// the service runs; `novatrek dev` and `novatrek run` set it to a fake PSP when it is
+	// unset, unless PAYMENTS_REQUIRE_PROVIDERS=true.
 	PSPURL string `env:"PAYMENTS_PSP_URL"`
 	// PSPAPIKey is the provider's secret key; never logged.
 	PSPAPIKey string `env:"PAYMENTS_PSP_API_KEY"`
 	// PSPTimeout bounds one provider call.
 	PSPTimeout time.Duration `env:"PAYMENTS_PSP_TIMEOUT" default:"10s"`
-	// FraudURL is the fraud-screening service. Empty starts the built-in fake (package
-	// fraudfake), as for PSPURL.
+	// FraudURL is the fraud-screening service's root; required, as PSPURL.
 	FraudURL string `env:"PAYMENTS_FRAUD_URL"`
 	// FraudAPIKey is its API key; never logged.
 	FraudAPIKey string `env:"PAYMENTS_FRAUD_API_KEY"`
@@ -38,7 +38,7 @@ type Config struct {
 	FraudBudget time.Duration `env:"PAYMENTS_FRAUD_BUDGET" default:"1s"`
 	// FraudAttempts is the number of attempts within the budget.
 	FraudAttempts int `env:"PAYMENTS_FRAUD_ATTEMPTS" default:"3"`
-	// RequireProviders refuses to start with the fake PSP or fraud service.
+	// RequireProviders forbids `novatrek dev` and `run` to start fakes for unset URLs.
 	RequireProviders bool `env:"PAYMENTS_REQUIRE_PROVIDERS"`
 	// DBMaxConns sizes the service's own connection pool, at least 2. The API holds a
 	// connection only for single statements and short transactions, never across a
@@ -71,6 +71,21 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("payments: %w", err)
 	}
 	return c, c.validate()
+}
+
+// requireProviders refuses to run without the providers' URLs: the service starts no fakes.
+func (c *Config) requireProviders() error {
+	var unset []string
+	for name, url := range map[string]string{"PAYMENTS_PSP_URL": c.PSPURL, "PAYMENTS_FRAUD_URL": c.FraudURL} {
+		if url == "" {
+			unset = append(unset, name)
+		}
+	}
+	if len(unset) > 0 {
+		slices.Sort(unset)
+		return fmt.Errorf("payments: %s unset: set the provider URLs (novatrek dev and run start fakes for unset ones)", strings.Join(unset, " and "))
+	}
+	return nil
 }
 
 func (c *Config) validate() error {

@@ -1,6 +1,7 @@
 package payments
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -43,5 +44,20 @@ func TestConfigFromEnvironment(t *testing.T) {
 		if _, err := loadConfig(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error = %v; want %q", vars, err, want)
 		}
+	}
+}
+
+// The service starts no fakes of its own: without the providers' URLs it refuses to run,
+// naming what is unset (novatrek dev and run provide fakes before it starts).
+func TestRunNeedsTheProviderURLs(t *testing.T) {
+	t.Parallel()
+	h := newHarnessNoAPI(t)
+	cfg := h.cfg
+	cfg.PSPURL, cfg.FraudURL = "", h.fraudURL
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // refused before anything starts; were it to start, it would stop at once
+	err := NewWithConfig(cfg).Run(ctx, h.deps)
+	if err == nil || !strings.Contains(err.Error(), "PAYMENTS_PSP_URL unset") {
+		t.Fatalf("Run without PAYMENTS_PSP_URL = %v; want it refused, naming the variable", err)
 	}
 }

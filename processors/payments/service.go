@@ -9,17 +9,15 @@
 // reservation's deposits and refunds automatically where the policy says so.
 //
 // Providers: a Stripe-shaped PSP client (package psp) and a fraud-screening client (package
-// fraud). When PAYMENTS_PSP_URL or PAYMENTS_FRAUD_URL is unset the service starts the local
-// fakes (packages pspfake and fraudfake) inside its own process, on 127.0.0.1 ports of
-// their own, and says so in a warning: that is how `novatrek dev` and the tests run. See
-// Config.
+// fraud), at PAYMENTS_PSP_URL and PAYMENTS_FRAUD_URL. The service starts no fakes: `novatrek
+// dev` and `novatrek run` start internal/fakes' PSP and fraud service when those are unset
+// and hand their URLs over; the tests start their own. See Config.
 package payments
 
 import (
 	"context"
 	"embed"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -27,8 +25,6 @@ import (
 
 	"github.com/novatrek/support/internal/apiauth"
 	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/fakes/fraudfake"
-	"github.com/novatrek/support/internal/fakes/pspfake"
 	"github.com/novatrek/support/internal/idempotency"
 	"github.com/novatrek/support/internal/migrate"
 	"github.com/novatrek/support/internal/outbound"
@@ -93,6 +89,9 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	if err := cfg.validate(); err != nil {
 		return err
 	}
+	if err := cfg.requireProviders(); err != nil {
+		return err
+	}
 	if err := deps.RequireStore("payments"); err != nil {
 		return err
 	}
@@ -107,18 +106,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	defer pool.Close()
 
-	pspURL, stopPSP, err := providerURL(cfg.PSPURL, "PAYMENTS_PSP_URL", "payment provider", pspfake.New().Handler(), deps)
-	if err != nil {
-		return err
-	}
-	defer stopPSP()
-	fraudURL, stopFraud, err := providerURL(cfg.FraudURL, "PAYMENTS_FRAUD_URL", "fraud screening", fraudfake.New().Handler(), deps)
-	if err != nil {
-		return err
-	}
-	defer stopFraud()
-
-	c, a, err := build(cfg, pool, deps, pspURL, fraudURL)
+	c, a, err := build(cfg, pool, deps, cfg.PSPURL, cfg.FraudURL)
 	if err != nil {
 		return err
 	}
@@ -149,7 +137,7 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		func(ctx context.Context) error { return c.recoverStuck(ctx, cfg.RecoveryAge) }))
 	g.Go("reconciliation", worker.Every("reconciliation", cfg.ReconcileInterval, log, c.reconcileRecent))
 	g.Go("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
-	log.InfoContext(ctx, "payments service running", "psp", config.Redact(pspURL), "fraud", config.Redact(fraudURL))
+	log.InfoContext(ctx, "payments service running", "psp", config.Redact(cfg.PSPURL), "fraud", config.Redact(cfg.FraudURL))
 	return g.Wait()
 }
 
@@ -213,19 +201,6 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 		return nil, nil, err
 	}
 	return c, &api{core: c, auth: auth, keeper: keeper, log: log}, nil
-}
-
-// providerURL returns url, or starts the fake h on a free local port when url is empty.
-func providerURL(url, env, what string, fake http.Handler, deps service.Deps) (string, func(), error) {
-	if url != "" {
-		return url, func() {}, nil
-	}
-	srv, err := service.ListenHTTP("127.0.0.1:0", fake)
-	if err != nil {
-		return "", nil, fmt.Errorf("payments: start the fake %s: %w", what, err)
-	}
-	deps.Logger.Warn(env+" is unset: using the built-in fake "+what+" (dev only: no real money or screening)", "url", "http://"+srv.Addr())
-	return "http://" + srv.Addr(), func() { _ = srv.Shutdown(context.Background()) }, nil
 }
 
 // checkTopology makes sure topics.yaml agrees with the topics this code uses.
