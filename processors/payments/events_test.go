@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/openapitest"
 	"github.com/novatrek/support/internal/service"
 	"github.com/novatrek/support/internal/stream/streamtest"
 	"github.com/novatrek/support/internal/topology"
@@ -30,7 +31,7 @@ func runService(t *testing.T, opts ...harnessOpt) *running {
 	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
 		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
 	stopRun := h.start(h.deps)
-	h.srv = httptest.NewServer(h.deps.HTTP)
+	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, h.deps.HTTP))
 	stop := func() {
 		stopRun()
 		h.srv.Close()

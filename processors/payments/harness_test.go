@@ -284,7 +284,7 @@ func (h *harness) restart(advance time.Duration) *harness {
 		h.t.Fatal(err)
 	}
 	h2.api.register(h2.deps.HTTP)
-	h2.srv = httptest.NewServer(h2.deps.HTTP)
+	h2.srv = httptest.NewServer(openapitest.Wrap(h.t, openAPI, h2.deps.HTTP))
 	h.t.Cleanup(h2.srv.Close)
 	return &h2
 }
