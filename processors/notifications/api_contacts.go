@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/contact"
 )
 

@@ -3,7 +3,7 @@ package notifications
 import (
 	"net/http"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/preference"
 )
 

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )

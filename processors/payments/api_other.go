@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {

@@ -5,9 +5,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // renderCreated renders a create request's outcome: 201 for a payment that went through,

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/idempotency"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/idempotency"
 )
 
 func renderRefundCreated(path string) func(v any) response {

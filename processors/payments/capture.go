@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // capture captures an authorized deposit: all of it, or amount (Stripe releases the rest).

@@ -6,9 +6,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 

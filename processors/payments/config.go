@@ -8,8 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 // idempotencyLease is how long a request holds its Idempotency-Key; RecoveryAge must exceed

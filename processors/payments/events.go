@@ -7,9 +7,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/event"
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
 )

@@ -5,8 +5,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/money"
 )
 
 // Problem type slugs of the payments API (urn:novatrek:problem:<slug>), beside the generic

@@ -1,6 +1,6 @@
 package payments
 
-import "github.com/novatrek/support/internal/problem"
+import "github.com/novatrek/support/internal/platform/problem"
 
 // The problem types the tests expect, as URNs (the API's "type" member).
 var (

@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 

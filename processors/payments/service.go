@@ -10,7 +10,7 @@
 //
 // Providers: a Stripe-shaped PSP client (package psp) and a fraud-screening client (package
 // fraud), at PAYMENTS_PSP_URL and PAYMENTS_FRAUD_URL. The service starts no fakes: `novatrek
-// dev` and `novatrek run` start internal/fakes' PSP and fraud service when those are unset
+// dev` and `novatrek run` start internal/dev/fakes' PSP and fraud service when those are unset
 // and hand their URLs over; the tests start their own. See Config.
 package payments
 
@@ -23,15 +23,15 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/outbound"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/topology"
-	"github.com/novatrek/support/internal/worker"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/outbound"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/platform/worker"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"

@@ -6,7 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 const disputeCols = `id, provider_case_id, payment_id, currency, amount_minor, reason, status, respond_by, note,

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 const methodCols = `id, guest_id, provider, provider_token, brand, last4, exp_month, exp_year, created_by, created_at`

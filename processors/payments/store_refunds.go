@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 const refundCols = `id, payment_id, caller, idempotency_key, request_hash, currency, amount_minor, reason,

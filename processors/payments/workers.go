@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/worker"
+	"github.com/novatrek/support/internal/platform/worker"
 )
 
 // refundWorker executes pending refunds: those the reservation consumer created, and those

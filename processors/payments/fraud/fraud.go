@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/novatrek/support/internal/outbound"
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Outcomes of a screening.

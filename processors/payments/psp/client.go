@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/novatrek/support/internal/outbound"
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Client calls the PSP. It is safe for concurrent use.

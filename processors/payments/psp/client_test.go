@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes/pspfake"
-	"github.com/novatrek/support/internal/outbound"
+	"github.com/novatrek/support/internal/dev/fakes/pspfake"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 

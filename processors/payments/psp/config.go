@@ -4,7 +4,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/novatrek/support/internal/outbound"
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Config configures a Client.

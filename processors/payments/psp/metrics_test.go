@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/outbound"
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Every attempt at the PSP goes through the outbound client, so each one is counted by
