@@ -290,9 +290,9 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		Paths map[string]map[string]any `json:"paths"`
 	}](t, b)
 	for _, rt := range routes {
-		method, path, _ := strings.Cut(rt.pattern, " ")
+		method, path, _ := strings.Cut(rt.Pattern, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
-			t.Errorf("openapi.json does not document %s", rt.pattern)
+			t.Errorf("openapi.json does not document %s", rt.Pattern)
 		}
 	}
 }

@@ -75,7 +75,9 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	deps := service.Deps{Logger: log, Metrics: prometheus.NewRegistry(), HTTP: http.NewServeMux()}
-	a.register(deps.HTTP)
+	if err := a.register(deps.HTTP); err != nil {
+		t.Fatal(err)
+	}
 	edge, err := service.APIHandler(New(), deps) // as dev and run serve it
 	if err != nil {
 		t.Fatal(err)
