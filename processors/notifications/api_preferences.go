@@ -6,6 +6,7 @@ import (
 	"github.com/novatrek/support/internal/fault"
 	"github.com/novatrek/support/internal/httpedge"
 	"github.com/novatrek/support/processors/notifications/preference"
+	"github.com/novatrek/support/processors/notifications/provider"
 )
 
 // slugPreferencesInvalid is the problem type slug of refused preferences.
@@ -17,7 +18,7 @@ func (a *api) handleGetPreferences(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, p)
+	return writeJSON(w, http.StatusOK, listed(p))
 }
 
 // handlePutPreferences: PUT /v1/recipients/{id}/preferences replaces them. Opting out of
@@ -37,5 +38,17 @@ func (a *api) handlePutPreferences(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, listed(out))
+}
+
+// listed is p with its opt-outs as empty lists rather than null: the document promises
+// arrays, and clients iterate them.
+func listed(p preference.Preferences) preference.Preferences {
+	if p.OptedOutChannels == nil {
+		p.OptedOutChannels = []provider.Channel{}
+	}
+	if p.OptedOutCategories == nil {
+		p.OptedOutCategories = []preference.Category{}
+	}
+	return p
 }

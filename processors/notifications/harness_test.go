@@ -20,6 +20,7 @@ import (
 	"github.com/novatrek/support/internal/fakes/providerfake"
 	"github.com/novatrek/support/internal/kafkatest"
 	"github.com/novatrek/support/internal/logtest"
+	"github.com/novatrek/support/internal/openapitest"
 	"github.com/novatrek/support/internal/pgtest"
 	"github.com/novatrek/support/internal/problem"
 	"github.com/novatrek/support/internal/service"
@@ -82,7 +83,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(edge)
+	srv := httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
 	t.Cleanup(srv.Close)
 	a.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
 	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a, logs: logs}
