@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // TestServicesMatchTopology keeps the one list of services honest: every entry is one of

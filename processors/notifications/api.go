@@ -9,11 +9,11 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/httpedge"
-	"github.com/novatrek/support/internal/problem"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
+	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"

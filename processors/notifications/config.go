@@ -6,8 +6,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 // Config configures svc-notifications. ConfigFromEnv reads it from the environment; zero

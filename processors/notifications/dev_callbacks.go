@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // devCallbacks is where the in-process fake providers post their status callbacks (the

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 )
 
 // sendGridWebhookPath is the route of the SendGrid event webhook (see api.go).

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // Identity of svc-notifications.
