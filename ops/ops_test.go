@@ -20,14 +20,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.yaml.in/yaml/v3"
 
-	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/ops/lag"
-	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/testkit/testproc"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
