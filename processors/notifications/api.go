@@ -2,8 +2,7 @@ package notifications
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -11,7 +10,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
@@ -36,26 +38,16 @@ const (
 	CallerPartners      = "svc-partner-integrations"
 )
 
-// Permissions of the API.
-const (
-	permRead        = "notifications:read"
-	permInbox       = "inbox:read"
-	permTemplates   = "templates:manage"
-	permPreferences = "preferences:manage"
-	permContacts    = "contacts:manage"
-	permDevices     = "devices:manage"
+// Who may call what: the Data Ownership table. contacts:manage is further narrowed per
+// recipient type by contactWriters.
+var (
+	read        = service.Perm("notifications:read", CallerAnalytics, CallerOps)
+	inbox       = service.Perm("inbox:read", CallerApp)
+	templates   = service.Perm("templates:manage", CallerOps)
+	preferences = service.Perm("preferences:manage", CallerApp, CallerOps)
+	contacts    = service.Perm("contacts:manage", CallerOps, CallerGuestProfiles, CallerScheduling, CallerTrails, CallerEmergency, CallerPartners)
+	devices     = service.Perm("devices:manage", CallerApp, CallerGuestProfiles, CallerOps)
 )
-
-// Policy is the authorization table. contacts:manage is further narrowed per recipient
-// type by contactWriters.
-var Policy = apiauth.Policy{
-	permRead:        {CallerAnalytics, CallerOps},
-	permInbox:       {CallerApp},
-	permTemplates:   {CallerOps},
-	permPreferences: {CallerApp, CallerOps},
-	permContacts:    {CallerOps, CallerGuestProfiles, CallerScheduling, CallerTrails, CallerEmergency, CallerPartners},
-	permDevices:     {CallerApp, CallerGuestProfiles, CallerOps},
-}
 
 // devCallers get dev tokens (dev-<caller>) when NOVATREK_API_TOKENS is unset.
 var devCallers = []string{CallerAnalytics, CallerOps, CallerApp, CallerGuestProfiles, CallerScheduling,
@@ -79,29 +71,24 @@ type api struct {
 	log       *slog.Logger
 }
 
-type route struct {
-	pattern string
-	perm    string // "" for the webhooks, which the providers sign instead
-	handler func(*api, http.ResponseWriter, *http.Request)
-}
-
-// routes are the endpoints; openapi.json documents the same list.
-var routes = []route{
-	{"GET /v1/notifications/{id}", permRead, (*api).handleGetNotification},
-	{"GET /v1/recipients/{id}/inbox", permInbox, (*api).handleInbox},
-	{"POST /v1/recipients/{id}/inbox/{msg}/read", permInbox, (*api).handleMarkRead},
-	{"POST /v1/templates/{name}/versions", permTemplates, (*api).handlePublish},
-	{"POST /v1/templates/{name}/rollback", permTemplates, (*api).handleRollback},
-	{"GET /v1/recipients/{id}/preferences", permPreferences, (*api).handleGetPreferences},
-	{"PUT /v1/recipients/{id}/preferences", permPreferences, (*api).handlePutPreferences},
-	{"GET /v1/recipients/{id}/contact", permContacts, (*api).handleGetContact},
-	{"PUT /v1/recipients/{id}/contact", permContacts, (*api).handlePutContact},
-	{"DELETE /v1/recipients/{id}/contact", permContacts, (*api).handleDeleteContact},
-	{"GET /v1/recipients/{id}/devices", permDevices, (*api).handleListDevices},
-	{"PUT /v1/recipients/{id}/devices/{token}", permDevices, (*api).handlePutDevice},
-	{"DELETE /v1/recipients/{id}/devices/{token}", permDevices, (*api).handleDeleteDevice},
-	{"POST " + sendGridWebhookPath, "", (*api).handleSendGrid},
-	{"POST /v1/webhooks/twilio", "", (*api).handleTwilio},
+// routes are the endpoints with who may call each (the Data Ownership table); openapi.json
+// documents the same list. The webhooks are Public: the providers sign them instead.
+var routes = []service.Route[*api]{
+	{Pattern: "GET /v1/notifications/{id}", Access: read, Handle: (*api).handleGetNotification},
+	{Pattern: "GET /v1/recipients/{id}/inbox", Access: inbox, Handle: (*api).handleInbox},
+	{Pattern: "POST /v1/recipients/{id}/inbox/{msg}/read", Access: inbox, Handle: (*api).handleMarkRead},
+	{Pattern: "POST /v1/templates/{name}/versions", Access: templates, Handle: (*api).handlePublish},
+	{Pattern: "POST /v1/templates/{name}/rollback", Access: templates, Handle: (*api).handleRollback},
+	{Pattern: "GET /v1/recipients/{id}/preferences", Access: preferences, Handle: (*api).handleGetPreferences},
+	{Pattern: "PUT /v1/recipients/{id}/preferences", Access: preferences, Handle: (*api).handlePutPreferences},
+	{Pattern: "GET /v1/recipients/{id}/contact", Access: contacts, Handle: (*api).handleGetContact},
+	{Pattern: "PUT /v1/recipients/{id}/contact", Access: contacts, Handle: (*api).handlePutContact},
+	{Pattern: "DELETE /v1/recipients/{id}/contact", Access: contacts, Handle: (*api).handleDeleteContact},
+	{Pattern: "GET /v1/recipients/{id}/devices", Access: devices, Handle: (*api).handleListDevices},
+	{Pattern: "PUT /v1/recipients/{id}/devices/{token}", Access: devices, Handle: (*api).handlePutDevice},
+	{Pattern: "DELETE /v1/recipients/{id}/devices/{token}", Access: devices, Handle: (*api).handleDeleteDevice},
+	{Pattern: "POST " + sendGridWebhookPath, Access: service.Public, Handle: (*api).handleSendGrid},
+	{Pattern: "POST " + twilioCallbackPath, Access: service.Public, Handle: (*api).handleTwilio},
 }
 
 // newAPI builds the API; emit publishes the delivery status events of provider callbacks.
@@ -137,64 +124,53 @@ func newAPI(cfg Config, pool *pgxpool.Pool, prov Providers, emit *intake.Emitter
 	return &api{pool: pool, auth: auth, inbox: inbox, sg: sg, tw: tw, callbacks: cb, log: log}, nil
 }
 
-// register mounts every route on mux: authentication (401) and authorization (403) first,
-// except for the webhooks, which check the provider's signature (401) instead.
-func (a *api) register(mux *http.ServeMux) {
-	for _, rt := range routes {
-		h := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.handler(a, w, r) }))
-		if rt.perm != "" {
-			h = a.auth.Middleware(Policy.Require(rt.perm, h))
-		}
-		mux.Handle(rt.pattern, h)
+// register mounts every route on mux through httpedge.Mount: bearer authentication (401)
+// and the route's permission (403) first, except for the webhooks, which check the
+// provider's signature (401) instead; a handler's error is written by the edge. No route
+// metrics yet: Run's registry labels everything service=notifications already, which the
+// edge's series take as a variable label (the runner's registry does not).
+func (a *api) register(mux *http.ServeMux) error {
+	if err := httpedge.Mount(mux, httpedge.MountConfig{Service: ServiceName, Auth: a.auth, Logger: a.log},
+		a.bind(routes)...); err != nil {
+		return fmt.Errorf("notifications: %w", err)
 	}
 	mux.HandleFunc("GET /openapi.json", serveOpenAPI)
+	return nil
 }
 
 // registerWebhooks mounts only the provider webhooks on mux (the dev callback listener).
-func (a *api) registerWebhooks(mux *http.ServeMux) {
+func (a *api) registerWebhooks(mux *http.ServeMux) error {
+	var public []service.Route[*api]
 	for _, rt := range routes {
-		if rt.perm == "" {
-			mux.Handle(rt.pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { rt.handler(a, w, r) }))
+		if rt.Access.Public {
+			public = append(public, rt)
 		}
 	}
+	return httpedge.Mount(mux, httpedge.MountConfig{Service: ServiceName, Logger: a.log}, a.bind(public)...)
 }
 
-// fail reports err: problems as they are, anything else as 500 (logged, never shown).
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problem.Problem
-	switch {
-	case errors.As(err, &p):
-		problem.Write(w, r, p)
-	case r.Context().Err() != nil:
-		problem.Write(w, r, problem.Unavailable("The request was cancelled."))
-	default:
-		a.log.ErrorContext(r.Context(), "notifications API request failed", "route", r.Pattern, "err", err)
-		problem.Write(w, r, problem.Internal())
+// bind turns the route table into the edge's routes, each handler bound to a.
+func (a *api) bind(rts []service.Route[*api]) []httpedge.Route {
+	out := make([]httpedge.Route, 0, len(rts))
+	for _, rt := range rts {
+		out = append(out, httpedge.Route{Pattern: rt.Pattern, Perm: rt.Access.Perm, Callers: rt.Access.Callers, Public: rt.Access.Public,
+			Handler: httpedge.Handler(func(w http.ResponseWriter, r *http.Request) error { return rt.Handle(a, w, r) }, a.log)})
 	}
+	return out
 }
 
-// decode reads a JSON body into v, unknown fields refused; false after writing a 400.
-func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(r.Body) // bounded by the HTTP edge
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		problem.Write(w, r, problem.Validation("The body is not the expected JSON: "+err.Error()))
-		return false
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		problem.Write(w, r, problem.Validation("The body holds more than one JSON value."))
-		return false
-	}
-	return true
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
+func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	return json.NewEncoder(w).Encode(v)
 }
 
 func caller(r *http.Request) string {
 	c, _ := apiauth.CallerFrom(r.Context())
 	return c.Name
+}
+
+// invalidField is a 400 naming the one invalid field and why (problem.FieldError).
+func invalidField(detail, field, reason string) error {
+	return fault.Invalid(detail).With("errors", []problem.FieldError{{Field: field, Reason: reason}})
 }

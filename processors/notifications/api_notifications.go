@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 )
 
@@ -46,11 +46,10 @@ type logEntryView struct {
 
 // handleGetNotification: GET /v1/notifications/{id}. Never returns the rendered body or
 // the address: analytics needs the log, not the content.
-func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) {
+func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
-		problem.Write(w, r, problem.NotFound("No notification "+strconv.Quote(r.PathValue("id"))+"."))
-		return
+		return fault.NotFound("No notification " + strconv.Quote(r.PathValue("id")) + ".")
 	}
 	ctx := r.Context()
 	var v notificationView
@@ -60,18 +59,15 @@ func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) {
 		&v.Channel, &v.Category, &v.Priority, &v.Status, &v.StatusReason, &v.TemplateName, &v.TemplateVersionID,
 		&v.Locale, &v.RequestID, &v.SourceTopic, &v.CreatedAt, &v.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		problem.Write(w, r, problem.NotFound("No notification "+id.String()+"."))
-		return
+		return fault.NotFound("No notification " + id.String() + ".")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	rows, err := a.pool.Query(ctx, `SELECT attempt, provider, status, provider_message_id, error_code, error, at
 		FROM notifications.delivery_log WHERE notification_id = $1 ORDER BY id`, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	v.DeliveryLog, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (logEntryView, error) {
 		var e logEntryView
@@ -79,61 +75,54 @@ func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) {
 		return e, err
 	})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if v.DeliveryLog == nil {
 		v.DeliveryLog = []logEntryView{}
 	}
-	writeJSON(w, http.StatusOK, v)
+	return writeJSON(w, http.StatusOK, v)
 }
 
 // handleInbox: GET /v1/recipients/{id}/inbox?limit=&after=&unread=true.
-func (a *api) handleInbox(w http.ResponseWriter, r *http.Request) {
+func (a *api) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	q := inapp.Query{After: r.URL.Query().Get("after")}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > inapp.MaxPageSize {
-			problem.Write(w, r, problem.Validation("limit must be an integer from 1 to "+strconv.Itoa(inapp.MaxPageSize)+".",
-				problem.FieldError{Field: "limit", Reason: "out of range"}))
-			return
+			return invalidField("limit must be an integer from 1 to "+strconv.Itoa(inapp.MaxPageSize)+".", "limit", "out of range")
 		}
 		q.Limit = n
 	}
 	if s := r.URL.Query().Get("unread"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
-			problem.Write(w, r, problem.Validation("unread must be true or false.", problem.FieldError{Field: "unread", Reason: "not a boolean"}))
-			return
+			return invalidField("unread must be true or false.", "unread", "not a boolean")
 		}
 		q.UnreadOnly = b
 	}
 	page, err := a.inbox.Inbox(r.Context(), r.PathValue("id"), q)
 	if errors.Is(err, inapp.ErrBadCursor) {
-		problem.Write(w, r, problem.Validation("after is not a cursor of this inbox.", problem.FieldError{Field: "after", Reason: "malformed cursor"}))
-		return
+		return invalidField("after is not a cursor of this inbox.", "after", "malformed cursor")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if page.Items == nil {
 		page.Items = []inapp.Item{}
 	}
-	writeJSON(w, http.StatusOK, page)
+	return writeJSON(w, http.StatusOK, page)
 }
 
 // handleMarkRead: POST /v1/recipients/{id}/inbox/{msg}/read. Idempotent: marking again
 // keeps the first read time.
-func (a *api) handleMarkRead(w http.ResponseWriter, r *http.Request) {
+func (a *api) handleMarkRead(w http.ResponseWriter, r *http.Request) error {
 	ok, err := a.inbox.MarkRead(r.Context(), r.PathValue("id"), r.PathValue("msg"))
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if !ok {
-		problem.Write(w, r, problem.NotFound("Recipient "+strconv.Quote(r.PathValue("id"))+" has no message "+strconv.Quote(r.PathValue("msg"))+"."))
-		return
+		return fault.NotFound("Recipient " + strconv.Quote(r.PathValue("id")) + " has no message " + strconv.Quote(r.PathValue("msg")) + ".")
 	}
 	w.WriteHeader(http.StatusNoContent)
+	return nil
 }

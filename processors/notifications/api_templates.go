@@ -5,14 +5,16 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/template"
 )
 
-var (
-	typeTemplateInvalid   = problem.Type("template-invalid")
-	typeTemplateVariables = problem.Type("template-variable-missing")
+// Problem type slugs of the template routes.
+const (
+	slugTemplateInvalid   = "template-invalid"
+	slugTemplateVariables = "template-variable-missing"
 )
 
 type publishRequest struct {
@@ -52,10 +54,10 @@ func viewOf(v template.Version) versionView {
 
 // handlePublish: POST /v1/templates/{name}/versions. The draft is rendered against its
 // sample data first; a missing or undeclared variable is a 422 naming it.
-func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) {
+func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) error {
 	var req publishRequest
-	if !decode(w, r, &req) {
-		return
+	if err := httpedge.DecodeJSON(r, &req); err != nil {
+		return err
 	}
 	if req.Locale == "" {
 		req.Locale = template.DefaultLocale
@@ -68,47 +70,41 @@ func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) {
 	var ve *template.VariableError
 	switch {
 	case errors.As(err, &ve):
-		p := problem.Unprocessable(typeTemplateVariables, "Template variables do not match", ve.Error())
+		f := fault.Unprocessable(slugTemplateVariables, "Template variables do not match", ve.Error())
 		if len(ve.Missing) > 0 {
-			p.With("missing", ve.Missing)
+			f.With("missing", ve.Missing)
 		}
 		if len(ve.Undeclared) > 0 {
-			p.With("undeclared", ve.Undeclared)
+			f.With("undeclared", ve.Undeclared)
 		}
-		problem.Write(w, r, p)
-		return
+		return f
 	case errors.Is(err, template.ErrInvalid):
-		problem.Write(w, r, problem.Unprocessable(typeTemplateInvalid, "Template invalid", err.Error()))
-		return
+		return fault.Unprocessable(slugTemplateInvalid, "Template invalid", err.Error())
 	case err != nil:
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusCreated, viewOf(v))
+	return writeJSON(w, http.StatusCreated, viewOf(v))
 }
 
 // handleRollback: POST /v1/templates/{name}/rollback makes an earlier version current
 // again; notifications already rendered keep the version they recorded.
-func (a *api) handleRollback(w http.ResponseWriter, r *http.Request) {
+func (a *api) handleRollback(w http.ResponseWriter, r *http.Request) error {
 	var req rollbackRequest
-	if !decode(w, r, &req) {
-		return
+	if err := httpedge.DecodeJSON(r, &req); err != nil {
+		return err
 	}
 	if req.Locale == "" {
 		req.Locale = template.DefaultLocale
 	}
 	if req.Version < 1 {
-		problem.Write(w, r, problem.Validation("version must be a positive integer.", problem.FieldError{Field: "version", Reason: "missing or not positive"}))
-		return
+		return invalidField("version must be a positive integer.", "version", "missing or not positive")
 	}
 	v, err := template.Rollback(r.Context(), a.pool, template.Key{Name: r.PathValue("name"), Channel: req.Channel, Locale: req.Locale}, req.Version, caller(r))
 	if errors.Is(err, template.ErrNotFound) {
-		problem.Write(w, r, problem.NotFound("Template "+r.PathValue("name")+" has no such version for that channel and locale."))
-		return
+		return fault.NotFound("Template " + r.PathValue("name") + " has no such version for that channel and locale.")
 	}
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	writeJSON(w, http.StatusOK, viewOf(v))
+	return writeJSON(w, http.StatusOK, viewOf(v))
 }

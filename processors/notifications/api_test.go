@@ -290,9 +290,9 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		Paths map[string]map[string]any `json:"paths"`
 	}](t, b)
 	for _, rt := range routes {
-		method, path, _ := strings.Cut(rt.pattern, " ")
+		method, path, _ := strings.Cut(rt.Pattern, " ")
 		if _, ok := doc.Paths[path][strings.ToLower(method)]; !ok {
-			t.Errorf("openapi.json does not document %s", rt.pattern)
+			t.Errorf("openapi.json does not document %s", rt.Pattern)
 		}
 	}
 }
@@ -308,4 +308,23 @@ func sgEvent(kind, msgID, ref string) map[string]any {
 		ev[sendgrid.RefArg] = ref
 	}
 	return ev
+}
+
+// Preferences without opt-outs list them as empty arrays, both the defaults and a stored
+// set that names none: the document promises arrays (they answered null before).
+func TestPreferencesListNoOptOutsAsEmptyArrays(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	code, b := h.do("GET", "/v1/recipients/g-10/preferences", CallerApp, nil)
+	wantStatus(t, "defaults", code, http.StatusOK, b)
+	code, put := h.do("PUT", "/v1/recipients/g-11/preferences", CallerApp, map[string]any{"time_zone": "Europe/Oslo"})
+	wantStatus(t, "put without opt-outs", code, http.StatusOK, put)
+	for what, body := range map[string][]byte{"defaults": b, "stored": put} {
+		p := decodeJSON[map[string]any](t, body)
+		for _, k := range []string{"opted_out_channels", "opted_out_categories"} {
+			if l, ok := p[k].([]any); !ok || len(l) != 0 {
+				t.Errorf("%s: %s = %#v, want []: %s", what, k, p[k], body)
+			}
+		}
+	}
 }

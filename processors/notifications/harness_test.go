@@ -22,6 +22,7 @@ import (
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/logtest"
+	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/schemas"
@@ -75,12 +76,14 @@ func newHarness(t *testing.T) *harness {
 		t.Fatal(err)
 	}
 	deps := service.Deps{Logger: log, Metrics: prometheus.NewRegistry(), HTTP: http.NewServeMux()}
-	a.register(deps.HTTP)
+	if err := a.register(deps.HTTP); err != nil {
+		t.Fatal(err)
+	}
 	edge, err := service.APIHandler(New(), deps) // as dev and run serve it
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(edge)
+	srv := httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
 	t.Cleanup(srv.Close)
 	a.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
 	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a, logs: logs}

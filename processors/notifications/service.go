@@ -134,9 +134,13 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	if err != nil {
 		return err
 	}
-	a.register(deps.HTTP)
+	if err := a.register(deps.HTTP); err != nil {
+		return err
+	}
 	if prov.DevCallbacks != nil {
-		a.registerWebhooks(prov.DevCallbacks.mux)
+		if err := a.registerWebhooks(prov.DevCallbacks.mux); err != nil {
+			return err
+		}
 	}
 
 	in, err := intake.New(intake.Config{Emit: emit, Now: cfg.Now})

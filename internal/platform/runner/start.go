@@ -163,7 +163,18 @@ func (s *Service) serve(h Host, d service.Description, bound *service.Bound, log
 	if dev && len(d.Routes) > 0 {
 		log.Warn("NOVATREK_API_TOKENS is unset: accepting the public dev tokens dev-<caller> (dev only)", "callers", callers(d))
 	}
-	if err := mount(mux, auth, keeper, log, bound.API); err != nil {
+	routes := make([]httpedge.Route, len(bound.API))
+	for i, r := range bound.API {
+		routes[i] = httpedge.Route{Pattern: r.Pattern, Perm: r.Access.Perm, Callers: r.Access.Callers,
+			Public: r.Access.Public, Key: r.Key, Handler: httpedge.Handler(r.Handle, log)}
+	}
+	// The route series label the service themselves: they go to the host's registry, not to
+	// the service's (which adds service=<Name> to everything it registers).
+	mc := httpedge.MountConfig{Service: d.Name, Auth: auth, Keeper: keeper, Logger: log}
+	if h.Metrics != nil {
+		mc.Metrics = h.Metrics
+	}
+	if err := httpedge.Mount(mux, mc, routes...); err != nil {
 		return nil, fmt.Errorf("service %s: %w", d.Name, err)
 	}
 	if d.OpenAPI != nil {

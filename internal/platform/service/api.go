@@ -1,6 +1,7 @@
 package service
 
 import (
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"net/http"
 	"time"
 )
@@ -55,15 +56,13 @@ func Perm(name string, callers ...string) Access { return Access{Perm: name, Cal
 // Public is the access of a route without a bearer token (a provider's webhook).
 var Public = Access{Public: true}
 
-// KeyMode says whether a route takes an Idempotency-Key.
-type KeyMode int
+// KeyMode says whether a route takes an Idempotency-Key; the edge's (httpedge.KeyMode), so
+// a Spec's routes mount as declared.
+type KeyMode = httpedge.KeyMode
 
+// The key modes a route declares (httpedge.NoKey, KeyRequired, KeyOptional).
 const (
-	// NoKey: the route ignores Idempotency-Key (reads).
-	NoKey KeyMode = iota
-	// KeyRequired: the keeper replays a repeated key; without a key, API.Idempotency.Required
-	// decides.
-	KeyRequired
-	// KeyOptional: a key is honoured when sent and never required.
-	KeyOptional
+	NoKey       = httpedge.NoKey
+	KeyRequired = httpedge.KeyRequired
+	KeyOptional = httpedge.KeyOptional
 )
