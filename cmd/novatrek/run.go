@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/platform/config"
@@ -24,13 +26,25 @@ migrated first unless --no-migrate; /metrics, /healthz, /readyz and its API are 
 HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			log := cliLogger(cmd.ErrOrStderr())
+			if _, err := service.Lookup(services(), args[0]); err != nil {
+				return err
+			}
+			// Third-party providers whose URL is unset get the local fakes, with a warning
+			// each (a service's *_REQUIRE_PROVIDERS=true refuses that instead). The service
+			// is built after, so that it reads their URLs.
+			stopFakes, err := provideFakes(cmd.Context(), log, runBaseURL(cfg.HTTPAddr), args[0])
+			if err != nil {
+				return err
+			}
+			defer stopFakes()
 			svc, err := service.Lookup(services(), args[0])
 			if err != nil {
 				return err
 			}
 			return service.Run(cmd.Context(), svc, service.RunConfig{
 				Config:         cfg,
-				Logger:         cliLogger(cmd.ErrOrStderr()),
+				Logger:         log,
 				SkipMigrations: noMigrate,
 			})
 		},
@@ -38,4 +52,11 @@ HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply the service's migrations at start")
 	return cmd
+}
+
+// runBaseURL is where `run` serves the service's API: http://HTTP_ADDR, or "" when the port
+// is not known before it listens (the fakes then call back on the service's own listener).
+func runBaseURL(addr string) func(string) string {
+	dev := devBaseURL(addr)
+	return func(name string) string { return strings.TrimSuffix(dev(name), "/"+name) }
 }
