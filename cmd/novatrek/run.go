@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/runner"
 	"github.com/novatrek/support/internal/service"
 )
 
@@ -24,15 +25,19 @@ migrated first unless --no-migrate; /metrics, /healthz, /readyz and its API are 
 HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			svc, err := service.Lookup(services(), args[0])
+			def, err := service.LookupDefinition(services(), args[0])
 			if err != nil {
 				return err
 			}
-			return service.Run(cmd.Context(), svc, service.RunConfig{
-				Config:         cfg,
-				Logger:         cliLogger(cmd.ErrOrStderr()),
-				SkipMigrations: noMigrate,
-			})
+			log := cliLogger(cmd.ErrOrStderr())
+			// Clients whose URLs are unset get the fakes (dev only; a RequireEnv forbids it),
+			// calling back on this process's HTTP_ADDR.
+			stopFakes, err := provideFakes(cmd.Context(), log, func(string) string { return runner.BaseURL(cfg.HTTPAddr) }, args[0])
+			if err != nil {
+				return err
+			}
+			defer stopFakes()
+			return runner.Run(cmd.Context(), def, service.RunConfig{Config: cfg, Logger: log, SkipMigrations: noMigrate})
 		},
 	}
 	cfg.Flags(cmd.Flags())
