@@ -32,11 +32,11 @@ test-real: setup ## the platform suites and client snippets on a real Apache Kaf
 
 bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
 	@echo "== stream runtime: replay $(BENCH_EVENTS) events (batched, inbox dedupe) vs one transaction per event vs raw PostgreSQL insert"
-	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/stream/
+	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/platform/stream/
 	@echo "== outbox relay: throughput, throughput and bytes on the wire per KAFKA_COMPRESSION codec, end-to-end latency at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
 	@echo "== pipeline: produce → runtime → outbox → relay → consumer at 200 events/s"
-	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testproc/
+	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
 	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
@@ -44,7 +44,7 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"
-	$(GO) test -run '^$$' -bench . -benchmem ./internal/serde/
+	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/
 	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000)"
 
 generate: ## regenerate code (Avro Go types) from the schemas

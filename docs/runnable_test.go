@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/valkeytest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
 )
 
 // runnableMarker, on the line before a ```sh fence, marks the block as one a user can paste

@@ -9,8 +9,8 @@ import (
 
 	"github.com/hamba/avro/v2"
 
-	"github.com/novatrek/support/internal/event"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
 )
 

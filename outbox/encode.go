@@ -9,7 +9,7 @@ import (
 )
 
 // Encoder turns a Go value into Confluent wire-format bytes for topic (magic byte, schema id,
-// Avro binary). internal/serde's *Serde is the implementation services use; the interface
+// Avro binary). internal/platform/serde's *Serde is the implementation services use; the interface
 // keeps this package free of registry plumbing.
 type Encoder interface {
 	Encode(ctx context.Context, topic string, schema avro.Schema, v any) ([]byte, error)

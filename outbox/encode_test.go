@@ -7,7 +7,7 @@ import (
 
 	"github.com/hamba/avro/v2"
 
-	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
 

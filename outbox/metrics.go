@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/telemetry"
+	"github.com/novatrek/support/internal/platform/telemetry"
 )
 
 // metrics are one relay's collectors. Every metric carries the constant label outbox=<store

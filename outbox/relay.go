@@ -9,7 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 // Relay copies committed outbox rows of one Store to Kafka. Run it in every instance of a

@@ -3,8 +3,8 @@ package publish
 import (
 	"time"
 
-	"github.com/novatrek/support/internal/event"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/avrojson"
-	"github.com/novatrek/support/internal/event"
+	"github.com/novatrek/support/internal/platform/avrojson"
+	"github.com/novatrek/support/internal/platform/event"
 	"github.com/novatrek/support/schemas"
 )
 

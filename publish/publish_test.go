@@ -10,8 +10,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/testproc"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 	"github.com/novatrek/support/publish"
 	"github.com/novatrek/support/schemas"
 )

@@ -24,8 +24,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
 )
 

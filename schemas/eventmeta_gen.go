@@ -6,7 +6,7 @@ package schemas
 // read its id, type and lineage.
 func (e *GuestRegistered) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *GuestRegistered) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -14,7 +14,7 @@ func (e *GuestRegistered) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *IncidentReported) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *IncidentReported) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -22,7 +22,7 @@ func (e *IncidentReported) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *LocationCapacityThresholdCrossed) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *LocationCapacityThresholdCrossed) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -30,7 +30,7 @@ func (e *LocationCapacityThresholdCrossed) SetEventMeta(m EventMetadata) { e.Met
 // read its id, type and lineage.
 func (e *LoyaltyPointsEarned) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *LoyaltyPointsEarned) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -38,7 +38,7 @@ func (e *LoyaltyPointsEarned) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *LoyaltyTierChanged) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *LoyaltyTierChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -46,7 +46,7 @@ func (e *LoyaltyTierChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *MediaAssetUploaded) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *MediaAssetUploaded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -54,7 +54,7 @@ func (e *MediaAssetUploaded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *NotificationDeliveryStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *NotificationDeliveryStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -62,7 +62,7 @@ func (e *NotificationDeliveryStatusChanged) SetEventMeta(m EventMetadata) { e.Me
 // read its id, type and lineage.
 func (e *NotificationRequested) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *NotificationRequested) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -70,7 +70,7 @@ func (e *NotificationRequested) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *PaymentDisputeOpened) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *PaymentDisputeOpened) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -78,7 +78,7 @@ func (e *PaymentDisputeOpened) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *PaymentDisputeUpdated) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *PaymentDisputeUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -86,7 +86,7 @@ func (e *PaymentDisputeUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *PaymentProcessed) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *PaymentProcessed) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -94,7 +94,7 @@ func (e *PaymentProcessed) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *PaymentRefunded) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *PaymentRefunded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -102,7 +102,7 @@ func (e *PaymentRefunded) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *PurchaseOrderStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *PurchaseOrderStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -110,7 +110,7 @@ func (e *PurchaseOrderStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata 
 // read its id, type and lineage.
 func (e *RatingAggregateUpdated) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *RatingAggregateUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -118,7 +118,7 @@ func (e *RatingAggregateUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m 
 // read its id, type and lineage.
 func (e *ReorderAlertRaised) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *ReorderAlertRaised) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -126,7 +126,7 @@ func (e *ReorderAlertRaised) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *ReservationCreated) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *ReservationCreated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -134,7 +134,7 @@ func (e *ReservationCreated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *ReservationStatusChanged) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *ReservationStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -142,7 +142,7 @@ func (e *ReservationStatusChanged) SetEventMeta(m EventMetadata) { e.Metadata = 
 // read its id, type and lineage.
 func (e *ReviewPublished) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *ReviewPublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -150,7 +150,7 @@ func (e *ReviewPublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *SchedulePublished) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *SchedulePublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -158,7 +158,7 @@ func (e *SchedulePublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *WeatherAlertIssued) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *WeatherAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -166,7 +166,7 @@ func (e *WeatherAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *WildlifeAlertIssued) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *WildlifeAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -174,7 +174,7 @@ func (e *WildlifeAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *AnalyticsMetricLogged) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *AnalyticsMetricLogged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -182,7 +182,7 @@ func (e *AnalyticsMetricLogged) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *CheckinCompleted) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *CheckinCompleted) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -190,7 +190,7 @@ func (e *CheckinCompleted) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *EmergencyTriggered) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *EmergencyTriggered) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
@@ -198,7 +198,7 @@ func (e *EmergencyTriggered) SetEventMeta(m EventMetadata) { e.Metadata = m }
 // read its id, type and lineage.
 func (e *LoyaltyRewardRedeemed) EventMeta() EventMetadata { return e.Metadata }
 
-// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *LoyaltyRewardRedeemed) SetEventMeta(m EventMetadata) { e.Metadata = m }
 

@@ -14,9 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/offsetspec"
-	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/ops/offsetspec"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/serde"
 )
 
 // consumeChunk bounds the records one decoding job gets, so a big fetch spreads over cores.

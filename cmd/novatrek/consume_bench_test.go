@@ -11,8 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/testproc"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 )
 
 // BenchmarkConsume measures `novatrek consume` decoding a topic of reservation.created events

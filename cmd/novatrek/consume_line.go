@@ -12,8 +12,8 @@ import (
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/avrojson"
-	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/platform/avrojson"
+	"github.com/novatrek/support/internal/platform/serde"
 )
 
 // lineWriter turns consumed records into JSON lines. One per decoding goroutine: it caches the

@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/platform/serde"
 )
 
 // chunk is a run of records of one partition, decoded by one worker into out.

@@ -10,9 +10,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/devstack"
-	"github.com/novatrek/support/internal/simulate"
+	"github.com/novatrek/support/internal/dev/devstack"
+	"github.com/novatrek/support/internal/dev/simulate"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 func newDevCmd() *cobra.Command {

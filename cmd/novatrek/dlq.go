@@ -12,9 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/deadletter"
-	"github.com/novatrek/support/internal/serde"
+	"github.com/novatrek/support/internal/ops/deadletter"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/serde"
 )
 
 func newDLQCmd() *cobra.Command {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/deadletter"
+	"github.com/novatrek/support/internal/ops/deadletter"
 )
 
 func newDLQHistoryCmd() *cobra.Command {

@@ -13,9 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/deadletter"
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/deadletter"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 func newDLQListCmd() *cobra.Command {

@@ -14,7 +14,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/deadletter"
+	"github.com/novatrek/support/internal/ops/deadletter"
 )
 
 func newDLQRedriveCmd() *cobra.Command {

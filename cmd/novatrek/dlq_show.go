@@ -16,8 +16,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/deadletter"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/deadletter"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 func newDLQShowCmd() *cobra.Command {

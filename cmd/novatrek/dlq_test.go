@@ -12,11 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/deadletter"
-	"github.com/novatrek/support/internal/deadletter/deadlettertest"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/testproc"
+	"github.com/novatrek/support/internal/ops/deadletter"
+	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 )
 
 // dlqRig is the test processor with three dead letters (two handler-permanent events,

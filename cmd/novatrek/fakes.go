@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/dev/fakes"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/payments"
 )
 

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/novatrek/support/internal/fakes"
+	"github.com/novatrek/support/internal/dev/fakes"
 )
 
 // TestEveryServiceDeclaresItsFakes: each service's clients name a registered fake, so dev

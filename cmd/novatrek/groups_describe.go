@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/lag"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // newGroupsDescribeCmd builds `groups describe`; svcs lists the services whose refused

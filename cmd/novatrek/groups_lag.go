@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/lag"
+	"github.com/novatrek/support/internal/ops/lag"
 )
 
 func newGroupsLagCmd() *cobra.Command {

@@ -13,8 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/lag"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 )
 
 // lagRig is a cluster with one topic of n records, a group left behind at k (no members,

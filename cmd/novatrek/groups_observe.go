@@ -13,10 +13,10 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/lag"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // groupsObserveFlags are the settings `groups list`, `groups describe` and `groups lag` share:

@@ -10,12 +10,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/novatrek/support/internal/lag"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/testproc"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/testproc"
 )
 
 // describe runs `novatrek groups describe -o json` for the test processor's group.

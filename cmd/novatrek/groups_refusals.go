@@ -7,10 +7,10 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/lag"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // refusals reads, for `groups describe`, the partitions one of our services refuses to

@@ -18,12 +18,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/offsetspec"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/offsetspec"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // groupsResetFlags are the flags of `groups reset`.

@@ -9,7 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // resetSpec is where `groups reset` moves a group: exactly one of its target fields.

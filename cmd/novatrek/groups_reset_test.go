@@ -16,14 +16,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/testproc"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
 

@@ -9,9 +9,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/lag"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // DefaultLagExporterListen is kafka_exporter's port, so scrape configs carry over.

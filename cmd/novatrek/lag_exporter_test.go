@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/logtest"
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/testkit/logtest"
 )
 
 // TestLagExporterCommand starts `novatrek lag-exporter` on a free port against kfake, scrapes

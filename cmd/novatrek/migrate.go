@@ -5,9 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/runner"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 func newMigrateCmd() *cobra.Command {

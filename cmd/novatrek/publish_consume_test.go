@@ -26,10 +26,10 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/avrojson"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/testproc"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/avrojson"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/testproc"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/compat"
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/registry"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/compat"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/registry"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // DefaultRegistryListen is the schema registry's usual port, the one SCHEMA_REGISTRY_URL

@@ -11,8 +11,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/logtest"
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/testkit/logtest"
 )
 
 // TestRegistryServePersistsIDs runs `novatrek registry serve` on a free port, registers every

@@ -3,9 +3,9 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/runner"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 func newRunCmd() *cobra.Command {

@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/subjects"
+	"github.com/novatrek/support/internal/ops/subjects"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 func newSchemasCmd() *cobra.Command {

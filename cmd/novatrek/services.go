@@ -1,7 +1,7 @@
 package main
 
 import (
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 )

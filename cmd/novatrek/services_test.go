@@ -9,9 +9,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/novatrek/support/internal/runner"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/runner"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // TestServicesMatchTopology keeps the one list of services honest: every entry is one of

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/simulate"
+	"github.com/novatrek/support/internal/dev/simulate"
+	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/publish"
 )
 

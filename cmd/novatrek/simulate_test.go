@@ -14,9 +14,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/simulate"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/dev/simulate"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 )
 
 // runCmd runs the root command with args and returns stdout and the error.

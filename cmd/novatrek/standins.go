@@ -9,10 +9,10 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/standin"
+	"github.com/novatrek/support/internal/dev/standin"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // defaultStandinsAddr keeps the standalone stand-ins off the dev stack's 8080.

@@ -11,9 +11,9 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/simulate"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/dev/simulate"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -12,9 +12,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/topicplan"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/topicplan"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 func newTopicsCmd() *cobra.Command {

@@ -11,8 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/topicplan"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/topicplan"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // runTopics runs `novatrek topics <args...> --brokers <addr>` and returns its stdout.

@@ -20,12 +20,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/subjects"
-	"github.com/novatrek/support/internal/topicplan"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/ops/subjects"
+	"github.com/novatrek/support/internal/ops/topicplan"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/publish"
 	"github.com/novatrek/support/schemas"
 )

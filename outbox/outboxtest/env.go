@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
 

@@ -1,7 +1,7 @@
 // Package outboxtest is the contract every outbox engine must pass: one suite of proofs
 // (rollback, slow transactions, per-key order, wake-ups, failover, broker outage) and the
 // relay benchmarks, run against a real store and the in-process Kafka (franz-go kfake), or a
-// real broker with NOVATREK_TEST_KAFKA=real (see internal/kafkatest).
+// real broker with NOVATREK_TEST_KAFKA=real (see internal/testkit/kafkatest).
 //
 // An engine package calls Run from a test and the benchmark functions from its benchmarks,
 // giving an Open function that prepares a fresh, empty outbox of that engine:

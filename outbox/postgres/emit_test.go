@@ -10,10 +10,10 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/event"
-	"github.com/novatrek/support/internal/registry"
-	"github.com/novatrek/support/internal/serde"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/registry"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/schemas"

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
 )
 

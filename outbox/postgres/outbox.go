@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/platform/migrate"
 )
 
 //go:embed *.sql
@@ -75,7 +75,7 @@ func Channel(schema string) string { return "outbox." + schema }
 
 // lockKey is the advisory lock of schema's relay. Advisory locks are per database, so the
 // schema is the whole identity; the prefix keeps clear of other locks on the same schema
-// (internal/migrate uses "novatrek.migrate.<schema>").
+// (internal/platform/migrate uses "novatrek.migrate.<schema>").
 func lockKey(schema string) int64 {
 	h := fnv.New64a()
 	h.Write([]byte("novatrek.outbox." + schema))

@@ -4,10 +4,10 @@ import (
 	"encoding/json"
 	"net/http"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/problem"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // Callers of the API. svc-analytics reads the notification log (Data Ownership table);

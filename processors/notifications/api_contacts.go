@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"slices"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/httpedge"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
+	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/contact"
 )
 

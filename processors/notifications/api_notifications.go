@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/fault"
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 )
 

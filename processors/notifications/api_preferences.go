@@ -3,8 +3,8 @@ package notifications
 import (
 	"net/http"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/httpedge"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"
 )

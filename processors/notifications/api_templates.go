@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/httpedge"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/template"
 )

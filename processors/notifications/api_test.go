@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )

@@ -4,8 +4,8 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/novatrek/support/internal/fault"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/event"
+	"github.com/novatrek/support/internal/platform/event"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 )
 
 func TestParseRef(t *testing.T) {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/novatrek/support/internal/config"
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 // Config is svc-notifications' own variables (newApp reads them through Env.Load); zero
@@ -13,7 +13,7 @@ import (
 //
 // The providers are the Spec's Clients: when NOTIFICATIONS_SENDGRID_URL or
 // NOTIFICATIONS_TWILIO_URL is unset, `novatrek dev`, `novatrek run` and the tests start the
-// fake providers (internal/fakes) and fill these variables from them, with a warning;
+// fake providers (internal/dev/fakes) and fill these variables from them, with a warning;
 // NOTIFICATIONS_REQUIRE_PROVIDERS=true forbids that. The service never starts a fake.
 type Config struct {
 	// SendGridURL is SendGrid's API root, e.g. https://api.sendgrid.com

@@ -9,7 +9,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/fcm"

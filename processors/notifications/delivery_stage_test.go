@@ -14,14 +14,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/fakes/providerfake"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
-	"github.com/novatrek/support/internal/valkeytest"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
@@ -29,7 +29,7 @@ import (
 )
 
 // testStreams picks a stream prefix of the test's own and returns it with the URL of the
-// test Valkey (internal/valkeytest, database 9); the streams are deleted when the test ends.
+// test Valkey (internal/testkit/valkeytest, database 9); the streams are deleted when the test ends.
 func testStreams(t *testing.T) (prefix, url string) {
 	t.Helper()
 	prefix = "test." + uuid.NewString()

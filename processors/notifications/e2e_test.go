@@ -21,8 +21,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"

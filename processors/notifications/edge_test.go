@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/novatrek/support/internal/pci/pcitest"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/pci/pcitest"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // raw sends body byte for byte (h.do marshals, which would escape what these tests send).

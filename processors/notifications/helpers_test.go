@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 

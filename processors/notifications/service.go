@@ -5,16 +5,16 @@
 // the API: notification status with its delivery log, the in-app inbox, template
 // publishing and rollback, preferences, and the providers' signed status webhooks.
 //
-// Spec declares all of it; the runner (internal/runner) hosts it. The providers are
+// Spec declares all of it; the runner (internal/platform/runner) hosts it. The providers are
 // declared Clients: the dev stack, `novatrek run` and the tests point them at the fakes
-// (internal/fakes) when their URLs are unset; the service never starts a fake itself.
+// (internal/dev/fakes) when their URLs are unset; the service never starts a fake itself.
 package notifications
 
 import (
 	_ "embed"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"

@@ -15,12 +15,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/config"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/schemas"
 )

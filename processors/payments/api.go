@@ -12,9 +12,9 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // Callers of the API. The three services come from the domain spec; finance-ops is the
@@ -95,7 +95,7 @@ var routes = []route{
 	{"POST /v1/daily-summaries/{date}/reconcile", permReconcile, keyOptional, (*api).handleReconcile},
 }
 
-// register mounts every route on mux. Behind the HTTP edge (internal/httpedge: request id,
+// register mounts every route on mux. Behind the HTTP edge (internal/platform/httpedge: request id,
 // panics, 404/405, the 64 KiB body bound, the text and card-number screens), each goes
 // through, in order: metrics and access log, authentication (401), authorization (403), the
 // idempotency protocol, the handler.

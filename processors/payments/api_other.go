@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request, body []byte) {

@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // renderCreated renders a create request's outcome: 201 for a payment that went through,

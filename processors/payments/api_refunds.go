@@ -4,7 +4,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 func renderRefundCreated(path string) func(v any) response {

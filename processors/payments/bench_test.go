@@ -21,8 +21,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/service"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/service"
 )
 
 // Benchmark knobs: make bench runs with -benchtime 1x, so one iteration is a full run.

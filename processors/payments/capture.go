@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/money"
 )
 
 // capture captures an authorized deposit: all of it, or amount (Stripe releases the rest).

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/novatrek/support/internal/apiauth"
+	"github.com/novatrek/support/internal/platform/apiauth"
 )
 
 // Config configures svc-payments. ConfigFromEnv reads it from the environment; zero values

@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/google/uuid"
 	dto "github.com/prometheus/client_model/go"
 
-	"github.com/novatrek/support/internal/idempotency"
+	"github.com/novatrek/support/internal/platform/idempotency"
 )
 
 var errCrashed = errors.New("simulated crash")

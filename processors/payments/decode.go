@@ -13,8 +13,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // The request decoders turn a JSON body into a validated input, or a 400 problem listing

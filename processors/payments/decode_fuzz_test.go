@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // The request decoders are fuzzed: whatever the body, they return either a valid input or a

@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/fakes/fraudfake"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 func TestDepositCapturesAndPostsTheLedger(t *testing.T) {

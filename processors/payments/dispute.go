@@ -11,8 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // disputeInput is a validated dispute PUT: the provider's view of a chargeback case, as

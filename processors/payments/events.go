@@ -8,7 +8,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
 )

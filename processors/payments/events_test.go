@@ -10,10 +10,10 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -18,16 +18,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/apiauth"
-	"github.com/novatrek/support/internal/fakes/fraudfake"
-	"github.com/novatrek/support/internal/fakes/pspfake"
-	"github.com/novatrek/support/internal/idempotency"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/logtest"
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
+	"github.com/novatrek/support/internal/dev/fakes/pspfake"
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/logtest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 )
 
 // testToken is the bearer token of caller in the tests.

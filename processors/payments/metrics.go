@@ -5,7 +5,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/telemetry"
+	"github.com/novatrek/support/internal/platform/telemetry"
 )
 
 // metrics of svc-payments, registered on the Registerer the platform passes in (which adds

@@ -4,7 +4,7 @@ import (
 	"embed"
 	"io/fs"
 
-	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/platform/migrate"
 )
 
 //go:embed migrations/*.sql

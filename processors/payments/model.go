@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/money"
 )
 
 // Payment types.

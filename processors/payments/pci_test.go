@@ -9,8 +9,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/pci/pcitest"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/pci/pcitest"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 var testPANs, digitsOnly = pcitest.PANs, pcitest.Digits

@@ -6,8 +6,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // Problem types of the payments API, beside the generic ones of package problem. They are

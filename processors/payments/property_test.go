@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/money"
+	"github.com/novatrek/support/internal/platform/money"
 )
 
 var (

@@ -9,8 +9,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -7,8 +7,8 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/stream/streamtest"
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // TestStoppingRefundWorkerReleasesItsLeases: an instance stops (a deploy) while its refund

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/novatrek/support/internal/money"
-	"github.com/novatrek/support/internal/problem"
+	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // The JSON views of the API. Money appears as {"amount": "12.34", "currency": "USD"}; card

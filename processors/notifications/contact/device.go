@@ -11,7 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // Device is one app install's FCM registration token.

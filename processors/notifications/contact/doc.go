@@ -11,7 +11,7 @@ package contact
 import (
 	"embed"
 
-	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/platform/migrate"
 )
 
 //go:embed migrations/*.sql

@@ -13,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 )
 
 // benchValkeyDB is the Valkey database the benchmarks use; no test uses it, so a benchmark

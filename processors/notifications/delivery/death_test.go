@@ -9,7 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/novatrek/support/internal/valkeytest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
 )
 
 // errKilled is what the hook of a killed worker returns; nothing of that worker runs after it.

@@ -9,8 +9,8 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/valkeystream"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/valkeystream"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/valkey-io/valkey-go"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
-	"github.com/novatrek/support/internal/kafkatest"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 
@@ -35,7 +35,7 @@ type rig struct {
 	count   int
 }
 
-// rigValkeyDB is the test Valkey database of the rigs (internal/valkeytest never hands out
+// rigValkeyDB is the test Valkey database of the rigs (internal/testkit/valkeytest never hands out
 // database 0); each rig's streams have their own prefix within it.
 const rigValkeyDB = 10
 

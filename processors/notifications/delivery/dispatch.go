@@ -9,7 +9,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // Metadata key of a job: the row's priority, for logs.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/twilio"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/telemetry"
+	"github.com/novatrek/support/internal/platform/telemetry"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 

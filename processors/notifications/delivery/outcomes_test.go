@@ -11,7 +11,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/google/uuid"
 
-	"github.com/novatrek/support/internal/valkeystream"
+	"github.com/novatrek/support/internal/platform/valkeystream"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"

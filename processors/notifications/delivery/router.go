@@ -8,7 +8,7 @@ import (
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/ThreeDotsLabs/watermill/message/router/middleware"
 
-	"github.com/novatrek/support/internal/valkeystream"
+	"github.com/novatrek/support/internal/platform/valkeystream"
 )
 
 // errPoison marks a job no retry can help (see the package doc); only those go to PoisonTopic.

@@ -8,12 +8,12 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
-	"github.com/novatrek/support/internal/kafkatest"
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/pgtest"
-	"github.com/novatrek/support/internal/stream"
-	"github.com/novatrek/support/internal/valkeytest"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/intake"

@@ -9,7 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"

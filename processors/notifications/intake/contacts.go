@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -3,7 +3,7 @@ package intake
 import (
 	"time"
 
-	"github.com/novatrek/support/internal/topology"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )

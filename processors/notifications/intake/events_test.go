@@ -7,7 +7,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/schemas"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
 )

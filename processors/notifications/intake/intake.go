@@ -5,9 +5,9 @@ import (
 	"errors"
 	"time"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/service"
-	"github.com/novatrek/support/internal/stream"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // Identity of svc-notifications.

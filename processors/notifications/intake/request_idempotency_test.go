@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/novatrek/support/internal/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/processors/notifications/intake"
 )
 

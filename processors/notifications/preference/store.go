@@ -7,7 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 

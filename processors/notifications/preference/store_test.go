@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/preference"
 	"github.com/novatrek/support/processors/notifications/provider"
 )

@@ -3,7 +3,7 @@ package template
 import (
 	"embed"
 
-	"github.com/novatrek/support/internal/migrate"
+	"github.com/novatrek/support/internal/platform/migrate"
 )
 
 //go:embed migrations/*.sql

@@ -8,7 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 const versionCols = `t.id, t.name, t.channel, t.locale, t.version, t.subject, t.body, t.html,

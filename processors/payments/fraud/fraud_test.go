@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes/fraudfake"
+	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
 	"github.com/novatrek/support/processors/payments/fraud"
 )
 

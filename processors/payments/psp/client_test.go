@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes/pspfake"
+	"github.com/novatrek/support/internal/dev/fakes/pspfake"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 

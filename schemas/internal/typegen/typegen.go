@@ -209,7 +209,7 @@ func metaSource(cfg Config, files []schemaFile, types []byte) ([]byte, error) {
 			return nil, fmt.Errorf("typegen: avrogen output has no type for %s (%s)", f.fullName, f.path)
 		}
 		fmt.Fprintf(&b, "// EventMeta returns the metadata every event carries, so code holding any Event can\n// read its id, type and lineage.\nfunc (e *%s) EventMeta() EventMetadata { return e.Metadata }\n\n", t)
-		fmt.Fprintf(&b, "// SetEventMeta replaces the metadata, so the one place that stamps events (internal/event,\n// outbox.Emitter, publish) can fill it on any Event without reflection.\nfunc (e *%s) SetEventMeta(m EventMetadata) { e.Metadata = m }\n\n", t)
+		fmt.Fprintf(&b, "// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,\n// outbox.Emitter, publish) can fill it on any Event without reflection.\nfunc (e *%s) SetEventMeta(m EventMetadata) { e.Metadata = m }\n\n", t)
 		names = append(names, f.dir)
 	}
 	slices.Sort(names)

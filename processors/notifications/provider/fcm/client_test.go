@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/fakes/providerfake"
+	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/fcm"
 )

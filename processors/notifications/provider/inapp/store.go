@@ -12,7 +12,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/store"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
 

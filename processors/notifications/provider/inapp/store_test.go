@@ -9,8 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/migrate"
-	"github.com/novatrek/support/internal/pgtest"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 )

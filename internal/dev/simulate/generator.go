@@ -1,0 +1,205 @@
+package simulate
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/schemas"
+)
+
+// The topics the simulated domains produce to (all declared in topics.yaml; NewGenerator
+// checks them).
+const (
+	TopicReservationCreated = "novatrek.booking.reservation.created"
+	TopicReservationStatus  = "novatrek.booking.reservation.status-changed"
+	TopicGuestRegistered    = "novatrek.guest-identity.guest.registered"
+	TopicCheckinCompleted   = "novatrek.operations.checkin.completed"
+	TopicSchedulePublished  = "novatrek.operations.schedule.published"
+	TopicIncidentReported   = "novatrek.safety.incident.reported"
+	TopicEmergency          = "novatrek.safety.emergency.triggered"
+	TopicWildlifeAlert      = "novatrek.safety.wildlife-alert.issued"
+	TopicNotification       = "novatrek.support.notification.requested"
+	TopicMetricLogged       = "novatrek.support.analytics.metric-logged"
+)
+
+// Topics lists every topic the simulator produces to.
+var Topics = []string{
+	TopicReservationCreated, TopicReservationStatus, TopicGuestRegistered, TopicCheckinCompleted,
+	TopicSchedulePublished, TopicIncidentReported, TopicEmergency, TopicWildlifeAlert,
+	TopicNotification, TopicMetricLogged,
+}
+
+// Event is one simulated record: its topic, its key (the value of the topic's key field)
+// and its typed value, metadata filled in; with the synchronous API calls the domains make
+// around it (see Call).
+type Event struct {
+	Topic string
+	Key   string
+	Value schemas.Event
+	// Before are calls made before the event is sent: the contact of a person the event
+	// names for the first time, written by the domain that owns them.
+	Before []Call
+	// After are calls made right after it: a new guest's app registering its push device.
+	After []Call
+}
+
+// Generator yields the simulated events one at a time. It is deterministic: two generators
+// with the same seed, handed the same times, yield equal events. Not safe for concurrent use.
+type Generator struct {
+	seed    string
+	rng     *rand.Rand
+	ids     uint64
+	topics  map[string]topology.Topic
+	world   world
+	pending []func(now time.Time) (Event, error) // follow-ups, first in first out
+	cum     [numActions]float64                  // cumulative weights
+	// contacts are the people (TYPE:id) whose contact has been written; before and after
+	// collect the calls of the event being made (see named, device).
+	contacts      map[string]bool
+	before, after []Call
+}
+
+// NewGenerator returns a generator for seed (any text; the same seed, the same events),
+// checking that every topic it produces to exists in topo with a schema.
+func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
+	g := &Generator{seed: seed, topics: map[string]topology.Topic{}, world: newWorld(), contacts: map[string]bool{}}
+	for _, name := range Topics {
+		t, ok := topo.Topic(name)
+		if !ok {
+			return nil, fmt.Errorf("simulate: topic %s is not in the topology", name)
+		}
+		if !t.HasSchema() || t.Key == "" {
+			return nil, fmt.Errorf("simulate: topic %s has no value schema or key field", name)
+		}
+		g.topics[name] = t
+	}
+	sum := sha256.Sum256([]byte(seed))
+	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
+	total := 0.0
+	for a := range numActions {
+		total += weights[a]
+		g.cum[a] = total
+	}
+	return g, nil
+}
+
+// Next returns the next event, happening at now: a queued follow-up of an earlier action if
+// there is one, else the first event of a new action drawn from the mix.
+func (g *Generator) Next(now time.Time) (Event, error) {
+	now = now.UTC().Truncate(time.Millisecond) // what timestamp-millis keeps
+	if len(g.pending) > 0 {
+		f := g.pending[0]
+		g.pending[0] = nil
+		g.pending = g.pending[1:]
+		return f(now)
+	}
+	return g.start(g.draw(), now)
+}
+
+// draw picks an action by weight.
+func (g *Generator) draw() action {
+	x := g.rng.Float64() * g.cum[numActions-1]
+	a, _ := slices.BinarySearch(g.cum[:], x)
+	return min(action(a), numActions-1)
+}
+
+// then queues a follow-up event.
+func (g *Generator) then(f func(now time.Time) (Event, error)) { g.pending = append(g.pending, f) }
+
+// start runs action a; an action whose precondition does not hold (nothing PENDING to
+// confirm, ...) books instead, which always can.
+func (g *Generator) start(a action, now time.Time) (Event, error) {
+	switch a {
+	case actRegister:
+		return g.register(now, nil)
+	case actConfirm:
+		if r, ok := g.world.pending.take(g.rng); ok {
+			return g.confirm(now, r)
+		}
+	case actCancel:
+		if r, ok := g.takeCancellable(); ok {
+			return g.cancel(now, r)
+		}
+	case actTransport:
+		if r, ok := g.world.confirmed.pick(g.rng); ok {
+			return g.transportDetails(now, r)
+		}
+	case actCheckin:
+		if r, ok := g.world.confirmed.take(g.rng); ok {
+			return g.checkin(now, r)
+		}
+	case actComplete:
+		if r, ok := g.world.checkedIn.take(g.rng); ok {
+			return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
+		}
+	case actNoShow:
+		if r, ok := g.world.confirmed.take(g.rng); ok {
+			return g.statusChange(now, r, "NO_SHOW", ptr("party did not check in"), "svc-check-in")
+		}
+	case actSchedule:
+		return g.schedule(now)
+	case actAffected:
+		if r, ok := g.world.confirmed.pick(g.rng); ok {
+			return g.affectedParties(now, r)
+		}
+	case actIncident:
+		return g.incident(now)
+	case actEmergency:
+		return g.emergency(now, nil, nil)
+	case actWildlife:
+		return g.wildlifeAlert(now)
+	case actRanger:
+		return g.parkRangerAlert(now)
+	}
+	return g.book(now)
+}
+
+// takeCancellable removes a random PENDING or CONFIRMED reservation, in proportion to how
+// many each holds.
+func (g *Generator) takeCancellable() (*reservation, bool) {
+	p, c := g.world.pending.len(), g.world.confirmed.len()
+	if p+c == 0 {
+		return nil, false
+	}
+	if g.rng.IntN(p+c) < p {
+		return g.world.pending.take(g.rng)
+	}
+	return g.world.confirmed.take(g.rng)
+}
+
+// emit stamps the event's metadata by package event's rules (a seed-derived event id, the
+// flow's lineage), checks the producer against the topic's producers and derives the key from
+// the topic's key field.
+func (g *Generator) emit(now time.Time, topic, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
+	t := g.topics[topic]
+	key, err := event.Route(t, v, producer)
+	if err != nil {
+		return Event{}, fmt.Errorf("simulate: %w", err)
+	}
+	id := g.id("event")
+	*meta = event.Meta{ID: id, OccurredAt: now, Producer: producer,
+		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t, now)
+	f.last = &id
+	ev := Event{Topic: topic, Key: key, Value: v, Before: g.before, After: g.after}
+	g.before, g.after = nil, nil
+	return ev, nil
+}
+
+func (g *Generator) newFlow() *flow { return &flow{id: g.id("flow")} }
+
+func (g *Generator) oneOf(xs []string) string { return xs[g.rng.IntN(len(xs))] }
+
+func (g *Generator) chance(p float64) bool { return g.rng.Float64() < p }
+
+func ptr[T any](v T) *T { return &v }
+
+// day is the Avro date of t (midnight UTC).
+func day(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}

@@ -1,0 +1,212 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novatrek/support/internal/platform/telemetry"
+	"github.com/novatrek/support/internal/platform/topology"
+)
+
+// Sink receives the simulated events in order (Kafka in practice: KafkaSink).
+type Sink interface {
+	// Send hands one event over; it may return before the event is durable, and returns the
+	// first error of an earlier event it has learned of since.
+	Send(ctx context.Context, ev Event) error
+	// Flush waits until every event sent so far is durable, or returns why not.
+	Flush(ctx context.Context) error
+}
+
+// Config configures a Simulator.
+type Config struct {
+	// Rate is events per second (> 0). Follow-up events count like any other.
+	Rate float64
+	// Duration stops the run after Rate×Duration events (rounded up); 0 runs until the
+	// context is done.
+	Duration time.Duration
+	// Seed makes the run repeatable: the same seed, the same events (ids, keys, contents)
+	// in the same order. Empty: a fresh random seed, logged so a run can be repeated.
+	Seed string
+	// Topology defaults to topology.Default().
+	Topology *topology.Topology
+	// Sink receives the events (required).
+	Sink Sink
+	// Calls, when set, makes the domains' synchronous API calls around the events (contacts,
+	// push devices: see Call). A failed call is logged and counted (Stats.CallErrors), never
+	// fatal. Nil, the default: no calls are made.
+	Calls CallSink
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+	// Metrics, when set, gets novatrek_simulator_events_total{topic} and
+	// novatrek_simulator_errors_total.
+	Metrics prometheus.Registerer
+	// Now is the clock of occurred-at and of the pacing; default time.Now.
+	Now func() time.Time
+}
+
+// Stats says what a run sent.
+type Stats struct {
+	Seed    string
+	Events  int
+	ByTopic map[string]int
+	// Calls and CallErrors count the API calls made that succeeded and failed.
+	Calls, CallErrors int
+}
+
+// Run generates events at cfg.Rate and sends them to cfg.Sink until Duration is used up
+// or ctx is done (a clean stop: the error is nil), then flushes the sink.
+func Run(ctx context.Context, cfg Config) (Stats, error) {
+	if cfg.Rate <= 0 || math.IsInf(cfg.Rate, 0) || math.IsNaN(cfg.Rate) {
+		return Stats{}, fmt.Errorf("simulate: rate %v: must be a positive number of events per second", cfg.Rate)
+	}
+	if cfg.Duration < 0 {
+		return Stats{}, fmt.Errorf("simulate: duration %v is negative", cfg.Duration)
+	}
+	if cfg.Sink == nil {
+		return Stats{}, errors.New("simulate: no sink")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Topology == nil {
+		t, err := topology.Default()
+		if err != nil {
+			return Stats{}, err
+		}
+		cfg.Topology = t
+	}
+	if cfg.Seed == "" {
+		cfg.Seed = RandomSeed()
+	}
+	m, err := newMetrics(cfg.Metrics)
+	if err != nil {
+		return Stats{}, err
+	}
+	g, err := NewGenerator(cfg.Seed, cfg.Topology)
+	if err != nil {
+		return Stats{}, err
+	}
+	st := Stats{Seed: cfg.Seed, ByTopic: map[string]int{}}
+	limit := -1
+	if cfg.Duration > 0 {
+		limit = int(math.Ceil(cfg.Rate * cfg.Duration.Seconds()))
+	}
+	cfg.Logger.InfoContext(ctx, "simulating traffic", "rate", cfg.Rate, "duration", cfg.Duration, "seed", cfg.Seed)
+	p := newPacer(cfg.Rate, cfg.Now)
+	var sendErr error
+	for limit < 0 || st.Events < limit {
+		if err := p.wait(ctx); err != nil {
+			break // stopped
+		}
+		ev, err := g.Next(cfg.Now())
+		if err != nil {
+			sendErr = err
+			break
+		}
+		call(ctx, cfg, m, &st, ev.Before)
+		if err := cfg.Sink.Send(ctx, ev); err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			m.errors.Inc()
+			sendErr = fmt.Errorf("simulate: send to %s: %w", ev.Topic, err)
+			break
+		}
+		st.Events++
+		st.ByTopic[ev.Topic]++
+		m.events.WithLabelValues(ev.Topic).Inc()
+		call(ctx, cfg, m, &st, ev.After)
+	}
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := cfg.Sink.Flush(fctx); err != nil && sendErr == nil {
+		m.errors.Inc()
+		sendErr = fmt.Errorf("simulate: flush: %w", err)
+	}
+	// calls counts every call made, failed ones included, as the command's summary does.
+	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls+st.CallErrors,
+		"calls_failed", st.CallErrors, "seed", cfg.Seed, "err", sendErr)
+	return st, sendErr
+}
+
+// call makes calls through cfg.Calls, when set. A failure is counted and logged (the 1st,
+// 10th, 100th, ...: a missing svc-notifications would otherwise flood the log), and the
+// run goes on: the calls only make notifications deliverable.
+func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) {
+	if cfg.Calls == nil {
+		return
+	}
+	for _, c := range calls {
+		if ctx.Err() != nil {
+			return
+		}
+		err := cfg.Calls.Call(ctx, c)
+		if err == nil {
+			st.Calls++
+			m.calls.WithLabelValues(c.Caller, "ok").Inc()
+			continue
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		st.CallErrors++
+		m.calls.WithLabelValues(c.Caller, "error").Inc()
+		if n := st.CallErrors; n == 1 || isPowerOf10(n) {
+			cfg.Logger.WarnContext(ctx, "simulated API call failed", "call", c.Method+" "+c.Path, "caller", c.Caller,
+				"err", err, "failed_calls", n)
+		}
+	}
+}
+
+func isPowerOf10(n int) bool {
+	for n >= 10 && n%10 == 0 {
+		n /= 10
+	}
+	return n == 1
+}
+
+type metrics struct {
+	events *prometheus.CounterVec
+	errors prometheus.Counter
+	calls  *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		events: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "novatrek_simulator_events_total",
+			Help: "Events the traffic simulator sent, by topic.",
+		}, []string{"topic"}),
+		errors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_simulator_errors_total",
+			Help: "Simulated events the sink refused (the run stops at the first).",
+		}),
+		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "novatrek_simulator_api_calls_total",
+			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error).",
+		}, []string{"caller", "result"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	var err error
+	if m.events, err = telemetry.Register(reg, m.events); err != nil {
+		return nil, fmt.Errorf("simulate: metrics: %w", err)
+	}
+	if m.errors, err = telemetry.Register(reg, m.errors); err != nil {
+		return nil, fmt.Errorf("simulate: metrics: %w", err)
+	}
+	if m.calls, err = telemetry.Register(reg, m.calls); err != nil {
+		return nil, fmt.Errorf("simulate: metrics: %w", err)
+	}
+	return m, nil
+}

@@ -1,0 +1,170 @@
+package standin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/dev/simulate"
+	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/schemas"
+)
+
+func get(t *testing.T, url string, v any) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK && !problem.Is(resp.Header.Get("Content-Type")) {
+		t.Errorf("GET %s: %d with content type %q; want a problem", url, resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// TestStandInsAnswerFromPublishedEvents publishes simulated traffic and checks that the
+// stand-ins answer 404 before and, after, what the events said: every reservation's final
+// status, check-ins, guests.
+func TestStandInsAnswerFromPublishedEvents(t *testing.T) {
+	t.Parallel()
+	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := NewStore()
+	c, err := NewConsumer(store, env.Serde, topo, nil, kgo.SeedBrokers(env.Brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Run(ctx) }()
+	srv := httptest.NewServer(Handler(store))
+	defer srv.Close()
+
+	g, err := simulate.NewGenerator("standins", topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var evs []simulate.Event
+	status := map[string]string{}
+	checkedIn := map[string]bool{}
+	var aGuest string
+	start := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	for i := range 1500 {
+		ev, err := g.Next(start.Add(time.Duration(i) * time.Millisecond))
+		if err != nil {
+			t.Fatal(err)
+		}
+		evs = append(evs, ev)
+		switch v := ev.Value.(type) {
+		case *schemas.ReservationCreated:
+			status[v.ReservationID] = v.Status
+		case *schemas.ReservationStatusChanged:
+			status[v.ReservationID] = v.NewStatus
+		case *schemas.CheckinCompleted:
+			checkedIn[v.ReservationID] = true
+		case *schemas.GuestRegistered:
+			aGuest = v.GuestID
+		}
+	}
+	var completed string
+	for id, s := range status {
+		if s == "COMPLETED" {
+			completed = id
+		}
+	}
+	if completed == "" || aGuest == "" {
+		t.Fatal("the simulated traffic has no completed reservation or no guest")
+	}
+
+	if code := get(t, srv.URL+"/svc-reservations/v1/reservations/"+completed, nil); code != http.StatusNotFound {
+		t.Fatalf("before publishing: %d; want 404", code)
+	}
+	if code := get(t, srv.URL+"/svc-guest-profiles/v1/guests/"+aGuest, nil); code != http.StatusNotFound {
+		t.Fatalf("guest before publishing: %d; want 404", code)
+	}
+
+	if err := simulate.NewKafkaSink(env.Client(t), env.Serde).SendAll(ctx, evs); err != nil {
+		t.Fatalf("publishing the simulated events: %v", err)
+	}
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		wrong := 0
+		for id, s := range status {
+			if r, ok := store.Reservation(id); !ok || r.Status != s || r.CheckedIn != checkedIn[id] {
+				wrong++
+			}
+		}
+		if wrong == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d reservations still not as published", wrong, len(status))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	var r Reservation
+	if code := get(t, srv.URL+"/svc-reservations/v1/reservations/"+completed, &r); code != http.StatusOK {
+		t.Fatalf("completed reservation: %d", code)
+	}
+	if r.Status != "COMPLETED" || !r.CheckedIn || r.GuestID == "" || r.TripID == "" || r.CreatedAt == nil {
+		t.Fatalf("completed reservation: %+v", r)
+	}
+	var gu Guest
+	if code := get(t, srv.URL+"/svc-guest-profiles/v1/guests/"+r.GuestID, &gu); code != http.StatusOK || gu.GuestID != r.GuestID || gu.Email == "" {
+		t.Fatalf("guest of the completed reservation: %d %+v", code, gu)
+	}
+
+	if code := get(t, srv.URL+"/svc-reservations/v1/reservations/not-a-uuid", nil); code != http.StatusBadRequest {
+		t.Errorf("malformed id: %d; want 400", code)
+	}
+	var it Item
+	if code := get(t, srv.URL+"/svc-gear-inventory/v1/items/GEAR-TENT-2P", &it); code != http.StatusOK || !it.Active {
+		t.Errorf("catalog item: %d %+v", code, it)
+	}
+	if code := get(t, srv.URL+"/svc-gear-inventory/v1/items/GEAR-NOPE", nil); code != http.StatusNotFound {
+		t.Errorf("unknown item: %d; want 404", code)
+	}
+	if code := get(t, srv.URL+"/svc-reservations/v2/whatever", nil); code != http.StatusNotFound {
+		t.Errorf("unknown path: %d; want 404", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("consumer: %v", err)
+	}
+}
+
+// TestStoreKeepsTheLatestStatus: a created event read after a later status change (they
+// travel on different topics) does not turn the reservation back to PENDING.
+func TestStoreKeepsTheLatestStatus(t *testing.T) {
+	t.Parallel()
+	s := NewStore()
+	t0 := time.Date(2026, 7, 1, 8, 0, 0, 0, time.UTC)
+	s.Apply(&schemas.ReservationStatusChanged{Metadata: schemas.EventMetadata{OccurredAt: t0.Add(time.Minute)},
+		ReservationID: "r1", GuestID: "g1", TripID: "T", PreviousStatus: "PENDING", NewStatus: "CONFIRMED"})
+	s.Apply(&schemas.ReservationCreated{Metadata: schemas.EventMetadata{OccurredAt: t0},
+		ReservationID: "r1", GuestID: "g1", TripID: "T", Status: "PENDING"})
+	r, ok := s.Reservation("r1")
+	if !ok || r.Status != "CONFIRMED" || r.CreatedAt == nil {
+		t.Fatalf("reservation: %+v", r)
+	}
+}

@@ -1,0 +1,78 @@
+package config_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/novatrek/support/internal/platform/config"
+)
+
+type knobs struct {
+	URL      string        `env:"T_URL"`
+	Budget   time.Duration `env:"T_BUDGET" default:"1s"`
+	Attempts int           `env:"T_ATTEMPTS" default:"2"`
+	Conns    int32         `env:"T_CONNS"`
+	Require  bool          `env:"T_REQUIRE"`
+	Callers  []string      `env:"T_CALLERS"`
+	Untagged string
+}
+
+func env(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+
+func TestLoadReadsVariablesAndDefaults(t *testing.T) {
+	t.Parallel()
+	var k knobs
+	k.Untagged = "kept"
+	err := config.Load(env(map[string]string{"T_URL": "http://psp", "T_ATTEMPTS": "3", "T_CONNS": "8",
+		"T_REQUIRE": "true", "T_CALLERS": " a, ,b ", "T_BUDGET": " "}), &k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := knobs{URL: "http://psp", Budget: time.Second, Attempts: 3, Conns: 8, Require: true,
+		Callers: []string{"a", "b"}, Untagged: "kept"}
+	if k.URL != want.URL || k.Budget != want.Budget || k.Attempts != want.Attempts || k.Conns != want.Conns ||
+		k.Require != want.Require || !slices.Equal(k.Callers, want.Callers) || k.Untagged != want.Untagged {
+		t.Errorf("Load = %+v\nwant  %+v", k, want)
+	}
+}
+
+func TestLoadReportsEveryMalformedValueOnItsOwnLine(t *testing.T) {
+	t.Parallel()
+	var k knobs
+	err := config.Load(env(map[string]string{"T_BUDGET": "soon", "T_ATTEMPTS": "0", "T_CONNS": "9999999999",
+		"T_REQUIRE": "yes please"}), &k)
+	if err == nil {
+		t.Fatal("Load accepted malformed values")
+	}
+	want := []string{
+		`T_BUDGET "soon" is not a positive duration such as 500ms`,
+		`T_ATTEMPTS "0" is not a positive integer`,
+		`T_CONNS "9999999999" is not a positive integer`,
+		`T_REQUIRE "yes please" is not true or false`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("Load error lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestLoadRefusesWhatItCannotFill(t *testing.T) {
+	t.Parallel()
+	var notStruct int
+	if err := config.Load(env(nil), &notStruct); err == nil || !strings.Contains(err.Error(), "pointer to a struct, got *int") {
+		t.Errorf("Load(*int) = %v", err)
+	}
+	var odd struct {
+		Ratio float64 `env:"T_RATIO" default:"0.5"`
+	}
+	if err := config.Load(env(nil), &odd); err == nil || err.Error() != "config: T_RATIO: fields of type float64 cannot be loaded" {
+		t.Errorf("Load(float64 field) = %v", err)
+	}
+	var bad struct {
+		Poll time.Duration `env:"T_POLL" default:"often"`
+	}
+	if err := config.Load(env(nil), &bad); err == nil || err.Error() != `T_POLL "often" is not a positive duration such as 500ms` {
+		t.Errorf("Load with a malformed default = %v", err)
+	}
+}

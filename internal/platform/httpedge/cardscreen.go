@@ -1,0 +1,71 @@
+package httpedge
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/novatrek/support/internal/platform/pci"
+	"github.com/novatrek/support/internal/platform/problem"
+)
+
+// cardScreen refuses, with 400 of type problem.TypeCardData, any request carrying a card
+// number (pci.ContainsPAN) in its path, query, JSON body or a header (other than
+// Authorization and Cookie, which carry credentials). It runs before any handler, store or
+// log line sees the request; the refusal names where the number was, never the number (a
+// JSON key holding one is named pci.RedactedKey).
+func cardScreen(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if where, found := scanRequestLine(r); found {
+			refuse(w, r, where)
+			return
+		}
+		if b := body(r); len(b) > 0 {
+			if path, found := pci.ScanJSON(b); found {
+				refuse(w, r, "body field "+quote(path))
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func scanRequestLine(r *http.Request) (string, bool) {
+	if pci.ContainsPAN(r.URL.Path) {
+		return "the URL path", true
+	}
+	for k, vs := range r.URL.Query() {
+		if pci.ContainsPAN(k) {
+			return "a query parameter name", true
+		}
+		for _, v := range vs {
+			if pci.ContainsPAN(v) {
+				return "query parameter " + quote(k), true
+			}
+		}
+	}
+	for k, vs := range r.Header {
+		if k == "Authorization" || k == "Cookie" {
+			continue
+		}
+		for _, v := range vs {
+			if pci.ContainsPAN(v) {
+				return "header " + quote(k), true
+			}
+		}
+	}
+	return "", false
+}
+
+func refuse(w http.ResponseWriter, r *http.Request, where string) {
+	problem.Write(w, r, problem.New(http.StatusBadRequest, problem.TypeCardData, "Card data refused",
+		where+" holds what looks like a payment card number. This API never accepts card numbers: "+
+			"tokenize the card with the payment provider and send the provider's payment-method token.").
+		With("field", where))
+}
+
+func quote(s string) string {
+	if len(s) > 100 {
+		s = s[:100] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}

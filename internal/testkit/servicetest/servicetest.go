@@ -1,0 +1,246 @@
+// Package servicetest runs one service from its Spec the way `novatrek run` does (through
+// internal/platform/runner) on a fresh database, the in-process Kafka and our schema registry, and
+// gives the test helpers to publish an event, await a row or an outgoing event, and call the
+// API as a caller. Every test of a service starts here, so tests exercise the real wiring.
+package servicetest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/runner"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/store"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
+)
+
+// Service is a service running for one test; everything stops at the test's cleanup.
+type Service[S any] struct {
+	T testing.TB
+	// State is what the Spec's New built (for white-box assertions).
+	State S
+	// DB is the test's own database, the service's schema migrated and seeded.
+	DB *pgxpool.Pool
+	// Kafka is the cluster and registry; the Spec's topics exist.
+	Kafka *kafkatest.Env
+	// URL is the API behind the edge.
+	URL string
+	// Metrics are the running service's (new at each Restart).
+	Metrics *prometheus.Registry
+
+	spec     *service.Spec[S]
+	topo     *topology.Topology
+	host     runner.Host
+	running  *runner.Service
+	api      atomic.Pointer[http.Handler]
+	producer *kgo.Client
+	tokens   map[string]string
+}
+
+// Partitions is how many partitions each of the Spec's topics gets.
+const Partitions = 3
+
+// Token is caller's bearer token in tests: "<caller>-test-token-0123456789".
+func Token(caller string) string { return caller + "-test-token-0123456789" }
+
+// Start runs spec until the test ends. The environment the service reads is the options'
+// only (WithEnv, WithTokens), never the machine's, so a test is hermetic.
+func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[S] {
+	t.Helper()
+	o := collect(opts)
+	topo := o.topology(t)
+	s := &Service[S]{T: t, topo: topo, DB: pgtest.NewDB(t), Kafka: kafkatest.New(t)}
+	// Capture the state New builds, without changing the caller's Spec.
+	wrapped := *spec
+	wrapped.New = func(ctx context.Context, env service.Env) (S, error) {
+		st, err := spec.New(ctx, env)
+		s.State = st
+		return st, err
+	}
+	s.spec = &wrapped
+	desc := wrapped.Describe()
+	s.createTopics(desc)
+
+	if o.tokens == nil {
+		o.tokens = map[string]string{}
+		for _, r := range desc.Routes {
+			for _, c := range r.Access.Callers {
+				o.tokens[c] = Token(c)
+			}
+		}
+	}
+	s.tokens = o.tokens
+	if len(o.tokens) > 0 {
+		var pairs []string
+		for _, c := range slices.Sorted(maps.Keys(o.tokens)) {
+			pairs = append(pairs, c+"="+o.tokens[c])
+		}
+		o.env[apiauth.EnvTokens] = strings.Join(pairs, ",")
+	}
+
+	s.host = o.host(t, spec.Valkey)
+	s.host.DB, s.host.Registry, s.host.Serde = s.DB, s.Kafka.Registry, s.Kafka.Serde
+	s.host.KafkaOpts = []kgo.Opt{kgo.SeedBrokers(s.Kafka.Brokers...)}
+	defs := []service.Definition{s.spec}
+	if err := runner.Check(defs, topo); err != nil {
+		t.Fatalf("servicetest: %v", err)
+	}
+	if err := runner.Migrate(context.Background(), s.DB, s.host.Logger, defs...); err != nil {
+		t.Fatalf("servicetest: migrate: %v", err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		(*s.api.Load()).ServeHTTP(w, r)
+	}))
+	s.URL = "http://" + srv.Listener.Addr().String()
+	s.host.BaseURL = func(string) string { return s.URL }
+	s.start()
+	srv.Start()
+	t.Cleanup(func() {
+		srv.Close()
+		s.stop()
+	})
+	s.producer = s.Kafka.Client(t)
+	return s
+}
+
+// start starts the service on the test's host with fresh metrics (a restarted process's);
+// its API takes over the test's URL.
+func (s *Service[S]) start() {
+	s.T.Helper()
+	s.Metrics = service.NewMetricsRegistry()
+	s.host.Metrics = s.Metrics
+	running, err := runner.Start(context.Background(), s.host, s.spec)
+	if err != nil {
+		s.T.Fatalf("servicetest: start %s: %v", s.spec.Name, err)
+	}
+	s.running = running
+	s.api.Store(&running.API)
+}
+
+// Restart stops the service (the stream finishes or abandons its batch and commits, the
+// relay and workers return) and starts it again on the same database and cluster, as a
+// redeploy does: New runs again, State is the new state.
+func (s *Service[S]) Restart() {
+	s.T.Helper()
+	s.stop()
+	s.start()
+}
+
+// createTopics creates the topics the Spec consumes and produces, and its dead-letter topic.
+func (s *Service[S]) createTopics(d service.Description) {
+	topics := slices.Concat(d.Consumes, d.Produces)
+	if len(topics) > 0 {
+		s.Kafka.CreateTopics(s.T, Partitions, topics...)
+	}
+	if len(d.Consumes) > 0 {
+		s.Kafka.CreateTopics(s.T, 1, topology.DeadLetterTopic(d.Name))
+	}
+}
+
+// stop stops the service and fails the test if it had failed.
+func (s *Service[S]) stop() {
+	ctx, cancel := context.WithTimeout(context.Background(), streamtest.WaitTimeout)
+	defer cancel()
+	if err := s.running.Stop(ctx); err != nil {
+		s.T.Errorf("servicetest: %v", err)
+	}
+}
+
+// Option configures Start (and Conformance, through Fixture.Options).
+type Option func(*options)
+
+// collect applies opts to the defaults.
+func collect(opts []Option) options {
+	o := options{env: map[string]string{}}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// topology is WithTopology's, else topics.yaml.
+func (o options) topology(t testing.TB) *topology.Topology {
+	t.Helper()
+	if o.topo != nil {
+		return o.topo
+	}
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
+}
+
+// host is a runner.Host for one test without its connections (the caller adds them): the
+// test's logger, the options' environment (never the machine's, so a test is hermetic),
+// clock and skipped parts, fast retries and relay polling, and a test Valkey when the Spec
+// uses one.
+func (o options) host(t testing.TB, valkey bool) runner.Host {
+	t.Helper()
+	h := runner.Host{Logger: streamtest.Logger(t, slog.LevelWarn), Topology: o.topology(t),
+		Getenv: func(k string) string { return o.env[k] },
+		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer,
+			MinBackoff: 5 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RelayPoll: 50 * time.Millisecond}}
+	if valkey {
+		h.Valkey = store.NewValkey(valkeytest.URL(t, 0))
+		t.Cleanup(h.Valkey.Close)
+	}
+	return h
+}
+
+type options struct {
+	env          map[string]string
+	tokens       map[string]string
+	topo         *topology.Topology
+	now          func() time.Time
+	skipWorkers  []string
+	skipConsumer bool
+}
+
+// WithEnv sets environment variables the service reads, as "NAME", "value" pairs.
+func WithEnv(kv ...string) Option {
+	if len(kv)%2 != 0 {
+		panic(fmt.Sprintf("servicetest.WithEnv: odd number of arguments %q", kv))
+	}
+	return func(o *options) {
+		for i := 0; i < len(kv); i += 2 {
+			o.env[kv[i]] = kv[i+1]
+		}
+	}
+}
+
+// WithTokens gives exactly these callers these tokens (default: each caller of the Spec's
+// routes gets Token(caller)).
+func WithTokens(tokens map[string]string) Option { return func(o *options) { o.tokens = tokens } }
+
+// WithTopology runs the service against topo instead of topics.yaml (an example service).
+func WithTopology(topo *topology.Topology) Option { return func(o *options) { o.topo = topo } }
+
+// WithClock pins the service's clock.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithoutWorkers leaves the named Spec workers out.
+func WithoutWorkers(names ...string) Option {
+	return func(o *options) { o.skipWorkers = append(o.skipWorkers, names...) }
+}
+
+// WithoutConsumer leaves the stream processor out (API-only tests).
+func WithoutConsumer() Option { return func(o *options) { o.skipConsumer = true } }
