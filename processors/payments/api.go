@@ -1,8 +1,6 @@
 package payments
 
 import (
-	"context"
-	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,6 +11,8 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/problem"
 )
@@ -68,7 +68,9 @@ type route struct {
 	pattern string
 	perm    string
 	key     keyMode
-	handler func(*api, http.ResponseWriter, *http.Request, []byte)
+	// handler writes its success and returns what went wrong; the edge answers that
+	// (httpedge.WriteError: a problem as it is, a fault by its kind, anything else 500).
+	handler func(*api, http.ResponseWriter, *http.Request) error
 }
 
 type keyMode int
@@ -116,14 +118,17 @@ func (a *api) register(mux *http.ServeMux) {
 }
 
 func (a *api) handlerFor(rt route) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body) // already bounded and buffered by the HTTP edge
-		if err != nil {
-			problem.Write(w, r, problem.Validation("The request body could not be read."))
-			return
-		}
-		rt.handler(a, w, r, body)
-	})
+	return httpedge.Handler(func(w http.ResponseWriter, r *http.Request) error { return rt.handler(a, w, r) }, a.log)
+}
+
+// readBody returns the request body, already bounded and buffered by the HTTP edge; the
+// handlers keep the bytes for the request hash.
+func readBody(r *http.Request) ([]byte, error) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return nil, problem.Validation("The request body could not be read.")
+	}
+	return body, nil
 }
 
 // observe counts and times requests and logs them at debug level: route, status, caller,
@@ -153,68 +158,6 @@ func (s *statusWriter) WriteHeader(code int) {
 	s.ResponseWriter.WriteHeader(code)
 }
 
-// responder renders an operation's outcome once: inside the final transaction (stored for
-// idempotent replay with the effect), or after it when no transaction ran.
-type responder struct {
-	claim  *idempotency.Claim
-	render func(v any) response
-	out    *response
-}
-
-func (a *api) responder(r *http.Request, render func(v any) response) *responder {
-	return &responder{claim: idempotency.FromContext(r.Context()), render: render}
-}
-
-// finish implements finisher.
-func (rs *responder) finish(ctx context.Context, tx execer, v any) error {
-	out := rs.render(v)
-	rs.out = &out
-	if rs.claim == nil || out.status >= 500 {
-		return nil
-	}
-	return rs.claim.CompleteTx(ctx, tx, idempotency.Response{Status: out.status, Header: out.header, Body: out.body})
-}
-
-// discard implements finisher: the rendering belongs to a transaction that did not commit.
-func (rs *responder) discard() {
-	rs.out = nil
-	if rs.claim != nil {
-		rs.claim.Discard()
-	}
-}
-
-// write sends the rendered response, rendering v now if no transaction rendered it.
-func (rs *responder) write(w http.ResponseWriter, v any) {
-	if rs.out == nil {
-		out := rs.render(v)
-		rs.out = &out
-	}
-	rs.out.write(w)
-}
-
-// fail reports err: problems as they are, a provider outage as 503 with Retry-After,
-// anything else as 500 (logged, never shown).
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var p *problem.Problem
-	switch {
-	case errors.As(err, &p):
-		if p.Status == http.StatusServiceUnavailable {
-			w.Header().Set("Retry-After", "5")
-		}
-		problem.Write(w, r, p)
-	case errors.Is(err, errProviderUnavailable):
-		a.log.WarnContext(r.Context(), "payment provider unavailable", "err", err)
-		w.Header().Set("Retry-After", "5")
-		problem.Write(w, r, problem.New(http.StatusServiceUnavailable, typeProviderDown, "Payment provider unavailable",
-			"The payment provider did not answer. The operation is recorded; retry with the same Idempotency-Key to finish it."))
-	case r.Context().Err() != nil:
-		problem.Write(w, r, problem.Unavailable("The request was cancelled."))
-	default:
-		a.log.ErrorContext(r.Context(), "payments API request failed", "route", r.Pattern, "err", err)
-		problem.Write(w, r, problem.Internal())
-	}
-}
-
 // caller returns the authenticated caller (always set behind the auth middleware).
 func caller(r *http.Request) string {
 	c, _ := apiauth.CallerFrom(r.Context())
@@ -240,14 +183,13 @@ func flowFrom(r *http.Request) flow {
 	return f
 }
 
-// pathUUID parses the {name} path value, writing a 404 when it is not a UUID.
-func pathUUID(w http.ResponseWriter, r *http.Request, name, kind string) (uuid.UUID, bool) {
+// pathUUID parses the {name} path value: not a UUID is a 404 naming the kind.
+func pathUUID(r *http.Request, name, kind string) (uuid.UUID, error) {
 	id, err := uuid.Parse(r.PathValue(name))
 	if err != nil {
-		problem.Write(w, r, problem.NotFound("No "+kind+" "+strconv.Quote(r.PathValue(name))+"."))
-		return uuid.Nil, false
+		return uuid.Nil, fault.NotFound("No " + kind + " " + strconv.Quote(r.PathValue(name)) + ".")
 	}
-	return id, true
+	return id, nil
 }
 
 // requestHash is the fingerprint the idempotency protocol uses, kept on business rows so a

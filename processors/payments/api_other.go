@@ -6,19 +6,23 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
-func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request, body []byte) {
-	guest, ok := pathUUID(w, r, "id", "guest")
-	if !ok {
-		return
+func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	guest, err := pathUUID(r, "id", "guest")
+	if err != nil {
+		return err
 	}
 	now := a.core.now()
 	req, prob := parseMethod(body, now)
 	if prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
 	m, created, err := saveMethod(r.Context(), a.core.pool, &PaymentMethod{
 		ID: uuid.New(), GuestID: guest, Provider: a.core.psp.Name(), ProviderToken: req.ProviderToken,
@@ -26,40 +30,43 @@ func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request, body []by
 		CreatedBy: caller(r), CreatedAt: now,
 	})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	status := http.StatusOK
 	if created {
 		status = http.StatusCreated
 	}
-	jsonResponse(status, viewMethod(m), "").write(w)
+	write(w, jsonResponse(status, viewMethod(m), ""))
+	return nil
 }
 
-func (a *api) handleListMethods(w http.ResponseWriter, r *http.Request, _ []byte) {
-	guest, ok := pathUUID(w, r, "id", "guest")
-	if !ok {
-		return
+func (a *api) handleListMethods(w http.ResponseWriter, r *http.Request) error {
+	guest, err := pathUUID(r, "id", "guest")
+	if err != nil {
+		return err
 	}
 	ms, err := methodsOf(r.Context(), a.core.pool, guest)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	views := make([]methodView, len(ms))
 	for i, m := range ms {
 		views[i] = viewMethod(m)
 	}
-	jsonResponse(http.StatusOK, map[string]any{"guest_id": guest, "payment_methods": views}, "").write(w)
+	write(w, jsonResponse(http.StatusOK, map[string]any{"guest_id": guest, "payment_methods": views}, ""))
+	return nil
 }
 
-func (a *api) handleDispute(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *api) handleDispute(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
 	in, prob := parseDispute(r.PathValue("case_id"), body)
 	if prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
-	rs := a.responder(r, func(v any) response {
+	rs := idempotency.NewResponder(r, func(v any) response {
 		o := v.(disputeOutcome)
 		status := http.StatusOK
 		if o.created {
@@ -69,22 +76,21 @@ func (a *api) handleDispute(w http.ResponseWriter, r *http.Request, body []byte)
 	})
 	d, created, err := a.core.putDispute(r.Context(), in, flowFrom(r), rs)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	rs.write(w, disputeOutcome{dispute: d, created: created})
+	rs.Write(w, disputeOutcome{dispute: d, created: created})
+	return nil
 }
 
-func (a *api) handleReconcile(w http.ResponseWriter, r *http.Request, _ []byte) {
+func (a *api) handleReconcile(w http.ResponseWriter, r *http.Request) error {
 	day, err := time.Parse(time.DateOnly, r.PathValue("date"))
 	if err != nil {
-		problem.Write(w, r, problem.Validation("The date must be YYYY-MM-DD.", problem.FieldError{Field: "date", Reason: "must be YYYY-MM-DD"}))
-		return
+		return problem.Validation("The date must be YYYY-MM-DD.", problem.FieldError{Field: "date", Reason: "must be YYYY-MM-DD"})
 	}
 	rec, err := a.core.reconcile(r.Context(), day)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	jsonResponse(http.StatusOK, rec, "").write(w)
+	write(w, jsonResponse(http.StatusOK, rec, ""))
+	return nil
 }

@@ -5,6 +5,8 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
@@ -16,19 +18,19 @@ func renderCreated(path string) func(v any) response {
 		switch p.Status {
 		case StatusDeclined:
 			if p.Type == TypeCommission {
-				return problemResponse(withInstance(problemPayoutRejected(p), path))
+				return problemResponse(withInstance(faultPayoutRejected(p).Problem(), path))
 			}
-			return problemResponse(withInstance(problem.New(http.StatusPaymentRequired, typeDeclined, "Payment declined",
+			return problemResponse(withInstance(fault.Refused(slugDeclined, "Payment declined",
 				"The card issuer declined the payment ("+deref(p.DeclineCode)+"). Ask the guest for another payment method.").
-				With("payment_id", p.ID).With("decline_code", deref(p.DeclineCode)), path))
+				With("payment_id", p.ID).With("decline_code", deref(p.DeclineCode)).Problem(), path))
 		case StatusBlocked:
-			pr := problem.New(http.StatusPaymentRequired, typeBlocked, "Payment blocked by fraud screening",
+			f := fault.Refused(slugBlocked, "Payment blocked by fraud screening",
 				"Fraud screening rejected the payment before authorization; nothing was charged.").
 				With("payment_id", p.ID)
 			if p.FraudScore != nil {
-				pr.With("fraud_score", *p.FraudScore)
+				f.With("fraud_score", *p.FraudScore)
 			}
-			return problemResponse(withInstance(pr, path))
+			return problemResponse(withInstance(f.Problem(), path))
 		}
 		return jsonResponse(http.StatusCreated, viewPayment(p), "/v1/payments/"+p.ID.String())
 	}
@@ -41,110 +43,122 @@ func withInstance(p *problem.Problem, path string) *problem.Problem {
 	return p
 }
 
-func (a *api) handleDeposit(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *api) handleDeposit(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
 	in, prob := parseDeposit(body)
 	if prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
 	f := flowFrom(r)
 	if f.correlation == uuid.Nil {
 		f.correlation = uuid.New()
 	}
-	rs := a.responder(r, renderCreated(r.URL.Path))
+	rs := idempotency.NewResponder(r, renderCreated(r.URL.Path))
 	p, err := a.core.createDeposit(r.Context(), caller(r), keyOf(r), requestHash(r, body), in, freshKey(r), f, rs)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
+	return nil
 }
 
-func (a *api) handleCommission(w http.ResponseWriter, r *http.Request, body []byte) {
+func (a *api) handleCommission(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
 	in, prob := parseCommission(body)
 	if prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
 	f := flowFrom(r)
 	if f.correlation == uuid.Nil {
 		f.correlation = uuid.New()
 	}
-	rs := a.responder(r, renderCreated(r.URL.Path))
+	rs := idempotency.NewResponder(r, renderCreated(r.URL.Path))
 	p, err := a.core.createCommission(r.Context(), caller(r), keyOf(r), requestHash(r, body), in, f, rs)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
+	return nil
 }
 
-func (a *api) handleGetPayment(w http.ResponseWriter, r *http.Request, _ []byte) {
-	id, ok := pathUUID(w, r, "id", "payment")
-	if !ok {
-		return
+func (a *api) handleGetPayment(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathUUID(r, "id", "payment")
+	if err != nil {
+		return err
 	}
 	p, err := getPayment(r.Context(), a.core.pool, id, false)
 	if err != nil {
 		if err == errNotFound {
-			err = problemNotFound("payment", id)
+			err = faultNotFound("payment", id)
 		}
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	renderPayment(p).write(w)
+	write(w, renderPayment(p))
+	return nil
 }
 
-func (a *api) handleListPayments(w http.ResponseWriter, r *http.Request, _ []byte) {
-	id, ok := pathUUID(w, r, "id", "reservation")
-	if !ok {
-		return
+func (a *api) handleListPayments(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathUUID(r, "id", "reservation")
+	if err != nil {
+		return err
 	}
 	ps, err := paymentsByReservation(r.Context(), a.core.pool, id)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	views := make([]paymentView, len(ps))
 	for i, p := range ps {
 		views[i] = viewPayment(p)
 	}
-	jsonResponse(http.StatusOK, map[string]any{"reservation_id": id, "payments": views}, "").write(w)
+	write(w, jsonResponse(http.StatusOK, map[string]any{"reservation_id": id, "payments": views}, ""))
+	return nil
 }
 
-func (a *api) handleCapture(w http.ResponseWriter, r *http.Request, body []byte) {
-	id, ok := pathUUID(w, r, "id", "payment")
-	if !ok {
-		return
+func (a *api) handleCapture(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathUUID(r, "id", "payment")
+	if err != nil {
+		return err
 	}
 	amount, prob := parseCapture(body)
 	if prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
-	rs := a.responder(r, renderPayment)
+	rs := idempotency.NewResponder(r, renderPayment)
 	p, err := a.core.capture(r.Context(), id, amount, flowFrom(r), rs)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
+	return nil
 }
 
-func (a *api) handleVoid(w http.ResponseWriter, r *http.Request, body []byte) {
-	id, ok := pathUUID(w, r, "id", "payment")
-	if !ok {
-		return
+func (a *api) handleVoid(w http.ResponseWriter, r *http.Request) error {
+	body, err := readBody(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathUUID(r, "id", "payment")
+	if err != nil {
+		return err
 	}
 	if prob := parseVoid(body); prob != nil {
-		problem.Write(w, r, prob)
-		return
+		return prob
 	}
-	rs := a.responder(r, renderPayment)
+	rs := idempotency.NewResponder(r, renderPayment)
 	p, err := a.core.void(r.Context(), id, rs)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	rs.write(w, p)
+	rs.Write(w, p)
+	return nil
 }

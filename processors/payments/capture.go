@@ -7,27 +7,28 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // capture captures an authorized deposit: all of it, or amount (Stripe releases the rest).
 func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, f flow, fin finisher) (*Payment, error) {
 	p, err := getPayment(ctx, c.pool, id, false)
 	if errors.Is(err, errNotFound) {
-		return nil, problemNotFound("payment", id)
+		return nil, faultNotFound("payment", id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Type != TypeDeposit || p.Status != StatusAuthorized {
-		return nil, problemState(p, "capture")
+		return nil, faultState(p, "capture")
 	}
 	amt := p.AuthorizedMinor
 	if amount != nil {
 		if amount.Currency != p.Currency {
-			return nil, problemCurrency(p, amount.Currency)
+			return nil, faultCurrency(p, amount.Currency)
 		}
 		if amount.Minor > p.AuthorizedMinor {
-			return nil, problemExceeds(typeExceedsAuthorized, "Capture exceeds the authorization", *amount, p.amount(p.AuthorizedMinor), "the authorized amount")
+			return nil, faultExceeds(slugExceedsAuthorized, "Capture exceeds the authorization", *amount, p.amount(p.AuthorizedMinor), "the authorized amount")
 		}
 		amt = amount.Minor
 	}
@@ -38,7 +39,7 @@ func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, 
 	now := c.now()
 	q := *p
 	q.Status, q.CapturedMinor, q.CapturedAt, q.UpdatedAt = StatusCaptured, pi.AmountReceived, &now, now
-	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, captureEntry(&q, p.AuthorizedMinor, pi.AmountReceived, now)); err != nil {
 			return err
 		}
@@ -54,13 +55,13 @@ func (c *core) capture(ctx context.Context, id uuid.UUID, amount *money.Amount, 
 func (c *core) void(ctx context.Context, id uuid.UUID, fin finisher) (*Payment, error) {
 	p, err := getPayment(ctx, c.pool, id, false)
 	if errors.Is(err, errNotFound) {
-		return nil, problemNotFound("payment", id)
+		return nil, faultNotFound("payment", id)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Type != TypeDeposit || p.Status != StatusAuthorized {
-		return nil, problemState(p, "void")
+		return nil, faultState(p, "void")
 	}
 	if _, err := c.psp.CancelPaymentIntent(ctx, deref(p.ProviderReference), p.providerKey("cancel")); err != nil {
 		return nil, providerError(err, "void the payment")
@@ -68,7 +69,7 @@ func (c *core) void(ctx context.Context, id uuid.UUID, fin finisher) (*Payment, 
 	now := c.now()
 	q := *p
 	q.Status, q.VoidedAt, q.UpdatedAt = StatusVoided, &now, now
-	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusAuthorized, fin, func(tx store.Execer) error {
 		return postTx(ctx, tx, voidEntry(&q, p.AuthorizedMinor, now))
 	})
 	if err == nil && out == &q {

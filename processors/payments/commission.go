@@ -6,8 +6,9 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/money"
-	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 
@@ -65,7 +66,7 @@ func (c *core) advanceCommission(ctx context.Context, p *Payment, f flow, fin fi
 	now := c.now()
 	q := *p
 	q.Status, q.CapturedMinor, q.CapturedAt, q.UpdatedAt, q.ProviderReference = StatusPaid, p.AmountMinor, &now, now, &tr.ID
-	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, commissionEntry(&q, now)); err != nil {
 			return err
 		}
@@ -77,8 +78,8 @@ func (c *core) advanceCommission(ctx context.Context, p *Payment, f flow, fin fi
 	return out, err
 }
 
-func problemPayoutRejected(p *Payment) *problem.Problem {
-	return problem.Unprocessable(typePayoutRejected, "Payout rejected",
+func faultPayoutRejected(p *Payment) *fault.Error {
+	return fault.Unprocessable(slugPayoutRejected, "Payout rejected",
 		"The provider refused the commission payout: "+deref(p.DeclineCode)+".").
 		With("payment_id", p.ID).With("provider_code", deref(p.DeclineCode))
 }

@@ -46,12 +46,12 @@ func TestStreamContract(t *testing.T) {
 			FROM generate_series(0, $1 - 1) AS i`, contractFixtures)
 			return err
 		},
-		Routes: func(schema string, enc *serde.Serde) ([]stream.Route, error) {
+		Routes: func(schema string, _ *serde.Serde) ([]stream.Route, error) {
 			m, err := newMetrics(nil)
 			if err != nil {
 				return nil, err
 			}
-			c := &core{enc: enc, log: slog.New(slog.DiscardHandler), now: time.Now, m: m}
+			c := &core{log: slog.New(slog.DiscardHandler), now: time.Now, m: m} // the consumer emits nothing
 			return []stream.Route{stream.Handle[schemas.ReservationStatusChanged](TopicReservationStatus, c.onReservationStatusChanged)}, nil
 		},
 		Input: TopicReservationStatus,

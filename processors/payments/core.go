@@ -5,14 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/idempotency"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -26,15 +27,15 @@ import (
 // transaction. A crash anywhere leaves a row that a retry (or the recovery loop) resumes with
 // the same provider key, so the provider acts once.
 type core struct {
-	pool   *pgxpool.Pool
-	psp    *psp.Client
-	fraud  *fraud.Client
-	outbox *pgoutbox.Outbox
-	enc    outbox.Encoder
-	log    *slog.Logger
-	now    func() time.Time
-	m      *metrics
-	hooks  hooks
+	pool  *pgxpool.Pool
+	psp   *psp.Client
+	fraud *fraud.Client
+	// emitter publishes the events through the outbox (events.go's emit is its one caller).
+	emitter *outbox.Emitter[pgoutbox.Execer]
+	log     *slog.Logger
+	now     func() time.Time
+	m       *metrics
+	hooks   hooks
 }
 
 // hooks are test seams.
@@ -50,39 +51,44 @@ type hooks struct {
 type finisher interface {
 	// finish renders v (the *Payment, *Refund or disputeOutcome being committed) and writes
 	// the stored response through tx.
-	finish(ctx context.Context, tx execer, v any) error
-	// discard forgets what finish did: its transaction did not commit.
-	discard()
+	// (An *idempotency.Responder[any] is one.)
+	Finish(ctx context.Context, tx idempotency.Execer, v any) error
+	// Discard forgets what Finish did: its transaction did not commit.
+	Discard()
 }
 
 // finish calls fin.finish unless fin is nil.
-func finish(ctx context.Context, fin finisher, tx execer, v any) error {
+func finish(ctx context.Context, fin finisher, tx store.Execer, v any) error {
 	if fin == nil {
 		return nil
 	}
-	return fin.finish(ctx, tx, v)
+	return fin.Finish(ctx, tx, v)
 }
 
 // discard calls fin.discard unless fin is nil.
 func discard(fin finisher) {
 	if fin != nil {
-		fin.discard()
+		fin.Discard()
 	}
 }
 
-// errProviderUnavailable: the provider could not be reached or gave no usable answer. The
-// operation's row stays in processing/pending; a retry with the same key resumes it.
-var errProviderUnavailable = errors.New("payment provider unavailable")
+// providerDown: the provider could not be reached or gave no usable answer (cause, logged).
+// The operation's row stays in processing/pending; a retry with the same key resumes it.
+func providerDown(cause error) *fault.Error {
+	return fault.Unavailable(slugProviderDown, "Payment provider unavailable",
+		"The payment provider did not answer. The operation is recorded; retry with the same Idempotency-Key to finish it.").
+		Because(cause)
+}
 
-// providerError turns a provider failure into what the API reports: a problem (4xx) for a
-// refusal, errProviderUnavailable (503) for anything that may heal.
+// providerError turns a provider failure into what the API reports: a conflict (409) for a
+// refusal, providerDown (503) for anything that may heal.
 func providerError(err error, action string) error {
 	var pe *psp.Error
 	if errors.As(err, &pe) && !errors.Is(err, psp.ErrUnavailable) {
-		return problem.New(http.StatusConflict, typeProviderRefused, "The payment provider refused the operation",
+		return fault.Conflict(slugProviderRefused, "The payment provider refused the operation",
 			fmt.Sprintf("The provider refused to %s: %s.", action, pe.Reason())).With("provider_code", pe.Reason())
 	}
-	return fmt.Errorf("%w: %s: %w", errProviderUnavailable, action, err)
+	return providerDown(fmt.Errorf("%s: %w", action, err))
 }
 
 // commitPayment writes p if its row still has status from, then extra and fin, atomically
@@ -91,7 +97,7 @@ func providerError(err error, action string) error {
 // no row. That is the case when another request moved the payment on first: nothing is
 // written and the current row is returned, so the operation happened once and the caller
 // reports its state. extra and fin may only write (Exec) through the tx they are given.
-func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin finisher, extra func(tx execer) error) (*Payment, error) {
+func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin finisher, extra func(tx store.Execer) error) (*Payment, error) {
 	b := &pgx.Batch{}
 	queueUpdatePayment(b, p, from)
 	bt := &batchTx{b: b}

@@ -120,7 +120,9 @@ func TestRecoveryFinishesAnAbandonedPayment(t *testing.T) {
 	}()
 	id := <-reached
 	h2 := h1.restart(3 * time.Minute)
-	h2.core.recoverStuck(h2.ctx, h2.cfg.RecoveryAge)
+	if err := h2.core.recoverStuck(h2.ctx, h2.cfg.RecoveryAge); err != nil {
+		t.Fatal(err)
+	}
 	p, err := getPayment(h2.ctx, h2.pool, id, false)
 	if err != nil || p.Status != StatusCaptured || p.CapturedMinor != 4200 {
 		t.Fatalf("payment after recovery = %+v, %v", p, err)

@@ -1,11 +1,8 @@
 package payments
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"strings"
 	"time"
@@ -13,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/internal/platform/problem"
 )
@@ -102,39 +100,6 @@ var disputeReasons = map[string]bool{"FRAUDULENT": true, "NOT_RECEIVED": true, "
 var disputeStatuses = map[string]bool{DisputeOpen: true, DisputeEvidenceSubmitted: true, DisputeUnderReview: true,
 	DisputeWon: true, DisputeLost: true, DisputeAccepted: true}
 
-// decodeJSON decodes body strictly into v. An empty body decodes as {}.
-func decodeJSON(body []byte, v any) *problem.Problem {
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.Validation(describeJSONError(err))
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return problem.Validation("The body holds more than one JSON value.")
-	}
-	return nil
-}
-
-// describeJSONError says what is wrong without echoing the input.
-func describeJSONError(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("The body is not valid JSON (at byte %d).", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("Field %q must be a %s.", typ.Field, typ.Type.String())
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		return "Unknown field " + strings.TrimPrefix(err.Error(), "json: unknown field ") + "."
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return "The body is truncated JSON."
-	}
-	return "The body must be a JSON object."
-}
-
 // fields collects field errors.
 type fields []problem.FieldError
 
@@ -217,7 +182,7 @@ func (f *fields) date(field string, s *string) *time.Time {
 
 func parseDeposit(body []byte) (depositInput, *problem.Problem) {
 	var req depositRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return depositInput{}, p
 	}
 	var f fields
@@ -250,7 +215,7 @@ func parseDeposit(body []byte) (depositInput, *problem.Problem) {
 
 func parseCommission(body []byte) (commissionInput, *problem.Problem) {
 	var req commissionRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return commissionInput{}, p
 	}
 	var f fields
@@ -275,7 +240,7 @@ func parseCommission(body []byte) (commissionInput, *problem.Problem) {
 
 func parseCapture(body []byte) (*money.Amount, *problem.Problem) {
 	var req captureRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return nil, p
 	}
 	var f fields
@@ -285,12 +250,12 @@ func parseCapture(body []byte) (*money.Amount, *problem.Problem) {
 
 func parseVoid(body []byte) *problem.Problem {
 	var req struct{}
-	return decodeJSON(body, &req)
+	return httpedge.DecodeBody(body, &req)
 }
 
 func parseRefund(body []byte) (refundInput, *problem.Problem) {
 	var req refundRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return refundInput{}, p
 	}
 	var f fields
@@ -303,7 +268,7 @@ func parseRefund(body []byte) (refundInput, *problem.Problem) {
 
 func parseMethod(body []byte, now time.Time) (methodRequest, *problem.Problem) {
 	var req methodRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return req, p
 	}
 	var f fields
@@ -329,7 +294,7 @@ func parseMethod(body []byte, now time.Time) (methodRequest, *problem.Problem) {
 
 func parseDispute(caseID string, body []byte) (disputeInput, *problem.Problem) {
 	var req disputeRequest
-	if p := decodeJSON(body, &req); p != nil {
+	if p := httpedge.DecodeBody(body, &req); p != nil {
 		return disputeInput{}, p
 	}
 	var f fields

@@ -5,13 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/money"
-	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/payments/fraud"
 	"github.com/novatrek/support/processors/payments/psp"
 )
@@ -61,7 +61,7 @@ func (c *core) createDeposit(ctx context.Context, caller, key string, hash []byt
 	if err != nil {
 		c.m.fraudUnavailable.Inc()
 		c.log.WarnContext(ctx, "fraud screening unavailable; payment refused", "payment_id", p.ID, "amount", in.Amount.String(), "err", err)
-		return nil, problem.New(http.StatusServiceUnavailable, typeFraudUnavailable, "Fraud screening unavailable",
+		return nil, fault.Unavailable(slugFraudUnavailable, "Fraud screening unavailable",
 			"The payment could not be screened for fraud and is above the amount accepted unscreened. Nothing was charged; retry later with the same Idempotency-Key.")
 	}
 	c.m.fraudDecisions.WithLabelValues(dec.Outcome, fmt.Sprint(dec.Fallback)).Inc()
@@ -117,7 +117,7 @@ func (c *core) existing(ctx context.Context, caller, key string, hash []byte) (*
 		return nil, err
 	}
 	if !bytes.Equal(p.RequestHash, hash) {
-		return nil, problemKeyReused()
+		return nil, faultKeyReused()
 	}
 	return p, nil
 }
@@ -142,7 +142,7 @@ func (c *core) resolveMethod(ctx context.Context, in depositInput) (token string
 	}
 	m, err := getMethod(ctx, c.pool, *in.PaymentMethodID)
 	if errors.Is(err, errNotFound) || (err == nil && m.GuestID != in.GuestID) {
-		return "", nil, nil, problem.Unprocessable(typeMethodUnknown, "Payment method not found",
+		return "", nil, nil, fault.Unprocessable(slugMethodUnknown, "Payment method not found",
 			fmt.Sprintf("Guest %s has no saved payment method %s.", in.GuestID, *in.PaymentMethodID))
 	}
 	if err != nil {
@@ -180,7 +180,7 @@ func (c *core) advanceDeposit(ctx context.Context, p *Payment, f flow, fin finis
 		want = psp.StatusSucceeded
 	}
 	if pi.Status != want {
-		return nil, fmt.Errorf("%w: payment intent %s is %s, expected %s", errProviderUnavailable, pi.ID, pi.Status, want)
+		return nil, providerDown(fmt.Errorf("payment intent %s is %s, expected %s", pi.ID, pi.Status, want))
 	}
 	if c.hooks.afterProvider != nil {
 		if err := c.hooks.afterProvider(ctx, p); err != nil {
@@ -205,7 +205,7 @@ func (c *core) advanceDeposit(ctx context.Context, p *Payment, f flow, fin finis
 		q.Status = StatusAuthorized
 		e = authorizationEntry(&q, pi.Amount, now)
 	}
-	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx execer) error {
+	out, err := c.commitPayment(ctx, &q, StatusProcessing, fin, func(tx store.Execer) error {
 		if err := postTx(ctx, tx, e); err != nil {
 			return err
 		}

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/internal/platform/problem"
 )
@@ -60,7 +60,7 @@ func (c *core) putDispute(ctx context.Context, in disputeInput, f flow, fin fini
 }
 
 func (c *core) openDispute(ctx context.Context, tx pgx.Tx, in disputeInput, f flow) (*Dispute, error) {
-	var missing []problem.FieldError
+	var missing []problem.FieldError // the 400's "errors" member, as DecodeJSON's
 	if in.PaymentID == nil {
 		missing = append(missing, problem.FieldError{Field: "payment_id", Reason: "required to open a dispute"})
 	}
@@ -74,27 +74,27 @@ func (c *core) openDispute(ctx context.Context, tx pgx.Tx, in disputeInput, f fl
 		missing = append(missing, problem.FieldError{Field: "respond_by", Reason: "required to open a dispute"})
 	}
 	if len(missing) > 0 {
-		return nil, problem.Validation("The dispute case is new; opening it needs more fields.", missing...)
+		return nil, fault.Invalid("The dispute case is new; opening it needs more fields.").With("errors", missing)
 	}
 	if in.Status != DisputeOpen {
-		return nil, problem.New(http.StatusConflict, typeInvalidTransition, "Invalid dispute transition",
+		return nil, fault.Conflict(slugInvalidTransition, "Invalid dispute transition",
 			fmt.Sprintf("Case %s is unknown; it must be opened (status OPEN) before it moves to %s.", in.CaseID, in.Status))
 	}
 	p, err := getPayment(ctx, tx, *in.PaymentID, true)
 	if errors.Is(err, errNotFound) {
-		return nil, problemNotFound("payment", *in.PaymentID)
+		return nil, faultNotFound("payment", *in.PaymentID)
 	}
 	if err != nil {
 		return nil, err
 	}
 	if p.Type != TypeDeposit || p.Status != StatusCaptured {
-		return nil, problemState(p, "dispute")
+		return nil, faultState(p, "dispute")
 	}
 	if in.Amount.Currency != p.Currency {
-		return nil, problemCurrency(p, in.Amount.Currency)
+		return nil, faultCurrency(p, in.Amount.Currency)
 	}
 	if in.Amount.Minor > p.Refundable() {
-		return nil, problemExceeds(typeExceedsRefundable, "Dispute exceeds what is left on the payment", *in.Amount,
+		return nil, faultExceeds(slugExceedsRefundable, "Dispute exceeds what is left on the payment", *in.Amount,
 			p.amount(p.Refundable()), "what is neither refunded nor already disputed")
 	}
 	now := c.now()
@@ -106,7 +106,7 @@ func (c *core) openDispute(ctx context.Context, tx pgx.Tx, in disputeInput, f fl
 		return nil, err
 	}
 	if !ok { // opened concurrently: the retry sees it and treats this as an update
-		return nil, problem.Conflict("The case was opened concurrently; retry.")
+		return nil, fault.Conflict("", "Conflict with the resource's state", "The case was opened concurrently; retry.")
 	}
 	p.DisputedMinor += d.AmountMinor
 	p.UpdatedAt = now
@@ -123,7 +123,7 @@ func (c *core) openDispute(ctx context.Context, tx pgx.Tx, in disputeInput, f fl
 func (c *core) updateDispute(ctx context.Context, tx pgx.Tx, d *Dispute, in disputeInput, f flow) (*Dispute, error) {
 	if (in.PaymentID != nil && *in.PaymentID != d.PaymentID) ||
 		(in.Amount != nil && (in.Amount.Minor != d.AmountMinor || in.Amount.Currency != d.Currency)) {
-		return nil, problem.Unprocessable(typeDisputeMismatch, "Dispute does not match",
+		return nil, fault.Unprocessable(slugDisputeMismatch, "Dispute does not match",
 			fmt.Sprintf("Case %s is recorded for another payment or amount; those cannot change.", d.ProviderCaseID))
 	}
 	now := c.now()
@@ -135,7 +135,7 @@ func (c *core) updateDispute(ctx context.Context, tx pgx.Tx, d *Dispute, in disp
 		return d, nil
 	}
 	if !slices.Contains(disputeTransitions[d.Status], in.Status) {
-		return nil, problem.New(http.StatusConflict, typeInvalidTransition, "Invalid dispute transition",
+		return nil, fault.Conflict(slugInvalidTransition, "Invalid dispute transition",
 			fmt.Sprintf("Case %s cannot move from %s to %s.", d.ProviderCaseID, d.Status, in.Status)).
 			With("dispute_status", d.Status)
 	}

@@ -6,9 +6,10 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/hamba/avro/v2"
 
+	"github.com/novatrek/support/internal/platform/event"
 	"github.com/novatrek/support/internal/platform/money"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
 )
@@ -22,6 +23,9 @@ const (
 	TopicReservationStatus = "novatrek.booking.reservation.status-changed"
 )
 
+// produces are the topics the service emits to.
+var produces = []string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated}
+
 // flow carries the lineage of a business flow into the events it produces.
 type flow struct {
 	// correlation is the id shared by the flow's events: the caller's X-Correlation-Id when
@@ -33,31 +37,15 @@ type flow struct {
 	traceparent string
 }
 
-func (c *core) metadata(eventType string, f flow, at time.Time) schemas.EventMetadata {
-	return schemas.EventMetadata{
-		EventID:       uuid.NewString(),
-		EventType:     eventType,
-		OccurredAt:    at.UTC().Truncate(time.Millisecond),
-		Producer:      ServiceName,
-		CorrelationID: f.correlation.String(),
-		CausationID:   f.causation,
-	}
+// lineage is the flow as the Emitter stamps it on an event.
+func (f flow) lineage() event.Lineage {
+	return event.Lineage{Correlation: f.correlation.String(), Causation: f.causation, Traceparent: f.traceparent}
 }
 
-// enqueue encodes v and writes it to the outbox inside tx.
-func (c *core) enqueue(ctx context.Context, tx execer, topic, key string, schema avro.Schema, v any, f flow) error {
-	var headers []outbox.Header
-	if f.traceparent != "" {
-		headers = append(headers, outbox.Header{Key: "traceparent", Value: []byte(f.traceparent)})
-	}
-	msg, err := outbox.Encode(ctx, c.enc, topic, key, schema, v, headers...)
-	if err != nil {
-		return err
-	}
-	if err := c.outbox.Enqueue(ctx, tx, msg); err != nil {
-		return fmt.Errorf("enqueue %s: %w", topic, err)
-	}
-	return nil
+// emit stamps ev (a new id, its type, occurred_at at, the flow's lineage) and enqueues it
+// inside tx; the Emitter finds the topic and the key in topics.yaml.
+func (c *core) emit(ctx context.Context, tx store.Execer, ev schemas.Event, f flow, at time.Time) error {
+	return c.emitter.Emit(ctx, tx, ev, outbox.At(at), outbox.Lineage(f.lineage()))
 }
 
 func avroMoney(a money.Amount) (schemas.Money, error) {
@@ -81,7 +69,7 @@ func eventStatus(status string) string {
 	return "UNKNOWN"
 }
 
-func (c *core) enqueueProcessed(ctx context.Context, tx execer, p *Payment, f flow, at time.Time) error {
+func (c *core) enqueueProcessed(ctx context.Context, tx store.Execer, p *Payment, f flow, at time.Time) error {
 	amt := p.CapturedMinor
 	if p.Status == StatusAuthorized {
 		amt = p.AuthorizedMinor
@@ -91,7 +79,6 @@ func (c *core) enqueueProcessed(ctx context.Context, tx execer, p *Payment, f fl
 		return err
 	}
 	ev := &schemas.PaymentProcessed{
-		Metadata:          c.metadata("payment.processed", f, at),
 		PaymentID:         p.ID.String(),
 		ReservationID:     p.ReservationID.String(),
 		GuestID:           p.GuestID.String(),
@@ -105,10 +92,10 @@ func (c *core) enqueueProcessed(ctx context.Context, tx execer, p *Payment, f fl
 		PartnerID:         p.PartnerID,
 		FraudScore:        p.FraudScore,
 	}
-	return c.enqueue(ctx, tx, TopicPaymentProcessed, p.ID.String(), ev.Schema(), ev, f)
+	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueRefunded(ctx context.Context, tx execer, p *Payment, r *Refund, f flow, at time.Time) error {
+func (c *core) enqueueRefunded(ctx context.Context, tx store.Execer, p *Payment, r *Refund, f flow, at time.Time) error {
 	m, err := avroMoney(money.Amount{Minor: r.AmountMinor, Currency: r.Currency})
 	if err != nil {
 		return err
@@ -119,7 +106,6 @@ func (c *core) enqueueRefunded(ctx context.Context, tx execer, p *Payment, r *Re
 		evalID = &s
 	}
 	ev := &schemas.PaymentRefunded{
-		Metadata:           c.metadata("payment.refunded", f, at),
 		RefundID:           r.ID.String(),
 		PaymentID:          p.ID.String(),
 		ReservationID:      p.ReservationID.String(),
@@ -130,17 +116,16 @@ func (c *core) enqueueRefunded(ctx context.Context, tx execer, p *Payment, r *Re
 		PolicyEvaluationID: evalID,
 		ProviderReference:  deref(r.ProviderReference),
 	}
-	return c.enqueue(ctx, tx, TopicPaymentRefunded, p.ID.String(), ev.Schema(), ev, f)
+	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueDisputeOpened(ctx context.Context, tx execer, p *Payment, d *Dispute, f flow, at time.Time) error {
+func (c *core) enqueueDisputeOpened(ctx context.Context, tx store.Execer, p *Payment, d *Dispute, f flow, at time.Time) error {
 	m, err := avroMoney(money.Amount{Minor: d.AmountMinor, Currency: d.Currency})
 	if err != nil {
 		return err
 	}
 	res := p.ReservationID.String()
 	ev := &schemas.PaymentDisputeOpened{
-		Metadata:       c.metadata("payment_dispute.opened", f, at),
 		DisputeID:      d.ID.String(),
 		PaymentID:      p.ID.String(),
 		ReservationID:  &res,
@@ -149,12 +134,11 @@ func (c *core) enqueueDisputeOpened(ctx context.Context, tx execer, p *Payment, 
 		ProviderCaseID: d.ProviderCaseID,
 		RespondBy:      d.RespondBy.UTC().Truncate(time.Millisecond),
 	}
-	return c.enqueue(ctx, tx, TopicDisputeOpened, d.ID.String(), ev.Schema(), ev, f)
+	return c.emit(ctx, tx, ev, f, at)
 }
 
-func (c *core) enqueueDisputeUpdated(ctx context.Context, tx execer, d *Dispute, previous string, f flow, at time.Time) error {
+func (c *core) enqueueDisputeUpdated(ctx context.Context, tx store.Execer, d *Dispute, previous string, f flow, at time.Time) error {
 	ev := &schemas.PaymentDisputeUpdated{
-		Metadata:       c.metadata("payment_dispute.updated", f, at),
 		DisputeID:      d.ID.String(),
 		PaymentID:      d.PaymentID.String(),
 		Status:         d.Status,
@@ -168,7 +152,7 @@ func (c *core) enqueueDisputeUpdated(ctx context.Context, tx execer, d *Dispute,
 		}
 		ev.AmountLost = &m
 	}
-	return c.enqueue(ctx, tx, TopicDisputeUpdated, d.ID.String(), ev.Schema(), ev, f)
+	return c.emit(ctx, tx, ev, f, at)
 }
 
 func deref(s *string) string {

@@ -14,6 +14,7 @@ import (
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -30,7 +31,7 @@ func runService(t *testing.T, opts ...harnessOpt) *running {
 	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
 		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
 	stopRun := h.start(h.deps)
-	h.srv = httptest.NewServer(h.deps.HTTP)
+	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, h.deps.HTTP))
 	stop := func() {
 		stopRun()
 		h.srv.Close()

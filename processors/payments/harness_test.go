@@ -27,6 +27,7 @@ import (
 	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/logtest"
+	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 )
 
@@ -96,7 +97,7 @@ func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.srv = httptest.NewServer(edge)
+	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
 	t.Cleanup(h.srv.Close)
 	return h
 }
@@ -133,11 +134,13 @@ func newHarnessNoAPI(t testing.TB, opts ...harnessOpt) *harness {
 	h.deps = service.Deps{Logger: logger, Metrics: prometheus.NewRegistry(), DB: h.pool, Serde: h.env.Serde,
 		Registry: h.env.Registry, Topology: topo, KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.env.Brokers...)},
 		HTTP: http.NewServeMux()}
-	h.cfg = Config{Auth: testAuth(t), Now: h.clock.now, PSPTimeout: 2 * time.Second, DBMaxConns: h.cfg.DBMaxConns}
+	if h.cfg, err = loadConfig(func(string) string { return "" }); err != nil { // the defaults
+		t.Fatal(err)
+	}
+	h.cfg.Auth, h.cfg.Now, h.cfg.PSPTimeout = testAuth(t), h.clock.now, 2*time.Second
 	for _, o := range opts {
 		o(h)
 	}
-	h.cfg.setDefaults()
 	return h
 }
 
@@ -281,7 +284,7 @@ func (h *harness) restart(advance time.Duration) *harness {
 		h.t.Fatal(err)
 	}
 	h2.api.register(h2.deps.HTTP)
-	h2.srv = httptest.NewServer(h2.deps.HTTP)
+	h2.srv = httptest.NewServer(openapitest.Wrap(h.t, openAPI, h2.deps.HTTP))
 	h.t.Cleanup(h2.srv.Close)
 	return &h2
 }

@@ -7,8 +7,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // Ledger accounts (ledger_accounts). Every account is kept per currency: an entry posts lines
@@ -167,13 +168,8 @@ const postSQL = `WITH e AS (
 INSERT INTO payments.journal_lines (entry_id, line_no, account, side, amount_minor)
 SELECT * FROM unnest($8::uuid[], $9::int2[], $10::text[], $11::text[], $12::int8[])`
 
-// execer runs (or queues) a statement inside the caller's transaction.
-type execer interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-}
-
 // postTx posts entries inside tx, the transaction of the business change they record.
-func postTx(ctx context.Context, tx execer, entries ...entry) error {
+func postTx(ctx context.Context, tx store.Execer, entries ...entry) error {
 	if len(entries) == 0 {
 		return errNoEntries
 	}

@@ -6,6 +6,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // LedgerCheck is the result of the ledger's invariant check.
@@ -42,14 +44,9 @@ func (c LedgerCheck) OK() bool {
 	return true
 }
 
-type querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
 // checkLedger verifies the ledger's invariants: every entry balances, debits equal credits
 // per currency overall, and no payment's deposit or authorization balance is negative.
-func checkLedger(ctx context.Context, q querier) (LedgerCheck, error) {
+func checkLedger(ctx context.Context, q store.DB) (LedgerCheck, error) {
 	var c LedgerCheck
 	if err := q.QueryRow(ctx, `SELECT (SELECT count(*) FROM payments.journal_entries), (SELECT count(*) FROM payments.journal_lines)`).
 		Scan(&c.Entries, &c.Lines); err != nil {
@@ -93,7 +90,7 @@ HAVING sum(CASE WHEN l.account = 'guest_deposits' AND l.side = 'C' THEN l.amount
 	return c, nil
 }
 
-func collectUUIDs(ctx context.Context, q querier, sql string, args ...any) ([]uuid.UUID, error) {
+func collectUUIDs(ctx context.Context, q store.DB, sql string, args ...any) ([]uuid.UUID, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err

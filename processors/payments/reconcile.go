@@ -143,14 +143,16 @@ func (c *core) reconcile(ctx context.Context, day time.Time) (*Reconciliation, e
 		if err != nil {
 			return fmt.Errorf("summarize ledger: %w", err)
 		}
-		if rec.Mismatches, err = perPaymentMismatches(ctx, tx, from, to); err != nil {
+		paymentMs, err := perPaymentMismatches(ctx, tx, from, to)
+		if err != nil {
 			return err
 		}
 		dayMs, err := dayMismatches(ctx, tx, from, to, rec.Summaries)
 		if err != nil {
 			return err
 		}
-		rec.Mismatches = append(rec.Mismatches, dayMs...)
+		// Never nil: a clean day answers "mismatches": [], as the API document says, not null.
+		rec.Mismatches = append(append(make([]Mismatch, 0, len(paymentMs)+len(dayMs)), paymentMs...), dayMs...)
 		if rec.Ledger, err = checkLedger(ctx, tx); err != nil {
 			return err
 		}

@@ -93,3 +93,18 @@ func TestUnbalancedEntryIsRefusedAtCommit(t *testing.T) {
 		t.Fatal("check passed an unbalanced entry")
 	}
 }
+
+// A clean day's reconciliation lists no mismatch as an empty array: the document promises
+// an array, and clients iterate it (it answered null before).
+func TestReconcileAnswersAnEmptyMismatchList(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	day := h.clock.now().UTC().Format(time.DateOnly)
+	r := h.call("POST", "/v1/daily-summaries/"+day+"/reconcile", CallerFinanceOps, "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("reconcile = %d %s", r.status, r.raw)
+	}
+	if ms, ok := r.json["mismatches"].([]any); !ok || len(ms) != 0 {
+		t.Fatalf("mismatches = %#v, want []: %s", r.json["mismatches"], r.raw)
+	}
+}

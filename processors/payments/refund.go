@@ -10,8 +10,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/money"
-	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 
@@ -34,7 +34,7 @@ const apiRefundGrace = 30 * time.Second
 func (c *core) createRefund(ctx context.Context, paymentID uuid.UUID, caller, key string, hash []byte, in refundInput, f flow, fin finisher) (*Refund, error) {
 	if r, err := refundByKey(ctx, c.pool, caller, key); err == nil {
 		if !bytes.Equal(r.RequestHash, hash) || r.PaymentID != paymentID {
-			return nil, problemKeyReused()
+			return nil, faultKeyReused()
 		}
 		return c.executeRefund(ctx, r, f, fin)
 	} else if !errors.Is(err, errNotFound) {
@@ -44,16 +44,16 @@ func (c *core) createRefund(ctx context.Context, paymentID uuid.UUID, caller, ke
 	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
 		p, err := getPayment(ctx, tx, paymentID, true)
 		if errors.Is(err, errNotFound) {
-			return problemNotFound("payment", paymentID)
+			return faultNotFound("payment", paymentID)
 		}
 		if err != nil {
 			return err
 		}
 		if p.Type != TypeDeposit || p.Status != StatusCaptured {
-			return problemState(p, "refund")
+			return faultState(p, "refund")
 		}
 		if in.Amount != nil && in.Amount.Currency != p.Currency {
-			return problemCurrency(p, in.Amount.Currency)
+			return faultCurrency(p, in.Amount.Currency)
 		}
 		now := c.now()
 		pol := evaluatePolicy(policyInput{Reason: in.Reason, DepartureDate: in.DepartureDate, At: now,
@@ -63,16 +63,16 @@ func (c *core) createRefund(ctx context.Context, paymentID uuid.UUID, caller, ke
 		if in.Amount != nil {
 			amount, requested = in.Amount.Minor, &in.Amount.Minor
 			if amount > p.Refundable() {
-				return problemExceeds(typeExceedsRefundable, "Refund exceeds what is refundable", *in.Amount,
+				return faultExceeds(slugExceedsRefundable, "Refund exceeds what is refundable", *in.Amount,
 					p.amount(p.Refundable()), "what is left to refund on the payment").With("payment_id", p.ID)
 			}
 			if pol.Automatic && amount > pol.Amount {
-				return problemExceeds(typeExceedsPolicy, "Refund exceeds the refund policy", *in.Amount,
+				return faultExceeds(slugExceedsPolicy, "Refund exceeds the refund policy", *in.Amount,
 					p.amount(pol.Amount), "what the refund policy grants ("+pol.Rule+")").With("rule", pol.Rule)
 			}
 		}
 		if amount <= 0 {
-			return problem.Unprocessable(typePolicyDenies, "The refund policy grants nothing",
+			return fault.Unprocessable(slugPolicyDenies, "The refund policy grants nothing",
 				fmt.Sprintf("The refund policy (%s, version %s) grants no refund for payment %s.", pol.Rule, PolicyVersion, p.ID)).
 				With("rule", pol.Rule)
 		}

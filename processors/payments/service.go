@@ -9,28 +9,29 @@
 // reservation's deposits and refunds automatically where the policy says so.
 //
 // Providers: a Stripe-shaped PSP client (package psp) and a fraud-screening client (package
-// fraud). When PAYMENTS_PSP_URL or PAYMENTS_FRAUD_URL is unset the service starts the local
-// fakes (packages pspfake and fraudfake) inside its own process, on 127.0.0.1 ports of
-// their own, and says so in a warning: that is how `novatrek dev` and the tests run. See
-// Config.
+// fraud), at PAYMENTS_PSP_URL and PAYMENTS_FRAUD_URL. The service starts no fakes: `novatrek
+// dev` and `novatrek run` start internal/dev/fakes' PSP and fraud service when those are unset
+// and hand their URLs over; the tests start their own. See Config.
 package payments
 
 import (
 	"context"
+	"embed"
 	"fmt"
-	"net/http"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
-	"github.com/novatrek/support/internal/dev/fakes/pspfake"
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/platform/worker"
 	"github.com/novatrek/support/outbox"
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -43,6 +44,12 @@ const ServiceName = "svc-payments"
 
 // Schema is the PostgreSQL schema the service owns.
 const Schema = "payments"
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// migrations is the service's own set; the stream, outbox and idempotency sets come first.
+var migrations = migrate.Dir("payments", migrationFiles, "migrations")
 
 // Service is svc-payments.
 type Service struct {
@@ -59,7 +66,7 @@ func New() *Service {
 	return &Service{cfg: cfg, cfgErr: err}
 }
 
-// NewWithConfig returns the service with an explicit configuration.
+// NewWithConfig returns the service with an explicit configuration (checked when it runs).
 func NewWithConfig(cfg Config) *Service { return &Service{cfg: cfg} }
 
 func (s *Service) Name() string   { return ServiceName }
@@ -68,7 +75,7 @@ func (s *Service) Schema() string { return Schema }
 // Migrations are the stream runtime's inbox, the outbox, the idempotency keys and the
 // service's own tables.
 func (s *Service) Migrations() []migrate.Set {
-	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), idempotency.Migrations(), Migrations()}
+	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), idempotency.Migrations(), migrations}
 }
 
 // Run serves the API on deps.HTTP and runs the outbox relay, the reservation consumer, the
@@ -79,8 +86,10 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 		return s.cfgErr
 	}
 	cfg := s.cfg
-	cfg.setDefaults()
 	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := cfg.requireProviders(); err != nil {
 		return err
 	}
 	if err := deps.RequireStore("payments"); err != nil {
@@ -97,24 +106,17 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	}
 	defer pool.Close()
 
-	pspURL, stopPSP, err := providerURL(cfg.PSPURL, "PAYMENTS_PSP_URL", "payment provider", pspfake.New().Handler(), deps)
-	if err != nil {
-		return err
-	}
-	defer stopPSP()
-	fraudURL, stopFraud, err := providerURL(cfg.FraudURL, "PAYMENTS_FRAUD_URL", "fraud screening", fraudfake.New().Handler(), deps)
-	if err != nil {
-		return err
-	}
-	defer stopFraud()
-
-	c, a, err := build(cfg, pool, deps, pspURL, fraudURL)
+	c, a, err := build(cfg, pool, deps, cfg.PSPURL, cfg.FraudURL)
 	if err != nil {
 		return err
 	}
 	a.register(deps.HTTP)
 
-	relay, err := outbox.NewRelay(outbox.Config{Store: c.outbox.Store(pool), ClientOpts: deps.KafkaOpts, Logger: log, Metrics: deps.Metrics})
+	ob, err := pgoutbox.New(Schema)
+	if err != nil {
+		return err
+	}
+	relay, err := outbox.NewRelay(outbox.Config{Store: ob.Store(pool), ClientOpts: deps.KafkaOpts, Logger: log, Metrics: deps.Metrics})
 	if err != nil {
 		return err
 	}
@@ -130,23 +132,42 @@ func (s *Service) Run(ctx context.Context, deps service.Deps) error {
 	g := service.NewGroup(ctx, ServiceName)
 	g.Go("outbox relay", relay.Run)
 	g.Go("reservation consumer", proc.Run)
-	g.Go("refund worker", func(ctx context.Context) error { return c.runRefundWorker(ctx, cfg.RefundPoll) })
-	g.Go("recovery", func(ctx context.Context) error { return c.runRecovery(ctx, cfg.RecoveryInterval, cfg.RecoveryAge) })
-	g.Go("reconciliation", func(ctx context.Context) error { return c.runReconciliation(ctx, cfg.ReconcileInterval) })
+	g.Go("refund worker", c.refundWorker(cfg.RefundPoll))
+	g.Go("recovery", worker.Every("recovery", cfg.RecoveryInterval, log,
+		func(ctx context.Context) error { return c.recoverStuck(ctx, cfg.RecoveryAge) }))
+	g.Go("reconciliation", worker.Every("reconciliation", cfg.ReconcileInterval, log, c.reconcileRecent))
 	g.Go("idempotency pruning", func(ctx context.Context) error { return a.keeper.Run(ctx, 0) })
-	log.InfoContext(ctx, "payments service running", "psp", config.Redact(pspURL), "fraud", config.Redact(fraudURL))
+	log.InfoContext(ctx, "payments service running", "psp", config.Redact(cfg.PSPURL), "fraud", config.Redact(cfg.FraudURL))
 	return g.Wait()
 }
+
+// outboundMetrics is nil: deps.Metrics carries the constant label service=<name>, which
+// outbound's series declare as a variable label, so registering them there fails. The
+// runner's Env (issue 12) has the same registerer; until outbound registers under it, the
+// PSP and fraud attempts are not counted (as before this client existed).
+var outboundMetrics prometheus.Registerer
 
 // build wires the core and the API; tests call it to run the API without the loops.
 func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL string) (*core, *api, error) {
 	log := deps.Logger
-	pspClient, err := psp.New(psp.Config{BaseURL: pspURL, APIKey: cfg.PSPAPIKey, Timeout: cfg.PSPTimeout})
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	pspOut, err := outbound.New(outbound.Config{Service: ServiceName, Name: "psp", BaseURL: pspURL, Key: cfg.PSPAPIKey,
+		Timeout: cfg.PSPTimeout, Retries: psp.DefaultRetries, Metrics: outboundMetrics})
 	if err != nil {
 		return nil, nil, err
 	}
-	fraudClient, err := fraud.New(fraud.Config{URL: fraudURL, APIKey: cfg.FraudAPIKey, Timeout: cfg.FraudTimeout,
-		Budget: cfg.FraudBudget, MaxAttempts: cfg.FraudAttempts})
+	pspClient, err := psp.New(psp.Config{Endpoint: pspOut})
+	if err != nil {
+		return nil, nil, err
+	}
+	fraudOut, err := outbound.New(outbound.Config{Service: ServiceName, Name: "fraud", BaseURL: fraudURL, Key: cfg.FraudAPIKey,
+		Timeout: cfg.FraudTimeout, Metrics: outboundMetrics})
+	if err != nil {
+		return nil, nil, err
+	}
+	fraudClient, err := fraud.New(fraud.Config{Endpoint: fraudOut, Budget: cfg.FraudBudget, MaxAttempts: cfg.FraudAttempts})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -158,7 +179,12 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &core{pool: pool, psp: pspClient, fraud: fraudClient, outbox: ob, enc: deps.Serde, log: log, now: cfg.Now, m: m, hooks: cfg.hooks}
+	emitter, err := outbox.NewEmitter(outbox.EmitterConfig[pgoutbox.Execer]{Producer: ServiceName, Topics: produces,
+		Topology: deps.Topology, Encoder: deps.Serde, Outbox: ob, Now: cfg.Now})
+	if err != nil {
+		return nil, nil, err
+	}
+	c := &core{pool: pool, psp: pspClient, fraud: fraudClient, emitter: emitter, log: log, now: cfg.Now, m: m, hooks: cfg.hooks}
 	auth := cfg.Auth
 	if auth == nil {
 		var dev bool
@@ -169,7 +195,7 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 			log.Warn("NOVATREK_API_TOKENS is unset: accepting the public dev tokens dev-<caller> (dev only)", "callers", devCallers)
 		}
 	}
-	keeper, err := idempotency.New(idempotency.Config{Pool: pool, Schema: Schema, Lease: cfg.IdempotencyLease,
+	keeper, err := idempotency.New(idempotency.Config{Pool: pool, Schema: Schema, Lease: idempotencyLease,
 		Required: true, Now: cfg.Now, Logger: log})
 	if err != nil {
 		return nil, nil, err
@@ -177,23 +203,9 @@ func build(cfg Config, pool *pgxpool.Pool, deps service.Deps, pspURL, fraudURL s
 	return c, &api{core: c, auth: auth, keeper: keeper, log: log}, nil
 }
 
-// providerURL returns url, or starts the fake h on a free local port when url is empty.
-func providerURL(url, env, what string, fake http.Handler, deps service.Deps) (string, func(), error) {
-	if url != "" {
-		return url, func() {}, nil
-	}
-	srv, err := service.ListenHTTP("127.0.0.1:0", fake)
-	if err != nil {
-		return "", nil, fmt.Errorf("payments: start the fake %s: %w", what, err)
-	}
-	deps.Logger.Warn(env+" is unset: using the built-in fake "+what+" (dev only: no real money or screening)", "url", "http://"+srv.Addr())
-	return "http://" + srv.Addr(), func() { _ = srv.Shutdown(context.Background()) }, nil
-}
-
 // checkTopology makes sure topics.yaml agrees with the topics this code uses.
 func checkTopology(t *topology.Topology) error {
-	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus},
-		[]string{TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened, TopicDisputeUpdated}); err != nil {
+	if err := t.CheckRoles(ServiceName, []string{TopicReservationStatus}, produces); err != nil {
 		return fmt.Errorf("payments: %w", err)
 	}
 	return nil

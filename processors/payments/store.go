@@ -9,17 +9,12 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // errNotFound is returned by the loaders when no row matches.
 var errNotFound = errors.New("not found")
-
-// dbtx is what both a pool and a transaction offer.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
 
 const paymentCols = `id, caller, idempotency_key, request_hash, type, reservation_id, guest_id, partner_id,
 	partner_account, currency, amount_minor, authorized_minor, captured_minor, refunded_minor, disputed_minor,
@@ -46,7 +41,7 @@ func onePayment(rows pgx.Rows, err error) (*Payment, error) {
 }
 
 // getPayment loads a payment; forUpdate locks its row until the transaction ends.
-func getPayment(ctx context.Context, q dbtx, id uuid.UUID, forUpdate bool) (*Payment, error) {
+func getPayment(ctx context.Context, q store.DB, id uuid.UUID, forUpdate bool) (*Payment, error) {
 	sql := `SELECT ` + paymentCols + ` FROM payments.payments WHERE id = $1`
 	if forUpdate {
 		sql += ` FOR UPDATE`
@@ -58,7 +53,7 @@ func getPayment(ctx context.Context, q dbtx, id uuid.UUID, forUpdate bool) (*Pay
 	return p, err
 }
 
-func paymentByKey(ctx context.Context, q dbtx, caller, key string) (*Payment, error) {
+func paymentByKey(ctx context.Context, q store.DB, caller, key string) (*Payment, error) {
 	p, err := onePayment(q.Query(ctx, `SELECT `+paymentCols+` FROM payments.payments WHERE caller = $1 AND idempotency_key = $2`, caller, key))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, fmt.Errorf("load payment by idempotency key: %w", err)
@@ -66,7 +61,7 @@ func paymentByKey(ctx context.Context, q dbtx, caller, key string) (*Payment, er
 	return p, err
 }
 
-func paymentsByReservation(ctx context.Context, q dbtx, reservation uuid.UUID) ([]*Payment, error) {
+func paymentsByReservation(ctx context.Context, q store.DB, reservation uuid.UUID) ([]*Payment, error) {
 	ps, err := collectPayments(q.Query(ctx, `SELECT `+paymentCols+` FROM payments.payments WHERE reservation_id = $1 ORDER BY created_at, id`, reservation))
 	if err != nil {
 		return nil, fmt.Errorf("list payments of reservation %s: %w", reservation, err)
@@ -81,7 +76,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 // errDuplicateKey is returned by insertPayment when (caller, idempotency_key) exists.
 var errDuplicateKey = errors.New("a payment with this idempotency key exists")
 
-func insertPayment(ctx context.Context, q dbtx, p *Payment) error {
+func insertPayment(ctx context.Context, q store.DB, p *Payment) error {
 	_, err := q.Exec(ctx, insertPaymentSQL, p.ID, p.Caller, p.IdempotencyKey, p.RequestHash, p.Type, p.ReservationID,
 		p.GuestID, p.PartnerID, p.PartnerAccount, p.Currency, p.AmountMinor, p.AuthorizedMinor, p.CapturedMinor,
 		p.RefundedMinor, p.DisputedMinor, p.ChargedBackMinor, p.Capture, p.Method, p.PaymentMethodID, p.Provider,
@@ -106,7 +101,7 @@ WHERE id = $1 AND status = $2`
 
 // updatePayment writes p's mutable columns if the row still has status from; false means
 // another request moved it on first (the caller reloads and reports what happened).
-func updatePayment(ctx context.Context, q dbtx, p *Payment, from string) (bool, error) {
+func updatePayment(ctx context.Context, q store.DB, p *Payment, from string) (bool, error) {
 	tag, err := q.Exec(ctx, updatePaymentSQL, p.ID, from, p.AuthorizedMinor, p.CapturedMinor, p.RefundedMinor,
 		p.DisputedMinor, p.ChargedBackMinor, p.ProviderReference, p.CardBrand, p.CardLast4, p.Status, p.DeclineCode,
 		p.UpdatedAt, p.AuthorizedAt, p.CapturedAt, p.VoidedAt)
@@ -132,7 +127,7 @@ const recoveryHorizon = 8 * 24 * time.Hour
 // stuckPayments leases up to limit payments left in processing for longer than age (and
 // created within recoveryHorizon), so one recovery loop among several instances resumes
 // each.
-func stuckPayments(ctx context.Context, q dbtx, now time.Time, age time.Duration, limit int) ([]*Payment, error) {
+func stuckPayments(ctx context.Context, q store.DB, now time.Time, age time.Duration, limit int) ([]*Payment, error) {
 	ps, err := collectPayments(q.Query(ctx, `UPDATE payments.payments SET updated_at = $1
 WHERE id IN (SELECT id FROM payments.payments WHERE created_at > $4 AND status = 'processing' AND updated_at < $2
              ORDER BY updated_at LIMIT $3 FOR UPDATE SKIP LOCKED)

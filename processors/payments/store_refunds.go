@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 const refundCols = `id, payment_id, caller, idempotency_key, request_hash, currency, amount_minor, reason,
@@ -28,7 +30,7 @@ func oneRefund(rows pgx.Rows, err error) (*Refund, error) {
 	return rs[0], nil
 }
 
-func getRefund(ctx context.Context, q dbtx, id uuid.UUID) (*Refund, error) {
+func getRefund(ctx context.Context, q store.DB, id uuid.UUID) (*Refund, error) {
 	r, err := oneRefund(q.Query(ctx, `SELECT `+refundCols+` FROM payments.refunds WHERE id = $1`, id))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, fmt.Errorf("load refund %s: %w", id, err)
@@ -36,7 +38,7 @@ func getRefund(ctx context.Context, q dbtx, id uuid.UUID) (*Refund, error) {
 	return r, err
 }
 
-func refundByKey(ctx context.Context, q dbtx, caller, key string) (*Refund, error) {
+func refundByKey(ctx context.Context, q store.DB, caller, key string) (*Refund, error) {
 	r, err := oneRefund(q.Query(ctx, `SELECT `+refundCols+` FROM payments.refunds WHERE caller = $1 AND idempotency_key = $2`, caller, key))
 	if err != nil && !errors.Is(err, errNotFound) {
 		return nil, fmt.Errorf("load refund by idempotency key: %w", err)
@@ -44,7 +46,7 @@ func refundByKey(ctx context.Context, q dbtx, caller, key string) (*Refund, erro
 	return r, err
 }
 
-func insertRefund(ctx context.Context, q dbtx, r *Refund) error {
+func insertRefund(ctx context.Context, q store.DB, r *Refund) error {
 	_, err := q.Exec(ctx, `INSERT INTO payments.refunds (`+refundCols+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		r.ID, r.PaymentID, r.Caller, r.IdempotencyKey, r.RequestHash, r.Currency, r.AmountMinor, r.Reason,
@@ -58,7 +60,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 
 // finishRefund moves a pending refund to its final status; false when it was not pending
 // any more (another worker finished it).
-func finishRefund(ctx context.Context, q dbtx, r *Refund) (bool, error) {
+func finishRefund(ctx context.Context, q store.DB, r *Refund) (bool, error) {
 	tag, err := q.Exec(ctx, `UPDATE payments.refunds SET status = $2, provider_reference = $3, failure_reason = $4,
 	completed_at = $5 WHERE id = $1 AND status = 'pending'`, r.ID, r.Status, r.ProviderReference, r.FailureReason, r.CompletedAt)
 	if err != nil {
@@ -68,7 +70,7 @@ func finishRefund(ctx context.Context, q dbtx, r *Refund) (bool, error) {
 }
 
 // postponeRefund schedules the next attempt of a pending refund after a transient failure.
-func postponeRefund(ctx context.Context, q dbtx, id uuid.UUID, at time.Time) error {
+func postponeRefund(ctx context.Context, q store.DB, id uuid.UUID, at time.Time) error {
 	if _, err := q.Exec(ctx, `UPDATE payments.refunds SET next_attempt_at = $2 WHERE id = $1 AND status = 'pending'`, id, at); err != nil {
 		return fmt.Errorf("postpone refund %s: %w", id, err)
 	}
@@ -77,7 +79,7 @@ func postponeRefund(ctx context.Context, q dbtx, id uuid.UUID, at time.Time) err
 
 // dueRefunds leases up to limit pending refunds whose next attempt is due: their next
 // attempt moves lease ahead, so another instance's worker leaves them alone meanwhile.
-func dueRefunds(ctx context.Context, q dbtx, now time.Time, lease time.Duration, limit int) ([]*Refund, error) {
+func dueRefunds(ctx context.Context, q store.DB, now time.Time, lease time.Duration, limit int) ([]*Refund, error) {
 	rows, err := q.Query(ctx, `UPDATE payments.refunds SET next_attempt_at = $2, attempts = attempts + 1
 WHERE id IN (SELECT id FROM payments.refunds WHERE status = 'pending' AND next_attempt_at <= $1
              ORDER BY next_attempt_at LIMIT $3 FOR UPDATE SKIP LOCKED)
@@ -96,7 +98,7 @@ const evaluationCols = `id, payment_id, reservation_id, trigger, event_id, reaso
 	departure_date, days_before_departure, refund_percent, currency, captured_minor, refundable_minor,
 	policy_minor, requested_minor, decision, evaluated_at`
 
-func insertEvaluation(ctx context.Context, q dbtx, e *Evaluation) error {
+func insertEvaluation(ctx context.Context, q store.DB, e *Evaluation) error {
 	_, err := q.Exec(ctx, `INSERT INTO payments.refund_policy_evaluations (`+evaluationCols+`)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		e.ID, e.PaymentID, e.ReservationID, e.Trigger, e.EventID, e.Reason, e.PolicyVersion, e.Rule, e.DepartureDate,
@@ -108,7 +110,7 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 	return nil
 }
 
-func evaluationsOf(ctx context.Context, q dbtx, payment uuid.UUID) ([]*Evaluation, error) {
+func evaluationsOf(ctx context.Context, q store.DB, payment uuid.UUID) ([]*Evaluation, error) {
 	rows, err := q.Query(ctx, `SELECT `+evaluationCols+` FROM payments.refund_policy_evaluations WHERE payment_id = $1 ORDER BY evaluated_at, id`, payment)
 	if err != nil {
 		return nil, fmt.Errorf("list evaluations: %w", err)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/internal/platform/problem"
 )
@@ -147,12 +148,8 @@ func utc(t *time.Time) *time.Time {
 	return &u
 }
 
-// response is a rendered HTTP response.
-type response struct {
-	status int
-	header http.Header
-	body   []byte
-}
+// response is a rendered HTTP response, as the idempotency keeper stores it for replay.
+type response = idempotency.Response
 
 func jsonResponse(status int, v any, location string) response {
 	body, err := json.Marshal(v)
@@ -163,18 +160,19 @@ func jsonResponse(status int, v any, location string) response {
 	if location != "" {
 		h.Set("Location", location)
 	}
-	return response{status: status, header: h, body: append(body, '\n')}
+	return response{Status: status, Header: h, Body: append(body, '\n')}
 }
 
 func problemResponse(p *problem.Problem) response {
 	body, _ := json.Marshal(p)
-	return response{status: p.Status, header: http.Header{"Content-Type": {problem.ContentType}}, body: append(body, '\n')}
+	return response{Status: p.Status, Header: http.Header{"Content-Type": {problem.ContentType}}, Body: append(body, '\n')}
 }
 
-func (r response) write(w http.ResponseWriter) {
-	for k, v := range r.header {
+// write sends r, for reads that store nothing.
+func write(w http.ResponseWriter, r response) {
+	for k, v := range r.Header {
 		w.Header()[k] = v
 	}
-	w.WriteHeader(r.status)
-	w.Write(r.body)
+	w.WriteHeader(r.Status)
+	w.Write(r.Body)
 }

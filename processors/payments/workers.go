@@ -2,54 +2,24 @@ package payments
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/worker"
 )
 
-// runRefundWorker executes pending refunds: those the reservation consumer created, and
-// those whose API request died or met a provider outage. It waits on the refunds NOTIFY
-// channel, polling every poll as a fallback, on a connection of its own.
-func (c *core) runRefundWorker(ctx context.Context, poll time.Duration) error {
-	backoff := time.Second
-	for ctx.Err() == nil {
-		err := c.listenRefunds(ctx, poll)
-		if ctx.Err() != nil {
-			return nil
-		}
-		c.log.WarnContext(ctx, "refund worker lost its connection; reconnecting", "err", err, "retry_in", backoff)
-		if !sleepCtx(ctx, backoff) {
-			return nil
-		}
-		backoff = min(backoff*2, 30*time.Second)
-	}
-	return nil
-}
-
-func (c *core) listenRefunds(ctx context.Context, poll time.Duration) error {
-	pc, err := c.pool.Acquire(ctx)
-	if err != nil {
-		return err
-	}
-	conn := pc.Hijack() // ours until we close it: LISTEN must not go back to the pool
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{refundsChannel}.Sanitize()); err != nil {
-		return err
-	}
-	for {
+// refundWorker executes pending refunds: those the reservation consumer created, and those
+// whose API request died or met a provider outage. It runs when the refunds channel is
+// notified, polling every poll as a fallback (worker.OnNotify: LISTEN on a connection of
+// its own, reconnecting after a loss).
+func (c *core) refundWorker(poll time.Duration) func(context.Context) error {
+	return worker.OnNotify("refund worker", c.pool, refundsChannel, poll, c.log, func(ctx context.Context) error {
 		c.runDueRefunds(ctx)
-		wctx, cancel := context.WithTimeout(ctx, poll)
-		_, err := conn.WaitForNotification(wctx)
-		cancel()
-		switch {
-		case ctx.Err() != nil:
-			return nil
-		case err != nil && !errors.Is(err, context.DeadlineExceeded):
-			return err
-		}
-	}
+		return nil
+	})
 }
 
 // runDueRefunds executes every due pending refund, 20 at a time.
@@ -114,28 +84,13 @@ func (c *core) releaseRefunds(ctx context.Context, rs []*Refund) {
 	c.log.InfoContext(rctx, "refund worker stopping: released its leased refunds to the other instances", "refunds", len(ids))
 }
 
-// runRecovery resumes payments left in processing for longer than age (their request died
-// between our commit and the provider's answer, and nobody retried), every interval.
-func (c *core) runRecovery(ctx context.Context, interval, age time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		c.recoverStuck(ctx, age)
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
-		}
-	}
-}
-
-func (c *core) recoverStuck(ctx context.Context, age time.Duration) {
+// recoverStuck resumes payments left in processing for longer than age (their request died
+// between our commit and the provider's answer, and nobody retried); the recovery worker
+// runs it every interval.
+func (c *core) recoverStuck(ctx context.Context, age time.Duration) error {
 	ps, err := stuckPayments(ctx, c.pool, c.now(), age, 50)
 	if err != nil {
-		if ctx.Err() == nil {
-			c.log.ErrorContext(ctx, "recovery: listing stuck payments failed", "err", err)
-		}
-		return
+		return fmt.Errorf("list stuck payments: %w", err)
 	}
 	for _, p := range ps {
 		out, err := c.advance(ctx, p, flow{correlation: p.CorrelationID}, nil)
@@ -146,44 +101,27 @@ func (c *core) recoverStuck(ctx context.Context, age time.Duration) {
 		c.m.recovered.Inc()
 		c.log.InfoContext(ctx, "recovery: payment resumed", "payment_id", p.ID, "status", out.Status)
 	}
+	return nil
 }
 
-// runReconciliation rebuilds yesterday's and today's daily summaries every interval and
-// logs any mismatch between the ledger and the payments tables.
-func (c *core) runReconciliation(ctx context.Context, interval time.Duration) error {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		now := c.now().UTC()
-		for _, day := range []time.Time{now.AddDate(0, 0, -1), now} {
-			rec, err := c.reconcile(ctx, day)
-			if err != nil {
-				if ctx.Err() == nil {
-					c.log.ErrorContext(ctx, "reconciliation failed", "day", day.Format(time.DateOnly), "err", err)
-				}
-				continue
+// reconcileRecent rebuilds yesterday's and today's daily summaries and logs any mismatch
+// between the ledger and the payments tables; the reconciliation worker runs it every
+// interval.
+func (c *core) reconcileRecent(ctx context.Context) error {
+	now := c.now().UTC()
+	for _, day := range []time.Time{now.AddDate(0, 0, -1), now} {
+		rec, err := c.reconcile(ctx, day)
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.ErrorContext(ctx, "reconciliation failed", "day", day.Format(time.DateOnly), "err", err)
 			}
-			c.m.mismatches.Set(float64(len(rec.Mismatches)))
-			if len(rec.Mismatches) > 0 || !rec.Ledger.OK() {
-				c.log.ErrorContext(ctx, "reconciliation found mismatches", "day", rec.Day,
-					"mismatches", len(rec.Mismatches), "ledger_ok", rec.Ledger.OK())
-			}
+			continue
 		}
-		select {
-		case <-ctx.Done():
-			return nil
-		case <-t.C:
+		c.m.mismatches.Set(float64(len(rec.Mismatches)))
+		if len(rec.Mismatches) > 0 || !rec.Ledger.OK() {
+			c.log.ErrorContext(ctx, "reconciliation found mismatches", "day", rec.Day,
+				"mismatches", len(rec.Mismatches), "ledger_ok", rec.Ledger.OK())
 		}
 	}
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+	return nil
 }

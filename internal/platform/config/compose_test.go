@@ -38,7 +38,7 @@ type publishedPort struct {
 
 func loadCompose(t *testing.T) composeFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("..", "..", "compose.kafka.yml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "..", "compose.kafka.yml"))
 	if err != nil {
 		t.Fatalf("reading compose.kafka.yml: %v", err)
 	}

@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Outcomes of a screening.
@@ -56,12 +56,11 @@ var ErrUnavailable = errors.New("fraud: screening service unavailable and the am
 
 // Config configures a Client.
 type Config struct {
-	// URL is the service's base URL. Required.
-	URL string
-	// APIKey is sent as a bearer token; never logged.
-	APIKey string
-	// Timeout bounds one attempt; default 300ms.
-	Timeout time.Duration
+	// Endpoint is the service's outbound client: base URL, API key (sent as a bearer
+	// token; never logged) and the timeout of one attempt (DefaultTimeout is what it
+	// should be given). Required. Its Retries are not used: the attempts below share a
+	// budget the service's callers wait on.
+	Endpoint *outbound.Client
 	// Budget bounds the whole screening including retries; default 1s.
 	Budget time.Duration
 	// MaxAttempts is the number of attempts within the budget; default 3.
@@ -72,9 +71,11 @@ type Config struct {
 	// for review, when the service is down; default DefaultFailOpenLimits. A currency
 	// without an entry fails closed.
 	FailOpenLimits map[string]int64
-	// HTTPClient defaults to a keep-alive client.
-	HTTPClient *http.Client
 }
+
+// DefaultTimeout is the timeout of one attempt the endpoint should be given: screening
+// sits before every authorization, so a slow answer is worth less than a retry.
+const DefaultTimeout = 300 * time.Millisecond
 
 // DefaultFailOpenLimits is about 500 US dollars in each currency (rounded).
 var DefaultFailOpenLimits = map[string]int64{
@@ -83,9 +84,6 @@ var DefaultFailOpenLimits = map[string]int64{
 }
 
 func (c *Config) setDefaults() {
-	if c.Timeout == 0 {
-		c.Timeout = 300 * time.Millisecond
-	}
 	if c.Budget == 0 {
 		c.Budget = time.Second
 	}
@@ -98,20 +96,14 @@ func (c *Config) setDefaults() {
 	if c.FailOpenLimits == nil {
 		c.FailOpenLimits = DefaultFailOpenLimits
 	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy: http.ProxyFromEnvironment, MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second,
-		}}
-	}
 }
 
 func (c *Config) validate() error {
-	u, err := url.Parse(c.URL)
-	if c.URL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("fraud: URL %q is not an http(s) URL", c.URL)
+	if c.Endpoint == nil {
+		return errors.New("fraud: Config.Endpoint is nil")
 	}
-	if c.Timeout < 0 || c.Budget < 0 || c.Backoff < 0 || c.MaxAttempts < 0 {
-		return errors.New("fraud: Timeout, Budget, Backoff and MaxAttempts must not be negative")
+	if c.Budget < 0 || c.Backoff < 0 || c.MaxAttempts < 0 {
+		return errors.New("fraud: Budget, Backoff and MaxAttempts must not be negative")
 	}
 	return nil
 }
@@ -119,7 +111,7 @@ func (c *Config) validate() error {
 // Client calls the fraud service.
 type Client struct {
 	cfg Config
-	url string
+	out *outbound.Client
 }
 
 // New checks cfg and returns a Client.
@@ -128,7 +120,7 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, url: strings.TrimRight(cfg.URL, "/") + "/v1/assessments"}, nil
+	return &Client{cfg: cfg, out: cfg.Endpoint}, nil
 }
 
 // Screen asks the service about req. When the service gives no usable answer within the
@@ -184,18 +176,18 @@ type response struct {
 }
 
 func (c *Client) attempt(ctx context.Context, body []byte) (d Decision, retry bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.out.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.out.URL("/v1/assessments"), bytes.NewReader(body))
 	if err != nil {
 		return Decision{}, false, fmt.Errorf("fraud: build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
-	if c.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	if c.out.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.out.Key)
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.out.HTTP.Do(req) // one attempt, counted; Screen retries within its budget
 	if err != nil {
 		return Decision{}, true, fmt.Errorf("fraud: call: %w", err)
 	}

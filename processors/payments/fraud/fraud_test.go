@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/processors/payments/fraud"
 )
 
@@ -16,7 +17,11 @@ func setup(t *testing.T) (*fraud.Client, *fraudfake.Server) {
 	fake := fraudfake.New()
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	c, err := fraud.New(fraud.Config{URL: srv.URL, Timeout: 50 * time.Millisecond, Budget: 400 * time.Millisecond, Backoff: time.Millisecond})
+	out, err := outbound.New(outbound.Config{Name: "fraud", BaseURL: srv.URL, Timeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := fraud.New(fraud.Config{Endpoint: out, Budget: 400 * time.Millisecond, Backoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,12 +11,14 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Client calls the PSP. It is safe for concurrent use.
 type Client struct {
-	cfg  Config
-	base string
+	cfg Config
+	out *outbound.Client
 }
 
 // New checks cfg and returns a Client.
@@ -25,7 +27,7 @@ func New(cfg Config) (*Client, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Client{cfg: cfg, base: strings.TrimRight(cfg.BaseURL, "/")}, nil
+	return &Client{cfg: cfg, out: cfg.Endpoint}, nil
 }
 
 // Name is the provider's name, e.g. "stripe".
@@ -161,7 +163,7 @@ func (c *Client) post(ctx context.Context, path string, form url.Values, idempot
 	body := form.Encode()
 	var lastErr error
 	wait := c.cfg.RetryBackoff
-	for attempt := 0; attempt <= c.cfg.MaxRetries; attempt++ {
+	for attempt := 0; attempt <= c.out.Retries; attempt++ {
 		if attempt > 0 {
 			t := time.NewTimer(wait)
 			select {
@@ -193,9 +195,9 @@ func (c *Client) post(ctx context.Context, path string, form url.Values, idempot
 
 // attempt sends one request. retry says whether another attempt may succeed.
 func (c *Client) attempt(ctx context.Context, path, body, idempotencyKey string, out any) (retry bool, err error) {
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
+	ctx, cancel := context.WithTimeout(ctx, c.out.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.out.URL(path), strings.NewReader(body))
 	if err != nil {
 		return false, fmt.Errorf("psp: build request: %w", err)
 	}
@@ -203,10 +205,10 @@ func (c *Client) attempt(ctx context.Context, path, body, idempotencyKey string,
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("Idempotency-Key", idempotencyKey)
 	req.Header.Set("Stripe-Version", APIVersion)
-	if c.cfg.APIKey != "" {
-		req.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
+	if c.out.Key != "" {
+		req.Header.Set("Authorization", "Bearer "+c.out.Key)
 	}
-	resp, err := c.cfg.HTTPClient.Do(req)
+	resp, err := c.out.HTTP.Do(req) // one attempt, counted; the loop in post retries
 	if err != nil {
 		return true, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}

@@ -8,19 +8,24 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/dev/fakes/pspfake"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/processors/payments/psp"
 )
 
-func newClient(t *testing.T, opts ...func(*psp.Config)) (*psp.Client, *pspfake.Server) {
+func newClient(t *testing.T, opts ...func(*outbound.Config)) (*psp.Client, *pspfake.Server) {
 	t.Helper()
 	fake := pspfake.New(pspfake.WithAPIKey("sk_test_fake"))
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	cfg := psp.Config{BaseURL: srv.URL, APIKey: "sk_test_fake", RetryBackoff: time.Millisecond}
+	cfg := outbound.Config{Name: "psp", BaseURL: srv.URL, Key: "sk_test_fake", Retries: psp.DefaultRetries}
 	for _, o := range opts {
 		o(&cfg)
 	}
-	c, err := psp.New(cfg)
+	out, err := outbound.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := psp.New(psp.Config{Endpoint: out, RetryBackoff: time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +116,7 @@ func TestRetriesReuseTheKey(t *testing.T) {
 
 func TestUnavailable(t *testing.T) {
 	t.Parallel()
-	c, fake := newClient(t, func(c *psp.Config) { c.Timeout = 20 * time.Millisecond; c.MaxRetries = 1 })
+	c, fake := newClient(t, func(c *outbound.Config) { c.Timeout = 20 * time.Millisecond; c.Retries = 1 })
 	fake.Hang(true)
 	_, err := authorize(t, c, "pm_card_visa", "k")
 	if !errors.Is(err, psp.ErrUnavailable) {

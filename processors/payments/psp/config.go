@@ -2,38 +2,34 @@ package psp
 
 import (
 	"errors"
-	"fmt"
-	"net/http"
-	"net/url"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // Config configures a Client.
 type Config struct {
-	// BaseURL is the API root, e.g. https://api.stripe.com. Required.
-	BaseURL string
-	// APIKey is the secret key sent as a bearer token. It is never logged.
-	APIKey string
+	// Endpoint is the PSP's outbound client: its API root (e.g. https://api.stripe.com),
+	// the secret key sent as a bearer token (never logged), the timeout of one attempt
+	// (PSP authorizations can take seconds when the card network is slow) and how many
+	// times a failed attempt is retried (network error, timeout, 409, 429, 5xx). Required.
+	// The retries stay here, not in outbound.Client.Do: the PSP says what may be repeated
+	// (Stripe-Should-Retry, a key still in use).
+	Endpoint *outbound.Client
 	// Name is the provider's name recorded on payments and events; default "stripe".
 	Name string
-	// Timeout bounds one attempt; default 10s (PSP authorizations can take seconds when the
-	// card network is slow).
-	Timeout time.Duration
-	// MaxRetries is how many times a failed attempt is retried (network error, timeout,
-	// 409, 429, 5xx); default 2. Negative disables retries.
-	MaxRetries int
 	// RetryBackoff is the first wait between attempts, doubled each time; default 100ms.
 	RetryBackoff time.Duration
-	// HTTPClient sends the requests; default a client with keep-alive connections.
-	HTTPClient *http.Client
 }
 
 // Defaults.
 const (
 	DefaultName         = "stripe"
-	DefaultTimeout      = 10 * time.Second
-	DefaultMaxRetries   = 2
 	DefaultRetryBackoff = 100 * time.Millisecond
+	// DefaultTimeout and DefaultRetries are what the PSP's endpoint should be given
+	// (outbound.Config): one attempt may take seconds, and two retries ride out a blip.
+	DefaultTimeout = 10 * time.Second
+	DefaultRetries = 2
 	// APIVersion is the Stripe API version the request and response shapes follow.
 	APIVersion = "2024-06-20"
 )
@@ -42,35 +38,17 @@ func (c *Config) setDefaults() {
 	if c.Name == "" {
 		c.Name = DefaultName
 	}
-	if c.Timeout == 0 {
-		c.Timeout = DefaultTimeout
-	}
-	if c.MaxRetries == 0 {
-		c.MaxRetries = DefaultMaxRetries
-	}
-	if c.MaxRetries < 0 {
-		c.MaxRetries = 0
-	}
 	if c.RetryBackoff == 0 {
 		c.RetryBackoff = DefaultRetryBackoff
-	}
-	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Transport: &http.Transport{
-			Proxy:               http.ProxyFromEnvironment,
-			MaxIdleConns:        256,
-			MaxIdleConnsPerHost: 256,
-			IdleConnTimeout:     90 * time.Second,
-		}}
 	}
 }
 
 func (c *Config) validate() error {
-	u, err := url.Parse(c.BaseURL)
-	if c.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("psp: BaseURL %q is not an http(s) URL", c.BaseURL)
+	if c.Endpoint == nil {
+		return errors.New("psp: Config.Endpoint is nil")
 	}
-	if c.Timeout < 0 || c.RetryBackoff < 0 {
-		return errors.New("psp: Timeout and RetryBackoff must not be negative")
+	if c.RetryBackoff < 0 {
+		return errors.New("psp: RetryBackoff must not be negative")
 	}
 	return nil
 }

@@ -1,0 +1,6 @@
+package bad
+
+import (
+	_ "github.com/novatrek/support/internal/testkit/kit"
+	_ "github.com/novatrek/support/processors/pay"
+)
