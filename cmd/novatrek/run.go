@@ -25,8 +25,7 @@ migrated first unless --no-migrate; /metrics, /healthz, /readyz and its API are 
 HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			def, err := service.LookupDefinition(services(), args[0])
-			if err != nil {
+			if _, err := service.LookupDefinition(services(), args[0]); err != nil {
 				return err
 			}
 			log := cliLogger(cmd.ErrOrStderr())
@@ -37,6 +36,12 @@ HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 				return err
 			}
 			defer stopFakes()
+			// Built after the fakes' variables are exported: a legacy service reads its
+			// environment when it is built (as dev.go does).
+			def, err := service.LookupDefinition(services(), args[0])
+			if err != nil {
+				return err
+			}
 			return runner.Run(cmd.Context(), def, service.RunConfig{Config: cfg, Logger: log, SkipMigrations: noMigrate})
 		},
 	}
