@@ -12,7 +12,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/runner"
@@ -50,16 +49,8 @@ func TestRebalanceThreeInstances(t *testing.T) {
 	base.SchemaRegistryURL = env.RegistryURL
 	base.DatabaseURL = pgtest.URL(t)
 	base.ValkeyURL = valkeytest.URL(t, servicetest.ValkeyDB)
-	vars := map[string]string{apiauth.EnvTokens: CallerAnalytics + "=" + testToken(CallerAnalytics),
-		// Nothing calls back here (no delivery worker); the fakes only need a public URL.
-		"NOTIFICATIONS_PUBLIC_URL": "http://127.0.0.1:1"}
-	set, err := fakes.Provide(ctx, []service.Definition{Spec}, func(k string) string { return vars[k] }, nil,
-		fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = set.Stop(context.Background()) })
-	getenv := set.Getenv(func(k string) string { return vars[k] })
+	vars := providedEnv(t, map[string]string{apiauth.EnvTokens: CallerAnalytics + "=" + testToken(CallerAnalytics)})
+	getenv := func(k string) string { return vars[k] }
 	// The delivery worker is left out: what is proven is the consumer group's intake.
 	spec := *Spec
 	spec.Workers = nil
