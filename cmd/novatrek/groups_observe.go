@@ -15,7 +15,6 @@ import (
 
 	"github.com/novatrek/support/internal/ops/lag"
 	"github.com/novatrek/support/internal/platform/config"
-	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
 )
 
@@ -104,7 +103,11 @@ func ourConsumes() (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return lag.ServiceGroups(topo, service.DefinitionNames(services())), nil
+	var names []string
+	for _, s := range services() {
+		names = append(names, s.Name())
+	}
+	return lag.ServiceGroups(topo, names), nil
 }
 
 // run observes the groups (all when none is named) and calls show with each result: once,

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/platform/config"
-	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -31,7 +30,7 @@ func newMigrateCmd() *cobra.Command {
 			if len(args) > 0 {
 				chosen = nil
 				for _, name := range args { // an unknown name is an error listing the known ones
-					svc, err := service.LookupDefinition(all, name)
+					svc, err := service.Lookup(all, name)
 					if err != nil {
 						return err
 					}
@@ -43,7 +42,7 @@ func newMigrateCmd() *cobra.Command {
 				return err
 			}
 			defer pool.Close()
-			return runner.Migrate(cmd.Context(), pool, cliLogger(cmd.ErrOrStderr()), chosen...)
+			return service.Migrate(cmd.Context(), pool, cliLogger(cmd.ErrOrStderr()), chosen...)
 		},
 	}
 	cfg.Flags(cmd.Flags())

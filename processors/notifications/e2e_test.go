@@ -386,7 +386,8 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 		}
 	})
 
-	if err := rs.stop(); err != nil {
+	rs.cancel()
+	if err := <-rs.done; err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }
