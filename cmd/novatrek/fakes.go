@@ -9,28 +9,17 @@ import (
 
 	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 )
 
 // legacyClients are the outbound clients of the services that are not Specs yet, declared
 // here so that dev and run start the fakes they need (fakes.Provide) and the services find
 // their URLs set instead of starting fakes themselves. WP5/WP6 move each list into its
-// service's Spec and delete this table.
+// service's Spec and delete this table (svc-notifications' Spec declares its own).
 var legacyClients = map[string][]service.Client{
 	payments.ServiceName: {
 		{Name: "psp", URLEnv: "PAYMENTS_PSP_URL", KeyEnv: "PAYMENTS_PSP_API_KEY", Fake: "psp", RequireEnv: "PAYMENTS_REQUIRE_PROVIDERS"},
 		{Name: "fraud", URLEnv: "PAYMENTS_FRAUD_URL", KeyEnv: "PAYMENTS_FRAUD_API_KEY", Fake: "fraud", RequireEnv: "PAYMENTS_REQUIRE_PROVIDERS"},
-	},
-	notifications.ServiceName: {
-		{Name: "sendgrid", URLEnv: "NOTIFICATIONS_SENDGRID_URL", KeyEnv: "NOTIFICATIONS_SENDGRID_API_KEY", Fake: "sendgrid",
-			Env: map[string]string{fakes.RoleWebhookKey: "NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"}, Webhook: "/v1/webhooks/sendgrid",
-			PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: "NOTIFICATIONS_REQUIRE_PROVIDERS"},
-		{Name: "twilio", URLEnv: "NOTIFICATIONS_TWILIO_URL", KeyEnv: "NOTIFICATIONS_TWILIO_AUTH_TOKEN", Fake: "twilio",
-			Env:     map[string]string{fakes.RoleAccountSID: "NOTIFICATIONS_TWILIO_ACCOUNT_SID", fakes.RoleFrom: "NOTIFICATIONS_TWILIO_FROM"},
-			Webhook: "/v1/webhooks/twilio", PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: "NOTIFICATIONS_REQUIRE_PROVIDERS"},
-		{Name: "fcm", URLEnv: "NOTIFICATIONS_FCM_URL", Fake: "fcm", Optional: true,
-			Env: map[string]string{fakes.RoleCredentialsFile: "NOTIFICATIONS_FCM_CREDENTIALS_FILE"}},
 	},
 }
 
@@ -50,9 +39,10 @@ func (d declared) Describe() service.Description {
 // clients, what fakes.Provide reads.
 func clientDefinitions(names ...string) []service.Definition {
 	var defs []service.Definition
-	for _, s := range services() {
-		if len(names) == 0 || slices.Contains(names, s.Name()) {
-			defs = append(defs, declared{service.Legacy(s), legacyClients[s.Name()]})
+	for _, def := range services() {
+		name := def.Describe().Name
+		if len(names) == 0 || slices.Contains(names, name) {
+			defs = append(defs, declared{def, legacyClients[name]})
 		}
 	}
 	return defs

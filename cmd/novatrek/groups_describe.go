@@ -18,7 +18,7 @@ import (
 // newGroupsDescribeCmd builds `groups describe`; svcs lists the services whose refused
 // partitions are read from their PostgreSQL schema (the CLI's list; tests add the test
 // processor).
-func newGroupsDescribeCmd(svcs func() []service.Service) *cobra.Command {
+func newGroupsDescribeCmd(svcs func() []service.Definition) *cobra.Command {
 	var f groupsObserveFlags
 	cmd := &cobra.Command{
 		Use:   "describe GROUP",

@@ -15,6 +15,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/lag"
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
 )
 
@@ -103,11 +104,7 @@ func ourConsumes() (map[string][]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, s := range services() {
-		names = append(names, s.Name())
-	}
-	return lag.ServiceGroups(topo, names), nil
+	return lag.ServiceGroups(topo, service.DefinitionNames(services())), nil
 }
 
 // run observes the groups (all when none is named) and calls show with each result: once,

@@ -20,6 +20,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/offsetspec"
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/migrate"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -42,7 +43,7 @@ type groupsResetFlags struct {
 
 // newGroupsResetCmd builds `groups reset`; svcs lists the services whose groups keep their
 // offsets in PostgreSQL (the CLI's list; tests add the test processor).
-func newGroupsResetCmd(svcs func() []service.Service) *cobra.Command {
+func newGroupsResetCmd(svcs func() []service.Definition) *cobra.Command {
 	f := &groupsResetFlags{cfg: config.FromEnv()}
 	cmd := &cobra.Command{
 		Use:   "reset GROUP (--to-datetime T | --to-earliest | --to-latest | --shift-by N | --to-offset N)",
@@ -184,16 +185,37 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 
 // ourGroup returns the service whose consumer group is group and keeps its offsets in
 // PostgreSQL, or nil.
-func ourGroup(svcs []service.Service, group string) service.Service {
-	for _, s := range svcs {
-		if s.Name() == group && s.Schema() != "" {
-			return s
+func ourGroup(defs []service.Definition, group string) service.Service {
+	for _, def := range defs {
+		d := def.Describe()
+		if d.Name != group || d.Store.Schema == "" {
+			continue
 		}
+		if d.Legacy != nil {
+			return d.Legacy
+		}
+		if d.Rebuild != nil {
+			return rebuildable{specGroup{d}}
+		}
+		return specGroup{d}
 	}
 	return nil
 }
 
-func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Service) error {
+// specGroup shows a Spec's description as the Service the reset reads (name, schema).
+type specGroup struct{ d service.Description }
+
+func (g specGroup) Name() string                            { return g.d.Name }
+func (g specGroup) Schema() string                          { return g.d.Store.Schema }
+func (g specGroup) Migrations() []migrate.Set               { return g.d.Migrations }
+func (g specGroup) Run(context.Context, service.Deps) error { return errors.New("not runnable here") }
+
+// rebuildable is a specGroup whose Spec declares Rebuild.
+type rebuildable struct{ specGroup }
+
+func (r rebuildable) Rebuild(ctx context.Context, tx pgx.Tx) error { return r.d.Rebuild(ctx, tx) }
+
+func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Definition) error {
 	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)

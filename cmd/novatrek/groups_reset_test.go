@@ -89,7 +89,7 @@ func newResetRig(t *testing.T, partitions int32) *resetRig {
 // reset runs `novatrek groups reset` with the rig's brokers and database.
 func (r *resetRig) reset(args ...string) (string, error) {
 	r.t.Helper()
-	cmd := newGroupsResetCmd(func() []service.Service { return []service.Service{testprocService{r.tp}} })
+	cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{service.Legacy(testprocService{r.tp})} })
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
@@ -464,7 +464,7 @@ func TestGroupsResetBadFlags(t *testing.T) {
 		{[]string{"g", "--to-earliest", "--rebuild"}, "g is not one of our services"},
 		{[]string{"svc-plain", "--to-earliest", "--rebuild"}, "svc-plain does not implement a rebuild"},
 	} {
-		cmd := newGroupsResetCmd(func() []service.Service { return []service.Service{plainService{}} })
+		cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{service.Legacy(plainService{})} })
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
 		cmd.SetArgs(c.args)
@@ -476,7 +476,7 @@ func TestGroupsResetBadFlags(t *testing.T) {
 }
 
 func TestGroupsResetHelp(t *testing.T) {
-	cmd := newGroupsResetCmd(func() []service.Service { return nil })
+	cmd := newGroupsResetCmd(func() []service.Definition { return nil })
 	if !strings.Contains(cmd.Example, "--to-earliest --rebuild --execute") || !strings.Contains(cmd.Example, "--to-datetime -1h") {
 		t.Errorf("groups reset --help lacks examples:\n%s", cmd.Example)
 	}

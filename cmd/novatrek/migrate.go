@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -30,7 +31,7 @@ func newMigrateCmd() *cobra.Command {
 			if len(args) > 0 {
 				chosen = nil
 				for _, name := range args { // an unknown name is an error listing the known ones
-					svc, err := service.Lookup(all, name)
+					svc, err := service.LookupDefinition(all, name)
 					if err != nil {
 						return err
 					}
@@ -42,7 +43,7 @@ func newMigrateCmd() *cobra.Command {
 				return err
 			}
 			defer pool.Close()
-			return service.Migrate(cmd.Context(), pool, cliLogger(cmd.ErrOrStderr()), chosen...)
+			return runner.Migrate(cmd.Context(), pool, cliLogger(cmd.ErrOrStderr()), chosen...)
 		},
 	}
 	cfg.Flags(cmd.Flags())

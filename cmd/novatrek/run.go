@@ -1,11 +1,10 @@
 package main
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -26,37 +25,27 @@ migrated first unless --no-migrate; /metrics, /healthz, /readyz and its API are 
 HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log := cliLogger(cmd.ErrOrStderr())
-			if _, err := service.Lookup(services(), args[0]); err != nil {
+			if _, err := service.LookupDefinition(services(), args[0]); err != nil {
 				return err
 			}
-			// Third-party providers whose URL is unset get the local fakes, with a warning
-			// each (a service's *_REQUIRE_PROVIDERS=true refuses that instead). The service
-			// is built after, so that it reads their URLs.
-			stopFakes, err := provideFakes(cmd.Context(), log, runBaseURL(cfg.HTTPAddr), args[0])
+			log := cliLogger(cmd.ErrOrStderr())
+			// Clients whose URLs are unset get the fakes (dev only; a RequireEnv forbids it),
+			// calling back on this process's HTTP_ADDR.
+			stopFakes, err := provideFakes(cmd.Context(), log, func(string) string { return runner.BaseURL(cfg.HTTPAddr) }, args[0])
 			if err != nil {
 				return err
 			}
 			defer stopFakes()
-			svc, err := service.Lookup(services(), args[0])
+			// Built after the fakes' variables are exported: a legacy service reads its
+			// environment when it is built (as dev.go does).
+			def, err := service.LookupDefinition(services(), args[0])
 			if err != nil {
 				return err
 			}
-			return service.Run(cmd.Context(), svc, service.RunConfig{
-				Config:         cfg,
-				Logger:         log,
-				SkipMigrations: noMigrate,
-			})
+			return runner.Run(cmd.Context(), def, service.RunConfig{Config: cfg, Logger: log, SkipMigrations: noMigrate})
 		},
 	}
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().BoolVar(&noMigrate, "no-migrate", false, "do not apply the service's migrations at start")
 	return cmd
-}
-
-// runBaseURL is where `run` serves the service's API: http://HTTP_ADDR, or "" when the port
-// is not known before it listens (the fakes then call back on the service's own listener).
-func runBaseURL(addr string) func(string) string {
-	dev := devBaseURL(addr)
-	return func(name string) string { return strings.TrimSuffix(dev(name), "/"+name) }
 }

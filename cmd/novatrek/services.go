@@ -14,10 +14,10 @@ import (
 // service is its folder under processors/, its rows in topics.yaml, its schemas, and one
 // line here, e.g.
 //
-//	payments.New(),
-func services() []service.Service {
-	return []service.Service{
-		payments.New(),
-		notifications.New(),
+//	payments.Spec,
+func services() []service.Definition {
+	return []service.Definition{
+		service.Legacy(payments.New()),
+		notifications.Spec,
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
 )
@@ -20,7 +21,7 @@ func TestServicesMatchTopology(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := service.Check(services(), topo); err != nil {
+	if err := runner.Check(services(), topo); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -63,7 +63,7 @@ type contactBody struct {
 
 // handlePutContact: PUT /v1/recipients/{id}/contact replaces the contact (idempotent); the
 // delivery stage uses its email and phone for notifications naming the recipient by id.
-func (a *api) handlePutContact(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handlePutContact(w http.ResponseWriter, r *http.Request) error {
 	rc, err := contactRecipient(r)
 	if err != nil {
 		return err
@@ -89,7 +89,7 @@ func (a *api) handlePutContact(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleGetContact: GET /v1/recipients/{id}/contact; 404 when none is stored.
-func (a *api) handleGetContact(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleGetContact(w http.ResponseWriter, r *http.Request) error {
 	rc, err := contactRecipient(r)
 	if err != nil {
 		return err
@@ -106,7 +106,7 @@ func (a *api) handleGetContact(w http.ResponseWriter, r *http.Request) error {
 
 // handleDeleteContact: DELETE /v1/recipients/{id}/contact; 204 whether or not one was
 // stored (idempotent). Devices are removed separately.
-func (a *api) handleDeleteContact(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleDeleteContact(w http.ResponseWriter, r *http.Request) error {
 	rc, err := contactRecipient(r)
 	if err != nil {
 		return err
@@ -133,7 +133,7 @@ type devicesPage struct {
 // token for the recipient: 201 when it is new to the recipient, 200 when it was already
 // theirs (idempotent). A token registered to someone else moves to this recipient. The
 // body is optional (an empty one decodes as {}).
-func (a *api) handlePutDevice(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handlePutDevice(w http.ResponseWriter, r *http.Request) error {
 	rc, err := recipient(r)
 	if err != nil {
 		return err
@@ -158,7 +158,7 @@ func (a *api) handlePutDevice(w http.ResponseWriter, r *http.Request) error {
 
 // handleDeleteDevice: DELETE /v1/recipients/{id}/devices/{token}; 204 whether or not the
 // recipient had the token (idempotent; a token now someone else's is left alone).
-func (a *api) handleDeleteDevice(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleDeleteDevice(w http.ResponseWriter, r *http.Request) error {
 	rc, err := recipient(r)
 	if err != nil {
 		return err
@@ -175,7 +175,7 @@ func (a *api) handleDeleteDevice(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleListDevices: GET /v1/recipients/{id}/devices, most recently registered first.
-func (a *api) handleListDevices(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleListDevices(w http.ResponseWriter, r *http.Request) error {
 	rc, err := recipient(r)
 	if err != nil {
 		return err

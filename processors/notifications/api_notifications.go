@@ -46,7 +46,7 @@ type logEntryView struct {
 
 // handleGetNotification: GET /v1/notifications/{id}. Never returns the rendered body or
 // the address: analytics needs the log, not the content.
-func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleGetNotification(w http.ResponseWriter, r *http.Request) error {
 	id, err := uuid.Parse(r.PathValue("id"))
 	if err != nil {
 		return fault.NotFound("No notification " + strconv.Quote(r.PathValue("id")) + ".")
@@ -84,7 +84,7 @@ func (a *api) handleGetNotification(w http.ResponseWriter, r *http.Request) erro
 }
 
 // handleInbox: GET /v1/recipients/{id}/inbox?limit=&after=&unread=true.
-func (a *api) handleInbox(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	q := inapp.Query{After: r.URL.Query().Get("after")}
 	if s := r.URL.Query().Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
@@ -115,7 +115,7 @@ func (a *api) handleInbox(w http.ResponseWriter, r *http.Request) error {
 
 // handleMarkRead: POST /v1/recipients/{id}/inbox/{msg}/read. Idempotent: marking again
 // keeps the first read time.
-func (a *api) handleMarkRead(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleMarkRead(w http.ResponseWriter, r *http.Request) error {
 	ok, err := a.inbox.MarkRead(r.Context(), r.PathValue("id"), r.PathValue("msg"))
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 const slugPreferencesInvalid = "preferences-invalid"
 
 // handleGetPreferences: GET /v1/recipients/{id}/preferences; the defaults when none stored.
-func (a *api) handleGetPreferences(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleGetPreferences(w http.ResponseWriter, r *http.Request) error {
 	p, err := preference.Get(r.Context(), a.pool, r.PathValue("id"))
 	if err != nil {
 		return err
@@ -23,7 +23,7 @@ func (a *api) handleGetPreferences(w http.ResponseWriter, r *http.Request) error
 
 // handlePutPreferences: PUT /v1/recipients/{id}/preferences replaces them. Opting out of
 // a safety-critical category is a 422: those always reach the recipient.
-func (a *api) handlePutPreferences(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handlePutPreferences(w http.ResponseWriter, r *http.Request) error {
 	var p preference.Preferences
 	if err := httpedge.DecodeJSON(r, &p); err != nil {
 		return err

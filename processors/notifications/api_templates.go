@@ -54,7 +54,7 @@ func viewOf(v template.Version) versionView {
 
 // handlePublish: POST /v1/templates/{name}/versions. The draft is rendered against its
 // sample data first; a missing or undeclared variable is a 422 naming it.
-func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handlePublish(w http.ResponseWriter, r *http.Request) error {
 	var req publishRequest
 	if err := httpedge.DecodeJSON(r, &req); err != nil {
 		return err
@@ -88,7 +88,7 @@ func (a *api) handlePublish(w http.ResponseWriter, r *http.Request) error {
 
 // handleRollback: POST /v1/templates/{name}/rollback makes an earlier version current
 // again; notifications already rendered keep the version they recorded.
-func (a *api) handleRollback(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleRollback(w http.ResponseWriter, r *http.Request) error {
 	var req rollbackRequest
 	if err := httpedge.DecodeJSON(r, &req); err != nil {
 		return err

@@ -12,7 +12,7 @@ import (
 
 // webhookRefused is the error of a refused webhook: a bad signature is a 401 (nothing was
 // read from the payload), a signed but unreadable payload a 400; anything else as it is.
-func (a *api) webhookRefused(r *http.Request, err error) error {
+func (a *app) webhookRefused(r *http.Request, err error) error {
 	switch {
 	case errors.Is(err, provider.ErrInvalidSignature):
 		a.log.WarnContext(r.Context(), "webhook refused", "route", r.Pattern, "err", err)
@@ -33,7 +33,7 @@ func callbackInFlight(err error) error {
 }
 
 // handleSendGrid: POST /v1/webhooks/sendgrid, SendGrid's signed Event Webhook.
-func (a *api) handleSendGrid(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleSendGrid(w http.ResponseWriter, r *http.Request) error {
 	events, err := a.sg.Verify(r)
 	if err != nil {
 		return a.webhookRefused(r, err)
@@ -58,7 +58,7 @@ func (a *api) handleSendGrid(w http.ResponseWriter, r *http.Request) error {
 }
 
 // handleTwilio: POST /v1/webhooks/twilio, Twilio's signed status callback.
-func (a *api) handleTwilio(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleTwilio(w http.ResponseWriter, r *http.Request) error {
 	cb, err := a.tw.Verify(r)
 	if err != nil {
 		return a.webhookRefused(r, err)

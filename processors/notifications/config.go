@@ -4,22 +4,20 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
-	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 )
 
-// Config configures svc-notifications. ConfigFromEnv reads it from the environment; zero
+// Config is svc-notifications' own variables (newApp reads them through Env.Load); zero
 // values take the defaults named on each field.
 //
-// The providers: when NOTIFICATIONS_SENDGRID_URL or NOTIFICATIONS_TWILIO_URL is unset, the
-// service starts the local fake providers (package providerfake) in its own process on a
-// free 127.0.0.1 port, takes their credentials and webhook keys from them, and says so in a
-// warning. That is how `novatrek dev` and the tests run.
+// The providers are the Spec's Clients: when NOTIFICATIONS_SENDGRID_URL or
+// NOTIFICATIONS_TWILIO_URL is unset, `novatrek dev`, `novatrek run` and the tests start the
+// fake providers (internal/dev/fakes) and fill these variables from them, with a warning;
+// NOTIFICATIONS_REQUIRE_PROVIDERS=true forbids that. The service never starts a fake.
 type Config struct {
 	// SendGridURL is SendGrid's API root, e.g. https://api.sendgrid.com
-	// (NOTIFICATIONS_SENDGRID_URL). Empty starts the fakes.
+	// (NOTIFICATIONS_SENDGRID_URL). Empty: the fake (see above).
 	SendGridURL string `env:"NOTIFICATIONS_SENDGRID_URL"`
 	// SendGridAPIKey is the Mail Send API key (NOTIFICATIONS_SENDGRID_API_KEY); never logged.
 	SendGridAPIKey string `env:"NOTIFICATIONS_SENDGRID_API_KEY"`
@@ -27,7 +25,7 @@ type Config struct {
 	// (NOTIFICATIONS_SENDGRID_WEBHOOK_KEY). Required with SendGridURL.
 	SendGridWebhookKey string `env:"NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"`
 	// TwilioURL is Twilio's API root, e.g. https://api.twilio.com (NOTIFICATIONS_TWILIO_URL).
-	// Empty starts the fakes.
+	// Empty: the fake.
 	TwilioURL string `env:"NOTIFICATIONS_TWILIO_URL"`
 	// TwilioAccountSID (NOTIFICATIONS_TWILIO_ACCOUNT_SID) and TwilioAuthToken
 	// (NOTIFICATIONS_TWILIO_AUTH_TOKEN; never logged): the token also signs the status
@@ -38,30 +36,21 @@ type Config struct {
 	TwilioFrom string `env:"NOTIFICATIONS_TWILIO_FROM"`
 	// PublicURL is the scheme and host under which the providers reach our webhooks, e.g.
 	// https://api.novatrek.example (NOTIFICATIONS_PUBLIC_URL); Twilio signs the full URL.
-	// Default with the fakes (dev): the service's own loopback callback listener, so the
-	// fakes' callbacks arrive without any setting (dev_callbacks.go). Default with real
-	// providers: no Twilio StatusCallback, and webhooks are verified against the request's
-	// own scheme and host.
+	// With the fakes, the dev stack, `novatrek run` and the tests set it to where the
+	// service's API is served, so the fakes' callbacks arrive. Unset with real providers:
+	// no Twilio StatusCallback, and webhooks are verified against the request's own scheme
+	// and host.
 	PublicURL string `env:"NOTIFICATIONS_PUBLIC_URL"`
 	// FCMURL is Firebase Cloud Messaging's API root (NOTIFICATIONS_FCM_URL) and
 	// FCMCredentialsFile the service-account JSON (NOTIFICATIONS_FCM_CREDENTIALS_FILE);
-	// the delivery stage uses them. Empty FCMURL uses the fakes' FCM.
+	// the delivery worker uses them. Without credentials there is no push.
 	FCMURL             string `env:"NOTIFICATIONS_FCM_URL"`
 	FCMCredentialsFile string `env:"NOTIFICATIONS_FCM_CREDENTIALS_FILE"`
-	// RequireProviders refuses to start with the fakes (NOTIFICATIONS_REQUIRE_PROVIDERS=true).
-	// Default false.
+	// RequireProviders forbids the fakes (NOTIFICATIONS_REQUIRE_PROVIDERS=true); the Spec's
+	// clients declare it (RequireEnv). Default false.
 	RequireProviders bool `env:"NOTIFICATIONS_REQUIRE_PROVIDERS"`
 	// DBMaxConns sizes the service's own pool (NOTIFICATIONS_DB_MAX_CONNS); default 16.
 	DBMaxConns int32 `env:"NOTIFICATIONS_DB_MAX_CONNS"`
-
-	// Auth authenticates API callers; nil reads NOVATREK_API_TOKENS (dev tokens when unset).
-	Auth *apiauth.Authenticator
-	// Delivery is the delivery stage (dispatcher and workers of package delivery), run
-	// beside the intake. Nil runs without it and logs a warning: notifications are then
-	// written and reported but stay pending.
-	Delivery Stage
-	// Now is the clock; default time.Now.
-	Now func() time.Time
 }
 
 // ConfigFromEnv reads the NOTIFICATIONS_* variables its fields' env tags name (config.Load).
@@ -81,18 +70,9 @@ func (c *Config) setDefaults() {
 	if c.DBMaxConns == 0 {
 		c.DBMaxConns = 16
 	}
-	if c.Now == nil {
-		c.Now = time.Now
-	}
 }
 
-// useFakes reports whether the fake providers must be started.
-func (c *Config) useFakes() bool { return c.SendGridURL == "" || c.TwilioURL == "" }
-
 func (c *Config) validate() error {
-	if c.RequireProviders && c.useFakes() {
-		return errors.New("notifications: NOTIFICATIONS_REQUIRE_PROVIDERS is set but NOTIFICATIONS_SENDGRID_URL or NOTIFICATIONS_TWILIO_URL is empty")
-	}
 	if c.SendGridURL != "" && c.SendGridWebhookKey == "" {
 		return errors.New("notifications: NOTIFICATIONS_SENDGRID_WEBHOOK_KEY is required with NOTIFICATIONS_SENDGRID_URL")
 	}

@@ -3,6 +3,7 @@ package notifications
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/big"
 	"testing"
 	"time"
@@ -12,7 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications/contact"
 	"github.com/novatrek/support/processors/notifications/delivery"
@@ -28,7 +29,7 @@ func TestContactDirectory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewDB(t)
-	if _, err := migrate.Apply(ctx, pool, Schema, New().Migrations()...); err != nil {
+	if err := runner.Migrate(ctx, pool, slog.New(slog.DiscardHandler), Spec); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := pool.Exec(ctx, `INSERT INTO notifications.contacts
@@ -150,8 +151,7 @@ func TestServiceDeliversToRegisteredGuest(t *testing.T) {
 	if n := rs.fake.SendGrid.AcceptedRef(id.String()); n != 1 {
 		t.Errorf("SendGrid fake accepted %d messages with ref %s; want 1", n, id)
 	}
-	rs.cancel()
-	if err := <-rs.done; err != nil {
+	if err := rs.stop(); err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }

@@ -9,10 +9,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/fcm"
+	"github.com/novatrek/support/processors/notifications/provider/inapp"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 	"github.com/novatrek/support/processors/notifications/provider/twilio"
 )
@@ -20,10 +21,7 @@ import (
 // DefaultEmailFrom is the sender address of email when NOTIFICATIONS_EMAIL_FROM is unset.
 const DefaultEmailFrom = "notifications@novatrek.example"
 
-// twilioCallbackPath is the route of our Twilio status callback (api.go).
-const twilioCallbackPath = "/v1/webhooks/twilio"
-
-// DeliveryOptions configure the delivery stage DeliveryStage returns.
+// DeliveryOptions configure the delivery worker (read from the environment by newApp).
 type DeliveryOptions struct {
 	// DirectoryFile is a JSON file of group members and addresses
 	// (NOTIFICATIONS_DIRECTORY_FILE): {"group:operations-staff": {"email": [{"member":
@@ -39,90 +37,77 @@ type DeliveryOptions struct {
 	// delivery.DefaultStreamPrefix ("notifications"), after Deps.Valkey.KeyPrefix. Two
 	// deployments sharing one Valkey database need different prefixes.
 	StreamPrefix string `env:"NOTIFICATIONS_STREAM_PREFIX"`
-	// Tune, if set, adjusts the delivery configuration before it is used (tests shorten
-	// the intervals with it).
-	Tune func(*delivery.Config)
 }
 
-// DeliveryOptionsFromEnv reads NOTIFICATIONS_DIRECTORY_FILE, NOTIFICATIONS_EMAIL_FROM and
-// NOTIFICATIONS_STREAM_PREFIX (strings: config.Load cannot fail on them).
-func DeliveryOptionsFromEnv() DeliveryOptions {
-	var o DeliveryOptions
-	_ = config.Load(os.Getenv, &o)
-	return o
-}
-
-// DeliveryStage returns the Stage that runs package delivery (dispatcher, sweeper and the
-// Watermill workers) on the Valkey of Deps.Valkey, with one provider Sender per channel
-// built from StageEnv.Providers, until ctx ends.
-func DeliveryStage(opts DeliveryOptions) Stage {
-	return func(ctx context.Context, env StageEnv) error {
-		log := env.Deps.Logger
-		if log == nil {
-			log = slog.New(slog.DiscardHandler)
-		}
-		if env.Deps.Valkey == nil {
-			return errors.New("delivery stage: Deps.Valkey is nil")
-		}
-		vk, err := env.Deps.Valkey.Client()
-		if err != nil {
-			return fmt.Errorf("delivery stage: %w", err)
-		}
-		senders, err := buildSenders(env, opts, log)
-		if err != nil {
-			return err
-		}
-		groups, err := loadDirectory(opts.DirectoryFile, log)
-		if err != nil {
-			return err
-		}
-		streams := opts.StreamPrefix
-		if streams == "" {
-			streams = delivery.DefaultStreamPrefix
-		}
-		cfg := delivery.Config{
-			Pool: env.Pool, Valkey: vk, Senders: senders, Directory: newContactDirectory(env.Pool, groups), Emit: env.Emit,
-			Logger: log.With("stage", "delivery"), Registerer: env.Deps.Metrics, StreamPrefix: env.Deps.Valkey.KeyPrefix + streams,
-		}
-		if opts.Tune != nil {
-			opts.Tune(&cfg)
-		}
-		d, err := delivery.New(cfg)
-		if err != nil {
-			return fmt.Errorf("delivery stage: %w", err)
-		}
-		return d.Run(ctx)
+// deliveryConfig is the delivery worker's configuration but for Valkey: one provider
+// Sender per channel from the declared clients, the staff directory, the stream prefix.
+func deliveryConfig(env service.Env, cfg Config, opts DeliveryOptions, inbox *inapp.Store) (delivery.Config, error) {
+	log := env.Logger
+	senders, err := buildSenders(env, cfg, opts, inbox)
+	if err != nil {
+		return delivery.Config{}, err
 	}
+	groups, err := loadDirectory(opts.DirectoryFile, log)
+	if err != nil {
+		return delivery.Config{}, err
+	}
+	streams := opts.StreamPrefix
+	if streams == "" {
+		streams = delivery.DefaultStreamPrefix
+	}
+	if env.Valkey == nil {
+		return delivery.Config{}, errors.New("delivery stage: Env.Valkey is nil")
+	}
+	return delivery.Config{Pool: env.DB, Senders: senders, Directory: newContactDirectory(env.DB, groups), Emit: env.Emit,
+		Logger: log.With("stage", "delivery"), Registerer: env.Metrics, StreamPrefix: env.Valkey.KeyPrefix + streams}, nil
 }
 
-// buildSenders makes the provider clients of env.Providers. Push is left out, with a
-// warning, when neither the fakes nor FCM credentials are there: push rows then go to the
-// poison queue rather than the whole stage refusing to start.
-func buildSenders(env StageEnv, opts DeliveryOptions, log *slog.Logger) (map[provider.Channel]provider.Sender, error) {
-	p := env.Providers
+// runDelivery is the "delivery" worker: package delivery's dispatcher, sweeper and
+// Watermill workers on the service's Valkey until ctx ends.
+func (a *app) runDelivery(ctx context.Context) error {
+	vk, err := a.valkey.Client()
+	if err != nil {
+		return fmt.Errorf("delivery stage: %w", err)
+	}
+	cfg := a.delivery
+	cfg.Valkey = vk
+	if a.tune != nil {
+		a.tune(&cfg)
+	}
+	d, err := delivery.New(cfg)
+	if err != nil {
+		return fmt.Errorf("delivery stage: %w", err)
+	}
+	return d.Run(ctx)
+}
+
+// buildSenders makes the provider clients of the declared endpoints. Push is left out,
+// with a warning, without an FCM endpoint or credentials: push rows then go to the poison
+// queue rather than the whole stage refusing to start.
+func buildSenders(env service.Env, cfg Config, opts DeliveryOptions, inbox *inapp.Store) (map[provider.Channel]provider.Sender, error) {
+	log := env.Logger
 	from := opts.EmailFrom
 	if from == "" {
 		from = DefaultEmailFrom
 	}
-	sg, err := sendgrid.New(sendgrid.Config{BaseURL: p.SendGridURL, APIKey: provider.NewSecret(p.SendGridAPIKey),
+	sge := env.Client("sendgrid")
+	sg, err := sendgrid.New(sendgrid.Config{BaseURL: sge.BaseURL, APIKey: provider.NewSecret(sge.Key),
 		From: from, FromName: "NovaTrek", Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("delivery stage: %w", err)
 	}
 	var callback string
-	if p.PublicURL != "" {
-		callback = strings.TrimRight(p.PublicURL, "/") + twilioCallbackPath
+	if cfg.PublicURL != "" {
+		callback = strings.TrimRight(cfg.PublicURL, "/") + twilioCallbackPath
 	}
-	tw, err := twilio.New(twilio.Config{BaseURL: p.TwilioURL, AccountSID: p.TwilioAccountSID,
-		AuthToken: provider.NewSecret(p.TwilioAuthToken), From: p.TwilioFrom, StatusCallback: callback, Logger: log})
+	twe := env.Client("twilio")
+	tw, err := twilio.New(twilio.Config{BaseURL: twe.BaseURL, AccountSID: cfg.TwilioAccountSID,
+		AuthToken: provider.NewSecret(twe.Key), From: cfg.TwilioFrom, StatusCallback: callback, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("delivery stage: %w", err)
 	}
-	if env.InApp == nil {
-		return nil, errors.New("delivery stage: StageEnv.InApp is nil")
-	}
-	senders := map[provider.Channel]provider.Sender{provider.Email: sg, provider.SMS: tw, provider.InApp: env.InApp}
-	push, err := pushSender(p, log)
+	senders := map[provider.Channel]provider.Sender{provider.Email: sg, provider.SMS: tw, provider.InApp: inbox}
+	push, err := pushSender(env.Client("fcm"), cfg.FCMCredentialsFile, log)
 	if err != nil {
 		return nil, err
 	}
@@ -134,21 +119,18 @@ func buildSenders(env StageEnv, opts DeliveryOptions, log *slog.Logger) (map[pro
 	return senders, nil
 }
 
-// pushSender is the FCM client: with the fakes, a static access token the fake accepts;
-// otherwise the service account of Providers.FCMCredentialsFile. Nil without either.
-func pushSender(p Providers, log *slog.Logger) (provider.Sender, error) {
-	if p.FCMCredentialsFile == "" {
-		if p.Fakes == nil || p.FCMURL == "" {
-			return nil, nil
-		}
-		c, err := fcm.New(fcm.Config{BaseURL: p.FCMURL, ProjectID: p.Fakes.FCM.ProjectID(),
-			Tokens: fcm.Static(provider.NewSecret(p.Fakes.FCM.AccessToken())), Logger: log})
-		if err != nil {
-			return nil, fmt.Errorf("delivery stage: %w", err)
-		}
-		return c, nil
+// pushSender is the FCM client on the service account of credsFile (whose token_uri
+// names the token endpoint: Google's, or the fake's in dev), at the declared endpoint's URL
+// (fcm's default without one). Nil without credentials.
+func pushSender(ep *service.Endpoint, credsFile string, log *slog.Logger) (provider.Sender, error) {
+	if credsFile == "" {
+		return nil, nil
 	}
-	raw, err := os.ReadFile(p.FCMCredentialsFile)
+	var baseURL string
+	if ep != nil {
+		baseURL = ep.BaseURL
+	}
+	raw, err := os.ReadFile(credsFile)
 	if err != nil {
 		return nil, fmt.Errorf("delivery stage: read NOTIFICATIONS_FCM_CREDENTIALS_FILE: %w", err)
 	}
@@ -158,11 +140,11 @@ func pushSender(p Providers, log *slog.Logger) (provider.Sender, error) {
 	if err := json.Unmarshal(raw, &key); err != nil {
 		return nil, fmt.Errorf("delivery stage: NOTIFICATIONS_FCM_CREDENTIALS_FILE is not a service-account key file: %w", err)
 	}
-	tokens, err := fcm.NewServiceAccountTokens(fcm.ServiceAccountConfig{CredentialsJSON: raw, TokenURL: p.FCMTokenURL})
+	tokens, err := fcm.NewServiceAccountTokens(fcm.ServiceAccountConfig{CredentialsJSON: raw})
 	if err != nil {
 		return nil, fmt.Errorf("delivery stage: %w", err)
 	}
-	c, err := fcm.New(fcm.Config{BaseURL: p.FCMURL, ProjectID: key.ProjectID, Tokens: tokens, Logger: log})
+	c, err := fcm.New(fcm.Config{BaseURL: baseURL, ProjectID: key.ProjectID, Tokens: tokens, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("delivery stage: %w", err)
 	}

@@ -2,25 +2,22 @@ package notifications
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/dev/fakes/providerfake"
-	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
-	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/internal/testkit/valkeytest"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
@@ -28,80 +25,49 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// testStreams picks a stream prefix of the test's own and returns it with the URL of the
-// test Valkey (internal/testkit/valkeytest, database 9); the streams are deleted when the test ends.
-func testStreams(t *testing.T) (prefix, url string) {
-	t.Helper()
-	prefix = "test." + uuid.NewString()
-	valkeytest.Client(t, 9, delivery.StreamsFor(prefix).Keys()...)
-	return prefix, valkeytest.URL(t, 9)
-}
-
 // running is a service started by startDelivering.
 type running struct {
-	env    *kafkatest.Env
-	cfg    *config.Config
-	fake   *providerfake.Server
-	done   chan error
-	ctx    context.Context
-	cancel context.CancelFunc
+	svc *servicetest.Service[*app]
+	env *kafkatest.Env
+	// cfg holds the running service's DatabaseURL and HTTPAddr.
+	cfg  *config.Config
+	fake *providerfake.Server
+	// done is closed when the service has stopped (a loop failed, or stop).
+	done <-chan struct{}
+	ctx  context.Context
 }
 
-// startDelivering runs the service with its real delivery stage (service.Run with kfake, a
-// registry, a fresh database, a real Valkey and the in-process fake providers) until the
-// returned cancel.
+// stop stops the service and returns the runner's verdict (nil after a clean stop).
+func (r running) stop() error { return r.svc.Stop() }
+
+// startDelivering runs the service from its Spec with its real delivery worker
+// (servicetest: the runner's wiring, kfake, a registry, a fresh database, the tests' Valkey
+// and the fake providers fakes.Provide starts, calling back on the service's API) with
+// short dispatcher and sweeper intervals. Its job streams are deleted when the test ends.
 func startDelivering(t *testing.T) running {
 	t.Helper()
-	topics := []string{intake.RequestTopic, intake.StatusTopic, intake.ContactsTopic, topology.DeadLetterTopic(ServiceName)}
-	for _, r := range intake.EventRoutes {
-		topics = append(topics, r.Topic)
-	}
-	env := kafkatest.New(t, kfake.SeedTopics(1, topics...))
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	if _, err := env.Serde.ID(ctx, intake.StatusTopic, (&schemas.NotificationDeliveryStatusChanged{}).Schema()); err != nil {
-		t.Fatal(err)
-	}
-
-	cfg := config.FromEnv()
-	cfg.KafkaBrokers = env.Brokers
-	cfg.SchemaRegistryURL = env.RegistryURL
-	cfg.DatabaseURL = pgtest.URL(t)
-	cfg.HTTPAddr = freeAddr(t)
-	cfg.DataDir = t.TempDir()
-	prefix, valkeyURL := testStreams(t)
-	cfg.ValkeyURL = valkeyURL
-
-	tokens := map[string]string{}
-	for _, c := range devCallers {
-		tokens[c] = testToken(c)
-	}
-	auth, err := apiauth.New(tokens)
-	if err != nil {
-		t.Fatal(err)
-	}
-	stage := DeliveryStage(DeliveryOptions{StreamPrefix: prefix, Tune: func(c *delivery.Config) {
-		c.PollInterval, c.SweepInterval = 20*time.Millisecond, 100*time.Millisecond
-	}})
-	fakes := make(chan *providerfake.Server, 1)
-	svc := NewWithConfig(Config{Auth: auth, Delivery: func(ctx context.Context, env StageEnv) error {
-		fakes <- env.Providers.Fakes
-		return stage(ctx, env)
-	}})
-	done := make(chan error, 1)
-	go func() {
-		done <- service.Run(ctx, svc, service.RunConfig{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	}()
-	var fake *providerfake.Server
-	select {
-	case fake = <-fakes:
-		if fake == nil {
-			t.Fatal("the delivery stage got no fake providers")
+	var svc *servicetest.Service[*app]
+	vk := valkeytest.Client(t, servicetest.ValkeyDB)
+	t.Cleanup(func() { // runs after the service has stopped
+		if svc != nil && svc.State != nil {
+			valkeytest.Clear(t, vk, delivery.StreamsFor(svc.State.delivery.StreamPrefix).Keys()...)
 		}
-	case err := <-done:
-		t.Fatalf("Run returned before the delivery stage started: %v", err)
+	})
+	spec := *Spec
+	spec.New = func(ctx context.Context, env service.Env) (*app, error) {
+		a, err := newApp(ctx, env)
+		if a != nil {
+			a.tune = func(c *delivery.Config) { c.PollInterval, c.SweepInterval = 20*time.Millisecond, 100*time.Millisecond }
+		}
+		return a, err
 	}
-	return running{env: env, cfg: &cfg, fake: fake, done: done, ctx: ctx, cancel: cancel}
+	svc = servicetest.Start(t, &spec, servicetest.WithOpenAPICheck())
+	fake := svc.Fakes.Providers()
+	if fake == nil {
+		t.Fatal("the delivery stage got no fake providers")
+	}
+	cfg := &config.Config{DatabaseURL: svc.DB.Config().ConnString(), HTTPAddr: strings.TrimPrefix(svc.URL, "http://")}
+	return running{svc: svc, env: svc.Kafka, cfg: cfg, fake: fake, done: svc.Done(), ctx: context.Background()}
 }
 
 // TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
@@ -113,8 +79,7 @@ func startDelivering(t *testing.T) running {
 func TestServiceRunDelivers(t *testing.T) {
 	t.Parallel()
 	rs := startDelivering(t)
-	env, cfg, fake, done, ctx, cancel := rs.env, rs.cfg, rs.fake, rs.done, rs.ctx, rs.cancel
-	defer cancel()
+	env, cfg, fake, done, ctx := rs.env, rs.cfg, rs.fake, rs.done, rs.ctx
 
 	email := "grace-" + uuid.NewString()[:8] + "@example.com"
 	gid := "guest-" + uuid.NewString()
@@ -182,8 +147,7 @@ func TestServiceRunDelivers(t *testing.T) {
 		t.Errorf("SENT event %+v; want channel EMAIL, provider sendgrid and the provider's message id", sent)
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	if err := rs.stop(); err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }

@@ -386,8 +386,7 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 		}
 	})
 
-	rs.cancel()
-	if err := <-rs.done; err != nil {
+	if err := rs.stop(); err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }

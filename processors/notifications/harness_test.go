@@ -7,86 +7,69 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/novatrek/support/internal/dev/fakes/providerfake"
-	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/problem"
-	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/logtest"
-	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/schemas"
 )
 
-func testToken(caller string) string { return caller + "-test-token-0123456789" }
+func testToken(caller string) string { return servicetest.Token(caller) }
 
-// harness is the API on a fresh, migrated database, with fake providers whose keys sign
-// the webhook requests the tests send.
+// harness is the API of the service started from its Spec (servicetest: a fresh, migrated
+// and seeded database, the runner's wiring, the fake providers fakes.Provide starts, whose
+// keys sign the webhook requests the tests send), without the consumer and the delivery
+// worker. Every response is checked against openapi.json.
 type harness struct {
 	t     *testing.T
 	ctx   context.Context
 	pool  *pgxpool.Pool
-	fakes *providerfake.Stack
-	srv   *httptest.Server
+	fakes *providerfake.Server
+	srv   struct{ URL string }
 	env   *kafkatest.Env
-	api   *api
-	logs  *logtest.Buffer // everything the API logged
+	api   *app
+	logs  *logtest.Buffer // everything the service logged
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewDB(t)
 	logs := &logtest.Buffer{}
 	log := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if err := service.Migrate(ctx, pool, log, New()); err != nil {
-		t.Fatal(err)
-	}
-	if err := intake.SeedDefaults(ctx, pool); err != nil {
-		t.Fatal(err)
-	}
-	fakes, err := providerfake.NewStack(providerfake.StackConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(fakes.Close)
 	tokens := map[string]string{}
-	for _, c := range append(devCallers, "svc-weather") { // the last is known but granted nothing
+	for _, c := range append(apiCallers(), "svc-weather") { // the last is known but granted nothing
 		tokens[c] = testToken(c)
 	}
-	auth, err := apiauth.New(tokens)
-	if err != nil {
-		t.Fatal(err)
+	svc := servicetest.Start(t, Spec, servicetest.WithoutConsumer(), servicetest.WithoutWorkers("delivery"),
+		servicetest.WithTokens(tokens), servicetest.WithLogger(log), servicetest.WithOpenAPICheck())
+	h := &harness{t: t, ctx: context.Background(), pool: svc.DB, fakes: svc.Fakes.Providers(), env: svc.Kafka,
+		api: svc.State, logs: logs}
+	h.srv.URL = svc.URL
+	h.api.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
+	return h
+}
+
+// apiCallers are the callers of the Spec's routes, each once.
+func apiCallers() []string {
+	var out []string
+	for _, r := range Spec.Describe().Routes {
+		for _, c := range r.Access.Callers {
+			if !slices.Contains(out, c) {
+				out = append(out, c)
+			}
+		}
 	}
-	env := kafkatest.New(t)
-	a, err := newAPI(Config{Auth: auth}, pool, Providers{
-		SendGridWebhookKey: fakes.SendGrid.PublicKey(), TwilioAuthToken: fakes.Twilio.AuthToken(),
-	}, emitter(t, env), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	deps := service.Deps{Logger: log, Metrics: prometheus.NewRegistry(), HTTP: http.NewServeMux()}
-	if err := a.register(deps.HTTP); err != nil {
-		t.Fatal(err)
-	}
-	edge, err := service.APIHandler(New(), deps) // as dev and run serve it
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
-	t.Cleanup(srv.Close)
-	a.callbacks.wait = 100 * time.Millisecond // callbacks in flight: answer 503 quickly
-	return &harness{t: t, ctx: ctx, pool: pool, fakes: fakes, srv: srv, env: env, api: a, logs: logs}
+	return out
 }
 
 // do sends a request as caller ("" for none) and returns the status and body.
@@ -183,35 +166,25 @@ func wantStatus(t *testing.T, what string, got, want int, body []byte) {
 	}
 }
 
-// statusEvents decodes the delivery status events enqueued in the outbox for id.
+// statusEvents decodes the delivery status events about id that reached Kafka, once the
+// outbox relay has published everything enqueued so far (the outbox is empty).
 func (h *harness) statusEvents(id uuid.UUID) []schemas.NotificationDeliveryStatusChanged {
 	h.t.Helper()
-	rows, err := h.pool.Query(h.ctx, `SELECT value FROM notifications.outbox WHERE topic = $1 AND key = $2 ORDER BY id`,
-		intake.StatusTopic, []byte(id.String()))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	values, err := pgx.CollectRows(rows, pgx.RowTo[[]byte])
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	streamtest.Eventually(h.t, "outbox drained", func() (bool, error) {
+		var n int
+		err := h.pool.QueryRow(h.ctx, `SELECT count(*) FROM notifications.outbox`).Scan(&n)
+		return n == 0, err
+	})
 	var out []schemas.NotificationDeliveryStatusChanged
-	for _, v := range values {
+	for _, r := range streamtest.ReadTopic(h.t, h.env, intake.StatusTopic) {
+		if string(r.Key) != id.String() {
+			continue
+		}
 		var ev schemas.NotificationDeliveryStatusChanged
-		if err := h.env.Serde.Decode(h.ctx, v, ev.Schema(), &ev); err != nil {
+		if err := h.env.Serde.Decode(h.ctx, r.Value, ev.Schema(), &ev); err != nil {
 			h.t.Fatal(err)
 		}
 		out = append(out, ev)
 	}
 	return out
-}
-
-// emitter is the service's status Emitter on env's registry, as Run builds it.
-func emitter(t testing.TB, env *kafkatest.Env) *intake.Emitter {
-	t.Helper()
-	emit, err := intake.NewEmitter(nil, env.Serde, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return emit
 }

@@ -1,6 +1,7 @@
 package notifications
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -8,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/dev/fakes"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )
 
-// With PublicURL set, the dev fakes' SendGrid posts its signed events to the service's own
-// webhook route, and they verify with the key the service was given.
+// With NOTIFICATIONS_PUBLIC_URL set, the fakes provided for the Spec's clients (as dev, run
+// and the tests provide them) include a SendGrid that posts its signed events to the
+// service's own webhook route, and they verify with the key the service is given.
 func TestFakeSendGridPostsEventsToPublicURL(t *testing.T) {
 	type delivery struct {
 		path   string
@@ -29,15 +33,18 @@ func TestFakeSendGridPostsEventsToPublicURL(t *testing.T) {
 	}))
 	t.Cleanup(hook.Close)
 
-	prov, stop, err := resolveProviders(Config{PublicURL: hook.URL + "/"}, slog.New(slog.DiscardHandler))
+	env := map[string]string{"NOTIFICATIONS_PUBLIC_URL": hook.URL + "/"}
+	set, err := fakes.Provide(t.Context(), []service.Definition{Spec}, func(k string) string { return env[k] }, nil,
+		fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(stop)
-	if verifier, err = sendgrid.NewVerifier(sendgrid.VerifierConfig{PublicKey: prov.SendGridWebhookKey}); err != nil {
+	t.Cleanup(func() { _ = set.Stop(context.Background()) })
+	prov := set.Getenv(func(k string) string { return env[k] })
+	if verifier, err = sendgrid.NewVerifier(sendgrid.VerifierConfig{PublicKey: prov("NOTIFICATIONS_SENDGRID_WEBHOOK_KEY")}); err != nil {
 		t.Fatal(err)
 	}
-	sg, err := sendgrid.New(sendgrid.Config{BaseURL: prov.SendGridURL, APIKey: provider.NewSecret(prov.SendGridAPIKey),
+	sg, err := sendgrid.New(sendgrid.Config{BaseURL: prov("NOTIFICATIONS_SENDGRID_URL"), APIKey: provider.NewSecret(prov("NOTIFICATIONS_SENDGRID_API_KEY")),
 		From: "trips@novatrek.example", Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)

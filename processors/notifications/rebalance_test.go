@@ -14,16 +14,19 @@ import (
 
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/servicetest"
+	"github.com/novatrek/support/internal/testkit/valkeytest"
 	"github.com/novatrek/support/processors/notifications/intake"
 	"github.com/novatrek/support/schemas"
 )
 
-// TestRebalanceThreeInstances runs three instances of the service (service.Run: consumer,
+// TestRebalanceThreeInstances runs three instances of the service (runner.Run: consumer,
 // outbox relay, API) in one consumer group while notification requests stream in across
 // six partitions; one instance stops while it is consuming, a fourth joins, a second
 // stops. Every request makes exactly one notification and one delivery status event on
@@ -45,26 +48,23 @@ func TestRebalanceThreeInstances(t *testing.T) {
 	base.KafkaBrokers = env.Brokers
 	base.SchemaRegistryURL = env.RegistryURL
 	base.DatabaseURL = pgtest.URL(t)
-	_, base.ValkeyURL = testStreams(t)
-	auth, err := apiauth.New(map[string]string{CallerAnalytics: testToken(CallerAnalytics)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	base.ValkeyURL = valkeytest.URL(t, servicetest.ValkeyDB)
+	vars := providedEnv(t, map[string]string{apiauth.EnvTokens: CallerAnalytics + "=" + testToken(CallerAnalytics)})
+	getenv := func(k string) string { return vars[k] }
+	// The delivery worker is left out: what is proven is the consumer group's intake.
+	spec := *Spec
+	spec.Workers = nil
 
-	// Each instance is another process: its own address and data dir; the shared
-	// database and cluster.
+	// Each instance is another process (runner.Run, as `novatrek run`): its own address and
+	// data dir; the shared database and cluster.
 	instance := func() (stop func()) {
 		cfg := base
 		cfg.HTTPAddr = freeAddr(t)
 		cfg.DataDir = t.TempDir()
-		svc := NewWithConfig(Config{Auth: auth, Delivery: func(ctx context.Context, _ StageEnv) error {
-			<-ctx.Done()
-			return nil
-		}})
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() {
-			done <- service.Run(rctx, svc, service.RunConfig{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			done <- runner.Run(rctx, &spec, service.RunConfig{Config: cfg, Getenv: getenv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 		}()
 		stopped := false
 		stop = func() {

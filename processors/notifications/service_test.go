@@ -3,77 +3,42 @@ package notifications
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
-	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/internal/platform/topology"
-	"github.com/novatrek/support/internal/testkit/kafkatest"
-	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/processors/notifications/intake"
+	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
 )
 
-// TestServiceRunConsumesARequest runs the service as `novatrek run svc-notifications`
-// does (service.Run: migrations, deps, HTTP) against kfake, a registry and a fresh
-// database, with the fake providers started in-process, produces one notification
-// request and reads the notification it made back through the API. The delivery stage
-// hook receives its environment.
+// TestServiceRunConsumesARequest runs the service from its Spec through the runner, as
+// `novatrek run svc-notifications` does (servicetest: kfake, a registry, a fresh database,
+// the fake providers fakes.Provide starts), without its delivery worker, produces one
+// notification request and reads the notification it made back through the API. The
+// delivery worker's configuration is complete: pool, inbox, and a sender per channel at
+// the fakes.
 func TestServiceRunConsumesARequest(t *testing.T) {
 	t.Parallel()
-	topics := []string{intake.RequestTopic, intake.StatusTopic, topology.DeadLetterTopic(ServiceName)}
-	for _, r := range intake.EventRoutes {
-		topics = append(topics, r.Topic)
-	}
-	env := kafkatest.New(t, kfake.SeedTopics(1, topics...))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-
-	// Run's serde does not auto-register (the dev stack registers schemas at start).
-	status := &schemas.NotificationDeliveryStatusChanged{}
-	if _, err := env.Serde.ID(ctx, intake.StatusTopic, status.Schema()); err != nil {
-		t.Fatal(err)
-	}
-
-	cfg := config.FromEnv()
-	cfg.KafkaBrokers = env.Brokers
-	cfg.SchemaRegistryURL = env.RegistryURL
-	cfg.DatabaseURL = pgtest.URL(t)
-	cfg.HTTPAddr = freeAddr(t)
-	cfg.DataDir = t.TempDir()
-
-	auth, err := apiauth.New(map[string]string{CallerAnalytics: testToken(CallerAnalytics)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	stage := make(chan StageEnv, 1)
-	svc := NewWithConfig(Config{Auth: auth, Delivery: func(ctx context.Context, env StageEnv) error {
-		stage <- env
-		<-ctx.Done()
-		return nil
-	}})
-	done := make(chan error, 1)
-	go func() {
-		done <- service.Run(ctx, svc, service.RunConfig{Config: cfg, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	}()
-	select {
-	case se := <-stage:
-		if se.Pool == nil || se.InApp == nil || se.Providers.Fakes == nil || se.Providers.SendGridURL == "" || se.Providers.TwilioAuthToken == "" {
-			t.Fatalf("delivery stage environment incomplete: %+v", se.Providers)
-		}
-	case err := <-done:
-		t.Fatalf("Run returned before the delivery stage started: %v", err)
+	svc := servicetest.Start(t, Spec, servicetest.WithoutWorkers("delivery"), servicetest.WithOpenAPICheck(),
+		servicetest.WithTokens(map[string]string{CallerAnalytics: testToken(CallerAnalytics)}))
+	env, ctx, done := svc.Kafka, context.Background(), svc.Done()
+	cfg := config.Config{DatabaseURL: svc.DB.Config().ConnString(), HTTPAddr: strings.TrimPrefix(svc.URL, "http://")}
+	se := svc.State
+	if se.pool == nil || se.inbox == nil || svc.Fakes.Providers() == nil || svc.Fakes.Env["NOTIFICATIONS_SENDGRID_URL"] == "" ||
+		svc.Fakes.Env["NOTIFICATIONS_TWILIO_AUTH_TOKEN"] == "" || se.delivery.Senders[provider.Email] == nil ||
+		se.delivery.Senders[provider.SMS] == nil || se.delivery.Senders[provider.InApp] == nil {
+		t.Fatalf("delivery stage environment incomplete: %+v", se.delivery)
 	}
 
 	email := "ada@example.com"
@@ -139,30 +104,21 @@ func TestServiceRunConsumesARequest(t *testing.T) {
 		})
 	}
 
-	cancel()
-	if err := <-done; err != nil {
+	if err := svc.Stop(); err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }
 
-// waitFor polls cond until it holds, failing if Run returns first or the test's deadline
-// nears.
-func waitFor(t *testing.T, done <-chan error, cond func() bool) {
+// waitFor polls cond until it holds, failing if the service stops first (done closed) or
+// the test's deadline nears.
+func waitFor(t *testing.T, done <-chan struct{}, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
-	// Give up well before the package's timeout, so a condition that never holds fails this
-	// test with its own message instead of hanging every test after it.
-	giveUp := time.After(2 * time.Minute)
-	if deadline, ok := t.Deadline(); ok && time.Until(deadline) < 2*time.Minute+10*time.Second {
-		giveUp = time.After(time.Until(deadline) - 10*time.Second)
-	}
 	for !cond() {
 		select {
-		case err := <-done:
-			t.Fatalf("Run returned: %v", err)
-		case <-giveUp:
-			t.Fatal("the condition did not hold in time")
+		case <-done:
+			t.Fatal("the service stopped before the condition held")
 		case <-tick.C:
 		}
 	}
@@ -184,7 +140,11 @@ func freeAddr(t *testing.T) string {
 func TestMigrationsComposeInTodaysOrder(t *testing.T) {
 	t.Parallel()
 	var got []string
-	for _, s := range New().Migrations() {
+	sets, err := migrate.Compose(Spec.Describe().Migrations...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range sets {
 		got = append(got, s.Name)
 	}
 	want := []string{"stream", "outbox", "templates", "channel_preferences", "notifications", "contact", "delivery", "inapp", "callbacks"}

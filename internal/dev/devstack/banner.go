@@ -26,7 +26,7 @@ func (s *Stack) writeBanner(w io.Writer) {
 	}
 	svcs := "none implemented yet"
 	if len(s.cfg.Services) > 0 {
-		svcs = strings.Join(service.Names(s.cfg.Services), ", ")
+		svcs = strings.Join(service.DefinitionNames(s.cfg.Services), ", ")
 	}
 	if s.cfg.NoServices {
 		svcs = "none started (--no-services); stores of " + svcs + " migrated"

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
 )
@@ -71,7 +72,10 @@ type Config struct {
 	// Topology defaults to topology.Default(), the topics.yaml built into the binary.
 	Topology *topology.Topology
 	// Services are started after their stores are migrated; the CLI passes its one list.
-	Services []service.Service
+	Services []service.Definition
+	// Getenv is the environment the services read (their clients' URLs); default os.Getenv,
+	// into which the dev command exports the fakes' variables.
+	Getenv func(string) string
 	// NoServices migrates the services' stores but starts none of them, so the broker runs
 	// without their consumer groups: `novatrek groups reset --execute` refuses while a group
 	// has live members, and in dev the broker lives in the same process as the services.
@@ -196,7 +200,7 @@ func (c *Config) validate() error {
 			return fmt.Errorf("devstack: %s is not a URL with a host", name)
 		}
 	}
-	return service.Check(c.Services, c.Topology)
+	return runner.Check(c.Services, c.Topology)
 }
 
 // validateKafka checks the embedded broker's address, or the external seed brokers.

@@ -20,7 +20,7 @@ import (
 func ownStack(t *testing.T, cfg Config) (*Stack, service.Deps) {
 	t.Helper()
 	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg.Services = []service.Service{svc}
+	cfg.Services = []service.Definition{service.Legacy(svc)}
 	s, err := Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -23,7 +23,7 @@ func (s *Stack) startLagExporter(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	obs, err := lag.New(lag.Config{Client: s.kcl, Consumes: lag.ServiceGroups(topo, service.Names(s.cfg.Services)), Logger: s.log})
+	obs, err := lag.New(lag.Config{Client: s.kcl, Consumes: lag.ServiceGroups(topo, service.DefinitionNames(s.cfg.Services)), Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("devstack: lag exporter: %w", err)
 	}

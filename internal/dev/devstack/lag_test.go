@@ -25,7 +25,7 @@ func TestStackServesConsumerLag(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	svc := &testService{name: "svc-notifications", started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg.Services = []service.Service{svc}
+	cfg.Services = []service.Definition{service.Legacy(svc)}
 	s, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 )
 
@@ -12,14 +13,14 @@ import (
 // the shape of Swagger UI's "urls" setting, so one page can browse every API. A service is
 // listed once its API serves /openapi.json: services add their routes as they start.
 type apiIndex struct {
-	muxes map[string]*http.ServeMux // service name -> its API's mux
+	apis map[string]http.Handler // service name -> its API
 }
 
-func (ix *apiIndex) add(name string, mux *http.ServeMux) {
-	if ix.muxes == nil {
-		ix.muxes = map[string]*http.ServeMux{}
+func (ix *apiIndex) add(name string, api http.Handler) {
+	if ix.apis == nil {
+		ix.apis = map[string]http.Handler{}
 	}
-	ix.muxes[name] = mux
+	ix.apis[name] = api
 }
 
 type apiIndexEntry struct {
@@ -28,10 +29,11 @@ type apiIndexEntry struct {
 }
 
 func (ix *apiIndex) ServeHTTP(w http.ResponseWriter, _ *http.Request) {
-	probe, _ := http.NewRequest(http.MethodGet, "/openapi.json", nil)
 	entries := []apiIndexEntry{}
-	for _, name := range slices.Sorted(maps.Keys(ix.muxes)) {
-		if _, pattern := ix.muxes[name].Handler(probe); pattern != "" {
+	for _, name := range slices.Sorted(maps.Keys(ix.apis)) {
+		rec := httptest.NewRecorder()
+		ix.apis[name].ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/openapi.json", nil))
+		if rec.Code == http.StatusOK {
 			entries = append(entries, apiIndexEntry{Name: name, URL: "/" + name + "/openapi.json"})
 		}
 	}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
 	"sync"
+	"time"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/service"
 )
@@ -17,10 +20,13 @@ type serviceGroup struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	failed chan error // the first failure; buffered so a failing service never blocks
+	// running are the started services, each stopped by stop.
+	running []*runner.Service
 }
 
-// startServices runs every configured service with deps pointing at the stack. Each
-// service's API is served under /<name>/ on the stack's HTTP address.
+// startServices starts every configured definition through runner.Start (a legacy one runs
+// its own Run, as `novatrek run` does) on the stack's connections. Each service's API is
+// served under /<name>/ on the stack's HTTP address.
 func (s *Stack) startServices(ctx context.Context) error {
 	g := &serviceGroup{failed: make(chan error, 1)}
 	s.services = g
@@ -29,12 +35,15 @@ func (s *Stack) startServices(ctx context.Context) error {
 		return nil
 	}
 	if s.cfg.NoServices {
-		s.log.InfoContext(ctx, "services not started (--no-services): their groups have no live members", "services", service.Names(s.cfg.Services))
+		s.log.InfoContext(ctx, "services not started (--no-services): their groups have no live members", "services", service.DefinitionNames(s.cfg.Services))
 		return nil
+	}
+	if s.cfg.Getenv == nil {
+		s.cfg.Getenv = os.Getenv // the dev command exports the fakes' variables into it
 	}
 	vk := service.ExistingValkey(s.valkey)
 	vk.KeyPrefix = s.state.ValkeyPrefix
-	shared := service.Deps{
+	h := runner.Host{
 		Config: config.Config{
 			KafkaBrokers:      s.Brokers(),
 			SchemaRegistryURL: s.RegistryURL(),
@@ -52,6 +61,8 @@ func (s *Stack) startServices(ctx context.Context) error {
 		Topology:  s.cfg.Topology,
 		KafkaOpts: s.kafkaOpts(),
 		Valkey:    vk,
+		Getenv:    s.cfg.Getenv,
+		BaseURL:   func(name string) string { return "http://" + s.HTTPAddr() + "/" + name },
 	}
 	// Services run under their own context: they stop when Close says so, after which
 	// the stores and Kafka they use are still up.
@@ -59,45 +70,56 @@ func (s *Stack) startServices(ctx context.Context) error {
 	g.cancel = cancel
 	s.onClose("services", g.stop)
 	index := &apiIndex{} // served once complete, after the loop
-	for _, svc := range s.cfg.Services {
-		prefix := "/" + svc.Name()
-		mux := http.NewServeMux()
-		deps := shared.For(svc, mux)
-		api, err := service.APIHandler(svc, deps)
+	for _, def := range s.cfg.Services {
+		name := def.Describe().Name
+		prefix := "/" + name
+		svc, err := runner.Start(runCtx, h, def)
 		if err != nil {
-			return fmt.Errorf("service %s: %w", svc.Name(), err)
+			return fmt.Errorf("service %s: %w", name, err)
 		}
-		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, api))
-		index.add(svc.Name(), mux)
+		g.running = append(g.running, svc)
+		s.opsMux.Handle(prefix+"/", http.StripPrefix(prefix, svc.API))
+		index.add(name, svc.API)
 		g.wg.Add(1)
 		go func() {
 			defer g.wg.Done()
-			err := svc.Run(runCtx, deps)
-			if err != nil && !errors.Is(err, context.Canceled) {
+			<-svc.Done()
+			if runCtx.Err() != nil {
+				return // stopping: stop collects the errors
+			}
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := svc.Stop(stopCtx); err != nil {
 				select {
-				case g.failed <- fmt.Errorf("service %s: %w", svc.Name(), err):
+				case g.failed <- fmt.Errorf("service %s: %w", name, err):
 				default:
 				}
 				return
 			}
-			if runCtx.Err() == nil {
-				s.log.Warn("service returned before shutdown", "service", svc.Name())
-			}
+			s.log.Warn("service returned before shutdown", "service", name)
 		}()
-		s.log.InfoContext(ctx, "service started", "service", svc.Name(), "api", "http://"+s.HTTPAddr()+prefix+"/")
+		s.log.InfoContext(ctx, "service started", "service", name, "api", "http://"+s.HTTPAddr()+prefix+"/")
 	}
 	s.opsMux.Handle("GET /openapi.json", index)
 	return nil
 }
 
-// stop cancels every service and waits for all of them, or for ctx.
+// stop stops every service (each finishes or abandons its batch, its relay and workers
+// return) and waits for all of them, or for ctx.
 func (g *serviceGroup) stop(ctx context.Context) error {
 	g.cancel()
+	var errs []error
+	for _, svc := range g.running {
+		// A failure was reported when it happened (failed); only a stop that timed out is new.
+		if err := svc.Stop(ctx); errors.Is(err, context.DeadlineExceeded) {
+			errs = append(errs, err)
+		}
+	}
 	done := make(chan struct{})
 	go func() { g.wg.Wait(); close(done) }()
 	select {
 	case <-done:
-		return nil
+		return errors.Join(errs...)
 	case <-ctx.Done():
 		return errors.New("services did not stop in time")
 	}

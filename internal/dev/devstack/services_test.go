@@ -137,7 +137,7 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 	boom := errors.New("boom")
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Service{&testService{name: ourService(t), fail: boom}}
+	cfg.Services = []service.Definition{service.Legacy(&testService{name: ourService(t), fail: boom})}
 	err := Run(t.Context(), cfg)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ourService(t)) {
 		t.Fatalf("Run = %v; want the service's error naming it", err)
@@ -180,7 +180,7 @@ func startWithTestService(t *testing.T, noServices bool) (*Stack, *testService) 
 	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Service{svc}
+	cfg.Services = []service.Definition{service.Legacy(svc)}
 	cfg.NoServices = noServices
 	s, err := Start(t.Context(), cfg)
 	if err != nil {

@@ -60,7 +60,7 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 	// The other domains also call svc-notifications' API (contacts, push devices): the
 	// simulator plays those calls against the service mounted on the stack's HTTP address.
 	apiURL := ""
-	if !s.cfg.NoServices && slices.ContainsFunc(s.cfg.Services, func(svc service.Service) bool { return svc.Name() == notificationsService }) {
+	if !s.cfg.NoServices && slices.ContainsFunc(s.cfg.Services, func(d service.Definition) bool { return d.Describe().Name == notificationsService }) {
 		apiURL = "http://" + s.HTTPAddr() + "/" + notificationsService
 		if cfg.Calls, err = simulate.NewHTTPSink(apiURL, nil); err != nil {
 			return fmt.Errorf("simulator: %w", err)

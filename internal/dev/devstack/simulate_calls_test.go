@@ -2,11 +2,14 @@ package devstack
 
 import (
 	"context"
+	"log/slog"
 	"net/url"
+	"os"
 	"regexp"
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
@@ -26,13 +29,21 @@ func TestSimulatedCallsMakeRecipientsKnown(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	ncfg, err := notifications.ConfigFromEnv()
+	// Its job streams are under the data dir's Valkey prefix, deleted when the test ends. The
+	// fake providers are the dev command's (fakes.Provide); their callbacks are not awaited.
+	cfg.Services = []service.Definition{notifications.Spec}
+	noCallbacks := func(k string) string {
+		if k == "NOTIFICATIONS_PUBLIC_URL" {
+			return "http://127.0.0.1:1/svc-notifications"
+		}
+		return os.Getenv(k)
+	}
+	set, err := fakes.Provide(ctx, cfg.Services, noCallbacks, nil, fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Its job streams are under the data dir's Valkey prefix, deleted when the test ends.
-	ncfg.Delivery = notifications.DeliveryStage(notifications.DeliveryOptions{})
-	cfg.Services = []service.Service{notifications.NewWithConfig(ncfg)}
+	t.Cleanup(func() { _ = set.Stop(context.Background()) })
+	cfg.Getenv = set.Getenv(noCallbacks)
 	cfg.SimulateRate, cfg.SimulateSeed = 50, "devstack-calls"
 	s, err := Start(ctx, cfg)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -242,7 +243,7 @@ func (s *Stack) startValkey(ctx context.Context) error {
 }
 
 func (s *Stack) migrate(ctx context.Context) error {
-	if err := service.Migrate(ctx, s.pool, s.log, s.cfg.Services...); err != nil {
+	if err := runner.Migrate(ctx, s.pool, s.log, s.cfg.Services...); err != nil {
 		return err
 	}
 	s.log.InfoContext(ctx, "stores migrated", "services", len(s.cfg.Services))

@@ -149,3 +149,12 @@ func (p *providers) stop(ctx context.Context) error {
 
 // webhookURL joins a public base URL and a callback path.
 func webhookURL(base, path string) string { return strings.TrimRight(base, "/") + path }
+
+// Providers is the running provider fake (SendGrid, Twilio and FCM) for a test's
+// assertions on what it accepted; nil when Provide started none.
+func (s *Set) Providers() *providerfake.Server {
+	if p, ok := s.stacks["providers"].(*providers); ok {
+		return p.srv
+	}
+	return nil
+}

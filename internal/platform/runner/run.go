@@ -31,7 +31,7 @@ func Run(ctx context.Context, def service.Definition, rc service.RunConfig) erro
 	}
 	h := Host{Config: p.Config, Logger: p.Logger, Metrics: p.Metrics, DB: p.DB, Registry: p.Registry, Serde: p.Serde,
 		Topology: p.Topology, KafkaOpts: p.KafkaOpts, Valkey: p.Valkey, Getenv: p.Getenv,
-		BaseURL: func(string) string { return baseURL(p.Config.HTTPAddr) }}
+		BaseURL: func(string) string { return BaseURL(p.Config.HTTPAddr) }}
 	svc, err := Start(ctx, h, def)
 	if err != nil {
 		return err
@@ -48,9 +48,9 @@ func Run(ctx context.Context, def service.Definition, rc service.RunConfig) erro
 	return errors.Join(serveErr, svc.Stop(sctx))
 }
 
-// baseURL is where a process serving on addr is reachable: http://addr, 127.0.0.1 for an
+// BaseURL is where a process serving on addr is reachable: http://addr, 127.0.0.1 for an
 // empty host.
-func baseURL(addr string) string {
+func BaseURL(addr string) string {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
 		return "http://" + addr

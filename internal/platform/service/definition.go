@@ -2,6 +2,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
@@ -149,3 +150,37 @@ func (d Description) ResolveClients(getenv func(string) string) (map[string]*End
 	}
 	return out, nil
 }
+
+// DefinitionNames returns the names of defs, sorted.
+func DefinitionNames(defs []Definition) []string {
+	svcs := make([]Service, len(defs))
+	for i, d := range defs {
+		svcs[i] = described{d.Describe()}
+	}
+	return Names(svcs)
+}
+
+// LookupDefinition returns the definition called name, or an error listing the known ones.
+func LookupDefinition(defs []Definition, name string) (Definition, error) {
+	svcs := make([]Service, len(defs))
+	for i, d := range defs {
+		svcs[i] = described{d.Describe()}
+	}
+	if _, err := Lookup(svcs, name); err != nil {
+		return nil, err
+	}
+	for _, d := range defs {
+		if d.Describe().Name == name {
+			return d, nil
+		}
+	}
+	return nil, nil // unreachable: Lookup found it
+}
+
+// described shows a Description to Names and Lookup, which look at names only.
+type described struct{ d Description }
+
+func (n described) Name() string                    { return n.d.Name }
+func (n described) Schema() string                  { return n.d.Store.Schema }
+func (n described) Migrations() []migrate.Set       { return n.d.Migrations }
+func (n described) Run(context.Context, Deps) error { return errors.New("not runnable") }

@@ -19,6 +19,10 @@ type Subscription[S any] struct {
 // Topic is the topic the subscription consumes.
 func (s Subscription[S]) Topic() string { return s.topic }
 
+// Route is the subscription bound to st: the stream route the runner gives the processor
+// (a part's own tests bind its subscriptions with it).
+func (s Subscription[S]) Route(st S) stream.Route { return s.bind(st) }
+
 // On routes topic to h, once per new event inside the batch's transaction (stream.Handle):
 // service.On(TopicReservationStatus, (*app).onReservationStatusChanged).
 func On[S, T any, P stream.Message[T]](topic string, h func(S, context.Context, pgx.Tx, stream.Event[T]) error) Subscription[S] {

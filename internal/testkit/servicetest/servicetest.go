@@ -17,10 +17,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
@@ -28,6 +30,7 @@ import (
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
+	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/valkeytest"
 )
@@ -45,6 +48,9 @@ type Service[S any] struct {
 	URL string
 	// Metrics are the running service's (new at each Restart).
 	Metrics *prometheus.Registry
+	// Fakes are the third-party fakes started for the Spec's Clients whose URL variable the
+	// options left unset (fakes.Provide, as dev and run do); they call back on URL.
+	Fakes *fakes.Set
 
 	spec     *service.Spec[S]
 	topo     *topology.Topology
@@ -53,6 +59,9 @@ type Service[S any] struct {
 	api      atomic.Pointer[http.Handler]
 	producer *kgo.Client
 	tokens   map[string]string
+	// wrap is WithOpenAPICheck's around each start's API; nil: none.
+	wrap    func(http.Handler) http.Handler
+	stopped bool
 }
 
 // Partitions is how many partitions each of the Spec's topics gets.
@@ -111,11 +120,17 @@ func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[
 	}))
 	s.URL = "http://" + srv.Listener.Addr().String()
 	s.host.BaseURL = func(string) string { return s.URL }
+	s.provideFakes(defs, o)
+	if o.checkOpenAPI {
+		s.wrap = func(h http.Handler) http.Handler { return openapitest.Wrap(t, desc.OpenAPI, h) }
+	}
 	s.start()
 	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
-		s.stop()
+		if !s.stopped {
+			s.stop()
+		}
 	})
 	s.producer = s.Kafka.Client(t)
 	return s
@@ -132,7 +147,44 @@ func (s *Service[S]) start() {
 		s.T.Fatalf("servicetest: start %s: %v", s.spec.Name, err)
 	}
 	s.running = running
-	s.api.Store(&running.API)
+	api := running.API
+	if s.wrap != nil {
+		api = s.wrap(api)
+	}
+	s.api.Store(&api)
+}
+
+// provideFakes starts the fakes of the Spec's Clients whose URL variable o leaves unset and
+// adds their variables to o's environment (what the service reads); they stop after the
+// service, at the test's cleanup.
+func (s *Service[S]) provideFakes(defs []service.Definition, o options) {
+	s.T.Helper()
+	set, err := fakes.Provide(context.Background(), defs, func(k string) string { return o.env[k] },
+		func(string) string { return s.URL }, fakes.Options{DataDir: s.T.TempDir()}, s.host.Logger)
+	if err != nil {
+		s.T.Fatalf("servicetest: %v", err)
+	}
+	s.T.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), streamtest.WaitTimeout)
+		defer cancel()
+		if err := set.Stop(ctx); err != nil {
+			s.T.Errorf("servicetest: %v", err)
+		}
+	})
+	maps.Copy(o.env, set.Env)
+	s.Fakes = set
+}
+
+// Done is closed when the running service has stopped (Stop, or one of its loops failed).
+func (s *Service[S]) Done() <-chan struct{} { return s.running.Done() }
+
+// Stop stops the service now and returns what the runner's Stop returned: nil after a clean
+// stop, else the first loop failure (the test's cleanup then does not stop it again).
+func (s *Service[S]) Stop() error {
+	ctx, cancel := context.WithTimeout(context.Background(), streamtest.WaitTimeout)
+	defer cancel()
+	s.stopped = true
+	return s.running.Stop(ctx)
 }
 
 // Restart stops the service (the stream finishes or abandons its batch and commits, the
@@ -141,6 +193,7 @@ func (s *Service[S]) start() {
 func (s *Service[S]) Restart() {
 	s.T.Helper()
 	s.stop()
+	s.stopped = false
 	s.start()
 }
 
@@ -195,18 +248,30 @@ func (o options) topology(t testing.TB) *topology.Topology {
 // uses one.
 func (o options) host(t testing.TB, valkey bool) runner.Host {
 	t.Helper()
-	h := runner.Host{Logger: streamtest.Logger(t, slog.LevelWarn), Topology: o.topology(t),
+	log := o.logger
+	if log == nil {
+		log = streamtest.Logger(t, slog.LevelWarn)
+	}
+	h := runner.Host{Logger: log, Topology: o.topology(t),
 		Getenv: func(k string) string { return o.env[k] },
 		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer,
 			MinBackoff: 5 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RelayPoll: 50 * time.Millisecond}}
 	if valkey {
-		h.Valkey = store.NewValkey(valkeytest.URL(t, 0))
+		// The tests' Valkey database, with a key prefix of the test's own (parallel tests
+		// never see each other's keys).
+		h.Valkey = store.NewValkey(valkeytest.URL(t, ValkeyDB))
+		h.Valkey.KeyPrefix = "test." + uuid.NewString() + "."
 		t.Cleanup(h.Valkey.Close)
 	}
 	return h
 }
 
+// ValkeyDB is the Valkey database services under test use.
+const ValkeyDB = 9
+
 type options struct {
+	logger       *slog.Logger
+	checkOpenAPI bool
 	env          map[string]string
 	tokens       map[string]string
 	topo         *topology.Topology
@@ -244,3 +309,11 @@ func WithoutWorkers(names ...string) Option {
 
 // WithoutConsumer leaves the stream processor out (API-only tests).
 func WithoutConsumer() Option { return func(o *options) { o.skipConsumer = true } }
+
+// WithLogger gives the service log (default: the test's log, warnings and errors); a test
+// that inspects what was logged passes its own.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithOpenAPICheck checks every API response against the Spec's OpenAPI document
+// (openapitest.Wrap): a response the document does not describe fails the test.
+func WithOpenAPICheck() Option { return func(o *options) { o.checkOpenAPI = true } }

@@ -4,22 +4,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/notifications/contact"
-	"github.com/novatrek/support/processors/notifications/intake"
 )
 
 func migrated(t *testing.T) *pgxpool.Pool {
 	t.Helper()
 	pool := pgtest.NewDB(t)
-	if _, err := migrate.Apply(context.Background(), pool, intake.Schema, notifications.New().Migrations()...); err != nil {
+	if err := runner.Migrate(context.Background(), pool, slog.New(slog.DiscardHandler), notifications.Spec); err != nil {
 		t.Fatal(err)
 	}
 	return pool

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 )
 
@@ -60,22 +61,29 @@ func New(cfg Config) (*Intake, error) {
 	return &Intake{cfg: cfg, sql: newStatements(Schema)}, nil
 }
 
-// Routes are the stream routes: one per consumed event topic, the request topic and
-// ContactsTopic (the contact directory).
+// Subscriptions are the intake's: one per consumed event topic, the request topic and
+// ContactsTopic (the contact directory). The service's Spec lifts them onto its state.
+var Subscriptions = []service.Subscription[*Intake]{
+	service.On(EventRoutes["reservation.status_changed"].Topic, (*Intake).reservationStatusChanged),
+	service.On(EventRoutes["checkin.completed"].Topic, (*Intake).checkinCompleted),
+	service.On(EventRoutes["schedule.published"].Topic, (*Intake).schedulePublished),
+	service.On(EventRoutes["payment.processed"].Topic, (*Intake).paymentProcessed),
+	service.On(EventRoutes["incident.reported"].Topic, (*Intake).incidentReported),
+	service.On(EventRoutes["emergency.triggered"].Topic, (*Intake).emergencyTriggered),
+	service.On(EventRoutes["wildlife_alert.issued"].Topic, (*Intake).wildlifeAlertIssued),
+	service.On(EventRoutes["payment.refunded"].Topic, (*Intake).paymentRefunded),
+	service.On(EventRoutes["loyalty_tier.changed"].Topic, (*Intake).loyaltyTierChanged),
+	service.On(EventRoutes["loyalty_reward.redeemed"].Topic, (*Intake).loyaltyRewardRedeemed),
+	service.On(EventRoutes["weather_alert.issued"].Topic, (*Intake).weatherAlertIssued),
+	service.On(RequestTopic, (*Intake).requested),
+	service.On(ContactsTopic, (*Intake).guestRegistered),
+}
+
+// Routes are Subscriptions bound to in, for the intake's own tests.
 func (in *Intake) Routes() []stream.Route {
-	return []stream.Route{
-		stream.Handle(EventRoutes["reservation.status_changed"].Topic, in.reservationStatusChanged),
-		stream.Handle(EventRoutes["checkin.completed"].Topic, in.checkinCompleted),
-		stream.Handle(EventRoutes["schedule.published"].Topic, in.schedulePublished),
-		stream.Handle(EventRoutes["payment.processed"].Topic, in.paymentProcessed),
-		stream.Handle(EventRoutes["incident.reported"].Topic, in.incidentReported),
-		stream.Handle(EventRoutes["emergency.triggered"].Topic, in.emergencyTriggered),
-		stream.Handle(EventRoutes["wildlife_alert.issued"].Topic, in.wildlifeAlertIssued),
-		stream.Handle(EventRoutes["payment.refunded"].Topic, in.paymentRefunded),
-		stream.Handle(EventRoutes["loyalty_tier.changed"].Topic, in.loyaltyTierChanged),
-		stream.Handle(EventRoutes["loyalty_reward.redeemed"].Topic, in.loyaltyRewardRedeemed),
-		stream.Handle(EventRoutes["weather_alert.issued"].Topic, in.weatherAlertIssued),
-		stream.Handle(RequestTopic, in.requested),
-		stream.Handle(ContactsTopic, in.guestRegistered),
+	routes := make([]stream.Route, len(Subscriptions))
+	for i, s := range Subscriptions {
+		routes[i] = s.Route(in)
 	}
+	return routes
 }

@@ -3,6 +3,7 @@ package intake_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sort"
 	"strings"
@@ -13,7 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
@@ -36,7 +37,7 @@ func subject() streamtest.Subject {
 		Group:  intake.Group,
 		Schema: intake.Schema,
 		Migrate: func(ctx context.Context, pool *pgxpool.Pool, _ string) error {
-			if _, err := migrate.Apply(ctx, pool, intake.Schema, notifications.New().Migrations()...); err != nil {
+			if err := runner.Migrate(ctx, pool, slog.New(slog.DiscardHandler), notifications.Spec); err != nil {
 				return err
 			}
 			return intake.SeedDefaults(ctx, pool)
