@@ -25,8 +25,8 @@ func clientDefinitions(names ...string) []service.Definition {
 }
 
 // provideFakes starts the fakes the services' unset clients need and exports their
-// variables into this process's environment, which the legacy services read when they are
-// built (services()); a Spec will get them through its Env instead. baseURL gives a
+// variables into this process's environment, where the runner reads the services' clients
+// (Host.Getenv is os.Getenv). baseURL gives a
 // service's public URL ("" when unknown). The returned func stops the fakes and unsets
 // what was exported.
 func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) string, names ...string) (func(), error) {
