@@ -36,8 +36,6 @@ HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 				return err
 			}
 			defer stopFakes()
-			// Built after the fakes' variables are exported: a legacy service reads its
-			// environment when it is built (as dev.go does).
 			def, err := service.LookupDefinition(services(), args[0])
 			if err != nil {
 				return err

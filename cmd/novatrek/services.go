@@ -17,7 +17,7 @@ import (
 //	payments.Spec,
 func services() []service.Definition {
 	return []service.Definition{
-		service.Legacy(payments.New()),
+		payments.Spec,
 		notifications.Spec,
 	}
 }

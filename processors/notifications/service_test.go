@@ -115,10 +115,18 @@ func waitFor(t *testing.T, done <-chan struct{}, cond func() bool) {
 	t.Helper()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()
+	// Give up well before the package's timeout, so a condition that never holds fails this
+	// test with its own message instead of hanging every test after it.
+	giveUp := time.After(2 * time.Minute)
+	if deadline, ok := t.Deadline(); ok && time.Until(deadline) < 2*time.Minute+10*time.Second {
+		giveUp = time.After(time.Until(deadline) - 10*time.Second)
+	}
 	for !cond() {
 		select {
 		case <-done:
 			t.Fatal("the service stopped before the condition held")
+		case <-giveUp:
+			t.Fatal("the condition did not hold in time")
 		case <-tick.C:
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
-func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -40,7 +40,7 @@ func (a *api) handleSaveMethod(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleListMethods(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleListMethods(w http.ResponseWriter, r *http.Request) error {
 	guest, err := pathUUID(r, "id", "guest")
 	if err != nil {
 		return err
@@ -57,7 +57,7 @@ func (a *api) handleListMethods(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleDispute(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleDispute(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (a *api) handleDispute(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleReconcile(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleReconcile(w http.ResponseWriter, r *http.Request) error {
 	day, err := time.Parse(time.DateOnly, r.PathValue("date"))
 	if err != nil {
 		return problem.Validation("The date must be YYYY-MM-DD.", problem.FieldError{Field: "date", Reason: "must be YYYY-MM-DD"})

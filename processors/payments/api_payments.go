@@ -43,7 +43,7 @@ func withInstance(p *problem.Problem, path string) *problem.Problem {
 	return p
 }
 
-func (a *api) handleDeposit(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleDeposit(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -65,7 +65,7 @@ func (a *api) handleDeposit(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleCommission(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleCommission(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -87,7 +87,7 @@ func (a *api) handleCommission(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleGetPayment(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleGetPayment(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathUUID(r, "id", "payment")
 	if err != nil {
 		return err
@@ -103,7 +103,7 @@ func (a *api) handleGetPayment(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleListPayments(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleListPayments(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathUUID(r, "id", "reservation")
 	if err != nil {
 		return err
@@ -120,7 +120,7 @@ func (a *api) handleListPayments(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleCapture(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleCapture(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -142,7 +142,7 @@ func (a *api) handleCapture(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleVoid(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleVoid(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err

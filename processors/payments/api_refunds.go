@@ -20,7 +20,7 @@ func renderRefundCreated(path string) func(v any) response {
 	}
 }
 
-func (a *api) handleRefund(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	body, err := readBody(r)
 	if err != nil {
 		return err
@@ -42,7 +42,7 @@ func (a *api) handleRefund(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-func (a *api) handleGetRefund(w http.ResponseWriter, r *http.Request) error {
+func (a *app) handleGetRefund(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathUUID(r, "id", "refund")
 	if err != nil {
 		return err

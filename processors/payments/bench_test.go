@@ -46,7 +46,7 @@ var benchClients = flag.Int("payments.clients", 12, "concurrent clients of Bench
 // claim, the processing row written before the provider is called, and the pipelined
 // result), so a third of the raw rate bounds the API; in practice CPU binds first.
 func BenchmarkDepositPayments(b *testing.B) {
-	h := newHarness(b, func(h *harness) { h.logLevel = slog.LevelWarn; h.cfg.DBMaxConns = 24 })
+	h := newHarness(b, func(h *harness) { h.logLevel = slog.LevelWarn; h.vars["PAYMENTS_DB_MAX_CONNS"] = "24" })
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 256, MaxIdleConnsPerHost: 256}}
 	body := func() []byte {
 		return []byte(mustJSON(deposit("125.00", "USD", "pm_card_visa")))

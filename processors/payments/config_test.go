@@ -2,10 +2,24 @@ package payments
 
 import (
 	"context"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/novatrek/support/internal/dev/fakes"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
 )
+
+// loadConfig reads Config through getenv and checks it, as newApp does.
+func loadConfig(getenv func(string) string) (Config, error) {
+	var c Config
+	if err := config.Load(getenv, &c); err != nil {
+		return c, err
+	}
+	return c, c.validate()
+}
 
 func TestConfigFromEnvironment(t *testing.T) {
 	t.Parallel()
@@ -15,49 +29,43 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if err != nil {
 		t.Fatalf("defaults: %v", err)
 	}
-	if c.PSPTimeout != 10*time.Second || c.FraudTimeout != 300*time.Millisecond || c.FraudAttempts != 3 ||
-		c.DBMaxConns != 16 || c.RefundPoll != 5*time.Second || c.RecoveryAge != 2*time.Minute || c.ReconcileInterval != time.Hour {
+	if c.FraudBudget != time.Second || c.FraudAttempts != 3 || c.RefundPoll != 5*time.Second ||
+		c.RecoveryAge != 2*time.Minute || c.ReconcileInterval != time.Hour {
 		t.Fatalf("defaults = %+v", c)
 	}
 
-	c, err = loadConfig(env(map[string]string{"PAYMENTS_REFUND_POLL": "250ms", "PAYMENTS_PSP_API_KEY": "sk_live_secret"}))
-	if err != nil || c.RefundPoll != 250*time.Millisecond || c.PSPAPIKey != "sk_live_secret" {
-		t.Fatalf("refund poll %v, key set %v: %v", c.RefundPoll, c.PSPAPIKey != "", err)
+	c, err = loadConfig(env(map[string]string{"PAYMENTS_REFUND_POLL": "250ms"}))
+	if err != nil || c.RefundPoll != 250*time.Millisecond {
+		t.Fatalf("refund poll %v: %v", c.RefundPoll, err)
 	}
 
 	// Every malformed value is reported at once, each on a line naming its variable.
-	_, err = loadConfig(env(map[string]string{"PAYMENTS_FRAUD_ATTEMPTS": "x", "PAYMENTS_RECOVERY_INTERVAL": "-1s",
-		"PAYMENTS_REQUIRE_PROVIDERS": "maybe"}))
+	_, err = loadConfig(env(map[string]string{"PAYMENTS_FRAUD_ATTEMPTS": "x", "PAYMENTS_RECOVERY_INTERVAL": "-1s"}))
 	for _, want := range []string{`PAYMENTS_FRAUD_ATTEMPTS "x" is not a positive integer`,
-		`PAYMENTS_RECOVERY_INTERVAL "-1s" is not a positive duration`, `PAYMENTS_REQUIRE_PROVIDERS "maybe" is not true or false`} {
+		`PAYMENTS_RECOVERY_INTERVAL "-1s" is not a positive duration`} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("error = %v; want it to say %s", err, want)
 		}
 	}
 
-	for vars, want := range map[string]string{
-		"PAYMENTS_DB_MAX_CONNS=1":         "PAYMENTS_DB_MAX_CONNS 1 is not an integer of at least 2",
-		"PAYMENTS_RECOVERY_AGE=30s":       "PAYMENTS_RECOVERY_AGE 30s must exceed the idempotency lease",
-		"PAYMENTS_REQUIRE_PROVIDERS=true": "PAYMENTS_REQUIRE_PROVIDERS is set but PAYMENTS_PSP_URL or PAYMENTS_FRAUD_URL is empty",
-	} {
-		k, v, _ := strings.Cut(vars, "=")
-		if _, err := loadConfig(env(map[string]string{k: v})); err == nil || !strings.Contains(err.Error(), want) {
-			t.Errorf("%s: error = %v; want %q", vars, err, want)
-		}
+	_, err = loadConfig(env(map[string]string{"PAYMENTS_RECOVERY_AGE": "30s"}))
+	if want := "PAYMENTS_RECOVERY_AGE 30s must exceed the idempotency lease"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("PAYMENTS_RECOVERY_AGE=30s: error = %v; want %q", err, want)
 	}
 }
 
-// The service starts no fakes of its own: without the providers' URLs it refuses to run,
-// naming what is unset (novatrek dev and run provide fakes before it starts).
-func TestRunNeedsTheProviderURLs(t *testing.T) {
+// The service starts no fakes of its own; dev, run and the tests provide them for unset
+// provider URLs, except when PAYMENTS_REQUIRE_PROVIDERS=true: then an unset URL is refused,
+// naming the variable.
+func TestRequireProvidersRefusesTheFakes(t *testing.T) {
 	t.Parallel()
-	h := newHarnessNoAPI(t)
-	cfg := h.cfg
-	cfg.PSPURL, cfg.FraudURL = "", h.fraudURL
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel() // refused before anything starts; were it to start, it would stop at once
-	err := NewWithConfig(cfg).Run(ctx, h.deps)
-	if err == nil || !strings.Contains(err.Error(), "PAYMENTS_PSP_URL unset") {
-		t.Fatalf("Run without PAYMENTS_PSP_URL = %v; want it refused, naming the variable", err)
+	vars := map[string]string{"PAYMENTS_REQUIRE_PROVIDERS": "true", "PAYMENTS_FRAUD_URL": "http://127.0.0.1:1"}
+	set, err := fakes.Provide(context.Background(), []service.Definition{Spec}, func(k string) string { return vars[k] },
+		nil, fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	if err == nil {
+		_ = set.Stop(context.Background())
+	}
+	if err == nil || !strings.Contains(err.Error(), "PAYMENTS_PSP_URL is unset and PAYMENTS_REQUIRE_PROVIDERS=true forbids the built-in fake") {
+		t.Fatalf("Provide with PAYMENTS_REQUIRE_PROVIDERS=true and no PSP URL = %v; want it refused, naming the variable", err)
 	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
-	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/processors/payments/fraud"
 	"github.com/novatrek/support/processors/payments/psp"
 )
@@ -31,7 +30,7 @@ type core struct {
 	psp   *psp.Client
 	fraud *fraud.Client
 	// emitter publishes the events through the outbox (events.go's emit is its one caller).
-	emitter *outbox.Emitter[pgoutbox.Execer]
+	emitter *outbox.Emitter[store.Execer]
 	log     *slog.Logger
 	now     func() time.Time
 	m       *metrics

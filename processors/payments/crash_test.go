@@ -26,7 +26,7 @@ func TestCrashBetweenCaptureAndCommit(t *testing.T) {
 	reached := make(chan uuid.UUID, 1)
 	release := make(chan struct{})
 	h1 := newHarness(t, func(h *harness) {
-		h.cfg.hooks.afterProvider = func(ctx context.Context, p *Payment) error {
+		h.hooks.afterProvider = func(ctx context.Context, p *Payment) error {
 			reached <- p.ID
 			<-release // frozen, like a dead process: nothing after this point ever runs
 			return errCrashed
@@ -103,7 +103,7 @@ func TestRecoveryFinishesAnAbandonedPayment(t *testing.T) {
 	reached := make(chan uuid.UUID, 1)
 	release := make(chan struct{})
 	h1 := newHarness(t, func(h *harness) {
-		h.cfg.hooks.afterProvider = func(ctx context.Context, p *Payment) error {
+		h.hooks.afterProvider = func(ctx context.Context, p *Payment) error {
 			reached <- p.ID
 			<-release
 			return errCrashed
@@ -120,7 +120,7 @@ func TestRecoveryFinishesAnAbandonedPayment(t *testing.T) {
 	}()
 	id := <-reached
 	h2 := h1.restart(3 * time.Minute)
-	if err := h2.core.recoverStuck(h2.ctx, h2.cfg.RecoveryAge); err != nil {
+	if err := h2.core.recoverStuck(h2.ctx, h2.svc.State.cfg.RecoveryAge); err != nil {
 		t.Fatal(err)
 	}
 	p, err := getPayment(h2.ctx, h2.pool, id, false)

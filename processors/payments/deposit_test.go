@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
@@ -147,7 +146,7 @@ func TestSavedPaymentMethod(t *testing.T) {
 // or charged.
 func TestFraudServiceDown(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(h *harness) { h.cfg.FraudTimeout, h.cfg.FraudBudget = 50*time.Millisecond, 200*time.Millisecond })
+	h := newHarness(t, withEnv("PAYMENTS_FRAUD_TIMEOUT", "50ms"), withEnv("PAYMENTS_FRAUD_BUDGET", "200ms"))
 	h.fraud.SetDown(true)
 	small := h.call("POST", "/v1/deposits", CallerReservations, uuid.NewString(), deposit("500.00", "USD", "pm_card_visa"))
 	if small.status != http.StatusCreated || small.str("fraud", "decision") != "review" || small.json["fraud"].(map[string]any)["fallback"] != true {

@@ -1,76 +1,26 @@
 package payments
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
-	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/platform/money"
-	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/platform/topology"
-	"github.com/novatrek/support/internal/testkit/openapitest"
 	"github.com/novatrek/support/schemas"
 )
 
-// running is the whole service (Service.Run: API, relay, consumer, workers) on a harness.
+// running is the whole service (API, relay, consumer, workers) on a harness.
 type running struct {
 	*harness
-	stop func()
 }
 
-// runService starts Service.Run on h's dependencies and serves its API.
+// runService starts the whole service from its Spec, the refund worker polling every 100ms.
 func runService(t *testing.T, opts ...harnessOpt) *running {
 	t.Helper()
-	h := newHarnessNoAPI(t, opts...)
-	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
-		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
-	stopRun := h.start(h.deps)
-	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, h.deps.HTTP))
-	stop := func() {
-		stopRun()
-		h.srv.Close()
-	}
-	t.Cleanup(stop)
-	// The API is registered once Run has started; wait for it.
-	streamtest.Eventually(t, "API up", func() (bool, error) {
-		r, err := http.Get(h.srv.URL + "/openapi.json")
-		if err != nil {
-			return false, nil
-		}
-		r.Body.Close()
-		return r.StatusCode == http.StatusOK, nil
-	})
-	return &running{harness: h, stop: stop}
-}
-
-// start runs Service.Run on deps (h's own, or a copy for another instance of the service)
-// against h's database, providers and cluster until the returned stop is called or the
-// test ends. Stop waits for Run and fails the test if it returned an error.
-func (h *harness) start(deps service.Deps) (stop func()) {
-	cfg := h.cfg
-	cfg.PSPURL, cfg.FraudURL = h.pspURL, h.fraudURL
-	cfg.RefundPoll = 100 * time.Millisecond
-	svc := NewWithConfig(cfg)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- svc.Run(ctx, deps) }()
-	var once sync.Once
-	stop = func() {
-		once.Do(func() {
-			cancel()
-			if err := <-done; err != nil {
-				h.t.Errorf("Service.Run = %v", err)
-			}
-		})
-	}
-	h.t.Cleanup(stop)
-	return stop
+	opts = append([]harnessOpt{withEnv("PAYMENTS_REFUND_POLL", "100ms"), func(h *harness) { h.running = true }}, opts...)
+	return &running{harness: newHarness(t, opts...)}
 }
 
 // processed decodes every payment.processed record on the topic.

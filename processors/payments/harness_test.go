@@ -6,52 +6,58 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
+	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
 	"github.com/novatrek/support/internal/dev/fakes/pspfake"
 	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/idempotency"
-	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/logtest"
-	"github.com/novatrek/support/internal/testkit/openapitest"
-	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/internal/testkit/servicetest"
+	"github.com/novatrek/support/schemas"
 )
 
 // testToken is the bearer token of caller in the tests.
-func testToken(caller string) string { return caller + "-test-token-0123456789" }
+func testToken(caller string) string { return servicetest.Token(caller) }
 
-// harness is the payments API on a fresh database with fake providers, a kfake cluster and
-// a registry. Logs are captured so tests can scan them.
+// harness is the service started from its Spec (servicetest: a fresh migrated database, a
+// kfake cluster and registry, the runner's wiring, the fake PSP and fraud service
+// fakes.Provide starts), by default API only: no consumer, no outbox relay (the tests count
+// outbox rows), no workers. Every response is
+// checked against openapi.json. Logs are captured so tests can scan them.
 type harness struct {
-	t        testing.TB
-	ctx      context.Context
-	pool     *pgxpool.Pool
-	env      *kafkatest.Env
-	psp      *pspfake.Server
-	fraud    *fraudfake.Server
-	pspURL   string
-	fraudURL string
-	deps     service.Deps
-	cfg      Config
-	core     *core
-	api      *api
-	srv      *httptest.Server
-	logs     *logtest.Buffer
-	clock    *clock
+	t     testing.TB
+	ctx   context.Context
+	pool  *pgxpool.Pool
+	env   *kafkatest.Env
+	psp   *pspfake.Server
+	fraud *fraudfake.Server
+	svc   *servicetest.Service[*app]
+	core  *core
+	srv   struct{ URL string }
+	logs  *logtest.Buffer
+	clock *clock
+	// vars are the service's environment beyond the fakes' (PAYMENTS_*), set by options.
+	vars map[string]string
+	// hooks are installed on the core at start (the first start only: a restarted process
+	// has none).
+	hooks hooks
+	// running runs the consumer and the workers too (the whole service).
+	running bool
 	// logLevel of the captured log; default debug (every request is logged, so the PCI
 	// test has lines to scan).
 	logLevel slog.Level
@@ -63,85 +69,115 @@ type clock struct{ offset atomic.Int64 }
 func (c *clock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
 func (c *clock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
-func testAuth(t testing.TB) *apiauth.Authenticator {
-	tokens := map[string]string{}
-	for _, c := range devCallers {
-		tokens[c] = testToken(c)
+// testTokens are the tokens of the Spec's callers and of a known caller granted nothing.
+func testTokens() map[string]string {
+	tokens := map[string]string{"svc-guest-profiles": testToken("svc-guest-profiles")}
+	for _, r := range Spec.Describe().Routes {
+		for _, c := range r.Access.Callers {
+			tokens[c] = testToken(c)
+		}
 	}
-	tokens["svc-guest-profiles"] = testToken("svc-guest-profiles") // known, but granted nothing
-	a, err := apiauth.New(tokens)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
+	return tokens
 }
 
 type harnessOpt func(*harness)
 
-// newHarness migrates a fresh database and serves the API (no background loops).
+// withEnv sets a variable the service reads.
+func withEnv(k, v string) harnessOpt { return func(h *harness) { h.vars[k] = v } }
+
+// newHarness starts the service from its Spec.
 func newHarness(t testing.TB, opts ...harnessOpt) *harness {
 	t.Helper()
-	h := newHarnessNoAPI(t, opts...)
-	// The API gets its own pool, as in Service.Run (the test pool has pgxpool's default size).
-	apiPool, err := service.OwnPool(h.ctx, h.pool, ServiceName, h.cfg.DBMaxConns)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(apiPool.Close)
-	h.core, h.api, err = build(h.cfg, apiPool, h.deps, h.pspURL, h.fraudURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.api.register(h.deps.HTTP)
-	edge, err := service.APIHandler(New(), h.deps) // as dev and run serve it
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.srv = httptest.NewServer(openapitest.Wrap(t, openAPI, edge)) // every response checked against openapi.json
-	t.Cleanup(h.srv.Close)
-	return h
-}
-
-// newHarnessNoAPI prepares everything but the API.
-func newHarnessNoAPI(t testing.TB, opts ...harnessOpt) *harness {
-	t.Helper()
-	h := &harness{t: t, ctx: context.Background(), logs: &logtest.Buffer{}, clock: &clock{}, logLevel: slog.LevelDebug}
+	h := &harness{t: t, ctx: context.Background(), logs: &logtest.Buffer{}, clock: &clock{}, logLevel: slog.LevelDebug,
+		vars: map[string]string{"PAYMENTS_PSP_TIMEOUT": "2s"}}
 	for _, o := range opts {
-		o(h) // options that shape the setup (log level); they run again below for the config
+		o(h)
 	}
-	h.pool = pgtest.NewDB(t)
-	svc := NewWithConfig(Config{})
-	if _, err := migrate.Apply(h.ctx, h.pool, Schema, svc.Migrations()...); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	h.env = kafkatest.New(t)
-	h.psp, h.fraud = pspfake.New(), fraudfake.New()
-	pspSrv := httptest.NewServer(h.psp.Handler())
-	t.Cleanup(pspSrv.Close)
-	fraudSrv := httptest.NewServer(h.fraud.Handler())
-	t.Cleanup(fraudSrv.Close)
-	h.pspURL, h.fraudURL = pspSrv.URL, fraudSrv.URL
 	logger := slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: h.logLevel}))
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("service log:\n%s", tail(h.logs.String(), 60))
 		}
 	})
-	topo, err := topology.Default()
+	var kv []string
+	for k, v := range h.vars {
+		kv = append(kv, k, v)
+	}
+	o := []servicetest.Option{servicetest.WithEnv(kv...), servicetest.WithTokens(testTokens()),
+		servicetest.WithLogger(logger), servicetest.WithClock(h.clock.now), servicetest.WithOpenAPICheck()}
+	if !h.running {
+		o = append(o, servicetest.WithoutConsumer(), servicetest.WithoutRelay(), servicetest.WithoutWorkers("refund worker", "recovery", "reconciliation"))
+	}
+	h.svc = servicetest.Start(t, Spec, o...)
+	h.pool, h.env, h.srv.URL = h.svc.DB, h.svc.Kafka, h.svc.URL
+	h.psp, h.fraud = h.svc.Fakes.PSP(), h.svc.Fakes.Fraud()
+	h.core = h.svc.State.core
+	h.core.hooks = h.hooks
+	return h
+}
+
+// restart is the service's process restarted on the same database, providers and cluster
+// (the first one crashed: a request it froze never finishes), its clock moved by advance.
+func (h *harness) restart(advance time.Duration) *harness {
+	h.t.Helper()
+	h.clock.advance(advance)
+	h.svc.Restart()
+	h.core = h.svc.State.core
+	return h
+}
+
+// instance runs another process of the whole service (runner.Run, as `novatrek run`) on
+// h's database, providers and cluster with its own address, with kv overriding h's
+// variables, until the returned stop is called or the test ends. Stop fails the test if
+// Run returned an error.
+func (h *harness) instance(kv ...string) (stop func()) {
+	t := h.t
+	t.Helper()
+	vars := map[string]string{apiauth.EnvTokens: CallerReservations + "=" + testToken(CallerReservations),
+		"PAYMENTS_REFUND_POLL": "100ms"}
+	maps.Copy(vars, h.vars)
+	maps.Copy(vars, h.svc.Fakes.Env)
+	for i := 0; i+1 < len(kv); i += 2 {
+		vars[kv[i]] = kv[i+1]
+	}
+	// Run's serde does not auto-register (the dev stack registers schemas at start).
+	for topic, ev := range producedSchemas {
+		if _, err := h.env.Serde.ID(h.ctx, topic, ev.Schema()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := config.FromEnv()
+	cfg.KafkaBrokers, cfg.SchemaRegistryURL = h.env.Brokers, h.env.RegistryURL
+	cfg.DatabaseURL = h.pool.Config().ConnString()
+	cfg.HTTPAddr, cfg.DataDir = freeAddr(t), t.TempDir()
+	ctx, cancel := context.WithCancel(h.ctx)
+	done := make(chan error, 1)
+	go func() {
+		done <- runner.Run(ctx, Spec, service.RunConfig{Config: cfg, Getenv: func(k string) string { return vars[k] },
+			Logger: slog.New(slog.NewTextHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	}()
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("instance on %s: Run = %v", cfg.HTTPAddr, err)
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+// freeAddr is a loopback address nothing listens on.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.deps = service.Deps{Logger: logger, Metrics: prometheus.NewRegistry(), DB: h.pool, Serde: h.env.Serde,
-		Registry: h.env.Registry, Topology: topo, KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.env.Brokers...)},
-		HTTP: http.NewServeMux()}
-	if h.cfg, err = loadConfig(func(string) string { return "" }); err != nil { // the defaults
-		t.Fatal(err)
-	}
-	h.cfg.Auth, h.cfg.Now, h.cfg.PSPTimeout = testAuth(t), h.clock.now, 2*time.Second
-	for _, o := range opts {
-		o(h)
-	}
-	return h
+	defer ln.Close()
+	return ln.Addr().String()
 }
 
 func tail(s string, n int) string {
@@ -267,28 +303,6 @@ func (h *harness) ledgerOK() LedgerCheck {
 	return c
 }
 
-// restart is another process of the service on the same database, providers and cluster
-// (the first one crashed, or runs beside it), with its clock moved by advance.
-func (h *harness) restart(advance time.Duration) *harness {
-	h.t.Helper()
-	h2 := *h
-	h2.clock = &clock{}
-	h2.clock.advance(time.Duration(h.clock.offset.Load()) + advance)
-	h2.cfg.Now = h2.clock.now
-	h2.cfg.hooks = hooks{}
-	h2.deps.HTTP = http.NewServeMux()
-	h2.deps.Metrics = prometheus.NewRegistry()
-	var err error
-	h2.core, h2.api, err = build(h2.cfg, h.pool, h2.deps, h.pspURL, h.fraudURL)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	h2.api.register(h2.deps.HTTP)
-	h2.srv = httptest.NewServer(openapitest.Wrap(h.t, openAPI, h2.deps.HTTP))
-	h.t.Cleanup(h2.srv.Close)
-	return &h2
-}
-
 func mustJSON(v any) string {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -302,4 +316,10 @@ func pgExec(t testing.TB, h *harness, sql string, args ...any) {
 	if _, err := h.pool.Exec(h.ctx, sql, args...); err != nil {
 		t.Fatalf("%s: %v", sql, err)
 	}
+}
+
+// producedSchemas are the value schemas of the topics the service produces to.
+var producedSchemas = map[string]schemas.Event{
+	TopicPaymentProcessed: &schemas.PaymentProcessed{}, TopicPaymentRefunded: &schemas.PaymentRefunded{},
+	TopicDisputeOpened: &schemas.PaymentDisputeOpened{}, TopicDisputeUpdated: &schemas.PaymentDisputeUpdated{},
 }

@@ -19,8 +19,6 @@ type metrics struct {
 	evaluations      *prometheus.CounterVec
 	recovered        prometheus.Counter
 	mismatches       prometheus.Gauge
-	requests         *prometheus.CounterVec
-	latency          *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -42,16 +40,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Payments left processing by a dead request that the recovery loop finished."}),
 		mismatches: prometheus.NewGauge(prometheus.GaugeOpts{Name: "novatrek_payments_reconciliation_mismatches",
 			Help: "Mismatches between the ledger and the payments tables found by the last reconciliation."}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_payments_api_requests_total",
-			Help: "API requests by route and status code."}, []string{"route", "code"}),
-		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "novatrek_payments_api_request_seconds",
-			Help: "API request latency by route.", Buckets: prometheus.ExponentialBuckets(0.001, 2, 14)}, []string{"route"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
 	var err error
-	for _, c := range []**prometheus.CounterVec{&m.payments, &m.fraudDecisions, &m.refunds, &m.disputes, &m.evaluations, &m.requests} {
+	for _, c := range []**prometheus.CounterVec{&m.payments, &m.fraudDecisions, &m.refunds, &m.disputes, &m.evaluations} {
 		if err == nil {
 			*c, err = telemetry.Register(reg, *c)
 		}
@@ -64,9 +58,6 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	if err == nil {
 		m.mismatches, err = telemetry.Register(reg, m.mismatches)
-	}
-	if err == nil {
-		m.latency, err = telemetry.Register(reg, m.latency)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("register payments metrics: %w", err)

@@ -27,7 +27,7 @@ func TestOpenAPIListsEveryRoute(t *testing.T) {
 		}
 	}
 	for _, r := range routes {
-		served = append(served, r.pattern)
+		served = append(served, r.Pattern)
 	}
 	slices.Sort(documented)
 	slices.Sort(served)

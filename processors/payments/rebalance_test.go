@@ -2,15 +2,14 @@ package payments
 
 import (
 	"context"
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -22,9 +21,14 @@ import (
 func TestRebalanceThreeInstances(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	streamtest.CreateTopics(t, h.env, 6, TopicReservationStatus)
-	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
-		TopicDisputeUpdated, topology.DeadLetterTopic(ServiceName))
+	// Six partitions for the cancellations (the harness created servicetest.Partitions).
+	resp, err := kadm.NewClient(h.env.Client(t)).CreatePartitions(h.ctx, 6-servicetest.Partitions, TopicReservationStatus)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	const n, wave = 60, 20
 	cancellations := make([]*schemas.ReservationStatusChanged, n)
@@ -50,14 +54,9 @@ func TestRebalanceThreeInstances(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// Each instance is another process: its own HTTP mux and metrics, the shared database,
-	// providers and cluster.
-	instance := func() (stop func()) {
-		deps := h.deps
-		deps.HTTP = http.NewServeMux()
-		deps.Metrics = prometheus.NewRegistry()
-		return h.start(deps)
-	}
+	// Each instance is another process (runner.Run, as `novatrek run`): its own address and
+	// metrics, the shared database, providers and cluster.
+	instance := func() (stop func()) { return h.instance() }
 	evaluated := func(atLeast int) {
 		t.Helper()
 		streamtest.Eventually(t, "cancellations evaluated", func() (bool, error) {

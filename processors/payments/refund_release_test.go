@@ -1,14 +1,10 @@
 package payments
 
 import (
-	"net/http"
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // TestStoppingRefundWorkerReleasesItsLeases: an instance stops (a deploy) while its refund
@@ -17,14 +13,8 @@ import (
 func TestStoppingRefundWorkerReleasesItsLeases(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t)
-	streamtest.CreateTopics(t, h.env, 3, TopicPaymentProcessed, TopicPaymentRefunded, TopicDisputeOpened,
-		TopicDisputeUpdated, TopicReservationStatus, topology.DeadLetterTopic(ServiceName))
-	instance := func() (stop func()) {
-		deps := h.deps
-		deps.HTTP = http.NewServeMux()
-		deps.Metrics = prometheus.NewRegistry()
-		return h.start(deps)
-	}
+	// The provider hangs for longer than the test (see below): calls to it must not time out.
+	instance := func() (stop func()) { return h.instance("PAYMENTS_PSP_TIMEOUT", "5m") }
 	const n = 3
 	departure := time.Now().UTC().AddDate(0, 0, 45)
 	for range n {
@@ -36,7 +26,6 @@ func TestStoppingRefundWorkerReleasesItsLeases(t *testing.T) {
 	// The provider hangs for longer than the test: a refund that timed out would wait out
 	// its backoff, which is not a lease. Whether the worker leased one refund or all of them
 	// before it hung depends on timing; whatever it holds must come back when it stops.
-	h.cfg.PSPTimeout = 5 * time.Minute
 	h.psp.Hang(true)
 	stop := instance()
 	streamtest.Eventually(t, "a refund leased by the first instance", func() (bool, error) {

@@ -59,8 +59,14 @@ var registry = map[string]fake{
 
 // starters start each stack.
 var starters = map[string]func(Options) (stack, error){
-	"psp":       func(Options) (stack, error) { return serve(pspfake.New().Handler()) },
-	"fraud":     func(Options) (stack, error) { return serve(fraudfake.New().Handler()) },
+	"psp": func(Options) (stack, error) {
+		f := pspfake.New()
+		return serve(f, f.Handler())
+	},
+	"fraud": func(Options) (stack, error) {
+		f := fraudfake.New()
+		return serve(f, f.Handler())
+	},
 	"providers": startProviders,
 }
 
@@ -75,15 +81,18 @@ func Keys() []string {
 }
 
 // handlerStack is a fake that is one http.Handler on its own loopback port: its values are
-// its URL.
-type handlerStack struct{ srv *service.HTTPServer }
+// its URL. fake is the fake's server, for a test's assertions and failure injection.
+type handlerStack struct {
+	srv  *service.HTTPServer
+	fake any
+}
 
-func serve(h http.Handler) (stack, error) {
+func serve(fake any, h http.Handler) (stack, error) {
 	srv, err := service.ListenHTTP("127.0.0.1:0", h)
 	if err != nil {
 		return nil, err
 	}
-	return handlerStack{srv}, nil
+	return handlerStack{srv, fake}, nil
 }
 
 func (h handlerStack) values(string) map[string]string {
@@ -157,4 +166,18 @@ func (s *Set) Providers() *providerfake.Server {
 		return p.srv
 	}
 	return nil
+}
+
+// PSP is the running fake PSP, for a test's failure injection and assertions; nil when
+// Provide started none.
+func (s *Set) PSP() *pspfake.Server { return handlerFake[*pspfake.Server](s, "psp") }
+
+// Fraud is the running fake fraud service, as PSP; nil when Provide started none.
+func (s *Set) Fraud() *fraudfake.Server { return handlerFake[*fraudfake.Server](s, "fraud") }
+
+// handlerFake is the fake server of the handler stack named stack, or nil.
+func handlerFake[F any](s *Set, stack string) F {
+	h, _ := s.stacks[stack].(handlerStack)
+	f, _ := h.fake.(F)
+	return f
 }

@@ -45,9 +45,11 @@ type Host struct {
 type Tuning struct {
 	// Now is the services' clock; default time.Now.
 	Now func() time.Time
-	// SkipWorkers names Spec workers not to run; SkipConsumer leaves the stream processor out.
+	// SkipWorkers names Spec workers not to run; SkipConsumer leaves the stream processor out,
+	// SkipRelay the outbox relay (what a request enqueued stays in the outbox to be counted).
 	SkipWorkers  []string
 	SkipConsumer bool
+	SkipRelay    bool
 	// MinBackoff and MaxBackoff bound the stream runtime's retries (stream defaults when 0).
 	MinBackoff, MaxBackoff time.Duration
 	// RelayPoll is the outbox relay's poll and lease-retry interval (outbox defaults when 0).

@@ -119,7 +119,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		}
 		s.group.Go("consumer", proc.Run)
 	}
-	if env.Emit != nil {
+	if env.Emit != nil && !h.Tune.SkipRelay {
 		ob, err := pgoutbox.New(d.Store.Schema)
 		if err != nil {
 			return err

@@ -254,7 +254,7 @@ func (o options) host(t testing.TB, valkey bool) runner.Host {
 	}
 	h := runner.Host{Logger: log, Topology: o.topology(t),
 		Getenv: func(k string) string { return o.env[k] },
-		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer,
+		Tune: runner.Tuning{Now: o.now, SkipWorkers: o.skipWorkers, SkipConsumer: o.skipConsumer, SkipRelay: o.skipRelay,
 			MinBackoff: 5 * time.Millisecond, MaxBackoff: 100 * time.Millisecond, RelayPoll: 50 * time.Millisecond}}
 	if valkey {
 		// The tests' Valkey database, with a key prefix of the test's own (parallel tests
@@ -278,6 +278,7 @@ type options struct {
 	now          func() time.Time
 	skipWorkers  []string
 	skipConsumer bool
+	skipRelay    bool
 }
 
 // WithEnv sets environment variables the service reads, as "NAME", "value" pairs.
@@ -309,6 +310,10 @@ func WithoutWorkers(names ...string) Option {
 
 // WithoutConsumer leaves the stream processor out (API-only tests).
 func WithoutConsumer() Option { return func(o *options) { o.skipConsumer = true } }
+
+// WithoutRelay leaves the outbox relay out: what the service enqueues stays in its outbox,
+// for tests that count outbox rows.
+func WithoutRelay() Option { return func(o *options) { o.skipRelay = true } }
 
 // WithLogger gives the service log (default: the test's log, warnings and errors); a test
 // that inspects what was logged passes its own.

@@ -4,18 +4,13 @@ import (
 	"context"
 	"crypto/md5"
 	"fmt"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
-
-	"github.com/novatrek/support/internal/platform/migrate"
-	"github.com/novatrek/support/internal/platform/serde"
-	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/schemas"
+	"github.com/novatrek/support/internal/testkit/servicetest"
 )
 
 // fixtureID is a deterministic UUID, the same as md5(name)::uuid in SQL.
@@ -24,20 +19,18 @@ func fixtureID(name string) uuid.UUID { return uuid.UUID(md5.Sum([]byte(name))) 
 // contractFixtures is how many reservations the contract suite's world has deposits for.
 const contractFixtures = 64
 
-// TestStreamContract runs the shared processor contract suite (duplicates, rollback,
-// poison) on the reservation.status-changed consumer. Its world: reservations 0..63 each
-// have a captured deposit; a valid input cancels one of them 60 days before departure, so
-// its effect is a refund-policy evaluation (and a pending refund). Effects counts the
-// evaluations an event caused, with no unique key to hide a double application.
-func TestStreamContract(t *testing.T) {
-	streamtest.Run(t, streamtest.Subject{
-		Group:  ServiceName,
-		Schema: Schema,
-		Migrate: func(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-			if _, err := migrate.Apply(ctx, pool, schema, NewWithConfig(Config{}).Migrations()...); err != nil {
-				return err
-			}
-			_, err := pool.Exec(ctx, `INSERT INTO payments.payments (id, caller, idempotency_key, request_hash, type,
+// TestConformance runs the shared stream contract suite (duplicate, rollback, poison, panic,
+// stored offsets) on the Spec's reservation.status-changed subscription, bound as the runner
+// binds it. Its world: reservations 0..63 each have a captured deposit; a valid input
+// cancels one of them 60 days before departure, so its effect is a refund-policy evaluation
+// (and a pending refund, which the refund worker executes and announces: the subscription
+// itself emits nothing, hence Silent). Effects counts the evaluations an event caused, with no unique key
+// to hide a double application. The consumer calls no provider (the refund worker does), so
+// the providers' URLs lead nowhere.
+func TestConformance(t *testing.T) {
+	servicetest.Conformance(t, Spec, servicetest.Fixture{
+		Seed: func(ctx context.Context, db store.DB) error {
+			_, err := db.Exec(ctx, `INSERT INTO payments.payments (id, caller, idempotency_key, request_hash, type,
 				reservation_id, guest_id, currency, amount_minor, authorized_minor, captured_minor, capture, method,
 				provider, provider_reference, status, correlation_id, created_at, updated_at, authorized_at, captured_at)
 			SELECT md5('pay-' || i)::uuid, 'svc-reservations', 'fixture-' || i, '\x00', 'DEPOSIT',
@@ -46,15 +39,9 @@ func TestStreamContract(t *testing.T) {
 			FROM generate_series(0, $1 - 1) AS i`, contractFixtures)
 			return err
 		},
-		Routes: func(schema string, _ *serde.Serde) ([]stream.Route, error) {
-			m, err := newMetrics(nil)
-			if err != nil {
-				return nil, err
-			}
-			c := &core{log: slog.New(slog.DiscardHandler), now: time.Now, m: m} // the consumer emits nothing
-			return []stream.Route{stream.Handle[schemas.ReservationStatusChanged](TopicReservationStatus, c.onReservationStatusChanged)}, nil
-		},
-		Input: TopicReservationStatus,
+		Silent:  true,
+		Options: []servicetest.Option{servicetest.WithEnv("PAYMENTS_PSP_URL", "http://127.0.0.1:1", "PAYMENTS_FRAUD_URL", "http://127.0.0.1:1")},
+		Input:   TopicReservationStatus,
 		Valid: func(i int) streamtest.Event {
 			if i >= contractFixtures {
 				panic(fmt.Sprintf("contract fixture %d: only %d reservations have deposits", i, contractFixtures))
@@ -70,9 +57,9 @@ func TestStreamContract(t *testing.T) {
 			ev.Metadata.EventID = fixtureID(fmt.Sprint("failing-", i)).String()
 			return streamtest.Event{Key: ev.ReservationID, EventID: ev.Metadata.EventID, Schema: ev.Schema(), Value: ev}
 		},
-		Effects: func(ctx context.Context, pool *pgxpool.Pool, schema, eventID string) (int, error) {
+		Effects: func(ctx context.Context, db store.DB, eventID string) (int, error) {
 			var n int
-			err := pool.QueryRow(ctx, `SELECT count(*) FROM payments.refund_policy_evaluations WHERE event_id = $1`, eventID).Scan(&n)
+			err := db.QueryRow(ctx, `SELECT count(*) FROM payments.refund_policy_evaluations WHERE event_id = $1`, eventID).Scan(&n)
 			return n, err
 		},
 	})
