@@ -28,7 +28,7 @@ func TestRunServesEveryServiceWithTheFakes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range service.Names(services()) {
+	for _, name := range service.DefinitionNames(services()) {
 		t.Run(name, func(t *testing.T) {
 			env := kafkatest.New(t)
 			var topics []string
