@@ -157,23 +157,10 @@ func violations(t *testing.T, root string) []string {
 // only for tests.
 func TestLayers(t *testing.T) {
 	t.Parallel()
-	got := violations(t, ".")
-	for _, v := range got {
-		if !slices.Contains(notYetMoved, v) {
-			t.Error(v)
-		}
-	}
-	for _, v := range notYetMoved {
-		if !slices.Contains(got, v) {
-			t.Errorf("%q is fixed: remove it from notYetMoved", v)
-		}
+	for _, v := range violations(t, ".") {
+		t.Error(v)
 	}
 }
-
-// notYetMoved are known violations still waiting for their fix (issue 12 removed the last:
-// notifications declares its clients in a Spec and the dev stack provides the fakes). The
-// list only shrinks: an entry that no longer occurs fails the test.
-var notYetMoved = []string{}
 
 // TestLayersCatchesEachRule runs the checker over testdata/layers, a tiny tree with one
 // violation per rule, so a checker that stopped checking would fail here.
