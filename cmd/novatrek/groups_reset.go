@@ -20,7 +20,6 @@ import (
 
 	"github.com/novatrek/support/internal/ops/offsetspec"
 	"github.com/novatrek/support/internal/platform/config"
-	"github.com/novatrek/support/internal/platform/migrate"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -195,25 +194,17 @@ func ourGroup(defs []service.Definition, group string) service.Service {
 			return d.Legacy
 		}
 		if d.Rebuild != nil {
-			return rebuildable{specGroup{d}}
+			return rebuildable{service.View{D: d}}
 		}
-		return specGroup{d}
+		return service.View{D: d}
 	}
 	return nil
 }
 
-// specGroup shows a Spec's description as the Service the reset reads (name, schema).
-type specGroup struct{ d service.Description }
+// rebuildable is the view of a Spec that declares Rebuild.
+type rebuildable struct{ service.View }
 
-func (g specGroup) Name() string                            { return g.d.Name }
-func (g specGroup) Schema() string                          { return g.d.Store.Schema }
-func (g specGroup) Migrations() []migrate.Set               { return g.d.Migrations }
-func (g specGroup) Run(context.Context, service.Deps) error { return errors.New("not runnable here") }
-
-// rebuildable is a specGroup whose Spec declares Rebuild.
-type rebuildable struct{ specGroup }
-
-func (r rebuildable) Rebuild(ctx context.Context, tx pgx.Tx) error { return r.d.Rebuild(ctx, tx) }
+func (r rebuildable) Rebuild(ctx context.Context, tx pgx.Tx) error { return r.D.Rebuild(ctx, tx) }
 
 func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Definition) error {
 	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)

@@ -2,10 +2,6 @@ package notifications
 
 import (
 	"errors"
-	"fmt"
-	"os"
-
-	"github.com/novatrek/support/internal/platform/config"
 )
 
 // Config is svc-notifications' own variables (newApp reads them through Env.Load); zero
@@ -51,19 +47,6 @@ type Config struct {
 	RequireProviders bool `env:"NOTIFICATIONS_REQUIRE_PROVIDERS"`
 	// DBMaxConns sizes the service's own pool (NOTIFICATIONS_DB_MAX_CONNS); default 16.
 	DBMaxConns int32 `env:"NOTIFICATIONS_DB_MAX_CONNS"`
-}
-
-// ConfigFromEnv reads the NOTIFICATIONS_* variables its fields' env tags name (config.Load).
-// Every malformed value is reported, one line each, naming the variable.
-func ConfigFromEnv() (Config, error) { return configFrom(os.Getenv) }
-
-// configFrom is ConfigFromEnv reading through getenv.
-func configFrom(getenv func(string) string) (Config, error) {
-	var c Config
-	if err := config.Load(getenv, &c); err != nil {
-		return c, fmt.Errorf("notifications: %w", err)
-	}
-	return c, nil
 }
 
 func (c *Config) setDefaults() {

@@ -1,8 +1,11 @@
 package notifications
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/novatrek/support/internal/platform/config"
 )
 
 // TestConfigFromEnvironment: every variable lands in its field through its env tag, and
@@ -49,4 +52,13 @@ func TestConfigFromEnvironment(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "NOTIFICATIONS_DB_MAX_CONNS") {
 		t.Fatalf("a pool of 1 connection: %v; want an error naming NOTIFICATIONS_DB_MAX_CONNS", err)
 	}
+}
+
+// configFrom reads Config as the runner does for newApp (config.Load through getenv).
+func configFrom(getenv func(string) string) (Config, error) {
+	var c Config
+	if err := config.Load(getenv, &c); err != nil {
+		return c, fmt.Errorf("notifications: %w", err)
+	}
+	return c, nil
 }

@@ -109,15 +109,3 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $
 	}
 	return nil
 }
-
-func evaluationsOf(ctx context.Context, q store.DB, payment uuid.UUID) ([]*Evaluation, error) {
-	rows, err := q.Query(ctx, `SELECT `+evaluationCols+` FROM payments.refund_policy_evaluations WHERE payment_id = $1 ORDER BY evaluated_at, id`, payment)
-	if err != nil {
-		return nil, fmt.Errorf("list evaluations: %w", err)
-	}
-	es, err := pgx.CollectRows(rows, pgx.RowToAddrOfStructByName[Evaluation])
-	if err != nil {
-		return nil, fmt.Errorf("list evaluations: %w", err)
-	}
-	return es, nil
-}

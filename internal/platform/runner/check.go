@@ -1,7 +1,6 @@
 package runner
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -20,7 +19,7 @@ func Check(defs []service.Definition, topo *topology.Topology) error {
 	legacyView := make([]service.Service, 0, len(defs))
 	for _, def := range defs {
 		d := def.Describe()
-		legacyView = append(legacyView, named{d})
+		legacyView = append(legacyView, service.View{D: d})
 		if d.Legacy != nil {
 			continue // a legacy service checks its own roles when it runs
 		}
@@ -73,11 +72,3 @@ func register(mux *http.ServeMux, pattern string, h http.Handler) (err error) {
 	mux.Handle(pattern, h)
 	return nil
 }
-
-// named shows a Description to service.Check, which looks at names and schemas only.
-type named struct{ d service.Description }
-
-func (n named) Name() string                            { return n.d.Name }
-func (n named) Schema() string                          { return n.d.Store.Schema }
-func (n named) Migrations() []migrate.Set               { return n.d.Migrations }
-func (n named) Run(context.Context, service.Deps) error { return errors.New("not runnable") }

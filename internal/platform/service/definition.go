@@ -155,7 +155,7 @@ func (d Description) ResolveClients(getenv func(string) string) (map[string]*End
 func DefinitionNames(defs []Definition) []string {
 	svcs := make([]Service, len(defs))
 	for i, d := range defs {
-		svcs[i] = described{d.Describe()}
+		svcs[i] = View{d.Describe()}
 	}
 	return Names(svcs)
 }
@@ -164,7 +164,7 @@ func DefinitionNames(defs []Definition) []string {
 func LookupDefinition(defs []Definition, name string) (Definition, error) {
 	svcs := make([]Service, len(defs))
 	for i, d := range defs {
-		svcs[i] = described{d.Describe()}
+		svcs[i] = View{d.Describe()}
 	}
 	if _, err := Lookup(svcs, name); err != nil {
 		return nil, err
@@ -177,10 +177,13 @@ func LookupDefinition(defs []Definition, name string) (Definition, error) {
 	return nil, nil // unreachable: Lookup found it
 }
 
-// described shows a Description to Names and Lookup, which look at names only.
-type described struct{ d Description }
+// View shows a Description as a Service to the code that reads only a service's name, schema
+// and migration sets (Names, Lookup, Check, groups reset). It cannot run.
+type View struct{ D Description }
 
-func (n described) Name() string                    { return n.d.Name }
-func (n described) Schema() string                  { return n.d.Store.Schema }
-func (n described) Migrations() []migrate.Set       { return n.d.Migrations }
-func (n described) Run(context.Context, Deps) error { return errors.New("not runnable") }
+func (v View) Name() string              { return v.D.Name }
+func (v View) Schema() string            { return v.D.Store.Schema }
+func (v View) Migrations() []migrate.Set { return v.D.Migrations }
+func (v View) Run(context.Context, Deps) error {
+	return errors.New("service " + v.D.Name + ": a description is not runnable")
+}
