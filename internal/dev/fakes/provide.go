@@ -49,8 +49,8 @@ func (s *Set) Stop(ctx context.Context) error {
 // per fake. A client with a Webhook gets PublicURLEnv = baseURL(service) when unset, and
 // the fake calls back on that URL plus Webhook. baseURL returning "" means the service's
 // public URL is not known: such a client gets no fake (a legacy service then starts its
-// own). A client naming a StandIn (another domain's service) and no Fake gets URLEnv =
-// baseURL(StandIn) and no fake. An unknown Fake key is an error.
+// own). A client naming a StandIn (another domain's service) and no Fake gets the URL of
+// that service's stand-in (Set.standIn). An unknown Fake key is an error.
 func Provide(ctx context.Context, defs []service.Definition, getenv func(string) string, baseURL func(service string) string, opts Options, log *slog.Logger) (*Set, error) {
 	set := &Set{Env: map[string]string{}, stacks: map[string]stack{}}
 	type need struct {
@@ -64,16 +64,16 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 	for _, def := range defs {
 		d := def.Describe()
 		for _, c := range d.Clients {
-			if getenv(c.URLEnv) != "" || (c.Optional && c.Fake == "") {
+			if getenv(c.URLEnv) != "" || (c.Optional && c.Fake == "" && c.StandIn == "") {
 				continue
 			}
 			if err := refuseFake(c, getenv); err != nil {
 				return nil, fmt.Errorf("service %s: %w", d.Name, err)
 			}
 			if c.StandIn != "" && c.Fake == "" {
-				// Another domain's service: its stand-in answers, no fake to start.
-				if url := standInURL(baseURL, c.StandIn); url != "" {
-					set.Env[c.URLEnv] = url
+				if err := set.standIn(c, opts, log, d.Name); err != nil {
+					_ = set.Stop(ctx)
+					return nil, err
 				}
 				continue
 			}
@@ -113,13 +113,28 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 	return set, nil
 }
 
-// standInURL is the base URL of the stand-in of service, "" when unknown (the runner then
-// reports URLEnv unset).
-func standInURL(baseURL func(string) string, service string) string {
-	if baseURL == nil {
-		return ""
+// standIn points client c, which calls another domain's service, at that service's
+// stand-in: the running one opts.StandInURL names (the dev stack's), else the in-memory
+// stand-ins, started once per Set.
+func (s *Set) standIn(c service.Client, opts Options, log *slog.Logger, svc string) error {
+	if opts.StandInURL != nil {
+		if url := opts.StandInURL(c.StandIn); url != "" {
+			s.Env[c.URLEnv] = url
+			return nil
+		}
 	}
-	return baseURL(service)
+	st, ok := s.stacks[standInStack]
+	if !ok {
+		var err error
+		if st, err = startStandIns(); err != nil {
+			return fmt.Errorf("service %s: start the stand-ins: %w", svc, err)
+		}
+		s.stacks[standInStack] = st
+		log.Warn(c.URLEnv+" is unset: using an in-memory stand-in of "+c.StandIn+" that knows only what it is given, dev only",
+			"service", svc, "url", st.values(c.StandIn)[RoleURL])
+	}
+	s.Env[c.URLEnv] = st.values(c.StandIn)[RoleURL]
+	return nil
 }
 
 // refuseFake is the error of a client whose RequireEnv forbids a fake.

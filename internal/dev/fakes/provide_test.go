@@ -143,18 +143,25 @@ func TestProvideLeavesCallbackClientsWithoutPublicURL(t *testing.T) {
 	}
 }
 
-// TestProvidePointsStandInClientsAtTheStandIn: a client of another domain's service gets
-// that service's base URL (where the dev stack mounts its stand-in) and no fake; one whose
-// URL is set is left alone.
+// TestProvidePointsStandInClientsAtTheStandIn: where a stand-in already runs (the dev
+// stack's, Options.StandInURL), a client of another domain's service gets its URL and no
+// in-memory stand-in starts; one whose URL is set is left alone.
 func TestProvidePointsStandInClientsAtTheStandIn(t *testing.T) {
 	gear := service.Client{Name: "gear", URLEnv: "T_GEAR_URL", StandIn: "svc-gear-inventory"}
 	other := service.Client{Name: "other", URLEnv: "T_OTHER_URL", StandIn: "svc-reservations"}
-	set := provide(t, []service.Definition{spec("svc-c", gear, other)}, env("T_OTHER_URL", "http://reservations.example"),
-		func(name string) string { return "http://127.0.0.1:1/" + name })
+	set, err := fakes.Provide(context.Background(), []service.Definition{spec("svc-c", gear, other)}, env("T_OTHER_URL", "http://reservations.example"), nil,
+		fakes.Options{DataDir: t.TempDir(), StandInURL: func(name string) string { return "http://127.0.0.1:1/" + name }}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = set.Stop(context.Background()) })
 	if got := set.Env["T_GEAR_URL"]; got != "http://127.0.0.1:1/svc-gear-inventory" {
-		t.Errorf("T_GEAR_URL = %q, want the stand-in's base URL", got)
+		t.Errorf("T_GEAR_URL = %q, want the running stand-in's base URL", got)
 	}
 	if got, ok := set.Env["T_OTHER_URL"]; ok {
 		t.Errorf("T_OTHER_URL was set, yet the overlay has it: %q", got)
+	}
+	if set.StandIns() != nil {
+		t.Error("the in-memory stand-ins started although the dev stack's answer")
 	}
 }

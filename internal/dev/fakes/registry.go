@@ -34,6 +34,10 @@ type Options struct {
 	// Webhooks are the full URLs of our callbacks, by fake key ("sendgrid": where the fake
 	// SendGrid posts its signed events).
 	Webhooks map[string]string
+	// StandInURL is the base URL of the stand-in of another domain's service where one is
+	// already running (the dev stack's, fed from the topics); nil or "" starts the
+	// in-memory stand-ins (Set.StandIns) for clients that name a StandIn.
+	StandInURL func(service string) string
 }
 
 // stack is one running fake (one listener); the three provider fakes share one.
@@ -55,9 +59,6 @@ var registry = map[string]fake{
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
-	// The other domains' services our services call synchronously (internal/dev/standin).
-	"svc-reservations":   {"standins", "svc-reservations stand-in (knows only what it is given)"},
-	"svc-guest-profiles": {"standins", "svc-guest-profiles stand-in (knows only what it is given)"},
 }
 
 // starters start each stack.
@@ -71,7 +72,6 @@ var starters = map[string]func(Options) (stack, error){
 		return serve(f, f.Handler())
 	},
 	"providers": startProviders,
-	"standins":  startStandIns,
 }
 
 // Keys lists the registered fake keys, sorted.

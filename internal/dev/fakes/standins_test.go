@@ -12,12 +12,13 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// TestProvideServesTheStandIns: clients whose fake is another domain's service get the
-// stand-ins' URL under that service's prefix, one stack for both, answering from what the
-// test put into Set.StandIns (404 for anything else).
+// TestProvideServesTheStandIns: without a running stand-in, clients of another domain's
+// service get the in-memory stand-ins' URL under that service's prefix, one stack for
+// both (an Optional client too), answering from what the test put into Set.StandIns (404
+// for anything else).
 func TestProvideServesTheStandIns(t *testing.T) {
-	res := service.Client{Name: "reservations", URLEnv: "T_RES_URL", Fake: "svc-reservations"}
-	guests := service.Client{Name: "guests", URLEnv: "T_GUESTS_URL", Fake: "svc-guest-profiles"}
+	res := service.Client{Name: "reservations", URLEnv: "T_RES_URL", StandIn: "svc-reservations"}
+	guests := service.Client{Name: "guests", URLEnv: "T_GUESTS_URL", StandIn: "svc-guest-profiles", Optional: true}
 	set := provide(t, []service.Definition{spec("svc-a", res, guests)}, env(), nil)
 	if set.StandIns() == nil {
 		t.Fatal("StandIns() is nil after Provide started the stand-ins")

@@ -28,12 +28,10 @@ type Client struct {
 	Webhook, PublicURLEnv string
 	// Fake is the key of the dev fake started when URLEnv is unset (dev, run, tests).
 	Fake string
-	// Domain is another domain of topics.yaml whose dev stand-in serves this client.
-	Domain string
 	// StandIn is the service of another domain (its topics.yaml name, e.g.
-	// "svc-gear-inventory") whose dev stand-in answers this client: with URLEnv unset, dev,
-	// run and the tests point URLEnv at that service's base URL (in the dev stack, the
-	// stand-in mounted under /<StandIn>/) instead of starting a fake.
+	// "svc-gear-inventory") that this client calls. With URLEnv unset, dev points it at
+	// the dev stack's stand-in of that service (fed from the topics), and run and the
+	// tests at an in-memory stand-in (internal/dev/standin), instead of a fake.
 	StandIn string
 	// RequireEnv names a boolean variable that, when true, forbids a fake.
 	RequireEnv string
