@@ -15,8 +15,8 @@ import (
 	"github.com/novatrek/support/publish"
 )
 
-// startStandins serves the stand-ins of svc-reservations, svc-guest-profiles and
-// svc-gear-inventory under /<service>/ on the stack's HTTP address, fed by the topics.
+// startStandins serves the stand-ins of the other domains' services (standin.Services)
+// under /<service>/ on the stack's HTTP address, fed by the topics.
 func (s *Stack) startStandins(ctx context.Context) error {
 	store := standin.NewStore()
 	c, err := standin.NewConsumer(store, serde.New(s.registry), s.cfg.Topology, s.log, s.kafkaOpts()...)
@@ -24,12 +24,11 @@ func (s *Stack) startStandins(ctx context.Context) error {
 		return err
 	}
 	h := standin.Handler(store)
-	for _, p := range standin.Prefixes {
+	for _, p := range standin.Prefixes() {
 		s.opsMux.Handle(p, h)
 	}
 	s.background("stand-ins", c.Run)
-	s.log.InfoContext(ctx, "stand-ins started", "reservations", "http://"+s.HTTPAddr()+"/svc-reservations/v1/reservations/{id}",
-		"guests", "http://"+s.HTTPAddr()+"/svc-guest-profiles/v1/guests/{id}", "gear", "http://"+s.HTTPAddr()+"/svc-gear-inventory/v1/items")
+	s.log.InfoContext(ctx, "stand-ins started", "at", "http://"+s.HTTPAddr(), "routes", standin.Routes())
 	return nil
 }
 

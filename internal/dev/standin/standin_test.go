@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -166,5 +168,38 @@ func TestStoreKeepsTheLatestStatus(t *testing.T) {
 	r, ok := s.Reservation("r1")
 	if !ok || r.Status != "CONFIRMED" || r.CreatedAt == nil {
 		t.Fatalf("reservation: %+v", r)
+	}
+}
+
+// TestStandInsAreOtherDomainsServices: every stood-in service is one topics.yaml declares,
+// and not one of ours (ours are built, not stood in for); the prefixes and routes are
+// derived from those names.
+func TestStandInsAreOtherDomainsServices(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := Services()
+	if len(services) == 0 {
+		t.Fatal("no stand-ins")
+	}
+	for i, name := range services {
+		s, ok := topo.Service(name)
+		switch {
+		case !ok:
+			t.Errorf("stand-in %s is not a service topics.yaml declares", name)
+		case s.Ours:
+			t.Errorf("stand-in %s is one of our services in topics.yaml", name)
+		}
+		if p := Prefixes()[i]; p != "/"+name+"/" {
+			t.Errorf("prefix %q of %s; want /%s/", p, name, name)
+		}
+	}
+	for _, r := range Routes() {
+		_, path, _ := strings.Cut(r, " ")
+		if !slices.ContainsFunc(Prefixes(), func(p string) bool { return strings.HasPrefix(path, p) }) {
+			t.Errorf("route %s is under no stand-in's prefix", r)
+		}
 	}
 }
