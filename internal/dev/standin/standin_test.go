@@ -43,13 +43,13 @@ func get(t *testing.T, url string, v any) int {
 // status, check-ins, guests.
 func TestStandInsAnswerFromPublishedEvents(t *testing.T) {
 	t.Parallel()
-	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
+	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics(topo)...))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	store := NewStore()
 	c, err := NewConsumer(store, env.Serde, topo, nil, kgo.SeedBrokers(env.Brokers...))
 	if err != nil {
