@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/novatrek/support/internal/testkit/logtest"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/provider"
 )
@@ -32,9 +34,13 @@ func testDirectory(t *testing.T) delivery.StaticDirectory {
 func TestLoadDirectory(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.DiscardHandler)
-	none, err := loadDirectory("", log)
+	var warned logtest.Buffer
+	none, err := loadDirectory("", slog.New(slog.NewTextHandler(&warned, nil)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(warned.String(), "level=WARN") || !strings.Contains(warned.String(), "NOTIFICATIONS_DIRECTORY_FILE is unset") {
+		t.Errorf("no directory file: logged %q; want one warning naming NOTIFICATIONS_DIRECTORY_FILE", warned.String())
 	}
 	full := testDirectory(t)
 	for _, g := range groups {
