@@ -3,9 +3,10 @@
 // reservation exists and is COMPLETED"), svc-guest-profiles ("get member profile",
 // "validate guest identity") and svc-gear-inventory ("verify item catalog").
 //
-// The reservation and guest stand-ins know what was published: they consume
-// reservation.created, reservation.status_changed, checkin.completed and guest.registered
-// from the start of each topic into memory (the simulator's traffic, or anything published
+// The reservation and guest stand-ins know what was published: they consume the topics
+// topics.yaml gives the schemas the Store applies (Schemas: reservation.created,
+// reservation.status_changed, checkin.completed, guest.registered) from the start of each
+// topic into memory (the simulator's traffic, or anything published
 // with novatrek publish) and answer from it, 404 for ids never published. The gear
 // stand-in serves a fixed catalog. Each stand-in declares its service's name once, as
 // topics.yaml's services list has it (standIns; a test checks it is a declared service and

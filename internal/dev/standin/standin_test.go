@@ -203,3 +203,27 @@ func TestStandInsAreOtherDomainsServices(t *testing.T) {
 		}
 	}
 }
+
+// TestStandInTopicsComeFromTheTopology: the stand-ins consume the topics topics.yaml gives
+// the schemas the Store applies, and refuse a topology where one of them has no topic.
+func TestStandInTopicsComeFromTheTopology(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"novatrek.booking.reservation.created", "novatrek.booking.reservation.status-changed",
+		"novatrek.guest-identity.guest.registered", "novatrek.operations.checkin.completed"}
+	if got := Topics(topo); !slices.Equal(got, want) {
+		t.Errorf("Topics = %q; want %q", got, want)
+	}
+	without := &topology.Topology{Services: topo.Services}
+	for _, tp := range topo.Topics {
+		if tp.ValueSchema != "checkin_completed" {
+			without.Topics = append(without.Topics, tp)
+		}
+	}
+	if _, err := NewConsumer(NewStore(), nil, without, nil); err == nil || !strings.Contains(err.Error(), "checkin_completed") {
+		t.Errorf("NewConsumer without a checkin topic = %v; want an error naming checkin_completed", err)
+	}
+}
