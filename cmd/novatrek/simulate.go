@@ -10,6 +10,7 @@ import (
 
 	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/publish"
 )
 
@@ -61,6 +62,10 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			if err := cfg.Validate(); err != nil {
 				return err
 			}
+			topo, err := topology.Default()
+			if err != nil {
+				return err
+			}
 			r, err := simulate.ParseRate(rate)
 			if err != nil {
 				return fmt.Errorf("--rate: %w", err)
@@ -88,14 +93,14 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "simulating %g events/s, seed %s (repeat with --seed %s)\n", r, seed, seed)
 			st, err := simulate.Run(cmd.Context(), simulate.Config{
-				Rate: r, Duration: duration, Seed: seed,
+				Rate: r, Duration: duration, Seed: seed, Topology: topo,
 				Sink: simulate.NewPublishSink(cl, pub), Calls: calls, Logger: cliLogger(cmd.ErrOrStderr()),
 			})
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %d events (seed %s)\n", st.Events, st.Seed)
 			if calls != nil {
 				fmt.Fprintf(cmd.OutOrStdout(), "made %d API calls, %d failed\n", st.Calls+st.CallErrors, st.CallErrors)
 			}
-			for _, t := range simulate.Topics {
+			for _, t := range simulate.Topics(topo) {
 				if n := st.ByTopic[t]; n > 0 {
 					fmt.Fprintf(cmd.OutOrStdout(), "  %-48s %d\n", t, n)
 				}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -62,7 +63,7 @@ application/problem+json. novatrek dev serves the same endpoints on its own HTTP
 			if err != nil {
 				return fmt.Errorf("--listen %s: %w", listen, err)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "stand-ins serving on http://%s (svc-reservations, svc-guest-profiles, svc-gear-inventory)\n", srv.Addr())
+			fmt.Fprintf(cmd.OutOrStdout(), "stand-ins serving on http://%s (%s)\n", srv.Addr(), strings.Join(standin.Services(), ", "))
 			runErr := c.Run(cmd.Context())
 			sctx, cancel := context.WithTimeout(context.WithoutCancel(cmd.Context()), 5*time.Second)
 			defer cancel()

@@ -19,7 +19,7 @@ import (
 
 func TestStandinsCommandAnswersAfterPublishing(t *testing.T) {
 	t.Parallel()
-	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
+	env := kafkatest.New(t, kfake.SeedTopics(3, simulatedTopics(t)...))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

@@ -37,7 +37,7 @@ func TestContactDirectory(t *testing.T) {
 		VALUES ('GUEST', 'g-1', 'Ada L', 'ada@example.com', '+15550100001', 'en', now())`); err != nil {
 		t.Fatal(err)
 	}
-	dir := newContactDirectory(pool, devDirectory())
+	dir := newContactDirectory(pool, testDirectory(t))
 
 	mail, err := dir.Resolve(ctx, "GUEST:g-1", provider.Email)
 	if err != nil || len(mail) != 1 || mail[0] != (delivery.Address{Member: "GUEST:g-1", To: "ada@example.com", Name: "Ada L"}) {
@@ -84,7 +84,7 @@ func TestContactDirectory(t *testing.T) {
 	}
 	ops, err := dir.Resolve(ctx, string(intake.SourceOperationsStaff), provider.Email)
 	if err != nil || len(ops) != 2 {
-		t.Errorf("group = %+v, %v; want the dev directory's two members", ops, err)
+		t.Errorf("group = %+v, %v; want the test directory's two members", ops, err)
 	}
 }
 

@@ -2,9 +2,6 @@ package notifications
 
 import (
 	"context"
-	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +18,6 @@ import (
 	"github.com/novatrek/support/internal/testkit/valkeytest"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
-	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -61,7 +57,7 @@ func startDelivering(t *testing.T) running {
 		}
 		return a, err
 	}
-	svc = servicetest.Start(t, &spec, servicetest.WithOpenAPICheck())
+	svc = servicetest.Start(t, &spec, servicetest.WithOpenAPICheck(), servicetest.WithEnv(directorySetting.Env, testDirectoryFile))
 	fake := svc.Fakes.Providers()
 	if fake == nil {
 		t.Fatal("the delivery stage got no fake providers")
@@ -149,53 +145,5 @@ func TestServiceRunDelivers(t *testing.T) {
 
 	if err := rs.stop(); err != nil {
 		t.Fatalf("Run after cancel = %v; want nil", err)
-	}
-}
-
-// TestLoadDirectory reads a directory file, fills a missing member with the recipient and
-// rejects an entry without an address; no file gives the dev directory with every group
-// the intake notifies on every channel.
-func TestLoadDirectory(t *testing.T) {
-	t.Parallel()
-	log := slog.New(slog.DiscardHandler)
-	dev, err := loadDirectory("", log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, g := range groups {
-		for _, ch := range []provider.Channel{provider.Email, provider.SMS, provider.Push, provider.InApp} {
-			if as, err := dev.Resolve(t.Context(), string(g), ch); err != nil || len(as) == 0 {
-				t.Errorf("dev directory: %s on %s: %v %v", g, ch, as, err)
-			}
-		}
-	}
-
-	dir := t.TempDir()
-	good := filepath.Join(dir, "good.json")
-	if err := os.WriteFile(good, []byte(`{"group:rescue-team": {"sms": [{"to": "+15550100"}], "email": [{"member": "STAFF:r-1", "to": "r1@example.com", "name": "R 1"}]}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	d, err := loadDirectory(good, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sms, err := d.Resolve(t.Context(), "group:rescue-team", provider.SMS)
-	if err != nil || len(sms) != 1 || sms[0].To != "+15550100" || sms[0].Member != "group:rescue-team" {
-		t.Errorf("sms = %+v, %v", sms, err)
-	}
-	mail, err := d.Resolve(t.Context(), "group:rescue-team", provider.Email)
-	if err != nil || len(mail) != 1 || mail[0] != (delivery.Address{Member: "STAFF:r-1", To: "r1@example.com", Name: "R 1"}) {
-		t.Errorf("email = %+v, %v", mail, err)
-	}
-
-	bad := filepath.Join(dir, "bad.json")
-	if err := os.WriteFile(bad, []byte(`{"group:rescue-team": {"sms": [{"member": "x"}]}}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := loadDirectory(bad, log); err == nil {
-		t.Error("an entry without an address was accepted")
-	}
-	if _, err := loadDirectory(filepath.Join(dir, "missing.json"), log); err == nil {
-		t.Error("a missing file was accepted")
 	}
 }

@@ -7,22 +7,29 @@ import (
 	"os"
 	"strings"
 
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications/delivery"
 	"github.com/novatrek/support/processors/notifications/intake"
-	"github.com/novatrek/support/processors/notifications/provider"
 )
 
 // groups are the "group:<name>" recipients the intake stores.
 var groups = []intake.Source{intake.SourceOperationsStaff, intake.SourceSafetyOfficers,
 	intake.SourceParkRangers, intake.SourceRescueTeam, intake.SourceActiveGuides}
 
-// loadDirectory reads the directory from file, or returns devDirectory with a warning when
-// file is "". A file that lacks one of the intake's groups is accepted with a warning: its
-// notifications fail as "unknown recipient".
+// directorySetting declares NOTIFICATIONS_DIRECTORY_FILE as a setting the dev fakes fill:
+// `novatrek dev`, `novatrek run` and the tests (fakes.Provide) write the dev staff directory
+// ("staff-directory") and point the variable at it when it is unset.
+var directorySetting = service.Setting{Env: "NOTIFICATIONS_DIRECTORY_FILE", Fake: "staff-directory"}
+
+// loadDirectory reads the group directory from file. With file "" (only outside the dev
+// tools, which fill it) the service still starts, as it does with a file lacking a group:
+// one warning, and group notifications fail as "unknown recipient" in their delivery log,
+// where an operator sees them, while everything addressed to people keeps working. A file
+// that is missing or malformed stops startup.
 func loadDirectory(file string, log *slog.Logger) (delivery.StaticDirectory, error) {
 	if file == "" {
-		log.Warn("NOTIFICATIONS_DIRECTORY_FILE is unset: group notifications go to built-in fake staff addresses (dev only)")
-		return devDirectory(), nil
+		log.Warn("NOTIFICATIONS_DIRECTORY_FILE is unset: staff groups have no members; their notifications fail as unknown recipient")
+		return delivery.StaticDirectory{}, nil
 	}
 	raw, err := os.ReadFile(file)
 	if err != nil {
@@ -50,27 +57,4 @@ func loadDirectory(file string, log *slog.Logger) (delivery.StaticDirectory, err
 		}
 	}
 	return dir, nil
-}
-
-// devDirectory gives every group two fake members on every channel, addresses the fake
-// providers accept (example.com, the 555-01xx fiction range, fake device tokens).
-func devDirectory() delivery.StaticDirectory {
-	dir := delivery.StaticDirectory{}
-	for gi, g := range groups {
-		name := strings.TrimPrefix(string(g), "group:")
-		byChannel := map[provider.Channel][]delivery.Address{}
-		for m := 1; m <= 2; m++ {
-			member := fmt.Sprintf("STAFF:%s-%d", name, m)
-			byChannel[provider.Email] = append(byChannel[provider.Email],
-				delivery.Address{Member: member, To: fmt.Sprintf("%s-%d@staff.novatrek.example", name, m), Name: fmt.Sprintf("%s %d", name, m)})
-			byChannel[provider.SMS] = append(byChannel[provider.SMS],
-				delivery.Address{Member: member, To: fmt.Sprintf("+1555010%d%d", gi, m)})
-			byChannel[provider.Push] = append(byChannel[provider.Push],
-				delivery.Address{Member: member, To: fmt.Sprintf("fake-device-token-%s-%d", name, m)})
-			byChannel[provider.InApp] = append(byChannel[provider.InApp],
-				delivery.Address{Member: member, To: member})
-		}
-		dir[string(g)] = byChannel
-	}
-	return dir
 }

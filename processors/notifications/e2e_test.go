@@ -43,7 +43,7 @@ type e2eCase struct {
 	// kind is the NotificationKind symbol every row and status event must carry.
 	kind string
 	// want are the "<recipient> <channel>" rows, each delivered to every address of the
-	// recipient on that channel (e2ePeople, or the dev group directory).
+	// recipient on that channel (e2ePeople, or the test group directory).
 	want []string
 }
 
@@ -71,7 +71,7 @@ type e2ePerson struct {
 // Watermill workers to the fake providers. For every input the test checks the rows
 // (recipients × channels, the kind), what each fake provider accepted for each row (exactly
 // the recipient's addresses: the contact API's email and phone, every registered device, the
-// dev group directory's members; once each) and the in-app inbox, and decodes the PENDING
+// test group directory's members; once each) and the in-app inbox, and decodes the PENDING
 // and SENT delivery status events from Kafka. Then a push to a guest with an UNREGISTERED
 // token reaches the live devices and the dead token is dropped.
 func TestEveryEventAndKindEndToEnd(t *testing.T) {
@@ -305,7 +305,7 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 				if r.Status != "sent" && r.Status != "delivered" {
 					t.Errorf("row %s (%s %s) ended %s, want sent or delivered", r.ID, r.Recipient, r.Channel, r.Status)
 				}
-				want := e2eAddresses(r.Recipient, provider.Channel(r.Channel), people)
+				want := e2eAddresses(t, r.Recipient, provider.Channel(r.Channel), people)
 				if accepted := e2eAccepted(rs.fake, inbox, r); !slices.Equal(accepted, want) {
 					t.Errorf("%s %s (row %s): the %s provider accepted %q, want %q (once each)", r.Recipient, r.Channel, r.ID, r.Channel, accepted, want)
 				}
@@ -376,8 +376,8 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 		if r.Status != "sent" {
 			t.Fatalf("push row ended %s, want sent (two live devices)", r.Status)
 		}
-		if accepted := e2eAccepted(rs.fake, nil, r); !slices.Equal(accepted, e2eAddresses(g1, push, people)) {
-			t.Errorf("FCM accepted %q, want the live devices %q", accepted, e2eAddresses(g1, push, people))
+		if accepted := e2eAccepted(rs.fake, nil, r); !slices.Equal(accepted, e2eAddresses(t, g1, push, people)) {
+			t.Errorf("FCM accepted %q, want the live devices %q", accepted, e2eAddresses(t, g1, push, people))
 		}
 		refused := 0
 		for _, call := range rs.fake.FCM.Calls() {
@@ -413,12 +413,12 @@ func e2eRequest(meta schemas.EventMetadata, kind string, to []schemas.Recipient,
 }
 
 // e2eAddresses are where recipient's notifications on ch must go, sorted: a person's
-// registered details, a group's dev directory members, the recipient itself in-app.
-func e2eAddresses(recipient string, ch provider.Channel, people map[string]e2ePerson) []string {
+// registered details, a group's members in the test directory, the recipient itself in-app.
+func e2eAddresses(t *testing.T, recipient string, ch provider.Channel, people map[string]e2ePerson) []string {
 	var out []string
 	switch {
 	case strings.HasPrefix(recipient, "group:"):
-		for _, a := range devDirectory()[recipient][ch] {
+		for _, a := range testDirectory(t)[recipient][ch] {
 			out = append(out, a.To)
 		}
 	case ch == provider.InApp:

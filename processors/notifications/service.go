@@ -53,6 +53,7 @@ var Spec = &service.Spec[*app]{
 	New:           newApp,
 	Subscriptions: service.Lift(func(a *app) *intake.Intake { return a.intake }, intake.Subscriptions...),
 	Produces:      []string{intake.StatusTopic},
+	Settings:      []service.Setting{directorySetting},
 	Clients: []service.Client{
 		{Name: "sendgrid", URLEnv: "NOTIFICATIONS_SENDGRID_URL", KeyEnv: "NOTIFICATIONS_SENDGRID_API_KEY", Fake: "sendgrid",
 			Env: map[string]string{"webhook_key": "NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"}, Webhook: sendGridWebhookPath,

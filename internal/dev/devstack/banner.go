@@ -6,6 +6,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/novatrek/support/internal/dev/standin"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/service"
 )
@@ -54,7 +55,8 @@ func (s *Stack) writeBanner(w io.Writer) {
 	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", config.Redact(s.cfg.ValkeyURL), vk)
 	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
 	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
-	fmt.Fprintf(tw, "  Stand-ins\thttp://%s/svc-reservations/\t/svc-guest-profiles/ /svc-gear-inventory/\n", s.HTTPAddr())
+	prefixes := standin.Prefixes()
+	fmt.Fprintf(tw, "  Stand-ins\thttp://%s%s\t%s\n", s.HTTPAddr(), prefixes[0], strings.Join(prefixes[1:], " "))
 	if s.cfg.SimulateRate > 0 {
 		fmt.Fprintf(tw, "  Simulated traffic\t%g events/s\tseed %s\n", s.cfg.SimulateRate, s.cfg.SimulateSeed)
 	}

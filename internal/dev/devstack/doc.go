@@ -22,9 +22,11 @@
 //     database and keys of its names, which can only be left from an earlier data dir at
 //     the same path; stack.json is then written;
 //   - the stores of every listed service migrated, and the services started;
-//   - stand-ins for svc-reservations, svc-guest-profiles and svc-gear-inventory on HTTPAddr
+//   - the stand-ins of the other domains' services on HTTPAddr, each under /<service>/
 //     (internal/dev/standin), simulated traffic at SimulateRate (internal/dev/simulate) and a live
-//     status line every StatusInterval (status.go); the last two only when configured.
+//     status line every StatusInterval (status.go); the last two only when configured. The
+//     simulator's API calls go to the running service whose Spec declares each call's route
+//     (simulate.go); a route none declares is logged once and its calls are skipped.
 //
 // Close undoes it in reverse: services stop, then the registry, then Kafka (kfake writes its
 // final snapshot on Close), then any server the stack started itself.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,12 +12,11 @@ import (
 	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/dev/standin"
 	"github.com/novatrek/support/internal/platform/serde"
-	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/publish"
 )
 
-// startStandins serves the stand-ins of svc-reservations, svc-guest-profiles and
-// svc-gear-inventory under /<service>/ on the stack's HTTP address, fed by the topics.
+// startStandins serves the stand-ins of the other domains' services (standin.Services)
+// under /<service>/ on the stack's HTTP address, fed by the topics.
 func (s *Stack) startStandins(ctx context.Context) error {
 	store := standin.NewStore()
 	c, err := standin.NewConsumer(store, serde.New(s.registry), s.cfg.Topology, s.log, s.kafkaOpts()...)
@@ -26,12 +24,11 @@ func (s *Stack) startStandins(ctx context.Context) error {
 		return err
 	}
 	h := standin.Handler(store)
-	for _, p := range standin.Prefixes {
+	for _, p := range standin.Prefixes() {
 		s.opsMux.Handle(p, h)
 	}
 	s.background("stand-ins", c.Run)
-	s.log.InfoContext(ctx, "stand-ins started", "reservations", "http://"+s.HTTPAddr()+"/svc-reservations/v1/reservations/{id}",
-		"guests", "http://"+s.HTTPAddr()+"/svc-guest-profiles/v1/guests/{id}", "gear", "http://"+s.HTTPAddr()+"/svc-gear-inventory/v1/items")
+	s.log.InfoContext(ctx, "stand-ins started", "at", "http://"+s.HTTPAddr(), "routes", standin.Routes())
 	return nil
 }
 
@@ -57,18 +54,16 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 		Rate: s.cfg.SimulateRate, Seed: s.cfg.SimulateSeed, Topology: s.cfg.Topology,
 		Sink: simulate.NewPublishSink(cl, pub), Logger: s.log, Metrics: s.metrics,
 	}
-	// The other domains also call svc-notifications' API (contacts, push devices): the
-	// simulator plays those calls against the service mounted on the stack's HTTP address.
-	apiURL := ""
-	if !s.cfg.NoServices && slices.ContainsFunc(s.cfg.Services, func(d service.Definition) bool { return d.Describe().Name == notificationsService }) {
-		apiURL = "http://" + s.HTTPAddr() + "/" + notificationsService
-		if cfg.Calls, err = simulate.NewHTTPSink(apiURL, nil); err != nil {
-			return fmt.Errorf("simulator: %w", err)
-		}
+	// The simulated domains also call our services' APIs (contacts, push devices): each
+	// call goes to the running service whose Spec declares its route.
+	routes, bases, err := s.callRoutes(ctx)
+	if err != nil {
+		return fmt.Errorf("simulator: %w", err)
 	}
+	cfg.Calls = routes
 	s.background("simulator", func(ctx context.Context) error {
-		if apiURL != "" {
-			s.awaitAPI(ctx, apiURL)
+		for _, base := range bases {
+			s.awaitAPI(ctx, base)
 		}
 		_, err := simulate.Run(ctx, cfg)
 		return err
@@ -76,12 +71,41 @@ func (s *Stack) startSimulator(ctx context.Context) error {
 	return nil
 }
 
-// notificationsService is the service whose API the simulated domains call.
-const notificationsService = "svc-notifications"
+// callRoutes maps every route the simulator calls (simulate.CallRoutes) to the running
+// service that declares it, and returns the base URLs of those services. A route no running
+// service declares is said once, here: its calls are skipped (counted, not logged each).
+func (s *Stack) callRoutes(ctx context.Context) (simulate.Routes, []string, error) {
+	routes := simulate.Routes{}
+	var bases []string
+	if !s.cfg.NoServices {
+		for _, def := range s.cfg.Services {
+			d := def.Describe()
+			base := "http://" + s.HTTPAddr() + "/" + d.Name
+			var sink *simulate.HTTPSink
+			for _, r := range d.Routes {
+				if !simulate.Calls(r.Pattern) {
+					continue
+				}
+				if sink == nil {
+					var err error
+					if sink, err = simulate.NewHTTPSink(base, nil); err != nil {
+						return nil, nil, err
+					}
+					bases = append(bases, base)
+				}
+				routes.Add(r.Pattern, sink)
+			}
+		}
+	}
+	if missing := routes.Unserved(); len(missing) > 0 {
+		s.log.WarnContext(ctx, "simulator: no running service declares these routes; their simulated calls are skipped", "routes", missing)
+	}
+	return routes, bases, nil
+}
 
 // awaitAPI waits (up to 30 s) until the service at base serves its /openapi.json, so the
-// first contact and device calls do not meet the 404 of a service still starting; past
-// that the simulator starts anyway and counts the failed calls.
+// first calls do not meet the 404 of a service still starting; past that the simulator
+// starts anyway and counts the failed calls.
 func (s *Stack) awaitAPI(ctx context.Context, base string) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -98,7 +122,7 @@ func (s *Stack) awaitAPI(ctx context.Context, base string) {
 		}
 		select {
 		case <-ctx.Done():
-			s.log.Warn("simulator: the API of "+notificationsService+" did not answer; its calls may fail", "url", base)
+			s.log.Warn("simulator: a service's API did not answer; its calls may fail", "url", base)
 			return
 		case <-time.After(100 * time.Millisecond):
 		}

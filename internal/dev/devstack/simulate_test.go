@@ -3,6 +3,8 @@ package devstack
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
@@ -18,15 +20,17 @@ import (
 
 // TestStackSimulatesAndServesStandins: a stack with the simulator on produces the seed's
 // traffic, the stand-ins on the stack's HTTP address answer for the seed's first
-// reservation and guest, and status lines with the simulator's rate are printed.
+// reservation and guest, and status lines with the simulator's rate are printed. With no
+// service running, the routes the simulated calls use are said unserved in one log line.
 func TestStackSimulatesAndServesStandins(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.SimulateRate, cfg.SimulateSeed = 100, "devstack"
-	var status logtest.Buffer
+	var status, logs logtest.Buffer
 	cfg.StatusInterval, cfg.Status = 100*time.Millisecond, &status
+	cfg.Logger = slog.New(slog.NewTextHandler(io.MultiWriter(t.Output(), &logs), nil))
 	s, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -66,6 +70,15 @@ func TestStackSimulatesAndServesStandins(t *testing.T) {
 	})
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
+	}
+	var unserved []string
+	for _, l := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(l, "no running service declares these routes") {
+			unserved = append(unserved, l)
+		}
+	}
+	if len(unserved) != 1 || !strings.Contains(unserved[0], simulate.RouteContact) || !strings.Contains(unserved[0], simulate.RouteDevice) {
+		t.Errorf("want one line naming the unserved routes %s and %s; got %q", simulate.RouteContact, simulate.RouteDevice, unserved)
 	}
 }
 

@@ -25,7 +25,11 @@ import (
 func TestStatusLineFromARealPipeline(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	topics := append([]string{topology.DeadLetterTopic(testproc.Group)}, simulate.Topics...)
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics := append([]string{topology.DeadLetterTopic(testproc.Group)}, simulate.Topics(topo)...)
 	env := kafkatest.New(t, kfake.SeedTopics(3, topics...))
 	pool := pgtest.NewDB(t)
 	if err := testproc.Migrate(ctx, pool, testproc.Schema); err != nil {
@@ -57,7 +61,7 @@ func TestStatusLineFromARealPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := float64(st.ByTopic[simulate.TopicReservationCreated] + st.ByTopic[simulate.TopicReservationStatus])
+	want := float64(st.ByTopic["novatrek.booking.reservation.created"] + st.ByTopic["novatrek.booking.reservation.status-changed"])
 	var cur statusSample
 	streamtest.Eventually(t, "the processor's records counter reaching what was produced", func() (bool, error) {
 		cur, err = takeSample(reg, time.Now())

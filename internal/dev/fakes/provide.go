@@ -1,6 +1,7 @@
 package fakes
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/novatrek/support/internal/dev/standin"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -41,7 +43,7 @@ func (s *Set) Stop(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// Provide starts the fakes the definitions' clients need and returns them with the overlay
+// Provide starts the fakes the definitions' clients and settings need and returns them with the overlay
 // that points the clients at them. A client whose URLEnv getenv returns is left alone; for
 // one without: its RequireEnv set to true is an error naming both variables; an Optional
 // client without a Fake stays unset; otherwise its Fake is started (once per Set, however
@@ -50,12 +52,15 @@ func (s *Set) Stop(ctx context.Context) error {
 // the fake calls back on that URL plus Webhook. baseURL returning "" means the service's
 // public URL is not known: such a client gets no fake (a legacy service then starts its
 // own). A client naming a StandIn (another domain's service) and no Fake gets the URL of
-// that service's stand-in (Set.standIn). An unknown Fake key is an error.
+// that service's stand-in (Set.standIn). A Setting whose Env is unset gets its fake's
+// file (the dev staff directory), written into opts.DataDir. An unknown Fake key is an
+// error.
 func Provide(ctx context.Context, defs []service.Definition, getenv func(string) string, baseURL func(service string) string, opts Options, log *slog.Logger) (*Set, error) {
 	set := &Set{Env: map[string]string{}, stacks: map[string]stack{}}
 	type need struct {
 		service string
 		client  service.Client
+		unset   string // the variable whose absence starts the fake
 	}
 	var needs []need
 	if opts.Webhooks == nil {
@@ -93,7 +98,17 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 				}
 				opts.Webhooks[c.Fake] = webhookURL(public, c.Webhook)
 			}
-			needs = append(needs, need{d.Name, c})
+			needs = append(needs, need{d.Name, c, c.URLEnv})
+		}
+		for _, st := range d.Settings {
+			if getenv(st.Env) != "" {
+				continue
+			}
+			if _, ok := registry[st.Fake]; !ok {
+				return nil, fmt.Errorf("service %s: setting %s: no fake %q (known: %v); set %s", d.Name, st.Env, st.Fake, Keys(), st.Env)
+			}
+			// A setting is a client with one value, the file: filled like a client's Env.
+			needs = append(needs, need{d.Name, service.Client{Name: st.Env, Fake: st.Fake, Env: map[string]string{RoleFile: st.Env}}, st.Env})
 		}
 	}
 	for _, n := range needs {
@@ -106,7 +121,8 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 				return nil, fmt.Errorf("service %s: start the fake %s: %w", n.service, f.what, err)
 			}
 			set.stacks[f.stack] = st
-			log.Warn(n.client.URLEnv+" is unset: using the built-in fake "+f.what+", dev only", "service", n.service, "url", st.values(n.client.Fake)[RoleURL])
+			vals := st.values(n.client.Fake)
+			log.Warn(n.unset+" is unset: using the built-in fake "+f.what+", dev only", "service", n.service, "at", cmp.Or(vals[RoleURL], vals[RoleFile]))
 		}
 		fill(set.Env, n.client, st.values(n.client.Fake), getenv)
 	}
@@ -117,6 +133,9 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 // stand-in: the running one opts.StandInURL names (the dev stack's), else the in-memory
 // stand-ins, started once per Set.
 func (s *Set) standIn(c service.Client, opts Options, log *slog.Logger, svc string) error {
+	if !slices.Contains(standin.Services(), c.StandIn) {
+		return fmt.Errorf("service %s: client %s: no stand-in for %q (known: %v); set %s", svc, c.Name, c.StandIn, standin.Services(), c.URLEnv)
+	}
 	if opts.StandInURL != nil {
 		if url := opts.StandInURL(c.StandIn); url != "" {
 			s.Env[c.URLEnv] = url

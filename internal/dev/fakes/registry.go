@@ -52,13 +52,15 @@ type fake struct {
 	stack, what string
 }
 
-// registry maps each key a service.Client may name in Fake to its stack.
+// registry maps each key a service.Client or service.Setting may name in Fake to its stack.
 var registry = map[string]fake{
 	"psp":      {"psp", "payment provider (no real money)"},
 	"fraud":    {"fraud", "fraud screening"},
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
+	// Settings' fakes (service.Setting.Fake): files, not servers.
+	"staff-directory": {"files", "staff directory (fake addresses)"},
 }
 
 // starters start each stack.
@@ -72,6 +74,7 @@ var starters = map[string]func(Options) (stack, error){
 		return serve(f, f.Handler())
 	},
 	"providers": startProviders,
+	"files":     startFiles,
 }
 
 // Keys lists the registered fake keys, sorted.

@@ -1,13 +1,17 @@
 package fakes_test
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/schemas"
 )
@@ -43,5 +47,16 @@ func TestProvideServesTheStandIns(t *testing.T) {
 	}
 	if code, _ := get(set.Env["T_RES_URL"] + "/v1/reservations/" + uuid.NewString()); code != http.StatusNotFound {
 		t.Errorf("a reservation never given: %d, want 404", code)
+	}
+}
+
+// TestProvideRefusesAnUnknownStandIn: a client naming a service no stand-in serves is an
+// error naming it and the known ones, not a URL that answers 404 to everything.
+func TestProvideRefusesAnUnknownStandIn(t *testing.T) {
+	c := service.Client{Name: "trips", URLEnv: "T_TRIPS_URL", StandIn: "svc-trip-catalog"}
+	_, err := fakes.Provide(context.Background(), []service.Definition{spec("svc-a", c)}, env(), nil,
+		fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
+	if err == nil || !strings.Contains(err.Error(), `"svc-trip-catalog"`) || !strings.Contains(err.Error(), "svc-reservations") {
+		t.Fatalf("Provide with an unknown stand-in: %v, want an error naming it and the known ones", err)
 	}
 }

@@ -34,7 +34,7 @@ func BenchmarkGenerate(b *testing.B) {
 // BenchmarkRunIntoKafka measures events/s through Run and PublishSink into kfake with the
 // registry, unpaced (the rate is far above what the sink takes).
 func BenchmarkRunIntoKafka(b *testing.B) {
-	env := kafkatest.New(b, kfake.SeedTopics(3, Topics...))
+	env := kafkatest.New(b, kfake.SeedTopics(3, Topics(topo(b))...))
 	cl := env.Client(b)
 	pub, err := publish.New(cl, env.RegistryURL, publish.WithSerde(env.Serde))
 	if err != nil {

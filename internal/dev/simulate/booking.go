@@ -39,7 +39,7 @@ func (g *Generator) register(now time.Time, next func(now time.Time, gu *guest) 
 	if next != nil {
 		g.then(func(now time.Time) (Event, error) { return next(now, gu) })
 	}
-	return g.emit(now, TopicGuestRegistered, "svc-guest-profiles", g.newFlow(), &ev.Metadata, ev)
+	return g.emit(now, g.newFlow(), &ev.Metadata, ev)
 }
 
 // asciiName drops what an e-mail local part should not carry.
@@ -97,7 +97,7 @@ func (g *Generator) bookFor(now time.Time, gu *guest) (Event, error) {
 		ev.PromoCode = ptr(g.oneOf(promoCodes))
 	}
 	g.world.pending.add(g.rng, r)
-	return g.emit(now, TopicReservationCreated, "svc-reservations", r.flow, &ev.Metadata, ev)
+	return g.emit(now, r.flow, &ev.Metadata, ev)
 }
 
 // statusChange publishes reservation.status_changed from r's status to status and moves r
@@ -108,7 +108,7 @@ func (g *Generator) statusChange(now time.Time, r *reservation, status string, r
 		PreviousStatus: r.status, NewStatus: status, Reason: reason, ChangedBy: ptr(by),
 	}
 	r.status = status
-	return g.emit(now, TopicReservationStatus, "svc-reservations", r.flow, &ev.Metadata, ev)
+	return g.emit(now, r.flow, &ev.Metadata, ev)
 }
 
 // confirm: the deposit was paid. The booking confirmation follows, and the insurance and
@@ -183,7 +183,7 @@ func (g *Generator) checkin(now time.Time, r *reservation) (Event, error) {
 			return ev, err
 		})
 	}
-	return g.emit(now, TopicCheckinCompleted, "svc-check-in", r.flow, &ev.Metadata, ev)
+	return g.emit(now, r.flow, &ev.Metadata, ev)
 }
 
 // affectedParties: the orchestrator moved a departure; the booked guest hears about it.

@@ -12,16 +12,30 @@ import (
 	"strings"
 )
 
-// Call is one synchronous API call a simulated domain makes to svc-notifications: the
-// contact of a person it owns (PUT /v1/recipients/{TYPE:id}/contact) or a guest app's push
-// device (PUT /v1/recipients/GUEST:{id}/devices/{token}). Path is relative to the service's
-// base URL; Caller is the calling service, whose dev token is "dev-<Caller>".
+// Call is one synchronous API call a simulated domain makes: the contact of a person it owns
+// or a guest app's push device. Route is the route called, as the target service's Spec and
+// OpenAPI declare it (RouteContact, RouteDevice): the dev stack finds the running service
+// that declares it, so no target is named here. Path is the route's path filled in,
+// relative to that service's base URL; Caller is the calling service, whose dev token is
+// "dev-<Caller>".
 type Call struct {
+	Route  string
 	Method string
 	Path   string
 	Caller string
 	Body   json.RawMessage
 }
+
+// The routes the simulated calls use (CallRoutes lists them all).
+const (
+	// RouteContact writes the contact of a person the caller owns.
+	RouteContact = "PUT /v1/recipients/{id}/contact"
+	// RouteDevice registers a guest app's push device.
+	RouteDevice = "PUT /v1/recipients/{id}/devices/{token}"
+)
+
+// CallRoutes lists every route a simulated call may use.
+var CallRoutes = []string{RouteContact, RouteDevice}
 
 // contactWriters is the domain that owns each type of person the generator names, the one
 // svc-notifications lets write their contacts. GUEST contacts come from guest.registered.
@@ -88,7 +102,7 @@ func (g *Generator) named(typ, id string) {
 		"time_zone": style.zones[int(h[13])%len(style.zones)],
 	})
 	g.before = append(g.before, Call{
-		Method: http.MethodPut, Path: "/v1/recipients/" + url.PathEscape(key) + "/contact", Caller: writer, Body: body,
+		Route: RouteContact, Method: http.MethodPut, Path: "/v1/recipients/" + url.PathEscape(key) + "/contact", Caller: writer, Body: body,
 	})
 }
 
@@ -110,7 +124,7 @@ func (g *Generator) device(gu *guest) {
 		base64.RawURLEncoding.EncodeToString(payload[:]) + base64.RawURLEncoding.EncodeToString(h[:24])
 	body, _ := json.Marshal(map[string]string{"platform": platform})
 	g.after = append(g.after, Call{
-		Method: http.MethodPut, Caller: "guest-app", Body: body,
+		Route: RouteDevice, Method: http.MethodPut, Caller: "guest-app", Body: body,
 		Path: "/v1/recipients/" + url.PathEscape("GUEST:"+gu.id) + "/devices/" + url.PathEscape(token),
 	})
 }

@@ -18,6 +18,11 @@
 // producer does (package publish: registered schema, Confluent wire format, keyed by the
 // topic's key field); KafkaSink encodes with any serde (tests use an auto-registering one).
 //
+// Nothing here names the topics or our services: the generator knows schemas (Schemas), and
+// topics.yaml says which topics carry them and which domain produces each (Topics). The
+// domains' synchronous calls name the route they call (Call.Route, as the target's Spec
+// declares it); Routes sends each to the sink of the service that serves it.
+//
 // Event types are the spec's event names (reservation.status_changed, wildlife_alert.issued,
-// ...), the names svc-notifications routes by.
+// ...), the names our consumers route by.
 package simulate

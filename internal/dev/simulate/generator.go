@@ -13,28 +13,6 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// The topics the simulated domains produce to (all declared in topics.yaml; NewGenerator
-// checks them).
-const (
-	TopicReservationCreated = "novatrek.booking.reservation.created"
-	TopicReservationStatus  = "novatrek.booking.reservation.status-changed"
-	TopicGuestRegistered    = "novatrek.guest-identity.guest.registered"
-	TopicCheckinCompleted   = "novatrek.operations.checkin.completed"
-	TopicSchedulePublished  = "novatrek.operations.schedule.published"
-	TopicIncidentReported   = "novatrek.safety.incident.reported"
-	TopicEmergency          = "novatrek.safety.emergency.triggered"
-	TopicWildlifeAlert      = "novatrek.safety.wildlife-alert.issued"
-	TopicNotification       = "novatrek.support.notification.requested"
-	TopicMetricLogged       = "novatrek.support.analytics.metric-logged"
-)
-
-// Topics lists every topic the simulator produces to.
-var Topics = []string{
-	TopicReservationCreated, TopicReservationStatus, TopicGuestRegistered, TopicCheckinCompleted,
-	TopicSchedulePublished, TopicIncidentReported, TopicEmergency, TopicWildlifeAlert,
-	TopicNotification, TopicMetricLogged,
-}
-
 // Event is one simulated record: its topic, its key (the value of the topic's key field)
 // and its typed value, metadata filled in; with the synchronous API calls the domains make
 // around it (see Call).
@@ -55,7 +33,7 @@ type Generator struct {
 	seed    string
 	rng     *rand.Rand
 	ids     uint64
-	topics  map[string]topology.Topic
+	topics  map[string]simTopic // by the full Avro name of the value
 	world   world
 	pending []func(now time.Time) (Event, error) // follow-ups, first in first out
 	cum     [numActions]float64                  // cumulative weights
@@ -66,19 +44,13 @@ type Generator struct {
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
-// checking that every topic it produces to exists in topo with a schema.
+// producing to the topics topo gives the Schemas it knows (see Topics).
 func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
-	g := &Generator{seed: seed, topics: map[string]topology.Topic{}, world: newWorld(), contacts: map[string]bool{}}
-	for _, name := range Topics {
-		t, ok := topo.Topic(name)
-		if !ok {
-			return nil, fmt.Errorf("simulate: topic %s is not in the topology", name)
-		}
-		if !t.HasSchema() || t.Key == "" {
-			return nil, fmt.Errorf("simulate: topic %s has no value schema or key field", name)
-		}
-		g.topics[name] = t
+	topics, err := topicsBySchema(topo)
+	if err != nil {
+		return nil, err
 	}
+	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{}}
 	sum := sha256.Sum256([]byte(seed))
 	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 	total := 0.0
@@ -174,19 +146,35 @@ func (g *Generator) takeCancellable() (*reservation, bool) {
 }
 
 // emit stamps the event's metadata by package event's rules (a seed-derived event id, the
-// flow's lineage), checks the producer against the topic's producers and derives the key from
-// the topic's key field.
-func (g *Generator) emit(now time.Time, topic, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
-	t := g.topics[topic]
-	key, err := event.Route(t, v, producer)
+// flow's lineage), produced to the topic of v's schema by that topic's producer in
+// topics.yaml (emitAs names one when the topic has several), and derives the key from the
+// topic's key field.
+func (g *Generator) emit(now time.Time, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
+	t, ok := g.topics[fullName(v)]
+	if !ok {
+		return Event{}, fmt.Errorf("simulate: %T is not one of the schemas it generates", v)
+	}
+	if len(t.producers) != 1 {
+		return Event{}, fmt.Errorf("simulate: %s has %d producers of other domains; the action must name one", t.Name, len(t.producers))
+	}
+	return g.emitAs(now, t.producers[0], f, meta, v)
+}
+
+// emitAs is emit by producer, one of the topic's producers in topics.yaml.
+func (g *Generator) emitAs(now time.Time, producer string, f *flow, meta *schemas.EventMetadata, v schemas.Event) (Event, error) {
+	t, ok := g.topics[fullName(v)]
+	if !ok {
+		return Event{}, fmt.Errorf("simulate: %T is not one of the schemas it generates", v)
+	}
+	key, err := event.Route(t.Topic, v, producer)
 	if err != nil {
 		return Event{}, fmt.Errorf("simulate: %w", err)
 	}
 	id := g.id("event")
 	*meta = event.Meta{ID: id, OccurredAt: now, Producer: producer,
-		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t, now)
+		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t.Topic, now)
 	f.last = &id
-	ev := Event{Topic: topic, Key: key, Value: v, Before: g.before, After: g.after}
+	ev := Event{Topic: t.Name, Key: key, Value: v, Before: g.before, After: g.after}
 	g.before, g.after = nil, nil
 	return ev, nil
 }

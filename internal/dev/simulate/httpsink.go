@@ -17,11 +17,11 @@ type CallSink interface {
 	Call(ctx context.Context, c Call) error
 }
 
-// HTTPSink sends calls to svc-notifications at a base URL ("http://127.0.0.1:8080/
-// svc-notifications" in novatrek dev), authenticated with the caller's dev token
-// ("Bearer dev-<caller>", which the service accepts while NOVATREK_API_TOKENS is unset).
-// Any 2xx is success; anything else, including the 404 of a stack without
-// svc-notifications, is an error naming the status and the start of the answer.
+// HTTPSink sends calls to one service at a base URL (in novatrek dev, "http://127.0.0.1:8080/
+// <service>": the service whose Spec declares the call's route, see Routes), authenticated
+// with the caller's dev token ("Bearer dev-<caller>", which the service accepts while
+// NOVATREK_API_TOKENS is unset). Any 2xx is success; anything else, including the 404 of a
+// service that is not there, is an error naming the status and the start of the answer.
 type HTTPSink struct {
 	base   string
 	client *http.Client

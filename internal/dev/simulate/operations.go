@@ -66,5 +66,5 @@ func (g *Generator) schedule(now time.Time) (Event, error) {
 	g.then(func(now time.Time) (Event, error) {
 		return g.metric(now, f, run, "scheduling.solve_time", solve, "seconds", dims)
 	})
-	return g.emit(now, TopicSchedulePublished, "svc-scheduling-orchestrator", f, &ev.Metadata, ev)
+	return g.emit(now, f, &ev.Metadata, ev)
 }

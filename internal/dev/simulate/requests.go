@@ -26,7 +26,7 @@ func (g *Generator) request(now time.Time, producer, kind, reference string, f *
 		RequestID: g.id("request"), Kind: kind, ReferenceID: reference, Recipients: to,
 		Channels: []string{}, TemplateData: data, Urgency: urgency, Attachments: []schemas.Attachment{},
 	}
-	return g.emit(now, TopicNotification, producer, f, &ev.Metadata, ev)
+	return g.emitAs(now, producer, f, &ev.Metadata, ev)
 }
 
 func guestTo(id string) schemas.Recipient {
@@ -38,5 +38,5 @@ func (g *Generator) metric(now time.Time, f *flow, run, name string, value float
 	ev := &schemas.AnalyticsMetricLogged{
 		RunID: run, MetricName: name, Value: value, Unit: &unit, Dimensions: dims, MeasuredAt: now,
 	}
-	return g.emit(now, TopicMetricLogged, "svc-scheduling-orchestrator", f, &ev.Metadata, ev)
+	return g.emit(now, f, &ev.Metadata, ev)
 }

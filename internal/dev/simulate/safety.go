@@ -64,7 +64,7 @@ func (g *Generator) incident(now time.Time) (Event, error) {
 	if severity == "CRITICAL" && g.chance(0.5) {
 		g.then(func(now time.Time) (Event, error) { return g.emergency(now, &id, r) })
 	}
-	return g.emit(now, TopicIncidentReported, "svc-safety-compliance", f, &ev.Metadata, ev)
+	return g.emit(now, f, &ev.Metadata, ev)
 }
 
 // emergency: triggered by emergency response, escalated from an incident or on its own
@@ -106,7 +106,7 @@ func (g *Generator) emergency(now time.Time, incidentID *string, r *reservation)
 				map[string]string{"emergency_type": typ})
 		})
 	}
-	return g.emit(now, TopicEmergency, "svc-emergency-response", f, &ev.Metadata, ev)
+	return g.emit(now, f, &ev.Metadata, ev)
 }
 
 // wildlifeAlert: a confirmed sighting near a trip's trails; operations staff and active
@@ -135,7 +135,7 @@ func (g *Generator) wildlifeAlert(now time.Time) (Event, error) {
 				map[string]string{"species": s.name, "trail_id": t.trails[0]})
 		})
 	}
-	return g.emit(now, TopicWildlifeAlert, "svc-wildlife-tracking", f, &ev.Metadata, ev)
+	return g.emit(now, f, &ev.Metadata, ev)
 }
 
 // parkRangerAlert: trail management asks rangers for help on a trail (a closure, a rescue).

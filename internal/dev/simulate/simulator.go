@@ -39,7 +39,8 @@ type Config struct {
 	Sink Sink
 	// Calls, when set, makes the domains' synchronous API calls around the events (contacts,
 	// push devices: see Call). A failed call is logged and counted (Stats.CallErrors), never
-	// fatal. Nil, the default: no calls are made.
+	// fatal; one whose route nobody serves (ErrNoRoute, see Routes) is counted as skipped.
+	// Nil, the default: no calls are made.
 	Calls CallSink
 	// Logger defaults to discarding.
 	Logger *slog.Logger
@@ -55,8 +56,9 @@ type Stats struct {
 	Seed    string
 	Events  int
 	ByTopic map[string]int
-	// Calls and CallErrors count the API calls made that succeeded and failed.
-	Calls, CallErrors int
+	// Calls and CallErrors count the API calls made that succeeded and failed; CallsSkipped
+	// those not made because no service serves their route.
+	Calls, CallErrors, CallsSkipped int
 }
 
 // Run generates events at cfg.Rate and sends them to cfg.Sink until Duration is used up
@@ -134,13 +136,13 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	}
 	// calls counts every call made, failed ones included, as the command's summary does.
 	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls+st.CallErrors,
-		"calls_failed", st.CallErrors, "seed", cfg.Seed, "err", sendErr)
+		"calls_failed", st.CallErrors, "calls_skipped", st.CallsSkipped, "seed", cfg.Seed, "err", sendErr)
 	return st, sendErr
 }
 
 // call makes calls through cfg.Calls, when set. A failure is counted and logged (the 1st,
-// 10th, 100th, ...: a missing svc-notifications would otherwise flood the log), and the
-// run goes on: the calls only make notifications deliverable.
+// 10th, 100th, ...: a target that is down would otherwise flood the log), and the run goes
+// on: the calls only make notifications deliverable.
 func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) {
 	if cfg.Calls == nil {
 		return
@@ -157,6 +159,11 @@ func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) 
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, ErrNoRoute) {
+			st.CallsSkipped++ // said once at start by whoever built the Routes
+			m.calls.WithLabelValues(c.Caller, "skipped").Inc()
+			continue
 		}
 		st.CallErrors++
 		m.calls.WithLabelValues(c.Caller, "error").Inc()
@@ -192,7 +199,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "novatrek_simulator_api_calls_total",
-			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error).",
+			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error, skipped: no service serves the route).",
 		}, []string{"caller", "result"}),
 	}
 	if reg == nil {

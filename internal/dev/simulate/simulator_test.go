@@ -40,7 +40,7 @@ func TestRunProducesDecodableEventsAtTheRate(t *testing.T) {
 }
 
 func testRunAtTheRate(t *testing.T, sink func(*testing.T, *kafkatest.Env) Sink) {
-	env := kafkatest.New(t, kfake.SeedTopics(3, Topics...))
+	env := kafkatest.New(t, kfake.SeedTopics(3, Topics(topo(t))...))
 	ctx := context.Background()
 	reg := prometheus.NewRegistry()
 	const rate, want = 300, 300
@@ -57,7 +57,7 @@ func testRunAtTheRate(t *testing.T, sink func(*testing.T, *kafkatest.Env) Sink) 
 		t.Fatalf("novatrek_simulator_events_total = %v; want %d", got, want)
 	}
 
-	cl := env.Client(t, kgo.ConsumeTopics(Topics...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl := env.Client(t, kgo.ConsumeTopics(Topics(topo(t))...), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
 	tp := topo(t)
 	var first, last time.Time
 	got := 0

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -13,12 +14,19 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// Topics are what the stand-ins consume.
-var Topics = []string{
-	"novatrek.booking.reservation.created",
-	"novatrek.booking.reservation.status-changed",
-	"novatrek.operations.checkin.completed",
-	"novatrek.guest-identity.guest.registered",
+// Schemas are the value schemas whose events the Store applies (Store.Apply); the stand-ins
+// consume every topic topics.yaml gives one of them (Topics).
+var Schemas = []string{"reservation_created", "reservation_status_changed", "checkin_completed", "guest_registered"}
+
+// Topics returns, in topo's order, the topics whose value schema is one of Schemas.
+func Topics(topo *topology.Topology) []string {
+	var out []string
+	for _, t := range topo.Topics {
+		if slices.Contains(Schemas, t.ValueSchema) {
+			out = append(out, t.Name)
+		}
+	}
+	return out
 }
 
 // Decoder decodes a Confluent wire format value into v with a reader schema (an
@@ -51,15 +59,18 @@ func NewConsumer(store *Store, dec Decoder, topo *topology.Topology, log *slog.L
 		log = slog.New(slog.DiscardHandler)
 	}
 	c := &Consumer{dec: dec, store: store, log: log, schema: map[string]string{}}
-	for _, name := range Topics {
-		t, ok := topo.Topic(name)
-		if !ok || !t.HasSchema() {
-			return nil, fmt.Errorf("standin: topic %s is not in the topology with a schema", name)
-		}
+	topics := Topics(topo)
+	for _, name := range topics {
+		t, _ := topo.Topic(name)
 		c.schema[name] = t.ValueSchema
 	}
+	for _, schema := range Schemas {
+		if !slices.ContainsFunc(topics, func(name string) bool { return c.schema[name] == schema }) {
+			return nil, fmt.Errorf("standin: no topic in the topology carries the schema %s", schema)
+		}
+	}
 	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.ConsumeTopics(Topics...),
+		kgo.ConsumeTopics(topics...),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 		kgo.ClientID("novatrek-standins"),

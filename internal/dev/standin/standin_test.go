@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -41,13 +43,13 @@ func get(t *testing.T, url string, v any) int {
 // status, check-ins, guests.
 func TestStandInsAnswerFromPublishedEvents(t *testing.T) {
 	t.Parallel()
-	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics...))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
+	env := kafkatest.New(t, kfake.SeedTopics(3, simulate.Topics(topo)...))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
 	store := NewStore()
 	c, err := NewConsumer(store, env.Serde, topo, nil, kgo.SeedBrokers(env.Brokers...))
 	if err != nil {
@@ -166,5 +168,62 @@ func TestStoreKeepsTheLatestStatus(t *testing.T) {
 	r, ok := s.Reservation("r1")
 	if !ok || r.Status != "CONFIRMED" || r.CreatedAt == nil {
 		t.Fatalf("reservation: %+v", r)
+	}
+}
+
+// TestStandInsAreOtherDomainsServices: every stood-in service is one topics.yaml declares,
+// and not one of ours (ours are built, not stood in for); the prefixes and routes are
+// derived from those names.
+func TestStandInsAreOtherDomainsServices(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	services := Services()
+	if len(services) == 0 {
+		t.Fatal("no stand-ins")
+	}
+	for i, name := range services {
+		s, ok := topo.Service(name)
+		switch {
+		case !ok:
+			t.Errorf("stand-in %s is not a service topics.yaml declares", name)
+		case s.Ours:
+			t.Errorf("stand-in %s is one of our services in topics.yaml", name)
+		}
+		if p := Prefixes()[i]; p != "/"+name+"/" {
+			t.Errorf("prefix %q of %s; want /%s/", p, name, name)
+		}
+	}
+	for _, r := range Routes() {
+		_, path, _ := strings.Cut(r, " ")
+		if !slices.ContainsFunc(Prefixes(), func(p string) bool { return strings.HasPrefix(path, p) }) {
+			t.Errorf("route %s is under no stand-in's prefix", r)
+		}
+	}
+}
+
+// TestStandInTopicsComeFromTheTopology: the stand-ins consume the topics topics.yaml gives
+// the schemas the Store applies, and refuse a topology where one of them has no topic.
+func TestStandInTopicsComeFromTheTopology(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"novatrek.booking.reservation.created", "novatrek.booking.reservation.status-changed",
+		"novatrek.guest-identity.guest.registered", "novatrek.operations.checkin.completed"}
+	if got := Topics(topo); !slices.Equal(got, want) {
+		t.Errorf("Topics = %q; want %q", got, want)
+	}
+	without := &topology.Topology{Services: topo.Services}
+	for _, tp := range topo.Topics {
+		if tp.ValueSchema != "checkin_completed" {
+			without.Topics = append(without.Topics, tp)
+		}
+	}
+	if _, err := NewConsumer(NewStore(), nil, without, nil); err == nil || !strings.Contains(err.Error(), "checkin_completed") {
+		t.Errorf("NewConsumer without a checkin topic = %v; want an error naming checkin_completed", err)
 	}
 }
