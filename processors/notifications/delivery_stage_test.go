@@ -70,7 +70,7 @@ func startDelivering(t *testing.T) running {
 	return running{svc: svc, env: svc.Kafka, cfg: cfg, fake: fake, done: svc.Done(), ctx: context.Background()}
 }
 
-// TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
+// TestServiceRunDelivers runs the service with its real delivery stage (the runner with
 // kfake, a registry, a fresh database, a real Valkey and the in-process fake providers):
 // one booking confirmation request becomes an email notification that SendGrid's fake
 // accepts exactly once, the row ends "delivered" (the fake's event webhook reaches the

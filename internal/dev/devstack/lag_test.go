@@ -9,11 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/schemas"
 )
 
 // TestStackServesConsumerLag: the dev stack's /metrics carries the lag exporter's series for
@@ -24,8 +28,13 @@ func TestStackServesConsumerLag(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	svc := &testService{name: "svc-notifications", started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg.Services = []service.Definition{service.Legacy(svc)}
+	// The stack's service consumes a topic but is never started (--no-services), so its group
+	// never has a member; svc-analytics consumes the same topic and is not configured here.
+	cfg.Topology = lagTopology(t)
+	cfg.Services = []service.Definition{&service.Spec[struct{}]{Name: "svc-notifications", Store: service.Store{Schema: "lagtest"},
+		Subscriptions: []service.Subscription[struct{}]{service.On(lagTopic,
+			func(struct{}, context.Context, pgx.Tx, stream.Event[schemas.GuestRegistered]) error { return nil })}}}
+	cfg.NoServices = true
 	s, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +67,7 @@ func TestStackServesConsumerLag(t *testing.T) {
 		// Nobody runs it (not one of the stack's services, no member): EMPTY, not STOP.
 		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="EMPTY"} 1`, group),
 		fmt.Sprintf(`novatrek_consumergroup_inactive{consumergroup="%s"} 1`, group),
-		`kafka_consumergroup_members{consumergroup="svc-notifications"} 0`, // run here, never joined a group
+		`kafka_consumergroup_members{consumergroup="svc-notifications"} 0`, // configured here, never joined a group
 	}
 	deadline := time.Now().Add(3 * lagInterval)
 	for {
@@ -90,4 +99,29 @@ func TestStackServesConsumerLag(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// lagTopic is the one topic of lagTopology.
+const lagTopic = "novatrek.guest.guest.registered"
+
+// lagTopology is topics.yaml reduced to one topic that two of our services consume.
+func lagTopology(t *testing.T) *topology.Topology {
+	t.Helper()
+	topo, err := topology.Load([]byte(`
+services:
+  - {name: svc-notifications, domain: support, ours: true, description: "Configured in the stack."}
+  - {name: svc-analytics, domain: support, ours: true, description: "Declared, not run here."}
+  - {name: svc-guest-profiles, domain: guest-identity, description: "Guests."}
+topics:
+  - {name: ` + lagTopic + `, kind: event, partitions: 1, retention: 7d, cleanup_policy: delete, key: guest_id,
+     value_schema: guest_registered, producers: [svc-guest-profiles], consumers: [svc-notifications, svc-analytics]}
+  - {name: novatrek.support.dlq.svc-notifications, kind: dead-letter, partitions: 1, retention: 30d, cleanup_policy: delete,
+     key: the original record's key, producers: [svc-notifications]}
+  - {name: novatrek.support.dlq.svc-analytics, kind: dead-letter, partitions: 1, retention: 30d, cleanup_policy: delete,
+     key: the original record's key, producers: [svc-analytics]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return topo
 }

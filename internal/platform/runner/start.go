@@ -44,7 +44,6 @@ const defaultMaxConns = 16
 
 // Start starts def on h's connections, its schema already migrated (Migrate): the service
 // runs until Stop, or until one of its loops fails (Done, then Stop returns the error).
-// A legacy definition runs its own Run with Deps, as `novatrek run` always did.
 func Start(ctx context.Context, h Host, def service.Definition) (*Service, error) {
 	d := def.Describe()
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -59,19 +58,7 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 		}
 	}()
 
-	if d.Legacy != nil {
-		deps := service.Deps{Config: h.Config, Logger: h.Logger, Metrics: h.Metrics, DB: h.DB, Registry: h.Registry,
-			Serde: h.Serde, Topology: h.Topology, KafkaOpts: h.KafkaOpts, Valkey: h.Valkey}.For(d.Legacy, http.NewServeMux())
-		api, err := service.APIHandler(d.Legacy, deps)
-		if err != nil {
-			return nil, err
-		}
-		s.API = api
-		if deps.DB != nil {
-			s.Checks = []service.ReadyCheck{{Name: "postgres", Probe: deps.DB.Ping}}
-		}
-		s.group.Go("service", func(ctx context.Context) error { return d.Legacy.Run(ctx, deps) })
-	} else if err := s.startSpec(ctx, h, def, d); err != nil {
+	if err := s.startSpec(ctx, h, def, d); err != nil {
 		return nil, err
 	}
 	go func() { s.err = s.group.Wait(); close(s.done) }()
