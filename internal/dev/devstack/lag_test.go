@@ -9,15 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/internal/platform/stream"
-	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/pgtest"
-	"github.com/novatrek/support/schemas"
+	"github.com/novatrek/support/processors/notifications"
 )
 
 // TestStackServesConsumerLag: the dev stack's /metrics carries the lag exporter's series for
@@ -28,12 +25,9 @@ func TestStackServesConsumerLag(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	// The stack's service consumes a topic but is never started (--no-services), so its group
-	// never has a member; svc-analytics consumes the same topic and is not configured here.
-	cfg.Topology = lagTopology(t)
-	cfg.Services = []service.Definition{&service.Spec[struct{}]{Name: "svc-notifications", Store: service.Store{Schema: "lagtest"},
-		Subscriptions: []service.Subscription[struct{}]{service.On(lagTopic,
-			func(struct{}, context.Context, pgx.Tx, stream.Event[schemas.GuestRegistered]) error { return nil })}}}
+	// svc-notifications is configured but never started (--no-services), so its group never
+	// has a member; svc-analytics is declared in topics.yaml and not configured here.
+	cfg.Services = []service.Definition{notifications.Spec}
 	cfg.NoServices = true
 	s, err := Start(ctx, cfg)
 	if err != nil {
@@ -101,27 +95,3 @@ func TestStackServesConsumerLag(t *testing.T) {
 	}
 }
 
-// lagTopic is the one topic of lagTopology.
-const lagTopic = "novatrek.guest.guest.registered"
-
-// lagTopology is topics.yaml reduced to one topic that two of our services consume.
-func lagTopology(t *testing.T) *topology.Topology {
-	t.Helper()
-	topo, err := topology.Load([]byte(`
-services:
-  - {name: svc-notifications, domain: support, ours: true, description: "Configured in the stack."}
-  - {name: svc-analytics, domain: support, ours: true, description: "Declared, not run here."}
-  - {name: svc-guest-profiles, domain: guest-identity, description: "Guests."}
-topics:
-  - {name: ` + lagTopic + `, kind: event, partitions: 1, retention: 7d, cleanup_policy: delete, key: guest_id,
-     value_schema: guest_registered, producers: [svc-guest-profiles], consumers: [svc-notifications, svc-analytics]}
-  - {name: novatrek.support.dlq.svc-notifications, kind: dead-letter, partitions: 1, retention: 30d, cleanup_policy: delete,
-     key: the original record's key, producers: [svc-notifications]}
-  - {name: novatrek.support.dlq.svc-analytics, kind: dead-letter, partitions: 1, retention: 30d, cleanup_policy: delete,
-     key: the original record's key, producers: [svc-analytics]}
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return topo
-}
