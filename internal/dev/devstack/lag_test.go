@@ -94,4 +94,3 @@ func TestStackServesConsumerLag(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 }
-
