@@ -57,7 +57,7 @@ func startDelivering(t *testing.T) running {
 	spec.New = func(ctx context.Context, env service.Env) (*app, error) {
 		a, err := newApp(ctx, env)
 		if a != nil {
-			a.tune = func(c *delivery.Config) { c.PollInterval, c.SweepInterval = 20*time.Millisecond, 100*time.Millisecond }
+			a.delivery.PollInterval, a.delivery.SweepInterval = 20*time.Millisecond, 100*time.Millisecond
 		}
 		return a, err
 	}
