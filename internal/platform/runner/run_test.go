@@ -22,6 +22,7 @@ import (
 	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/logtest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/valkeytest"
 )
@@ -230,6 +231,48 @@ func TestRunReturnsTheServiceError(t *testing.T) {
 	err := runner.Run(context.Background(), spec, rc)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), runName) {
 		t.Fatalf("Run = %v; want the service's error naming the service", err)
+	}
+}
+
+// TestRunOutlivesALoopThatEnds: a worker that returns nil at once ends only itself (the
+// legacy Run that returned at once became such a worker, and the old port of these tests
+// then waited forever on a ctx nobody cancelled). Run keeps serving, warns naming the loop,
+// and stops cleanly when ctx ends.
+func TestRunOutlivesALoopThatEnds(t *testing.T) {
+	t.Parallel()
+	rc := testEnv(t)
+	var logs logtest.Buffer
+	rc.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- runner.Run(ctx, runSpec("", nil, func(context.Context, service.Env) error { return nil }), rc) }()
+	warned := func() bool {
+		l := logs.String()
+		return strings.Contains(l, `msg="a loop of the service returned before shutdown; the service runs on without it"`) &&
+			strings.Contains(l, "loop=work")
+	}
+	for deadline := time.Now().Add(30 * time.Second); !warned(); {
+		select {
+		case err := <-done:
+			t.Fatalf("Run returned when its one worker ended: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no warning about the ended worker; log:\n%s", logs.String())
+		}
+	}
+	resp, err := http.Get("http://" + rc.Config.HTTPAddr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/readyz = %d after the worker ended; want 200: the service still serves", resp.StatusCode)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run after cancel = %v; want nil", err)
 	}
 }
 

@@ -104,7 +104,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		if err != nil {
 			return fmt.Errorf("service %s: %w", d.Name, err)
 		}
-		s.group.Go("consumer", proc.Run)
+		s.goLoop(log, "consumer", proc.Run)
 	}
 	if env.Emit != nil && !h.Tune.SkipRelay {
 		ob, err := pgoutbox.New(d.Store.Schema)
@@ -116,14 +116,14 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		if err != nil {
 			return fmt.Errorf("service %s: %w", d.Name, err)
 		}
-		s.group.Go("outbox relay", relay.Run)
+		s.goLoop(log, "outbox relay", relay.Run)
 	}
 	if s.API, err = s.serve(h, d, bound, log, metrics, env.Now); err != nil {
 		return err
 	}
 	for _, w := range bound.Workers {
 		if !slices.Contains(h.Tune.SkipWorkers, w.Name) {
-			s.group.Go(w.Name, w.Run)
+			s.goLoop(log, w.Name, w.Run)
 		}
 	}
 	return nil
@@ -141,7 +141,7 @@ func (s *Service) serve(h Host, d service.Description, bound *service.Bound, log
 		if err != nil {
 			return nil, err
 		}
-		s.group.Go("idempotency pruning", func(ctx context.Context) error { return keeper.Run(ctx, 0) })
+		s.goLoop(log, "idempotency pruning", func(ctx context.Context) error { return keeper.Run(ctx, 0) })
 	}
 	auth, dev, err := apiauth.FromGetenv(h.Getenv, callers(d)...)
 	if err != nil {
@@ -175,6 +175,19 @@ func (s *Service) serve(h Host, d service.Description, bound *service.Bound, log
 		return nil, err
 	}
 	return edge.Wrap(mux), nil
+}
+
+// goLoop runs fn in the service's group. A loop that returns nil before the service stops
+// ends only itself: the service keeps running (its API, its other loops) until Stop, so
+// the early end is logged as a warning rather than left to be found as work not done.
+func (s *Service) goLoop(log *slog.Logger, name string, fn func(context.Context) error) {
+	s.group.Go(name, func(ctx context.Context) error {
+		err := fn(ctx)
+		if err == nil && ctx.Err() == nil {
+			log.Warn("a loop of the service returned before shutdown; the service runs on without it", "loop", name)
+		}
+		return err
+	})
 }
 
 // callers are the callers of every route, each once: the dev tokens.
