@@ -246,7 +246,9 @@ func TestRunOutlivesALoopThatEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
-	go func() { done <- runner.Run(ctx, runSpec("", nil, func(context.Context, service.Env) error { return nil }), rc) }()
+	go func() {
+		done <- runner.Run(ctx, runSpec("", nil, func(context.Context, service.Env) error { return nil }), rc)
+	}()
 	warned := func() bool {
 		l := logs.String()
 		return strings.Contains(l, `msg="a loop of the service returned before shutdown; the service runs on without it"`) &&
