@@ -21,7 +21,7 @@ import (
 // describe runs `novatrek groups describe -o json` for the test processor's group.
 func (r *resetRig) describe() (lag.Group, error) {
 	r.t.Helper()
-	cmd := newGroupsDescribeCmd(func() []service.Definition { return []service.Definition{service.Legacy(testprocService{r.tp})} })
+	cmd := newGroupsDescribeCmd(func() []service.Definition { return []service.Definition{testprocSpec(r.tp)} })
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	var out bytes.Buffer
 	cmd.SetOut(&out)

@@ -16,7 +16,7 @@ import (
 // refusals reads, for `groups describe`, the partitions one of our services refuses to
 // consume (stream.Refusals): Kafka's offsets cannot show them, the service's store can.
 type refusals struct {
-	svc  service.Service // nil: not one of our services, nothing to read
+	svc  *service.Description // nil: not one of our services, nothing to read
 	pool *pgxpool.Pool
 	err  error // why the store could not be reached; said once per observation
 }
@@ -24,7 +24,7 @@ type refusals struct {
 // refusalReader connects to databaseURL when svc is one of our services. A failure is kept
 // and reported with each observation rather than failing the command: the Kafka view is
 // still worth showing.
-func refusalReader(ctx context.Context, databaseURL string, svc service.Service) *refusals {
+func refusalReader(ctx context.Context, databaseURL string, svc *service.Description) *refusals {
 	r := &refusals{svc: svc}
 	if svc == nil {
 		return r
@@ -45,7 +45,7 @@ func (r *refusals) mark(ctx context.Context, g *lag.Group, warn io.Writer) {
 	err := r.err
 	if err == nil {
 		var refused []stream.Refusal
-		refused, err = stream.Refusals(ctx, r.pool, r.svc.Schema(), g.Group)
+		refused, err = stream.Refusals(ctx, r.pool, r.svc.Store.Schema, g.Group)
 		for _, ref := range refused {
 			g.MarkRefused(ref.Topic, ref.Partition, ref.Reason)
 		}

@@ -64,7 +64,7 @@ never applied.
 Re-applied events run the handlers again: right for projections that upsert the latest state,
 wrong for counters and appended rows, which count twice. --rebuild (with --to-earliest only,
 for every topic and partition of the group) first empties the service's derived tables
-(service.Rebuilder) and its whole inbox, so the replay rebuilds them from scratch as they
+(service.Spec.Rebuild) and its whole inbox, so the replay rebuilds them from scratch as they
 were built live — from the events still retained.
 
 Re-applied records reach the handlers marked as replays (stream Event.Replay), so a service
@@ -182,29 +182,16 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 	return s, nil
 }
 
-// ourGroup returns the service whose consumer group is group and keeps its offsets in
-// PostgreSQL, or nil.
-func ourGroup(defs []service.Definition, group string) service.Service {
+// ourGroup returns the description of the service whose consumer group is group and keeps
+// its offsets in PostgreSQL, or nil.
+func ourGroup(defs []service.Definition, group string) *service.Description {
 	for _, def := range defs {
-		d := def.Describe()
-		if d.Name != group || d.Store.Schema == "" {
-			continue
+		if d := def.Describe(); d.Name == group && d.Store.Schema != "" {
+			return &d
 		}
-		if d.Legacy != nil {
-			return d.Legacy
-		}
-		if d.Rebuild != nil {
-			return rebuildable{service.View{D: d}}
-		}
-		return service.View{D: d}
 	}
 	return nil
 }
-
-// rebuildable is the view of a Spec that declares Rebuild.
-type rebuildable struct{ service.View }
-
-func (r rebuildable) Rebuild(ctx context.Context, tx pgx.Tx) error { return r.D.Rebuild(ctx, tx) }
 
 func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Definition) error {
 	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
@@ -219,8 +206,8 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		if svc == nil {
 			return fmt.Errorf("--rebuild: %s is not one of our services, so it has no tables to rebuild", group)
 		}
-		if _, ok := svc.(service.Rebuilder); !ok {
-			return fmt.Errorf("--rebuild: %s does not implement a rebuild (service.Rebuilder): its tables are not all derived from events", group)
+		if svc.Rebuild == nil {
+			return fmt.Errorf("--rebuild: %s does not implement a rebuild (its Spec declares no Rebuild): its tables are not all derived from events", group)
 		}
 	}
 
@@ -246,7 +233,7 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		}
 		defer p.Close()
 		pool = p
-		if stored, err = stream.StoredOffsets(ctx, p, svc.Schema(), group); err != nil {
+		if stored, err = stream.StoredOffsets(ctx, p, svc.Store.Schema, group); err != nil {
 			if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "42P01" {
 				return fmt.Errorf("%w (has `novatrek migrate %s` been run against DATABASE_URL?)", err, group)
 			}
@@ -267,7 +254,7 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 	}
 
 	if svc != nil {
-		fmt.Fprintf(out, "Group %s (our service; offsets stored in PostgreSQL schema %s): reset to %s\n", group, svc.Schema(), spec)
+		fmt.Fprintf(out, "Group %s (our service; offsets stored in PostgreSQL schema %s): reset to %s\n", group, svc.Store.Schema, spec)
 	} else {
 		fmt.Fprintf(out, "Group %s (not one of our services; Kafka offsets only): reset to %s\n", group, spec)
 	}
@@ -305,16 +292,16 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		var cleared int64
 		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 			if f.rebuild {
-				if err := svc.(service.Rebuilder).Rebuild(ctx, tx); err != nil {
+				if err := svc.Rebuild(ctx, tx); err != nil {
 					return fmt.Errorf("rebuild %s: %w", group, err)
 				}
 				var err error
-				if cleared, err = stream.ClearInbox(ctx, tx, svc.Schema(), group); err != nil {
+				if cleared, err = stream.ClearInbox(ctx, tx, svc.Store.Schema, group); err != nil {
 					return err
 				}
 			}
 			var err error
-			if res, err = stream.Rewind(ctx, tx, svc.Schema(), group, to); err != nil {
+			if res, err = stream.Rewind(ctx, tx, svc.Store.Schema, group, to); err != nil {
 				return err
 			}
 			// A member may have joined since the plan was checked: the last step before
@@ -362,7 +349,7 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 // chooseTopics returns the --topic values, or every topic the group consumes: topics.yaml
 // for our services, and every topic with a committed or stored offset or in a member's
 // subscription. Topics not on the cluster are left out, with a note.
-func (f *groupsResetFlags) chooseTopics(ctx context.Context, adm *kadm.Client, group string, svc service.Service,
+func (f *groupsResetFlags) chooseTopics(ctx context.Context, adm *kadm.Client, group string, svc *service.Description,
 	dg kadm.DescribedGroup, committed kadm.OffsetResponses, stored map[string]map[int32]int64) ([]string, []string, error) {
 	if len(f.topics) > 0 {
 		return f.topics, nil, nil

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -24,32 +23,18 @@ import (
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/testproc"
-	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
 
-// testprocService presents the test processor as one of our services, so `groups reset`
-// treats svc-testproc as it treats svc-payments: stored offsets, inbox, rebuild.
-type testprocService struct{ proc *testproc.Processor }
-
-func (testprocService) Name() string   { return testproc.Group }
-func (testprocService) Schema() string { return testproc.Schema }
-func (testprocService) Migrations() []migrate.Set {
-	return []migrate.Set{stream.Migrations(), pgoutbox.Migrations(), testproc.Migrations()}
-}
-func (testprocService) Run(context.Context, service.Deps) error {
-	return errors.New("testprocService runs through resetRig.start")
-}
-func (s testprocService) Rebuild(ctx context.Context, tx pgx.Tx) error {
-	return s.proc.Rebuild(ctx, tx)
+// testprocSpec presents the test processor as one of our services, so `groups reset`
+// treats svc-testproc as it treats svc-payments: stored offsets, inbox, rebuild. The rig
+// runs the processor itself (resetRig.start); the command only reads the declaration.
+func testprocSpec(tp *testproc.Processor) service.Definition {
+	return &service.Spec[struct{}]{Name: testproc.Group,
+		Store: service.Store{Schema: testproc.Schema, Migrations: []migrate.Set{testproc.Migrations()}}, Rebuild: tp.Rebuild}
 }
 
-// plainService is one of our services without a rebuild.
-type plainService struct{}
-
-func (plainService) Name() string                            { return "svc-plain" }
-func (plainService) Schema() string                          { return "plain" }
-func (plainService) Migrations() []migrate.Set               { return nil }
-func (plainService) Run(context.Context, service.Deps) error { return nil }
+// plainSpec is one of our services without a rebuild.
+var plainSpec = &service.Spec[struct{}]{Name: "svc-plain", Store: service.Store{Schema: "plain"}}
 
 // resetRig is the test processor on real PostgreSQL and kfake, with the `groups reset`
 // command pointed at both.
@@ -89,7 +74,7 @@ func newResetRig(t *testing.T, partitions int32) *resetRig {
 // reset runs `novatrek groups reset` with the rig's brokers and database.
 func (r *resetRig) reset(args ...string) (string, error) {
 	r.t.Helper()
-	cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{service.Legacy(testprocService{r.tp})} })
+	cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{testprocSpec(r.tp)} })
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)
@@ -464,7 +449,7 @@ func TestGroupsResetBadFlags(t *testing.T) {
 		{[]string{"g", "--to-earliest", "--rebuild"}, "g is not one of our services"},
 		{[]string{"svc-plain", "--to-earliest", "--rebuild"}, "svc-plain does not implement a rebuild"},
 	} {
-		cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{service.Legacy(plainService{})} })
+		cmd := newGroupsResetCmd(func() []service.Definition { return []service.Definition{plainSpec} })
 		cmd.SetOut(&bytes.Buffer{})
 		cmd.SetErr(&bytes.Buffer{})
 		cmd.SetArgs(c.args)

@@ -3,12 +3,28 @@ package notifications
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/provider/sendgrid"
 )
+
+// The provider webhooks' routes; the fakes call back on them.
+const (
+	sendGridWebhookPath = "/v1/webhooks/sendgrid"
+	twilioCallbackPath  = "/v1/webhooks/twilio"
+)
+
+// twilioCallbackURL is where Twilio posts a message's status, under publicURL (Twilio signs
+// the full URL); "" without a public URL: no status callbacks.
+func twilioCallbackURL(publicURL string) string {
+	if publicURL == "" {
+		return ""
+	}
+	return strings.TrimRight(publicURL, "/") + twilioCallbackPath
+}
 
 // webhookRefused is the error of a refused webhook: a bad signature is a 401 (nothing was
 // read from the payload), a signed but unreadable payload a 400; anything else as it is.

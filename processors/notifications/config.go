@@ -1,9 +1,5 @@
 package notifications
 
-import (
-	"errors"
-)
-
 // Config is svc-notifications' own variables (newApp reads them through Env.Load); zero
 // values take the defaults named on each field.
 //
@@ -18,14 +14,15 @@ type Config struct {
 	// SendGridAPIKey is the Mail Send API key (NOTIFICATIONS_SENDGRID_API_KEY); never logged.
 	SendGridAPIKey string `env:"NOTIFICATIONS_SENDGRID_API_KEY"`
 	// SendGridWebhookKey is the Signed Event Webhook verification key, base64 DER
-	// (NOTIFICATIONS_SENDGRID_WEBHOOK_KEY). Required with SendGridURL.
+	// (NOTIFICATIONS_SENDGRID_WEBHOOK_KEY). Required with SendGridURL (the Spec's client
+	// Requires it).
 	SendGridWebhookKey string `env:"NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"`
 	// TwilioURL is Twilio's API root, e.g. https://api.twilio.com (NOTIFICATIONS_TWILIO_URL).
 	// Empty: the fake.
 	TwilioURL string `env:"NOTIFICATIONS_TWILIO_URL"`
 	// TwilioAccountSID (NOTIFICATIONS_TWILIO_ACCOUNT_SID) and TwilioAuthToken
 	// (NOTIFICATIONS_TWILIO_AUTH_TOKEN; never logged): the token also signs the status
-	// callbacks. Required with TwilioURL.
+	// callbacks. Required with TwilioURL (the Spec's client Requires it).
 	TwilioAccountSID string `env:"NOTIFICATIONS_TWILIO_ACCOUNT_SID"`
 	TwilioAuthToken  string `env:"NOTIFICATIONS_TWILIO_AUTH_TOKEN"`
 	// TwilioFrom is the sending number or messaging service (NOTIFICATIONS_TWILIO_FROM).
@@ -45,25 +42,23 @@ type Config struct {
 	// RequireProviders forbids the fakes (NOTIFICATIONS_REQUIRE_PROVIDERS=true); the Spec's
 	// clients declare it (RequireEnv). Default false.
 	RequireProviders bool `env:"NOTIFICATIONS_REQUIRE_PROVIDERS"`
-	// DBMaxConns sizes the service's own pool (NOTIFICATIONS_DB_MAX_CONNS); default 16.
-	DBMaxConns int32 `env:"NOTIFICATIONS_DB_MAX_CONNS"`
-}
+	// DBMaxConns sizes the service's own pool (NOTIFICATIONS_DB_MAX_CONNS); default 16, at
+	// least 2.
+	DBMaxConns int32 `env:"NOTIFICATIONS_DB_MAX_CONNS" default:"16" min:"2"`
 
-func (c *Config) setDefaults() {
-	if c.DBMaxConns == 0 {
-		c.DBMaxConns = 16
-	}
-}
+	// The delivery worker's settings.
 
-func (c *Config) validate() error {
-	if c.SendGridURL != "" && c.SendGridWebhookKey == "" {
-		return errors.New("notifications: NOTIFICATIONS_SENDGRID_WEBHOOK_KEY is required with NOTIFICATIONS_SENDGRID_URL")
-	}
-	if c.TwilioURL != "" && c.TwilioAuthToken == "" {
-		return errors.New("notifications: NOTIFICATIONS_TWILIO_AUTH_TOKEN is required with NOTIFICATIONS_TWILIO_URL")
-	}
-	if c.DBMaxConns < 2 {
-		return errors.New("notifications: DBMaxConns (NOTIFICATIONS_DB_MAX_CONNS) must be at least 2")
-	}
-	return nil
+	// DirectoryFile is a JSON file of group members and addresses
+	// (NOTIFICATIONS_DIRECTORY_FILE): {"group:operations-staff": {"email": [{"member":
+	// "STAFF:s-1", "to": "ops@example.com", "name": "Ops"}], "sms": [...]}, ...}, the shape
+	// of delivery.StaticDirectory. Dev, run and the tests write a fake one when unset (the
+	// staff-directory Setting); elsewhere empty means groups have no members, with a warning.
+	DirectoryFile string `env:"NOTIFICATIONS_DIRECTORY_FILE"`
+	// EmailFrom is the verified SendGrid sender (NOTIFICATIONS_EMAIL_FROM).
+	EmailFrom string `env:"NOTIFICATIONS_EMAIL_FROM" default:"notifications@novatrek.example"`
+	// StreamPrefix names the Valkey job streams (NOTIFICATIONS_STREAM_PREFIX):
+	// "<prefix>.emergency", "<prefix>.routine", "<prefix>.poison", after Env.Valkey's
+	// KeyPrefix; default delivery.DefaultStreamPrefix. Two deployments sharing one Valkey
+	// database need different prefixes.
+	StreamPrefix string `env:"NOTIFICATIONS_STREAM_PREFIX" default:"notifications"`
 }

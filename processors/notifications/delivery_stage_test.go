@@ -53,7 +53,7 @@ func startDelivering(t *testing.T) running {
 	spec.New = func(ctx context.Context, env service.Env) (*app, error) {
 		a, err := newApp(ctx, env)
 		if a != nil {
-			a.tune = func(c *delivery.Config) { c.PollInterval, c.SweepInterval = 20*time.Millisecond, 100*time.Millisecond }
+			a.delivery.PollInterval, a.delivery.SweepInterval = 20*time.Millisecond, 100*time.Millisecond
 		}
 		return a, err
 	}
@@ -66,7 +66,7 @@ func startDelivering(t *testing.T) running {
 	return running{svc: svc, env: svc.Kafka, cfg: cfg, fake: fake, done: svc.Done(), ctx: context.Background()}
 }
 
-// TestServiceRunDelivers runs the service with its real delivery stage (service.Run with
+// TestServiceRunDelivers runs the service with its real delivery stage (the runner with
 // kfake, a registry, a fresh database, a real Valkey and the in-process fake providers):
 // one booking confirmation request becomes an email notification that SendGrid's fake
 // accepts exactly once, the row ends "delivered" (the fake's event webhook reaches the

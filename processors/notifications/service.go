@@ -29,12 +29,6 @@ const ServiceName = intake.Group
 // Schema is the PostgreSQL schema the service owns.
 const Schema = intake.Schema
 
-// The provider webhooks' routes (api_webhooks.go); the fakes call back on them.
-const (
-	sendGridWebhookPath = "/v1/webhooks/sendgrid"
-	twilioCallbackPath  = "/v1/webhooks/twilio"
-)
-
 //go:embed openapi.json
 var openAPI []byte
 
@@ -46,7 +40,7 @@ const requireProviders = "NOTIFICATIONS_REQUIRE_PROVIDERS"
 // them after the stream inbox and the outbox.
 var Spec = &service.Spec[*app]{
 	Name: ServiceName,
-	Store: service.Store{Schema: Schema, MaxConnsEnv: "NOTIFICATIONS_DB_MAX_CONNS", Seed: seed,
+	Store: service.Store{Schema: Schema, MaxConnsEnv: "NOTIFICATIONS_DB_MAX_CONNS", Seed: intake.Seed,
 		Migrations: []migrate.Set{template.Migrations, preference.Migrations, intake.Migrations,
 			contact.Migrations, delivery.Migrations, inapp.Migrations, Migrations}},
 	Valkey:        true,
@@ -57,10 +51,12 @@ var Spec = &service.Spec[*app]{
 	Clients: []service.Client{
 		{Name: "sendgrid", URLEnv: "NOTIFICATIONS_SENDGRID_URL", KeyEnv: "NOTIFICATIONS_SENDGRID_API_KEY", Fake: "sendgrid",
 			Env: map[string]string{"webhook_key": "NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"}, Webhook: sendGridWebhookPath,
+			Requires:     []string{"NOTIFICATIONS_SENDGRID_WEBHOOK_KEY"},
 			PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: requireProviders},
 		{Name: "twilio", URLEnv: "NOTIFICATIONS_TWILIO_URL", KeyEnv: "NOTIFICATIONS_TWILIO_AUTH_TOKEN", Fake: "twilio",
-			Env:     map[string]string{"account_sid": "NOTIFICATIONS_TWILIO_ACCOUNT_SID", "from": "NOTIFICATIONS_TWILIO_FROM"},
-			Webhook: twilioCallbackPath, PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: requireProviders},
+			Requires: []string{"NOTIFICATIONS_TWILIO_AUTH_TOKEN"},
+			Env:      map[string]string{"account_sid": "NOTIFICATIONS_TWILIO_ACCOUNT_SID", "from": "NOTIFICATIONS_TWILIO_FROM"},
+			Webhook:  twilioCallbackPath, PublicURLEnv: "NOTIFICATIONS_PUBLIC_URL", RequireEnv: requireProviders},
 		{Name: "fcm", URLEnv: "NOTIFICATIONS_FCM_URL", Fake: "fcm", Optional: true,
 			Env: map[string]string{"credentials_file": "NOTIFICATIONS_FCM_CREDENTIALS_FILE"}},
 	},

@@ -49,7 +49,7 @@ func TestConfigValidate(t *testing.T) {
 		{"kafka without port", func(c *Config) { c.KafkaAddr = "127.0.0.1" }, "not host:port"},
 		{"registry bad port", func(c *Config) { c.RegistryAddr = "127.0.0.1:http" }, "no valid port"},
 		{"database url without host", func(c *Config) { c.DatabaseURL = "postgres:///x" }, "DatabaseURL"},
-		{"unknown service", func(c *Config) { c.Services = []service.Definition{service.Legacy(&testService{name: "svc-unknown"})} }, "svc-unknown"},
+		{"unknown service", func(c *Config) { c.Services = []service.Definition{(&testService{name: "svc-unknown"}).spec()} }, "svc-unknown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

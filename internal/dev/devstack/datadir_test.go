@@ -16,11 +16,11 @@ import (
 )
 
 // ownStack starts a stack on dataDir with its own database (no DatabaseURL) on the test
-// server, running one testService, and returns it with the deps its service got.
-func ownStack(t *testing.T, cfg Config) (*Stack, service.Deps) {
+// server, running one testService, and returns it with the Env its service got.
+func ownStack(t *testing.T, cfg Config) (*Stack, service.Env) {
 	t.Helper()
-	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg.Services = []service.Definition{service.Legacy(svc)}
+	svc := &testService{name: ourService(t), started: make(chan service.Env, 1), stopped: make(chan struct{})}
+	cfg.Services = []service.Definition{svc.spec()}
 	s, err := Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +81,7 @@ func TestDataDirsOwnTheirState(t *testing.T) {
 	}
 
 	// Each writes a row and a key of its own, as a service would.
-	write := func(s *Stack, d service.Deps, v int) {
+	write := func(s *Stack, d service.Env, v int) {
 		t.Helper()
 		if _, err := s.DB().Exec(ctx, "INSERT INTO devstacktest.things VALUES ($1)", v); err != nil {
 			t.Fatal(err)
@@ -124,7 +124,7 @@ func TestDataDirsOwnTheirState(t *testing.T) {
 }
 
 // checkState fails unless the stack's table holds exactly rows and its key exists or not.
-func checkState(t *testing.T, s *Stack, d service.Deps, rows []int, key bool) {
+func checkState(t *testing.T, s *Stack, d service.Env, rows []int, key bool) {
 	t.Helper()
 	rs, err := s.DB().Query(t.Context(), "SELECT id FROM devstacktest.things ORDER BY id")
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/processors/notifications"
 )
 
 // TestStackServesConsumerLag: the dev stack's /metrics carries the lag exporter's series for
@@ -24,8 +25,10 @@ func TestStackServesConsumerLag(t *testing.T) {
 	ctx := t.Context()
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	svc := &testService{name: "svc-notifications", started: make(chan service.Deps, 1), stopped: make(chan struct{})}
-	cfg.Services = []service.Definition{service.Legacy(svc)}
+	// svc-notifications is configured but never started (--no-services), so its group never
+	// has a member; svc-analytics is declared in topics.yaml and not configured here.
+	cfg.Services = []service.Definition{notifications.Spec}
+	cfg.NoServices = true
 	s, err := Start(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +61,7 @@ func TestStackServesConsumerLag(t *testing.T) {
 		// Nobody runs it (not one of the stack's services, no member): EMPTY, not STOP.
 		fmt.Sprintf(`novatrek_consumergroup_status{consumergroup="%s",status="EMPTY"} 1`, group),
 		fmt.Sprintf(`novatrek_consumergroup_inactive{consumergroup="%s"} 1`, group),
-		`kafka_consumergroup_members{consumergroup="svc-notifications"} 0`, // run here, never joined a group
+		`kafka_consumergroup_members{consumergroup="svc-notifications"} 0`, // configured here, never joined a group
 	}
 	deadline := time.Now().Add(3 * lagInterval)
 	for {

@@ -24,8 +24,8 @@ type serviceGroup struct {
 	running []*runner.Service
 }
 
-// startServices starts every configured definition through runner.Start (a legacy one runs
-// its own Run, as `novatrek run` does) on the stack's connections. Each service's API is
+// startServices starts every configured definition through runner.Start, as `novatrek run`
+// does, on the stack's connections. Each service's API is
 // served under /<name>/ on the stack's HTTP address.
 func (s *Stack) startServices(ctx context.Context) error {
 	g := &serviceGroup{failed: make(chan error, 1)}

@@ -17,44 +17,67 @@ import (
 	"github.com/novatrek/support/internal/testkit/pgtest"
 )
 
-// testService is a small real service: it owns a schema with one table and serves one route.
+// testService is a small real service declared as a Spec: it owns a schema with one table
+// and Valkey, serves one public route and its OpenAPI document, and its worker writes a row,
+// hands over the Env it got (started) and runs until the stack stops it (stopped).
 type testService struct {
 	name    string
-	started chan service.Deps
+	started chan service.Env
 	stopped chan struct{}
-	fail    error // returned at once instead of running
+	fail    error // the worker returns it at once instead of running
+	env     service.Env
 }
 
-func (s *testService) Name() string   { return s.name }
-func (s *testService) Schema() string { return "devstacktest" }
-func (s *testService) Migrations() []migrate.Set {
-	return []migrate.Set{{Name: "devstacktest", FS: fstest.MapFS{
-		"0001_things.sql": {Data: []byte("CREATE TABLE things (id int PRIMARY KEY)")},
-	}}}
+// spec declares s. Its name consumes nothing in topics.yaml (quietService), so the Spec
+// needs no subscriptions.
+func (s *testService) spec() service.Definition {
+	return &service.Spec[*testService]{
+		Name:   s.name,
+		Valkey: true,
+		Store: service.Store{Schema: "devstacktest", Migrations: []migrate.Set{{Name: "devstacktest", FS: fstest.MapFS{
+			"0001_things.sql": {Data: []byte("CREATE TABLE things (id int PRIMARY KEY)")},
+		}}}},
+		New: func(_ context.Context, env service.Env) (*testService, error) { s.env = env; return s, nil },
+		API: service.API[*testService]{OpenAPI: []byte(`{"openapi":"3.1.0"}`), Routes: []service.Route[*testService]{
+			{Pattern: "GET /hello", Access: service.Public, Handle: (*testService).hello},
+		}},
+		Workers: []service.Worker[*testService]{{Name: "writer", Run: (*testService).run}},
+	}
 }
 
-func (s *testService) Run(ctx context.Context, d service.Deps) error {
+func (s *testService) hello(w http.ResponseWriter, _ *http.Request) error {
+	_, err := io.WriteString(w, "hello from "+s.name)
+	return err
+}
+
+func (s *testService) run(ctx context.Context) error {
 	if s.fail != nil {
 		return s.fail
 	}
 	defer close(s.stopped)
-	if _, err := d.DB.Exec(ctx, "INSERT INTO devstacktest.things VALUES (1)"); err != nil {
+	if _, err := s.env.DB.Exec(ctx, "INSERT INTO devstacktest.things VALUES (1)"); err != nil {
 		return err
 	}
-	d.HTTP.HandleFunc("GET /hello", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello from "+s.name) })
-	d.HTTP.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, `{"openapi":"3.1.0"}`) })
-	s.started <- d
+	s.started <- s.env
 	<-ctx.Done()
 	return nil
 }
 
+// ourService is one of our services in topics.yaml that consumes nothing, so a test Spec
+// may take its name without subscribing to anything.
 func ourService(t *testing.T) string {
 	t.Helper()
 	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return topo.ConsumerGroups()[0]
+	for _, s := range topo.Services {
+		if s.Ours && len(topo.ConsumedBy(s.Name)) == 0 {
+			return s.Name
+		}
+	}
+	t.Fatal("topics.yaml has no service of ours that consumes nothing; the devstack tests need one")
+	return ""
 }
 
 func TestStackRunsServicesWithMigratedStores(t *testing.T) {
@@ -63,7 +86,7 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	s, svc := startWithTestService(t, false)
 	d := <-svc.started
 
-	// The deps point at the stack: Kafka answers, the registry holds the schemas.
+	// The Env points at the stack: Kafka answers, the registry holds the schemas.
 	cl, err := kgo.NewClient(d.KafkaOpts...)
 	if err != nil {
 		t.Fatal(err)
@@ -72,11 +95,11 @@ func TestStackRunsServicesWithMigratedStores(t *testing.T) {
 	if err := cl.Ping(ctx); err != nil {
 		t.Errorf("kafka from the service's options: %v", err)
 	}
-	if subs, err := d.Registry.Subjects(ctx); err != nil || len(subs) == 0 {
-		t.Errorf("registry from the service's deps: %d subjects, %v", len(subs), err)
+	if _, err := d.Serde.WriterSchema(ctx, 1); err != nil {
+		t.Errorf("registry from the service's Serde: the stack's first schema: %v", err)
 	}
 	if vk, err := d.Valkey.Client(); err != nil || vk.Do(ctx, vk.B().Ping().Build()).Error() != nil {
-		t.Errorf("valkey from the service's deps: %v", err)
+		t.Errorf("valkey from the service's Env: %v", err)
 	}
 
 	resp, err := http.Get("http://" + s.HTTPAddr() + "/" + svc.name + "/hello")
@@ -137,7 +160,7 @@ func TestRunStopsWhenAServiceFails(t *testing.T) {
 	boom := errors.New("boom")
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Definition{service.Legacy(&testService{name: ourService(t), fail: boom})}
+	cfg.Services = []service.Definition{(&testService{name: ourService(t), fail: boom}).spec()}
 	err := Run(t.Context(), cfg)
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), ourService(t)) {
 		t.Fatalf("Run = %v; want the service's error naming it", err)
@@ -177,10 +200,10 @@ func TestNoServicesMigratesButStartsNone(t *testing.T) {
 // unless noServices.
 func startWithTestService(t *testing.T, noServices bool) (*Stack, *testService) {
 	t.Helper()
-	svc := &testService{name: ourService(t), started: make(chan service.Deps, 1), stopped: make(chan struct{})}
+	svc := &testService{name: ourService(t), started: make(chan service.Env, 1), stopped: make(chan struct{})}
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
-	cfg.Services = []service.Definition{service.Legacy(svc)}
+	cfg.Services = []service.Definition{svc.spec()}
 	cfg.NoServices = noServices
 	s, err := Start(t.Context(), cfg)
 	if err != nil {

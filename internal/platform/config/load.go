@@ -19,6 +19,7 @@ import (
 //	}
 //
 // A variable that is unset or empty takes the field's default tag (none: the zero value).
+// An integer's min tag raises its least value above 1 (a pool of `min:"2"` connections).
 // Fields without an env tag are left alone. Supported kinds: string, bool, int, int32,
 // int64, time.Duration and []string (comma-separated, blanks dropped). Durations and
 // integers must be positive: every such knob of ours is a size, a count or an interval,
@@ -45,7 +46,7 @@ func Load(getenv func(string) string, cfg any) error {
 			}
 			raw = def
 		}
-		if err := setField(v.Field(i), name, raw); err != nil {
+		if err := setField(v.Field(i), name, raw, f.Tag.Get("min")); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -55,7 +56,8 @@ func Load(getenv func(string) string, cfg any) error {
 var durationType = reflect.TypeFor[time.Duration]()
 
 // setField parses raw into field; the error is the line Load reports for variable name.
-func setField(field reflect.Value, name, raw string) error {
+// An integer field may carry a min tag: the least value it takes (default 1).
+func setField(field reflect.Value, name, raw, minTag string) error {
 	if !field.CanSet() {
 		return fmt.Errorf("config: %s: the field it tags is unexported", name)
 	}
@@ -76,9 +78,19 @@ func setField(field reflect.Value, name, raw string) error {
 		}
 		field.SetBool(b)
 	case field.Kind() == reflect.Int, field.Kind() == reflect.Int32, field.Kind() == reflect.Int64:
+		least := int64(1)
+		if minTag != "" {
+			var err error
+			if least, err = strconv.ParseInt(minTag, 10, 64); err != nil || least < 1 {
+				return fmt.Errorf("config: %s: min tag %q is not a positive integer", name, minTag)
+			}
+		}
 		n, err := strconv.ParseInt(raw, 10, field.Type().Bits())
 		if err != nil || n < 1 {
 			return fmt.Errorf("%s %q is not a positive integer", name, raw)
+		}
+		if n < least {
+			return fmt.Errorf("%s %q must be at least %d", name, raw, least)
 		}
 		field.SetInt(n)
 	case field.Kind() == reflect.Slice && field.Type().Elem().Kind() == reflect.String:

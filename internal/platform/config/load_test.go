@@ -76,3 +76,27 @@ func TestLoadRefusesWhatItCannotFill(t *testing.T) {
 		t.Errorf("Load with a malformed default = %v", err)
 	}
 }
+
+// TestLoadMinTag: an integer's min tag is its least value, said in the variable's line; a
+// malformed min tag is the programmer's error, named as such.
+func TestLoadMinTag(t *testing.T) {
+	t.Parallel()
+	var pool struct {
+		Conns int32 `env:"T_POOL" default:"16" min:"2"`
+	}
+	if err := config.Load(env(nil), &pool); err != nil || pool.Conns != 16 {
+		t.Fatalf("Load with the default = %d, %v", pool.Conns, err)
+	}
+	if err := config.Load(env(map[string]string{"T_POOL": "2"}), &pool); err != nil || pool.Conns != 2 {
+		t.Fatalf("Load of the least value = %d, %v", pool.Conns, err)
+	}
+	if err := config.Load(env(map[string]string{"T_POOL": "1"}), &pool); err == nil || err.Error() != `T_POOL "1" must be at least 2` {
+		t.Errorf("Load below min = %v", err)
+	}
+	var odd struct {
+		N int `env:"T_N" default:"3" min:"two"`
+	}
+	if err := config.Load(env(nil), &odd); err == nil || err.Error() != `config: T_N: min tag "two" is not a positive integer` {
+		t.Errorf("Load with a malformed min tag = %v", err)
+	}
+}

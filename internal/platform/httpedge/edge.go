@@ -1,7 +1,7 @@
 // Package httpedge is the HTTP edge every service's API sits behind: what must hold for
 // every request of every service, whatever its handlers do, is done once here instead of in
-// each service. novatrek dev and novatrek run put it in front of the routes a service
-// registers on service.Deps.HTTP (see service.APIHandler).
+// each service. The runner (internal/platform/runner) puts it in front of the routes a
+// service's Spec declares, in novatrek dev, novatrek run and servicetest alike.
 //
 // In order, a request meets:
 //

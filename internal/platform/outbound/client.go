@@ -1,8 +1,10 @@
 // Package outbound is the HTTP client a service uses to call a third party (a payment
 // provider, a fraud service, an email or SMS gateway): one base URL, an API key, a timeout
 // per attempt, retries with jittered backoff that honour Retry-After, and metrics that show
-// the dependency's health: novatrek_outbound_requests_total{service,client,outcome} per
-// attempt and novatrek_outbound_circuit_open{service,client}, 1 after 5 straight failures.
+// the dependency's health, labelled with the calling service and the target called:
+// novatrek_outbound_requests_total{service,target,outcome} and
+// novatrek_outbound_request_duration_seconds{service,target} per attempt, and
+// novatrek_outbound_circuit_open{service,target}, 1 after 5 straight failures.
 // The circuit is observed only: requests are never short-circuited, so adding it changes
 // no behaviour; alert on it.
 //
@@ -32,8 +34,9 @@ const (
 
 // Config configures a Client.
 type Config struct {
-	// Service and Name label the metrics: the calling service and this client ("psp").
-	Service, Name string
+	// Service and Target label the metrics: the calling service ("svc-payments") and the
+	// third party this client calls, the Spec's client name ("psp").
+	Service, Target string
 	// BaseURL is the third party's http(s) base URL. Required.
 	BaseURL string
 	// Key is the API key or secret; the client package decides how to send it. Never logged.
@@ -74,10 +77,10 @@ type Client struct {
 func New(cfg Config) (*Client, error) {
 	u, err := url.Parse(cfg.BaseURL)
 	if cfg.BaseURL == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("outbound: client %s: base URL %q is not an http(s) URL", cfg.Name, cfg.BaseURL)
+		return nil, fmt.Errorf("outbound: client %s: base URL %q is not an http(s) URL", cfg.Target, cfg.BaseURL)
 	}
 	if cfg.Timeout < 0 || cfg.Retries < 0 || cfg.Backoff < 0 || cfg.MaxWait < 0 {
-		return nil, fmt.Errorf("outbound: client %s: Timeout, Retries, Backoff and MaxWait must not be negative", cfg.Name)
+		return nil, fmt.Errorf("outbound: client %s: Timeout, Retries, Backoff and MaxWait must not be negative", cfg.Target)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout

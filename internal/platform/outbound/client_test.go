@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
@@ -56,7 +57,7 @@ func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
 // client returns a client of p whose waits are recorded instead of slept.
 func client(t *testing.T, p *peer, reg prometheus.Registerer, retries int) (*Client, *[]time.Duration) {
 	t.Helper()
-	c, err := New(Config{Service: "svc-test", Name: "psp", BaseURL: p.srv.URL + "/", Key: "sk_test_secret",
+	c, err := New(Config{Service: "svc-test", Target: "psp", BaseURL: p.srv.URL + "/", Key: "sk_test_secret",
 		Timeout: 200 * time.Millisecond, Retries: retries, Backoff: 100 * time.Millisecond, MaxWait: 10 * time.Second, Metrics: reg})
 	if err != nil {
 		t.Fatal(err)
@@ -200,12 +201,18 @@ func TestMetricsAndObservedCircuit(t *testing.T) {
 	if code, _ := send(t, cl, "GET", ""); code != 200 || gauge() != 0 {
 		t.Errorf("after a success: %d, circuit %v; want 200 and 0", code, gauge())
 	}
-	want := "\n# HELP novatrek_outbound_requests_total Attempts of outbound HTTP calls to third parties, by service, client and outcome." +
+	want := "\n# HELP novatrek_outbound_requests_total Attempts of outbound HTTP calls to third parties, by calling service, target and outcome." +
 		"\n# TYPE novatrek_outbound_requests_total counter" +
-		"\nnovatrek_outbound_requests_total{client=\"psp\",outcome=\"ok\",service=\"svc-test\"} 1" +
-		"\nnovatrek_outbound_requests_total{client=\"psp\",outcome=\"server_error\",service=\"svc-test\"} 6\n"
+		"\nnovatrek_outbound_requests_total{outcome=\"ok\",service=\"svc-test\",target=\"psp\"} 1" +
+		"\nnovatrek_outbound_requests_total{outcome=\"server_error\",service=\"svc-test\",target=\"psp\"} 6\n"
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "novatrek_outbound_requests_total"); err != nil {
 		t.Error(err)
+	}
+	if n := testutil.CollectAndCount(reg, "novatrek_outbound_request_duration_seconds"); n != 1 {
+		t.Errorf("%d duration series; want 1 (svc-test, psp)", n)
+	}
+	if !strings.Contains(gathered(t, reg), `novatrek_outbound_request_duration_seconds_count{service="svc-test",target="psp"} 7`) {
+		t.Errorf("the duration histogram did not observe the 7 attempts:\n%s", gathered(t, reg))
 	}
 }
 
@@ -221,10 +228,10 @@ func mustGauge(t *testing.T, reg *prometheus.Registry) *prometheus.GaugeVec {
 func TestNewRefusesABadConfig(t *testing.T) {
 	t.Parallel()
 	for _, cfg := range []Config{
-		{Name: "psp"},
-		{Name: "psp", BaseURL: "psp.example:443"},
-		{Name: "psp", BaseURL: "ftp://psp.example"},
-		{Name: "psp", BaseURL: "https://psp.example", Retries: -1},
+		{Target: "psp"},
+		{Target: "psp", BaseURL: "psp.example:443"},
+		{Target: "psp", BaseURL: "ftp://psp.example"},
+		{Target: "psp", BaseURL: "https://psp.example", Retries: -1},
 	} {
 		if _, err := New(cfg); err == nil || !strings.Contains(err.Error(), "client psp") {
 			t.Errorf("New(%+v) = %v; want an error naming the client", cfg, err)
@@ -260,4 +267,12 @@ func equal(a, b []time.Duration) bool {
 		}
 	}
 	return true
+}
+
+// gathered is reg's /metrics page.
+func gathered(t *testing.T, reg *prometheus.Registry) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }

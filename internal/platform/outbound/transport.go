@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -29,9 +30,10 @@ const (
 type instrumented struct {
 	next     http.RoundTripper
 	requests *prometheus.CounterVec
+	latency  prometheus.Observer
 	circuit  prometheus.Gauge
 	service  string
-	client   string
+	target   string
 
 	mu       sync.Mutex
 	failures int
@@ -39,28 +41,36 @@ type instrumented struct {
 
 func instrument(cfg Config) (*instrumented, error) {
 	reqs := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_outbound_requests_total",
-		Help: "Attempts of outbound HTTP calls to third parties, by service, client and outcome."},
-		[]string{"service", "client", "outcome"})
+		Help: "Attempts of outbound HTTP calls to third parties, by calling service, target and outcome."},
+		[]string{"service", "target", "outcome"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "novatrek_outbound_request_duration_seconds",
+		Help:    "Duration of outbound HTTP attempts to third parties until the answer's headers, by calling service and target.",
+		Buckets: prometheus.ExponentialBuckets(0.005, 2, 12)}, []string{"service", "target"})
 	gauge := newGauge()
 	if cfg.Metrics != nil {
 		var err error
 		if reqs, err = telemetry.Register(cfg.Metrics, reqs); err != nil {
 			return nil, fmt.Errorf("outbound: register metrics: %w", err)
 		}
+		if latency, err = telemetry.Register(cfg.Metrics, latency); err != nil {
+			return nil, fmt.Errorf("outbound: register metrics: %w", err)
+		}
 		if gauge, err = registerGauge(cfg.Metrics); err != nil {
 			return nil, fmt.Errorf("outbound: register metrics: %w", err)
 		}
 	}
-	t := &instrumented{next: cfg.Transport, requests: reqs, circuit: gauge.WithLabelValues(cfg.Service, cfg.Name),
-		service: cfg.Service, client: cfg.Name}
+	t := &instrumented{next: cfg.Transport, requests: reqs, latency: latency.WithLabelValues(cfg.Service, cfg.Target),
+		circuit: gauge.WithLabelValues(cfg.Service, cfg.Target), service: cfg.Service, target: cfg.Target}
 	t.circuit.Set(0)
 	return t, nil
 }
 
 func (t *instrumented) RoundTrip(req *http.Request) (*http.Response, error) {
+	start := time.Now()
 	resp, err := t.next.RoundTrip(req)
+	t.latency.Observe(time.Since(start).Seconds())
 	outcome := outcomeOf(req, resp, err)
-	t.requests.WithLabelValues(t.service, t.client, outcome).Inc()
+	t.requests.WithLabelValues(t.service, t.target, outcome).Inc()
 	if outcome == OutcomeCancelled {
 		return resp, err // says nothing about the third party
 	}
@@ -94,7 +104,7 @@ func outcomeOf(req *http.Request, resp *http.Response, err error) string {
 func newGauge() *prometheus.GaugeVec {
 	return prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "novatrek_outbound_circuit_open",
 		Help: "1 while the client's last 5 or more attempts all failed (observed only: requests still go out)."},
-		[]string{"service", "client"})
+		[]string{"service", "target"})
 }
 
 // registerGauge registers the circuit gauge on reg, or returns the one already there.

@@ -11,22 +11,16 @@ import (
 )
 
 // Check verifies a list of definitions before anything connects: names unique and ours in
-// topics.yaml, schemas unique (service.Check), and for each Spec: subscriptions and Produces
+// topics.yaml, schemas unique (service.CheckList), and for each Spec: subscriptions and Produces
 // equal to topics.yaml's roles, route patterns valid and unique, migration sets composable,
 // client names unique. Every problem is reported at once.
 func Check(defs []service.Definition, topo *topology.Topology) error {
 	var errs []error
-	legacyView := make([]service.Service, 0, len(defs))
-	for _, def := range defs {
-		d := def.Describe()
-		legacyView = append(legacyView, service.View{D: d})
-		if d.Legacy != nil {
-			continue // a legacy service checks its own roles when it runs
-		}
-		errs = append(errs, checkSpec(d, topo)...)
-	}
-	if err := service.Check(legacyView, topo); err != nil {
+	if err := service.CheckList(defs, topo); err != nil {
 		errs = append(errs, err)
+	}
+	for _, def := range defs {
+		errs = append(errs, checkSpec(def.Describe(), topo)...)
 	}
 	return errors.Join(errs...)
 }

@@ -12,8 +12,7 @@ import (
 )
 
 // Migrate applies each definition's migration sets to its schema, composed from their After
-// declarations (migrate.Compose; a legacy service's hand-written list keeps its order, as
-// none of its sets names an After). Applied sets are recorded by name, so composing never
+// declarations (migrate.Compose). Applied sets are recorded by name, so composing never
 // re-runs anything on an existing database.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, log *slog.Logger, defs ...service.Definition) error {
 	for _, def := range defs {

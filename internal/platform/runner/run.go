@@ -9,8 +9,7 @@ import (
 	"github.com/novatrek/support/internal/platform/topology"
 )
 
-// Run is `novatrek run <service>` for any definition, a Spec or a Service through
-// service.Legacy: it connects what rc.Config names (service.Open), migrates the composed
+// Run is `novatrek run <service>` for any definition: it connects what rc.Config names (service.Open), migrates the composed
 // sets unless rc.SkipMigrations, starts the service (Start) and serves its API beside
 // /metrics, /healthz and /readyz (Kafka and the service's Checks) on HTTP_ADDR until ctx
 // ends or the service fails. Shutdown: /readyz 503, the HTTP server drains, then the

@@ -44,7 +44,6 @@ const defaultMaxConns = 16
 
 // Start starts def on h's connections, its schema already migrated (Migrate): the service
 // runs until Stop, or until one of its loops fails (Done, then Stop returns the error).
-// A legacy definition runs its own Run with Deps, as `novatrek run` always did.
 func Start(ctx context.Context, h Host, def service.Definition) (*Service, error) {
 	d := def.Describe()
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -59,19 +58,7 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 		}
 	}()
 
-	if d.Legacy != nil {
-		deps := service.Deps{Config: h.Config, Logger: h.Logger, Metrics: h.Metrics, DB: h.DB, Registry: h.Registry,
-			Serde: h.Serde, Topology: h.Topology, KafkaOpts: h.KafkaOpts, Valkey: h.Valkey}.For(d.Legacy, http.NewServeMux())
-		api, err := service.APIHandler(d.Legacy, deps)
-		if err != nil {
-			return nil, err
-		}
-		s.API = api
-		if deps.DB != nil {
-			s.Checks = []service.ReadyCheck{{Name: "postgres", Probe: deps.DB.Ping}}
-		}
-		s.group.Go("service", func(ctx context.Context) error { return d.Legacy.Run(ctx, deps) })
-	} else if err := s.startSpec(ctx, h, def, d); err != nil {
+	if err := s.startSpec(ctx, h, def, d); err != nil {
 		return nil, err
 	}
 	go func() { s.err = s.group.Wait(); close(s.done) }()
@@ -117,7 +104,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		if err != nil {
 			return fmt.Errorf("service %s: %w", d.Name, err)
 		}
-		s.group.Go("consumer", proc.Run)
+		s.goLoop(log, "consumer", proc.Run)
 	}
 	if env.Emit != nil && !h.Tune.SkipRelay {
 		ob, err := pgoutbox.New(d.Store.Schema)
@@ -129,14 +116,14 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 		if err != nil {
 			return fmt.Errorf("service %s: %w", d.Name, err)
 		}
-		s.group.Go("outbox relay", relay.Run)
+		s.goLoop(log, "outbox relay", relay.Run)
 	}
 	if s.API, err = s.serve(h, d, bound, log, metrics, env.Now); err != nil {
 		return err
 	}
 	for _, w := range bound.Workers {
 		if !slices.Contains(h.Tune.SkipWorkers, w.Name) {
-			s.group.Go(w.Name, w.Run)
+			s.goLoop(log, w.Name, w.Run)
 		}
 	}
 	return nil
@@ -154,7 +141,7 @@ func (s *Service) serve(h Host, d service.Description, bound *service.Bound, log
 		if err != nil {
 			return nil, err
 		}
-		s.group.Go("idempotency pruning", func(ctx context.Context) error { return keeper.Run(ctx, 0) })
+		s.goLoop(log, "idempotency pruning", func(ctx context.Context) error { return keeper.Run(ctx, 0) })
 	}
 	auth, dev, err := apiauth.FromGetenv(h.Getenv, callers(d)...)
 	if err != nil {
@@ -188,6 +175,19 @@ func (s *Service) serve(h Host, d service.Description, bound *service.Bound, log
 		return nil, err
 	}
 	return edge.Wrap(mux), nil
+}
+
+// goLoop runs fn in the service's group. A loop that returns nil before the service stops
+// ends only itself: the service keeps running (its API, its other loops) until Stop, so
+// the early end is logged as a warning rather than left to be found as work not done.
+func (s *Service) goLoop(log *slog.Logger, name string, fn func(context.Context) error) {
+	s.group.Go(name, func(ctx context.Context) error {
+		err := fn(ctx)
+		if err == nil && ctx.Err() == nil {
+			log.Warn("a loop of the service returned before shutdown; the service runs on without it", "loop", name)
+		}
+		return err
+	})
 }
 
 // callers are the callers of every route, each once: the dev tokens.

@@ -15,6 +15,9 @@ type Client struct {
 	URLEnv string
 	// KeyEnv names the variable holding the API key (never logged); "" for none.
 	KeyEnv string
+	// Requires names variables that must be set with URLEnv (a real provider's credentials);
+	// the runner refuses to start without them.
+	Requires []string
 	// TimeoutEnv names the variable overriding Timeout (per attempt).
 	TimeoutEnv string
 	// Timeout bounds one attempt.
@@ -61,6 +64,11 @@ func (c Client) resolve(getenv func(string) string) (*Endpoint, error) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("client %s: %s is unset", c.Name, c.URLEnv)
+	}
+	for _, v := range c.Requires {
+		if getenv(v) == "" {
+			return nil, fmt.Errorf("client %s: %s is required with %s", c.Name, v, c.URLEnv)
+		}
 	}
 	e := &Endpoint{Name: c.Name, BaseURL: url, Timeout: c.Timeout, Retries: c.Retries}
 	if c.KeyEnv != "" {

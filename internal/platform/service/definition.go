@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -14,8 +13,7 @@ import (
 	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
 
-// Definition is what the list of services holds (cmd/novatrek/services.go): a *Spec[S] or,
-// until payments and notifications move onto specs, Legacy(service).
+// Definition is what the list of services holds (cmd/novatrek/services.go): a *Spec[S].
 type Definition interface {
 	// Describe is the static declaration: names, sets, topics, routes, clients.
 	Describe() Description
@@ -44,8 +42,6 @@ type Description struct {
 	Settings    []Setting
 	Workers     []string
 	Rebuild     func(ctx context.Context, tx pgx.Tx) error
-	// Legacy is the wrapped service of Legacy; the runner runs it the old way.
-	Legacy Service
 }
 
 // RouteInfo is a route as declared, without its handler.
@@ -149,41 +145,4 @@ func (d Description) ResolveClients(getenv func(string) string) (map[string]*End
 		out[c.Name] = ep
 	}
 	return out, nil
-}
-
-// DefinitionNames returns the names of defs, sorted.
-func DefinitionNames(defs []Definition) []string {
-	svcs := make([]Service, len(defs))
-	for i, d := range defs {
-		svcs[i] = View{d.Describe()}
-	}
-	return Names(svcs)
-}
-
-// LookupDefinition returns the definition called name, or an error listing the known ones.
-func LookupDefinition(defs []Definition, name string) (Definition, error) {
-	svcs := make([]Service, len(defs))
-	for i, d := range defs {
-		svcs[i] = View{d.Describe()}
-	}
-	if _, err := Lookup(svcs, name); err != nil {
-		return nil, err
-	}
-	for _, d := range defs {
-		if d.Describe().Name == name {
-			return d, nil
-		}
-	}
-	return nil, nil // unreachable: Lookup found it
-}
-
-// View shows a Description as a Service to the code that reads only a service's name, schema
-// and migration sets (Names, Lookup, Check, groups reset). It cannot run.
-type View struct{ D Description }
-
-func (v View) Name() string              { return v.D.Name }
-func (v View) Schema() string            { return v.D.Store.Schema }
-func (v View) Migrations() []migrate.Set { return v.D.Migrations }
-func (v View) Run(context.Context, Deps) error {
-	return errors.New("service " + v.D.Name + ": a description is not runnable")
 }

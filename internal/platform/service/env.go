@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -47,6 +48,8 @@ type Env struct {
 	Getenv func(string) string
 	// Endpoints are the Spec's Clients resolved from Getenv, by name (see Client).
 	Endpoints map[string]*Endpoint
+	// Outbounds are the HTTP clients of the resolved Endpoints, by name (see Outbound).
+	Outbounds map[string]*outbound.Client
 }
 
 // Load fills the tagged struct cfg from the service's environment: see config.Load.
@@ -66,4 +69,13 @@ func (e Env) Client(name string) *Endpoint {
 		panic(fmt.Sprintf("service %s: no client %q is declared in its Spec", e.Name, name))
 	}
 	return ep
+}
+
+// Outbound is the HTTP client of the Spec's client name (see package outbound), built by the
+// runner from its endpoint (URL, key, timeout, retries); its attempts show on the host's
+// /metrics labelled service=<Name>, target=<name>. Nil only for an Optional client without
+// URL; an undeclared name panics, as in Client.
+func (e Env) Outbound(name string) *outbound.Client {
+	e.Client(name)
+	return e.Outbounds[name]
 }

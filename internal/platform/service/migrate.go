@@ -9,20 +9,8 @@ import (
 	"github.com/novatrek/support/internal/platform/migrate"
 )
 
-// Migrate applies the migrations of each service to its schema, in list order, logging
-// what it applied. Services without a schema are skipped. The migration runner locks each
-// schema, so two processes migrating at once is safe.
-func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, svcs ...Service) error {
-	for _, s := range svcs {
-		if err := ApplySets(ctx, pool, logger, s.Name(), s.Schema(), s.Migrations()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // ApplySets applies sets, in order, to the schema of service name, logging what it applied;
-// nothing when schema is "". Migrate and the runner share it.
+// nothing when schema is "". The runner's Migrate calls it with the composed sets.
 func ApplySets(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger, name, schema string, sets []migrate.Set) error {
 	if schema == "" {
 		return nil

@@ -20,9 +20,8 @@ import (
 )
 
 // Process is what one production process (`novatrek run <service>`) connects from its
-// RunConfig. Run (a legacy Service) and runner.Run (any Definition) share it, so both
-// connect, serve /metrics, /healthz and /readyz, and shut down the same way. (runner
-// imports service, so the shared part lives here and runner.Run builds on it.)
+// RunConfig: its connections, /metrics, /healthz and /readyz. runner.Run builds on it
+// (the dev stack connects its own, so the part a single process needs lives here).
 type Process struct {
 	RunConfig
 	Metrics  *prometheus.Registry
@@ -128,10 +127,4 @@ func (p *Process) Serve(ctx context.Context, name string, api http.Handler, chec
 	}
 	p.Logger.Info("service stopped", "service", name)
 	return nil
-}
-
-// Deps are the process's connections as a legacy Service's shared Deps.
-func (p *Process) Deps() Deps {
-	return Deps{Config: p.Config, Logger: p.Logger, Metrics: p.Metrics, DB: p.DB, Registry: p.Registry,
-		Serde: p.Serde, Topology: p.Topology, KafkaOpts: p.KafkaOpts, Valkey: p.Valkey}
 }

@@ -43,8 +43,17 @@ type Spec[S any] struct {
 	// Checks are readiness probes beyond PostgreSQL, Kafka and Valkey (the runner adds those).
 	Checks []ReadinessCheck[S]
 	// Rebuild empties the derived tables for `groups reset --to-earliest --rebuild`, in that
-	// command's transaction (service stopped). Nil: not rebuildable. See Rebuilder for when
-	// a service may declare it.
+	// command's transaction (service stopped; TRUNCATE is the usual way), before the group's
+	// inbox is cleared and its stored offsets move to the earliest retained ones, so the next
+	// run re-applies every retained event onto empty tables. Nil: not rebuildable.
+	//
+	// Declare it only when every table it clears is a projection of consumed events:
+	// re-applying events onto a projection that still holds their effects double-counts what
+	// is not idempotent (counters, appended rows), which is why a full replay needs Rebuild;
+	// rows the service received another way (API writes, provider callbacks) would be lost.
+	// The outbox is not cleared: messages not yet relayed must still go out, and the replay
+	// enqueues its output events again with ids derived from their cause events, so
+	// downstream inboxes skip them (see the stream package's Replays section).
 	Rebuild func(ctx context.Context, tx pgx.Tx) error
 }
 
@@ -70,8 +79,8 @@ type Worker[S any] struct {
 	Run  func(s S, ctx context.Context) error
 }
 
-// ReadinessCheck is a readiness probe of S; nil means ready. (service.Check is the list
-// check of the legacy API, hence the longer name.)
+// ReadinessCheck is a readiness probe of S; nil means ready. (ReadyCheck is the probe once
+// bound to the state.)
 type ReadinessCheck[S any] struct {
 	Name  string
 	Probe func(s S, ctx context.Context) error

@@ -4,8 +4,8 @@ import (
 	"github.com/novatrek/support/internal/platform/store"
 )
 
-// These moved to internal/platform/store; the names stay here for the callers of the Service
-// interface (removed with service.Legacy at the close of issue 12).
+// These live in internal/platform/store; the CLI and the dev stack reach them here beside
+// the Process that uses them.
 var (
 	// OwnPool is store.OwnPool.
 	OwnPool = store.OwnPool

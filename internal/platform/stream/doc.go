@@ -125,7 +125,7 @@
 //
 // Re-applying suits effects that are idempotent under it (upserting the latest state);
 // counters and appended rows count twice. A full rebuild therefore empties the service's
-// derived tables first (service.Rebuilder), clears the group's inbox (ClearInbox) and
+// derived tables first (service.Spec.Rebuild), clears the group's inbox (ClearInbox) and
 // rewinds to the earliest offsets, all in one transaction; the rebuilt tables then equal
 // the ones built live, from the events the topics still retain.
 //

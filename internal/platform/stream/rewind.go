@@ -61,7 +61,7 @@ type RewindResult struct {
 //
 // Re-applying is only correct for effects that can take it: upserts of the latest state
 // are, counters and appends are not (they count twice). Rebuild those from scratch
-// instead: clear the derived tables (service.Rebuilder), ClearInbox and Rewind to the
+// instead: clear the derived tables (service.Spec.Rebuild), ClearInbox and Rewind to the
 // earliest offsets, all in one transaction.
 func Rewind(ctx context.Context, tx pgx.Tx, schema, group string, to []Position) (RewindResult, error) {
 	var res RewindResult

@@ -44,7 +44,8 @@ type Service[S any] struct {
 	DB *pgxpool.Pool
 	// Kafka is the cluster and registry; the Spec's topics exist.
 	Kafka *kafkatest.Env
-	// URL is the API behind the edge.
+	// URL is the API behind the edge, with /metrics, /healthz and /readyz as a process
+	// serves them.
 	URL string
 	// Metrics are the running service's (new at each Restart).
 	Metrics *prometheus.Registry
@@ -137,7 +138,7 @@ func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[
 }
 
 // start starts the service on the test's host with fresh metrics (a restarted process's);
-// its API takes over the test's URL.
+// its API and its /metrics, /healthz and /readyz take over the test's URL.
 func (s *Service[S]) start() {
 	s.T.Helper()
 	s.Metrics = service.NewMetricsRegistry()
@@ -151,7 +152,11 @@ func (s *Service[S]) start() {
 	if s.wrap != nil {
 		api = s.wrap(api)
 	}
-	s.api.Store(&api)
+	// As `novatrek run` serves it: /metrics, /healthz and /readyz beside the API.
+	ops := service.NewOpsMux(s.Metrics, func() bool { return true }, running.Checks...)
+	ops.Handle("/", api)
+	var h http.Handler = ops
+	s.api.Store(&h)
 }
 
 // provideFakes starts the fakes of the Spec's Clients whose URL variable o leaves unset and

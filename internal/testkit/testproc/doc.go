@@ -15,7 +15,7 @@
 // same reservation counts in out_of_order.
 //
 // Replays (`novatrek groups reset`) are shown too: Rebuild empties the projection for a
-// full replay (service.Rebuilder), and an event marked Event.Replay is projected again
+// full replay (service.Spec.Rebuild), and an event marked Event.Replay is projected again
 // without asking for its notification a second time.
 //
 // Producer generates well-formed events with stable event ids and keys, so tests and

@@ -8,7 +8,7 @@ import (
 )
 
 // Rebuild empties the projection (reservations and applied_events) in tx, for a full
-// replay (service.Rebuilder): both tables are derived from the consumed events only, and
+// replay (service.Spec.Rebuild): both tables are derived from the consumed events only, and
 // neither is idempotent under re-application (applied_events appends, the reservation's
 // applied_events counter counts). The outbox is left alone: the replay enqueues the same
 // notification requests again, with the same ids (derived from the cause event ids), so

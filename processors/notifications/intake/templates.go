@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/processors/notifications/provider"
 	"github.com/novatrek/support/processors/notifications/template"
 )
@@ -131,6 +132,19 @@ func SeedDefaults(ctx context.Context, db template.DB) error {
 				return fmt.Errorf("intake: seed templates: %w", err)
 			}
 		}
+	}
+	return nil
+}
+
+// Seed is SeedDefaults as a service's Store.Seed, run on every start: db must be able to
+// begin transactions (the runner hands it the service's pool).
+func Seed(ctx context.Context, db store.DB) error {
+	tdb, ok := db.(template.DB)
+	if !ok {
+		return fmt.Errorf("seed default templates: %T cannot begin a transaction", db)
+	}
+	if err := SeedDefaults(ctx, tdb); err != nil {
+		return fmt.Errorf("seed default templates: %w", err)
 	}
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // DefaultTimeout bounds one send attempt when a client's Config leaves Timeout zero. The
@@ -28,8 +30,19 @@ func NewHTTPClient() *http.Client {
 			TLSHandshakeTimeout:   5 * time.Second,
 			ExpectContinueTimeout: time.Second,
 		},
-		// A provider API never redirects a send; following one could replay the POST (and
-		// its Authorization header) somewhere else.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		CheckRedirect: noRedirects,
 	}
 }
+
+// HTTPClientOf is the declared client c's instrumented HTTP client (each attempt on the
+// service's /metrics, labelled with the service and c's target), not following redirects
+// either. The provider packages' NewOver constructors send through it.
+func HTTPClientOf(c *outbound.Client) *http.Client {
+	hc := *c.HTTP
+	hc.CheckRedirect = noRedirects
+	return &hc
+}
+
+// noRedirects: a provider API never redirects a send; following one could replay the POST
+// (and its Authorization header) somewhere else.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -17,7 +17,7 @@ func setup(t *testing.T) (*fraud.Client, *fraudfake.Server) {
 	fake := fraudfake.New()
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	out, err := outbound.New(outbound.Config{Name: "fraud", BaseURL: srv.URL, Timeout: 50 * time.Millisecond})
+	out, err := outbound.New(outbound.Config{Target: "fraud", BaseURL: srv.URL, Timeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

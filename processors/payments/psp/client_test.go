@@ -17,7 +17,7 @@ func newClient(t *testing.T, opts ...func(*outbound.Config)) (*psp.Client, *pspf
 	fake := pspfake.New(pspfake.WithAPIKey("sk_test_fake"))
 	srv := httptest.NewServer(fake.Handler())
 	t.Cleanup(srv.Close)
-	cfg := outbound.Config{Name: "psp", BaseURL: srv.URL, Key: "sk_test_fake", Retries: psp.DefaultRetries}
+	cfg := outbound.Config{Target: "psp", BaseURL: srv.URL, Key: "sk_test_fake", Retries: psp.DefaultRetries}
 	for _, o := range opts {
 		o(&cfg)
 	}

@@ -1,11 +1,13 @@
-package service_test
+package runner_test
 
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/novatrek/support/internal/platform/migrate"
+	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 )
@@ -16,17 +18,15 @@ func TestMigrateAppliesEachServiceToItsSchema(t *testing.T) {
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
 
-	a := &fakeService{name: "svc-a", schema: "alpha", sets: []migrate.Set{
-		migrationSet("platform", map[string]string{"0001_inbox.sql": "CREATE TABLE inbox (id text PRIMARY KEY)"}),
-		migrationSet("alpha", map[string]string{"0001_things.sql": "CREATE TABLE things (id int PRIMARY KEY)"}),
-	}}
-	b := &fakeService{name: "svc-b", schema: "beta", sets: []migrate.Set{
-		migrationSet("platform", map[string]string{"0001_inbox.sql": "CREATE TABLE inbox (id text PRIMARY KEY)"}),
-	}}
-	none := &fakeService{name: "svc-stateless"} // no schema: skipped
+	platform := migrationSet("platform", map[string]string{"0001_inbox.sql": "CREATE TABLE inbox (id text PRIMARY KEY)"})
+	alpha := migrationSet("alpha", map[string]string{"0001_things.sql": "CREATE TABLE things (id int PRIMARY KEY)"})
+	alpha.After = []string{"platform"}
+	a := storeSpec("svc-a", "alpha", platform, alpha)
+	b := storeSpec("svc-b", "beta", platform)
+	none := storeSpec("svc-stateless", "") // no schema: skipped
 
 	for range 2 { // the second run finds everything applied and changes nothing
-		if err := service.Migrate(ctx, pool, logger, a, b, none); err != nil {
+		if err := runner.Migrate(ctx, pool, logger, a, b, none); err != nil {
 			t.Fatalf("Migrate: %v", err)
 		}
 	}
@@ -49,12 +49,17 @@ func TestMigrateAppliesEachServiceToItsSchema(t *testing.T) {
 func TestMigrateReportsTheFailingFile(t *testing.T) {
 	t.Parallel()
 	pool := pgtest.NewDB(t)
-	bad := &fakeService{name: "svc-bad", schema: "bad", sets: []migrate.Set{
-		migrationSet("bad", map[string]string{"0001_broken.sql": "CREATE TABLE ("}),
-	}}
-	err := service.Migrate(context.Background(), pool, slog.New(slog.DiscardHandler), bad)
+	bad := storeSpec("svc-bad", "bad", migrationSet("bad", map[string]string{"0001_broken.sql": "CREATE TABLE ("}))
+	err := runner.Migrate(context.Background(), pool, slog.New(slog.DiscardHandler), bad)
 	if err == nil {
 		t.Fatal("Migrate of broken SQL succeeded")
 	}
-	t.Logf("error: %v", err)
+	if !strings.Contains(err.Error(), "0001_broken") {
+		t.Errorf("Migrate of broken SQL = %v; want it to name the file", err)
+	}
+}
+
+// storeSpec is a service that only owns schema with sets.
+func storeSpec(name, schema string, sets ...migrate.Set) service.Definition {
+	return &service.Spec[struct{}]{Name: name, Store: service.Store{Schema: schema, Migrations: sets}}
 }
