@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
+	"github.com/novatrek/support/internal/dev/fakes/nwsfake"
 	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 	"github.com/novatrek/support/internal/dev/fakes/pspfake"
 	"github.com/novatrek/support/internal/platform/service"
@@ -55,6 +56,7 @@ var registry = map[string]fake{
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
+	"nws":      {"nws", "weather provider shaped like the NWS API (made-up weather)"},
 }
 
 // starters start each stack.
@@ -68,6 +70,10 @@ var starters = map[string]func(Options) (stack, error){
 		return serve(f, f.Handler())
 	},
 	"providers": startProviders,
+	"nws": func(Options) (stack, error) {
+		f := nwsfake.New()
+		return serve(f, f.Handler())
+	},
 }
 
 // Keys lists the registered fake keys, sorted.
@@ -174,6 +180,9 @@ func (s *Set) PSP() *pspfake.Server { return handlerFake[*pspfake.Server](s, "ps
 
 // Fraud is the running fake fraud service, as PSP; nil when Provide started none.
 func (s *Set) Fraud() *fraudfake.Server { return handlerFake[*fraudfake.Server](s, "fraud") }
+
+// NWS is the running fake weather provider, as PSP; nil when Provide started none.
+func (s *Set) NWS() *nwsfake.Server { return handlerFake[*nwsfake.Server](s, "nws") }
 
 // handlerFake is the fake server of the handler stack named stack, or nil.
 func handlerFake[F any](s *Set, stack string) F {
