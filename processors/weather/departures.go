@@ -59,17 +59,27 @@ func (a *app) onSchedulePublished(ctx context.Context, tx pgx.Tx, ev stream.Even
 		if err != nil {
 			return fmt.Errorf("weather: record departure %s: %w", d.ID, err)
 		}
-		if rec != nil {
-			d.last = &assessment{Recommendation: *rec}
-			if err := json.Unmarshal(reasons, &d.last.Reasons); err != nil {
-				return fmt.Errorf("weather: departure %s: stored reasons: %w", d.ID, err)
-			}
+		if d.last, err = lastAssessment(rec, reasons); err != nil {
+			return fmt.Errorf("weather: departure %s: %w", d.ID, err)
 		}
 		if err := a.reassess(ctx, tx, d, ev.Meta.EventID); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// lastAssessment is the stored recommendation and reasons of a departure; nil before its
+// first assessment.
+func lastAssessment(rec *string, reasons []byte) (*assessment, error) {
+	if rec == nil {
+		return nil, nil
+	}
+	last := &assessment{Recommendation: *rec}
+	if err := json.Unmarshal(reasons, &last.Reasons); err != nil {
+		return nil, fmt.Errorf("stored reasons: %w", err)
+	}
+	return last, nil
 }
 
 // reassess assesses d now and, when the result differs from the last one emitted, stores

@@ -2,7 +2,6 @@ package weather
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -97,13 +96,8 @@ func (a *app) reassessLocation(ctx context.Context, tx pgx.Tx, location, cause s
 		if err := r.Scan(&d.ID, &d.TripID, &d.LocationID, &d.ScheduleID, &d.StartsAt, &d.EndsAt, &rec, &reasons); err != nil {
 			return d, err
 		}
-		if rec != nil {
-			d.last = &assessment{Recommendation: *rec}
-			if err := json.Unmarshal(reasons, &d.last.Reasons); err != nil {
-				return d, err
-			}
-		}
-		return d, nil
+		d.last, err = lastAssessment(rec, reasons)
+		return d, err
 	})
 	if err != nil {
 		return err
