@@ -67,37 +67,50 @@ type quantity struct {
 	Value    *float64 `json:"value"`
 }
 
+// forecastBody is the API's hourly forecast document.
+type forecastBody struct {
+	Properties struct {
+		GeneratedAt time.Time `json:"generatedAt"`
+		Periods     []struct {
+			StartTime       time.Time `json:"startTime"`
+			EndTime         time.Time `json:"endTime"`
+			Temperature     *float64  `json:"temperature"`
+			TemperatureUnit string    `json:"temperatureUnit"`
+			Humidity        quantity  `json:"relativeHumidity"`
+			Precip          quantity  `json:"probabilityOfPrecipitation"`
+			WindSpeed       string    `json:"windSpeed"`
+			WindGust        *string   `json:"windGust"`
+			Visibility      *quantity `json:"visibility"`
+			ShortForecast   string    `json:"shortForecast"`
+		} `json:"periods"`
+	} `json:"properties"`
+}
+
 // HourlyForecast reads the hourly forecast at the grid's link.
 func (c *Client) HourlyForecast(ctx context.Context, g Grid) (Forecast, time.Duration, error) {
-	var body struct {
-		Properties struct {
-			GeneratedAt time.Time `json:"generatedAt"`
-			Periods     []struct {
-				StartTime       time.Time `json:"startTime"`
-				EndTime         time.Time `json:"endTime"`
-				Temperature     *float64  `json:"temperature"`
-				TemperatureUnit string    `json:"temperatureUnit"`
-				Humidity        quantity  `json:"relativeHumidity"`
-				Precip          quantity  `json:"probabilityOfPrecipitation"`
-				WindSpeed       string    `json:"windSpeed"`
-				WindGust        *string   `json:"windGust"`
-				Visibility      *quantity `json:"visibility"`
-				ShortForecast   string    `json:"shortForecast"`
-			} `json:"periods"`
-		} `json:"properties"`
-	}
+	var body forecastBody
 	fresh, err := c.get(ctx, g.ForecastHourly, &body)
 	if err != nil {
 		return Forecast{}, 0, err
 	}
+	f, err := body.forecast()
+	return f, fresh, err
+}
+
+// forecast checks the document and converts it to metric periods: every period needs its
+// times in order, a temperature and a wind speed; probabilities must be 0 to 100.
+func (body *forecastBody) forecast() (Forecast, error) {
 	f := Forecast{GeneratedAt: body.Properties.GeneratedAt}
 	if len(body.Properties.Periods) == 0 {
-		return Forecast{}, 0, fmt.Errorf("%w: forecast of %s %d,%d has no periods", ErrMalformed, g.Office, g.X, g.Y)
+		return Forecast{}, fmt.Errorf("%w: the forecast has no periods", ErrMalformed)
 	}
 	for i, p := range body.Properties.Periods {
 		wind, werr := speedKmh(p.WindSpeed)
 		if p.Temperature == nil || p.StartTime.IsZero() || !p.EndTime.After(p.StartTime) || werr != nil {
-			return Forecast{}, 0, fmt.Errorf("%w: forecast period %d: no temperature, times or wind speed", ErrMalformed, i+1)
+			return Forecast{}, fmt.Errorf("%w: forecast period %d: no temperature, times or wind speed", ErrMalformed, i+1)
+		}
+		if !percent(p.Precip.Value) || !percent(p.Humidity.Value) {
+			return Forecast{}, fmt.Errorf("%w: forecast period %d: a probability outside 0-100", ErrMalformed, i+1)
 		}
 		temp := *p.Temperature
 		if p.TemperatureUnit == "F" {
@@ -111,17 +124,22 @@ func (c *Client) HourlyForecast(ctx context.Context, g Grid) (Forecast, time.Dur
 		if p.WindGust != nil && *p.WindGust != "" {
 			g, err := speedKmh(*p.WindGust)
 			if err != nil {
-				return Forecast{}, 0, fmt.Errorf("%w: forecast period %d: wind gust %q", ErrMalformed, i+1, *p.WindGust)
+				return Forecast{}, fmt.Errorf("%w: forecast period %d: wind gust %q", ErrMalformed, i+1, *p.WindGust)
 			}
 			out.GustKmh = &g
 		}
 		if p.Visibility != nil && p.Visibility.Value != nil {
+			if *p.Visibility.Value < 0 {
+				return Forecast{}, fmt.Errorf("%w: forecast period %d: negative visibility", ErrMalformed, i+1)
+			}
 			out.VisibilityM = p.Visibility.Value
 		}
 		f.Periods = append(f.Periods, out)
 	}
-	return f, fresh, nil
+	return f, nil
 }
+
+func percent(v *float64) bool { return v == nil || (*v >= 0 && *v <= 100) }
 
 // speedKmh reads a forecast wind speed: "10 mph", "5 to 10 mph" (the higher), "15 km/h".
 func speedKmh(s string) (float64, error) {
@@ -130,7 +148,7 @@ func speedKmh(s string) (float64, error) {
 		return 0, fmt.Errorf("wind speed %q", s)
 	}
 	v, err := strconv.ParseFloat(fields[len(fields)-2], 64)
-	if err != nil {
+	if err != nil || math.IsNaN(v) || v < 0 || v > 1000 {
 		return 0, fmt.Errorf("wind speed %q", s)
 	}
 	switch fields[len(fields)-1] {
