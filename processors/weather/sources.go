@@ -51,13 +51,26 @@ func (a *app) loadGrid(ctx context.Context, cell Point) (any, time.Duration, err
 		return nil, 0, fmt.Errorf("%w: grid %s %d,%d has no observation station", nws.ErrMalformed, g.Grid.Office, g.Grid.X, g.Grid.Y)
 	}
 	g.Station = nearest(cell, stations)
-	if _, err := a.db.Exec(ctx, `INSERT INTO weather.weather_stations (station_id, name, latitude, longitude, seen_at)
+	if err := a.record(ctx, `INSERT INTO weather.weather_stations (station_id, name, latitude, longitude, seen_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id) DO UPDATE SET name = excluded.name,
 		latitude = excluded.latitude, longitude = excluded.longitude, seen_at = excluded.seen_at`,
 		g.Station.ID, g.Station.Name, g.Station.Lat, g.Station.Lon, a.now()); err != nil {
 		return nil, 0, fmt.Errorf("weather: record station %s: %w", g.Station.ID, err)
 	}
 	return g, 0, nil
+}
+
+// record writes a learnt fact (a station, an observation) without waiting for the WAL
+// flush: a cold read waits on it, and losing the last rows in a crash loses only history
+// the next reads learn again.
+func (a *app) record(ctx context.Context, sql string, args ...any) error {
+	return pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, sql, args...)
+		return err
+	})
 }
 
 func nearest(p Point, stations []nws.Station) nws.Station {
@@ -97,7 +110,7 @@ func (a *app) loadConditions(ctx context.Context, cell Point) (any, time.Duratio
 	if err != nil {
 		return nil, 0, err
 	}
-	if _, err := a.db.Exec(ctx, `INSERT INTO weather.observations (station_id, observed_at, body) VALUES ($1, $2, $3)
+	if err := a.record(ctx, `INSERT INTO weather.observations (station_id, observed_at, body) VALUES ($1, $2, $3)
 		ON CONFLICT DO NOTHING`, o.StationID, o.ObservedAt, body); err != nil {
 		return nil, 0, fmt.Errorf("weather: record observation of %s: %w", o.StationID, err)
 	}
