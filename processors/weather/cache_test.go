@@ -3,13 +3,17 @@ package weather
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/novatrek/support/internal/dev/fakes/nwsfake"
 	"github.com/novatrek/support/internal/platform/outbound"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/testkit/logtest"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valkey-io/valkey-go"
@@ -198,7 +202,9 @@ func TestTwoInstancesCoalesceThroughValkey(t *testing.T) {
 // and logged once, and the cached cell is still answered.
 func TestBudgetExhaustion(t *testing.T) {
 	t.Parallel()
-	svc, f, _ := started(t, servicetest.WithEnv("WEATHER_UPSTREAM_BURST", "3", "WEATHER_UPSTREAM_BUDGET_PER_HOUR", "1"))
+	var logs logtest.Buffer
+	svc, f, _ := started(t, servicetest.WithEnv("WEATHER_UPSTREAM_BURST", "3", "WEATHER_UPSTREAM_BUDGET_PER_HOUR", "1"),
+		servicetest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))))
 	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
 		t.Fatalf("first cell: %d %s", r.Status, r.Body)
 	}
@@ -212,8 +218,59 @@ func TestBudgetExhaustion(t *testing.T) {
 	if n := counter(t, svc.Metrics, "novatrek_weather_budget_exhausted_total"); n < 1 {
 		t.Errorf("novatrek_weather_budget_exhausted_total = %v", n)
 	}
+	if r := svc.Call(wildlife, "GET", conditionsPath(Point{41.1, -105.2}), nil); r.Status != 503 {
+		t.Errorf("a second refused cell: %d", r.Status)
+	}
+	if n := strings.Count(logs.String(), "budget exhausted: provider calls are refused"); n != 1 {
+		t.Errorf("%d exhaustion warnings for one episode, want 1:\n%s", n, logs.String())
+	}
 	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
 		t.Errorf("a cached cell over budget: %d", r.Status)
+	}
+}
+
+// TestStaleWhileRevalidate: just past its 5 minutes, an entry is answered at once, marked
+// stale, while one refresh runs behind it; the next read gets the refreshed entry.
+func TestStaleWhileRevalidate(t *testing.T) {
+	t.Parallel()
+	svc, f, clk := started(t)
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
+		t.Fatalf("warm-up: %d", r.Status)
+	}
+	clk.advance(5*time.Minute + 20*time.Second)
+	var body struct {
+		Freshness freshness `json:"freshness"`
+	}
+	stale := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil)
+	stale.JSON(t, &body)
+	if stale.Status != 200 || !body.Freshness.Stale || body.Freshness.AgeSeconds != 320 {
+		t.Errorf("within the revalidate window: %d %s; want the old entry, stale", stale.Status, stale.Body)
+	}
+	streamtest.Eventually(t, "the background refresh", func() (bool, error) {
+		e, err := svc.State.fetch.cache.get(context.Background(), "conditions", yosemite.Key())
+		return err == nil && e != nil && clk.now().Before(e.FreshUntil), err
+	})
+	fresh := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil)
+	fresh.JSON(t, &body)
+	if fresh.Status != 200 || body.Freshness.Stale || f.Requests(nwsfake.KindObservations) != 2 {
+		t.Errorf("after the refresh: %d %s, %d observation calls; want fresh, 2", fresh.Status, fresh.Body, f.Requests(nwsfake.KindObservations))
+	}
+}
+
+// TestProviderThrottling: a 429 with a short Retry-After is waited out and retried (the
+// caller sees only the answer); one asking longer than the client waits becomes our 503
+// with the provider's Retry-After.
+func TestProviderThrottling(t *testing.T) {
+	t.Parallel()
+	svc, f, _ := started(t)
+	f.ThrottleNext(1, time.Second)
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 || f.Requests(nwsfake.KindPoints) != 2 {
+		t.Errorf("one 429 with Retry-After 1: %d, %d point calls; want 200 after a retry", r.Status, f.Requests(nwsfake.KindPoints))
+	}
+	f.ThrottleNext(1, 120*time.Second)
+	r := svc.Call(wildlife, "GET", conditionsPath(Point{40.1, -105.2}), nil)
+	if r.Status != 503 || r.Header.Get("Retry-After") != "120" {
+		t.Errorf("429 with Retry-After 120: %d Retry-After %q; want 503 passing on 120", r.Status, r.Header.Get("Retry-After"))
 	}
 }
 

@@ -241,8 +241,12 @@ func retryAfterOf(err error) time.Duration {
 	return 0
 }
 
-// unavailable is the 503 of a read with nothing to serve.
+// unavailable is the 503 of a read with nothing to serve; a cause that already is one (a
+// cell's grid could not be read) is returned as it is.
 func unavailable(cause error, wait time.Duration) error {
+	if _, ok := fault.As(cause); ok {
+		return cause
+	}
 	fe := fault.Unavailable("weather-unavailable", "Weather data unavailable",
 		"the weather provider cannot be reached and no recent data is cached").Because(cause)
 	if wait > 0 {
