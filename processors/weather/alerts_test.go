@@ -136,3 +136,27 @@ func TestAnAlertMakesADepartureCancelRecommended(t *testing.T) {
 		t.Errorf("%d assessments logged (%v), want 2: an unchanged re-assessment emits nothing", n, err)
 	}
 }
+
+// TestOneInstancePollsPerInterval: two instances' alert rounds in the same interval make
+// one instance's calls, one per known area.
+func TestOneInstancePollsPerInterval(t *testing.T) {
+	t.Parallel()
+	svc, f, _ := started(t)
+	other := second(t, svc)
+	var wg sync.WaitGroup
+	for _, inst := range []*app{svc.State, other} {
+		wg.Go(func() {
+			if err := inst.oncePer("alerts", time.Minute, inst.pollAlerts)(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	var areas int64
+	if err := svc.DB.QueryRow(context.Background(), `SELECT count(*) FROM weather.areas`).Scan(&areas); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.Requests(nwsfake.KindAlerts); n != areas {
+		t.Errorf("%d alert polls by two instances in one interval, want %d (one per area, once)", n, areas)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,15 +15,29 @@ import (
 // runAlertPoll is the "alerts" worker: every WEATHER_ALERT_POLL, the active alerts of
 // every known area.
 func (a *app) runAlertPoll(ctx context.Context) error {
-	return worker.Every("alerts", a.cfg.AlertPoll, a.log, a.pollAlerts)(ctx)
+	return worker.Every("alerts", a.cfg.AlertPoll, a.log, a.oncePer("alerts", a.cfg.AlertPoll, a.pollAlerts))(ctx)
 }
 
 // runReassess is the "assess" worker: every WEATHER_ASSESS_INTERVAL, every upcoming
 // departure against the current forecast (a refreshed forecast changes nothing until then).
 func (a *app) runReassess(ctx context.Context) error {
-	return worker.Every("assess", a.cfg.AssessEvery, a.log, func(ctx context.Context) error {
+	return worker.Every("assess", a.cfg.AssessEvery, a.log, a.oncePer("assess", a.cfg.AssessEvery, func(ctx context.Context) error {
 		return a.reassessUpcoming(ctx, "forecast")
-	})(ctx)
+	}))(ctx)
+}
+
+// oncePer makes round run on one instance per interval: the instance that takes the
+// round's Valkey lease (nine tenths of the interval, never released early) runs it, the
+// others skip. Their results would be the same (alerts and assessments are deduplicated in
+// the store); this only keeps N instances from making N times the provider calls.
+func (a *app) oncePer(name string, interval time.Duration, round worker.Round) worker.Round {
+	return func(ctx context.Context) error {
+		_, held, err := a.fetch.lock.acquire(ctx, a.fetch.cache.key("round", name), interval*9/10)
+		if err != nil || !held {
+			return err
+		}
+		return round(ctx)
+	}
 }
 
 // pollAlerts polls each area in its own transaction: one area's provider failure does not
