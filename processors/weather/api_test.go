@@ -37,6 +37,7 @@ func TestBadInputIsA400NamingTheField(t *testing.T) {
 		{scheduling, "/v1/alerts?lat=10&lon=10&radius_km=-1", 400, `"field":"radius_km"`},
 		{wildlife, "/v1/forecast?lat=10&lon=10", 403, `"permission":"weather:forecast:read"`},
 		{wildlife, "/v1/history?lat=10&lon=10&from=x&to=y", 403, `"permission":"weather:history:read"`},
+		{wildlife, "/v1/alerts?lat=10&lon=10", 403, `"permission":"weather:alerts:read"`},
 		{"", "/v1/stations?lat=10&lon=10", 401, `unauthenticated`},
 	} {
 		r := svc.Call(tc.caller, "GET", tc.path, nil)

@@ -54,7 +54,7 @@ var Spec = &service.Spec[*app]{
 		{Pattern: "GET /v1/forecast", Access: service.Perm("weather:forecast:read", scheduling, trails), Handle: (*app).getForecast},
 		{Pattern: "GET /v1/conditions", Access: service.Perm("weather:conditions:read", wildlife, scheduling, trails), Handle: (*app).getConditions},
 		{Pattern: "GET /v1/history", Access: service.Perm("weather:history:read", trails, scheduling), Handle: (*app).getHistory},
-		{Pattern: "GET /v1/alerts", Access: service.Perm("weather:alerts:read", scheduling, trails, wildlife), Handle: (*app).getAlerts},
+		{Pattern: "GET /v1/alerts", Access: service.Perm("weather:alerts:read", scheduling, trails), Handle: (*app).getAlerts},
 		{Pattern: "GET /v1/stations", Access: service.Perm("weather:stations:read", scheduling, trails), Handle: (*app).getStations},
 	}},
 	Clients: []service.Client{{Name: "provider", URLEnv: "WEATHER_PROVIDER_URL", TimeoutEnv: "WEATHER_PROVIDER_TIMEOUT",
