@@ -32,9 +32,14 @@ type valkeyCache struct {
 
 func (c valkeyCache) key(kind, cell string) string { return c.prefix + "weather:" + kind + ":" + cell }
 
+// localTTL bounds how long an entry is served from valkey-go's client-side cache, which
+// the server keeps coherent (RESP3 client tracking invalidates it when any instance writes
+// the key): a hot cell is then read without a round trip.
+const localTTL = 5 * time.Second
+
 // get returns the entry, nil when there is none.
 func (c valkeyCache) get(ctx context.Context, kind, cell string) (*entry, error) {
-	b, err := c.vk.Do(ctx, c.vk.B().Get().Key(c.key(kind, cell)).Build()).AsBytes()
+	b, err := c.vk.DoCache(ctx, c.vk.B().Get().Key(c.key(kind, cell)).Cache(), localTTL).AsBytes()
 	if valkey.IsValkeyNil(err) {
 		return nil, nil
 	}
