@@ -28,6 +28,8 @@ type app struct {
 	log      *slog.Logger
 
 	grid, conditions, forecast *source
+	// refreshed queues the cells whose forecast this instance fetched anew.
+	refreshed chan Point
 }
 
 // deps are what an app is built from; New takes them from the Env, and the tests build a
@@ -69,7 +71,7 @@ func build(d deps) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: d.cfg, db: d.db, emit: d.emit, now: d.now, log: d.log,
+	a := &app{cfg: d.cfg, db: d.db, emit: d.emit, now: d.now, log: d.log, refreshed: make(chan Point, 64),
 		provider: &nws.Client{HTTP: d.http, UserAgent: d.cfg.UserAgent, Now: d.now}}
 	a.fetch = &fetcher{cfg: d.cfg, cache: valkeyCache{vk: d.vk, prefix: d.keyPrefix}, lock: locker{vk: d.vk},
 		budget: &budget{vk: d.vk, key: d.keyPrefix + "weather:budget", burst: d.cfg.BudgetBurst, perHour: d.cfg.BudgetPerHour, log: d.log, m: m},

@@ -27,6 +27,9 @@ type source struct {
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
+	// refreshed, when set, is told each cell this instance fetched anew (forecasts: the
+	// departures under it are re-assessed).
+	refreshed func(cell Point)
 }
 
 // durable is a store of entries that outlives Valkey.
@@ -164,6 +167,9 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		if err := src.durable.put(ctx, cell, e); err != nil {
 			return nil, err
 		}
+	}
+	if src.refreshed != nil {
+		src.refreshed(p.Cell())
 	}
 	return e, nil
 }

@@ -62,5 +62,6 @@ var Spec = &service.Spec[*app]{
 	Workers: []service.Worker[*app]{
 		{Name: "alerts", Run: (*app).runAlertPoll},
 		{Name: "assess", Run: (*app).runReassess},
+		{Name: "refreshed", Run: (*app).runRefreshed},
 	},
 }

@@ -29,7 +29,18 @@ func (a *app) sources() {
 	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid}
 	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions}
 	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
-		durable: forecastTable{a.db}}
+		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
+}
+
+// forecastRefreshed hands a cell with a new forecast to the "refreshed" worker without
+// waiting: the refresh may run inside a transaction that holds the departures the worker
+// will lock. When the queue is full the "assess" round covers the cell instead.
+func (a *app) forecastRefreshed(cell Point) {
+	select {
+	case a.refreshed <- cell:
+	default:
+		a.log.Warn("weather: re-assessment queue full; the next assess round covers the cell", "cell", cell.Key())
+	}
 }
 
 func (a *app) loadGrid(ctx context.Context, cell Point) (any, time.Duration, error) {

@@ -26,6 +26,41 @@ func (a *app) runReassess(ctx context.Context) error {
 	}))(ctx)
 }
 
+// runRefreshed is the "refreshed" worker: each cell whose forecast was fetched anew has
+// the upcoming departures of its areas re-assessed, each area in its own transaction.
+func (a *app) runRefreshed(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case cell := <-a.refreshed:
+			if err := a.reassessCell(ctx, cell); err != nil {
+				a.log.Warn("weather: re-assessment after a forecast refresh failed; the next assess round retries",
+					"cell", cell.Key(), "err", err)
+			}
+		}
+	}
+}
+
+// reassessCell re-assesses the departures of the known areas in cell.
+func (a *app) reassessCell(ctx context.Context, cell Point) error {
+	areas, err := a.areas(ctx)
+	if err != nil {
+		return err
+	}
+	for _, ar := range areas {
+		if ar.Key() != cell.Key() {
+			continue
+		}
+		if err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
+			return a.reassessLocation(ctx, tx, ar.LocationID, "forecast refreshed")
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // oncePer makes round run on one instance per interval: the instance that takes the
 // round's Valkey lease (nine tenths of the interval, never released early) runs it, the
 // others skip. Their results would be the same (alerts and assessments are deduplicated in
@@ -43,14 +78,7 @@ func (a *app) oncePer(name string, interval time.Duration, round worker.Round) w
 // pollAlerts polls each area in its own transaction: one area's provider failure does not
 // hold back the others, and is reported with them.
 func (a *app) pollAlerts(ctx context.Context) error {
-	rows, err := a.db.Query(ctx, `SELECT location_id, latitude, longitude FROM weather.areas ORDER BY location_id`)
-	if err != nil {
-		return fmt.Errorf("weather: areas: %w", err)
-	}
-	areas, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (area, error) {
-		var ar area
-		return ar, r.Scan(&ar.LocationID, &ar.Lat, &ar.Lon)
-	})
+	areas, err := a.areas(ctx)
 	if err != nil {
 		return err
 	}
@@ -123,4 +151,16 @@ func (a *app) reassessLocation(ctx context.Context, tx pgx.Tx, location, cause s
 		}
 	}
 	return nil
+}
+
+// areas are the known areas, by location id.
+func (a *app) areas(ctx context.Context) ([]area, error) {
+	rows, err := a.db.Query(ctx, `SELECT location_id, latitude, longitude FROM weather.areas ORDER BY location_id`)
+	if err != nil {
+		return nil, fmt.Errorf("weather: areas: %w", err)
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (area, error) {
+		var ar area
+		return ar, r.Scan(&ar.LocationID, &ar.Lat, &ar.Lon)
+	})
 }
