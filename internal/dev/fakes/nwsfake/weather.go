@@ -161,7 +161,7 @@ func (s *Server) latest(_ http.ResponseWriter, r *http.Request) (any, int) {
 			"temperature":           quantity("wmoUnit:degC", w.TempC),
 			"relativeHumidity":      quantity("wmoUnit:percent", w.HumidityPct),
 			"windSpeed":             quantity("wmoUnit:km_h-1", w.WindKmh),
-			"windGust":              quantity("wmoUnit:km_h-1", w.GustKmh),
+			"windGust":              optional("wmoUnit:km_h-1", w.GustKmh),
 			"visibility":            quantity("wmoUnit:m", vis),
 			"precipitationLastHour": quantity("wmoUnit:mm", w.PrecipPct/20),
 		}}, http.StatusOK
@@ -169,6 +169,14 @@ func (s *Server) latest(_ http.ResponseWriter, r *http.Request) (any, int) {
 
 func quantity(unit string, v float64) map[string]any {
 	return map[string]any{"unitCode": unit, "value": v, "qualityControl": "V"}
+}
+
+// optional is a quantity that was not measured when v is 0, as the API says it: a null value.
+func optional(unit string, v float64) map[string]any {
+	if v == 0 {
+		return map[string]any{"unitCode": unit, "value": nil, "qualityControl": "Z"}
+	}
+	return quantity(unit, v)
 }
 
 // mph is a wind speed as the forecast writes it: "12 mph".
