@@ -156,11 +156,35 @@ func (e *SchedulePublished) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
+func (e *TripWeatherRiskChanged) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *TripWeatherRiskChanged) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
+// EventMeta returns the metadata every event carries, so code holding any Event can
+// read its id, type and lineage.
+func (e *WeatherAlertCancelled) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *WeatherAlertCancelled) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
+// EventMeta returns the metadata every event carries, so code holding any Event can
+// read its id, type and lineage.
 func (e *WeatherAlertIssued) EventMeta() EventMetadata { return e.Metadata }
 
 // SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
 // outbox.Emitter, publish) can fill it on any Event without reflection.
 func (e *WeatherAlertIssued) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
+// EventMeta returns the metadata every event carries, so code holding any Event can
+// read its id, type and lineage.
+func (e *WeatherAlertUpdated) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *WeatherAlertUpdated) SetEventMeta(m EventMetadata) { e.Metadata = m }
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
@@ -228,6 +252,9 @@ var eventTypes = map[string]func() Event{
 	"reservation_status_changed":           func() Event { return new(ReservationStatusChanged) },
 	"review_published":                     func() Event { return new(ReviewPublished) },
 	"schedule_published":                   func() Event { return new(SchedulePublished) },
+	"trip_weather_risk_changed":            func() Event { return new(TripWeatherRiskChanged) },
+	"weather_alert_cancelled":              func() Event { return new(WeatherAlertCancelled) },
 	"weather_alert_issued":                 func() Event { return new(WeatherAlertIssued) },
+	"weather_alert_updated":                func() Event { return new(WeatherAlertUpdated) },
 	"wildlife_alert_issued":                func() Event { return new(WildlifeAlertIssued) },
 }

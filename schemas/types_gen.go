@@ -906,6 +906,109 @@ func (o *SchedulePublished) Marshal() ([]byte, error) {
 	return avro.Marshal(o.Schema(), o)
 }
 
+// WeatherRiskReason is a generated struct.
+type WeatherRiskReason struct {
+	// wind_kmh, gust_kmh, precip_pct, lightning_pct, heat_index_c, cold_c, visibility_m, alert, or unassessed.
+	Factor string `avro:"factor" json:"factor"`
+	// A WeatherRecommendation symbol: CAUTION or CANCEL_RECOMMENDED, or UNASSESSED for why there is no assessment.
+	Level string `avro:"level" json:"level"`
+	// The worst forecast value over the departure's hours.
+	Value float64 `avro:"value" json:"value"`
+	// The threshold it reached.
+	Threshold float64 `avro:"threshold" json:"threshold"`
+	// Human-readable: the alert headline, the forecast period.
+	Detail string `avro:"detail" json:"detail"`
+}
+
+var schemaWeatherRiskReason = avro.MustParse(`{"name":"com.novatrek.support.WeatherRiskReason","type":"record","fields":[{"name":"factor","doc":"wind_kmh, gust_kmh, precip_pct, lightning_pct, heat_index_c, cold_c, visibility_m, alert, or unassessed.","type":"string"},{"name":"level","doc":"A WeatherRecommendation symbol: CAUTION or CANCEL_RECOMMENDED, or UNASSESSED for why there is no assessment.","type":"string"},{"name":"value","doc":"The worst forecast value over the departure's hours.","type":"double"},{"name":"threshold","doc":"The threshold it reached.","type":"double"},{"name":"detail","doc":"Human-readable: the alert headline, the forecast period.","type":"string"}]}`)
+
+// Schema returns the schema for WeatherRiskReason.
+func (o *WeatherRiskReason) Schema() avro.Schema {
+	return schemaWeatherRiskReason
+}
+
+// Unmarshal decodes b into the receiver.
+func (o *WeatherRiskReason) Unmarshal(b []byte) error {
+	return avro.Unmarshal(o.Schema(), b, o)
+}
+
+// Marshal encodes the receiver.
+func (o *WeatherRiskReason) Marshal() ([]byte, error) {
+	return avro.Marshal(o.Schema(), o)
+}
+
+// svc-weather's recommendation for a scheduled departure changed (go, caution or cancel), from the forecast and the active alerts at its location and time against the thresholds of its activity. Emitted on the first assessment and on every change, never for an unchanged one.
+type TripWeatherRiskChanged struct {
+	// Identity, type, time and lineage of this event, the same on every NovaTrek event.
+	Metadata    EventMetadata `avro:"metadata" json:"metadata"`
+	DepartureID string        `avro:"departure_id" json:"departure_id"`
+	TripID      string        `avro:"trip_id" json:"trip_id"`
+	LocationID  string        `avro:"location_id" json:"location_id"`
+	// The schedule.published the departure came from.
+	ScheduleID string `avro:"schedule_id" json:"schedule_id"`
+	// The activity whose thresholds applied (hiking, rafting, ...).
+	Activity       string    `avro:"activity" json:"activity"`
+	StartsAt       time.Time `avro:"starts_at" json:"starts_at"`
+	EndsAt         time.Time `avro:"ends_at" json:"ends_at"`
+	Recommendation string    `avro:"recommendation" json:"recommendation"`
+	// The recommendation this replaces; null on the first assessment.
+	PreviousRecommendation *string `avro:"previous_recommendation" json:"previous_recommendation"`
+	// Every factor at caution or worse, or why the departure is unassessed.
+	Reasons    []WeatherRiskReason `avro:"reasons" json:"reasons"`
+	AssessedAt time.Time           `avro:"assessed_at" json:"assessed_at"`
+}
+
+var schemaTripWeatherRiskChanged = avro.MustParse(`{"name":"com.novatrek.support.TripWeatherRiskChanged","doc":"svc-weather's recommendation for a scheduled departure changed (go, caution or cancel), from the forecast and the active alerts at its location and time against the thresholds of its activity. Emitted on the first assessment and on every change, never for an unchanged one.","type":"record","fields":[{"name":"metadata","doc":"Identity, type, time and lineage of this event, the same on every NovaTrek event.","type":{"name":"com.novatrek.EventMetadata","doc":"Metadata every NovaTrek event and command carries as its first field. Frozen: a change means a new record name.","type":"record","fields":[{"name":"event_id","doc":"Unique id of this event; consumers deduplicate on it.","type":{"type":"string","logicalType":"uuid"}},{"name":"event_type","doc":"Dotted event type, e.g. reservation.created.","type":"string"},{"name":"occurred_at","doc":"When the fact happened (UTC).","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"producer","doc":"Service that published the event, e.g. svc-payments.","type":"string"},{"name":"correlation_id","doc":"Id shared by every event of one business flow (e.g. one booking).","type":{"type":"string","logicalType":"uuid"}},{"name":"causation_id","doc":"event_id of the event or id of the request that caused this one; null for a flow's first event.","type":["null","string"],"default":null}]}},{"name":"departure_id","type":"string"},{"name":"trip_id","type":"string"},{"name":"location_id","type":"string"},{"name":"schedule_id","doc":"The schedule.published the departure came from.","type":{"type":"string","logicalType":"uuid"}},{"name":"activity","doc":"The activity whose thresholds applied (hiking, rafting, ...).","type":"string"},{"name":"starts_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"ends_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"recommendation","type":{"name":"com.novatrek.support.WeatherRecommendation","doc":"UNASSESSED: no forecast covers the departure yet (too far ahead, provider down, unknown location); the reasons say which.","type":"enum","symbols":["GO","CAUTION","CANCEL_RECOMMENDED","UNASSESSED"],"default":"UNASSESSED"},"default":"UNASSESSED"},{"name":"previous_recommendation","doc":"The recommendation this replaces; null on the first assessment.","type":["null","com.novatrek.support.WeatherRecommendation"],"default":null},{"name":"reasons","doc":"Every factor at caution or worse, or why the departure is unassessed.","type":{"type":"array","items":{"name":"com.novatrek.support.WeatherRiskReason","type":"record","fields":[{"name":"factor","doc":"wind_kmh, gust_kmh, precip_pct, lightning_pct, heat_index_c, cold_c, visibility_m, alert, or unassessed.","type":"string"},{"name":"level","doc":"A WeatherRecommendation symbol: CAUTION or CANCEL_RECOMMENDED, or UNASSESSED for why there is no assessment.","type":"string"},{"name":"value","doc":"The worst forecast value over the departure's hours.","type":"double"},{"name":"threshold","doc":"The threshold it reached.","type":"double"},{"name":"detail","doc":"Human-readable: the alert headline, the forecast period.","type":"string"}]}},"default":[]},{"name":"assessed_at","type":{"type":"long","logicalType":"timestamp-millis"}}]}`)
+
+// Schema returns the schema for TripWeatherRiskChanged.
+func (o *TripWeatherRiskChanged) Schema() avro.Schema {
+	return schemaTripWeatherRiskChanged
+}
+
+// Unmarshal decodes b into the receiver.
+func (o *TripWeatherRiskChanged) Unmarshal(b []byte) error {
+	return avro.Unmarshal(o.Schema(), b, o)
+}
+
+// Marshal encodes the receiver.
+func (o *TripWeatherRiskChanged) Marshal() ([]byte, error) {
+	return avro.Marshal(o.Schema(), o)
+}
+
+// A severe weather alert issued for a location was cancelled by its sender (a CAP Cancel message referencing it); the threat is over.
+type WeatherAlertCancelled struct {
+	// Identity, type, time and lineage of this event, the same on every NovaTrek event.
+	Metadata EventMetadata `avro:"metadata" json:"metadata"`
+	// The alert_id of the weather-alert.issued event this cancels.
+	AlertID string `avro:"alert_id" json:"alert_id"`
+	// The CAP Cancel message's own id (derived from its sender and identifier).
+	MessageID  string `avro:"message_id" json:"message_id"`
+	LocationID string `avro:"location_id" json:"location_id"`
+	// The sender's text for the cancellation, often empty.
+	Headline string `avro:"headline" json:"headline"`
+	// When the sender sent the cancellation.
+	CancelledAt time.Time `avro:"cancelled_at" json:"cancelled_at"`
+	// Upstream weather provider.
+	Source string `avro:"source" json:"source"`
+}
+
+var schemaWeatherAlertCancelled = avro.MustParse(`{"name":"com.novatrek.support.WeatherAlertCancelled","doc":"A severe weather alert issued for a location was cancelled by its sender (a CAP Cancel message referencing it); the threat is over.","type":"record","fields":[{"name":"metadata","doc":"Identity, type, time and lineage of this event, the same on every NovaTrek event.","type":{"name":"com.novatrek.EventMetadata","doc":"Metadata every NovaTrek event and command carries as its first field. Frozen: a change means a new record name.","type":"record","fields":[{"name":"event_id","doc":"Unique id of this event; consumers deduplicate on it.","type":{"type":"string","logicalType":"uuid"}},{"name":"event_type","doc":"Dotted event type, e.g. reservation.created.","type":"string"},{"name":"occurred_at","doc":"When the fact happened (UTC).","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"producer","doc":"Service that published the event, e.g. svc-payments.","type":"string"},{"name":"correlation_id","doc":"Id shared by every event of one business flow (e.g. one booking).","type":{"type":"string","logicalType":"uuid"}},{"name":"causation_id","doc":"event_id of the event or id of the request that caused this one; null for a flow's first event.","type":["null","string"],"default":null}]}},{"name":"alert_id","doc":"The alert_id of the weather-alert.issued event this cancels.","type":{"type":"string","logicalType":"uuid"}},{"name":"message_id","doc":"The CAP Cancel message's own id (derived from its sender and identifier).","type":{"type":"string","logicalType":"uuid"}},{"name":"location_id","type":"string"},{"name":"headline","doc":"The sender's text for the cancellation, often empty.","type":"string"},{"name":"cancelled_at","doc":"When the sender sent the cancellation.","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"source","doc":"Upstream weather provider.","type":"string"}]}`)
+
+// Schema returns the schema for WeatherAlertCancelled.
+func (o *WeatherAlertCancelled) Schema() avro.Schema {
+	return schemaWeatherAlertCancelled
+}
+
+// Unmarshal decodes b into the receiver.
+func (o *WeatherAlertCancelled) Unmarshal(b []byte) error {
+	return avro.Unmarshal(o.Schema(), b, o)
+}
+
+// Marshal encodes the receiver.
+func (o *WeatherAlertCancelled) Marshal() ([]byte, error) {
+	return avro.Marshal(o.Schema(), o)
+}
+
 // Severe weather threatens a location; scheduling and trail management may cancel or reroute.
 type WeatherAlertIssued struct {
 	// Identity, type, time and lineage of this event, the same on every NovaTrek event.
@@ -940,6 +1043,45 @@ func (o *WeatherAlertIssued) Unmarshal(b []byte) error {
 
 // Marshal encodes the receiver.
 func (o *WeatherAlertIssued) Marshal() ([]byte, error) {
+	return avro.Marshal(o.Schema(), o)
+}
+
+// A severe weather alert already issued for a location was updated by its sender (a CAP Update message referencing it): new times, severity or text.
+type WeatherAlertUpdated struct {
+	// Identity, type, time and lineage of this event, the same on every NovaTrek event.
+	Metadata EventMetadata `avro:"metadata" json:"metadata"`
+	// The alert_id of the weather-alert.issued event this updates: the alert's chain, stable across its updates.
+	AlertID string `avro:"alert_id" json:"alert_id"`
+	// This CAP message's own id (derived from its sender and identifier).
+	MessageID  string `avro:"message_id" json:"message_id"`
+	LocationID string `avro:"location_id" json:"location_id"`
+	// A symbol of weather-alert.issued's WeatherAlertType (THUNDERSTORM, HIGH_WIND, ..., OTHER).
+	AlertType string `avro:"alert_type" json:"alert_type"`
+	// A symbol of weather-alert.issued's WeatherSeverity (ADVISORY, WATCH, WARNING, EMERGENCY, UNKNOWN).
+	Severity    string    `avro:"severity" json:"severity"`
+	Headline    string    `avro:"headline" json:"headline"`
+	Description string    `avro:"description" json:"description"`
+	StartsAt    time.Time `avro:"starts_at" json:"starts_at"`
+	EndsAt      time.Time `avro:"ends_at" json:"ends_at"`
+	// Upstream weather provider.
+	Source                string `avro:"source" json:"source"`
+	RecommendCancellation bool   `avro:"recommend_cancellation" json:"recommend_cancellation"`
+}
+
+var schemaWeatherAlertUpdated = avro.MustParse(`{"name":"com.novatrek.support.WeatherAlertUpdated","doc":"A severe weather alert already issued for a location was updated by its sender (a CAP Update message referencing it): new times, severity or text.","type":"record","fields":[{"name":"metadata","doc":"Identity, type, time and lineage of this event, the same on every NovaTrek event.","type":{"name":"com.novatrek.EventMetadata","doc":"Metadata every NovaTrek event and command carries as its first field. Frozen: a change means a new record name.","type":"record","fields":[{"name":"event_id","doc":"Unique id of this event; consumers deduplicate on it.","type":{"type":"string","logicalType":"uuid"}},{"name":"event_type","doc":"Dotted event type, e.g. reservation.created.","type":"string"},{"name":"occurred_at","doc":"When the fact happened (UTC).","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"producer","doc":"Service that published the event, e.g. svc-payments.","type":"string"},{"name":"correlation_id","doc":"Id shared by every event of one business flow (e.g. one booking).","type":{"type":"string","logicalType":"uuid"}},{"name":"causation_id","doc":"event_id of the event or id of the request that caused this one; null for a flow's first event.","type":["null","string"],"default":null}]}},{"name":"alert_id","doc":"The alert_id of the weather-alert.issued event this updates: the alert's chain, stable across its updates.","type":{"type":"string","logicalType":"uuid"}},{"name":"message_id","doc":"This CAP message's own id (derived from its sender and identifier).","type":{"type":"string","logicalType":"uuid"}},{"name":"location_id","type":"string"},{"name":"alert_type","doc":"A symbol of weather-alert.issued's WeatherAlertType (THUNDERSTORM, HIGH_WIND, ..., OTHER).","type":"string"},{"name":"severity","doc":"A symbol of weather-alert.issued's WeatherSeverity (ADVISORY, WATCH, WARNING, EMERGENCY, UNKNOWN).","type":"string"},{"name":"headline","type":"string"},{"name":"description","type":"string"},{"name":"starts_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"ends_at","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"source","doc":"Upstream weather provider.","type":"string"},{"name":"recommend_cancellation","type":"boolean","default":false}]}`)
+
+// Schema returns the schema for WeatherAlertUpdated.
+func (o *WeatherAlertUpdated) Schema() avro.Schema {
+	return schemaWeatherAlertUpdated
+}
+
+// Unmarshal decodes b into the receiver.
+func (o *WeatherAlertUpdated) Unmarshal(b []byte) error {
+	return avro.Unmarshal(o.Schema(), b, o)
+}
+
+// Marshal encodes the receiver.
+func (o *WeatherAlertUpdated) Marshal() ([]byte, error) {
 	return avro.Marshal(o.Schema(), o)
 }
 

@@ -4,6 +4,7 @@ import (
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
+	"github.com/novatrek/support/processors/weather"
 )
 
 // services lists every implemented service, one line each; it is also the mark of which
@@ -18,6 +19,7 @@ import (
 func services() []service.Definition {
 	return []service.Definition{
 		payments.Spec,
+		weather.Spec,
 		notifications.Spec,
 	}
 }

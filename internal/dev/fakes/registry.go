@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/novatrek/support/internal/dev/fakes/fraudfake"
+	"github.com/novatrek/support/internal/dev/fakes/nwsfake"
 	"github.com/novatrek/support/internal/dev/fakes/providerfake"
 	"github.com/novatrek/support/internal/dev/fakes/pspfake"
 	"github.com/novatrek/support/internal/platform/service"
@@ -61,6 +62,7 @@ var registry = map[string]fake{
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	// Settings' fakes (service.Setting.Fake): files, not servers.
 	"staff-directory": {"files", "staff directory (fake addresses)"},
+	"nws":             {"nws", "weather provider shaped like the NWS API (made-up weather)"},
 }
 
 // starters start each stack.
@@ -75,6 +77,10 @@ var starters = map[string]func(Options) (stack, error){
 	},
 	"providers": startProviders,
 	"files":     startFiles,
+	"nws": func(Options) (stack, error) {
+		f := nwsfake.New()
+		return serve(f, f.Handler())
+	},
 }
 
 // Keys lists the registered fake keys, sorted.
@@ -181,6 +187,9 @@ func (s *Set) PSP() *pspfake.Server { return handlerFake[*pspfake.Server](s, "ps
 
 // Fraud is the running fake fraud service, as PSP; nil when Provide started none.
 func (s *Set) Fraud() *fraudfake.Server { return handlerFake[*fraudfake.Server](s, "fraud") }
+
+// NWS is the running fake weather provider, as PSP; nil when Provide started none.
+func (s *Set) NWS() *nwsfake.Server { return handlerFake[*nwsfake.Server](s, "nws") }
 
 // handlerFake is the fake server of the handler stack named stack, or nil.
 func handlerFake[F any](s *Set, stack string) F {

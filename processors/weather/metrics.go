@@ -1,0 +1,36 @@
+package weather
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/novatrek/support/internal/platform/telemetry"
+)
+
+// metrics are svc-weather's own series (the runner adds service=svc-weather).
+type metrics struct {
+	reads           *prometheus.CounterVec
+	upstream        *prometheus.CounterVec
+	budgetExhausted prometheus.Counter
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		reads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_weather_reads_total",
+			Help: "Cache reads by kind and result: hit, stale_revalidate, miss, stale_if_error, unavailable."}, []string{"kind", "result"}),
+		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "novatrek_weather_upstream_calls_total",
+			Help: "Calls to the weather provider by kind and outcome (ok, malformed, error, or the refusing status)."}, []string{"kind", "outcome"}),
+		budgetExhausted: prometheus.NewCounter(prometheus.CounterOpts{Name: "novatrek_weather_budget_exhausted_total",
+			Help: "Upstream calls refused because the shared budget was empty."}),
+	}
+	var err error
+	if m.reads, err = telemetry.Register(reg, m.reads); err != nil {
+		return nil, err
+	}
+	if m.upstream, err = telemetry.Register(reg, m.upstream); err != nil {
+		return nil, err
+	}
+	if m.budgetExhausted, err = telemetry.Register(reg, m.budgetExhausted); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
