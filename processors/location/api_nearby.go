@@ -105,23 +105,32 @@ func (a *app) handleGeocode(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
-	rows, err := a.db.Query(r.Context(), `SELECT `+locationColumns+`, word_similarity($1, lower(l.name)) AS score
-		FROM locations.locations l
-		WHERE lower(l.name) LIKE $2 OR $1 <% lower(l.name)
-		ORDER BY lower(l.name) LIKE $2 DESC, score DESC, l.name, l.location_id
-		LIMIT $3`, q, like, limit)
-	if err != nil {
-		return fmt.Errorf("geocode: %w", err)
-	}
 	type match struct {
 		Location
 		Score float64 `json:"score"`
 	}
-	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (match, error) {
-		var m match
-		var err error
-		m.Location, err = scanLocation(row, &m.Score)
-		return m, err
+	var found []match
+	err := pgx.BeginFunc(r.Context(), a.db, func(tx pgx.Tx) error {
+		// 0.4 rather than pg_trgm's 0.6: "marone bels" (0.47) is a typo of "Maroon Bells
+		// Trailhead"; unrelated names score under 0.1.
+		if _, err := tx.Exec(r.Context(), `SELECT set_config('pg_trgm.word_similarity_threshold', '0.4', true)`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(r.Context(), `SELECT `+locationColumns+`, word_similarity($1, lower(l.name)) AS score
+			FROM locations.locations l
+			WHERE lower(l.name) LIKE $2 OR $1 <% lower(l.name)
+			ORDER BY lower(l.name) LIKE $2 DESC, score DESC, l.name, l.location_id
+			LIMIT $3`, q, like, limit)
+		if err != nil {
+			return err
+		}
+		found, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (match, error) {
+			var m match
+			var err error
+			m.Location, err = scanLocation(row, &m.Score)
+			return m, err
+		})
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("geocode: %w", err)

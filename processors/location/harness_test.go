@@ -3,6 +3,7 @@ package location
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -125,3 +126,5 @@ func awaitDeadLetter(t *testing.T, svc *servicetest.Service[*app], kind, reason 
 		return false, nil
 	})
 }
+
+func urlEscape(s string) string { return url.QueryEscape(s) }
