@@ -44,7 +44,7 @@ func (a *app) handleTrailCoordinates(w http.ResponseWriter, r *http.Request) err
 	}
 	var geom string
 	err := a.db.QueryRow(r.Context(), `SELECT name, ST_AsGeoJSON(g, 7)::text, ST_NPoints(g), ST_Length(geom::geography, false)
-		FROM (SELECT name, geom, CASE WHEN $2 > 0 THEN ST_SimplifyPreserveTopology(geom, $2) ELSE geom END AS g
+		FROM (SELECT name, geom, CASE WHEN $2::float8 > 0 THEN ST_SimplifyPreserveTopology(geom, $2::float8) ELSE geom END AS g
 			FROM locations.locations WHERE location_id = $1 AND kind = 'trail') s`, id, tolerance).
 		Scan(&t.Name, &geom, &t.Points, &t.LengthMeters)
 	if errors.Is(err, pgx.ErrNoRows) {
