@@ -45,7 +45,7 @@ func (a *app) handleValidatePickup(w http.ResponseWriter, r *http.Request) error
 		FROM locations.locations l
 		WHERE l.kind = 'pickup' AND EXISTS (SELECT 1 FROM locations.locations s
 			WHERE s.kind = 'service_area' AND ST_Covers(s.geom, l.geom))
-		ORDER BY l.geom::geography <-> `+queryPoint+`, l.location_id LIMIT 1`, lat, lon)
+		ORDER BY l.geom::geography <-> `+queryPoint+` LIMIT 1`, lat, lon)
 	if err != nil {
 		return fmt.Errorf("nearest pickup: %w", err)
 	}
