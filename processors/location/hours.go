@@ -94,6 +94,13 @@ func maxTime(a, b time.Time) time.Time {
 	return a
 }
 
+// probeSpan is how far either side of a wall time wallInstant reads the zone's offsets: the
+// instant sought lies within 14 hours of the wall time read as UTC (offsets run from -12 to
+// +14), so offsets read 36 hours away are the ones before and after any transition near it
+// (transitions are months apart). Twelve hours was not enough east of +12: Auckland's
+// spring-forward gap read the new offset on both sides.
+const probeSpan = 36 * time.Hour
+
 // wallInstant is the instant local date d at wall time m in zone. On a fall-back day a wall
 // time that happens twice is its first occurrence (an opening at 01:30 opens at the first
 // 01:30; a closing at 01:30 closes then too, the conservative answer). On a spring-forward
@@ -102,7 +109,7 @@ func maxTime(a, b time.Time) time.Time {
 func wallInstant(d day, m minutes, zone *time.Location) time.Time {
 	wall := time.Date(d.y, d.m, d.d, int(m)/60, int(m)%60, 0, 0, time.UTC)
 	var first time.Time
-	for _, probe := range []time.Duration{-12 * time.Hour, 12 * time.Hour} {
+	for _, probe := range []time.Duration{-probeSpan, probeSpan} {
 		_, off := wall.Add(probe).In(zone).Zone()
 		t := wall.Add(-time.Duration(off) * time.Second)
 		local := t.In(zone)
@@ -115,7 +122,7 @@ func wallInstant(d day, m minutes, zone *time.Location) time.Time {
 	}
 	// In the gap: read with the offset before the jump, it lands after the jump; that
 	// zone period starts at the jump.
-	_, before := wall.Add(-12 * time.Hour).In(zone).Zone()
+	_, before := wall.Add(-probeSpan).In(zone).Zone()
 	start, _ := wall.Add(-time.Duration(before) * time.Second).In(zone).ZoneBounds()
 	return start
 }

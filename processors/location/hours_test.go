@@ -110,6 +110,20 @@ func TestHoursOnDSTDaysInBerlin(t *testing.T) {
 	})
 }
 
+// TestHoursOnDSTDaysInAuckland: Pacific/Auckland (+12, +13 in summer) springs forward on
+// 27 September 2026 (02:00 NZST is 03:00 NZDT, 14:00 UTC the day before): an opening at
+// 02:30 opens at the jump. Far east of UTC, the offsets either side of the gap must be read
+// further away than half a day.
+func TestHoursOnDSTDaysInAuckland(t *testing.T) {
+	t.Parallel()
+	s := schedule{zone: zone(t, "Pacific/Auckland"), exceptions: map[day][]span{}}
+	s.weekly[time.Sunday] = []span{{hm(2, 30), hm(10, 0)}}
+	checkStatus(t, s, []statusCase{
+		{"01:59 NZST", "2026-09-26T13:59:00Z", false, "", "2026-09-26T14:00:00Z"},
+		{"03:00 NZDT", "2026-09-26T14:00:00Z", true, "2026-09-26T21:00:00Z", "2026-10-03T13:30:00Z"},
+	})
+}
+
 // TestOvernightHoursAndExceptions: 22:00–02:00 is open past midnight into the next date;
 // spans that touch (Friday 18:00–24:00, Saturday 00:00–02:00) are one opening; an exception
 // closes a date, and one replaces a date's hours; a location closed longer than the horizon
