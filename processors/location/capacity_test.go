@@ -105,3 +105,29 @@ func TestCheckinRecordsThePositionAndItsBadPositionIsDeadLettered(t *testing.T) 
 		t.Errorf("occupancy = %d after a dead-lettered check-in, want 1", n)
 	}
 }
+
+// TestCapacityChangeReevaluatesTheAlert: a busy site whose capacity is raised clears its
+// alert at once, and lowered again raises it, each change recorded as a reconfiguration; a
+// rename (same limits) records nothing.
+func TestCapacityChangeReevaluatesTheAlert(t *testing.T) {
+	t.Parallel()
+	svc := start(t)
+	put(t, svc, "hut", site("Hut", 39.3, -106.2, 10))
+	publishCheckin(svc, checkin("reconfigure", "hut", 9, nil)) // 9/10: RISING
+	if l := put(t, svc, "hut", site("Hut", 39.3, -106.2, 20)); l.Alerting || l.Occupancy != 9 {
+		t.Errorf("after raising capacity to 20: alerting %v, occupancy %d", l.Alerting, l.Occupancy)
+	}
+	put(t, svc, "hut", site("Hut Renamed", 39.3, -106.2, 20))
+	if l := put(t, svc, "hut", site("Hut", 39.3, -106.2, 10)); !l.Alerting {
+		t.Error("after lowering capacity back to 10 the hut is not alerting")
+	}
+	got := alerts(t, svc, "hut", 3)
+	want := []string{"RISING 9/10@90 WARNING", "FALLING 9/20@80 NORMAL", "RISING 9/10@90 WARNING"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alerts = %q, want %q", got, want)
+	}
+	var n int
+	if err := svc.DB.QueryRow(t.Context(), `SELECT count(*) FROM locations.capacity_records WHERE location_id = 'hut' AND source = 'reconfiguration'`).Scan(&n); err != nil || n != 2 {
+		t.Errorf("%d reconfiguration records (%v), want 2", n, err)
+	}
+}
