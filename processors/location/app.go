@@ -25,14 +25,11 @@ type Config struct {
 	TileMaxAge time.Duration `env:"LOCATION_TILE_MAX_AGE" default:"60s"`
 }
 
+// validate checks what config.Load does not (it already refuses a value that is not a
+// positive integer or duration).
 func (c Config) validate() error {
-	switch {
-	case c.MaxRadius < 1 || c.MaxRadius > 1_000_000:
-		return fmt.Errorf("LOCATION_MAX_RADIUS_M %d must be above 0 and at most 1000000 metres", c.MaxRadius)
-	case c.PositionHistory < 1:
-		return fmt.Errorf("LOCATION_POSITION_HISTORY %d must be at least 1", c.PositionHistory)
-	case c.TileMaxAge < 0:
-		return fmt.Errorf("LOCATION_TILE_MAX_AGE %s must not be negative", c.TileMaxAge)
+	if c.MaxRadius > 1_000_000 {
+		return fmt.Errorf("LOCATION_MAX_RADIUS_M %d must be at most 1000000 metres", c.MaxRadius)
 	}
 	return nil
 }
