@@ -43,6 +43,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
 	@echo "== svc-weather: cached current conditions through the API beside a raw Valkey GET; 100 concurrent cold misses beside the provider's call chain"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/weather/
+	@echo "== svc-location-services: 100,000 locations — nearby k=10, capacity check, z12 tile over HTTP beside brute-force nearest, primary-key read, seq-scan tile"
+	$(GO) test $(BENCHFLAGS) -bench LocationQueries ./processors/location/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"

@@ -4,6 +4,14 @@ package schemas
 
 // EventMeta returns the metadata every event carries, so code holding any Event can
 // read its id, type and lineage.
+func (e *GuestPositionReported) EventMeta() EventMetadata { return e.Metadata }
+
+// SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
+// outbox.Emitter, publish) can fill it on any Event without reflection.
+func (e *GuestPositionReported) SetEventMeta(m EventMetadata) { e.Metadata = m }
+
+// EventMeta returns the metadata every event carries, so code holding any Event can
+// read its id, type and lineage.
 func (e *GuestRegistered) EventMeta() EventMetadata { return e.Metadata }
 
 // SetEventMeta replaces the metadata, so the one place that stamps events (internal/platform/event,
@@ -232,6 +240,7 @@ var eventTypes = map[string]func() Event{
 	"analytics_metric_logged":              func() Event { return new(AnalyticsMetricLogged) },
 	"checkin_completed":                    func() Event { return new(CheckinCompleted) },
 	"emergency_triggered":                  func() Event { return new(EmergencyTriggered) },
+	"guest_position_reported":              func() Event { return new(GuestPositionReported) },
 	"guest_registered":                     func() Event { return new(GuestRegistered) },
 	"incident_reported":                    func() Event { return new(IncidentReported) },
 	"location_capacity_threshold_crossed":  func() Event { return new(LocationCapacityThresholdCrossed) },

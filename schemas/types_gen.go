@@ -69,6 +69,37 @@ func (o *GeoPoint) Marshal() ([]byte, error) {
 	return avro.Marshal(o.Schema(), o)
 }
 
+// A guest's device reported its GPS position (the guest app, while a trip is under way and the guest shares location).
+type GuestPositionReported struct {
+	// Identity, type, time and lineage of this event, the same on every NovaTrek event.
+	Metadata EventMetadata `avro:"metadata" json:"metadata"`
+	GuestID  string        `avro:"guest_id" json:"guest_id"`
+	Position GeoPoint      `avro:"position" json:"position"`
+	// Radius of the device's 68 % confidence circle, when the device gives one.
+	AccuracyMeters *float64 `avro:"accuracy_meters" json:"accuracy_meters"`
+	// The reservation whose trip the guest is on, when known.
+	ReservationID *string `avro:"reservation_id" json:"reservation_id"`
+	// When the device took the fix (not when it was sent: fixes are buffered offline).
+	RecordedAt time.Time `avro:"recorded_at" json:"recorded_at"`
+}
+
+var schemaGuestPositionReported = avro.MustParse(`{"name":"com.novatrek.guestidentity.GuestPositionReported","doc":"A guest's device reported its GPS position (the guest app, while a trip is under way and the guest shares location).","type":"record","fields":[{"name":"metadata","doc":"Identity, type, time and lineage of this event, the same on every NovaTrek event.","type":{"name":"com.novatrek.EventMetadata","doc":"Metadata every NovaTrek event and command carries as its first field. Frozen: a change means a new record name.","type":"record","fields":[{"name":"event_id","doc":"Unique id of this event; consumers deduplicate on it.","type":{"type":"string","logicalType":"uuid"}},{"name":"event_type","doc":"Dotted event type, e.g. reservation.created.","type":"string"},{"name":"occurred_at","doc":"When the fact happened (UTC).","type":{"type":"long","logicalType":"timestamp-millis"}},{"name":"producer","doc":"Service that published the event, e.g. svc-payments.","type":"string"},{"name":"correlation_id","doc":"Id shared by every event of one business flow (e.g. one booking).","type":{"type":"string","logicalType":"uuid"}},{"name":"causation_id","doc":"event_id of the event or id of the request that caused this one; null for a flow's first event.","type":["null","string"],"default":null}]}},{"name":"guest_id","type":{"type":"string","logicalType":"uuid"}},{"name":"position","type":{"name":"com.novatrek.GeoPoint","doc":"A WGS 84 position. Frozen: a change means a new record name.","type":"record","fields":[{"name":"latitude","doc":"Degrees north, -90..90.","type":"double"},{"name":"longitude","doc":"Degrees east, -180..180.","type":"double"},{"name":"elevation_meters","doc":"Metres above mean sea level, when known.","type":["null","double"],"default":null}]}},{"name":"accuracy_meters","doc":"Radius of the device's 68 % confidence circle, when the device gives one.","type":["null","double"],"default":null},{"name":"reservation_id","doc":"The reservation whose trip the guest is on, when known.","type":["null",{"type":"string","logicalType":"uuid"}],"default":null},{"name":"recorded_at","doc":"When the device took the fix (not when it was sent: fixes are buffered offline).","type":{"type":"long","logicalType":"timestamp-millis"}}]}`)
+
+// Schema returns the schema for GuestPositionReported.
+func (o *GuestPositionReported) Schema() avro.Schema {
+	return schemaGuestPositionReported
+}
+
+// Unmarshal decodes b into the receiver.
+func (o *GuestPositionReported) Unmarshal(b []byte) error {
+	return avro.Unmarshal(o.Schema(), b, o)
+}
+
+// Marshal encodes the receiver.
+func (o *GuestPositionReported) Marshal() ([]byte, error) {
+	return avro.Marshal(o.Schema(), o)
+}
+
 // A new guest profile was created.
 type GuestRegistered struct {
 	// Identity, type, time and lineage of this event, the same on every NovaTrek event.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/processors/location"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 	"github.com/novatrek/support/processors/weather"
@@ -21,5 +22,6 @@ func services() []service.Definition {
 		payments.Spec,
 		weather.Spec,
 		notifications.Spec,
+		location.Spec,
 	}
 }

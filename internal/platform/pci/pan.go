@@ -41,9 +41,16 @@ var idPattern = regexp.MustCompile(`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 // minMaskedHex is the length from which a hexadecimal run with a letter is an identifier.
 const minMaskedHex = 20
 
+// smallDecimal is a whole value that is a decimal number below 1000 in magnitude with a
+// fraction: a coordinate, a ratio, a percentage. Its fraction digits are a measurement's
+// precision (a float64 printed in full has up to 17 of them), not an identifier: the
+// latitude 40.550000000000004 has 15 fraction digits that happen to pass Luhn. No card
+// number is written as three digits, a point and the rest.
+var smallDecimal = regexp.MustCompile(`^-?[0-9]{1,3}\.[0-9]+([eE][-+]?[0-9]+)?$`)
+
 // ContainsPAN reports whether s contains a card-number-shaped run of digits.
 func ContainsPAN(s string) bool {
-	if len(s) < 13 {
+	if len(s) < 13 || smallDecimal.MatchString(s) {
 		return false
 	}
 	if !isASCII(s) {

@@ -61,6 +61,8 @@ func TestContainsPANForms(t *testing.T) {
 		{"glued to hex before", "deadbeefcafebabe4242424242424242"},
 		{"in a recipient id", "GUEST:4242424242424242"},
 		{"before a NUL", "4242424242424242\x00"},
+		{"dot after twelve digits", "424242424242.4242"},
+		{"a decimal in text", "lat 40.550000000000004"},
 	} {
 		if !pci.ContainsPAN(tt.in) {
 			t.Errorf("%s: ContainsPAN(%q) = false", tt.form, tt.in)
@@ -84,6 +86,9 @@ func TestOrdinaryDataIsNotCardNumbers(t *testing.T) {
 		{"uuid without dashes", "4bf92f3577b34da6a3ce929d0e0e4736"},
 		{"token", "pm_card_visa"},
 		{"FCM token", "fcm_dQw4w9WgXcQ:APA91bH-1234_5678abcd"},
+		{"latitude printed in full", "40.550000000000004"},
+		{"negative fraction", "-0.4242424242424242"},
+		{"exponent", "1.4242424242424242e-05"},
 	} {
 		if pci.ContainsPAN(tt.in) {
 			t.Errorf("%s: ContainsPAN(%q) = true", tt.what, tt.in)
