@@ -49,7 +49,8 @@ func (s *Set) Stop(ctx context.Context) error {
 // per fake. A client with a Webhook gets PublicURLEnv = baseURL(service) when unset, and
 // the fake calls back on that URL plus Webhook. baseURL returning "" means the service's
 // public URL is not known: such a client gets no fake (a legacy service then starts its
-// own). An unknown Fake key is an error.
+// own). A client naming a StandIn (another domain's service) and no Fake gets URLEnv =
+// baseURL(StandIn) and no fake. An unknown Fake key is an error.
 func Provide(ctx context.Context, defs []service.Definition, getenv func(string) string, baseURL func(service string) string, opts Options, log *slog.Logger) (*Set, error) {
 	set := &Set{Env: map[string]string{}, stacks: map[string]stack{}}
 	type need struct {
@@ -68,6 +69,13 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 			}
 			if err := refuseFake(c, getenv); err != nil {
 				return nil, fmt.Errorf("service %s: %w", d.Name, err)
+			}
+			if c.StandIn != "" && c.Fake == "" {
+				// Another domain's service: its stand-in answers, no fake to start.
+				if url := standInURL(baseURL, c.StandIn); url != "" {
+					set.Env[c.URLEnv] = url
+				}
+				continue
 			}
 			if _, ok := registry[c.Fake]; !ok {
 				return nil, fmt.Errorf("service %s: client %s: no fake %q (known: %v); set %s", d.Name, c.Name, c.Fake, Keys(), c.URLEnv)
@@ -103,6 +111,15 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 		fill(set.Env, n.client, st.values(n.client.Fake), getenv)
 	}
 	return set, nil
+}
+
+// standInURL is the base URL of the stand-in of service, "" when unknown (the runner then
+// reports URLEnv unset).
+func standInURL(baseURL func(string) string, service string) string {
+	if baseURL == nil {
+		return ""
+	}
+	return baseURL(service)
 }
 
 // refuseFake is the error of a client whose RequireEnv forbids a fake.

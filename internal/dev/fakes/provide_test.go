@@ -142,3 +142,19 @@ func TestProvideLeavesCallbackClientsWithoutPublicURL(t *testing.T) {
 		t.Errorf("T_SG_URL = %q without a public URL to call back on", v)
 	}
 }
+
+// TestProvidePointsStandInClientsAtTheStandIn: a client of another domain's service gets
+// that service's base URL (where the dev stack mounts its stand-in) and no fake; one whose
+// URL is set is left alone.
+func TestProvidePointsStandInClientsAtTheStandIn(t *testing.T) {
+	gear := service.Client{Name: "gear", URLEnv: "T_GEAR_URL", StandIn: "svc-gear-inventory"}
+	other := service.Client{Name: "other", URLEnv: "T_OTHER_URL", StandIn: "svc-reservations"}
+	set := provide(t, []service.Definition{spec("svc-c", gear, other)}, env("T_OTHER_URL", "http://reservations.example"),
+		func(name string) string { return "http://127.0.0.1:1/" + name })
+	if got := set.Env["T_GEAR_URL"]; got != "http://127.0.0.1:1/svc-gear-inventory" {
+		t.Errorf("T_GEAR_URL = %q, want the stand-in's base URL", got)
+	}
+	if got, ok := set.Env["T_OTHER_URL"]; ok {
+		t.Errorf("T_OTHER_URL was set, yet the overlay has it: %q", got)
+	}
+}

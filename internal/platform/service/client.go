@@ -30,6 +30,11 @@ type Client struct {
 	Fake string
 	// Domain is another domain of topics.yaml whose dev stand-in serves this client.
 	Domain string
+	// StandIn is the service of another domain (its topics.yaml name, e.g.
+	// "svc-gear-inventory") whose dev stand-in answers this client: with URLEnv unset, dev,
+	// run and the tests point URLEnv at that service's base URL (in the dev stack, the
+	// stand-in mounted under /<StandIn>/) instead of starting a fake.
+	StandIn string
 	// RequireEnv names a boolean variable that, when true, forbids a fake.
 	RequireEnv string
 	// Optional clients without a URL are nil (push without FCM).
