@@ -62,10 +62,38 @@ type createOrderRequest struct {
 	Currency   string `json:"currency"`
 	CreatedBy  string `json:"created_by"`
 	Lines      []struct {
-		SKU      string `json:"sku"`
-		Quantity int    `json:"quantity"`
+		quantityLine
 		UnitCost string `json:"unit_cost"`
 	} `json:"lines"`
+}
+
+// quantityLine is a count of one item, on an order or a receipt.
+type quantityLine struct {
+	SKU      string `json:"sku"`
+	Quantity int    `json:"quantity"`
+}
+
+// checkLines checks what order and receipt lines share: 1 to maxLines of them, each a valid
+// SKU with 1 to 1,000,000 units, one line per SKU.
+func checkLines(lines []quantityLine) *problem.Problem {
+	if len(lines) == 0 || len(lines) > maxLines {
+		return invalid("lines", fmt.Sprintf("must hold 1 to %d lines", maxLines))
+	}
+	seen := map[string]bool{}
+	for i, l := range lines {
+		field := fmt.Sprintf("lines[%d]", i)
+		if p := checkID(field+".sku", l.SKU); p != nil {
+			return p
+		}
+		if seen[l.SKU] {
+			return invalid(field+".sku", "repeats an earlier line's SKU; one line per item")
+		}
+		seen[l.SKU] = true
+		if l.Quantity < 1 || l.Quantity > 1_000_000 {
+			return invalid(field+".quantity", "must be between 1 and 1000000")
+		}
+	}
+	return nil
 }
 
 // decodeCreateOrder reads a create request. The total is never taken from the caller: it
@@ -86,26 +114,18 @@ func decodeCreateOrder(body []byte) (newOrder, error) {
 	if _, err := money.LookupCurrency(req.Currency); err != nil {
 		return newOrder{}, invalid("currency", "is not an ISO 4217 code we know")
 	}
-	if len(req.Lines) == 0 || len(req.Lines) > maxLines {
-		return newOrder{}, invalid("lines", fmt.Sprintf("must hold 1 to %d lines", maxLines))
+	counts := make([]quantityLine, len(req.Lines))
+	for i, l := range req.Lines {
+		counts[i] = l.quantityLine
+	}
+	if p := checkLines(counts); p != nil {
+		return newOrder{}, p
 	}
 	o := newOrder{SupplierID: req.SupplierID, LocationID: req.LocationID, CreatedBy: req.CreatedBy, Currency: req.Currency}
-	seen := map[string]bool{}
 	for i, l := range req.Lines {
-		field := fmt.Sprintf("lines[%d]", i)
-		if p := checkID(field+".sku", l.SKU); p != nil {
-			return newOrder{}, p
-		}
-		if seen[l.SKU] {
-			return newOrder{}, invalid(field+".sku", "repeats an earlier line's SKU; one line per item")
-		}
-		seen[l.SKU] = true
-		if l.Quantity < 1 || l.Quantity > 1_000_000 {
-			return newOrder{}, invalid(field+".quantity", "must be between 1 and 1000000")
-		}
 		cost, err := money.Parse(l.UnitCost, req.Currency)
 		if err != nil || cost.Minor < 0 {
-			return newOrder{}, invalid(field+".unit_cost", "must be a non-negative decimal string in the order's currency, such as \"12.50\"")
+			return newOrder{}, invalid(fmt.Sprintf("lines[%d].unit_cost", i), "must be a non-negative decimal string in the order's currency, such as \"12.50\"")
 		}
 		o.Lines = append(o.Lines, newLine{SKU: l.SKU, Quantity: l.Quantity, UnitCost: cost})
 	}
@@ -136,22 +156,14 @@ type transitionRequest struct {
 	Action Action
 	Actor  string
 	Reason string
-	Lines  []receivedLine
-}
-
-type receivedLine struct {
-	SKU      string
-	Quantity int
+	Lines  []quantityLine
 }
 
 type transitionBody struct {
 	Action string `json:"action"`
 	Actor  string `json:"actor"`
 	Reason string `json:"reason"`
-	Lines  []struct {
-		SKU      string `json:"sku"`
-		Quantity int    `json:"quantity"`
-	} `json:"lines"`
+	Lines  []quantityLine `json:"lines"`
 }
 
 func decodeTransition(body []byte) (transitionRequest, error) {
@@ -179,24 +191,10 @@ func decodeTransition(body []byte) (transitionRequest, error) {
 		}
 		return r, nil
 	}
-	if len(b.Lines) == 0 || len(b.Lines) > maxLines {
-		return transitionRequest{}, invalid("lines", fmt.Sprintf("must hold 1 to %d received lines", maxLines))
+	if p := checkLines(b.Lines); p != nil {
+		return transitionRequest{}, p
 	}
-	seen := map[string]bool{}
-	for i, l := range b.Lines {
-		field := fmt.Sprintf("lines[%d]", i)
-		if p := checkID(field+".sku", l.SKU); p != nil {
-			return transitionRequest{}, p
-		}
-		if seen[l.SKU] {
-			return transitionRequest{}, invalid(field+".sku", "repeats an earlier line's SKU")
-		}
-		seen[l.SKU] = true
-		if l.Quantity < 1 || l.Quantity > 1_000_000 {
-			return transitionRequest{}, invalid(field+".quantity", "must be between 1 and 1000000")
-		}
-		r.Lines = append(r.Lines, receivedLine{SKU: l.SKU, Quantity: l.Quantity})
-	}
+	r.Lines = b.Lines
 	return r, nil
 }
 

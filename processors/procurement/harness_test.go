@@ -25,6 +25,7 @@ type harness struct {
 type harnessOption struct {
 	env   []string
 	relay bool
+	clock *clock
 }
 
 // catalogDown points the catalog client at a port nothing listens on.
@@ -44,6 +45,9 @@ func start(t testing.TB, o harnessOption) *harness {
 	t.Cleanup(gear.Close)
 	env := append([]string{"PROCUREMENT_GEAR_INVENTORY_URL", gear.URL + "/" + CallerGearInventory}, o.env...)
 	opts := []servicetest.Option{servicetest.WithEnv(env...), servicetest.WithOpenAPICheck()}
+	if o.clock != nil {
+		opts = append(opts, servicetest.WithClock(o.clock.now))
+	}
 	if !o.relay {
 		opts = append(opts, servicetest.WithoutRelay())
 	}

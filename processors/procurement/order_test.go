@@ -138,3 +138,23 @@ func TestConcurrentApprovalsOneWins(t *testing.T) {
 		}
 	}
 }
+
+// TestIdempotencyKeyReplaysACreate: the same key and body answer the first response again
+// and write one order; a write without a key is refused.
+func TestIdempotencyKeyReplaysACreate(t *testing.T) {
+	t.Parallel()
+	h := start(t, harnessOption{})
+	h.supplier(sup(1), 9)
+	body := orderBody(sup(1), "WH-1", line{"GEAR-TENT-2P", 1, "10"})
+	first := h.svc.Call(CallerProcurementOps, "POST", "/v1/purchase-orders", body, "Idempotency-Key", "order-1")
+	again := h.svc.Call(CallerProcurementOps, "POST", "/v1/purchase-orders", body, "Idempotency-Key", "order-1")
+	if first.Status != 201 || again.Status != 201 || string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
+		t.Errorf("replay: %d then %d (replayed %q)", first.Status, again.Status, again.Header.Get("Idempotent-Replayed"))
+	}
+	if n := h.count(`SELECT count(*) FROM procurement.purchase_orders`); n != 1 {
+		t.Errorf("%d orders for one key", n)
+	}
+	if r := h.svc.Call(CallerProcurementOps, "POST", "/v1/purchase-orders", body); r.Status != 400 || !strings.Contains(string(r.Body), "idempotency-key-required") {
+		t.Errorf("without a key: %d %s", r.Status, r.Body)
+	}
+}
