@@ -160,9 +160,9 @@ type transitionRequest struct {
 }
 
 type transitionBody struct {
-	Action string `json:"action"`
-	Actor  string `json:"actor"`
-	Reason string `json:"reason"`
+	Action string         `json:"action"`
+	Actor  string         `json:"actor"`
+	Reason string         `json:"reason"`
 	Lines  []quantityLine `json:"lines"`
 }
 
