@@ -3,7 +3,6 @@ package payments
 import (
 	"context"
 
-	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/worker"
 	"github.com/novatrek/support/processors/payments/fraud"
@@ -27,7 +26,7 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	pspOut, err := outboundClient(env, "psp")
+	pspOut, err := env.Outbound("psp")
 	if err != nil {
 		return nil, err
 	}
@@ -35,7 +34,7 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	fraudOut, err := outboundClient(env, "fraud")
+	fraudOut, err := env.Outbound("fraud")
 	if err != nil {
 		return nil, err
 	}
@@ -49,15 +48,6 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	}
 	c := &core{pool: env.DB, psp: p, fraud: f, emitter: env.Emit, log: env.Logger, now: env.Now, m: m}
 	return &app{core: c, cfg: cfg}, nil
-}
-
-// outboundClient is the HTTP client of the Spec's client name. Its attempts are not counted:
-// env.Metrics carries the constant label service=<name>, which outbound's series declare as
-// a variable label, so registering them there fails (as before the Spec).
-func outboundClient(env service.Env, name string) (*outbound.Client, error) {
-	ep := env.Client(name)
-	return outbound.New(outbound.Config{Service: env.Name, Name: ep.Name, BaseURL: ep.BaseURL, Key: ep.Key,
-		Timeout: ep.Timeout, Retries: ep.Retries})
 }
 
 // runRefundWorker is the "refund worker": due refunds, woken by NOTIFY, polling every

@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/outbox"
@@ -34,9 +33,7 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	ep := env.Client("gear-inventory")
-	gear, err := outbound.New(outbound.Config{Service: env.Name, Name: ep.Name, BaseURL: ep.BaseURL, Key: ep.Key,
-		Timeout: ep.Timeout, Retries: ep.Retries})
+	gear, err := env.Outbound("gear-inventory")
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -66,4 +67,17 @@ func (e Env) Client(name string) *Endpoint {
 		panic(fmt.Sprintf("service %s: no client %q is declared in its Spec", e.Name, name))
 	}
 	return ep
+}
+
+// Outbound is the HTTP client of the Spec's client name (see Client), built from its
+// resolved Endpoint: base URL, key, timeout per attempt and retries. Its attempts are not
+// counted: Metrics carries the constant label service=<Name>, which outbound's series
+// declare as a variable label, so registering them there would fail.
+func (e Env) Outbound(name string) (*outbound.Client, error) {
+	ep := e.Client(name)
+	if ep == nil {
+		return nil, fmt.Errorf("service %s: client %q is optional and has no URL", e.Name, name)
+	}
+	return outbound.New(outbound.Config{Service: e.Name, Name: ep.Name, BaseURL: ep.BaseURL, Key: ep.Key,
+		Timeout: ep.Timeout, Retries: ep.Retries})
 }
