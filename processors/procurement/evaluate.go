@@ -52,34 +52,49 @@ func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (le
 		return lv, err
 	}
 	lv.Reorder = Reorder(lv.Demand, lv.Lead, a.cfg.z)
-	if _, err := tx.Exec(ctx, `UPDATE procurement.stock_levels SET avg_daily_demand = $3, demand_stddev = $4, lead_time_days = $5,
+	// The figures and the alert decision go in one round trip.
+	batch := &pgx.Batch{}
+	batch.Queue(`UPDATE procurement.stock_levels SET avg_daily_demand = $3, demand_stddev = $4, lead_time_days = $5,
 		lead_time_stddev = $6, safety_stock = $7, reorder_point = $8 WHERE sku = $1 AND location_id = $2`,
-		sku, location, lv.Demand.Mean, lv.Demand.StdDev, lv.Lead.Mean, lv.Lead.StdDev, lv.Reorder.SafetyStock, lv.Reorder.Point); err != nil {
-		return lv, fmt.Errorf("store reorder point: %w", err)
-	}
+		sku, location, lv.Demand.Mean, lv.Demand.StdDev, lv.Lead.Mean, lv.Lead.StdDev, lv.Reorder.SafetyStock, lv.Reorder.Point)
 	breach := breached(lv.OnHand, lv.Demand, lv.Reorder)
-	if breach && !covered(lv.OnHand, lv.OnOrder, lv.Reorder) {
-		suggested := suggestedQuantity(lv.OnHand, lv.OnOrder, lv.Demand, lv.Lead, lv.Reorder)
-		var id string
-		err := tx.QueryRow(ctx, `INSERT INTO procurement.reorder_alerts (alert_id, sku, location_id, on_hand, reorder_point, suggested_quantity,
+	raise := breach && !covered(lv.OnHand, lv.OnOrder, lv.Reorder)
+	suggested := suggestedQuantity(lv.OnHand, lv.OnOrder, lv.Demand, lv.Lead, lv.Reorder)
+	if raise {
+		batch.Queue(`INSERT INTO procurement.reorder_alerts (alert_id, sku, location_id, on_hand, reorder_point, suggested_quantity,
 			status, raised_at) VALUES ($1, $2, $3, $4, $5, $6, 'open', $7)
 			ON CONFLICT (sku, location_id) WHERE status = 'open' DO NOTHING RETURNING alert_id::text`,
-			uuid.NewString(), sku, location, lv.OnHand, lv.Reorder.Point, suggested, now).Scan(&id)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return lv, nil // this breach is already alerted
+			uuid.NewString(), sku, location, lv.OnHand, lv.Reorder.Point, suggested, now)
+	} else {
+		because := "stock recovered above the reorder point"
+		if breach {
+			because = "covered by open purchase orders"
 		}
-		if err != nil {
-			return lv, fmt.Errorf("raise reorder alert: %w", err)
+		batch.Queue(`UPDATE procurement.reorder_alerts SET status = 'cleared', cleared_at = $3, cleared_because = $4
+			WHERE sku = $1 AND location_id = $2 AND status = 'open'`, sku, location, now, because)
+	}
+	br := tx.SendBatch(ctx, batch)
+	_, errStore := br.Exec()
+	var raised string
+	var errAlert error
+	if raise {
+		errAlert = br.QueryRow().Scan(&raised)
+		if errors.Is(errAlert, pgx.ErrNoRows) {
+			errAlert = nil // this breach is already alerted
 		}
-		return lv, a.emitAlert(ctx, tx, id, lv, suggested)
+	} else {
+		_, errAlert = br.Exec()
 	}
-	because := "stock recovered above the reorder point"
-	if breach {
-		because = "covered by open purchase orders"
-	}
-	if _, err := tx.Exec(ctx, `UPDATE procurement.reorder_alerts SET status = 'cleared', cleared_at = $3, cleared_because = $4
-		WHERE sku = $1 AND location_id = $2 AND status = 'open'`, sku, location, now, because); err != nil {
-		return lv, fmt.Errorf("clear reorder alert: %w", err)
+	errClose := br.Close()
+	switch {
+	case errStore != nil:
+		return lv, fmt.Errorf("store reorder point: %w", errStore)
+	case errAlert != nil:
+		return lv, fmt.Errorf("raise or clear reorder alert: %w", errAlert)
+	case errClose != nil:
+		return lv, fmt.Errorf("judge stock level: %w", errClose)
+	case raised != "":
+		return lv, a.emitAlert(ctx, tx, raised, lv, suggested)
 	}
 	return lv, nil
 }
@@ -88,12 +103,15 @@ func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (le
 // (outstanding lines of open orders delivering there), the demand over the last window
 // days (days without consumption count as zeros), and the supplier's lead time: mean and
 // spread of its received orders (sent to fully received), its promise before the first.
-func readLevel(ctx context.Context, q store.DB, sku, location string, window int, now time.Time) (level, error) {
+func readLevel(ctx context.Context, q querier, sku, location string, window int, now time.Time) (level, error) {
 	lv := level{SKU: sku, LocationID: location}
 	var promised *int
 	var deliveries int
 	var leadMean, leadSD *float64
-	err := q.QueryRow(ctx, `SELECT l.item_name, l.on_hand, l.supplier_id, l.updated_at, s.promised_lead_time_days,
+	var sum, squares float64
+	// Both reads in one round trip.
+	b := &pgx.Batch{}
+	b.Queue(`SELECT l.item_name, l.on_hand, l.supplier_id, l.updated_at, s.promised_lead_time_days,
 			coalesce((SELECT sum(li.quantity - li.received_quantity) FROM procurement.po_line_items li JOIN procurement.purchase_orders p USING (purchase_order_id)
 				WHERE li.sku = l.sku AND p.location_id = l.location_id AND p.status = ANY($3)), 0),
 			lt.n, lt.mean, lt.sd
@@ -101,10 +119,24 @@ func readLevel(ctx context.Context, q store.DB, sku, location string, window int
 		LEFT JOIN LATERAL (SELECT count(*) AS n, avg(d) AS mean, stddev_samp(d) AS sd FROM (
 			SELECT extract(epoch FROM p.received_at - p.sent_at)::float8 / 86400 AS d FROM procurement.purchase_orders p
 			WHERE p.supplier_id = l.supplier_id AND p.status = 'received') x) lt ON true
-		WHERE l.sku = $1 AND l.location_id = $2`, sku, location, openStatuses).
-		Scan(&lv.ItemName, &lv.OnHand, &lv.SupplierID, &lv.UpdatedAt, &promised, &lv.OnOrder, &deliveries, &leadMean, &leadSD)
-	if err != nil {
-		return lv, err
+		WHERE l.sku = $1 AND l.location_id = $2`, sku, location, openStatuses)
+	b.Queue(`SELECT coalesce(sum(q), 0), coalesce(sum(q * q), 0) FROM (
+			SELECT sum(-delta)::float8 AS q FROM procurement.stock_adjustments
+			WHERE sku = $1 AND location_id = $2 AND kind = 'consumption' AND occurred_at > $3 AND occurred_at <= $4
+			GROUP BY floor(extract(epoch FROM $4 - occurred_at) / 86400)) d`,
+		sku, location, now.AddDate(0, 0, -window), now)
+	br := q.SendBatch(ctx, b)
+	errLevel := br.QueryRow().Scan(&lv.ItemName, &lv.OnHand, &lv.SupplierID, &lv.UpdatedAt, &promised, &lv.OnOrder,
+		&deliveries, &leadMean, &leadSD)
+	errDemand := br.QueryRow().Scan(&sum, &squares)
+	errClose := br.Close()
+	switch {
+	case errLevel != nil:
+		return lv, errLevel // pgx.ErrNoRows: never stocked here
+	case errDemand != nil:
+		return lv, fmt.Errorf("demand of %s at %s: %w", sku, location, errDemand)
+	case errClose != nil:
+		return lv, fmt.Errorf("read stock level: %w", errClose)
 	}
 	switch {
 	case deliveries > 0 && leadMean != nil:
@@ -115,17 +147,14 @@ func readLevel(ctx context.Context, q store.DB, sku, location string, window int
 	case promised != nil:
 		lv.Lead.Mean = float64(*promised)
 	}
-	var sum, squares float64
-	err = q.QueryRow(ctx, `SELECT coalesce(sum(q), 0), coalesce(sum(q * q), 0) FROM (
-			SELECT sum(-delta)::float8 AS q FROM procurement.stock_adjustments
-			WHERE sku = $1 AND location_id = $2 AND kind = 'consumption' AND occurred_at > $3 AND occurred_at <= $4
-			GROUP BY floor(extract(epoch FROM $4 - occurred_at) / 86400)) d`,
-		sku, location, now.AddDate(0, 0, -window), now).Scan(&sum, &squares)
-	if err != nil {
-		return lv, fmt.Errorf("demand of %s at %s: %w", sku, location, err)
-	}
 	lv.Demand = demandOver(window, sum, squares)
 	return lv, nil
+}
+
+// querier is a pool or a transaction: queries, and statements pipelined in one round trip.
+type querier interface {
+	store.DB
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // ceil rounds a reorder figure up to whole units for the event.

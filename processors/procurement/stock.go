@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/fault"
@@ -56,29 +57,39 @@ func (a *app) adjustStock(ctx context.Context, adj adjustment) (adjusted, error)
 	return out, err
 }
 
-// book writes adj and moves the level by its delta, in tx; a level that would go negative
-// is a 409 and nothing of it stays. The caller evaluates the reorder point after.
+// book writes adj and moves the level by its delta, in tx, in one round trip (the level
+// registered if new, moved, the adjustment written); a level that would go negative is a 409
+// and the caller's rollback takes the rest with it. The caller evaluates the reorder point
+// after.
 func (a *app) book(ctx context.Context, tx pgx.Tx, adj adjustment, itemName string, now time.Time) (string, error) {
-	if _, err := tx.Exec(ctx, `INSERT INTO procurement.stock_levels (sku, location_id, item_name, on_hand, updated_at)
-		VALUES ($1, $2, $3, 0, $4) ON CONFLICT (sku, location_id) DO NOTHING`, adj.SKU, adj.LocationID, itemName, now); err != nil {
-		return "", fmt.Errorf("register stock level: %w", err)
-	}
-	var onHand int
-	err := tx.QueryRow(ctx, `UPDATE procurement.stock_levels SET on_hand = on_hand + $3, supplier_id = coalesce($4, supplier_id), updated_at = $5
+	id := uuid.NewString()
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO procurement.stock_levels (sku, location_id, item_name, on_hand, updated_at)
+		VALUES ($1, $2, $3, 0, $4) ON CONFLICT (sku, location_id) DO NOTHING`, adj.SKU, adj.LocationID, itemName, now)
+	b.Queue(`UPDATE procurement.stock_levels SET on_hand = on_hand + $3, supplier_id = coalesce($4, supplier_id), updated_at = $5
 		WHERE sku = $1 AND location_id = $2 AND on_hand + $3 >= 0 RETURNING on_hand`,
-		adj.SKU, adj.LocationID, adj.Delta, adj.ReceivedSupplier, now).Scan(&onHand)
-	if errors.Is(err, pgx.ErrNoRows) {
+		adj.SKU, adj.LocationID, adj.Delta, adj.ReceivedSupplier, now)
+	b.Queue(`INSERT INTO procurement.stock_adjustments (adjustment_id, sku, location_id, kind, delta, reason, source,
+		purchase_order_id, occurred_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+		id, adj.SKU, adj.LocationID, adj.Kind, adj.Delta, adj.Reason, adj.Source, adj.PurchaseOrderID, adj.OccurredAt, now)
+	br := tx.SendBatch(ctx, b)
+	_, errRegister := br.Exec()
+	var onHand int
+	errMove := br.QueryRow().Scan(&onHand)
+	_, errInsert := br.Exec()
+	errClose := br.Close()
+	switch {
+	case errRegister != nil:
+		return "", fmt.Errorf("register stock level: %w", errRegister)
+	case errors.Is(errMove, pgx.ErrNoRows):
 		return "", fault.Conflict("insufficient-stock", "Insufficient stock",
 			fmt.Sprintf("%s at %s holds fewer than %d units.", adj.SKU, adj.LocationID, -adj.Delta))
-	}
-	if err != nil {
-		return "", fmt.Errorf("move stock level: %w", err)
-	}
-	var id string
-	if err := tx.QueryRow(ctx, `INSERT INTO procurement.stock_adjustments (adjustment_id, sku, location_id, kind, delta, reason, source,
-		purchase_order_id, occurred_at, recorded_at) VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING adjustment_id::text`,
-		adj.SKU, adj.LocationID, adj.Kind, adj.Delta, adj.Reason, adj.Source, adj.PurchaseOrderID, adj.OccurredAt, now).Scan(&id); err != nil {
-		return "", fmt.Errorf("insert stock adjustment: %w", err)
+	case errMove != nil:
+		return "", fmt.Errorf("move stock level: %w", errMove)
+	case errInsert != nil:
+		return "", fmt.Errorf("insert stock adjustment: %w", errInsert)
+	case errClose != nil:
+		return "", fmt.Errorf("book stock adjustment: %w", errClose)
 	}
 	return id, nil
 }
