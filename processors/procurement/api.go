@@ -1,10 +1,13 @@
 package procurement
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/problem"
 )
@@ -43,12 +46,18 @@ func (a *app) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := a.createOrder(r.Context(), in)
+	p := newResponder(r, http.StatusCreated, func(v orderView) string { return "/v1/purchase-orders/" + v.ID }, a.orderView)
+	_, err = a.createOrder(r.Context(), in, p.finish)
+	return p.write(w, err)
+}
+
+// orderView is o for the API, its delivery estimate read through q.
+func (a *app) orderView(ctx context.Context, q pgx.Tx, o Order) (orderView, error) {
+	expected, err := expectedDelivery(ctx, q, o, a.now())
 	if err != nil {
-		return err
+		return orderView{}, err
 	}
-	w.Header().Set("Location", "/v1/purchase-orders/"+o.ID)
-	return a.writeOrder(w, r, http.StatusCreated, o)
+	return viewOf(o, expected), nil
 }
 
 func (a *app) handleGetOrder(w http.ResponseWriter, r *http.Request) error {
@@ -68,11 +77,9 @@ func (a *app) handleTransition(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	o, err := a.transition(r.Context(), r.PathValue("id"), req)
-	if err != nil {
-		return err
-	}
-	return a.writeOrder(w, r, http.StatusOK, o)
+	p := newResponder(r, http.StatusOK, nil, a.orderView)
+	_, err = a.transition(r.Context(), r.PathValue("id"), req, p.finish)
+	return p.write(w, err)
 }
 
 func (a *app) handleListOrders(w http.ResponseWriter, r *http.Request) error {
@@ -110,14 +117,16 @@ func (a *app) handleAdjustStock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.adjustStock(r.Context(), adj)
-	if err != nil {
-		return err
-	}
-	return writeJSON(w, http.StatusCreated, struct {
-		AdjustmentID string    `json:"adjustment_id"`
-		Level        levelView `json:"stock_level"`
-	}{out.AdjustmentID, levelViewOf(out.Level, out.Alert)})
+	p := newResponder(r, http.StatusCreated, nil, func(_ context.Context, _ pgx.Tx, out adjusted) (adjustedView, error) {
+		return adjustedView{out.AdjustmentID, levelViewOf(out.Level, out.Alert)}, nil
+	})
+	_, err = a.adjustStock(r.Context(), adj, p.finish)
+	return p.write(w, err)
+}
+
+type adjustedView struct {
+	AdjustmentID string    `json:"adjustment_id"`
+	Level        levelView `json:"stock_level"`
 }
 
 func (a *app) handleStockLevels(w http.ResponseWriter, r *http.Request) error {

@@ -105,10 +105,10 @@ func loadOrder(ctx context.Context, q store.DB, id string, forUpdate bool) (Orde
 }
 
 // createOrder verifies the supplier and every line against the gear catalog, then writes
-// the order as a draft with its lines and emits its first status-changed, all in one
-// transaction. The catalog is asked before the transaction opens: when it cannot answer,
+// the order as a draft with its lines, emits its first status-changed and calls finish
+// (nil: none), all in one transaction. The catalog is asked before the transaction opens: when it cannot answer,
 // nothing is written.
-func (a *app) createOrder(ctx context.Context, in newOrder) (Order, error) {
+func (a *app) createOrder(ctx context.Context, in newOrder, finish finisher[Order]) (Order, error) {
 	var exists bool
 	if err := a.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM procurement.suppliers WHERE supplier_id = $1)`, in.SupplierID).Scan(&exists); err != nil {
 		return Order{}, fmt.Errorf("find supplier: %w", err)
@@ -161,7 +161,10 @@ func (a *app) createOrder(ctx context.Context, in newOrder) (Order, error) {
 		if o, err = loadOrder(ctx, tx, id, false); err != nil {
 			return err
 		}
-		return a.emitStatus(ctx, tx, o, created)
+		if err := a.emitStatus(ctx, tx, o, created); err != nil {
+			return err
+		}
+		return finish.call(ctx, tx, o)
 	})
 	return o, err
 }

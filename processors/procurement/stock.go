@@ -22,8 +22,8 @@ type adjusted struct {
 // adjustStock records a stock adjustment from the API: the item is verified against the
 // catalog the first time it is seen at the location (nothing is written when the catalog
 // cannot answer), then adjustment, level, reorder point and alert change in one
-// transaction.
-func (a *app) adjustStock(ctx context.Context, adj adjustment) (adjusted, error) {
+// transaction, finish (nil: none) last in it.
+func (a *app) adjustStock(ctx context.Context, adj adjustment, finish finisher[adjusted]) (adjusted, error) {
 	var name string
 	err := a.db.QueryRow(ctx, `SELECT item_name FROM procurement.stock_levels WHERE sku = $1 AND location_id = $2`, adj.SKU, adj.LocationID).Scan(&name)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -51,8 +51,10 @@ func (a *app) adjustStock(ctx context.Context, adj adjustment) (adjusted, error)
 			return err
 		}
 		out.Level = lv
-		out.Alert, err = openAlert(ctx, tx, adj.SKU, adj.LocationID)
-		return err
+		if out.Alert, err = openAlert(ctx, tx, adj.SKU, adj.LocationID); err != nil {
+			return err
+		}
+		return finish.call(ctx, tx, out)
 	})
 	return out, err
 }

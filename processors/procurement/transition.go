@@ -16,8 +16,9 @@ import (
 // of two concurrent requests the second sees the first's result (two approvals of one
 // order: one wins, the other is refused as illegal from the new state). The change is
 // recorded in the order's history, emitted, and the reorder state of its items
-// re-evaluated (an order that opens or closes changes what is covered).
-func (a *app) transition(ctx context.Context, id string, req transitionRequest) (Order, error) {
+// re-evaluated (an order that opens or closes changes what is covered); finish (nil: none)
+// runs last in the transaction.
+func (a *app) transition(ctx context.Context, id string, req transitionRequest, finish finisher[Order]) (Order, error) {
 	var out Order
 	err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
 		o, err := loadOrder(ctx, tx, id, true)
@@ -54,7 +55,7 @@ func (a *app) transition(ctx context.Context, id string, req transitionRequest) 
 			}
 		}
 		out = o
-		return nil
+		return finish.call(ctx, tx, o)
 	})
 	return out, err
 }
