@@ -5,6 +5,7 @@ import (
 	"github.com/novatrek/support/processors/location"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
+	"github.com/novatrek/support/processors/procurement"
 	"github.com/novatrek/support/processors/weather"
 )
 
@@ -23,5 +24,6 @@ func services() []service.Definition {
 		weather.Spec,
 		notifications.Spec,
 		location.Spec,
+		procurement.Spec,
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/testkit/loadtest"
 )
 
 // Benchmark knobs: make bench runs with -benchtime 1x, so one iteration is a full run.
@@ -69,7 +68,7 @@ func BenchmarkDepositPayments(b *testing.B) {
 		return d, nil
 	}
 	// Warm up: connections, prepared statements, schema ids.
-	if _, err := run(*benchClients*4, *benchClients, one); err != nil {
+	if _, err := loadtest.Run(*benchClients*4, *benchClients, one); err != nil {
 		b.Fatal(err)
 	}
 
@@ -80,7 +79,7 @@ func BenchmarkDepositPayments(b *testing.B) {
 	var elapsed time.Duration
 	for range b.N {
 		start := time.Now()
-		l, err := run(benchDeposits, *benchClients, one)
+		l, err := loadtest.Run(benchDeposits, *benchClients, one)
 		elapsed += time.Since(start)
 		if err != nil {
 			b.Fatal(err)
@@ -106,63 +105,17 @@ func BenchmarkDepositPayments(b *testing.B) {
 	h.ledgerOK()
 }
 
-// run performs n calls of fn from c goroutines and returns their latencies.
-func run(n, c int, fn func() (time.Duration, error)) ([]time.Duration, error) {
-	var next atomic.Int64
-	var mu sync.Mutex
-	var firstErr error
-	lat := make([]time.Duration, n)
-	var wg sync.WaitGroup
-	for range c {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(n) {
-					return
-				}
-				d, err := fn()
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					return
-				}
-				lat[i] = d
-			}
-		}()
-	}
-	wg.Wait()
-	return lat, firstErr
-}
-
 // rawCommitRate measures how many single-row INSERT transactions per second the database
 // commits with benchConcurrency concurrent writers, the floor under every deposit.
 func rawCommitRate(b *testing.B, h *harness) float64 {
 	b.Helper()
-	ctx := context.Background()
-	pgExec(b, h, `CREATE TABLE IF NOT EXISTS public.bench_commits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), note text)`)
-	pool, err := service.OwnPool(ctx, h.pool, ServiceName, int32(*benchClients))
+	pool, err := service.OwnPool(context.Background(), h.pool, ServiceName, int32(*benchClients))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer pool.Close()
-	commit := func() (time.Duration, error) {
-		_, err := pool.Exec(ctx, `INSERT INTO public.bench_commits (note) VALUES ('x')`)
-		return 0, err
-	}
-	if _, err := run(200, *benchClients, commit); err != nil {
-		b.Fatal(err)
-	}
 	cpu0 := backendCPU(b, h)
-	start := time.Now()
-	if _, err := run(benchCommits, *benchClients, commit); err != nil {
-		b.Fatal(err)
-	}
-	rate := float64(benchCommits) / time.Since(start).Seconds()
+	rate := loadtest.RawCommitRate(b, pool, *benchClients, benchCommits)
 	b.Logf("raw commits: %.0f/s, %.3f ms PostgreSQL CPU each", rate, (backendCPU(b, h)-cpu0).Seconds()*1000/benchCommits)
 	return rate
 }

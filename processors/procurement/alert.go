@@ -1,0 +1,36 @@
+package procurement
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/store"
+)
+
+// alertState is an item's open reorder alert.
+type alertState struct {
+	AlertID           string    `json:"alert_id"`
+	OnHand            int       `json:"on_hand"`
+	ReorderPoint      float64   `json:"reorder_point"`
+	SuggestedQuantity int       `json:"suggested_quantity"`
+	RaisedAt          time.Time `json:"raised_at"`
+}
+
+// openAlert is sku's open alert at location; nil when there is none.
+func openAlert(ctx context.Context, q store.DB, sku, location string) (*alertState, error) {
+	var s alertState
+	err := q.QueryRow(ctx, `SELECT alert_id::text, on_hand, reorder_point, suggested_quantity, raised_at FROM procurement.reorder_alerts
+		WHERE sku = $1 AND location_id = $2 AND status = 'open'`, sku, location).
+		Scan(&s.AlertID, &s.OnHand, &s.ReorderPoint, &s.SuggestedQuantity, &s.RaisedAt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open reorder alert: %w", err)
+	}
+	return &s, nil
+}
