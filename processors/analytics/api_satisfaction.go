@@ -1,0 +1,83 @@
+package analytics
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/problem"
+)
+
+// satisfactionView is the satisfaction of one guest, trip or guide in a window: each
+// satisfaction metric's count, total and average (the average of review_rating is the
+// average rating).
+type satisfactionView struct {
+	TargetType string             `json:"target_type"`
+	TargetID   string             `json:"target_id"`
+	From       string             `json:"from"`
+	To         string             `json:"to"`
+	Metrics    []satisfactionLine `json:"metrics"`
+}
+
+type satisfactionLine struct {
+	Metric  string  `json:"metric"`
+	Count   int64   `json:"count"`
+	Total   string  `json:"total"`
+	Average float64 `json:"average"`
+}
+
+// satisfactionTargets are the query parameters naming whose scores are asked for, and the
+// fact column each selects.
+var satisfactionTargets = []struct{ param, targetType, column string }{
+	{"guest_id", "guest", "guest_id"},
+	{"trip_id", "trip", "trip_id"},
+	{"guide_id", "guide", "guide_id"},
+}
+
+// handleSatisfaction serves GET /v1/satisfaction-scores (svc-guest-profiles' "Get
+// satisfaction scores"): exactly one of guest_id, trip_id, guide_id, and the window. It
+// reads the facts (per guest has no rollup), of satisfaction_scores and of the guides'
+// ratings in guide_performance, pruned to the window's partitions.
+func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
+	win, err := parseWindow(r, a.now())
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	var target, id, column string
+	for _, t := range satisfactionTargets {
+		if v := q.Get(t.param); v != "" {
+			if target != "" {
+				return problem.Validation("Ask for one guest, trip or guide at a time.",
+					problem.FieldError{Field: t.param, Reason: "only one of guest_id, trip_id, guide_id may be given"})
+			}
+			target, id, column = t.targetType, v, t.column
+		}
+	}
+	if target == "" {
+		return problem.Validation("Name whose scores to read.", problem.FieldError{Field: "guest_id", Reason: "one of guest_id, trip_id, guide_id is required"})
+	}
+	// column is one of satisfactionTargets' constants.
+	rows, err := a.db.Query(r.Context(), fmt.Sprintf(`SELECT metric, count(*), sum(value)::text, avg(value)::float8 FROM (
+			SELECT metric, value FROM analytics.satisfaction_scores WHERE %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
+			UNION ALL
+			SELECT metric, value FROM analytics.guide_performance WHERE metric = 'guide_rating' AND %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
+		) s GROUP BY metric ORDER BY metric`, column), id, win.from, win.end())
+	if err != nil {
+		return fmt.Errorf("analytics: read satisfaction: %w", err)
+	}
+	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (satisfactionLine, error) {
+		var l satisfactionLine
+		err := r.Scan(&l.Metric, &l.Count, &l.Total, &l.Average)
+		return l, err
+	})
+	if err != nil {
+		return fmt.Errorf("analytics: read satisfaction: %w", err)
+	}
+	if lines == nil {
+		lines = []satisfactionLine{}
+	}
+	return writeJSON(w, satisfactionView{TargetType: target, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
+}

@@ -1,0 +1,32 @@
+package analytics
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/platform/service"
+)
+
+// app is the running service: the subscriptions write through it, the API reads through
+// it, the maintenance worker keeps its partitions.
+type app struct {
+	db  *pgxpool.Pool
+	cfg Config
+	log *slog.Logger
+	now func() time.Time
+}
+
+// newApp reads and checks the configuration; a bad value stops the start with one line.
+func newApp(_ context.Context, env service.Env) (*app, error) {
+	var cfg Config
+	if err := env.Load(&cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now}, nil
+}
