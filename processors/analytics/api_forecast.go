@@ -132,8 +132,8 @@ func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := forecastView{Fact: fact, Metric: metric, By: win.by, Key: win.key, Currency: q.Get("currency"), Bucket: win.bucket, Season: m,
-		History: historyView{From: series[0].bucket.Format(time.DateOnly), To: last.Format(time.DateOnly), Points: len(y)},
-		Model:   modelView{Method: "additive Holt-Winters", Alpha: md.Alpha, Beta: md.Beta, Gamma: md.Gamma},
+		History:  historyView{From: series[0].bucket.Format(time.DateOnly), To: last.Format(time.DateOnly), Points: len(y)},
+		Model:    modelView{Method: "additive Holt-Winters", Alpha: md.Alpha, Beta: md.Beta, Gamma: md.Gamma},
 		Backtest: backtestView{Method: bt.Method, Points: bt.Points, MAPE: bt.MAPE}}
 	for i, p := range md.Forecast(horizon) {
 		v.Points = append(v.Points, forecastStep{Bucket: step(last, i+1).Format(time.DateOnly), Mean: p.Mean, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
