@@ -51,7 +51,10 @@ $$;
 
 -- ensure_months creates the monthly partition of every fact table for each month given
 -- (any day of the month; UTC), skipping those that exist, and returns how many it created.
--- The to_regclass test first keeps the usual call, all months present, free of DDL locks.
+-- The to_regclass test first keeps the usual call, all months present, free of DDL locks;
+-- creators serialize on an advisory lock and look again, so the consumer and the
+-- maintenance worker creating the same month do not collide (IF NOT EXISTS alone still
+-- fails with 42P07 when two transactions create the same table at once).
 CREATE FUNCTION ensure_months(months date[]) RETURNS integer LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
@@ -64,6 +67,9 @@ BEGIN
         m := date_trunc('month', m)::date;
         FOREACH t IN ARRAY fact_tables() LOOP
             part := t || '_' || to_char(m, 'YYYYMM');
+            IF to_regclass(part) IS NULL THEN
+                PERFORM pg_advisory_xact_lock(hashtext('analytics.ensure_months'));
+            END IF;
             IF to_regclass(part) IS NULL THEN
                 EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
                     part, t, m::text || ' 00:00:00+00', (m + interval '1 month')::date::text || ' 00:00:00+00');
