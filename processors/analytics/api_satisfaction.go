@@ -59,12 +59,7 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 	if target == "" {
 		return problem.Validation("Name whose scores to read.", problem.FieldError{Field: "guest_id", Reason: "one of guest_id, trip_id, guide_id is required"})
 	}
-	// column is one of satisfactionTargets' constants.
-	rows, err := a.db.Query(r.Context(), fmt.Sprintf(`SELECT metric, count(*), sum(value)::text, avg(value)::float8 FROM (
-			SELECT metric, value FROM analytics.satisfaction_scores WHERE %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
-			UNION ALL
-			SELECT metric, value FROM analytics.guide_performance WHERE metric = 'guide_rating' AND %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
-		) s GROUP BY metric ORDER BY metric`, column), id, win.from, win.end())
+	rows, err := a.db.Query(r.Context(), satisfactionQuery(column), id, win.from, win.end())
 	if err != nil {
 		return fmt.Errorf("analytics: read satisfaction: %w", err)
 	}
@@ -80,4 +75,15 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 		lines = []satisfactionLine{}
 	}
 	return writeJSON(w, satisfactionView{TargetType: target, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
+}
+
+// satisfactionQuery is the satisfaction metrics of the target in column ($1) from $2 to
+// before $3; column is one of satisfactionTargets' constants. The time bounds are on the
+// partition key, so only the window's months are read.
+func satisfactionQuery(column string) string {
+	return fmt.Sprintf(`SELECT metric, count(*), sum(value)::text, avg(value)::float8 FROM (
+			SELECT metric, value FROM analytics.satisfaction_scores WHERE %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
+			UNION ALL
+			SELECT metric, value FROM analytics.guide_performance WHERE metric = 'guide_rating' AND %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
+		) s GROUP BY metric ORDER BY metric`, column)
 }
