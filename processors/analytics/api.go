@@ -29,14 +29,15 @@ var (
 //go:embed openapi.json
 var openAPI []byte
 
-// routes are the spec's six read-only endpoints.
+// routes are the spec's six read-only endpoints; during a rebuild each answer says so
+// (HeaderRebuild).
 var routes = []service.Route[*app]{
-	{Pattern: "GET /v1/booking-trends", Access: accessDashboards, Handle: dashboard(bookingMetrics)},
-	{Pattern: "GET /v1/revenue", Access: accessRevenue, Handle: (*app).handleRevenue},
-	{Pattern: "GET /v1/utilization", Access: accessDashboards, Handle: dashboard(utilizationMetrics)},
-	{Pattern: "GET /v1/satisfaction-scores", Access: accessSatisfaction, Handle: (*app).handleSatisfaction},
-	{Pattern: "GET /v1/safety-metrics", Access: accessDashboards, Handle: dashboard(safetyMetrics)},
-	{Pattern: "GET /v1/forecasts", Access: accessDashboards, Handle: (*app).handleForecast},
+	{Pattern: "GET /v1/booking-trends", Access: accessDashboards, Handle: reportRebuild(dashboard(bookingMetrics))},
+	{Pattern: "GET /v1/revenue", Access: accessRevenue, Handle: reportRebuild((*app).handleRevenue)},
+	{Pattern: "GET /v1/utilization", Access: accessDashboards, Handle: reportRebuild(dashboard(utilizationMetrics))},
+	{Pattern: "GET /v1/satisfaction-scores", Access: accessSatisfaction, Handle: reportRebuild((*app).handleSatisfaction)},
+	{Pattern: "GET /v1/safety-metrics", Access: accessDashboards, Handle: reportRebuild(dashboard(safetyMetrics))},
+	{Pattern: "GET /v1/forecasts", Access: accessDashboards, Handle: reportRebuild((*app).handleForecast)},
 }
 
 // writeJSON answers 200 with v.

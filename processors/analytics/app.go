@@ -3,9 +3,11 @@ package analytics
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/service"
 )
@@ -13,10 +15,13 @@ import (
 // app is the running service: the subscriptions write through it, the API reads through
 // it, the maintenance worker keeps its partitions.
 type app struct {
-	db  *pgxpool.Pool
-	cfg Config
-	log *slog.Logger
-	now func() time.Time
+	db        *pgxpool.Pool
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	kafkaOpts []kgo.Opt
+	// rebuilding is the progress of an unfinished rebuild, nil when there is none.
+	rebuilding atomic.Pointer[progress]
 }
 
 // newApp reads and checks the configuration; a bad value stops the start with one line.
@@ -28,5 +33,5 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now}, nil
+	return &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}, nil
 }

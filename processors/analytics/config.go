@@ -21,6 +21,9 @@ type Config struct {
 	MaxFuture time.Duration `env:"ANALYTICS_MAX_FUTURE" default:"72h"`
 	// MaintenanceInterval is how often partitions are created ahead and expired ones dropped.
 	MaintenanceInterval time.Duration `env:"ANALYTICS_MAINTENANCE_INTERVAL" default:"1h"`
+	// RebuildPoll is how often the progress of a rebuild by replay is measured (one
+	// indexed lookup when there is none).
+	RebuildPoll time.Duration `env:"ANALYTICS_REBUILD_POLL" default:"2s"`
 }
 
 func (c *Config) validate() error {
@@ -33,6 +36,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("analytics: ANALYTICS_MAX_FUTURE %s must not be negative", c.MaxFuture)
 	case c.MaintenanceInterval <= 0:
 		return fmt.Errorf("analytics: ANALYTICS_MAINTENANCE_INTERVAL %s must be positive", c.MaintenanceInterval)
+	case c.RebuildPoll <= 0:
+		return fmt.Errorf("analytics: ANALYTICS_REBUILD_POLL %s must be positive", c.RebuildPoll)
 	}
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 )
 
 // mapEvent is the facts of any sampled event, through the subscription's own mapping.
-func mapEvent(t *testing.T, ev schemas.Event) []fact {
+func mapEvent(t testing.TB, ev schemas.Event) []fact {
 	t.Helper()
 	var fs []fact
 	var err error

@@ -21,5 +21,9 @@ func rebuild(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, q); err != nil {
 		return fmt.Errorf("analytics: rebuild: %w", err)
 	}
+	// The "rebuild progress" worker records its target and reports it until it is reached.
+	if _, err := tx.Exec(ctx, `INSERT INTO analytics.rebuilds DEFAULT VALUES`); err != nil {
+		return fmt.Errorf("analytics: rebuild: %w", err)
+	}
 	return nil
 }

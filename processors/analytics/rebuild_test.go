@@ -3,10 +3,12 @@ package analytics
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/testkit/servicetest"
@@ -100,5 +102,49 @@ func TestRebuildByReplayGivesIdenticalChecksums(t *testing.T) {
 		if !slices.Equal(first, again) {
 			t.Errorf("replay %d: checksums %+v, first run %+v", round+1, again, first)
 		}
+	}
+}
+
+// TestAPISaysItIsRebuildingAndHowFar: after a rebuild the API answers carry the
+// Analytics-Rebuild header with the applied and target offsets (the end offsets when the
+// tracker first looked), and once the stored offsets reach the target the rebuild is
+// marked finished and the header goes. The consumer is off, so the test moves the stored
+// offsets itself, as the replay would.
+func TestAPISaysItIsRebuildingAndHowFar(t *testing.T) {
+	t.Parallel()
+	svc := servicetest.Start(t, Spec, servicetest.WithOpenAPICheck(), servicetest.WithoutConsumer(),
+		servicetest.WithoutWorkers("partition maintenance", "rebuild progress"))
+	ctx := context.Background()
+	var recs []*kgo.Record
+	for n := range 3 {
+		topic, key, ev := sample(6, n, time.Now())
+		recs = append(recs, svc.Publish(topic, key, ev))
+	}
+	if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return Spec.Rebuild(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.State.trackRebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h := svc.Call(CallerAnalysts, "GET", "/v1/safety-metrics", nil).Header.Get(HeaderRebuild)
+	if !strings.Contains(h, "rebuilding since") || !strings.Contains(h, "offset sum 0 of 3 ") {
+		t.Fatalf("%s = %q, want rebuilding, 0 of 3 applied", HeaderRebuild, h)
+	}
+	for _, r := range recs {
+		if _, err := svc.DB.Exec(ctx, `INSERT INTO analytics.consumer_offsets (consumer_group, topic, partition, next_offset)
+			VALUES ($1, $2, $3, $4) ON CONFLICT (consumer_group, topic, partition) DO UPDATE SET next_offset = greatest(consumer_offsets.next_offset, excluded.next_offset)`,
+			ServiceName, r.Topic, r.Partition, r.Offset+1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.State.trackRebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if h := svc.Call(CallerAnalysts, "GET", "/v1/safety-metrics", nil).Header.Get(HeaderRebuild); h != "" {
+		t.Errorf("after the replay reached its target %s = %q, want none", HeaderRebuild, h)
+	}
+	var open int
+	if err := svc.DB.QueryRow(ctx, `SELECT count(*) FROM analytics.rebuilds WHERE finished_at IS NULL`).Scan(&open); err != nil || open != 0 {
+		t.Errorf("%d unfinished rebuilds (%v), want 0", open, err)
 	}
 }

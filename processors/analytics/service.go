@@ -35,8 +35,16 @@ var Spec = &service.Spec[*app]{
 	New:           newApp,
 	Subscriptions: subscriptions,
 	API:           service.API[*app]{OpenAPI: openAPI, Routes: routes},
-	Workers:       []service.Worker[*app]{{Name: "partition maintenance", Run: (*app).runMaintenance}},
-	Rebuild:       rebuild,
+	Workers: []service.Worker[*app]{
+		{Name: "partition maintenance", Run: (*app).runMaintenance},
+		{Name: "rebuild progress", Run: (*app).runRebuildProgress},
+	},
+	Rebuild: rebuild,
+}
+
+// runRebuildProgress is the "rebuild progress" worker, every ANALYTICS_REBUILD_POLL.
+func (a *app) runRebuildProgress(ctx context.Context) error {
+	return worker.Every("rebuild progress", a.cfg.RebuildPoll, a.log, a.trackRebuild)(ctx)
 }
 
 // runMaintenance is the "partition maintenance" worker: at start and every
