@@ -1,19 +1,25 @@
 package analytics
 
 import (
+	"context"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // revenueView is revenue per bucket and currency, never summed across currencies.
 type revenueView struct {
-	From   string        `json:"from"`
-	To     string        `json:"to"`
-	Bucket string        `json:"bucket"`
-	Rows   []revenueLine `json:"rows"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Bucket string `json:"bucket"`
+	Group  string `json:"group"`
+	// Rows are revenueLines (group=currency) or taxLines (group=jurisdiction).
+	Rows any `json:"rows"`
 }
 
 // revenueLine is one bucket's revenue in one currency: captured payments (gross), refunds
@@ -27,14 +33,70 @@ type revenueLine struct {
 	Net         string `json:"net"`
 }
 
-// handleRevenue serves GET /v1/revenue: the revenue rollups of the window, refunds and
-// lost disputes netted per currency.
+// handleRevenue serves GET /v1/revenue: per currency (group=currency, the default) the
+// revenue rollups with refunds and lost disputes netted; per jurisdiction and currency
+// (group=jurisdiction) the financial report with tax. format=csv answers the same rows as
+// CSV for finance's spreadsheets.
 func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 	win, err := parseWindow(r, a.now())
 	if err != nil {
 		return err
 	}
-	rows, err := a.db.Query(r.Context(), `SELECT bucket::text, currency,
+	q := r.URL.Query()
+	group, format := q.Get("group"), q.Get("format")
+	var bad []problem.FieldError
+	if group == "" {
+		group = "currency"
+	}
+	if group != "currency" && group != "jurisdiction" {
+		bad = append(bad, problem.FieldError{Field: "group", Reason: "must be currency or jurisdiction"})
+	}
+	if format != "" && format != "json" && format != "csv" {
+		bad = append(bad, problem.FieldError{Field: "format", Reason: "must be json or csv"})
+	}
+	if len(bad) > 0 {
+		return problem.Validation("The report parameters are not valid.", bad...)
+	}
+	view := revenueView{From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Bucket: win.bucket, Group: group}
+	var table [][]string
+	if group == "jurisdiction" {
+		lines, err := a.taxReport(r.Context(), win)
+		if err != nil {
+			return err
+		}
+		view.Rows, table = orEmpty(lines), [][]string{{"bucket", "jurisdiction", "currency", "gross", "tax", "net"}}
+		for _, l := range lines {
+			table = append(table, []string{l.Bucket, l.Jurisdiction, l.Currency, l.Gross, l.Tax, l.Net})
+		}
+	} else {
+		lines, err := a.revenueByCurrency(r.Context(), win)
+		if err != nil {
+			return err
+		}
+		view.Rows, table = orEmpty(lines), [][]string{{"bucket", "currency", "gross", "refunded", "dispute_lost", "net"}}
+		for _, l := range lines {
+			table = append(table, []string{l.Bucket, l.Currency, l.Gross, l.Refunded, l.DisputeLost, l.Net})
+		}
+	}
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="revenue-%s-%s-%s.csv"`, group, view.From, view.To))
+		return csv.NewWriter(w).WriteAll(table)
+	}
+	return writeJSON(w, view)
+}
+
+// orEmpty is s, or an empty slice for nil (a JSON [] rather than null).
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// revenueByCurrency reads the revenue rollups of the window per bucket and currency.
+func (a *app) revenueByCurrency(ctx context.Context, win window) ([]revenueLine, error) {
+	rows, err := a.db.Query(ctx, `SELECT bucket::text, currency,
 			coalesce(sum(total) FILTER (WHERE metric = $4), 0)::text,
 			coalesce(sum(total) FILTER (WHERE metric = $5), 0)::text,
 			coalesce(sum(total) FILTER (WHERE metric = $6), 0)::text,
@@ -45,7 +107,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 		GROUP BY bucket, currency
 		ORDER BY bucket, currency`, win.bucket, win.from, win.to, metricCaptured, metricRefunded, metricDisputeLost)
 	if err != nil {
-		return fmt.Errorf("analytics: read revenue: %w", err)
+		return nil, fmt.Errorf("analytics: read revenue: %w", err)
 	}
 	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (revenueLine, error) {
 		var l revenueLine
@@ -53,10 +115,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 		return l, err
 	})
 	if err != nil {
-		return fmt.Errorf("analytics: read revenue: %w", err)
+		return nil, fmt.Errorf("analytics: read revenue: %w", err)
 	}
-	if lines == nil {
-		lines = []revenueLine{}
-	}
-	return writeJSON(w, revenueView{From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Bucket: win.bucket, Rows: lines})
+	return lines, nil
 }

@@ -64,7 +64,7 @@ func TestDashboardsServeTheRollups(t *testing.T) {
 		t.Fatalf("booking trends = %d %s", r.Status, r.Body)
 	}
 
-	var rev revenueView
+	var rev struct{ Rows []revenueLine }
 	r = svc.Call(CallerFinanceOps, "GET", "/v1/revenue"+q, nil)
 	r.JSON(t, &rev)
 	if r.Status != http.StatusOK || len(rev.Rows) != 3 {
@@ -190,5 +190,53 @@ func TestForecastOfAWeeklyPattern(t *testing.T) {
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"needed_points":14`) ||
 		!strings.Contains(string(r.Body), "history-too-short") {
 		t.Errorf("forecast on 13 days = %d %s, want 422 history-too-short needing 14", r.Status, r.Body)
+	}
+}
+
+// TestTaxUsesTheRateInForceOnTheFactsDay: a payment for a trip in US-AZ is taxed at the
+// rate of its day: a rate change later does not rewrite the earlier month, the later month
+// gets the new rate, a trip without jurisdiction is listed as UNASSIGNED without tax, and
+// the same report comes as CSV.
+func TestTaxUsesTheRateInForceOnTheFactsDay(t *testing.T) {
+	t.Parallel()
+	svc := start(t)
+	ctx := context.Background()
+	early := monthStart(time.Now()).AddDate(0, -6, 9)
+	late := monthStart(time.Now()).AddDate(0, -3, 9)
+	change := monthStart(time.Now()).AddDate(0, -4, 0)
+	if _, err := svc.DB.Exec(ctx, `INSERT INTO analytics.tax_rates VALUES ('US-AZ', $1, 0.1, 'test')`, change); err != nil {
+		t.Fatal(err)
+	}
+	var rows []row
+	for i, c := range []struct {
+		at   time.Time
+		trip string
+	}{{early, "TRP-GRANDCANYON-RAFT-7D"}, {late, "TRP-GRANDCANYON-RAFT-7D"}, {late, "TRP-NOWHERE"}} {
+		res := id(fmt.Sprint("tax-res-", i))
+		booked := count(bookingMetrics, c.at, "reservations")
+		booked.trip, booked.reservation = c.trip, res
+		paid := fact{table: revenueMetrics, at: c.at, metric: metricCaptured, reservation: res, currency: "USD", value: "110.00"}
+		rows = append(rows, rowsOf(id(fmt.Sprint("tax-booked-", i)), []fact{booked})...)
+		rows = append(rows, rowsOf(id(fmt.Sprint("tax-paid-", i)), []fact{paid})...)
+	}
+	writeRows(t, svc, rows)
+
+	q := "/v1/revenue?group=jurisdiction&bucket=month&from=" + early.Format(time.DateOnly) + "&to=" + late.Format(time.DateOnly)
+	var report struct{ Rows []taxLine }
+	r := svc.Call(CallerFinanceOps, "GET", q, nil)
+	r.JSON(t, &report)
+	want := []taxLine{
+		{Bucket: monthStart(early).Format(time.DateOnly), Jurisdiction: "US-AZ", Currency: "USD", Gross: "110.00", Tax: "5.83", Net: "104.17"},
+		{Bucket: monthStart(late).Format(time.DateOnly), Jurisdiction: "UNASSIGNED", Currency: "USD", Gross: "110.00", Tax: "0.00", Net: "110.00"},
+		{Bucket: monthStart(late).Format(time.DateOnly), Jurisdiction: "US-AZ", Currency: "USD", Gross: "110.00", Tax: "10.00", Net: "100.00"},
+	}
+	if r.Status != http.StatusOK || fmt.Sprint(report.Rows) != fmt.Sprint(want) {
+		t.Fatalf("tax report = %d %s\nwant rows %+v", r.Status, r.Body, want)
+	}
+	r = svc.Call(CallerFinanceOps, "GET", q+"&format=csv", nil)
+	if r.Status != http.StatusOK || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(string(r.Body), "bucket,jurisdiction,currency,gross,tax,net\n") ||
+		!strings.Contains(string(r.Body), want[2].Bucket+",US-AZ,USD,110.00,10.00,100.00\n") {
+		t.Errorf("CSV = %d %s %q", r.Status, r.Header.Get("Content-Type"), r.Body)
 	}
 }
