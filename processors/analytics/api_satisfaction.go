@@ -37,9 +37,10 @@ var satisfactionTargets = []struct{ param, targetType, column string }{
 }
 
 // handleSatisfaction serves GET /v1/satisfaction-scores (svc-guest-profiles' "Get
-// satisfaction scores"): exactly one of guest_id, trip_id, guide_id, and the window. It
-// reads the facts (per guest has no rollup), of satisfaction_scores and of the guides'
-// ratings in guide_performance, pruned to the window's partitions.
+// satisfaction scores"): exactly one of guest_id, trip_id, guide_id, and the window: the
+// metrics of satisfaction_scores and the guides' ratings of guide_performance. A trip's or
+// guide's come from the daily rollups; a guest's from the facts (guests have no rollup),
+// pruned to the window's partitions.
 func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 	win, err := parseWindow(r, a.now())
 	if err != nil {
@@ -59,7 +60,11 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 	if target == "" {
 		return problem.Validation("Name whose scores to read.", problem.FieldError{Field: "guest_id", Reason: "one of guest_id, trip_id, guide_id is required"})
 	}
-	rows, err := a.db.Query(r.Context(), satisfactionQuery(column), id, win.from, win.end())
+	query, args := satisfactionQuery(column), []any{id, win.from, win.end()}
+	if target != "guest" { // trips and guides have daily rollups; guests do not
+		query, args = satisfactionRollupQuery, []any{target, id, win.from, win.end().AddDate(0, 0, -1)}
+	}
+	rows, err := a.db.Query(r.Context(), query, args...)
 	if err != nil {
 		return fmt.Errorf("analytics: read satisfaction: %w", err)
 	}
@@ -87,3 +92,11 @@ func satisfactionQuery(column string) string {
 			SELECT metric, value FROM analytics.guide_performance WHERE metric = 'guide_rating' AND %[1]s = $1 AND occurred_at >= $2 AND occurred_at < $3
 		) s GROUP BY metric ORDER BY metric`, column)
 }
+
+// satisfactionRollupQuery is satisfactionQuery for a trip or guide ($1 the dimension, $2
+// its id) over the daily rollups from $3 to $4 (both included).
+const satisfactionRollupQuery = `SELECT metric, sum(n)::bigint, sum(total)::text, (sum(total) / sum(n))::float8
+	FROM analytics.rollups
+	WHERE fact IN ('satisfaction_scores', 'guide_performance') AND dim = $1 AND grain = 'day' AND bucket BETWEEN $3 AND $4
+		AND dim_value = $2 AND (fact = 'satisfaction_scores' OR metric = 'guide_rating')
+	GROUP BY metric ORDER BY metric`

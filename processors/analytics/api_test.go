@@ -117,6 +117,12 @@ func TestSatisfactionScoresForGuestProfiles(t *testing.T) {
 			t.Errorf("%s = %+v, want average %v of 1 (event %s)", m.Metric, m, want[m.Metric], ev.EventMeta().EventID)
 		}
 	}
+	var byGuide satisfactionView
+	svc.Call(CallerGuestProfiles, "GET", "/v1/satisfaction-scores?guide_id="+guides[0], nil).JSON(t, &byGuide)
+	if len(byGuide.Metrics) != 2 || byGuide.Metrics[0].Metric != "guide_rating" || byGuide.Metrics[0].Average != 1 ||
+		byGuide.Metrics[1].Metric != "review_rating" || byGuide.Metrics[1].Average != 4 {
+		t.Errorf("satisfaction of guide %s = %+v, want guide_rating 1 and review_rating 4 from the rollups", guides[0], byGuide.Metrics)
+	}
 	if r := svc.Call(CallerFinanceOps, "GET", "/v1/satisfaction-scores?guest_id="+guest, nil); r.Status != http.StatusForbidden {
 		t.Errorf("finance-ops = %d, want 403", r.Status)
 	}

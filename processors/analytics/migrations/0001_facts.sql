@@ -71,8 +71,13 @@ BEGIN
                 PERFORM pg_advisory_xact_lock(hashtext('analytics.ensure_months'));
             END IF;
             IF to_regclass(part) IS NULL THEN
-                EXECUTE format('CREATE TABLE IF NOT EXISTS %I PARTITION OF %I FOR VALUES FROM (%L) TO (%L)',
-                    part, t, m::text || ' 00:00:00+00', (m + interval '1 month')::date::text || ' 00:00:00+00');
+                -- CREATE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE, against
+                -- every reader and writer (and in another table order than a report
+                -- joining two fact tables: a deadlock). ATTACH takes SHARE UPDATE
+                -- EXCLUSIVE, which reads and inserts do not conflict with.
+                EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, t);
+                EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                    t, part, m::text || ' 00:00:00+00', (m + interval '1 month')::date::text || ' 00:00:00+00');
                 created := created + 1;
             END IF;
         END LOOP;
@@ -96,5 +101,6 @@ CREATE TABLE rollups (
     currency  text    NOT NULL,
     n         bigint  NOT NULL,
     total     numeric NOT NULL,
-    PRIMARY KEY (fact, dim, dim_value, grain, metric, bucket, currency)
+    -- Ordered for the dashboards: one table's buckets in a range, for all keys or one.
+    PRIMARY KEY (fact, dim, grain, bucket, dim_value, metric, currency)
 );
