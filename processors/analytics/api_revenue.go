@@ -48,8 +48,8 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 	if group == "" {
 		group = "currency"
 	}
-	if group != "currency" && group != "jurisdiction" {
-		bad = append(bad, problem.FieldError{Field: "group", Reason: "must be currency or jurisdiction"})
+	if group != "currency" && group != "jurisdiction" && group != "reconciliation" {
+		bad = append(bad, problem.FieldError{Field: "group", Reason: "must be currency, jurisdiction or reconciliation"})
 	}
 	if format != "" && format != "json" && format != "csv" {
 		bad = append(bad, problem.FieldError{Field: "format", Reason: "must be json or csv"})
@@ -59,7 +59,17 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 	}
 	view := revenueView{From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Bucket: win.bucket, Group: group}
 	var table [][]string
-	if group == "jurisdiction" {
+	switch group {
+	case "reconciliation":
+		lines, err := a.mismatches(r.Context(), win)
+		if err != nil {
+			return err
+		}
+		view.Rows, table = orEmpty(lines), [][]string{{"day", "currency", "field", "payment_id", "ours_minor", "theirs_minor"}}
+		for _, m := range lines {
+			table = append(table, []string{m.Day, m.Currency, m.Field, m.PaymentID, fmt.Sprint(m.Ours), fmt.Sprint(m.Theirs)})
+		}
+	case "jurisdiction":
 		lines, err := a.taxReport(r.Context(), win)
 		if err != nil {
 			return err
@@ -68,7 +78,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 		for _, l := range lines {
 			table = append(table, []string{l.Bucket, l.Jurisdiction, l.Currency, l.Gross, l.Tax, l.Net})
 		}
-	} else {
+	default:
 		lines, err := a.revenueByCurrency(r.Context(), win)
 		if err != nil {
 			return err

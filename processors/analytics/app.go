@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -20,6 +21,8 @@ type app struct {
 	log       *slog.Logger
 	now       func() time.Time
 	kafkaOpts []kgo.Opt
+	// payments reaches svc-payments for reconciliation; nil without ANALYTICS_PAYMENTS_URL.
+	payments *reconciler
 	// rebuilding is the progress of an unfinished rebuild, nil when there is none.
 	rebuilding atomic.Pointer[progress]
 }
@@ -33,5 +36,14 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}, nil
+	a := &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
+	if ep := env.Client("payments"); ep != nil {
+		c, err := outbound.New(outbound.Config{Service: env.Name, Name: ep.Name, BaseURL: ep.BaseURL, Key: ep.Key,
+			Timeout: ep.Timeout, Retries: ep.Retries})
+		if err != nil {
+			return nil, err
+		}
+		a.payments = &reconciler{client: c}
+	}
+	return a, nil
 }

@@ -24,6 +24,9 @@ type Config struct {
 	// RebuildPoll is how often the progress of a rebuild by replay is measured (one
 	// indexed lookup when there is none).
 	RebuildPoll time.Duration `env:"ANALYTICS_REBUILD_POLL" default:"2s"`
+	// ReconcileInterval is how often yesterday's and today's revenue are reconciled with
+	// svc-payments.
+	ReconcileInterval time.Duration `env:"ANALYTICS_RECONCILE_INTERVAL" default:"1h"`
 }
 
 func (c *Config) validate() error {
@@ -36,6 +39,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("analytics: ANALYTICS_MAX_FUTURE %s must not be negative", c.MaxFuture)
 	case c.MaintenanceInterval <= 0:
 		return fmt.Errorf("analytics: ANALYTICS_MAINTENANCE_INTERVAL %s must be positive", c.MaintenanceInterval)
+	case c.ReconcileInterval <= 0:
+		return fmt.Errorf("analytics: ANALYTICS_RECONCILE_INTERVAL %s must be positive", c.ReconcileInterval)
 	case c.RebuildPoll <= 0:
 		return fmt.Errorf("analytics: ANALYTICS_REBUILD_POLL %s must be positive", c.RebuildPoll)
 	}

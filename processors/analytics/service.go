@@ -15,6 +15,7 @@ package analytics
 import (
 	"context"
 	"embed"
+	"time"
 
 	"github.com/novatrek/support/internal/platform/migrate"
 	"github.com/novatrek/support/internal/platform/service"
@@ -35,9 +36,15 @@ var Spec = &service.Spec[*app]{
 	New:           newApp,
 	Subscriptions: subscriptions,
 	API:           service.API[*app]{OpenAPI: openAPI, Routes: routes},
+	// svc-payments, ours, for reconciliation (it permits svc-analytics); the token is the
+	// one NOVATREK_API_TOKENS of svc-payments gives svc-analytics. Optional: without it
+	// reconciliation is off and the worker says so.
+	Clients: []service.Client{{Name: "payments", URLEnv: "ANALYTICS_PAYMENTS_URL", KeyEnv: "ANALYTICS_PAYMENTS_TOKEN",
+		TimeoutEnv: "ANALYTICS_PAYMENTS_TIMEOUT", Timeout: 10 * time.Second, Retries: 2, Optional: true}},
 	Workers: []service.Worker[*app]{
 		{Name: "partition maintenance", Run: (*app).runMaintenance},
 		{Name: "rebuild progress", Run: (*app).runRebuildProgress},
+		{Name: "reconciliation", Run: (*app).runReconciliation},
 	},
 	Rebuild: rebuild,
 }
