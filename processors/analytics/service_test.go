@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/schemas"
@@ -127,5 +129,40 @@ func TestLateEventLandsInItsOwnMonth(t *testing.T) {
 	}
 	if want := "analytics.safety_metrics_" + late.Format("200601"); part != want {
 		t.Errorf("the late incident is in %s, want %s", part, want)
+	}
+}
+
+// TestGarbageOnEveryTopicIsDeadLetteredAndOthersFlow: bytes that are not an event, on each
+// of the 24 topics, are dead-lettered (kind malformed, naming the topic) and the valid
+// event behind each on the same partition is applied.
+func TestGarbageOnEveryTopicIsDeadLetteredAndOthersFlow(t *testing.T) {
+	t.Parallel()
+	svc := start(t)
+	now := time.Now().UTC()
+	var good []string
+	for k := range kinds {
+		topic, key, ev := sample(k, 200, now)
+		svc.PublishRecord(&kgo.Record{Topic: topic, Key: []byte(key), Value: []byte("not an event")})
+		svc.Publish(topic, key, ev)
+		good = append(good, ev.EventMeta().EventID)
+	}
+	for _, id := range good {
+		svc.AwaitApplied(id)
+	}
+	topics := map[string]bool{}
+	for _, d := range svc.DeadLetters() {
+		for _, h := range d.Headers {
+			if h.Key == stream.HeaderSourceTopic {
+				topics[string(h.Value)] = true
+			}
+			if h.Key == stream.HeaderErrorKind && string(h.Value) != string(stream.KindMalformed) {
+				t.Errorf("dead letter of kind %s, want malformed", h.Value)
+			}
+		}
+	}
+	for _, s := range subscriptions {
+		if !topics[s.Topic()] {
+			t.Errorf("no dead letter from %s", s.Topic())
+		}
 	}
 }
