@@ -12,7 +12,9 @@ import (
 // (insertFacts, over the rows a batch inserted) and the full refresh (over a whole table):
 // per fact, a day and a month bucket (UTC), overall and for each of trip, guide and
 // location it names. Being the same text is what makes "incremental == full" a property of
-// the accumulation alone, which property_test.go checks. Its verbs: %[1]s the fact table's
+// the accumulation alone, which property_test.go checks. Its rows come in the order of the
+// rollups' key, so concurrent batches (the partitions of several topics) lock the rollups
+// they share in the same order and queue instead of deadlocking. Its verbs: %[1]s the fact table's
 // name as a literal, %[2]s the relation to read.
 const rollupSelect = `SELECT %[1]s, d.dim, d.val, g.grain, f.metric,
 	date_trunc(g.grain, f.occurred_at AT TIME ZONE 'UTC')::date, coalesce(f.currency, ''), count(*), sum(f.value)
@@ -20,7 +22,8 @@ FROM %[2]s f
 CROSS JOIN (VALUES ('day'), ('month')) g(grain)
 CROSS JOIN LATERAL (VALUES ('all', ''), ('trip', f.trip_id), ('guide', f.guide_id), ('location', f.location_id)) d(dim, val)
 WHERE d.val IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7`
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+ORDER BY 1, 2, 4, 6, 3, 5, 7`
 
 // refreshRollups recomputes every rollup from the facts in tx: the full-refresh path, for
 // after retention dropped months and for checking the incremental one.

@@ -51,10 +51,9 @@ $$;
 
 -- ensure_months creates the monthly partition of every fact table for each month given
 -- (any day of the month; UTC), skipping those that exist, and returns how many it created.
--- The to_regclass test first keeps the usual call, all months present, free of DDL locks;
--- creators serialize on an advisory lock and look again, so the consumer and the
--- maintenance worker creating the same month do not collide (IF NOT EXISTS alone still
--- fails with 42P07 when two transactions create the same table at once).
+-- The to_regclass test first keeps the usual call, all months present, free of DDL locks.
+-- Creators serialize on an advisory lock; one that still finds the table created by another
+-- (whose commit its catalog cache has not seen yet) skips it: duplicate_table is caught.
 CREATE FUNCTION ensure_months(months date[]) RETURNS integer LANGUAGE plpgsql
 SET search_path FROM CURRENT AS $$
 DECLARE
@@ -69,16 +68,18 @@ BEGIN
             part := t || '_' || to_char(m, 'YYYYMM');
             IF to_regclass(part) IS NULL THEN
                 PERFORM pg_advisory_xact_lock(hashtext('analytics.ensure_months'));
-            END IF;
-            IF to_regclass(part) IS NULL THEN
-                -- CREATE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE, against
-                -- every reader and writer (and in another table order than a report
-                -- joining two fact tables: a deadlock). ATTACH takes SHARE UPDATE
-                -- EXCLUSIVE, which reads and inserts do not conflict with.
-                EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, t);
-                EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
-                    t, part, m::text || ' 00:00:00+00', (m + interval '1 month')::date::text || ' 00:00:00+00');
-                created := created + 1;
+                BEGIN
+                    -- CREATE ... PARTITION OF would lock the parent ACCESS EXCLUSIVE, against
+                    -- every reader and writer (and in another table order than a report
+                    -- joining two fact tables: a deadlock). ATTACH takes SHARE UPDATE
+                    -- EXCLUSIVE, which reads and inserts do not conflict with.
+                    EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', part, t);
+                    EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)',
+                        t, part, m::text || ' 00:00:00+00', (m + interval '1 month')::date::text || ' 00:00:00+00');
+                    created := created + 1;
+                EXCEPTION WHEN duplicate_table THEN
+                    NULL; -- created and attached by another transaction meanwhile
+                END;
             END IF;
         END LOOP;
     END LOOP;
