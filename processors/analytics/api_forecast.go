@@ -65,8 +65,9 @@ type forecastStep struct {
 var seasons = map[string]int{"day": 7, "month": 12}
 
 // handleForecast serves GET /v1/forecasts: any metric's rollup series (fact, metric, by,
-// key, currency) in complete buckets up to yesterday or last month, additive Holt-Winters
-// with the bucket's season, horizon buckets ahead (at most 365 days).
+// key, currency) in complete buckets up to yesterday (the last 365 days) or last month
+// (every month kept), additive Holt-Winters with the bucket's season, horizon buckets ahead
+// (at most 365 days or 12 months).
 func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	win, err := parseWindow(r, a.now())
@@ -104,7 +105,12 @@ func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	if win.bucket == "day" {
 		last = a.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
 	}
+	// Months: everything kept (two seasons need 24). Days: the last year at most; a weekly
+	// season needs two weeks, and a longer daily history only slows the fit.
 	first := a.cfg.oldestKept(a.now())
+	if yearAgo := last.AddDate(0, 0, -maxHorizonDays); win.bucket == "day" && first.Before(yearAgo) {
+		first = yearAgo
+	}
 	series, err := a.series(r.Context(), table(t), metric, win, q.Get("currency"), first, last, step)
 	if err != nil {
 		return err
