@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,27 +18,39 @@ type row struct {
 	fact
 }
 
-// insertFacts is the statement writing one table's new facts and adding exactly the rows
-// it inserted to the rollups: ON CONFLICT DO NOTHING skips a fact already stored (a
-// duplicate of an event the inbox did not catch, a replay onto kept facts), and RETURNING
-// feeds only the new ones to the rollup, so nothing counts twice.
-const insertFacts = `WITH ins AS (
-	INSERT INTO analytics.%[3]s (event_id, seq, occurred_at, metric, trip_id, guide_id, location_id, guest_id,
+// insertFacts is the one statement writing a batch's facts to their tables and adding
+// exactly the rows it inserted to the rollups: each table's insert is ON CONFLICT DO
+// NOTHING, which skips a fact already stored (a duplicate of an event the inbox did not
+// catch, a replay onto kept facts), and only their RETURNING rows feed the rollup, so
+// nothing counts twice. One statement for all six tables is one round trip per batch.
+var insertFacts = func() string {
+	var q strings.Builder
+	q.WriteString(`WITH u AS MATERIALIZED (SELECT * FROM unnest($1::smallint[], $2::text[], $3::smallint[], $4::timestamptz[],
+		$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
+		AS u(tbl, e, s, t, m, tr, g, l, gu, r, ref, c, cur, v))`)
+	var union []string
+	for t := range tableCount {
+		fmt.Fprintf(&q, `,
+i%[1]d AS (INSERT INTO analytics.%[2]s (event_id, seq, occurred_at, metric, trip_id, guide_id, location_id, guest_id,
 		reservation_id, reference_id, category, currency, value)
 	SELECT e::uuid, s, t, m, nullif(tr, ''), nullif(g, ''), nullif(l, ''), nullif(gu, ''),
 		nullif(r, ''), nullif(ref, ''), nullif(c, ''), nullif(cur, '')::char(3), v::numeric
-	FROM unnest($1::text[], $2::smallint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])
-		AS u(e, s, t, m, tr, g, l, gu, r, ref, c, cur, v)
+	FROM u WHERE tbl = %[1]d
 	ON CONFLICT DO NOTHING
-	RETURNING *)
+	RETURNING *)`, int(t), t)
+		union = append(union, fmt.Sprintf("SELECT %s AS fact, * FROM i%d", quote(t.String()), int(t)))
+	}
+	fmt.Fprintf(&q, `,
+ins AS (%s)
 INSERT INTO analytics.rollups AS r (fact, dim, dim_value, grain, metric, bucket, currency, n, total)
-` + rollupSelect + `
+%s
 ON CONFLICT (fact, dim, dim_value, grain, metric, bucket, currency)
-DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`
+DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`, strings.Join(union, "\nUNION ALL "), fmt.Sprintf(rollupSelect, "f.fact", "ins"))
+	return q.String()
+}()
 
 // write stores rows and their rollups in tx: the partitions of their months first (no-op
-// when they exist), then one statement per table.
+// when they exist), then one statement.
 func write(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if len(rows) == 0 {
 		return nil
@@ -45,19 +58,12 @@ func write(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if err := ensureMonths(ctx, tx, monthsOf(rows)); err != nil {
 		return err
 	}
-	for t := range tableCount {
-		var c columns
-		for i := range rows {
-			if rows[i].table == t {
-				c.add(&rows[i])
-			}
-		}
-		if len(c.event) == 0 {
-			continue
-		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf(insertFacts, quote(t.String()), "ins", t), c.args()...); err != nil {
-			return fmt.Errorf("analytics: write %s: %w", t, err)
-		}
+	var c columns
+	for i := range rows {
+		c.add(&rows[i])
+	}
+	if _, err := tx.Exec(ctx, insertFacts, c.args()...); err != nil {
+		return fmt.Errorf("analytics: write facts: %w", err)
 	}
 	return nil
 }
@@ -87,6 +93,7 @@ func ensureMonths(ctx context.Context, tx pgx.Tx, months []time.Time) error {
 
 // columns are rows of one table as parallel arrays, the parameters of insertFacts.
 type columns struct {
+	table                                                      []int16
 	event                                                      []string
 	seq                                                        []int16
 	at                                                         []time.Time
@@ -95,6 +102,7 @@ type columns struct {
 }
 
 func (c *columns) add(r *row) {
+	c.table = append(c.table, int16(r.table))
 	c.event, c.seq, c.at = append(c.event, r.eventID), append(c.seq, r.seq), append(c.at, r.at)
 	c.metric, c.trip, c.guide = append(c.metric, r.metric), append(c.trip, r.trip), append(c.guide, r.guide)
 	c.location, c.guest, c.reservation = append(c.location, r.location), append(c.guest, r.guest), append(c.reservation, r.reservation)
@@ -103,5 +111,5 @@ func (c *columns) add(r *row) {
 }
 
 func (c *columns) args() []any {
-	return []any{c.event, c.seq, c.at, c.metric, c.trip, c.guide, c.location, c.guest, c.reservation, c.ref, c.ca, c.currency, c.value}
+	return []any{c.table, c.event, c.seq, c.at, c.metric, c.trip, c.guide, c.location, c.guest, c.reservation, c.ref, c.ca, c.currency, c.value}
 }
