@@ -127,10 +127,14 @@ func dashboardLatencies(b *testing.B, svc *servicetest.Service[*app], now time.T
 		{"forecast_reservations", CallerAnalysts, "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=30"},
 	} {
 		var lat []float64
-		for range 200 {
+		for i := range 200 {
 			start := time.Now()
 			r := svc.Call(e.caller, "GET", e.path, nil)
-			lat = append(lat, float64(time.Since(start).Microseconds())/1000)
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if i == 0 {
+				b.ReportMetric(ms, e.name+"_first_ms") // before any cache (the forecast's fits) is warm
+			}
+			lat = append(lat, ms)
 			if r.Status != http.StatusOK {
 				b.Fatalf("%s: %d %s", e.path, r.Status, r.Body)
 			}
