@@ -123,14 +123,17 @@ func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	for i, p := range series {
 		y[i] = p.value
 	}
-	f, err := a.fits.fit(y, m)
-	md, bt := f.model, f.backtest
+	md, err := forecast.Fit(y, m)
 	var short *forecast.ShortHistoryError
 	if errors.As(err, &short) {
 		return fault.Unprocessable("history-too-short", "Not enough history to forecast",
 			fmt.Sprintf("A season of %d %ss needs two seasons of history, %d %ss; %s has %d.", m, win.bucket, short.Need, win.bucket, metric, short.Have)).
 			With("history_points", short.Have).With("needed_points", short.Need)
 	}
+	if err != nil {
+		return err
+	}
+	bt, err := forecast.Evaluate(y, m)
 	if err != nil {
 		return err
 	}

@@ -23,8 +23,6 @@ type app struct {
 	kafkaOpts []kgo.Opt
 	// payments reaches svc-payments for reconciliation; nil without ANALYTICS_PAYMENTS_URL.
 	payments *reconciler
-	// fits caches forecast fits by their input series.
-	fits fitCache
 	// rebuilding is the progress of an unfinished rebuild, nil when there is none.
 	rebuilding atomic.Pointer[progress]
 }
