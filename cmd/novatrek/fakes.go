@@ -27,7 +27,7 @@ func clientDefinitions(names ...string) []service.Definition {
 // provideFakes starts the fakes the services' unset clients need and exports their
 // variables into this process's environment, where the runner reads the services' clients
 // (Host.Getenv is os.Getenv). baseURL gives a
-// service's public URL ("" when unknown); opts.StandInURL, where the stand-ins of other
+// service's public URL ("" when unknown); opts.StackURL, where the stand-ins of other
 // domains already run (dev). The returned func stops the fakes and unsets what was
 // exported.
 func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) string, opts fakes.Options, names ...string) (func(), error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/processors/analytics"
 	"github.com/novatrek/support/processors/location"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
@@ -25,5 +26,6 @@ func services() []service.Definition {
 		notifications.Spec,
 		location.Spec,
 		procurement.Spec,
+		analytics.Spec,
 	}
 }

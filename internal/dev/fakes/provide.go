@@ -11,6 +11,7 @@ import (
 	"strconv"
 
 	"github.com/novatrek/support/internal/dev/standin"
+	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -52,7 +53,8 @@ func (s *Set) Stop(ctx context.Context) error {
 // the fake calls back on that URL plus Webhook. baseURL returning "" means the service's
 // public URL is not known: such a client gets no fake (a legacy service then starts its
 // own). A client naming a StandIn (another domain's service) and no Fake gets the URL of
-// that service's stand-in (Set.standIn). A Setting whose Env is unset gets its fake's
+// that service's stand-in (Set.standIn); one naming another of our Services gets that
+// service in the dev stack (Set.ourService). A Setting whose Env is unset gets its fake's
 // file (the dev staff directory), written into opts.DataDir. An unknown Fake key is an
 // error.
 func Provide(ctx context.Context, defs []service.Definition, getenv func(string) string, baseURL func(service string) string, opts Options, log *slog.Logger) (*Set, error) {
@@ -69,11 +71,15 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 	for _, def := range defs {
 		d := def.Describe()
 		for _, c := range d.Clients {
-			if getenv(c.URLEnv) != "" || (c.Optional && c.Fake == "" && c.StandIn == "") {
+			if getenv(c.URLEnv) != "" || (c.Optional && c.Fake == "" && c.StandIn == "" && c.Service == "") {
 				continue
 			}
 			if err := refuseFake(c, getenv); err != nil {
 				return nil, fmt.Errorf("service %s: %w", d.Name, err)
+			}
+			if c.Service != "" && c.Fake == "" {
+				set.ourService(c, d.Name, opts, getenv)
+				continue
 			}
 			if c.StandIn != "" && c.Fake == "" {
 				if err := set.standIn(c, opts, log, d.Name); err != nil {
@@ -129,15 +135,31 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 	return set, nil
 }
 
+// ourService points client c, which calls another of our services, at that service in the
+// running dev stack with the caller's dev token; outside dev it leaves c unset.
+func (s *Set) ourService(c service.Client, caller string, opts Options, getenv func(string) string) {
+	if opts.StackURL == nil {
+		return
+	}
+	url := opts.StackURL(c.Service)
+	if url == "" {
+		return
+	}
+	s.Env[c.URLEnv] = url
+	if c.KeyEnv != "" && getenv(c.KeyEnv) == "" {
+		s.Env[c.KeyEnv] = apiauth.DevToken(caller)
+	}
+}
+
 // standIn points client c, which calls another domain's service, at that service's
-// stand-in: the running one opts.StandInURL names (the dev stack's), else the in-memory
+// stand-in: the running one opts.StackURL names (the dev stack's), else the in-memory
 // stand-ins, started once per Set.
 func (s *Set) standIn(c service.Client, opts Options, log *slog.Logger, svc string) error {
 	if !slices.Contains(standin.Services(), c.StandIn) {
 		return fmt.Errorf("service %s: client %s: no stand-in for %q (known: %v); set %s", svc, c.Name, c.StandIn, standin.Services(), c.URLEnv)
 	}
-	if opts.StandInURL != nil {
-		if url := opts.StandInURL(c.StandIn); url != "" {
+	if opts.StackURL != nil {
+		if url := opts.StackURL(c.StandIn); url != "" {
 			s.Env[c.URLEnv] = url
 			return nil
 		}

@@ -144,13 +144,13 @@ func TestProvideLeavesCallbackClientsWithoutPublicURL(t *testing.T) {
 }
 
 // TestProvidePointsStandInClientsAtTheStandIn: where a stand-in already runs (the dev
-// stack's, Options.StandInURL), a client of another domain's service gets its URL and no
+// stack's, Options.StackURL), a client of another domain's service gets its URL and no
 // in-memory stand-in starts; one whose URL is set is left alone.
 func TestProvidePointsStandInClientsAtTheStandIn(t *testing.T) {
 	gear := service.Client{Name: "gear", URLEnv: "T_GEAR_URL", StandIn: "svc-gear-inventory"}
 	other := service.Client{Name: "other", URLEnv: "T_OTHER_URL", StandIn: "svc-reservations"}
 	set, err := fakes.Provide(context.Background(), []service.Definition{spec("svc-c", gear, other)}, env("T_OTHER_URL", "http://reservations.example"), nil,
-		fakes.Options{DataDir: t.TempDir(), StandInURL: func(name string) string { return "http://127.0.0.1:1/" + name }}, slog.New(slog.DiscardHandler))
+		fakes.Options{DataDir: t.TempDir(), StackURL: func(name string) string { return "http://127.0.0.1:1/" + name }}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,5 +163,26 @@ func TestProvidePointsStandInClientsAtTheStandIn(t *testing.T) {
 	}
 	if set.StandIns() != nil {
 		t.Error("the in-memory stand-ins started although the dev stack's answer")
+	}
+}
+
+// TestProvidePointsOurServiceClientsAtTheStack: in dev, a client of another of our services
+// gets that service's URL in the stack and the caller's dev token; outside dev (no
+// StackURL) it stays unset, as Optional clients without a URL do.
+func TestProvidePointsOurServiceClientsAtTheStack(t *testing.T) {
+	pay := service.Client{Name: "payments", URLEnv: "T_PAY_URL", KeyEnv: "T_PAY_TOKEN", Service: "svc-payments", Optional: true}
+	defs := []service.Definition{spec("svc-analytics", pay)}
+	set, err := fakes.Provide(context.Background(), defs, env(), nil,
+		fakes.Options{DataDir: t.TempDir(), StackURL: func(name string) string { return "http://127.0.0.1:1/" + name }}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = set.Stop(context.Background()) })
+	if set.Env["T_PAY_URL"] != "http://127.0.0.1:1/svc-payments" || set.Env["T_PAY_TOKEN"] != "dev-svc-analytics" {
+		t.Errorf("in dev: %v, want the stack's svc-payments and the caller's dev token", set.Env)
+	}
+	outside := provide(t, defs, env(), nil)
+	if len(outside.Env) != 0 {
+		t.Errorf("outside dev: %v, want nothing set", outside.Env)
 	}
 }

@@ -35,10 +35,10 @@ type Options struct {
 	// Webhooks are the full URLs of our callbacks, by fake key ("sendgrid": where the fake
 	// SendGrid posts its signed events).
 	Webhooks map[string]string
-	// StandInURL is the base URL of the stand-in of another domain's service where one is
-	// already running (the dev stack's, fed from the topics); nil or "" starts the
-	// in-memory stand-ins (Set.StandIns) for clients that name a StandIn.
-	StandInURL func(service string) string
+	// StackURL is the base URL of a service the running dev stack serves (our services and
+	// the stand-ins of other domains' services, each under /<name>/); nil outside dev, where
+	// StandIn clients get the in-memory stand-ins and Service clients stay unset.
+	StackURL func(service string) string
 }
 
 // stack is one running fake (one listener); the three provider fakes share one.

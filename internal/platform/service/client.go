@@ -36,6 +36,11 @@ type Client struct {
 	// the dev stack's stand-in of that service (fed from the topics), and run and the
 	// tests at an in-memory stand-in (internal/dev/standin), instead of a fake.
 	StandIn string
+	// Service is another of our services this client calls (svc-analytics reads
+	// svc-payments' reconciliation): with URLEnv unset, dev points it at that service in
+	// the dev stack and KeyEnv at the caller's dev token; elsewhere it stays unset, so such a
+	// client is Optional or its URL is required.
+	Service string
 	// RequireEnv names a boolean variable that, when true, forbids a fake.
 	RequireEnv string
 	// Optional clients without a URL are nil (push without FCM).

@@ -60,6 +60,8 @@ func Conformance[S any](t *testing.T, spec *service.Spec[S], f Fixture) {
 	}
 	streamtest.Run(t, streamtest.Subject{
 		Group: spec.Name, Schema: d.Store.Schema, Input: f.Input, Valid: f.Valid, Failing: f.Failing, Outputs: outputs,
+		// The runner gives a service an outbox only when it produces something.
+		NoOutbox: len(d.Produces) == 0,
 		Migrate: func(ctx context.Context, pool *pgxpool.Pool, _ string) error {
 			if err := runner.Migrate(ctx, pool, streamtest.Logger(t, slog.LevelWarn), spec); err != nil {
 				return err

@@ -198,3 +198,27 @@ func TestRestartResumesAndAwaitApplied(t *testing.T) {
 		}
 	}
 }
+
+// TestRestartWithRunsItsStepWhileTheServiceIsDown: the step runs between stop and start;
+// a row it deletes is gone and an event published after the restart is applied.
+func TestRestartWithRunsItsStepWhileTheServiceIsDown(t *testing.T) {
+	t.Parallel()
+	svc := servicetest.Start(t, exampleSpec, servicetest.WithTopology(exampleTopology(t)))
+	ev := registered("before the step", "Ada")
+	svc.Publish(topicGuests, ev.Key, ev.Value.(*schemas.GuestRegistered))
+	svc.AwaitApplied(ev.EventID)
+	ran := false
+	svc.RestartWith(func() {
+		ran = true
+		if _, err := svc.DB.Exec(context.Background(), `DELETE FROM example.greetings`); err != nil {
+			t.Fatal(err)
+		}
+	})
+	after := registered("after the step", "Bo")
+	svc.Publish(topicGuests, after.Key, after.Value.(*schemas.GuestRegistered))
+	svc.AwaitApplied(after.EventID)
+	var n int
+	if err := svc.DB.QueryRow(context.Background(), `SELECT count(*) FROM example.greetings`).Scan(&n); err != nil || !ran || n != 1 {
+		t.Errorf("after RestartWith: step ran %v, %d greetings (%v); want the step run and only the new greeting", ran, n, err)
+	}
+}

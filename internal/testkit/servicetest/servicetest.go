@@ -197,7 +197,17 @@ func (s *Service[S]) Stop() error {
 // redeploy does: New runs again, State is the new state.
 func (s *Service[S]) Restart() {
 	s.T.Helper()
+	s.RestartWith(func() {})
+}
+
+// RestartWith is Restart with an operator's step while the service is down: between runs
+// after the service stopped and before it starts again, e.g. what `novatrek groups reset
+// --rebuild --execute` does to a stopped group (Spec.Rebuild, stream.ClearInbox,
+// stream.Rewind).
+func (s *Service[S]) RestartWith(between func()) {
+	s.T.Helper()
 	s.stop()
+	between()
 	s.stopped = false
 	s.start()
 }

@@ -38,6 +38,10 @@ type Subject struct {
 	// never more for a correct runtime. Make double effects visible (e.g. an append-only
 	// log of applied event ids) rather than hidden by a unique key.
 	Effects func(ctx context.Context, pool *pgxpool.Pool, schema, eventID string) (int, error)
+	// NoOutbox says the processor has no outbox table (a service that produces nothing, such
+	// as a pure projection): the suite runs no relay and counts no outbox rows, since
+	// nothing can be enqueued. Default false: the schema has an outbox.
+	NoOutbox bool
 	// Outputs are the topics the processor's outbox publishes to. When set, the suite
 	// expects each Valid event to enqueue at least one message.
 	Outputs []string

@@ -1,0 +1,148 @@
+package analytics
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/processors/analytics/forecast"
+)
+
+// maxHorizonDays is the furthest a forecast reaches (the spec's horizon ≤ 365 days).
+const maxHorizonDays = 365
+
+// forecastView is a forecast: the series it was fitted on, the fitted parameters, the
+// forecast with its intervals and the backtest error.
+type forecastView struct {
+	Fact     string         `json:"fact"`
+	Metric   string         `json:"metric"`
+	By       string         `json:"by"`
+	Key      string         `json:"key,omitempty"`
+	Currency string         `json:"currency,omitempty"`
+	Bucket   string         `json:"bucket"`
+	Season   int            `json:"season"`
+	History  historyView    `json:"history"`
+	Model    modelView      `json:"model"`
+	Backtest backtestView   `json:"backtest"`
+	Points   []forecastStep `json:"forecast"`
+}
+
+type historyView struct {
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Points int    `json:"points"`
+}
+
+type modelView struct {
+	Method string  `json:"method"`
+	Alpha  float64 `json:"alpha"`
+	Beta   float64 `json:"beta"`
+	Gamma  float64 `json:"gamma"`
+}
+
+type backtestView struct {
+	Method string   `json:"method"`
+	Points int      `json:"points"`
+	MAPE   *float64 `json:"mape"`
+}
+
+type forecastStep struct {
+	Bucket string  `json:"bucket"`
+	Mean   float64 `json:"mean"`
+	Lo80   float64 `json:"lo80"`
+	Hi80   float64 `json:"hi80"`
+	Lo95   float64 `json:"lo95"`
+	Hi95   float64 `json:"hi95"`
+}
+
+// seasons are the season lengths per bucket: a week of days, a year of months. (A daily
+// model with both a weekly and a yearly season is not built: see the README.)
+var seasons = map[string]int{"day": 7, "month": 12}
+
+// handleForecast serves GET /v1/forecasts: any metric's rollup series (fact, metric, by,
+// key, currency) in complete buckets up to yesterday (the last 365 days) or last month
+// (every month kept), additive Holt-Winters with the bucket's season, horizon buckets ahead
+// (at most 365 days or 12 months).
+func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	win, err := parseWindow(r, a.now())
+	if err != nil {
+		return err
+	}
+	var bad []problem.FieldError
+	fact := q.Get("fact")
+	t := slices.Index(tableNames[:], fact)
+	if t < 0 {
+		bad = append(bad, problem.FieldError{Field: "fact", Reason: fmt.Sprintf("must be one of %v", tableNames)})
+	}
+	metric := q.Get("metric")
+	if win.by != "all" && win.key == "" {
+		bad = append(bad, problem.FieldError{Field: "key", Reason: "is required with by=" + win.by})
+	}
+	if metric == "" {
+		bad = append(bad, problem.FieldError{Field: "metric", Reason: "is required (e.g. reservations)"})
+	}
+	horizon, err := strconv.Atoi(q.Get("horizon"))
+	step := func(tm time.Time, k int) time.Time { return tm.AddDate(0, 0, k) }
+	maxHorizon := maxHorizonDays
+	if win.bucket == "month" {
+		step = func(tm time.Time, k int) time.Time { return tm.AddDate(0, k, 0) }
+		maxHorizon = 12
+	}
+	if err != nil || horizon < 1 || horizon > maxHorizon {
+		bad = append(bad, problem.FieldError{Field: "horizon", Reason: fmt.Sprintf("must be a whole number of %ss from 1 to %d", win.bucket, maxHorizon)})
+	}
+	if len(bad) > 0 {
+		return problem.Validation("The forecast parameters are not valid.", bad...)
+	}
+	m := seasons[win.bucket]
+	last := step(monthStart(a.now()), -1) // the last complete month
+	if win.bucket == "day" {
+		last = a.now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	}
+	// Months: everything kept (two seasons need 24). Days: the last year at most; a weekly
+	// season needs two weeks, and a longer daily history only slows the fit.
+	first := a.cfg.oldestKept(a.now())
+	if yearAgo := last.AddDate(0, 0, -maxHorizonDays); win.bucket == "day" && first.Before(yearAgo) {
+		first = yearAgo
+	}
+	series, err := a.series(r.Context(), table(t), metric, win, q.Get("currency"), first, last, step)
+	if err != nil {
+		return err
+	}
+	// Leading empty buckets are before the metric existed, not zeros.
+	for len(series) > 0 && series[0].value == 0 {
+		series = series[1:]
+	}
+	y := make([]float64, len(series))
+	for i, p := range series {
+		y[i] = p.value
+	}
+	md, err := forecast.Fit(y, m)
+	var short *forecast.ShortHistoryError
+	if errors.As(err, &short) {
+		return fault.Unprocessable("history-too-short", "Not enough history to forecast",
+			fmt.Sprintf("A season of %d %ss needs two seasons of history, %d %ss; %s has %d.", m, win.bucket, short.Need, win.bucket, metric, short.Have)).
+			With("history_points", short.Have).With("needed_points", short.Need)
+	}
+	if err != nil {
+		return err
+	}
+	bt, err := forecast.Evaluate(y, m)
+	if err != nil {
+		return err
+	}
+	v := forecastView{Fact: fact, Metric: metric, By: win.by, Key: win.key, Currency: q.Get("currency"), Bucket: win.bucket, Season: m,
+		History:  historyView{From: series[0].bucket.Format(time.DateOnly), To: last.Format(time.DateOnly), Points: len(y)},
+		Model:    modelView{Method: "additive Holt-Winters", Alpha: md.Alpha, Beta: md.Beta, Gamma: md.Gamma},
+		Backtest: backtestView{Method: bt.Method, Points: bt.Points, MAPE: bt.MAPE}}
+	for i, p := range md.Forecast(horizon) {
+		v.Points = append(v.Points, forecastStep{Bucket: step(last, i+1).Format(time.DateOnly), Mean: p.Mean, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
+	}
+	return writeJSON(w, v)
+}

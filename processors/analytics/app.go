@@ -1,0 +1,43 @@
+package analytics
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/platform/service"
+)
+
+// app is the running service: the subscriptions write through it, the API reads through
+// it, the maintenance worker keeps its partitions.
+type app struct {
+	db        *pgxpool.Pool
+	cfg       Config
+	log       *slog.Logger
+	now       func() time.Time
+	kafkaOpts []kgo.Opt
+	// payments reaches svc-payments for reconciliation; nil without ANALYTICS_PAYMENTS_URL.
+	payments *reconciler
+	// rebuilding is the progress of an unfinished rebuild, nil when there is none.
+	rebuilding atomic.Pointer[progress]
+}
+
+// newApp reads and checks the configuration; a bad value stops the start with one line.
+func newApp(_ context.Context, env service.Env) (*app, error) {
+	var cfg Config
+	if err := env.Load(&cfg); err != nil {
+		return nil, err
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	a := &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
+	if c := env.Outbound("payments"); c != nil {
+		a.payments = &reconciler{client: c}
+	}
+	return a, nil
+}

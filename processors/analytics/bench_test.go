@@ -1,0 +1,161 @@
+package analytics
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/testkit/servicetest"
+)
+
+// BenchmarkRebuild is the issue's speed figures, on a year of mixed domain events
+// (ANALYTICS_BENCH_EVENTS, default 100,000; `make bench` passes BENCH_EVENTS):
+//
+//   - events/s: the service's share of a rebuild by replay, each event mapped to its facts
+//     and written with its rollups in batches of 500 events per transaction (the stream
+//     runtime's own replay cost is BenchmarkReplay's in internal/platform/stream);
+//   - raw_rows/s and pct_of_raw: the baseline, the same fact rows COPYed into the same
+//     partitioned tables in the same batches without rollups, measured in the same run;
+//   - p99_ms per endpoint: 200 requests of each dashboard over the year (one month's
+//     window by day, the whole year by month), through the HTTP edge;
+//   - peak_rss_MiB: the process's high-water RSS (VmHWM), for the ≤ 256 MiB target.
+func BenchmarkRebuild(b *testing.B) {
+	n := 100_000
+	if v, err := strconv.Atoi(os.Getenv("ANALYTICS_BENCH_EVENTS")); err == nil && v > 0 {
+		n = v
+	}
+	const batch = 500
+	now := time.Now().UTC()
+	step := 360 * 24 * time.Hour / time.Duration(n) // a year, newest first
+	batches := func(yield func([]row) bool) {
+		var rows []row
+		for i := range n {
+			at := now.Add(-time.Duration(i) * step)
+			_, _, ev := sample(i%kinds, i, at)
+			fs := mapEvent(b, ev)
+			rows = append(rows, rowsOf(ev.EventMeta().EventID, fs)...)
+			if (i+1)%batch == 0 || i == n-1 {
+				if !yield(rows) {
+					return
+				}
+				rows = rows[:0]
+			}
+		}
+	}
+	for range b.N {
+		svc := servicetest.Start(b, Spec, servicetest.WithoutConsumer(), servicetest.WithoutWorkers("partition maintenance"))
+		ctx := context.Background()
+		// The baseline first, then emptied: COPY of the same rows.
+		total := 0
+		start := time.Now()
+		for rows := range batches {
+			total += len(rows)
+			if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return copyRows(ctx, tx, rows) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		raw := float64(total) / time.Since(start).Seconds()
+		if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return rebuild(ctx, tx) }); err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		for rows := range batches {
+			if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return write(ctx, tx, rows) }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		elapsed := time.Since(start).Seconds()
+		b.ReportMetric(float64(n)/elapsed, "events/s")
+		b.ReportMetric(float64(total)/elapsed, "rows/s")
+		b.ReportMetric(raw, "raw_rows/s")
+		b.ReportMetric(100*float64(total)/elapsed/raw, "pct_of_raw")
+		b.ReportMetric(peakRSS(b), "peak_rss_MiB")
+		if _, err := svc.DB.Exec(ctx, `ANALYZE`); err != nil {
+			b.Fatal(err)
+		}
+		dashboardLatencies(b, svc, now)
+	}
+}
+
+// copyRows COPYs rows into their fact tables: the raw insert baseline.
+func copyRows(ctx context.Context, tx pgx.Tx, rows []row) error {
+	if err := ensureMonths(ctx, tx, monthsOf(rows)); err != nil {
+		return err
+	}
+	for t := range tableCount {
+		var src [][]any
+		for _, r := range rows {
+			if r.table == t {
+				src = append(src, []any{r.eventID, r.seq, r.at, r.metric, null(r.trip), null(r.guide), null(r.location), null(r.guest),
+					null(r.reservation), null(r.reference), null(r.category), null(r.currency), r.value})
+			}
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"analytics", t.String()}, []string{"event_id", "seq", "occurred_at", "metric",
+			"trip_id", "guide_id", "location_id", "guest_id", "reservation_id", "reference_id", "category", "currency", "value"},
+			pgx.CopyFromRows(src)); err != nil {
+			return fmt.Errorf("copy %s: %w", t, err)
+		}
+	}
+	return nil
+}
+
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// dashboardLatencies reports the p99 of each dashboard endpoint over the stored year.
+func dashboardLatencies(b *testing.B, svc *servicetest.Service[*app], now time.Time) {
+	month := "from=" + now.AddDate(0, -1, 0).Format(time.DateOnly) + "&to=" + now.Format(time.DateOnly)
+	year := "from=" + now.AddDate(-1, 0, 0).Format(time.DateOnly) + "&to=" + now.Format(time.DateOnly) + "&bucket=month"
+	for _, e := range []struct{ name, caller, path string }{
+		{"booking_trends_month", CallerAnalysts, "/v1/booking-trends?by=trip&" + month},
+		{"revenue_year", CallerFinanceOps, "/v1/revenue?" + year},
+		{"utilization_month", CallerAnalysts, "/v1/utilization?by=location&" + month},
+		{"safety_year", CallerAnalysts, "/v1/safety-metrics?" + year},
+		{"satisfaction_trip_year", CallerGuestProfiles, "/v1/satisfaction-scores?trip_id=" + trips[0] + "&" + strings.TrimSuffix(year, "&bucket=month")},
+		{"forecast_reservations", CallerAnalysts, "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=30"},
+	} {
+		var lat []float64
+		for i := range 200 {
+			start := time.Now()
+			r := svc.Call(e.caller, "GET", e.path, nil)
+			ms := float64(time.Since(start).Microseconds()) / 1000
+			if i == 0 {
+				b.ReportMetric(ms, e.name+"_first_ms") // before any cache (the forecast's fits) is warm
+			}
+			lat = append(lat, ms)
+			if r.Status != http.StatusOK {
+				b.Fatalf("%s: %d %s", e.path, r.Status, r.Body)
+			}
+		}
+		slices.Sort(lat)
+		b.ReportMetric(lat[len(lat)*99/100], e.name+"_p99_ms")
+	}
+}
+
+// peakRSS is the process's high-water resident set in MiB (Linux VmHWM).
+func peakRSS(b *testing.B) float64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
