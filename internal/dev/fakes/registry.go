@@ -55,6 +55,9 @@ var registry = map[string]fake{
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
+	// The other domains' services our services call synchronously (internal/dev/standin).
+	"svc-reservations":   {"standins", "svc-reservations stand-in (knows only what it is given)"},
+	"svc-guest-profiles": {"standins", "svc-guest-profiles stand-in (knows only what it is given)"},
 }
 
 // starters start each stack.
@@ -68,6 +71,7 @@ var starters = map[string]func(Options) (stack, error){
 		return serve(f, f.Handler())
 	},
 	"providers": startProviders,
+	"standins":  startStandIns,
 }
 
 // Keys lists the registered fake keys, sorted.
