@@ -1,0 +1,63 @@
+package loyalty
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/schemas"
+)
+
+// onGuestRegistered enrols the guest in the base tier, keeping the registration's
+// attributes as given. A guest enrolled before (points arrived first, read from the
+// profile) keeps their balance; the registration's attributes are merged in.
+func (a *app) onGuestRegistered(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.GuestRegistered]) error {
+	g := ev.Value
+	profile, err := json.Marshal(struct {
+		schemas.GuestRegistered
+		Metadata struct{} `json:"-"`
+	}{GuestRegistered: g})
+	if err != nil {
+		return stream.Permanent(fmt.Errorf("guest %s: encode the profile: %w", g.GuestID, err))
+	}
+	created, err := a.ledger.Enrol(ctx, tx, Member{GuestID: g.GuestID, Tier: a.ladder.Base().Code,
+		EnrolledAt: ev.Meta.OccurredAt, EnrolledBy: "registration", Profile: profile})
+	if err != nil {
+		return err
+	}
+	if !created {
+		a.log.Info("guest registered after enrolment from the profile: attributes merged", "guest_id", g.GuestID)
+	}
+	return nil
+}
+
+// onReservationStatusChanged earns points on COMPLETED and reverses them on CANCELLED; the
+// other statuses do not concern loyalty.
+func (a *app) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+	switch ev.Value.NewStatus {
+	case "COMPLETED":
+		return a.earnOnCompletion(ctx, tx, ev)
+	case "CANCELLED":
+		return a.reverseOnCancellation(ctx, tx, ev)
+	}
+	return nil
+}
+
+// upstreamError says how the consumer treats a failed call: a dependency down waits
+// (transient: the partition pauses, nothing is lost); an unknown resource is retried a few
+// times (the other service may not have it yet) and then dead-lettered; anything else is
+// a permanent refusal, dead-lettered at once with its reason.
+func upstreamError(err error) error {
+	var u unavailable
+	switch {
+	case errors.As(err, &u):
+		return stream.Transient(err)
+	case errors.Is(err, errNotFound):
+		return err
+	}
+	return stream.Permanent(err)
+}
