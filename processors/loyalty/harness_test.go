@@ -5,6 +5,8 @@ import (
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,4 +186,13 @@ func must(t *testing.T, resp *servicetest.Response, status int) {
 	if resp.Status != status {
 		t.Fatalf("status %d, want %d: %s", resp.Status, status, resp.Body)
 	}
+}
+
+// getenvUint reads a non-negative integer variable; 0 when unset or malformed.
+func getenvUint(name string) uint64 {
+	v, err := strconv.ParseUint(os.Getenv(name), 10, 64)
+	if err != nil {
+		return 0
+	}
+	return v
 }
