@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/dev/devstack"
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/config"
 )
@@ -89,7 +90,10 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 			if !noServices {
 				// The stack's process starts the fakes, not the services: they are built
 				// below, after the fakes' variables are set.
-				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr))
+				// The stack serves the stand-ins under its own address (devBaseURL("") is
+				// that address with a trailing slash; "" when the port is not known yet).
+				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr),
+					fakes.Options{StandIns: devBaseURL(dc.HTTPAddr)("")})
 				if err != nil {
 					return err
 				}

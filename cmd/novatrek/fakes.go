@@ -27,10 +27,11 @@ func clientDefinitions(names ...string) []service.Definition {
 // provideFakes starts the fakes the services' unset clients need and exports their
 // variables into this process's environment, where the runner reads the services' clients
 // (Host.Getenv is os.Getenv). baseURL gives a
-// service's public URL ("" when unknown). The returned func stops the fakes and unsets
+// service's public URL ("" when unknown); opts.StandIns where the dev stack serves the
+// stand-ins. The returned func stops the fakes and unsets
 // what was exported.
-func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) string, names ...string) (func(), error) {
-	set, err := fakes.Provide(ctx, clientDefinitions(names...), os.Getenv, baseURL, fakes.Options{}, log)
+func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) string, opts fakes.Options, names ...string) (func(), error) {
+	set, err := fakes.Provide(ctx, clientDefinitions(names...), os.Getenv, baseURL, opts, log)
 	if err != nil {
 		return nil, err
 	}

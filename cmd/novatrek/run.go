@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
@@ -31,7 +32,7 @@ HTTP_ADDR. SIGINT/SIGTERM stop it cleanly.`,
 			log := cliLogger(cmd.ErrOrStderr())
 			// Clients whose URLs are unset get the fakes (dev only; a RequireEnv forbids it),
 			// calling back on this process's HTTP_ADDR.
-			stopFakes, err := provideFakes(cmd.Context(), log, func(string) string { return runner.BaseURL(cfg.HTTPAddr) }, args[0])
+			stopFakes, err := provideFakes(cmd.Context(), log, func(string) string { return runner.BaseURL(cfg.HTTPAddr) }, fakes.Options{}, args[0])
 			if err != nil {
 				return err
 			}

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/novatrek/support/internal/platform/service"
 )
@@ -90,6 +91,11 @@ func Provide(ctx context.Context, defs []service.Definition, getenv func(string)
 	}
 	for _, n := range needs {
 		f := registry[n.client.Fake]
+		if f.stack == stackStandIns && opts.StandIns != "" {
+			// The dev stack's stand-ins, fed from the topics, answer for this service.
+			fill(set.Env, n.client, map[string]string{RoleURL: strings.TrimRight(opts.StandIns, "/") + "/" + n.client.Fake}, getenv)
+			continue
+		}
 		st, ok := set.stacks[f.stack]
 		if !ok {
 			var err error

@@ -34,6 +34,10 @@ type Options struct {
 	// Webhooks are the full URLs of our callbacks, by fake key ("sendgrid": where the fake
 	// SendGrid posts its signed events).
 	Webhooks map[string]string
+	// StandIns is the base URL under which a dev stack serves the other domains'
+	// stand-ins (internal/dev/standin, /<service>/...), fed from the topics; clients whose
+	// fake is a stand-in then point there instead of at an empty stand-in of their own.
+	StandIns string
 }
 
 // stack is one running fake (one listener); the three provider fakes share one.
@@ -56,8 +60,8 @@ var registry = map[string]fake{
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	// The other domains' services our services call synchronously (internal/dev/standin).
-	"svc-reservations":   {"standins", "svc-reservations stand-in (knows only what it is given)"},
-	"svc-guest-profiles": {"standins", "svc-guest-profiles stand-in (knows only what it is given)"},
+	"svc-reservations":   {stackStandIns, "svc-reservations stand-in (knows only what it is given)"},
+	"svc-guest-profiles": {stackStandIns, "svc-guest-profiles stand-in (knows only what it is given)"},
 }
 
 // starters start each stack.
@@ -70,8 +74,8 @@ var starters = map[string]func(Options) (stack, error){
 		f := fraudfake.New()
 		return serve(f, f.Handler())
 	},
-	"providers": startProviders,
-	"standins":  startStandIns,
+	"providers":   startProviders,
+	stackStandIns: startStandIns,
 }
 
 // Keys lists the registered fake keys, sorted.

@@ -11,12 +11,15 @@ import (
 // service's synchronous calls to svc-reservations and svc-guest-profiles, keyed by the
 // service they stand in for: a Client with Fake "svc-reservations" gets the stand-in's URL
 // with that service's prefix. Started by Provide, it has no Kafka to learn from, so it
-// knows what a test puts into its Store (Set.StandIns) and nothing else: the dev stack's
-// own stand-ins, fed from the topics, answer in `novatrek dev`.
+// knows what a test puts into its Store (Set.StandIns) and nothing else; `novatrek dev`
+// passes Options.StandIns instead, so its own stand-ins, fed from the topics, answer.
 type standIns struct {
 	srv   *service.HTTPServer
 	store *standin.Store
 }
+
+// stackStandIns names the stand-ins' stack.
+const stackStandIns = "standins"
 
 func startStandIns(Options) (stack, error) {
 	st := standin.NewStore()
@@ -39,7 +42,7 @@ func (s *standIns) stop(ctx context.Context) error { return s.srv.Shutdown(ctx) 
 // reservations and guests the service will ask about (Store.Apply); nil when Provide
 // started none.
 func (s *Set) StandIns() *standin.Store {
-	if st, ok := s.stacks["standins"].(*standIns); ok {
+	if st, ok := s.stacks[stackStandIns].(*standIns); ok {
 		return st.store
 	}
 	return nil

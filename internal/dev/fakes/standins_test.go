@@ -1,13 +1,16 @@
 package fakes_test
 
 import (
+	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/schemas"
 )
@@ -42,5 +45,24 @@ func TestProvideServesTheStandIns(t *testing.T) {
 	}
 	if code, _ := get(set.Env["T_RES_URL"] + "/v1/reservations/" + uuid.NewString()); code != http.StatusNotFound {
 		t.Errorf("a reservation never given: %d, want 404", code)
+	}
+}
+
+// TestProvidePointsStandInClientsAtTheDevStack: with Options.StandIns (the dev stack
+// serving its topic-fed stand-ins), a stand-in client gets that URL under its service's
+// prefix and no stand-in of its own is started.
+func TestProvidePointsStandInClientsAtTheDevStack(t *testing.T) {
+	res := service.Client{Name: "reservations", URLEnv: "T_RES_URL", Fake: "svc-reservations"}
+	set, err := fakes.Provide(context.Background(), []service.Definition{spec("svc-a", res)}, env(), nil,
+		fakes.Options{StandIns: "http://127.0.0.1:8080/"}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = set.Stop(context.Background()) })
+	if got := set.Env["T_RES_URL"]; got != "http://127.0.0.1:8080/svc-reservations" {
+		t.Errorf("T_RES_URL = %q, want the dev stack's stand-in", got)
+	}
+	if set.StandIns() != nil {
+		t.Error("a stand-in was started although the dev stack serves them")
 	}
 }
