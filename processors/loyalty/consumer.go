@@ -5,12 +5,46 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/event"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/schemas"
 )
+
+// inGuestOrder handles a partition batch event by event, in partition order, after locking
+// the members the batch touches in guest id order: the two topics are keyed by guest and
+// by reservation, so batches of different partitions share members, and a batch locking
+// them in event order would deadlock with another locking them in its own.
+func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Event[T], guest func(*T) string,
+	handle func(*app, context.Context, pgx.Tx, stream.Event[T]) error) error {
+	ids := make([]string, 0, len(evs))
+	for i := range evs {
+		ids = append(ids, guest(&evs[i].Value))
+	}
+	slices.Sort(ids)
+	if err := a.ledger.LockAll(ctx, tx, slices.Compact(ids)); err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		// What each event's handling emits is caused by that event.
+		if err := handle(a, event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), tx, ev); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *app) onGuestsRegistered(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.GuestRegistered]) error {
+	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID }, (*app).onGuestRegistered)
+}
+
+func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationStatusChanged]) error {
+	return inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
+		(*app).onReservationStatusChanged)
+}
 
 // onGuestRegistered enrols the guest in the base tier, keeping the registration's
 // attributes as given. A guest enrolled before (points arrived first, read from the

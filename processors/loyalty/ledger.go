@@ -112,6 +112,10 @@ type Ledger[Tx any] interface {
 	Enrol(ctx context.Context, tx Tx, m Member) (created bool, err error)
 	// Lock returns the member locked until tx ends; nil when not enrolled.
 	Lock(ctx context.Context, tx Tx, guestID string) (*Member, error)
+	// LockAll locks the enrolled members among guestIDs in guest id order, so that
+	// transactions locking several members (a consumer batch, a worker round) always
+	// take them in one order and cannot deadlock.
+	LockAll(ctx context.Context, tx Tx, guestIDs []string) error
 	// Member reads a member without locking; nil when not enrolled.
 	Member(ctx context.Context, tx Tx, guestID string) (*Member, error)
 	// Post books e for the locked member m and updates m.Balance: a credit opens a lot

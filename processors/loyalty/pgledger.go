@@ -55,6 +55,14 @@ func (pgLedger) Lock(ctx context.Context, tx store.DB, guestID string) (*Member,
 	return scanMember(tx.QueryRow(ctx, `SELECT `+memberColumns+` FROM loyalty.members WHERE guest_id = $1 FOR UPDATE`, guestID))
 }
 
+func (pgLedger) LockAll(ctx context.Context, tx store.DB, guestIDs []string) error {
+	// The sort runs below the row locks, so the rows are locked in guest id order.
+	if _, err := tx.Exec(ctx, `SELECT 1 FROM loyalty.members WHERE guest_id = ANY($1::uuid[]) ORDER BY guest_id FOR UPDATE`, guestIDs); err != nil {
+		return fmt.Errorf("loyalty: lock %d members: %w", len(guestIDs), err)
+	}
+	return nil
+}
+
 func (pgLedger) Member(ctx context.Context, tx store.DB, guestID string) (*Member, error) {
 	return scanMember(tx.QueryRow(ctx, `SELECT `+memberColumns+` FROM loyalty.members WHERE guest_id = $1`, guestID))
 }
@@ -333,11 +341,16 @@ func (pgLedger) Transactions(ctx context.Context, tx store.DB, guestID string, b
 }
 
 func (pgLedger) ExpiringMembers(ctx context.Context, tx store.DB, day time.Time, limit int) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT DISTINCT guest_id::text FROM loyalty.lots WHERE remaining > 0 AND expires_on <= $1 LIMIT $2`, day, limit)
+	rows, err := tx.Query(ctx, `SELECT DISTINCT guest_id FROM loyalty.lots WHERE remaining > 0 AND expires_on <= $1 ORDER BY guest_id LIMIT $2`, day, limit)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: find expired lots: %w", err)
 	}
-	return pgx.CollectRows(rows, pgx.RowTo[string])
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = id.String()
+	}
+	return out, err
 }
 
 func (pgLedger) ExpiredLots(ctx context.Context, tx store.DB, guestID string, day time.Time) ([]Lot, error) {

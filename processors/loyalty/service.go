@@ -56,10 +56,14 @@ var Spec = &service.Spec[*app]{
 	Store: service.Store{Schema: Schema, MaxConnsEnv: "LOYALTY_DB_MAX_CONNS",
 		Migrations: []migrate.Set{Migrations}, Seed: seed},
 	New: newApp,
+	// Batches lock their members in guest id order (inGuestOrder); 100 records bound how
+	// long a batch holds them while it calls svc-reservations, which is how long a
+	// redemption of one of them may wait.
 	Subscriptions: []service.Subscription[*app]{
-		service.On(TopicGuestRegistered, (*app).onGuestRegistered),
-		service.On(TopicReservationStatus, (*app).onReservationStatusChanged),
+		service.OnBatch(TopicGuestRegistered, (*app).onGuestsRegistered),
+		service.OnBatch(TopicReservationStatus, (*app).onReservationStatusesChanged),
 	},
+	Consume:  service.ConsumePolicy{MaxBatchRecords: 100},
 	Produces: []string{TopicPointsEarned, TopicTierChanged, TopicRewardRedeemed},
 	Clients: []service.Client{
 		// Both calls are reads, safe to repeat: one retry rides out a blip; a longer outage
