@@ -19,7 +19,7 @@ import (
 // by reservation, so batches of different partitions share members, and a batch locking
 // them in event order would deadlock with another locking them in its own.
 func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Event[T], guest func(*T) string,
-	handle func(*app, context.Context, pgx.Tx, stream.Event[T]) error) error {
+	handle func(context.Context, pgx.Tx, stream.Event[T]) error) error {
 	ids := make([]string, 0, len(evs))
 	for i := range evs {
 		ids = append(ids, guest(&evs[i].Value))
@@ -30,7 +30,7 @@ func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Ev
 	}
 	for _, ev := range evs {
 		// What each event's handling emits is caused by that event.
-		if err := handle(a, event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), tx, ev); err != nil {
+		if err := handle(event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), tx, ev); err != nil {
 			return err
 		}
 	}
@@ -38,12 +38,26 @@ func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Ev
 }
 
 func (a *app) onGuestsRegistered(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.GuestRegistered]) error {
-	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID }, (*app).onGuestRegistered)
+	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID }, a.onGuestRegistered)
+}
+
+// statusBatch is what a batch of status changes reads once: the earning rules and the
+// bookings of its completions.
+type statusBatch struct {
+	rules    []Rule
+	bookings map[string]fetchedBooking
 }
 
 func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationStatusChanged]) error {
+	rules, err := a.ledger.Rules(ctx, tx)
+	if err != nil {
+		return err
+	}
+	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs)}
 	return inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
-		(*app).onReservationStatusChanged)
+		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+			return a.onReservationStatusChanged(ctx, tx, ev, sb)
+		})
 }
 
 // onGuestRegistered enrols the guest in the base tier, keeping the registration's
@@ -71,10 +85,10 @@ func (a *app) onGuestRegistered(ctx context.Context, tx pgx.Tx, ev stream.Event[
 
 // onReservationStatusChanged earns points on COMPLETED and reverses them on CANCELLED; the
 // other statuses do not concern loyalty.
-func (a *app) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+func (a *app) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], sb *statusBatch) error {
 	switch ev.Value.NewStatus {
 	case "COMPLETED":
-		return a.earnOnCompletion(ctx, tx, ev)
+		return a.earnOnCompletion(ctx, tx, ev, sb)
 	case "CANCELLED":
 		return a.reverseOnCancellation(ctx, tx, ev)
 	}

@@ -15,7 +15,7 @@ import (
 // booking is verified with svc-reservations, the member enrolled from svc-guest-profiles
 // if the registration has not arrived yet, by the rule table and the member's tier. The
 // event goes out before the entry is written so that a refused entry takes it back.
-func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], sb *statusBatch) error {
 	v := ev.Value
 	earned, err := a.ledger.Earning(ctx, tx, v.ReservationID)
 	if err != nil {
@@ -26,7 +26,11 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 			"entry_id", earned.ID, "event_id", ev.Meta.EventID)
 		return nil
 	}
-	b, err := a.up.booking(ctx, v.ReservationID)
+	f, ok := sb.bookings[v.ReservationID]
+	if !ok {
+		f.booking, f.err = a.up.booking(ctx, v.ReservationID)
+	}
+	b, err := f.booking, f.err
 	if err != nil {
 		return upstreamError(err)
 	}
@@ -52,11 +56,7 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 	if err != nil {
 		return stream.Permanent(err)
 	}
-	rules, err := a.ledger.Rules(ctx, tx)
-	if err != nil {
-		return err
-	}
-	earning, err := Earn(rules, Purchase{Amount: amount, Currency: currency, TripType: b.TripType, On: ev.Meta.OccurredAt,
+	earning, err := Earn(sb.rules, Purchase{Amount: amount, Currency: currency, TripType: b.TripType, On: ev.Meta.OccurredAt,
 		TierMultiplier: a.ladder.Tier(m.Tier).multiplier()})
 	if err != nil { // no base rule for the currency, or an absurd amount
 		return stream.Permanent(fmt.Errorf("reservation %s: %w", v.ReservationID, err))

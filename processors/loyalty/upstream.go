@@ -9,9 +9,12 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"sync"
 
 	"github.com/novatrek/support/internal/platform/outbound"
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/schemas"
 )
 
 // Names of the Spec's clients.
@@ -74,6 +77,41 @@ func (u *upstream) booking(ctx context.Context, id string) (*Booking, error) {
 		return nil, fmt.Errorf("verify booking %s with svc-reservations: %w", id, err)
 	}
 	return &b, nil
+}
+
+// fetchedBooking is a booking fetched ahead, or why it could not be.
+type fetchedBooking struct {
+	booking *Booking
+	err     error
+}
+
+// prefetchParallel is how many bookings a batch asks svc-reservations for at once.
+const prefetchParallel = 8
+
+// prefetchBookings asks svc-reservations for the bookings of a batch's completions, a few
+// at once, before the batch's ledger work, so the calls overlap instead of adding up.
+// Failures are kept and reported by the event they belong to.
+func (a *app) prefetchBookings(ctx context.Context, evs []stream.Event[schemas.ReservationStatusChanged]) map[string]fetchedBooking {
+	out := map[string]fetchedBooking{}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, prefetchParallel)
+	for _, ev := range evs {
+		id := ev.Value.ReservationID
+		if ev.Value.NewStatus != "COMPLETED" {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			b, err := a.up.booking(ctx, id)
+			<-sem
+			mu.Lock()
+			out[id] = fetchedBooking{b, err}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // profile fetches a guest profile from svc-guest-profiles, as the document it is.
