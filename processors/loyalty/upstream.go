@@ -9,6 +9,7 @@ import (
 	"math/big"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sync"
 
 	"github.com/novatrek/support/internal/platform/outbound"
@@ -154,14 +155,24 @@ func get(ctx context.Context, c *outbound.Client, path string, into any) error {
 	return nil
 }
 
+var (
+	decimalPattern  = regexp.MustCompile(`^[0-9]{1,15}(\.[0-9]{1,6})?$`)
+	currencyPattern = regexp.MustCompile(`^[A-Z]{3}$`)
+)
+
 // amount is the booking's total price as a number.
 func (b *Booking) amount() (*big.Rat, string, error) {
 	if b.TotalPrice == nil {
 		return nil, "", fmt.Errorf("reservation %s has no total price", b.ReservationID)
 	}
 	a, ok := new(big.Rat).SetString(b.TotalPrice.Amount)
-	if !ok || a.Sign() < 0 {
-		return nil, "", fmt.Errorf("reservation %s total price %q is not a non-negative decimal", b.ReservationID, b.TotalPrice.Amount)
+	// SetString also takes fractions and exponents ("1/3", "1e999999"): only plain decimals
+	// of a sane length are amounts.
+	if !ok || a.Sign() < 0 || !decimalPattern.MatchString(b.TotalPrice.Amount) {
+		return nil, "", fmt.Errorf("reservation %s total price %.40q is not a non-negative decimal", b.ReservationID, b.TotalPrice.Amount)
+	}
+	if !currencyPattern.MatchString(b.TotalPrice.Currency) {
+		return nil, "", fmt.Errorf("reservation %s currency %.10q is not an ISO 4217 code", b.ReservationID, b.TotalPrice.Currency)
 	}
 	return a, b.TotalPrice.Currency, nil
 }
