@@ -41,6 +41,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
+	@echo "== svc-loyalty-rewards: completions replayed into the ledger (booking verified over HTTP) beside raw PostgreSQL commits; GET member latency"
+	$(GO) test $(BENCHFLAGS) -bench EarnReplay ./processors/loyalty/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"
