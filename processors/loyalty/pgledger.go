@@ -74,17 +74,29 @@ func (l pgLedger) Post(ctx context.Context, tx store.DB, m *Member, e Entry, d D
 	if err != nil {
 		return Entry{}, fmt.Errorf("loyalty: entry detail: %w", err)
 	}
-	err = tx.QueryRow(ctx, `INSERT INTO loyalty.point_transactions (id, guest_id, kind, points, balance_after, source,
-			source_event_id, reservation_id, redemption_id, reverses, reason, detail, occurred_at, recorded_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
-		ON CONFLICT (guest_id, kind, source) DO NOTHING
-		RETURNING seq`, e.ID, e.GuestID, e.Kind, e.Points, e.BalanceAfter, e.Source, e.SourceEventID, e.ReservationID,
-		e.RedemptionID, e.Reverses, nullIfEmpty(e.Reason), detail, e.OccurredAt, e.RecordedAt).Scan(&e.Seq)
+	args := []any{e.ID, e.GuestID, e.Kind, e.Points, e.BalanceAfter, e.Source, e.SourceEventID, e.ReservationID,
+		e.RedemptionID, e.Reverses, nullIfEmpty(e.Reason), detail, e.OccurredAt, e.RecordedAt}
+	opensLot := e.Points > 0 && e.ExpiresOn != nil
+	query := insertEntry + ` RETURNING seq`
+	if opensLot {
+		// The earning's path in one round trip: the entry, its lot (after paying off a
+		// negative balance) and the balance, the last two only when the entry was new.
+		query = `WITH e AS (` + insertEntry + ` RETURNING id, seq),
+			l AS (INSERT INTO loyalty.lots (entry_id, guest_id, expires_on, remaining) SELECT id, $2, $15, $16 FROM e),
+			m AS (UPDATE loyalty.members SET balance = $5, updated_at = $14 FROM e WHERE members.guest_id = $2)
+			SELECT seq FROM e`
+		args = append(args, *e.ExpiresOn, e.Points-min(e.Points, max(0, -m.Balance)))
+	}
+	err = tx.QueryRow(ctx, query, args...).Scan(&e.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Entry{}, ErrDuplicate
 	}
 	if err != nil {
 		return Entry{}, fmt.Errorf("loyalty: book %s of %d for %s: %w", e.Kind, e.Points, e.GuestID, err)
+	}
+	if opensLot {
+		m.Balance, m.UpdatedAt = e.BalanceAfter, e.RecordedAt
+		return e, nil
 	}
 	if e.Points > 0 {
 		err = l.credit(ctx, tx, m, e)
@@ -102,19 +114,17 @@ func (l pgLedger) Post(ctx context.Context, tx store.DB, m *Member, e Entry, d D
 	return e, nil
 }
 
-// credit puts e's points into lots, after paying off what the member owes (a negative
-// balance): a new lot expiring on e.ExpiresOn, or back into the lots the reversed entry
-// drew from, in the order they were drawn.
+// insertEntry books an entry unless its cause is booked already.
+const insertEntry = `INSERT INTO loyalty.point_transactions (id, guest_id, kind, points, balance_after, source,
+		source_event_id, reservation_id, redemption_id, reverses, reason, detail, occurred_at, recorded_at)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+	ON CONFLICT (guest_id, kind, source) DO NOTHING`
+
+// credit puts the points of e, a credit without a lot of its own, back into the lots the
+// reversed entry drew from, in the order they were drawn, after paying off what the
+// member owes (a negative balance). (A credit opening a lot is Post's single statement.)
 func (pgLedger) credit(ctx context.Context, tx store.DB, m *Member, e Entry) error {
 	left := e.Points - min(e.Points, max(0, -m.Balance))
-	if e.ExpiresOn != nil {
-		_, err := tx.Exec(ctx, `INSERT INTO loyalty.lots (entry_id, guest_id, expires_on, remaining) VALUES ($1, $2, $3, $4)`,
-			e.ID, m.GuestID, *e.ExpiresOn, left)
-		if err != nil {
-			return fmt.Errorf("loyalty: open the lot of %s: %w", e.ID, err)
-		}
-		return nil
-	}
 	if e.Reverses == nil {
 		return fmt.Errorf("loyalty: a credit of %d for %s has neither an expiry nor an entry it reverses", e.Points, m.GuestID)
 	}
