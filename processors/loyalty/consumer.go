@@ -19,18 +19,19 @@ import (
 // by reservation, so batches of different partitions share members, and a batch locking
 // them in event order would deadlock with another locking them in its own.
 func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Event[T], guest func(*T) string,
-	handle func(context.Context, pgx.Tx, stream.Event[T]) error) error {
+	handle func(context.Context, pgx.Tx, stream.Event[T], map[string]*Member) error) error {
 	ids := make([]string, 0, len(evs))
 	for i := range evs {
 		ids = append(ids, guest(&evs[i].Value))
 	}
 	slices.Sort(ids)
-	if err := a.ledger.LockAll(ctx, tx, slices.Compact(ids)); err != nil {
+	members, err := a.ledger.LockAll(ctx, tx, slices.Compact(ids))
+	if err != nil {
 		return err
 	}
 	for _, ev := range evs {
 		// What each event's handling emits is caused by that event.
-		if err := handle(event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), tx, ev); err != nil {
+		if err := handle(event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), tx, ev, members); err != nil {
 			return err
 		}
 	}
@@ -38,14 +39,18 @@ func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Ev
 }
 
 func (a *app) onGuestsRegistered(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.GuestRegistered]) error {
-	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID }, a.onGuestRegistered)
+	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID },
+		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.GuestRegistered], _ map[string]*Member) error {
+			return a.onGuestRegistered(ctx, tx, ev)
+		})
 }
 
-// statusBatch is what a batch of status changes reads once: the earning rules and the
-// bookings of its completions.
+// statusBatch is what a batch of status changes reads once: the earning rules, the
+// bookings of its completions and its members, locked.
 type statusBatch struct {
 	rules    []Rule
 	bookings map[string]fetchedBooking
+	members  map[string]*Member
 }
 
 func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationStatusChanged]) error {
@@ -55,7 +60,8 @@ func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs [
 	}
 	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs)}
 	return inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
-		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], members map[string]*Member) error {
+			sb.members = members
 			return a.onReservationStatusChanged(ctx, tx, ev, sb)
 		})
 }
@@ -90,7 +96,7 @@ func (a *app) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stre
 	case "COMPLETED":
 		return a.earnOnCompletion(ctx, tx, ev, sb)
 	case "CANCELLED":
-		return a.reverseOnCancellation(ctx, tx, ev)
+		return a.reverseOnCancellation(ctx, tx, ev, sb)
 	}
 	return nil
 }

@@ -48,7 +48,7 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 		// svc-reservations may not have caught up; retried, then dead-lettered.
 		return fmt.Errorf("reservation %s is %s at svc-reservations, not COMPLETED", v.ReservationID, b.Status)
 	}
-	m, err := a.member(ctx, tx, v.GuestID)
+	m, err := a.member(ctx, tx, v.GuestID, sb.members)
 	if err != nil {
 		return err
 	}
@@ -84,13 +84,12 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 	return a.decideTier(ctx, tx, m, now)
 }
 
-// member is the guest's member document, locked; a guest not enrolled yet (the
-// registration has not arrived, or was before loyalty existed) is enrolled from the
-// profile svc-guest-profiles answers.
-func (a *app) member(ctx context.Context, tx pgx.Tx, guestID string) (*Member, error) {
-	m, err := a.ledger.Lock(ctx, tx, guestID)
-	if err != nil || m != nil {
-		return m, err
+// member is the guest's member document, locked (from the batch's locked members); a
+// guest not enrolled yet (the registration has not arrived, or was before loyalty existed)
+// is enrolled from the profile svc-guest-profiles answers, and joins the batch's members.
+func (a *app) member(ctx context.Context, tx pgx.Tx, guestID string, locked map[string]*Member) (*Member, error) {
+	if m, ok := locked[guestID]; ok {
+		return m, nil
 	}
 	profile, err := a.up.profile(ctx, guestID)
 	if err != nil {
@@ -100,7 +99,12 @@ func (a *app) member(ctx context.Context, tx pgx.Tx, guestID string) (*Member, e
 		EnrolledBy: "profile", Profile: profile}); err != nil {
 		return nil, err
 	}
-	return a.ledger.Lock(ctx, tx, guestID)
+	m, err := a.ledger.Lock(ctx, tx, guestID)
+	if err != nil {
+		return nil, err
+	}
+	locked[guestID] = m
+	return m, nil
 }
 
 // reverseOnCancellation compensates the earning of a reservation cancelled after it was
@@ -109,14 +113,16 @@ func (a *app) member(ctx context.Context, tx pgx.Tx, guestID string) (*Member, e
 // the earning's own lot first, and what is missing leaves the balance negative until
 // later earnings pay it off. A cancellation of a reservation that earned nothing (the
 // usual one, before the trip) changes nothing.
-func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
+func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], sb *statusBatch) error {
 	earned, err := a.ledger.Earning(ctx, tx, ev.Value.ReservationID)
 	if err != nil || earned == nil {
 		return err
 	}
-	m, err := a.ledger.Lock(ctx, tx, earned.GuestID)
-	if err != nil {
-		return err
+	m, ok := sb.members[earned.GuestID]
+	if !ok { // the event names another guest than the earning: lock the earning's
+		if m, err = a.ledger.Lock(ctx, tx, earned.GuestID); err != nil {
+			return err
+		}
 	}
 	now := a.now()
 	if err := a.expireLots(ctx, tx, m, now); err != nil {

@@ -114,8 +114,8 @@ type Ledger[Tx any] interface {
 	Lock(ctx context.Context, tx Tx, guestID string) (*Member, error)
 	// LockAll locks the enrolled members among guestIDs in guest id order, so that
 	// transactions locking several members (a consumer batch, a worker round) always
-	// take them in one order and cannot deadlock.
-	LockAll(ctx context.Context, tx Tx, guestIDs []string) error
+	// take them in one order and cannot deadlock, and returns them by guest id.
+	LockAll(ctx context.Context, tx Tx, guestIDs []string) (map[string]*Member, error)
 	// Member reads a member without locking; nil when not enrolled.
 	Member(ctx context.Context, tx Tx, guestID string) (*Member, error)
 	// Post books e for the locked member m and updates m.Balance: a credit opens a lot
@@ -124,10 +124,11 @@ type Ledger[Tx any] interface {
 	Post(ctx context.Context, tx Tx, m *Member, e Entry, d Draw) (Entry, error)
 	// Earning is the unreversed earning of a reservation; nil when none.
 	Earning(ctx context.Context, tx Tx, reservationID string) (*Entry, error)
-	// Qualifying sums the member's unreversed earnings that occurred after since.
-	Qualifying(ctx context.Context, tx Tx, guestID string, since time.Time) (int64, error)
-	// SetTier records the locked member's tier calculation.
-	SetTier(ctx context.Context, tx Tx, m *Member, tier string, qualifying int64, at time.Time) error
+	// Requalify stores, and returns, the locked member's qualifying points: the sum of
+	// their unreversed earnings that occurred after since.
+	Requalify(ctx context.Context, tx Tx, m *Member, since, at time.Time) (int64, error)
+	// SetTier moves the locked member to tier.
+	SetTier(ctx context.Context, tx Tx, m *Member, tier string, at time.Time) error
 	// Rules is the earning rule table; Ladder the tiers; Rewards the catalog.
 	Rules(ctx context.Context, tx Tx) ([]Rule, error)
 	Ladder(ctx context.Context, tx Tx) (Ladder, error)

@@ -3,6 +3,7 @@ package loyalty
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -272,9 +273,18 @@ func runLedgerContract[Tx any](t *testing.T, open func(t *testing.T) ledgerSubje
 			t.Fatal(err)
 		}
 		var q int64
-		if err := s.InTx(ctx, func(tx Tx) (err error) {
-			q, err = s.Ledger.Qualifying(ctx, tx, guest, day0.AddDate(-1, 0, 0))
-			return err
+		if err := s.InTx(ctx, func(tx Tx) error {
+			m, err := s.Ledger.Lock(ctx, tx, guest)
+			if err != nil {
+				return err
+			}
+			if q, err = s.Ledger.Requalify(ctx, tx, m, day0.AddDate(-1, 0, 0), day0); err != nil {
+				return err
+			}
+			if again, err := s.Ledger.Member(ctx, tx, guest); err != nil || again.QualifyingPoints != q || m.QualifyingPoints != q {
+				return fmt.Errorf("stored qualifying points %v (%v), member %d, want %d", again, err, m.QualifyingPoints, q)
+			}
+			return nil
 		}); err != nil || q != 300 {
 			t.Errorf("qualifying %d (%v), want 300: the old earning is outside the window, the reversed one does not count", q, err)
 		}

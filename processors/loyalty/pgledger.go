@@ -55,12 +55,26 @@ func (pgLedger) Lock(ctx context.Context, tx store.DB, guestID string) (*Member,
 	return scanMember(tx.QueryRow(ctx, `SELECT `+memberColumns+` FROM loyalty.members WHERE guest_id = $1 FOR UPDATE`, guestID))
 }
 
-func (pgLedger) LockAll(ctx context.Context, tx store.DB, guestIDs []string) error {
+func (pgLedger) LockAll(ctx context.Context, tx store.DB, guestIDs []string) (map[string]*Member, error) {
 	// The sort runs below the row locks, so the rows are locked in guest id order.
-	if _, err := tx.Exec(ctx, `SELECT 1 FROM loyalty.members WHERE guest_id = ANY($1::uuid[]) ORDER BY guest_id FOR UPDATE`, guestIDs); err != nil {
-		return fmt.Errorf("loyalty: lock %d members: %w", len(guestIDs), err)
+	rows, err := tx.Query(ctx, `SELECT `+memberColumns+` FROM loyalty.members WHERE guest_id = ANY($1::uuid[])
+		ORDER BY guest_id FOR UPDATE`, guestIDs)
+	if err != nil {
+		return nil, fmt.Errorf("loyalty: lock %d members: %w", len(guestIDs), err)
 	}
-	return nil
+	defer rows.Close()
+	out := make(map[string]*Member, len(guestIDs))
+	for rows.Next() {
+		m, err := scanMember(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[m.GuestID] = m
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("loyalty: lock %d members: %w", len(guestIDs), err)
+	}
+	return out, nil
 }
 
 func (pgLedger) Member(ctx context.Context, tx store.DB, guestID string) (*Member, error) {
@@ -210,26 +224,25 @@ func (pgLedger) Earning(ctx context.Context, tx store.DB, reservationID string) 
 		WHERE reservation_id = $1 AND kind = 'earn' AND `+unreversed+` ORDER BY seq LIMIT 1`, reservationID))
 }
 
-func (pgLedger) Qualifying(ctx context.Context, tx store.DB, guestID string, since time.Time) (int64, error) {
+func (pgLedger) Requalify(ctx context.Context, tx store.DB, m *Member, since, at time.Time) (int64, error) {
 	var q int64
-	err := tx.QueryRow(ctx, `SELECT coalesce(sum(points), 0) FROM loyalty.point_transactions e
-		WHERE guest_id = $1 AND kind = 'earn' AND occurred_at > $2 AND `+unreversed, guestID, since).Scan(&q)
+	err := tx.QueryRow(ctx, `UPDATE loyalty.members SET updated_at = $3, qualifying_points = (
+			SELECT coalesce(sum(points), 0) FROM loyalty.point_transactions e
+			WHERE guest_id = $1 AND kind = 'earn' AND occurred_at > $2 AND `+unreversed+`)
+		WHERE guest_id = $1 RETURNING qualifying_points`, m.GuestID, since, at).Scan(&q)
 	if err != nil {
-		return 0, fmt.Errorf("loyalty: qualifying points of %s: %w", guestID, err)
+		return 0, fmt.Errorf("loyalty: qualifying points of %s: %w", m.GuestID, err)
 	}
+	m.QualifyingPoints, m.UpdatedAt = q, at
 	return q, nil
 }
 
-func (pgLedger) SetTier(ctx context.Context, tx store.DB, m *Member, tier string, qualifying int64, at time.Time) error {
-	since := m.TierSince
-	if tier != m.Tier {
-		since = at
-	}
-	if _, err := tx.Exec(ctx, `UPDATE loyalty.members SET tier = $2, qualifying_points = $3, tier_since = $4, updated_at = $5
-		WHERE guest_id = $1`, m.GuestID, tier, qualifying, since, at); err != nil {
+func (pgLedger) SetTier(ctx context.Context, tx store.DB, m *Member, tier string, at time.Time) error {
+	if _, err := tx.Exec(ctx, `UPDATE loyalty.members SET tier = $2, tier_since = $3, updated_at = $3 WHERE guest_id = $1`,
+		m.GuestID, tier, at); err != nil {
 		return fmt.Errorf("loyalty: set the tier of %s: %w", m.GuestID, err)
 	}
-	m.Tier, m.QualifyingPoints, m.TierSince, m.UpdatedAt = tier, qualifying, since, at
+	m.Tier, m.TierSince, m.UpdatedAt = tier, at, at
 	return nil
 }
 

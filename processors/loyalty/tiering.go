@@ -14,20 +14,17 @@ import (
 // decideTier recalculates the locked member's tier from the points earned in the window
 // ending at now (Ladder.Decide) and emits loyalty-tier.changed when it changes.
 func (a *app) decideTier(ctx context.Context, tx store.DB, m *Member, now time.Time) error {
-	q, err := a.ledger.Qualifying(ctx, tx, m.GuestID, a.cfg.windowStart(now))
+	q, err := a.ledger.Requalify(ctx, tx, m, a.cfg.windowStart(now), now)
 	if err != nil {
 		return err
 	}
 	t := a.ladder.Decide(m.Tier, q, a.cfg.TierHysteresisPercent)
-	if t.Code == m.Tier && q == m.QualifyingPoints {
+	if t.Code == m.Tier {
 		return nil
 	}
 	prev := a.ladder.Tier(m.Tier)
-	if err := a.ledger.SetTier(ctx, tx, m, t.Code, q, now); err != nil {
+	if err := a.ledger.SetTier(ctx, tx, m, t.Code, now); err != nil {
 		return err
-	}
-	if t.Code == prev.Code {
-		return nil
 	}
 	direction := "PROMOTION"
 	if t.Rank < prev.Rank {
