@@ -16,6 +16,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 )
 
@@ -41,8 +42,10 @@ const (
 // the svc-reservations stand-in over HTTP, the member locked, the rule table, the ledger
 // entry, its lot, the balance, the tier aggregation and loyalty-points.earned in the
 // outbox. Beside it, in the same run, the raw commit rate of the same PostgreSQL (one
-// writer, single-row INSERT transactions, the floor under any transaction) and the
-// latency of GET /v1/members/{guest_id} through the HTTP edge from 4 clients.
+// writer per partition, single-row INSERT transactions) and the latency of GET
+// /v1/members/{guest_id} through the HTTP edge from 4 clients. The CPU each completion
+// costs, in this process (service, stand-in, kfake) and in PostgreSQL, is the figure
+// other jobs' load changes least.
 func BenchmarkEarnReplay(b *testing.B) {
 	n := benchEvents()
 	svc := servicetest.Start(b, Spec, servicetest.WithoutWorkers("expiry", "tier recalculation"))
@@ -78,6 +81,11 @@ func BenchmarkEarnReplay(b *testing.B) {
 	}
 	commits := rawCommitRate(b, svc)
 
+	pg0, err := cpustat.Backends(ctx, svc.DB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go0 := cpustat.Process()
 	b.ResetTimer()
 	start := time.Now()
 	svc.Restart()
@@ -96,6 +104,11 @@ func BenchmarkEarnReplay(b *testing.B) {
 	}
 	elapsed := time.Since(start)
 	b.StopTimer()
+	pg1, err := cpustat.Backends(ctx, svc.DB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	goCPU := cpustat.Process() - go0
 	var txs int
 	if err := svc.DB.QueryRow(ctx, `SELECT count(DISTINCT xmin::text) FROM loyalty.point_transactions WHERE kind = 'earn'`).Scan(&txs); err != nil {
 		b.Fatal(err)
@@ -107,27 +120,44 @@ func BenchmarkEarnReplay(b *testing.B) {
 	p50, p99 := getMemberLatency(b, svc, guests)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(commits, "pg_commits/s")
+	b.ReportMetric(goCPU.Seconds()*1000/float64(n), "go_cpu_ms/event")
+	if pg1 > pg0 {
+		b.ReportMetric((pg1-pg0).Seconds()*1000/float64(n), "pg_cpu_ms/event")
+	}
 	b.ReportMetric(p50, "get_p50_ms")
 	b.ReportMetric(p99, "get_p99_ms")
 	b.ReportMetric(0, "ns/op")
 }
 
-// rawCommitRate is how many single-row INSERT transactions per second one writer commits
-// on the service's database, the baseline measured in the same run.
+// rawCommitRate is how many single-row INSERT transactions per second the service's
+// database commits from one writer per partition (the consumer's partition workers), the
+// baseline measured in the same run.
 func rawCommitRate(b *testing.B, svc *servicetest.Service[*app]) float64 {
 	b.Helper()
 	ctx := context.Background()
 	if _, err := svc.DB.Exec(ctx, `CREATE TABLE public.bench_commits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)`); err != nil {
 		b.Fatal(err)
 	}
-	const commits = 3000
+	const perWriter = 1000
+	var wg sync.WaitGroup
+	errs := make(chan error, servicetest.Partitions)
 	start := time.Now()
-	for range commits {
-		if _, err := svc.DB.Exec(ctx, `INSERT INTO public.bench_commits (note) VALUES ('x')`); err != nil {
-			b.Fatal(err)
-		}
+	for range servicetest.Partitions {
+		wg.Go(func() {
+			for range perWriter {
+				if _, err := svc.DB.Exec(ctx, `INSERT INTO public.bench_commits (note) VALUES ('x')`); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
 	}
-	return commits / time.Since(start).Seconds()
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		b.Fatal(err)
+	}
+	return perWriter * servicetest.Partitions / time.Since(start).Seconds()
 }
 
 // getMemberLatency calls GET /v1/members/{guest_id} benchReads times from benchReaders
