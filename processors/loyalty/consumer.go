@@ -46,11 +46,13 @@ func (a *app) onGuestsRegistered(ctx context.Context, tx pgx.Tx, evs []stream.Ev
 }
 
 // statusBatch is what a batch of status changes reads once: the earning rules, the
-// bookings of its completions and its members, locked.
+// bookings of its completions, its members (locked) and its reservations' earnings, kept
+// current as the batch books and reverses them.
 type statusBatch struct {
 	rules    []Rule
 	bookings map[string]fetchedBooking
 	members  map[string]*Member
+	earnings map[string]*Entry
 }
 
 func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationStatusChanged]) error {
@@ -58,7 +60,15 @@ func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs [
 	if err != nil {
 		return err
 	}
-	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs)}
+	ids := make([]string, len(evs))
+	for i, ev := range evs {
+		ids[i] = ev.Value.ReservationID
+	}
+	earnings, err := a.ledger.Earnings(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs), earnings: earnings}
 	return inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
 		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], members map[string]*Member) error {
 			sb.members = members

@@ -17,11 +17,7 @@ import (
 // event goes out before the entry is written so that a refused entry takes it back.
 func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], sb *statusBatch) error {
 	v := ev.Value
-	earned, err := a.ledger.Earning(ctx, tx, v.ReservationID)
-	if err != nil {
-		return err
-	}
-	if earned != nil {
+	if earned := sb.earnings[v.ReservationID]; earned != nil {
 		a.log.Info("reservation completed again: its points are booked already", "reservation_id", v.ReservationID,
 			"entry_id", earned.ID, "event_id", ev.Meta.EventID)
 		return nil
@@ -78,9 +74,11 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 		ExpiresOn: &expires}); err != nil {
 		return err
 	}
-	if _, err := a.ledger.Post(ctx, tx, m, e, Draw{}); err != nil {
+	booked, err := a.ledger.Post(ctx, tx, m, e, Draw{})
+	if err != nil {
 		return err
 	}
+	sb.earnings[v.ReservationID] = &booked
 	return a.decideTier(ctx, tx, m, now)
 }
 
@@ -114,26 +112,29 @@ func (a *app) member(ctx context.Context, tx pgx.Tx, guestID string, locked map[
 // later earnings pay it off. A cancellation of a reservation that earned nothing (the
 // usual one, before the trip) changes nothing.
 func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], sb *statusBatch) error {
-	earned, err := a.ledger.Earning(ctx, tx, ev.Value.ReservationID)
-	if err != nil || earned == nil {
-		return err
+	earned := sb.earnings[ev.Value.ReservationID]
+	if earned == nil {
+		return nil
 	}
 	m, ok := sb.members[earned.GuestID]
 	if !ok { // the event names another guest than the earning: lock the earning's
+		var err error
 		if m, err = a.ledger.Lock(ctx, tx, earned.GuestID); err != nil {
 			return err
 		}
+		sb.members[earned.GuestID] = m
 	}
 	now := a.now()
 	if err := a.expireLots(ctx, tx, m, now); err != nil {
 		return err
 	}
-	_, err = a.ledger.Post(ctx, tx, m, Entry{ID: derivedID(KindReverse, ev.Meta.EventID), Kind: KindReverse,
+	_, err := a.ledger.Post(ctx, tx, m, Entry{ID: derivedID(KindReverse, ev.Meta.EventID), Kind: KindReverse,
 		Points: -earned.Points, Source: ev.Meta.EventID, SourceEventID: &ev.Meta.EventID, ReservationID: earned.ReservationID,
 		Reverses: &earned.ID, Reason: "reservation cancelled after completion", OccurredAt: ev.Meta.OccurredAt, RecordedAt: now},
 		Draw{First: &earned.ID, Overdraw: true})
 	if err != nil {
 		return err
 	}
+	delete(sb.earnings, ev.Value.ReservationID)
 	return a.decideTier(ctx, tx, m, now)
 }

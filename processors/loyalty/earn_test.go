@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -169,4 +170,33 @@ func TestCancellationAfterCompletionReverses(t *testing.T) {
 		t.Errorf("a 3000-point earning after a debt of 2500: balance %d, want 500", m.Balance)
 	}
 	checkLedger(t, w.DB)
+}
+
+// TestCompletionTwiceAndCancellationBackToBack: a completion, the same fact again under
+// another event id and the cancellation, published back to back on the reservation's
+// partition (so usually one batch, which keeps its earnings as it books them): one
+// earning and its reversal, the balance back to zero.
+func TestCompletionTwiceAndCancellationBackToBack(t *testing.T) {
+	t.Parallel()
+	w := start(t)
+	guest, res := uuid.NewString(), uuid.NewString()
+	w.register(guest)
+	now := w.clock.now()
+	w.upstream.Apply(booking(res, guest, "700", "USD", now))
+	done := statusChange(res, guest, "COMPLETED", now)
+	w.upstream.Apply(done)
+	again := statusChange(res, guest, "COMPLETED", now)
+	cancelled := statusChange(res, guest, "CANCELLED", now.Add(time.Minute))
+	for _, ev := range []*schemas.ReservationStatusChanged{done, again, cancelled} {
+		w.Publish(TopicReservationStatus, res, ev)
+	}
+	w.AwaitApplied(cancelled.Metadata.EventID)
+	var kinds string
+	if err := w.DB.QueryRow(context.Background(), `SELECT string_agg(kind || ' ' || points, ', ' ORDER BY seq)
+		FROM loyalty.point_transactions WHERE reservation_id = $1`, res).Scan(&kinds); err != nil || kinds != "earn 700, reverse -700" {
+		t.Errorf("entries %q (%v), want one earning and its reversal", kinds, err)
+	}
+	if m := w.member(guest); m.Balance != 0 {
+		t.Errorf("balance %d, want 0", m.Balance)
+	}
 }

@@ -122,8 +122,9 @@ type Ledger[Tx any] interface {
 	// (paying off a negative balance first) or restores the lots of the entry it reverses;
 	// a debit draws from the lots that expire first, as d says.
 	Post(ctx context.Context, tx Tx, m *Member, e Entry, d Draw) (Entry, error)
-	// Earning is the unreversed earning of a reservation; nil when none.
-	Earning(ctx context.Context, tx Tx, reservationID string) (*Entry, error)
+	// Earnings are the unreversed earnings of the reservations, by reservation id (one
+	// each at most: the service books one per reservation).
+	Earnings(ctx context.Context, tx Tx, reservationIDs []string) (map[string]*Entry, error)
 	// Requalify stores, and returns, the locked member's qualifying points: the sum of
 	// their unreversed earnings that occurred after since.
 	Requalify(ctx context.Context, tx Tx, m *Member, since, at time.Time) (int64, error)

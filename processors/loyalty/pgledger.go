@@ -219,9 +219,25 @@ func scanEntry(row pgx.Row) (*Entry, error) {
 // unreversed is the condition of an entry e no reverse entry compensates.
 const unreversed = `NOT EXISTS (SELECT 1 FROM loyalty.point_transactions r WHERE r.reverses = e.id)`
 
-func (pgLedger) Earning(ctx context.Context, tx store.DB, reservationID string) (*Entry, error) {
-	return scanEntry(tx.QueryRow(ctx, `SELECT `+entryColumns+` FROM loyalty.point_transactions e
-		WHERE reservation_id = $1 AND kind = 'earn' AND `+unreversed+` ORDER BY seq LIMIT 1`, reservationID))
+func (pgLedger) Earnings(ctx context.Context, tx store.DB, reservationIDs []string) (map[string]*Entry, error) {
+	rows, err := tx.Query(ctx, `SELECT DISTINCT ON (reservation_id) `+entryColumns+` FROM loyalty.point_transactions e
+		WHERE reservation_id = ANY($1::uuid[]) AND kind = 'earn' AND `+unreversed+` ORDER BY reservation_id, seq`, reservationIDs)
+	if err != nil {
+		return nil, fmt.Errorf("loyalty: read the earnings of %d reservations: %w", len(reservationIDs), err)
+	}
+	defer rows.Close()
+	out := map[string]*Entry{}
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			return nil, err
+		}
+		out[*e.ReservationID] = e
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("loyalty: read the earnings: %w", err)
+	}
+	return out, nil
 }
 
 func (pgLedger) Requalify(ctx context.Context, tx store.DB, m *Member, since, at time.Time) (int64, error) {
