@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/event"
@@ -38,7 +39,20 @@ func inGuestOrder[T any](a *app, ctx context.Context, tx pgx.Tx, evs []stream.Ev
 	return nil
 }
 
+// canonical is id in PostgreSQL's text form of a UUID (lower case, hyphens), which the
+// maps of a batch are keyed by; an id that is no UUID is left as it is (PostgreSQL refuses
+// it, and the event is dead-lettered).
+func canonical(id string) string {
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String()
+	}
+	return id
+}
+
 func (a *app) onGuestsRegistered(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.GuestRegistered]) error {
+	for i := range evs {
+		evs[i].Value.GuestID = canonical(evs[i].Value.GuestID)
+	}
 	return inGuestOrder(a, ctx, tx, evs, func(g *schemas.GuestRegistered) string { return g.GuestID },
 		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.GuestRegistered], _ map[string]*Member) error {
 			return a.onGuestRegistered(ctx, tx, ev)
@@ -61,8 +75,10 @@ func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs [
 		return err
 	}
 	ids := make([]string, len(evs))
-	for i, ev := range evs {
-		ids[i] = ev.Value.ReservationID
+	for i := range evs {
+		v := &evs[i].Value
+		v.ReservationID, v.GuestID = canonical(v.ReservationID), canonical(v.GuestID)
+		ids[i] = v.ReservationID
 	}
 	earnings, err := a.ledger.Earnings(ctx, tx, ids)
 	if err != nil {

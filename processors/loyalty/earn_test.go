@@ -200,3 +200,28 @@ func TestCompletionTwiceAndCancellationBackToBack(t *testing.T) {
 		t.Errorf("balance %d, want 0", m.Balance)
 	}
 }
+
+// TestUpperCaseIDsNameTheSameReservation: ids are UUIDs whatever their case; a completion
+// written with upper-case ids and its repeat in lower case earn once, for the member.
+func TestUpperCaseIDsNameTheSameReservation(t *testing.T) {
+	t.Parallel()
+	w := start(t)
+	guest, res := uuid.NewString(), uuid.NewString()
+	w.register(guest)
+	now := w.clock.now()
+	w.upstream.Apply(booking(res, guest, "250", "USD", now))
+	w.upstream.Apply(statusChange(res, guest, "COMPLETED", now))
+	upper := statusChange(strings.ToUpper(res), strings.ToUpper(guest), "COMPLETED", now)
+	w.Publish(TopicReservationStatus, res, upper)
+	w.AwaitApplied(upper.Metadata.EventID)
+	lower := statusChange(res, guest, "COMPLETED", now)
+	w.Publish(TopicReservationStatus, res, lower)
+	w.AwaitApplied(lower.Metadata.EventID)
+	var n int
+	if err := w.DB.QueryRow(context.Background(), `SELECT count(*) FROM loyalty.point_transactions WHERE reservation_id = $1`, res).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d entries (%v), want 1", n, err)
+	}
+	if m := w.member(guest); m.Balance != 250 {
+		t.Errorf("balance %d, want 250", m.Balance)
+	}
+}
