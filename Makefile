@@ -49,6 +49,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench LocationQueries ./processors/location/
 	@echo "== svc-analytics: rebuild $(BENCH_EVENTS) mixed events into facts and rollups beside COPY of the same rows; dashboard p99 over the year; peak RSS"
 	ANALYTICS_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkRebuild ./processors/analytics/
+	@echo "== svc-loyalty-rewards: completions replayed into the ledger (booking verified over HTTP) beside raw PostgreSQL commits; GET member latency"
+	$(GO) test $(BENCHFLAGS) -bench EarnReplay ./processors/loyalty/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"

@@ -4,6 +4,7 @@ import (
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/analytics"
 	"github.com/novatrek/support/processors/location"
+	"github.com/novatrek/support/processors/loyalty"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 	"github.com/novatrek/support/processors/procurement"
@@ -27,5 +28,6 @@ func services() []service.Definition {
 		location.Spec,
 		procurement.Spec,
 		analytics.Spec,
+		loyalty.Spec,
 	}
 }

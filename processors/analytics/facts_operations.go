@@ -75,3 +75,12 @@ func reorderAlertFacts(e *schemas.ReorderAlertRaised) ([]fact, error) {
 	f.location, f.reference, f.category = e.WarehouseID, e.AlertID, e.Sku
 	return []fact{f}, nil
 }
+
+// guestPositionFacts counts the GPS fixes guests' devices report, at the time each was
+// taken, per reservation: how much trips are tracked (the positions themselves are
+// svc-location-services' data, not analytics').
+func guestPositionFacts(e *schemas.GuestPositionReported) ([]fact, error) {
+	f := count(utilizationMetrics, e.RecordedAt, "guest_position_fixes")
+	f.reservation, f.reference = deref(e.ReservationID), e.GuestID
+	return []fact{f}, nil
+}

@@ -40,7 +40,7 @@ func cash(amount, currency string) schemas.Money {
 func ptr[T any](v T) *T { return &v }
 
 // kinds is how many different events sample makes: one per subscribed topic.
-const kinds = 24
+const kinds = 28
 
 // sample is event number n of kind k (0..kinds-1) at at: its topic, key and value. The
 // same (k, n, at) always gives the same event, ids included.
@@ -140,6 +140,20 @@ func sample(k, n int, at time.Time) (topic, key string, ev schemas.Event) {
 		return "novatrek.support.notification.delivery-status-changed", id("notification/" + name), &schemas.NotificationDeliveryStatusChanged{
 			Metadata: m("notification.delivery_status_changed"), NotificationID: id("notification/" + name), Kind: "BOOKING_CONFIRMATION",
 			Channel: "EMAIL", Status: "DELIVERED", RecipientType: "GUEST", RecipientID: &guest, Provider: "sendgrid", Attempt: 1}
+	case 24:
+		return "novatrek.support.weather-alert.updated", id("weather/" + name), &schemas.WeatherAlertUpdated{Metadata: m("weather_alert.updated"),
+			AlertID: id("weather/" + name), MessageID: id("weather-update/" + name), LocationID: loc, AlertType: "THUNDERSTORM", Severity: "WATCH",
+			Headline: "storm easing", Description: "storm easing", StartsAt: at, EndsAt: at.Add(time.Hour), Source: "nws"}
+	case 25:
+		return "novatrek.support.weather-alert.cancelled", id("weather/" + name), &schemas.WeatherAlertCancelled{Metadata: m("weather_alert.cancelled"),
+			AlertID: id("weather/" + name), MessageID: id("weather-cancel/" + name), LocationID: loc, CancelledAt: at, Source: "nws"}
+	case 26:
+		return "novatrek.support.trip-weather-risk.changed", "DEP-" + trip, &schemas.TripWeatherRiskChanged{Metadata: m("trip_weather_risk.changed"),
+			DepartureID: "DEP-" + trip, TripID: trip, LocationID: loc, ScheduleID: id("schedule/" + name), Activity: "hiking",
+			StartsAt: at.Add(24 * time.Hour), EndsAt: at.Add(32 * time.Hour), Recommendation: "CAUTION", AssessedAt: at}
+	case 27:
+		return "novatrek.guest-identity.guest-position.reported", guest, &schemas.GuestPositionReported{Metadata: m("guest_position.reported"),
+			GuestID: guest, Position: schemas.GeoPoint{Latitude: 36.1, Longitude: -112.1}, ReservationID: &res, RecordedAt: at}
 	}
 	panic(fmt.Sprintf("sample: no kind %d", k))
 }

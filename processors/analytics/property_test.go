@@ -69,6 +69,14 @@ func mapEvent(t testing.TB, ev schemas.Event) []fact {
 		fs, err = mediaUploadedFacts(e)
 	case *schemas.NotificationDeliveryStatusChanged:
 		fs, err = deliveryStatusFacts(e)
+	case *schemas.WeatherAlertUpdated:
+		fs, err = weatherAlertUpdatedFacts(e)
+	case *schemas.WeatherAlertCancelled:
+		fs, err = weatherAlertCancelledFacts(e)
+	case *schemas.TripWeatherRiskChanged:
+		fs, err = tripWeatherRiskFacts(e)
+	case *schemas.GuestPositionReported:
+		fs, err = guestPositionFacts(e)
 	default:
 		t.Fatalf("no mapping for %T", ev)
 	}

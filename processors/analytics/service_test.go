@@ -27,7 +27,7 @@ func publish(svc *servicetest.Service[*app], k, n int, at time.Time) string {
 	return ev.EventMeta().EventID
 }
 
-// TestEveryTopicBecomesFacts: one event of each of the 24 subscribed topics lands in the
+// TestEveryTopicBecomesFacts: one event of each of the 28 subscribed topics lands in the
 // fact table its mapping names, at its event time, with the rows the README lists.
 func TestEveryTopicBecomesFacts(t *testing.T) {
 	t.Parallel()
@@ -40,8 +40,8 @@ func TestEveryTopicBecomesFacts(t *testing.T) {
 	for _, id := range ids {
 		svc.AwaitApplied(id)
 	}
-	want := map[string]int{"booking_metrics": 6, "revenue_metrics": 4, "utilization_metrics": 6,
-		"satisfaction_scores": 7, "safety_metrics": 4, "guide_performance": 4}
+	want := map[string]int{"booking_metrics": 6, "revenue_metrics": 4, "utilization_metrics": 7,
+		"satisfaction_scores": 7, "safety_metrics": 7, "guide_performance": 4}
 	for tbl, n := range want {
 		var got int
 		var minAt, maxAt time.Time
@@ -133,7 +133,7 @@ func TestLateEventLandsInItsOwnMonth(t *testing.T) {
 }
 
 // TestGarbageOnEveryTopicIsDeadLetteredAndOthersFlow: bytes that are not an event, on each
-// of the 24 topics, are dead-lettered (kind malformed, naming the topic) and the valid
+// of the 28 topics, are dead-lettered (kind malformed, naming the topic) and the valid
 // event behind each on the same partition is applied.
 func TestGarbageOnEveryTopicIsDeadLetteredAndOthersFlow(t *testing.T) {
 	t.Parallel()

@@ -12,7 +12,7 @@ import (
 	"github.com/novatrek/support/schemas"
 )
 
-// subscriptions are the 24 topics topics.yaml lists svc-analytics as a consumer of
+// subscriptions are the 28 topics topics.yaml lists svc-analytics as a consumer of
 // ("svc-analytics subscribes to all domain events"), each with the mapping of its event to
 // facts. The runner refuses to start if this list and topics.yaml differ.
 var subscriptions = []service.Subscription[*app]{
@@ -35,6 +35,10 @@ var subscriptions = []service.Subscription[*app]{
 	facts[schemas.ReviewPublished]("novatrek.support.review.published", reviewFacts),
 	facts[schemas.RatingAggregateUpdated]("novatrek.support.rating-aggregate.updated", ratingAggregateFacts),
 	facts[schemas.WeatherAlertIssued]("novatrek.support.weather-alert.issued", weatherAlertFacts),
+	facts[schemas.WeatherAlertUpdated]("novatrek.support.weather-alert.updated", weatherAlertUpdatedFacts),
+	facts[schemas.WeatherAlertCancelled]("novatrek.support.weather-alert.cancelled", weatherAlertCancelledFacts),
+	facts[schemas.TripWeatherRiskChanged]("novatrek.support.trip-weather-risk.changed", tripWeatherRiskFacts),
+	facts[schemas.GuestPositionReported]("novatrek.guest-identity.guest-position.reported", guestPositionFacts),
 	facts[schemas.LocationCapacityThresholdCrossed]("novatrek.support.location-capacity.threshold-crossed", capacityFacts),
 	facts[schemas.PurchaseOrderStatusChanged]("novatrek.support.purchase-order.status-changed", purchaseOrderFacts),
 	facts[schemas.ReorderAlertRaised]("novatrek.support.reorder-alert.raised", reorderAlertFacts),

@@ -8,19 +8,15 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"slices"
-	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/internal/testkit/loadtest"
 )
 
@@ -121,38 +117,15 @@ func rawCommitRate(b *testing.B, h *harness) float64 {
 }
 
 // backendCPU is the CPU time used so far by the PostgreSQL backends connected to the test
-// database (read from /proc: the server runs on this machine). 0 when unreadable.
+// database (cpustat.Backends).
 func backendCPU(b *testing.B, h *harness) time.Duration {
 	b.Helper()
-	rows, err := h.pool.Query(h.ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	d, err := cpustat.Backends(h.ctx, h.pool)
 	if err != nil {
 		b.Fatal(err)
 	}
-	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
-	if err != nil {
-		b.Fatal(err)
-	}
-	var ticks int64
-	for _, pid := range pids {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0
-		}
-		// Fields after the parenthesized command: state is field 3, utime 14, stime 15.
-		rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-		f := strings.Fields(rest)
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
-	}
-	return time.Duration(ticks) * (time.Second / 100) // USER_HZ is 100 on Linux
+	return d
 }
 
 // processCPU is this process's CPU time (user + system).
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
+func processCPU() time.Duration { return cpustat.Process() }

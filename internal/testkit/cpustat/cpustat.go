@@ -1,0 +1,57 @@
+// Package cpustat reads CPU time for benchmarks: this process's, and that of the PostgreSQL
+// backends serving a database, from the kernel. On a shared machine other jobs' load moves
+// wall-clock rates from run to run; the CPU an operation costs moves far less, so a
+// benchmark reports it beside its rate. Only benchmarks import this package.
+package cpustat
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/store"
+)
+
+// Process is this process's CPU time so far (user + system).
+func Process() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// Backends is the CPU time used so far by the PostgreSQL backends connected to db's
+// database now, read from /proc (the server must run on this machine; 0 when it does
+// not). Backends that disconnected are not counted: sample while the measured pools are
+// open.
+func Backends(ctx context.Context, db store.DB) (time.Duration, error) {
+	rows, err := db.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database()`)
+	if err != nil {
+		return 0, fmt.Errorf("cpustat: list the backends: %w", err)
+	}
+	pids, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil {
+		return 0, fmt.Errorf("cpustat: list the backends: %w", err)
+	}
+	var ticks int64
+	for _, pid := range pids {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, nil
+		}
+		// Fields after the parenthesized command: state is field 3, utime 14, stime 15.
+		rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+		f := strings.Fields(rest)
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		ticks += u + st
+	}
+	return time.Duration(ticks) * (time.Second / 100), nil // USER_HZ is 100 on Linux
+}

@@ -1,0 +1,67 @@
+package loyalty
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/store"
+	"github.com/novatrek/support/schemas"
+)
+
+// decideTier recalculates the locked member's tier from the points earned in the window
+// ending at now (Ladder.Decide) and emits loyalty-tier.changed when it changes.
+func (a *app) decideTier(ctx context.Context, tx store.DB, m *Member, now time.Time) error {
+	q, err := a.ledger.Requalify(ctx, tx, m, a.cfg.windowStart(now), now)
+	if err != nil {
+		return err
+	}
+	t := a.ladder.Decide(m.Tier, q, a.cfg.TierHysteresisPercent)
+	if t.Code == m.Tier {
+		return nil
+	}
+	prev := a.ladder.Tier(m.Tier)
+	if err := a.ledger.SetTier(ctx, tx, m, t.Code, now); err != nil {
+		return err
+	}
+	direction := "PROMOTION"
+	if t.Rank < prev.Rank {
+		direction = "DEMOTION"
+	}
+	return a.emit.Emit(ctx, tx, &schemas.LoyaltyTierChanged{GuestID: m.GuestID, PreviousTier: prev.Code, NewTier: t.Code,
+		Direction: direction, QualifyingPoints: q, EffectiveAt: now})
+}
+
+// tierBatch is how many members one recalculation transaction takes.
+const tierBatch = 200
+
+// recalculateTiers decides the tier again for every member whose qualifying points moved
+// with the window (earnings that left it), a batch per transaction.
+func (a *app) recalculateTiers(ctx context.Context) error {
+	for {
+		n := 0
+		err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
+			now := a.now()
+			ids, err := a.ledger.TierCandidates(ctx, tx, a.cfg.windowStart(now), tierBatch)
+			if err != nil {
+				return err
+			}
+			n = len(ids)
+			for _, id := range ids {
+				m, err := a.ledger.Lock(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if err := a.decideTier(ctx, tx, m, now); err != nil {
+					return fmt.Errorf("recalculate the tier of %s: %w", id, err)
+				}
+			}
+			return nil
+		})
+		if err != nil || n < tierBatch {
+			return err
+		}
+	}
+}
