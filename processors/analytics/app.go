@@ -32,9 +32,6 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
 	a := &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
 	if c := env.Outbound("payments"); c != nil {
 		a.payments = &reconciler{client: c}

@@ -29,7 +29,8 @@ type Config struct {
 	ReconcileInterval time.Duration `env:"ANALYTICS_RECONCILE_INTERVAL" default:"1h"`
 }
 
-func (c *Config) validate() error {
+// Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
+func (c *Config) Validate() error {
 	switch {
 	case c.RetentionMonths < 1:
 		return fmt.Errorf("analytics: ANALYTICS_RETENTION_MONTHS %d must be at least 1", c.RetentionMonths)

@@ -25,9 +25,9 @@ type Config struct {
 	TileMaxAge time.Duration `env:"LOCATION_TILE_MAX_AGE" default:"60s"`
 }
 
-// validate checks what config.Load does not (it already refuses a value that is not a
+// Validate checks what config.Load does not (it already refuses a value that is not a
 // positive integer or duration).
-func (c Config) validate() error {
+func (c Config) Validate() error {
 	if c.MaxRadius > 1_000_000 {
 		return fmt.Errorf("LOCATION_MAX_RADIUS_M %d must be at most 1000000 metres", c.MaxRadius)
 	}
@@ -47,9 +47,6 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	var cfg Config
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", env.Name, err)
 	}
 	return &app{db: env.DB, emit: env.Emit, log: env.Logger, now: env.Now, cfg: cfg}, nil
 }

@@ -34,9 +34,6 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
 	up := newUpstream(env)
 	l := pgLedger{}
 	ladder, err := l.Ladder(ctx, env.DB)

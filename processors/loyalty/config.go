@@ -23,7 +23,8 @@ type Config struct {
 	TierInterval time.Duration `env:"LOYALTY_TIER_INTERVAL" default:"1h"`
 }
 
-func (c *Config) validate() error {
+// Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
+func (c *Config) Validate() error {
 	switch {
 	case c.PointsLifetimeMonths < 1 || c.PointsLifetimeMonths > 120:
 		return fmt.Errorf("loyalty: LOYALTY_POINTS_LIFETIME_MONTHS %d must be between 1 and 120", c.PointsLifetimeMonths)

@@ -19,7 +19,7 @@ func TestBadConfigIsOneLineNamingTheVariable(t *testing.T) {
 		if err := config.Load(func(k string) string { return env[k] }, &c); err != nil {
 			return err
 		}
-		return c.validate()
+		return c.Validate()
 	}
 	if err := load(); err != nil {
 		t.Fatalf("the defaults: %v", err)

@@ -23,9 +23,6 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	if err := cfg.validate(); err != nil {
-		return nil, err
-	}
 	p, err := psp.New(psp.Config{Endpoint: env.Outbound("psp")})
 	if err != nil {
 		return nil, err

@@ -28,7 +28,8 @@ type Config struct {
 	ReconcileInterval time.Duration `env:"PAYMENTS_RECONCILE_INTERVAL" default:"1h"`
 }
 
-func (c *Config) validate() error {
+// Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
+func (c *Config) Validate() error {
 	if c.RecoveryAge <= idempotencyLease {
 		return fmt.Errorf("payments: PAYMENTS_RECOVERY_AGE %s must exceed the idempotency lease %s, so recovery never races a live request", c.RecoveryAge, idempotencyLease)
 	}

@@ -18,7 +18,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if err := config.Load(getenv, &c); err != nil {
 		return c, err
 	}
-	return c, c.validate()
+	return c, c.Validate()
 }
 
 func TestConfigFromEnvironment(t *testing.T) {

@@ -2,7 +2,6 @@ package weather
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"time"
 
@@ -50,9 +49,6 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	var cfg Config
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
-	}
-	if err := cfg.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", env.Name, err)
 	}
 	c := env.Outbound("provider")
 	vk, err := env.Valkey.Client()

@@ -32,7 +32,8 @@ type Config struct {
 	UserAgent string `env:"WEATHER_USER_AGENT" default:"NovaTrek svc-weather (ops@novatrek.example)"`
 }
 
-func (c Config) validate() error {
+// Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
+func (c Config) Validate() error {
 	if c.StaleMax < c.ConditionsTTL || c.StaleMax < c.Revalidate {
 		return fmt.Errorf("WEATHER_STALE_MAX %s is shorter than WEATHER_CONDITIONS_TTL or WEATHER_REVALIDATE_WINDOW", c.StaleMax)
 	}

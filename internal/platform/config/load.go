@@ -50,7 +50,19 @@ func Load(getenv func(string) string, cfg any) error {
 			errs = append(errs, err)
 		}
 	}
+	if len(errs) == 0 {
+		if v, ok := cfg.(Validator); ok {
+			return v.Validate()
+		}
+	}
 	return errors.Join(errs...)
+}
+
+// Validator is a configuration that checks itself after loading (ranges, combinations of
+// settings): Load calls Validate once every field has parsed, so a service's constructor
+// gets a checked configuration from one call.
+type Validator interface {
+	Validate() error
 }
 
 var durationType = reflect.TypeFor[time.Duration]()

@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -98,5 +99,37 @@ func TestLoadMinTag(t *testing.T) {
 	}
 	if err := config.Load(env(nil), &odd); err == nil || err.Error() != `config: T_N: min tag "two" is not a positive integer` {
 		t.Errorf("Load with a malformed min tag = %v", err)
+	}
+}
+
+// window is a configuration that checks a combination Load cannot: From before To.
+type window struct {
+	From int `env:"T_FROM" default:"1"`
+	To   int `env:"T_TO" default:"2"`
+}
+
+func (w *window) Validate() error {
+	if w.From >= w.To {
+		return fmt.Errorf("T_FROM %d must be below T_TO %d", w.From, w.To)
+	}
+	return nil
+}
+
+// TestLoadCallsValidate: a configuration with Validate is checked once its fields parse,
+// so a constructor gets a checked configuration from one call; a field that does not parse
+// is reported without a Validate on half-loaded values.
+func TestLoadCallsValidate(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	var ok window
+	if err := config.Load(env(nil), &ok); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	var bad window
+	if err := config.Load(env(map[string]string{"T_FROM": "5"}), &bad); err == nil || !strings.Contains(err.Error(), "T_FROM 5 must be below T_TO 2") {
+		t.Fatalf("From after To: %v, want Validate's error", err)
+	}
+	var unparsed window
+	if err := config.Load(env(map[string]string{"T_FROM": "x", "T_TO": "0"}), &unparsed); err == nil || strings.Contains(err.Error(), "must be below") {
+		t.Fatalf("unparsable T_FROM: %v, want the parse error alone", err)
 	}
 }
