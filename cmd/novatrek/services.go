@@ -4,6 +4,7 @@ import (
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
+	"github.com/novatrek/support/processors/reviews"
 )
 
 // services lists every implemented service, one line each; it is also the mark of which
@@ -19,5 +20,6 @@ func services() []service.Definition {
 	return []service.Definition{
 		payments.Spec,
 		notifications.Spec,
+		reviews.Spec,
 	}
 }
