@@ -111,6 +111,20 @@ func addStars(ctx context.Context, tx pgx.Tx, typ, id string, d [5]int64, now ti
 		count += n
 		sum += int64(i+1) * n
 	}
+	// UPDATE first: PostgreSQL checks an INSERT's CHECK constraints on the proposed row even
+	// when ON CONFLICT turns it into an update, and a delta may be negative. A target without
+	// a row has nothing counted, so its first delta is never negative.
+	args := []any{typ, id, count, sum, d[0], d[1], d[2], d[3], d[4], now}
+	g, err := scanAggregate(tx.QueryRow(ctx, `UPDATE reviews.rating_aggregates SET review_count = review_count + $3,
+	rating_sum = rating_sum + $4, stars_1 = stars_1 + $5, stars_2 = stars_2 + $6, stars_3 = stars_3 + $7,
+	stars_4 = stars_4 + $8, stars_5 = stars_5 + $9, updated_at = $10
+WHERE target_type = $1 AND target_id = $2 RETURNING `+aggregateCols, args...))
+	if err != pgx.ErrNoRows {
+		if err != nil {
+			return g, fmt.Errorf("update the rating of %s %s: %w", typ, id, err)
+		}
+		return g, nil
+	}
 	row := tx.QueryRow(ctx, `INSERT INTO reviews.rating_aggregates AS g (target_type, target_id, review_count, rating_sum,
 	stars_1, stars_2, stars_3, stars_4, stars_5, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -118,8 +132,8 @@ ON CONFLICT (target_type, target_id) DO UPDATE SET review_count = g.review_count
 	rating_sum = g.rating_sum + EXCLUDED.rating_sum, stars_1 = g.stars_1 + EXCLUDED.stars_1,
 	stars_2 = g.stars_2 + EXCLUDED.stars_2, stars_3 = g.stars_3 + EXCLUDED.stars_3,
 	stars_4 = g.stars_4 + EXCLUDED.stars_4, stars_5 = g.stars_5 + EXCLUDED.stars_5, updated_at = EXCLUDED.updated_at
-RETURNING `+aggregateCols, typ, id, count, sum, d[0], d[1], d[2], d[3], d[4], now)
-	g, err := scanAggregate(row)
+RETURNING `+aggregateCols, args...)
+	g, err = scanAggregate(row)
 	if err != nil {
 		return g, fmt.Errorf("update the rating of %s %s: %w", typ, id, err)
 	}
