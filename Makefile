@@ -39,6 +39,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
 	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
+	@echo "== svc-reviews: search and rating reads on BENCH_REVIEWS (default 1,000,000) generated reviews, submissions/s beside raw PostgreSQL commits"
+	$(GO) test $(BENCHFLAGS) -bench BenchmarkReviews ./processors/reviews/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
