@@ -148,20 +148,23 @@ func scanAggregate(row pgx.Row) (aggregate, error) {
 	return g, err
 }
 
-// rating reads one target's aggregate (zero when it has no row yet) and the prior: the mean
-// of all targets of its type.
+// rating reads one target's aggregate (zero when it has no row yet) and the prior, the mean
+// of all targets of its type, in one round trip.
 func rating(ctx context.Context, db store.DB, typ, id string) (aggregate, float64, error) {
-	g, err := scanAggregate(db.QueryRow(ctx, `SELECT `+aggregateCols+` FROM reviews.rating_aggregates WHERE target_type = $1 AND target_id = $2`, typ, id))
-	if err == pgx.ErrNoRows {
-		g, err = aggregate{Type: typ, ID: id}, nil
-	}
+	g := aggregate{Type: typ, ID: id}
+	var prior float64
+	var at *time.Time
+	err := db.QueryRow(ctx, `SELECT coalesce(a.review_count, 0), coalesce(a.rating_sum, 0), coalesce(a.stars_1, 0),
+	coalesce(a.stars_2, 0), coalesce(a.stars_3, 0), coalesce(a.stars_4, 0), coalesce(a.stars_5, 0), a.updated_at, p.prior
+FROM (SELECT coalesce(sum(rating_sum)::float8 / nullif(sum(review_count), 0), 0) AS prior
+	FROM reviews.rating_aggregates WHERE target_type = $1) AS p
+LEFT JOIN reviews.rating_aggregates AS a ON a.target_type = $1 AND a.target_id = $2`, typ, id).
+		Scan(&g.Count, &g.Sum, &g.Stars[0], &g.Stars[1], &g.Stars[2], &g.Stars[3], &g.Stars[4], &at, &prior)
 	if err != nil {
 		return g, 0, fmt.Errorf("read the rating of %s %s: %w", typ, id, err)
 	}
-	var prior float64
-	err = db.QueryRow(ctx, `SELECT coalesce(sum(rating_sum)::float8 / nullif(sum(review_count), 0), 0) FROM reviews.rating_aggregates WHERE target_type = $1`, typ).Scan(&prior)
-	if err != nil {
-		return g, 0, fmt.Errorf("read the mean rating of %s targets: %w", typ, err)
+	if at != nil {
+		g.UpdatedAt = *at
 	}
 	return g, prior, nil
 }

@@ -61,8 +61,8 @@ INSERT INTO reviews.reviews (review_id, reservation_id, guest_id, trip_id, ratin
 SELECT gen_random_uuid(), gen_random_uuid(), gen_random_uuid(), 'TRP-' || (i % $3), 1 + (i * 7919) % 5,
 	words[1 + (i * 31) % 200] || ' ' || words[1 + (i * 17) % 200],
 	(SELECT string_agg(x, ' ') FROM (SELECT words[1 + floor(random() * 200)::int] AS x FROM generate_series(1, 30 + (i % 3)) AS g(j)) AS s),
-	'en', date '2025-01-01' + (i % 600), 'published', now(), now(), now() - (i || ' seconds')::interval
-FROM w, generate_series(1, $2) AS i`, benchWords, size, trips)
+	'en', date '2025-01-01' + (i % 600)::int, 'published', now(), now(), now() - (i || ' seconds')::interval
+FROM w, generate_series(1, $2::bigint) AS i`, benchWords, size, trips)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -2,8 +2,10 @@ package reviews
 
 import (
 	"encoding/json"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -216,7 +218,7 @@ func parseVote(body []byte) (bool, error) {
 // for pending or rejected reviews.
 func parseQuery(v url.Values, moderator bool) (query, error) {
 	var f fields
-	for name := range v {
+	for _, name := range slices.Sorted(maps.Keys(v)) {
 		if !knownParams[name] {
 			f.add(name, "unknown parameter")
 		} else if len(v[name]) > 1 {
@@ -227,7 +229,11 @@ func parseQuery(v url.Values, moderator bool) (query, error) {
 	if utf8.RuneCountInString(q.Text) > 200 {
 		f.add("q", "must be at most 200 characters")
 	}
-	for name, dst := range map[string]**string{"trip_id": &q.TripID, "guide_id": &q.GuideID} {
+	for _, p := range []struct {
+		name string
+		dst  **string
+	}{{"trip_id", &q.TripID}, {"guide_id", &q.GuideID}} {
+		name, dst := p.name, p.dst
 		if s := v.Get(name); s != "" {
 			if !idPattern.MatchString(s) {
 				f.add(name, "must be 1 to 64 letters, digits or . _ : -")
@@ -235,7 +241,11 @@ func parseQuery(v url.Values, moderator bool) (query, error) {
 			*dst = &s
 		}
 	}
-	for name, dst := range map[string]*int{"min_rating": &q.MinRating, "max_rating": &q.MaxRating} {
+	for _, p := range []struct {
+		name string
+		dst  *int
+	}{{"min_rating", &q.MinRating}, {"max_rating", &q.MaxRating}} {
+		name, dst := p.name, p.dst
 		if s := v.Get(name); s != "" {
 			n, err := strconv.Atoi(s)
 			if err != nil || n < 1 || n > 5 {
@@ -248,7 +258,11 @@ func parseQuery(v url.Values, moderator bool) (query, error) {
 	if q.MinRating > q.MaxRating {
 		f.add("min_rating", "must not exceed max_rating")
 	}
-	for name, dst := range map[string]**time.Time{"from": &q.From, "to": &q.To} {
+	for _, p := range []struct {
+		name string
+		dst  **time.Time
+	}{{"from", &q.From}, {"to", &q.To}} {
+		name, dst := p.name, p.dst
 		if s := v.Get(name); s != "" {
 			d, err := time.Parse(time.DateOnly, s)
 			if err != nil || d.Year() < 2000 || d.Year() > 2200 {
