@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -99,5 +100,37 @@ func TestRaceWithTheStatusEvent(t *testing.T) {
 	}
 	if n := rg.count(`SELECT count(*) FROM reviews.reservation_status_log WHERE reservation_id = $1`, res); n != 3 {
 		t.Errorf("%d status events logged; want 3", n)
+	}
+}
+
+// TestRacingDuplicatesCreateOne: five submissions of one reservation at once create one
+// review; the others get the 409 naming it.
+func TestRacingDuplicatesCreateOne(t *testing.T) {
+	t.Parallel()
+	rg := newRig(t)
+	ada := uuid.NewString()
+	res := rg.completedHere(ada, tripID(1))
+	codes := make(chan int, 5)
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() { codes <- rg.submit(ada, res, 5, "", okBody).Status })
+	}
+	wg.Wait()
+	close(codes)
+	created := 0
+	for c := range codes {
+		switch c {
+		case http.StatusCreated:
+			created++
+		case http.StatusConflict:
+		default:
+			t.Errorf("a racing submission got %d", c)
+		}
+	}
+	if created != 1 || rg.count(`SELECT count(*) FROM reviews.reviews WHERE reservation_id = $1`, res) != 1 {
+		t.Errorf("%d created", created)
+	}
+	if n := rg.count(`SELECT review_count FROM reviews.rating_aggregates WHERE target_id = $1`, tripID(1)); n != 1 {
+		t.Errorf("the trip counts %d reviews", n)
 	}
 }
