@@ -57,8 +57,10 @@ func (a *app) onReservationStatusChanged(ctx context.Context, tx pgx.Tx, ev stre
 	if err := recordReservation(ctx, tx, f); err != nil {
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO reviews.reservation_status_log (event_id, reservation_id, status, occurred_at) VALUES ($1, $2, $3, $4)`,
-		ev.Meta.EventID, v.ReservationID, v.NewStatus, at)
+	// A replay (the group was rewound) re-applies events the log may hold already.
+	_, err := tx.Exec(ctx, `INSERT INTO reviews.reservation_status_log (event_id, reservation_id, status, occurred_at)
+SELECT $1, $2, $3, $4 WHERE NOT $5 OR NOT EXISTS (SELECT 1 FROM reviews.reservation_status_log WHERE event_id = $1)`,
+		ev.Meta.EventID, v.ReservationID, v.NewStatus, at, ev.Replay)
 	if err != nil {
 		return fmt.Errorf("log reservation %s status: %w", v.ReservationID, err)
 	}
