@@ -47,14 +47,20 @@ func TestSubmissionGates(t *testing.T) {
 
 	// Completed in the copy: the peers are not needed.
 	local := rg.completedHere(ada, tripID(2))
-	rg.down.Store(true)
+	rg.down.Store("/")
 	calls := rg.calls.Load()
 	rg.mustSubmit(ada, local, 5, "", okBody)
 	if rg.calls.Load() != calls {
 		t.Errorf("a reservation the copy knows completed was checked with the peers")
 	}
 
+	// svc-guest-profiles down for a reservation only svc-reservations knows: 503 naming it.
+	rg.down.Store("/svc-guest-profiles/")
+	wantProblem(t, "svc-guest-profiles down", rg.submit(ada, rg.booked(ada, tripID(4), statusCompleted), 5, "", okBody),
+		http.StatusServiceUnavailable, `"dependency":"svc-guest-profiles"`)
+
 	// Unknown here and the peer down: 503 with Retry-After, nothing written.
+	rg.down.Store("/")
 	resp := rg.submit(ada, rg.booked(ada, tripID(3), statusCompleted), 5, "", okBody)
 	wantProblem(t, "svc-reservations down", resp, http.StatusServiceUnavailable, `"dependency":"svc-reservations"`)
 	if resp.Header.Get("Retry-After") == "" {

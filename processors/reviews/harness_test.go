@@ -18,13 +18,14 @@ import (
 )
 
 // rig is svc-reviews running on its own database and Kafka, with the dev stand-ins of
-// svc-reservations and svc-guest-profiles answering its calls over HTTP (down: 503 to
-// every call), and every API response checked against openapi.json.
+// svc-reservations and svc-guest-profiles answering its calls over HTTP (503 to every call
+// under the path prefix in down: "/" for both), and every API response checked against
+// openapi.json.
 type rig struct {
 	t        *testing.T
 	svc      *servicetest.Service[*app]
 	standins *standin.Store
-	down     atomic.Bool
+	down     atomic.Value // string
 	calls    atomic.Int64
 }
 
@@ -34,7 +35,7 @@ func newRig(t *testing.T, opts ...servicetest.Option) *rig {
 	h := standin.Handler(rg.standins)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rg.calls.Add(1)
-		if rg.down.Load() {
+		if prefix, _ := rg.down.Load().(string); prefix != "" && strings.HasPrefix(r.URL.Path, prefix) {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
