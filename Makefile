@@ -41,6 +41,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-inventory-procurement: stock adjustments with reorder point and alert, 8 clients, beside raw PostgreSQL commits; order transitions p99"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/procurement/
+	@echo "== svc-reviews: search and rating reads on BENCH_REVIEWS (default 1,000,000) generated reviews, submissions/s beside raw PostgreSQL commits"
+	$(GO) test $(BENCHFLAGS) -bench BenchmarkReviews ./processors/reviews/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
 	@echo "== svc-weather: cached current conditions through the API beside a raw Valkey GET; 100 concurrent cold misses beside the provider's call chain"

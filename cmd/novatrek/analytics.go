@@ -13,7 +13,8 @@ import (
 
 // newAnalyticsCmd is `novatrek analytics`, svc-analytics' operator tools.
 func newAnalyticsCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "analytics", Short: "svc-analytics' operator tools (checksum)"}
+	cmd := &cobra.Command{Use: "analytics", Short: "svc-analytics' operator tools (checksum)",
+		Example: `  novatrek analytics checksum         # row counts and checksums of svc-analytics' tables`}
 	cmd.AddCommand(newAnalyticsChecksumCmd())
 	return cmd
 }

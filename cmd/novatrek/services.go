@@ -8,6 +8,7 @@ import (
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 	"github.com/novatrek/support/processors/procurement"
+	"github.com/novatrek/support/processors/reviews"
 	"github.com/novatrek/support/processors/weather"
 )
 
@@ -29,5 +30,6 @@ func services() []service.Definition {
 		procurement.Spec,
 		analytics.Spec,
 		loyalty.Spec,
+		reviews.Spec,
 	}
 }

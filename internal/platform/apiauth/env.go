@@ -45,21 +45,36 @@ func FromEnv(devCallers ...string) (a *Authenticator, dev bool, err error) {
 }
 
 // FromGetenv is FromEnv reading the variable through getenv (a runner's environment
-// overlay, a test's tokens).
+// overlay, a test's tokens). Guest tokens are accepted under NOVATREK_GUEST_TOKEN_KEY, in
+// dev mode under DevGuestKey when it is unset; a devCaller GuestCaller gets no dev token.
 func FromGetenv(getenv func(string) string, devCallers ...string) (a *Authenticator, dev bool, err error) {
 	raw := getenv(EnvTokens)
+	guestKey := getenv(EnvGuestKey)
 	if strings.TrimSpace(raw) == "" {
 		tokens := make(map[string]string, len(devCallers))
 		for _, c := range devCallers {
-			tokens[c] = DevToken(c)
+			if c != GuestCaller { // guests sign their tokens (GuestToken under DevGuestKey)
+				tokens[c] = DevToken(c)
+			}
 		}
 		a, err := newAuth(tokens, 1)
-		return a, true, err
+		if err != nil {
+			return nil, true, err
+		}
+		if guestKey == "" {
+			guestKey = DevGuestKey
+		}
+		return a, true, a.WithGuestKey(guestKey)
 	}
 	tokens, err := ParseTokens(raw)
 	if err != nil {
 		return nil, false, err
 	}
-	a, err = New(tokens)
+	if a, err = New(tokens); err != nil {
+		return nil, false, err
+	}
+	if guestKey != "" {
+		err = a.WithGuestKey(guestKey)
+	}
 	return a, false, err
 }

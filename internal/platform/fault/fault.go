@@ -25,6 +25,11 @@ const (
 	KindConflict                      // 409: the resource's state does not allow it
 	KindUnprocessable                 // 422: well formed, but breaks a business rule
 	KindUnavailable                   // 503 + Retry-After: a dependency is down; retry later
+	// KindPreconditionRequired is 428: a write of a versioned resource came without the
+	// If-Match that proves which version the client saw (lost-update protection).
+	KindPreconditionRequired
+	// KindPreconditionFailed is 412: the If-Match names a version that is no longer current.
+	KindPreconditionFailed
 )
 
 // DefaultRetryAfter is what Unavailable asks clients to wait unless told otherwise (the
@@ -75,6 +80,17 @@ func Unavailable(slug, title, detail string) *Error {
 	e := newError(KindUnavailable, slug, title, detail)
 	e.RetryAfter = DefaultRetryAfter
 	return e
+}
+
+// PreconditionRequired is a 428: detail says which header to send.
+func PreconditionRequired(detail string) *Error {
+	return newError(KindPreconditionRequired, "", "Precondition required", detail)
+}
+
+// PreconditionFailed is a 412: the client edited a version that is no longer current;
+// detail (and an extension, With) says which one is.
+func PreconditionFailed(detail string) *Error {
+	return newError(KindPreconditionFailed, "", "Precondition failed", detail)
 }
 
 // With returns e with the extension member key set to v.

@@ -26,6 +26,8 @@ func TestFaultsMapToTheirProblems(t *testing.T) {
 		{"conflict, generic", fault.Conflict("", "State", "It is voided."), http.StatusConflict, problem.TypeConflict},
 		{"unprocessable", fault.Unprocessable("currency-mismatch", "Currency mismatch", "EUR, not USD."), http.StatusUnprocessableEntity, problem.Type("currency-mismatch")},
 		{"unavailable", fault.Unavailable("payment-provider-unavailable", "Down", "Retry."), http.StatusServiceUnavailable, problem.Type("payment-provider-unavailable")},
+		{"precondition required", fault.PreconditionRequired("Send If-Match."), http.StatusPreconditionRequired, problem.Type("precondition-required")},
+		{"precondition failed", fault.PreconditionFailed("Revision 3 is current."), http.StatusPreconditionFailed, problem.Type("precondition-failed")},
 		{"unknown kind", &fault.Error{Kind: 99, Title: "?"}, http.StatusInternalServerError, problem.TypeInternal},
 	} {
 		p := c.err.Problem()

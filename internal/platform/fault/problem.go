@@ -11,12 +11,14 @@ var kinds = map[Kind]struct {
 	status int
 	typ    string
 }{
-	KindInvalid:       {http.StatusBadRequest, problem.TypeValidation},
-	KindRefused:       {http.StatusPaymentRequired, problem.Type("refused")},
-	KindNotFound:      {http.StatusNotFound, problem.TypeNotFound},
-	KindConflict:      {http.StatusConflict, problem.TypeConflict},
-	KindUnprocessable: {http.StatusUnprocessableEntity, problem.TypeUnprocessable},
-	KindUnavailable:   {http.StatusServiceUnavailable, problem.TypeUnavailable},
+	KindInvalid:              {http.StatusBadRequest, problem.TypeValidation},
+	KindRefused:              {http.StatusPaymentRequired, problem.Type("refused")},
+	KindNotFound:             {http.StatusNotFound, problem.TypeNotFound},
+	KindConflict:             {http.StatusConflict, problem.TypeConflict},
+	KindUnprocessable:        {http.StatusUnprocessableEntity, problem.TypeUnprocessable},
+	KindUnavailable:          {http.StatusServiceUnavailable, problem.TypeUnavailable},
+	KindPreconditionRequired: {http.StatusPreconditionRequired, problem.Type("precondition-required")},
+	KindPreconditionFailed:   {http.StatusPreconditionFailed, problem.Type("precondition-failed")},
 }
 
 // Status is the HTTP status of e's kind; 500 for a kind this package does not define.

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
+
+	"github.com/novatrek/support/internal/platform/apiauth"
 )
 
 // Response is an API response, its body read.
@@ -24,7 +27,7 @@ func (r *Response) JSON(t testing.TB, v any) {
 }
 
 // Call sends a request to the API as caller (its token, Token(caller) unless WithTokens
-// said otherwise; "" sends none). body is marshalled
+// said otherwise; Guest(id) a guest token; "" sends none). body is marshalled
 // as JSON unless nil; header is "Name", "value" pairs.
 func (s *Service[S]) Call(caller, method, path string, body any, header ...string) *Response {
 	s.T.Helper()
@@ -45,7 +48,9 @@ func (s *Service[S]) Call(caller, method, path string, body any, header ...strin
 	}
 	if caller != "" {
 		tok, ok := s.tokens[caller]
-		if !ok {
+		if guest, isGuest := strings.CutPrefix(caller, guestPrefix); isGuest {
+			tok = apiauth.GuestToken(GuestKey, guest)
+		} else if !ok {
 			tok = Token(caller)
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)

@@ -71,6 +71,14 @@ const Partitions = 3
 // Token is caller's bearer token in tests: "<caller>-test-token-0123456789".
 func Token(caller string) string { return caller + "-test-token-0123456789" }
 
+// GuestKey signs the guest tokens of Call(Guest(id), ...) (NOVATREK_GUEST_TOKEN_KEY).
+const GuestKey = "servicetest-guest-key-0123456789abcdef"
+
+// Guest is the caller Call authenticates as guest id, with a token signed under GuestKey.
+func Guest(id string) string { return guestPrefix + id }
+
+const guestPrefix = apiauth.GuestCaller + ":"
+
 // Start runs spec until the test ends. The environment the service reads is the options'
 // only (WithEnv, WithTokens), never the machine's, so a test is hermetic.
 func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[S] {
@@ -93,11 +101,16 @@ func Start[S any](t testing.TB, spec *service.Spec[S], opts ...Option) *Service[
 		o.tokens = map[string]string{}
 		for _, r := range desc.Routes {
 			for _, c := range r.Access.Callers {
-				o.tokens[c] = Token(c)
+				if c != apiauth.GuestCaller { // guests sign theirs: Call(Guest(id), ...)
+					o.tokens[c] = Token(c)
+				}
 			}
 		}
 	}
 	s.tokens = o.tokens
+	if _, set := o.env[apiauth.EnvGuestKey]; !set {
+		o.env[apiauth.EnvGuestKey] = GuestKey
+	}
 	if len(o.tokens) > 0 {
 		var pairs []string
 		for _, c := range slices.Sorted(maps.Keys(o.tokens)) {
