@@ -140,7 +140,11 @@ func TestCrashBetweenPublishAndCommit(t *testing.T) {
 	}
 	r.run(cfg)
 	r.allSent(10)
-	if crashes.Load() < 2 {
+	// The first round always crashes after publishing. Whether a second round crashes too
+	// depends on timing: the workers may send the published jobs (status sent) before the
+	// dispatcher polls again, and then nothing is left to re-publish. Either way every
+	// notification went out once (allSent).
+	if crashes.Load() < 1 {
 		t.Fatalf("the hook ran %d times", crashes.Load())
 	}
 }
