@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // A weather-alert.updated carries the alert's new severity, not the old one, so deciding
@@ -51,6 +53,9 @@ WHERE l.as_of <= EXCLUDED.as_of`
 // over the level recorded before it. The event that wrote the row keeps its judgement, so a
 // redelivery routes as the first delivery did.
 func judgeLevel(ctx context.Context, tx pgx.Tx, next alertLevel) (bool, error) {
+	if next.alertID == "" { // every alert event names its chain; without it no level can be kept
+		return false, stream.Permanent(fmt.Errorf("weather alert event %s: alert_id is empty", next.eventID))
+	}
 	var prev alertLevel
 	var prevRaised bool
 	err := tx.QueryRow(ctx, readLevel, next.alertID).Scan(&prev.severity, &prev.recommend, &prev.eventID, &prevRaised, &prev.asOf)

@@ -166,8 +166,9 @@ func TestWeatherUpdateRedeliveredPastTheInbox(t *testing.T) {
 	}
 }
 
-// TestWeatherPoisonIsDeadLettered: a record on each new topic that is not a decodable event
-// goes to the dead-letter topic with its source and reason, and the stream goes on.
+// TestWeatherPoisonIsDeadLettered: a record on each new topic that is not a decodable event,
+// and an update naming no alert, go to the dead-letter topic with their source and reason,
+// and the stream goes on.
 func TestWeatherPoisonIsDeadLettered(t *testing.T) {
 	t.Parallel()
 	r := newRig(t)
@@ -176,19 +177,27 @@ func TestWeatherPoisonIsDeadLettered(t *testing.T) {
 	for _, tp := range topics {
 		r.Produce(&kgo.Record{Topic: tp, Key: []byte("poison"), Value: []byte("not an avro event")})
 	}
+	noAlert := alertUpdated("no-alert", "x", "WARNING", 1, false)
+	noAlert.AlertID = ""
+	r.produce(in(topics[0], "poison", noAlert))
 	after := tripRisk("after-poison", id("sched/none"), "CAUTION", nil)
 	r.produce(in(topics[2], "poison", after))
 	r.WaitApplied(after.Metadata.EventID)
 	streamtest.Eventually(t, "a dead letter per poison record", func() (bool, error) {
-		seen := map[string]bool{}
+		seen, named := map[string]bool{}, false
 		for _, dl := range r.DeadLetters() {
 			src, _ := streamtest.Header(dl, stream.HeaderSourceTopic)
-			if msg, _ := streamtest.Header(dl, stream.HeaderError); msg != "" && string(dl.Value) == "not an avro event" {
+			msg, _ := streamtest.Header(dl, stream.HeaderError)
+			if msg != "" && string(dl.Value) == "not an avro event" {
 				seen[src] = true
 			}
+			named = named || (src == topics[0] && strings.Contains(msg, noAlert.Metadata.EventID+": alert_id is empty"))
 		}
-		return len(seen) == len(topics), nil
+		return len(seen) == len(topics) && named, nil
 	})
+	if rows := r.rows(noAlert.Metadata.EventID); len(rows) != 0 {
+		t.Errorf("the update naming no alert made %d rows", len(rows))
+	}
 	if rows := r.rows(after.Metadata.EventID); len(rows) != 2*3 {
 		t.Errorf("the event after the poison: %d rows, want 6", len(rows))
 	}
