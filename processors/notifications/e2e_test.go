@@ -66,7 +66,7 @@ type e2ePerson struct {
 }
 
 // TestEveryEventAndKindEndToEnd is the first proof through the real wiring: each of
-// the eleven consumed event types and each request kind, produced to kfake (twice, to show
+// the fourteen consumed event types and each request kind, produced to kfake (twice, to show
 // idempotency), goes through the intake, the outbox, the dispatcher, Valkey and the
 // Watermill workers to the fake providers. For every input the test checks the rows
 // (recipients × channels, the kind), what each fake provider accepted for each row (exactly
@@ -176,6 +176,23 @@ func TestEveryEventAndKindEndToEnd(t *testing.T) {
 				Severity: "WARNING", Headline: "Flash flood warning", Description: "Heavy rain upstream", StartsAt: at,
 				EndsAt: at.Add(6 * time.Hour), Source: "nws", RecommendCancellation: true},
 			want: fan([]string{ops, active}, sms, push, inApp)},
+		// An update of an alert this service never saw issued is a safety matter.
+		{name: "weather_alert.updated", topic: ev("weather_alert.updated"), kind: "WEATHER_ALERT",
+			value: &schemas.WeatherAlertUpdated{Metadata: meta("weather_alert.updated"), AlertID: uuid.NewString(), MessageID: uuid.NewString(),
+				LocationID: "loc-1", AlertType: "HIGH_WIND", Severity: "WARNING", Headline: "High wind warning", Description: "Gusts to 90 km/h",
+				StartsAt: at, EndsAt: at.Add(6 * time.Hour), Source: "nws"},
+			want: fan([]string{ops, active}, sms, push, inApp)},
+		{name: "weather_alert.cancelled", topic: ev("weather_alert.cancelled"), kind: "WEATHER_ALERT",
+			value: &schemas.WeatherAlertCancelled{Metadata: meta("weather_alert.cancelled"), AlertID: uuid.NewString(), MessageID: uuid.NewString(),
+				LocationID: "loc-1", CancelledAt: at, Source: "nws"},
+			want: fan([]string{ops, active}, email, push, inApp)},
+		// A departure of a schedule this service does not know: the groups only.
+		{name: "trip_weather_risk.changed", topic: ev("trip_weather_risk.changed"), kind: "WEATHER_ALERT",
+			value: &schemas.TripWeatherRiskChanged{Metadata: meta("trip_weather_risk.changed"), DepartureID: uuid.NewString(), TripID: "trip-1",
+				LocationID: "loc-1", ScheduleID: uuid.NewString(), Activity: "hiking", StartsAt: at, EndsAt: at.Add(8 * time.Hour),
+				Recommendation: "CAUTION", Reasons: []schemas.WeatherRiskReason{{Factor: "wind_kmh", Level: "CAUTION", Value: 45, Threshold: 40}},
+				AssessedAt: at},
+			want: fan([]string{ops, active}, email, push, inApp)},
 	}
 	// Every request kind: to a person by id (contact looked up), or, for the kinds that
 	// name their own groups, with no recipients (the route's groups).

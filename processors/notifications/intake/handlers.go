@@ -44,6 +44,9 @@ func (in *Intake) schedulePublished(ctx context.Context, tx pgx.Tx, ev stream.Ev
 	for _, a := range v.Assignments {
 		guides = append(guides, a.GuideID)
 	}
+	if err := recordDepartureGuides(ctx, tx, v); err != nil {
+		return err
+	}
 	return in.event(ctx, tx, ev.Meta, ev.Topic, "schedule.published", fields{
 		SourceAssignedGuides: people("GUIDE", guides...),
 	}, map[string]any{
@@ -136,12 +139,22 @@ func (in *Intake) requested(ctx context.Context, tx pgx.Tx, ev stream.Event[sche
 
 // event applies the route of eventType.
 func (in *Intake) event(ctx context.Context, tx pgx.Tx, meta schemas.EventMetadata, topic, eventType string, f fields, data map[string]any) error {
+	return in.judged(ctx, tx, meta, topic, eventType, true, f, data)
+}
+
+// judged applies the route of eventType, or its Informational route when the handler judged
+// the event not a safety matter (safety false).
+func (in *Intake) judged(ctx context.Context, tx pgx.Tx, meta schemas.EventMetadata, topic, eventType string, safety bool, f fields, data map[string]any) error {
 	r, ok := EventRoutes[eventType]
 	if !ok { // a programming error: every handler's type is in the table (tested)
 		return stream.Permanent(errors.New("intake: no route for event type " + eventType))
 	}
+	route := r.Route
+	if !safety && r.Informational != nil {
+		route = *r.Informational
+	}
 	return in.apply(ctx, tx, intent{
-		cause: meta, topic: topic, route: r.Route, recipients: f.resolve(r.Recipients), data: data,
+		cause: meta, topic: topic, route: route, recipients: f.resolve(route.Recipients), data: data,
 	})
 }
 

@@ -75,6 +75,9 @@ var Subscriptions = []service.Subscription[*Intake]{
 	service.On(EventRoutes["loyalty_tier.changed"].Topic, (*Intake).loyaltyTierChanged),
 	service.On(EventRoutes["loyalty_reward.redeemed"].Topic, (*Intake).loyaltyRewardRedeemed),
 	service.On(EventRoutes["weather_alert.issued"].Topic, (*Intake).weatherAlertIssued),
+	service.On(EventRoutes["weather_alert.updated"].Topic, (*Intake).weatherAlertUpdated),
+	service.On(EventRoutes["weather_alert.cancelled"].Topic, (*Intake).weatherAlertCancelled),
+	service.On(EventRoutes["trip_weather_risk.changed"].Topic, (*Intake).tripWeatherRiskChanged),
 	service.On(RequestTopic, (*Intake).requested),
 	service.On(ContactsTopic, (*Intake).guestRegistered),
 }

@@ -37,6 +37,9 @@ const (
 	// SourceRescueTeamIfDispatched is the rescue-team group when emergency.triggered says
 	// rescue_team_dispatched.
 	SourceRescueTeamIfDispatched Source = "rescue_team_if_dispatched"
+	// SourceDepartureGuides are the guides schedule.published assigned to the departure of
+	// a trip-weather-risk.changed (departure_guides); none when that schedule is unknown.
+	SourceDepartureGuides Source = "departure_guides"
 
 	// Groups.
 	SourceOperationsStaff Source = "group:operations-staff"
@@ -67,4 +70,8 @@ type Route struct {
 type EventRoute struct {
 	Topic string
 	Route
+	// Informational, when set, is the route of the events of this type that are not a
+	// safety matter (the handler judges each event: see weather.go); Route is then the
+	// safety route.
+	Informational *Route
 }

@@ -73,10 +73,41 @@ var EventRoutes = map[string]EventRoute{
 	// it alerts the people who act on it: operations staff and the guides on duty, who reach
 	// their parties in the field. (svc-scheduling-orchestrator, which knows the departures at
 	// the location, asks for AFFECTED_PARTIES_UPDATE notifications to the guests.)
-	"weather_alert.issued": {Topic: "novatrek.support.weather-alert.issued", Route: Route{
-		Kind: "WEATHER_ALERT", Category: preference.Safety, Template: "weather-alert.issued",
-		Channels: urgent, Priority: PriorityEmergency, Recipients: []Source{SourceOperationsStaff, SourceActiveGuides},
-	}},
+	"weather_alert.issued": {Topic: "novatrek.support.weather-alert.issued",
+		Route: weatherSafety("weather-alert.issued", weatherPeople)},
+	// The alert's later life reaches the same people. An update that raises the alert (a
+	// higher severity, or cancellation newly recommended; weather.go judges) is a safety
+	// matter like the issue; any other update, and a cancellation, is information for
+	// operations: the operational category, which opt-outs and quiet hours apply to, in the
+	// routine lane, by e-mail, push and in-app.
+	"weather_alert.updated": {Topic: "novatrek.support.weather-alert.updated",
+		Route: weatherSafety("weather-alert.updated", weatherPeople), Informational: weatherInfo("weather-alert.updated", weatherPeople)},
+	"weather_alert.cancelled": {Topic: "novatrek.support.weather-alert.cancelled",
+		Route: *weatherInfo("weather-alert.cancelled", weatherPeople)},
+	// A departure's weather risk also reaches its guides when this service knows them (from
+	// schedule.published). CANCEL_RECOMMENDED is a safety matter; GO, CAUTION and UNASSESSED
+	// (including a GO after a cancel recommendation) are information.
+	"trip_weather_risk.changed": {Topic: "novatrek.support.trip-weather-risk.changed",
+		Route: weatherSafety("trip-weather-risk.changed", departurePeople), Informational: weatherInfo("trip-weather-risk.changed", departurePeople)},
+}
+
+// weatherPeople are who weather events reach: they name places, not people, so the people
+// who act on them. departurePeople adds the departure's guides.
+var (
+	weatherPeople   = []Source{SourceOperationsStaff, SourceActiveGuides}
+	departurePeople = []Source{SourceOperationsStaff, SourceActiveGuides, SourceDepartureGuides}
+)
+
+// weatherSafety is the route of svc-weather's events that are a safety matter, weatherInfo
+// of those that are information; both are WEATHER_ALERT notifications.
+func weatherSafety(template string, to []Source) Route {
+	return Route{Kind: "WEATHER_ALERT", Category: preference.Safety, Template: template,
+		Channels: urgent, Priority: PriorityEmergency, Recipients: to}
+}
+
+func weatherInfo(template string, to []Source) *Route {
+	return &Route{Kind: "WEATHER_ALERT", Category: preference.Operational, Template: template,
+		Channels: update, Priority: PriorityRoutine, Recipients: to}
 }
 
 // RequestTopic carries NotificationRequested commands: the spec's "Async: Yes" calls.

@@ -15,7 +15,8 @@ import (
 func TestRoutesCoverSchemas(t *testing.T) {
 	consumed := []string{"reservation.status_changed", "checkin.completed", "schedule.published",
 		"payment.processed", "incident.reported", "emergency.triggered", "wildlife_alert.issued",
-		"payment.refunded", "loyalty_tier.changed", "loyalty_reward.redeemed", "weather_alert.issued"}
+		"payment.refunded", "loyalty_tier.changed", "loyalty_reward.redeemed", "weather_alert.issued",
+		"weather_alert.updated", "weather_alert.cancelled", "trip_weather_risk.changed"}
 	for _, et := range consumed {
 		if _, ok := EventRoutes[et]; !ok {
 			t.Errorf("event type %s has no route", et)
@@ -54,6 +55,9 @@ func TestRoutesCoverSchemas(t *testing.T) {
 	routes := make([]Route, 0, len(EventRoutes)+len(KindRoutes))
 	for _, r := range EventRoutes {
 		routes = append(routes, r.Route)
+		if r.Informational != nil {
+			routes = append(routes, *r.Informational)
+		}
 	}
 	for _, r := range KindRoutes {
 		routes = append(routes, r)
@@ -82,6 +86,12 @@ func TestSafetyRoutesAreEmergencies(t *testing.T) {
 	}
 	for n, r := range EventRoutes {
 		check(n, r.Route)
+		if r.Informational != nil {
+			check(n+" (informational)", *r.Informational)
+			if r.Route.Category != "safety" || r.Informational.Category == "safety" {
+				t.Errorf("%s: a judged route must be safety with an informational alternative", n)
+			}
+		}
 	}
 	for n, r := range KindRoutes {
 		check(n, r)

@@ -12,8 +12,8 @@ import (
 
 // The handlers of the support domain's own results that topics.yaml lists svc-notifications
 // as a consumer of: a refund (svc-payments), a tier change and a reward redemption
-// (svc-loyalty-rewards), and a severe weather alert (svc-weather). Their routes are in
-// routes.go; these only map the events' fields.
+// (svc-loyalty-rewards). Their routes are in routes.go; these only map the events' fields.
+// svc-weather's events are in weather.go.
 
 func (in *Intake) paymentRefunded(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.PaymentRefunded]) error {
 	v := &ev.Value
@@ -47,15 +47,5 @@ func (in *Intake) loyaltyRewardRedeemed(ctx context.Context, tx pgx.Tx, ev strea
 		"redemption_id": v.RedemptionID, "reward_id": v.RewardID, "reward_name": v.RewardName,
 		"points_spent": strconv.FormatInt(v.PointsSpent, 10), "balance_after": strconv.FormatInt(v.BalanceAfter, 10),
 		"reservation_id": deref(v.ReservationID), "value": value,
-	})
-}
-
-func (in *Intake) weatherAlertIssued(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.WeatherAlertIssued]) error {
-	v := &ev.Value
-	return in.event(ctx, tx, ev.Meta, ev.Topic, "weather_alert.issued", fields{}, map[string]any{
-		"alert_id": v.AlertID, "location_id": v.LocationID, "alert_type": v.AlertType, "severity": v.Severity,
-		"headline": v.Headline, "description": v.Description, "radius_km": strconv.FormatFloat(v.RadiusKm, 'f', -1, 64),
-		"starts_at": stamp(v.StartsAt), "ends_at": stamp(v.EndsAt),
-		"recommend_cancellation": strconv.FormatBool(v.RecommendCancellation),
 	})
 }

@@ -60,6 +60,15 @@ var defaultTemplates = map[string]defaultTemplate{
 	"weather-alert.issued": {"Weather {{.severity}}: {{.headline}}",
 		"{{.alert_type}} {{.severity}} within {{.radius_km}} km of location {{.location_id}}, {{.starts_at}} to {{.ends_at}}: {{.description}}{{if eq .recommend_cancellation \"true\"}} Cancellation of departures is recommended.{{end}}",
 		[]string{"severity", "headline", "alert_type", "radius_km", "location_id", "starts_at", "ends_at", "description", "recommend_cancellation"}},
+	"weather-alert.updated": {"{{if eq .raised \"true\"}}Weather alert raised: {{.severity}}{{else}}Weather alert updated: {{.severity}}{{end}}: {{.headline}}",
+		"Update to weather alert {{.alert_id}} at location {{.location_id}}: {{.alert_type}} {{.severity}}, {{.starts_at}} to {{.ends_at}}: {{.description}}{{if eq .recommend_cancellation \"true\"}} Cancellation of departures is recommended.{{end}}",
+		[]string{"raised", "severity", "headline", "alert_id", "location_id", "alert_type", "starts_at", "ends_at", "description", "recommend_cancellation"}},
+	"weather-alert.cancelled": {"Weather alert cancelled",
+		"Weather alert {{.alert_id}} at location {{.location_id}} was cancelled by its sender at {{.cancelled_at}}.{{if .headline}} {{.headline}}{{end}}",
+		[]string{"alert_id", "location_id", "cancelled_at", "headline"}},
+	"trip-weather-risk.changed": {"Weather for departure {{.departure_id}}: {{.recommendation}}",
+		"Departure {{.departure_id}} ({{.activity}}, trip {{.trip_id}}, location {{.location_id}}, {{.starts_at}} to {{.ends_at}}): weather recommendation {{.recommendation}}{{if .previous_recommendation}} (was {{.previous_recommendation}}){{end}}. Reasons: {{.reasons}}.",
+		[]string{"departure_id", "recommendation", "activity", "trip_id", "location_id", "starts_at", "ends_at", "previous_recommendation", "reasons"}},
 
 	"checkin-confirmation":      {"Check-in confirmed", "Your check-in for {{.reference_id}} is confirmed.", requestVars},
 	"booking-confirmation":      {"Booking confirmed", "Your booking {{.reference_id}} is confirmed.", requestVars},
@@ -94,6 +103,9 @@ func templateChannels() map[string][]provider.Channel {
 	}
 	for _, r := range EventRoutes {
 		add(r.Template, r.Channels)
+		if r.Informational != nil {
+			add(r.Informational.Template, r.Informational.Channels)
+		}
 	}
 	for _, r := range KindRoutes {
 		add(r.Template, allChannels) // a request may name any channel
