@@ -25,6 +25,8 @@ const (
 	KindConflict                      // 409: the resource's state does not allow it
 	KindUnprocessable                 // 422: well formed, but breaks a business rule
 	KindUnavailable                   // 503 + Retry-After: a dependency is down; retry later
+	KindForbidden                     // 403: the caller may call, but this resource refuses it (a wrong share-link password)
+	KindGone                          // 410: the resource existed and is gone for good (a revoked or expired link)
 )
 
 // DefaultRetryAfter is what Unavailable asks clients to wait unless told otherwise (the
@@ -76,6 +78,16 @@ func Unavailable(slug, title, detail string) *Error {
 	e.RetryAfter = DefaultRetryAfter
 	return e
 }
+
+// Forbidden is a 403 of type slug: the caller is authenticated and allowed the route, but a
+// credential of the resource itself (a share link's password) does not match.
+func Forbidden(slug, title, detail string) *Error {
+	return newError(KindForbidden, slug, title, detail)
+}
+
+// Gone is a 410 of type slug: the resource existed and will not come back (a revoked or
+// expired link), so a client stops retrying, unlike a 404.
+func Gone(slug, title, detail string) *Error { return newError(KindGone, slug, title, detail) }
 
 // With returns e with the extension member key set to v.
 func (e *Error) With(key string, v any) *Error {

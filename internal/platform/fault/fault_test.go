@@ -26,6 +26,8 @@ func TestFaultsMapToTheirProblems(t *testing.T) {
 		{"conflict, generic", fault.Conflict("", "State", "It is voided."), http.StatusConflict, problem.TypeConflict},
 		{"unprocessable", fault.Unprocessable("currency-mismatch", "Currency mismatch", "EUR, not USD."), http.StatusUnprocessableEntity, problem.Type("currency-mismatch")},
 		{"unavailable", fault.Unavailable("payment-provider-unavailable", "Down", "Retry."), http.StatusServiceUnavailable, problem.Type("payment-provider-unavailable")},
+		{"forbidden", fault.Forbidden("share-link-password", "Wrong password", "No."), http.StatusForbidden, problem.Type("share-link-password")},
+		{"gone", fault.Gone("", "Gone", "Revoked."), http.StatusGone, problem.Type("gone")},
 		{"unknown kind", &fault.Error{Kind: 99, Title: "?"}, http.StatusInternalServerError, problem.TypeInternal},
 	} {
 		p := c.err.Problem()

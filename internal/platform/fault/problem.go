@@ -17,6 +17,8 @@ var kinds = map[Kind]struct {
 	KindConflict:      {http.StatusConflict, problem.TypeConflict},
 	KindUnprocessable: {http.StatusUnprocessableEntity, problem.TypeUnprocessable},
 	KindUnavailable:   {http.StatusServiceUnavailable, problem.TypeUnavailable},
+	KindForbidden:     {http.StatusForbidden, problem.Type("forbidden")},
+	KindGone:          {http.StatusGone, problem.Type("gone")},
 }
 
 // Status is the HTTP status of e's kind; 500 for a kind this package does not define.
