@@ -59,6 +59,7 @@ var registry = map[string]fake{
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
+	"s3":       {"s3", "S3 (versitygw, a real S3 server that verifies signatures)"},
 	// Settings' fakes (service.Setting.Fake): files, not servers.
 	"staff-directory": {"files", "staff directory (fake addresses)"},
 }
@@ -75,6 +76,7 @@ var starters = map[string]func(Options) (stack, error){
 	},
 	"providers": startProviders,
 	"files":     startFiles,
+	"s3":        startS3,
 }
 
 // Keys lists the registered fake keys, sorted.
