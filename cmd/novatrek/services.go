@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/processors/media"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 )
@@ -19,5 +20,6 @@ func services() []service.Definition {
 	return []service.Definition{
 		payments.Spec,
 		notifications.Spec,
+		media.Spec,
 	}
 }
