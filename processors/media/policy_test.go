@@ -39,7 +39,9 @@ func TestS3RefusesUploadsThatBreakThePolicy(t *testing.T) {
 			return map[string]string{"x-amz-signature": flip(f["x-amz-signature"])}
 		}, small, "SignatureDoesNotMatch"},
 		{"wrong content type", func(map[string]string) map[string]string { return map[string]string{"Content-Type": "text/html"} }, small, "AccessDenied"},
-		{"another key", func(map[string]string) map[string]string { return map[string]string{"key": "originals/someone-else.jpg"} }, small, "AccessDenied"},
+		{"another key", func(map[string]string) map[string]string {
+			return map[string]string{"key": "originals/someone-else.jpg"}
+		}, small, "AccessDenied"},
 		{"oversize", func(map[string]string) map[string]string { return nil }, photo(t, 400, 400), "EntityTooLarge"},
 	} {
 		g := grant(t, svc, res, "image/jpeg")
