@@ -41,6 +41,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
+	@echo "== svc-media-gallery: thumbnail + preview of a 12 MP JPEG beside a plain decode; peak RSS of 20 concurrent renders"
+	$(GO) test $(BENCHFLAGS) -bench 'Render12MP|TwentyConcurrentRenders' ./processors/media/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"
