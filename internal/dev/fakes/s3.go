@@ -12,8 +12,8 @@ import (
 const RoleSecret = "secret"
 
 // s3Stack is the "s3" fake: a real S3 server (s3fake, versitygw) with its buckets under
-// Options.DataDir/s3, so `make run` keeps its media across restarts; without a DataDir, a
-// temporary directory removed at stop.
+// Options.DataDir/s3, kept across restarts; without a DataDir, a temporary directory removed
+// at stop.
 type s3Stack struct {
 	srv *s3fake.Server
 	tmp string
