@@ -55,17 +55,21 @@ func renderPhoto(b []byte, declared string, maxPixels int64) (*renditions, error
 	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
 		return nil, refuse("image of %d×%d pixels is over the limit of %d pixels", cfg.Width, cfg.Height, maxPixels)
 	}
-	img, err := imaging.Decode(bytes.NewReader(b), imaging.AutoOrientation(true))
+	img, _, err := image.Decode(bytes.NewReader(b))
 	if err != nil {
 		return nil, refuse("corrupt %s: %v", declared, err)
 	}
 	r := &renditions{contentType: declared, width: img.Bounds().Dx(), height: img.Bounds().Dy()}
+	orientation := 1
 	if declared == "image/jpeg" {
-		r.takenAt, r.position = readEXIF(b)
+		r.takenAt, r.position, orientation = readEXIF(b)
 	}
-	// The preview comes from the original, the thumbnail from the preview: one pass over the
-	// big image, a cheap one over the small.
-	preview := fit(img, previewPx)
+	if orientation >= 5 { // the quarter turns: the upright photo is the other way round
+		r.width, r.height = r.height, r.width
+	}
+	// The preview comes from the original (halved cheaply first), the thumbnail from the
+	// preview; the orientation is applied to the small preview, not the 12 MP original.
+	preview := upright(fit(shrinkForPreview(img, previewPx), previewPx), orientation)
 	thumb := fit(preview, thumbnailPx)
 	if r.preview, err = encodeJPEG(preview); err != nil {
 		return nil, err
@@ -75,6 +79,27 @@ func renderPhoto(b []byte, declared string, maxPixels int64) (*renditions, error
 	}
 	r.blurhash = blurhash(fit(thumb, 32), 4, 3)
 	return r, nil
+}
+
+// upright applies EXIF orientation o (1..8) to img: what the camera meant the viewer to see.
+func upright(img image.Image, o int) image.Image {
+	switch o {
+	case 2:
+		return imaging.FlipH(img)
+	case 3:
+		return imaging.Rotate180(img)
+	case 4:
+		return imaging.FlipV(img)
+	case 5:
+		return imaging.Transpose(img)
+	case 6:
+		return imaging.Rotate270(img)
+	case 7:
+		return imaging.Transverse(img)
+	case 8:
+		return imaging.Rotate90(img)
+	}
+	return img
 }
 
 // fit shrinks img to fit a px×px box, never enlarging.

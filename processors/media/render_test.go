@@ -199,3 +199,30 @@ func TestCorruptOrMislabelledUploadsFail(t *testing.T) {
 		t.Errorf("%d outbox rows (%v); want none", events, err)
 	}
 }
+
+// TestLargePhotosAreHalvedThenFitted: a photo over twice the preview size goes through the
+// cheap 2×2 halving first (shrinkForPreview); the preview is still the right size, upright
+// and of the right colours, with a rotated orientation too.
+func TestLargePhotosAreHalvedThenFitted(t *testing.T) {
+	t.Parallel()
+	const w, h = 3200, 2900
+	for o, stored := range map[uint16]func(image.Image) image.Image{1: func(i image.Image) image.Image { return i }, 6: rotate90CCW} {
+		r, err := renderPhoto(withOrientation(t, stored(card(w, h)), o), "image/jpeg", 50e6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := jpeg.Decode(bytes.NewReader(r.preview))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, ph := img.Bounds().Dx(), img.Bounds().Dy()
+		if pw != previewPx || ph != previewPx*h/w || r.width != w || r.height != h {
+			t.Fatalf("orientation %d: preview %d×%d, recorded %d×%d; want %d wide from %d×%d", o, pw, ph, r.width, r.height, previewPx, w, h)
+		}
+		for q, at := range []image.Point{{pw / 4, ph / 4}, {3 * pw / 4, ph / 4}, {pw / 4, 3 * ph / 4}, {3 * pw / 4, 3 * ph / 4}} {
+			if got := color.RGBAModel.Convert(img.At(at.X, at.Y)).(color.RGBA); !near(got, quadrants[q]) {
+				t.Errorf("orientation %d: quadrant %d is %v; want %v", o, q, got, quadrants[q])
+			}
+		}
+	}
+}
