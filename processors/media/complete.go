@@ -32,7 +32,11 @@ func (a *app) complete(ctx context.Context, id uuid.UUID) (*item, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	b, err := a.objects.read(ctx, it.ObjectKey, it.MaxBytes)
+	var prefix int64 // photos are read whole; videos only as far as their container header
+	if it.MediaType == "VIDEO" {
+		prefix = 64 << 10
+	}
+	b, size, err := a.objects.read(ctx, it.ObjectKey, it.MaxBytes, prefix)
 	if errors.Is(err, errNoObject) {
 		return nil, fault.Conflict("upload-missing", "Upload missing",
 			fmt.Sprintf("Nothing has been uploaded for media item %s yet.", id)).With("asset_id", id.String())
@@ -66,7 +70,7 @@ func (a *app) complete(ctx context.Context, id uuid.UUID) (*item, error) {
 		}
 		thumbKey, previewKey = &t, &p
 	}
-	return a.markReady(ctx, it, int64(len(b)), r, thumbKey, previewKey)
+	return a.markReady(ctx, it, size, r, thumbKey, previewKey)
 }
 
 // markReady records the renditions and emits the event in one transaction.

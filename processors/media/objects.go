@@ -95,29 +95,34 @@ func (o *objects) presignGet(ctx context.Context, key string, ttl time.Duration)
 // errNoObject says the upload has not landed.
 var errNoObject = errors.New("no object")
 
-// read returns the object's bytes, refusing one larger than limit (the policy's maximum: a
-// larger one could only come from outside the policy).
-func (o *objects) read(ctx context.Context, key string, limit int64) ([]byte, error) {
+// read returns the object's first prefix bytes (all of it when prefix is 0) and its size,
+// refusing an object larger than limit (the policy's maximum: a larger one could only come
+// from outside the policy). A video is sniffed from its first bytes, never held whole.
+func (o *objects) read(ctx context.Context, key string, limit, prefix int64) ([]byte, int64, error) {
 	obj, err := o.c.GetObject(ctx, o.bucket, key, minio.GetObjectOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", key, err)
+		return nil, 0, fmt.Errorf("get %s: %w", key, err)
 	}
 	defer obj.Close()
 	st, err := obj.Stat()
 	if err != nil {
 		if minio.ToErrorResponse(err).Code == "NoSuchKey" {
-			return nil, errNoObject
+			return nil, 0, errNoObject
 		}
-		return nil, fmt.Errorf("stat %s: %w", key, err)
+		return nil, 0, fmt.Errorf("stat %s: %w", key, err)
 	}
 	if st.Size > limit {
-		return nil, fmt.Errorf("object %s is %d bytes, over its limit of %d", key, st.Size, limit)
+		return nil, 0, fmt.Errorf("object %s is %d bytes, over its limit of %d", key, st.Size, limit)
 	}
-	b, err := io.ReadAll(io.LimitReader(obj, limit+1))
+	n := limit + 1
+	if prefix > 0 {
+		n = prefix
+	}
+	b, err := io.ReadAll(io.LimitReader(obj, n))
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", key, err)
+		return nil, 0, fmt.Errorf("read %s: %w", key, err)
 	}
-	return b, nil
+	return b, st.Size, nil
 }
 
 // put writes a rendition.

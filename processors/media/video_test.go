@@ -15,7 +15,7 @@ func TestVideoIsReadyWithoutAPoster(t *testing.T) {
 	t.Parallel()
 	svc := start(t)
 	res := booked(svc, "video", "COMPLETED")
-	mp4 := append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 2000)...)
+	mp4 := append([]byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2"), make([]byte, 100<<10)...) // over the 64 KiB read: the size is S3's
 	g, r := uploaded(t, svc, res, "video/mp4", mp4)
 	var v itemView
 	r.JSON(t, &v)
