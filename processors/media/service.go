@@ -12,6 +12,7 @@ package media
 
 import (
 	"embed"
+	"time"
 
 	"github.com/novatrek/support/internal/platform/migrate"
 	"github.com/novatrek/support/internal/platform/service"
@@ -43,7 +44,7 @@ var Spec = &service.Spec[*app]{
 	Clients: []service.Client{
 		// The object store. Reads of a 50 MB original take a while; 30 s per attempt.
 		{Name: "s3", URLEnv: "S3_ENDPOINT", KeyEnv: "S3_ACCESS_KEY", Env: map[string]string{"secret": "S3_SECRET_KEY"},
-			Timeout: 30e9, Fake: "s3", RequireEnv: "MEDIA_REQUIRE_S3"},
+			Timeout: 30 * time.Second, Fake: "s3", RequireEnv: "MEDIA_REQUIRE_S3"},
 	},
 	API: service.API[*app]{OpenAPI: openAPI, Routes: routes},
 	Workers: []service.Worker[*app]{
