@@ -53,6 +53,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	ANALYTICS_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkRebuild ./processors/analytics/
 	@echo "== svc-loyalty-rewards: completions replayed into the ledger (booking verified over HTTP) beside raw PostgreSQL commits; GET member latency"
 	$(GO) test $(BENCHFLAGS) -bench EarnReplay ./processors/loyalty/
+	@echo "== svc-media-gallery: thumbnail + preview of a 12 MP JPEG beside a plain decode; peak RSS of 20 concurrent renders"
+	$(GO) test $(BENCHFLAGS) -bench 'Render12MP|TwentyConcurrentRenders' ./processors/media/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== Avro serde (Confluent wire format)"

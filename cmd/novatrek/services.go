@@ -5,6 +5,7 @@ import (
 	"github.com/novatrek/support/processors/analytics"
 	"github.com/novatrek/support/processors/location"
 	"github.com/novatrek/support/processors/loyalty"
+	"github.com/novatrek/support/processors/media"
 	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 	"github.com/novatrek/support/processors/procurement"
@@ -31,5 +32,6 @@ func services() []service.Definition {
 		analytics.Spec,
 		loyalty.Spec,
 		reviews.Spec,
+		media.Spec,
 	}
 }

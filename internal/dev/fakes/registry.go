@@ -60,6 +60,7 @@ var registry = map[string]fake{
 	"sendgrid": {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"twilio":   {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
 	"fcm":      {"providers", "SendGrid, Twilio and FCM (nothing reaches anyone)"},
+	"s3":       {"s3", "S3 (versitygw, a real S3 server that verifies signatures)"},
 	// Settings' fakes (service.Setting.Fake): files, not servers.
 	"staff-directory": {"files", "staff directory (fake addresses)"},
 	"nws":             {"nws", "weather provider shaped like the NWS API (made-up weather)"},
@@ -81,6 +82,7 @@ var starters = map[string]func(Options) (stack, error){
 		f := nwsfake.New()
 		return serve(f, f.Handler())
 	},
+	"s3": startS3,
 }
 
 // Keys lists the registered fake keys, sorted.

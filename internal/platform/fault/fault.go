@@ -30,6 +30,8 @@ const (
 	KindPreconditionRequired
 	// KindPreconditionFailed is 412: the If-Match names a version that is no longer current.
 	KindPreconditionFailed
+	KindForbidden // 403: the caller may call, but this resource refuses it (a wrong share-link password)
+	KindGone      // 410: the resource existed and is gone for good (a revoked or expired link)
 )
 
 // DefaultRetryAfter is what Unavailable asks clients to wait unless told otherwise (the
@@ -92,6 +94,16 @@ func PreconditionRequired(detail string) *Error {
 func PreconditionFailed(detail string) *Error {
 	return newError(KindPreconditionFailed, "", "Precondition failed", detail)
 }
+
+// Forbidden is a 403 of type slug: the caller is authenticated and allowed the route, but a
+// credential of the resource itself (a share link's password) does not match.
+func Forbidden(slug, title, detail string) *Error {
+	return newError(KindForbidden, slug, title, detail)
+}
+
+// Gone is a 410 of type slug: the resource existed and will not come back (a revoked or
+// expired link), so a client stops retrying, unlike a 404.
+func Gone(slug, title, detail string) *Error { return newError(KindGone, slug, title, detail) }
 
 // With returns e with the extension member key set to v.
 func (e *Error) With(key string, v any) *Error {

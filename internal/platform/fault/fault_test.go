@@ -28,6 +28,8 @@ func TestFaultsMapToTheirProblems(t *testing.T) {
 		{"unavailable", fault.Unavailable("payment-provider-unavailable", "Down", "Retry."), http.StatusServiceUnavailable, problem.Type("payment-provider-unavailable")},
 		{"precondition required", fault.PreconditionRequired("Send If-Match."), http.StatusPreconditionRequired, problem.Type("precondition-required")},
 		{"precondition failed", fault.PreconditionFailed("Revision 3 is current."), http.StatusPreconditionFailed, problem.Type("precondition-failed")},
+		{"forbidden", fault.Forbidden("share-link-password", "Wrong password", "No."), http.StatusForbidden, problem.Type("share-link-password")},
+		{"gone", fault.Gone("", "Gone", "Revoked."), http.StatusGone, problem.Type("gone")},
 		{"unknown kind", &fault.Error{Kind: 99, Title: "?"}, http.StatusInternalServerError, problem.TypeInternal},
 	} {
 		p := c.err.Problem()

@@ -19,6 +19,8 @@ var kinds = map[Kind]struct {
 	KindUnavailable:          {http.StatusServiceUnavailable, problem.TypeUnavailable},
 	KindPreconditionRequired: {http.StatusPreconditionRequired, problem.Type("precondition-required")},
 	KindPreconditionFailed:   {http.StatusPreconditionFailed, problem.Type("precondition-failed")},
+	KindForbidden:            {http.StatusForbidden, problem.Type("forbidden")},
+	KindGone:                 {http.StatusGone, problem.Type("gone")},
 }
 
 // Status is the HTTP status of e's kind; 500 for a kind this package does not define.
