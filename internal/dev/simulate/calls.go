@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// Call is one synchronous API call a simulated domain makes: the contact of a person it owns
-// or a guest app's push device. Route is the route called, as the target service's Spec and
+// Call is one synchronous API call a simulated domain makes: the contact of a person it owns,
+// a guest app's push device, a location and the reads of it (locations.go). Route is the route called, as the target service's Spec and
 // OpenAPI declare it (RouteContact, RouteDevice): the dev stack finds the running service
 // that declares it, so no target is named here. Path is the route's path filled in,
 // relative to that service's base URL; Caller is the calling service, whose dev token is
@@ -32,10 +32,22 @@ const (
 	RouteContact = "PUT /v1/recipients/{id}/contact"
 	// RouteDevice registers a guest app's push device.
 	RouteDevice = "PUT /v1/recipients/{id}/devices/{token}"
+	// RouteLocation creates or replaces a location (Generator.Setup).
+	RouteLocation = "PUT /v1/locations/{id}"
+	// RouteCapacity checks whether a party fits at a location.
+	RouteCapacity = "GET /v1/locations/{id}/capacity"
+	// RoutePickup validates a pickup point.
+	RoutePickup = "GET /v1/pickups/validation"
+	// RouteTrail reads a trail's line.
+	RouteTrail = "GET /v1/trails/{id}/coordinates"
+	// RoutePosition reads a guest's last known position.
+	RoutePosition = "GET /v1/guests/{id}/position"
+	// RouteAdjust records a check-out (an occupancy adjustment).
+	RouteAdjust = "POST /v1/locations/{id}/occupancy-adjustments"
 )
 
 // CallRoutes lists every route a simulated call may use.
-var CallRoutes = []string{RouteContact, RouteDevice}
+var CallRoutes = []string{RouteContact, RouteDevice, RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust}
 
 // contactWriters is the domain that owns each type of person the generator names, the one
 // svc-notifications lets write their contacts. GUEST contacts come from guest.registered.

@@ -41,6 +41,10 @@ type Generator struct {
 	// collect the calls of the event being made (see named, device).
 	contacts      map[string]bool
 	before, after []Call
+	// positioned are the guests whose app has reported a fix (see lastPosition).
+	positioned map[string]bool
+	// lastFix is the time of each guest's newest fix, so a late one is older than it.
+	lastFix map[string]time.Time
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
@@ -50,7 +54,8 @@ func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{}}
+	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{},
+		positioned: map[string]bool{}, lastFix: map[string]time.Time{}}
 	sum := sha256.Sum256([]byte(seed))
 	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 	total := 0.0
@@ -104,11 +109,11 @@ func (g *Generator) start(a action, now time.Time) (Event, error) {
 		}
 	case actCheckin:
 		if r, ok := g.world.confirmed.take(g.rng); ok {
-			return g.checkin(now, r)
+			return g.checkinAtBusySite(now, r)
 		}
 	case actComplete:
 		if r, ok := g.world.checkedIn.take(g.rng); ok {
-			return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
+			return g.complete(now, r)
 		}
 	case actNoShow:
 		if r, ok := g.world.confirmed.take(g.rng); ok {
@@ -128,6 +133,10 @@ func (g *Generator) start(a action, now time.Time) (Event, error) {
 		return g.wildlifeAlert(now)
 	case actRanger:
 		return g.parkRangerAlert(now)
+	case actPosition:
+		if r, ok := g.world.checkedIn.pick(g.rng); ok {
+			return g.position(now, r)
+		}
 	}
 	return g.book(now)
 }
