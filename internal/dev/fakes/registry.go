@@ -39,6 +39,10 @@ type Options struct {
 	// already running (the dev stack's, fed from the topics); nil or "" starts the
 	// in-memory stand-ins (Set.StandIns) for clients that name a StandIn.
 	StandInURL func(service string) string
+	// Storms turns on the weather fake's dev mode (nwsfake.Storms: a storm now and then
+	// over these areas, with its CAP update and cancel); nil, as in tests: no alerts
+	// unless a test sets them.
+	Storms *nwsfake.Storms
 }
 
 // stack is one running fake (one listener); the three provider fakes share one.
@@ -77,8 +81,9 @@ var starters = map[string]func(Options) (stack, error){
 	},
 	"providers": startProviders,
 	"files":     startFiles,
-	"nws": func(Options) (stack, error) {
+	"nws": func(o Options) (stack, error) {
 		f := nwsfake.New()
+		f.SetStorms(o.Storms)
 		return serve(f, f.Handler())
 	},
 }

@@ -67,3 +67,19 @@ var locales = []locale{
 }
 
 var cancelReasons = []string{"guest request", "payment not received", "weather", "medical", "trip rescheduled"}
+
+// Site is a departure location of the simulated trips.
+type Site struct {
+	ID       string
+	Lat, Lon float64
+}
+
+// Sites lists the departure locations of the simulated trips, where the traffic happens:
+// novatrek dev's weather fake raises its storms over them.
+func Sites() []Site {
+	out := make([]Site, len(trips))
+	for i, t := range trips {
+		out[i] = Site{t.location, t.lat, t.lon}
+	}
+	return out
+}
