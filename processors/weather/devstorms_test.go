@@ -54,7 +54,9 @@ func TestDevStormsMakeTheAlertChainAndRiskChanges(t *testing.T) {
 	c.advance(every / 3)
 	poll()
 	servicetest.AwaitEvent[schemas.WeatherAlertUpdated](svc, TopicAlertUpdated,
-		func(e *schemas.WeatherAlertUpdated) bool { return e.AlertID == issued.AlertID && e.Severity == "WARNING" })
+		func(e *schemas.WeatherAlertUpdated) bool {
+			return e.AlertID == issued.AlertID && e.Severity == "WARNING"
+		})
 	riskBecomes(Cancel)
 
 	c.advance(every / 3)

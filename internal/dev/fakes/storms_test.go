@@ -36,7 +36,9 @@ func TestProvideGivesTheWeatherFakeItsStorms(t *testing.T) {
 			t.Fatal(err)
 		}
 		var fc struct {
-			Features []struct{ Properties struct{ MessageType, Event string } } `json:"features"`
+			Features []struct {
+				Properties struct{ MessageType, Event string }
+			} `json:"features"`
 		}
 		err = json.NewDecoder(resp.Body).Decode(&fc)
 		resp.Body.Close()
