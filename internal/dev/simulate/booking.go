@@ -163,7 +163,7 @@ func (g *Generator) transportDetails(now time.Time, r *reservation) (Event, erro
 func (g *Generator) checkin(now time.Time, r *reservation) (Event, error) {
 	g.world.checkedIn.add(g.rng, r)
 	g.world.occupancy[r.trip.location] += r.party
-	r.checkinID = g.id("checkin")
+	r.checkinID, r.checkedInSeq = g.id("checkin"), g.seq
 	ev := &schemas.CheckinCompleted{
 		CheckinID: r.checkinID, ReservationID: r.id, GuestID: r.guestID, TripID: r.trip.id,
 		LocationID: r.trip.location, CheckedInAt: now, PartySize: r.party, WaiversVerified: g.chance(0.97),
@@ -171,7 +171,7 @@ func (g *Generator) checkin(now time.Time, r *reservation) (Event, error) {
 	}
 	if ev.Method == "MOBILE" {
 		ev.Position = &schemas.GeoPoint{Latitude: r.trip.lat + jitter(g), Longitude: r.trip.lon + jitter(g)}
-		g.positioned[r.guestID] = true // the check-in's device position is their first fix
+		g.firstFix(r.guestID) // the check-in's device position is their first fix
 	}
 	g.then(func(now time.Time) (Event, error) {
 		return g.request(now, "svc-check-in", "CHECKIN_CONFIRMATION", r.id, r.flow, "NORMAL",
@@ -217,7 +217,7 @@ func (g *Generator) complete(now time.Time, r *reservation) (Event, error) {
 func (g *Generator) checkinAtBusySite(now time.Time, r *reservation) (Event, error) {
 	site := r.trip.location
 	if float64(g.world.occupancy[site]+r.party) > float64(r.trip.capacity)*(0.55+0.5*g.rng.Float64()) {
-		if there, ok := g.world.checkedIn.takeFirst(func(x *reservation) bool { return x.trip.location == site }); ok {
+		if there, ok := g.world.checkedIn.takeFirst(func(x *reservation) bool { return x.trip.location == site && g.settled(x.checkedInSeq) }); ok {
 			g.world.confirmed.add(g.rng, r)
 			return g.complete(now, there)
 		}

@@ -116,6 +116,9 @@ func (g *Generator) named(typ, id string) {
 	g.before = append(g.before, Call{
 		Route: RouteContact, Method: http.MethodPut, Path: "/v1/recipients/" + url.PathEscape(key) + "/contact", Caller: writer, Body: body,
 	})
+	if typ == "GUIDE" || typ == "STAFF" { // they carry the staff app, whose backend is guest-app's
+		g.before = append(g.before, g.deviceCall(key))
+	}
 }
 
 // device decides whether guest gu uses the guest app (deviceShare of guests) and, if so,
@@ -126,17 +129,25 @@ func (g *Generator) device(gu *guest) {
 	if float64(binary.BigEndian.Uint64(h[:8]))/(1<<64) >= deviceShare {
 		return
 	}
+	g.after = append(g.after, g.deviceCall("GUEST:"+gu.id))
+}
+
+// deviceCall is the app's registration of the push device of recipient (TYPE:id): a fake
+// FCM-like registration token derived from the seed.
+func (g *Generator) deviceCall(recipient string) Call {
+	id := strings.TrimPrefix(recipient, "GUEST:") // guests' tokens as they always were
+	h := g.hashOf("app", id)
 	platform := "android"
 	if h[8]%5 < 2 {
 		platform = "ios"
 	}
 	// FCM tokens look like "<instance id>:APA91b<payload>" in URL-safe base64 (~160 chars).
-	payload := sha512.Sum512([]byte(g.seed + "/fcm/" + gu.id))
+	payload := sha512.Sum512([]byte(g.seed + "/fcm/" + id))
 	token := base64.RawURLEncoding.EncodeToString(h[16:32])[:22] + ":APA91b" +
 		base64.RawURLEncoding.EncodeToString(payload[:]) + base64.RawURLEncoding.EncodeToString(h[:24])
 	body, _ := json.Marshal(map[string]string{"platform": platform})
-	g.after = append(g.after, Call{
+	return Call{
 		Route: RouteDevice, Method: http.MethodPut, Caller: "guest-app", Body: body,
-		Path: "/v1/recipients/" + url.PathEscape("GUEST:"+gu.id) + "/devices/" + url.PathEscape(token),
-	})
+		Path: "/v1/recipients/" + url.PathEscape(recipient) + "/devices/" + url.PathEscape(token),
+	}
 }

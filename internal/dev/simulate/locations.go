@@ -138,14 +138,32 @@ func (g *Generator) trailCoordinates(trail string) {
 }
 
 // lastPosition: emergency response looks up where a guest was last seen, right after the
-// emergency is raised; only for guests whose app has reported a fix, the others have no
-// known position (404).
+// emergency is raised; only for guests whose app has reported a fix that has settled, the
+// others have no known position yet (404).
 func (g *Generator) lastPosition(guestID string) {
-	if !g.positioned[guestID] {
+	if at, ok := g.positioned[guestID]; !ok || !g.settled(at) {
 		return
 	}
 	g.after = append(g.after, Call{Route: RoutePosition, Method: http.MethodGet, Caller: "svc-emergency-response",
 		Path: "/v1/guests/" + url.PathEscape(guestID) + "/position"})
+}
+
+// settleEvents is how many events the generator lets pass before a call builds on an
+// earlier event (a check-out on its check-in, a position read on the guest's first fix):
+// the call goes straight to the service while the event waits its turn in the consumer's
+// lag, so a call right behind its event would meet a service that has not seen it yet (a
+// check-out taking the occupancy below zero, a 404). In events, not time, because the lag
+// grows with the rate: 200 events are 40 s at 5/s, 4 s at 50/s.
+const settleEvents = 200
+
+// settled reports whether the event made at event count seq is settleEvents behind.
+func (g *Generator) settled(seq int) bool { return g.seq-seq >= settleEvents }
+
+// firstFix remembers when a guest's app first reported a position.
+func (g *Generator) firstFix(guestID string) {
+	if _, ok := g.positioned[guestID]; !ok {
+		g.positioned[guestID] = g.seq
+	}
 }
 
 // checkOut: the party leaves the site at the end of its trip; the check-in desk records it

@@ -23,7 +23,8 @@ var (
 // TestLocationCalls: the setup creates, as locations-ops, every site of the catalog with its
 // capacity, its pickup and service area and every trail; what the traffic then names (a
 // check-in's location, a capacity check's site, a trail read) was created; a check-out
-// removes exactly its check-in's party, once; a guest's position is read only after their
+// removes exactly its check-in's party, once, settleEvents or more after it (so the
+// service has consumed the check-in); a guest's position is read only after their
 // app reported a fix; fixes lie near the trip's site, some arriving late; and the seed's
 // occupancy crosses 90 % of some site's capacity without ever going below zero.
 func TestLocationCalls(t *testing.T) {
@@ -70,6 +71,7 @@ func TestLocationCalls(t *testing.T) {
 	type checkin struct {
 		location string
 		party    int
+		event    int
 	}
 	checkins := map[string]checkin{}
 	checkedOut := map[string]bool{}
@@ -118,7 +120,7 @@ func TestLocationCalls(t *testing.T) {
 				}
 				id := strings.TrimPrefix(b.Reference, "checkout-")
 				ci, ok := checkins[id]
-				if !ok || checkedOut[id] || ci.location != m[1] || b.Delta != -ci.party {
+				if !ok || checkedOut[id] || ci.location != m[1] || b.Delta != -ci.party || i-ci.event < settleEvents {
 					t.Fatalf("event %d: check-out %s at %s of %d is not one of a check-in there (%+v, checked out before: %v)", i, b.Reference, m[1], b.Delta, ci, checkedOut[id])
 				}
 				checkedOut[id] = true
@@ -133,7 +135,7 @@ func TestLocationCalls(t *testing.T) {
 			if capacity[v.LocationID] == 0 {
 				t.Fatalf("event %d: check-in at %s, which the setup did not create", i, v.LocationID)
 			}
-			checkins[v.CheckinID] = checkin{v.LocationID, v.PartySize}
+			checkins[v.CheckinID] = checkin{v.LocationID, v.PartySize, i}
 			occupancy[v.LocationID] += v.PartySize
 			peak = math.Max(peak, float64(occupancy[v.LocationID])/float64(capacity[v.LocationID]))
 			if v.Position != nil {

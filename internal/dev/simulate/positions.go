@@ -34,7 +34,7 @@ func (g *Generator) position(now time.Time, r *reservation) (Event, error) {
 	if g.chance(0.9) { // some devices give no accuracy
 		ev.AccuracyMeters = ptr(math.Round((3+g.rng.ExpFloat64()*12)*10) / 10)
 	}
-	g.positioned[r.guestID] = true
+	g.firstFix(r.guestID)
 	return g.emit(now, r.flow, &ev.Metadata, ev)
 }
 

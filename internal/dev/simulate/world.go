@@ -22,6 +22,7 @@ type guest struct {
 type reservation struct {
 	id, guestID, departureID string
 	checkinID                string // once checked in
+	checkedInSeq             int    // the event count at the check-in
 	trip                     *trip
 	departure                time.Time
 	party                    int
