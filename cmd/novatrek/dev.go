@@ -90,7 +90,7 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 			if !noServices {
 				// The stack's process starts the fakes, not the services: they are built
 				// below, after the fakes' variables are set.
-				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr), fakes.Options{StackURL: devBaseURL(dc.HTTPAddr)})
+				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr), fakes.Options{StackURL: devBaseURL(dc.HTTPAddr), Storms: devStorms()})
 				if err != nil {
 					return err
 				}

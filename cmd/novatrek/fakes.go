@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/dev/fakes"
+	"github.com/novatrek/support/internal/dev/fakes/nwsfake"
+	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -48,4 +50,19 @@ func provideFakes(ctx context.Context, log *slog.Logger, baseURL func(string) st
 			log.Warn("stopping the fakes", "err", err)
 		}
 	}, nil
+}
+
+// devStormCycle is how long one storm of the dev weather fake lasts, watch to cancel and a
+// quiet spell: with svc-weather polling every 5 minutes, a session of half an hour sees
+// the whole alert chain and the trips' risk rise and fall.
+const devStormCycle = 30 * time.Minute
+
+// devStorms is the weather fake's dev mode for novatrek dev: storms over the simulated
+// trips' departure locations (the areas svc-weather knows).
+func devStorms() *nwsfake.Storms {
+	st := &nwsfake.Storms{Every: devStormCycle}
+	for _, s := range simulate.Sites() {
+		st.Areas = append(st.Areas, nwsfake.Area{Lat: s.Lat, Lon: s.Lon})
+	}
+	return st
 }

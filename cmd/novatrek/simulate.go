@@ -39,7 +39,11 @@ names, written once before the first event naming them (PUT /v1/recipients/{TYPE
 by svc-scheduling-orchestrator, svc-partner-integrations, notifications-ops), and the push
 device of 70% of new guests right after they register (PUT
 /v1/recipients/GUEST:{id}/devices/{token}, by guest-app); the rest have no app, so their
-push notifications fail as they would. Calls carry the caller's dev token (Bearer
+push notifications fail as they would; and svc-location-services' calls: its departure
+locations created first (PUT /v1/locations/{id}, by locations-ops), capacity checks,
+pickup validations, trail and guest-position reads and check-outs. Every call goes to the
+one base URL, so against svc-notifications alone the location calls fail (novatrek dev
+sends each to the service that declares its route). Calls carry the caller's dev token (Bearer
 dev-<caller>); a failed call is logged and counted, never fatal. Without --api-url (the
 default) no calls are made. novatrek dev does this by itself.
 

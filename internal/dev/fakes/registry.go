@@ -39,6 +39,10 @@ type Options struct {
 	// the stand-ins of other domains' services, each under /<name>/); nil outside dev, where
 	// StandIn clients get the in-memory stand-ins and Service clients stay unset.
 	StackURL func(service string) string
+	// Storms turns on the weather fake's dev mode (nwsfake.Storms: a storm now and then
+	// over these areas, with its CAP update and cancel); nil, as in tests: no alerts
+	// unless a test sets them.
+	Storms *nwsfake.Storms
 }
 
 // stack is one running fake (one listener); the three provider fakes share one.
@@ -78,8 +82,9 @@ var starters = map[string]func(Options) (stack, error){
 	},
 	"providers": startProviders,
 	"files":     startFiles,
-	"nws": func(Options) (stack, error) {
+	"nws": func(o Options) (stack, error) {
 		f := nwsfake.New()
+		f.SetStorms(o.Storms)
 		return serve(f, f.Handler())
 	},
 	"s3": startS3,

@@ -115,6 +115,9 @@ func (g *Generator) statusChange(now time.Time, r *reservation, status string, r
 // partner confirmations when they apply.
 func (g *Generator) confirm(now time.Time, r *reservation) (Event, error) {
 	g.world.confirmed.add(g.rng, r)
+	if g.chance(0.3) { // the orchestrator plans the departure around the confirmed party
+		g.capacityCheck(r.trip, r.party, r.departure.Add(8*time.Hour))
+	}
 	data := map[string]string{"trip_id": r.trip.id, "departure_date": r.departure.Format(time.DateOnly)}
 	g.then(func(now time.Time) (Event, error) {
 		return g.request(now, "svc-reservations", "BOOKING_CONFIRMATION", r.id, r.flow, "NORMAL", data, guestTo(r.guestID))
@@ -149,6 +152,7 @@ func (g *Generator) cancel(now time.Time, r *reservation) (Event, error) {
 
 // transportDetails: transport logistics tells a confirmed party where the pickup is.
 func (g *Generator) transportDetails(now time.Time, r *reservation) (Event, error) {
+	g.pickupCheck(r.trip)
 	return g.request(now, "svc-transport-logistics", "TRANSPORT_DETAILS", r.id, r.flow, "NORMAL",
 		map[string]string{"pickup_location": r.trip.location, "pickup_date": r.departure.Format(time.DateOnly)},
 		guestTo(r.guestID))
@@ -158,13 +162,16 @@ func (g *Generator) transportDetails(now time.Time, r *reservation) (Event, erro
 // mostly, the waiver copy follow.
 func (g *Generator) checkin(now time.Time, r *reservation) (Event, error) {
 	g.world.checkedIn.add(g.rng, r)
+	g.world.occupancy[r.trip.location] += r.party
+	r.checkinID, r.checkedInSeq = g.id("checkin"), g.seq
 	ev := &schemas.CheckinCompleted{
-		CheckinID: g.id("checkin"), ReservationID: r.id, GuestID: r.guestID, TripID: r.trip.id,
+		CheckinID: r.checkinID, ReservationID: r.id, GuestID: r.guestID, TripID: r.trip.id,
 		LocationID: r.trip.location, CheckedInAt: now, PartySize: r.party, WaiversVerified: g.chance(0.97),
 		Method: []string{"KIOSK", "STAFF", "STAFF", "MOBILE"}[g.rng.IntN(4)],
 	}
 	if ev.Method == "MOBILE" {
 		ev.Position = &schemas.GeoPoint{Latitude: r.trip.lat + jitter(g), Longitude: r.trip.lon + jitter(g)}
+		g.firstFix(r.guestID) // the check-in's device position is their first fix
 	}
 	g.then(func(now time.Time) (Event, error) {
 		return g.request(now, "svc-check-in", "CHECKIN_CONFIRMATION", r.id, r.flow, "NORMAL",
@@ -195,3 +202,25 @@ func (g *Generator) affectedParties(now time.Time, r *reservation) (Event, error
 
 // jitter is a small random offset in degrees (tens to hundreds of metres).
 func jitter(g *Generator) float64 { return (g.rng.Float64() - 0.5) / 200 }
+
+// complete: the trip is over; the party checks out of its site and the reservation
+// completes.
+func (g *Generator) complete(now time.Time, r *reservation) (Event, error) {
+	g.checkOut(r)
+	return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
+}
+
+// checkinAtBusySite checks r in, unless its site is busy: past a fill level drawn between
+// 55 % and 105 % of its capacity, a party already there leaves first (its trip completes)
+// and r waits. Occupancy so wanders between about half and full, and crosses the 90 %
+// alert now and then instead of growing without end.
+func (g *Generator) checkinAtBusySite(now time.Time, r *reservation) (Event, error) {
+	site := r.trip.location
+	if float64(g.world.occupancy[site]+r.party) > float64(r.trip.capacity)*(0.55+0.5*g.rng.Float64()) {
+		if there, ok := g.world.checkedIn.takeFirst(func(x *reservation) bool { return x.trip.location == site && g.settled(x.checkedInSeq) }); ok {
+			g.world.confirmed.add(g.rng, r)
+			return g.complete(now, there)
+		}
+	}
+	return g.checkin(now, r)
+}

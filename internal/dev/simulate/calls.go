@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// Call is one synchronous API call a simulated domain makes: the contact of a person it owns
-// or a guest app's push device. Route is the route called, as the target service's Spec and
+// Call is one synchronous API call a simulated domain makes: the contact of a person it owns,
+// a guest app's push device, a location and the reads of it (locations.go). Route is the route called, as the target service's Spec and
 // OpenAPI declare it (RouteContact, RouteDevice): the dev stack finds the running service
 // that declares it, so no target is named here. Path is the route's path filled in,
 // relative to that service's base URL; Caller is the calling service, whose dev token is
@@ -32,10 +32,22 @@ const (
 	RouteContact = "PUT /v1/recipients/{id}/contact"
 	// RouteDevice registers a guest app's push device.
 	RouteDevice = "PUT /v1/recipients/{id}/devices/{token}"
+	// RouteLocation creates or replaces a location (Generator.Setup).
+	RouteLocation = "PUT /v1/locations/{id}"
+	// RouteCapacity checks whether a party fits at a location.
+	RouteCapacity = "GET /v1/locations/{id}/capacity"
+	// RoutePickup validates a pickup point.
+	RoutePickup = "GET /v1/pickups/validation"
+	// RouteTrail reads a trail's line.
+	RouteTrail = "GET /v1/trails/{id}/coordinates"
+	// RoutePosition reads a guest's last known position.
+	RoutePosition = "GET /v1/guests/{id}/position"
+	// RouteAdjust records a check-out (an occupancy adjustment).
+	RouteAdjust = "POST /v1/locations/{id}/occupancy-adjustments"
 )
 
 // CallRoutes lists every route a simulated call may use.
-var CallRoutes = []string{RouteContact, RouteDevice}
+var CallRoutes = []string{RouteContact, RouteDevice, RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust}
 
 // contactWriters is the domain that owns each type of person the generator names, the one
 // svc-notifications lets write their contacts. GUEST contacts come from guest.registered.
@@ -104,6 +116,9 @@ func (g *Generator) named(typ, id string) {
 	g.before = append(g.before, Call{
 		Route: RouteContact, Method: http.MethodPut, Path: "/v1/recipients/" + url.PathEscape(key) + "/contact", Caller: writer, Body: body,
 	})
+	if typ == "GUIDE" || typ == "STAFF" { // they carry the staff app, whose backend is guest-app's
+		g.before = append(g.before, g.deviceCall(key))
+	}
 }
 
 // device decides whether guest gu uses the guest app (deviceShare of guests) and, if so,
@@ -114,17 +129,25 @@ func (g *Generator) device(gu *guest) {
 	if float64(binary.BigEndian.Uint64(h[:8]))/(1<<64) >= deviceShare {
 		return
 	}
+	g.after = append(g.after, g.deviceCall("GUEST:"+gu.id))
+}
+
+// deviceCall is the app's registration of the push device of recipient (TYPE:id): a fake
+// FCM-like registration token derived from the seed.
+func (g *Generator) deviceCall(recipient string) Call {
+	id := strings.TrimPrefix(recipient, "GUEST:") // guests' tokens as they always were
+	h := g.hashOf("app", id)
 	platform := "android"
 	if h[8]%5 < 2 {
 		platform = "ios"
 	}
 	// FCM tokens look like "<instance id>:APA91b<payload>" in URL-safe base64 (~160 chars).
-	payload := sha512.Sum512([]byte(g.seed + "/fcm/" + gu.id))
+	payload := sha512.Sum512([]byte(g.seed + "/fcm/" + id))
 	token := base64.RawURLEncoding.EncodeToString(h[16:32])[:22] + ":APA91b" +
 		base64.RawURLEncoding.EncodeToString(payload[:]) + base64.RawURLEncoding.EncodeToString(h[:24])
 	body, _ := json.Marshal(map[string]string{"platform": platform})
-	g.after = append(g.after, Call{
+	return Call{
 		Route: RouteDevice, Method: http.MethodPut, Caller: "guest-app", Body: body,
-		Path: "/v1/recipients/" + url.PathEscape("GUEST:"+gu.id) + "/devices/" + url.PathEscape(token),
-	})
+		Path: "/v1/recipients/" + url.PathEscape(recipient) + "/devices/" + url.PathEscape(token),
+	}
 }

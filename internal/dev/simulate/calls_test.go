@@ -65,6 +65,9 @@ func TestGeneratorWritesContactsBeforeNamingPeople(t *testing.T) {
 	named, registered, devices := 0, 0, 0
 	for i, ev := range evs {
 		for _, c := range ev.Before {
+			if c.Route != RouteContact {
+				continue // a location read (TestLocationCalls)
+			}
 			m := contactPath.FindStringSubmatch(c.Path)
 			if c.Method != http.MethodPut || m == nil {
 				t.Fatalf("event %d: before-call %s %s is not a contact PUT", i, c.Method, c.Path)
@@ -102,6 +105,9 @@ func TestGeneratorWritesContactsBeforeNamingPeople(t *testing.T) {
 			registered++
 		}
 		for _, c := range ev.After {
+			if c.Route != RouteDevice {
+				continue // a check-out or a position read (TestLocationCalls)
+			}
 			m := devicePath.FindStringSubmatch(c.Path)
 			if c.Method != http.MethodPut || c.Caller != "guest-app" || m == nil {
 				t.Fatalf("event %d: after-call %s %s by %s is not a device registration", i, c.Method, c.Path, c.Caller)
@@ -143,7 +149,11 @@ func recorder(t *testing.T, status int) (*httptest.Server, func() []received) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		mu.Lock()
-		got = append(got, received{r.Method, r.URL.EscapedPath(), r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
+		path := r.URL.EscapedPath()
+		if r.URL.RawQuery != "" {
+			path += "?" + r.URL.RawQuery
+		}
+		got = append(got, received{r.Method, path, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
 		mu.Unlock()
 		w.WriteHeader(status)
 		_, _ = w.Write([]byte(`{"title":"answer"}`))
@@ -205,7 +215,11 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 	t.Parallel()
 	const rate, events = 2000.0, 2000
 	want := generate(t, "run-calls", events)
-	var calls []Call
+	g, err := NewGenerator("run-calls", topo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := g.Setup() // made first, before any event
 	for _, ev := range want {
 		calls = append(calls, ev.Before...)
 		calls = append(calls, ev.After...)
@@ -231,7 +245,11 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 			t.Fatalf("status %d: server received %d calls, want %d", status, len(g), len(calls))
 		}
 		for i, c := range calls {
-			if g[i].Path != "/svc-notifications"+c.Path || g[i].Auth != "Bearer dev-"+c.Caller || g[i].Body != string(c.Body) {
+			// The query of a capacity check holds a time from the clock, which Run's
+			// differs from generate's: the path before it must match.
+			path, _, _ := strings.Cut(c.Path, "?")
+			got, _, _ := strings.Cut(g[i].Path, "?")
+			if got != "/svc-notifications"+path || g[i].Auth != "Bearer dev-"+c.Caller || g[i].Body != string(c.Body) {
 				t.Fatalf("status %d: call %d: received %+v, want %s %s by %s", status, i, g[i], c.Method, c.Path, c.Caller)
 			}
 		}

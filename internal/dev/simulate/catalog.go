@@ -11,17 +11,20 @@ type trip struct {
 	days     int
 	price    int64 // per person, whole USD
 	trails   []string
+	// capacity is how many people the departure site holds at once (its meeting point or
+	// put-in), small enough that a busy day crosses the 90 % alert now and then.
+	capacity int
 }
 
 var trips = []trip{
-	{"TRP-GRANDCANYON-RAFT-7D", "LOC-LEES-FERRY", 36.8650, -111.5880, 7, 3290, []string{"TRL-COLORADO-RIVER"}},
-	{"TRP-YOSEMITE-HIKE-3D", "LOC-YOSEMITE-VALLEY", 37.7456, -119.5936, 3, 890, []string{"TRL-MIST", "TRL-JOHN-MUIR"}},
-	{"TRP-ZION-CANYONEER-1D", "LOC-SPRINGDALE", 37.1889, -112.9986, 1, 240, []string{"TRL-NARROWS"}},
-	{"TRP-YELLOWSTONE-WILDLIFE-4D", "LOC-GARDINER", 45.0322, -110.7053, 4, 1450, []string{"TRL-LAMAR-VALLEY", "TRL-HAYDEN"}},
-	{"TRP-GLACIER-BACKPACK-5D", "LOC-APGAR", 48.5280, -113.9870, 5, 1690, []string{"TRL-HIGHLINE", "TRL-GUNSIGHT"}},
-	{"TRP-MOAB-BIKE-2D", "LOC-MOAB", 38.5733, -109.5498, 2, 560, []string{"TRL-SLICKROCK"}},
-	{"TRP-OLYMPIC-KAYAK-3D", "LOC-PORT-ANGELES", 48.1181, -123.4307, 3, 980, []string{"TRL-LAKE-CRESCENT"}},
-	{"TRP-DENALI-TREK-6D", "LOC-HEALY", 63.8572, -148.9661, 6, 2750, []string{"TRL-SAVAGE-RIVER", "TRL-POLYCHROME"}},
+	{"TRP-GRANDCANYON-RAFT-7D", "LOC-LEES-FERRY", 36.8650, -111.5880, 7, 3290, []string{"TRL-COLORADO-RIVER"}, 40},
+	{"TRP-YOSEMITE-HIKE-3D", "LOC-YOSEMITE-VALLEY", 37.7456, -119.5936, 3, 890, []string{"TRL-MIST", "TRL-JOHN-MUIR"}, 60},
+	{"TRP-ZION-CANYONEER-1D", "LOC-SPRINGDALE", 37.1889, -112.9986, 1, 240, []string{"TRL-NARROWS"}, 16},
+	{"TRP-YELLOWSTONE-WILDLIFE-4D", "LOC-GARDINER", 45.0322, -110.7053, 4, 1450, []string{"TRL-LAMAR-VALLEY", "TRL-HAYDEN"}, 30},
+	{"TRP-GLACIER-BACKPACK-5D", "LOC-APGAR", 48.5280, -113.9870, 5, 1690, []string{"TRL-HIGHLINE", "TRL-GUNSIGHT"}, 24},
+	{"TRP-MOAB-BIKE-2D", "LOC-MOAB", 38.5733, -109.5498, 2, 560, []string{"TRL-SLICKROCK"}, 20},
+	{"TRP-OLYMPIC-KAYAK-3D", "LOC-PORT-ANGELES", 48.1181, -123.4307, 3, 980, []string{"TRL-LAKE-CRESCENT"}, 24},
+	{"TRP-DENALI-TREK-6D", "LOC-HEALY", 63.8572, -148.9661, 6, 2750, []string{"TRL-SAVAGE-RIVER", "TRL-POLYCHROME"}, 18},
 }
 
 var guides = []string{
@@ -64,3 +67,19 @@ var locales = []locale{
 }
 
 var cancelReasons = []string{"guest request", "payment not received", "weather", "medical", "trip rescheduled"}
+
+// Site is a departure location of the simulated trips.
+type Site struct {
+	ID       string
+	Lat, Lon float64
+}
+
+// Sites lists the departure locations of the simulated trips, where the traffic happens:
+// novatrek dev's weather fake raises its storms over them.
+func Sites() []Site {
+	out := make([]Site, len(trips))
+	for i, t := range trips {
+		out[i] = Site{t.location, t.lat, t.lon}
+	}
+	return out
+}

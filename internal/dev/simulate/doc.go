@@ -5,7 +5,8 @@
 // The traffic follows real flows with consistent ids: a guest registers, books a trip
 // (reservation.created, PENDING), the booking is confirmed (status change plus booking,
 // insurance and partner confirmation requests), the party checks in (checkin.completed plus
-// check-in confirmation and waiver copy requests) and the trip completes; some bookings are
+// check-in confirmation and waiver copy requests), its guest app reports GPS fixes
+// (guest-position.reported, some late) and the trip completes; some bookings are
 // cancelled or end as no-shows. Around them, the scheduling orchestrator publishes guide
 // schedules (with guide-assignment requests and optimization metrics), and safety publishes
 // incidents, rarely emergencies and wildlife alerts, each with the notification requests
@@ -21,7 +22,8 @@
 // Nothing here names the topics or our services: the generator knows schemas (Schemas), and
 // topics.yaml says which topics carry them and which domain produces each (Topics). The
 // domains' synchronous calls name the route they call (Call.Route, as the target's Spec
-// declares it); Routes sends each to the sink of the service that serves it.
+// declares it); Routes sends each to the sink of the service that serves it. Generator.Setup
+// holds the calls made once before any event: the departure locations the check-ins name.
 //
 // Event types are the spec's event names (reservation.status_changed, wildlife_alert.issued,
 // ...), the names our consumers route by.

@@ -41,6 +41,13 @@ type Generator struct {
 	// collect the calls of the event being made (see named, device).
 	contacts      map[string]bool
 	before, after []Call
+	// positioned is, for each guest whose app has reported a fix, the event count at the
+	// first (see lastPosition).
+	positioned map[string]int
+	// seq counts the events made so far: the generator's clock for settled.
+	seq int
+	// lastFix is the time of each guest's newest fix, so a late one is older than it.
+	lastFix map[string]time.Time
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
@@ -50,7 +57,8 @@ func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{}}
+	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{},
+		positioned: map[string]int{}, lastFix: map[string]time.Time{}}
 	sum := sha256.Sum256([]byte(seed))
 	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 	total := 0.0
@@ -65,6 +73,7 @@ func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
 // there is one, else the first event of a new action drawn from the mix.
 func (g *Generator) Next(now time.Time) (Event, error) {
 	now = now.UTC().Truncate(time.Millisecond) // what timestamp-millis keeps
+	g.seq++
 	if len(g.pending) > 0 {
 		f := g.pending[0]
 		g.pending[0] = nil
@@ -104,11 +113,17 @@ func (g *Generator) start(a action, now time.Time) (Event, error) {
 		}
 	case actCheckin:
 		if r, ok := g.world.confirmed.take(g.rng); ok {
-			return g.checkin(now, r)
+			return g.checkinAtBusySite(now, r)
 		}
 	case actComplete:
 		if r, ok := g.world.checkedIn.take(g.rng); ok {
-			return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
+			if g.settled(r.checkedInSeq) {
+				return g.complete(now, r)
+			}
+			g.world.checkedIn.add(g.rng, r) // just arrived: it stays, another party leaves
+			if r, ok := g.world.checkedIn.takeFirst(func(x *reservation) bool { return g.settled(x.checkedInSeq) }); ok {
+				return g.complete(now, r)
+			}
 		}
 	case actNoShow:
 		if r, ok := g.world.confirmed.take(g.rng); ok {
@@ -128,6 +143,10 @@ func (g *Generator) start(a action, now time.Time) (Event, error) {
 		return g.wildlifeAlert(now)
 	case actRanger:
 		return g.parkRangerAlert(now)
+	case actPosition:
+		if r, ok := g.world.checkedIn.pick(g.rng); ok {
+			return g.position(now, r)
+		}
 	}
 	return g.book(now)
 }

@@ -22,12 +22,25 @@ const (
 )
 
 // TestGeneratorGolden pins, byte for byte, the first events of one seed: topics, keys,
-// values with their metadata (ids, times, lineage) and API calls. A refactor of how the generator
+// values with their metadata (ids, times, lineage) and API calls, after the setup's calls. A refactor of how the generator
 // builds metadata must leave the simulated traffic (and so every seed-based scenario and
 // benchmark) exactly as it was.
 func TestGeneratorGolden(t *testing.T) {
 	t.Parallel()
 	var buf bytes.Buffer
+	// The first line is the setup the calls make before any event (the departure locations).
+	g, err := NewGenerator(goldenSeed, topo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup, err := json.Marshal(struct {
+		Setup []Call `json:"setup"`
+	}{g.Setup()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf.Write(setup)
+	buf.WriteByte('\n')
 	for i, ev := range generate(t, goldenSeed, goldenEvents) {
 		// The value as JSON, not Avro: encoding/json sorts map keys, Avro writes a map in
 		// Go's random iteration order.

@@ -19,12 +19,13 @@ const (
 	actEmergency
 	actWildlife
 	actRanger
+	actPosition
 	numActions
 )
 
 var actionNames = [numActions]string{
 	"register", "book", "confirm", "cancel", "transport", "checkin", "complete", "no-show",
-	"schedule", "affected-parties", "incident", "emergency", "wildlife", "park-ranger",
+	"schedule", "affected-parties", "incident", "emergency", "wildlife", "park-ranger", "position",
 }
 
 func (a action) String() string { return actionNames[a] }
@@ -53,4 +54,9 @@ var weights = [numActions]float64{
 	actEmergency: 2,
 	actWildlife:  3,
 	actRanger:    2, // trail management asks rangers for help (closures, rescues)
+	// The guest app's GPS fixes while a trip is under way: kept below the events of the
+	// rest of the mix, as if the app sent a buffered batch's newest fix every half hour
+	// or so for the parties out at any time, so the positions neither drown the flows nor
+	// make the rare emergencies rarer in a short dev session.
+	actPosition: 500,
 }

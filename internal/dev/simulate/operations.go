@@ -28,6 +28,7 @@ func (g *Generator) schedule(now time.Time) (Event, error) {
 		}
 		used[guide] = true
 		start := date.Add(time.Duration(6+g.rng.IntN(4)) * time.Hour)
+		g.capacityCheck(t, 2+g.rng.IntN(10), start) // the guided group at its departure
 		role := "LEAD"
 		if len(assignments) > 0 && g.chance(0.4) {
 			role = []string{"ASSISTANT", "TRAINEE"}[g.rng.IntN(2)]

@@ -94,6 +94,7 @@ func (g *Generator) emergency(now time.Time, incidentID *string, r *reservation)
 		ev.LastKnownPosition = &schemas.GeoPoint{Latitude: r.trip.lat + jitter(g)*20, Longitude: r.trip.lon + jitter(g)*20}
 		ev.AffectedGuestIds = []string{r.guestID}
 		to = append(to, guestTo(r.guestID))
+		g.lastPosition(r.guestID)
 	}
 	id, dispatched := ev.EmergencyID, ev.RescueTeamDispatched
 	g.then(func(now time.Time) (Event, error) {
@@ -123,6 +124,7 @@ func (g *Generator) wildlifeAlert(now time.Time) (Event, error) {
 		ReportedBy: g.oneOf(guides), Guidance: &s.guidance,
 	}
 	g.named("GUIDE", ev.ReportedBy)
+	g.trailCoordinates(t.trails[0])
 	f := g.newFlow()
 	id := ev.AlertID
 	g.then(func(now time.Time) (Event, error) {
@@ -142,6 +144,7 @@ func (g *Generator) wildlifeAlert(now time.Time) (Event, error) {
 func (g *Generator) parkRangerAlert(now time.Time) (Event, error) {
 	t := &trips[g.rng.IntN(len(trips))]
 	trail := t.trails[g.rng.IntN(len(t.trails))]
+	g.trailCoordinates(trail)
 	return g.request(now, "svc-trail-management", "PARK_RANGER_ALERT", trail, g.newFlow(), "HIGH",
 		map[string]string{"trail_id": trail, "issue": g.oneOf([]string{"trail washout", "downed trees", "hiker overdue"})})
 }

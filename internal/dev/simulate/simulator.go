@@ -103,6 +103,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		limit = int(math.Ceil(cfg.Rate * cfg.Duration.Seconds()))
 	}
 	cfg.Logger.InfoContext(ctx, "simulating traffic", "rate", cfg.Rate, "duration", cfg.Duration, "seed", cfg.Seed)
+	// The domains' one-off setup (the departure locations) comes before any event names it.
+	call(ctx, cfg, m, &st, g.Setup())
 	p := newPacer(cfg.Rate, cfg.Now)
 	var sendErr error
 	for limit < 0 || st.Events < limit {

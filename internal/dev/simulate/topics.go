@@ -18,7 +18,7 @@ import (
 var Schemas = []string{
 	"reservation_created", "reservation_status_changed", "guest_registered", "checkin_completed",
 	"schedule_published", "incident_reported", "emergency_triggered", "wildlife_alert_issued",
-	"notification_requested", "analytics_metric_logged",
+	"notification_requested", "analytics_metric_logged", "guest_position_reported",
 }
 
 // Topics returns, in topo's order, the topics the simulator produces to: those with a value

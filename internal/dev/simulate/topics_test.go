@@ -18,7 +18,7 @@ func TestTopicsComeFromTheTopology(t *testing.T) {
 	want := []string{
 		"novatrek.booking.reservation.created", "novatrek.booking.reservation.status-changed",
 		"novatrek.guest-identity.guest.registered", "novatrek.operations.checkin.completed",
-		"novatrek.operations.schedule.published", "novatrek.safety.incident.reported",
+		"novatrek.guest-identity.guest-position.reported", "novatrek.operations.schedule.published", "novatrek.safety.incident.reported",
 		"novatrek.safety.emergency.triggered", "novatrek.safety.wildlife-alert.issued",
 		"novatrek.support.notification.requested", "novatrek.support.analytics.metric-logged",
 	}

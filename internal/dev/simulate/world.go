@@ -2,6 +2,7 @@ package simulate
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -20,6 +21,8 @@ type guest struct {
 // reservation is a booking the generator is walking through its lifecycle.
 type reservation struct {
 	id, guestID, departureID string
+	checkinID                string // once checked in
+	checkedInSeq             int    // the event count at the check-in
 	trip                     *trip
 	departure                time.Time
 	party                    int
@@ -65,6 +68,18 @@ func (p *pool[T]) take(r *rand.Rand) (T, bool) {
 	return x, true
 }
 
+// takeFirst removes and returns the first member that ok accepts.
+func (p *pool[T]) takeFirst(ok func(T) bool) (T, bool) {
+	var zero T
+	for i, x := range p.items {
+		if ok(x) {
+			p.items = slices.Delete(p.items, i, i+1)
+			return x, true
+		}
+	}
+	return zero, false
+}
+
 // pick returns a random member and leaves it in.
 func (p *pool[T]) pick(r *rand.Rand) (T, bool) {
 	var zero T
@@ -84,6 +99,8 @@ type world struct {
 	checkedIn pool[*reservation]
 	// revisions counts the schedules published per day, for SchedulePublished.Revision.
 	revisions map[string]int
+	// occupancy is how many people are checked in at each departure site.
+	occupancy map[string]int
 }
 
 func newWorld() world {
@@ -93,5 +110,6 @@ func newWorld() world {
 		confirmed: pool[*reservation]{max: maxReservations},
 		checkedIn: pool[*reservation]{max: maxReservations},
 		revisions: map[string]int{},
+		occupancy: map[string]int{},
 	}
 }

@@ -40,6 +40,11 @@ func (s *Server) activeAlerts(_ http.ResponseWriter, r *http.Request) (any, int)
 	}
 	s.mu.Lock()
 	alerts := append([]Alert(nil), s.alerts...)
+	if s.storms != nil {
+		if a, ok := s.storms.stormAt(s.now()); ok {
+			alerts = append(alerts, a)
+		}
+	}
 	s.mu.Unlock()
 	features := []any{}
 	for _, a := range alerts {

@@ -13,6 +13,10 @@
 // and injects latency, 5xx, 429 with Retry-After, outages and malformed bodies. Counters
 // say how many requests of each kind arrived, which is how the tests count upstream calls.
 //
+// In its dev mode (SetStorms, which `novatrek dev` turns on through fakes.Options.Storms) it
+// raises a storm now and then over the known areas: a watch, its upgrade to a warning and
+// its cancellation, so the alert chain and the trips' risk changes show without a test.
+//
 // svc-weather's tests get it through servicetest (the Spec's client names the fake "nws");
 // `novatrek dev` starts one when WEATHER_PROVIDER_URL is unset.
 package nwsfake

@@ -32,6 +32,7 @@ type Server struct {
 	mu       sync.Mutex
 	weather  map[string]Weather // by grid "x,y"
 	alerts   []Alert
+	storms   *Storms // the dev mode's storms, when on
 	maxAge   time.Duration
 	now      func() time.Time
 	requests map[string]*atomic.Int64
@@ -45,7 +46,8 @@ type Server struct {
 	malformed atomic.Int64
 }
 
-// New returns a fake answering every cell with computed weather, no alerts, max-age 5 min.
+// New returns a fake answering every cell with computed weather, no alerts (see SetAlerts,
+// SetStorms), max-age 5 min.
 func New() *Server {
 	s := &Server{weather: map[string]Weather{}, maxAge: 5 * time.Minute, now: time.Now, requests: map[string]*atomic.Int64{}}
 	for _, k := range []string{KindPoints, KindForecast, KindStations, KindObservations, KindAlerts} {
