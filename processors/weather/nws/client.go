@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -45,11 +46,18 @@ type Client struct {
 }
 
 // get fetches path (relative to the base URL, or an absolute link the API gave) into v and
-// returns how long the answer says it stays fresh (0: it does not say).
+// returns how long the answer says it stays fresh (0: it does not say). An absolute link is
+// followed on the configured provider, its path only: links are stored with the grid (in
+// Valkey and forecast_cache), and one kept from an earlier provider address (a dev fake on
+// another port, a moved endpoint) must not outlive the configuration.
 func (c *Client) get(ctx context.Context, path string, v any) (time.Duration, error) {
-	url := path
-	if !strings.HasPrefix(path, "http://") && !strings.HasPrefix(path, "https://") {
-		url = c.HTTP.URL(path)
+	url := c.HTTP.URL(path)
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		u, err := neturl.Parse(path)
+		if err != nil {
+			return 0, fmt.Errorf("%w: link %q: %v", ErrMalformed, path, err)
+		}
+		url = c.HTTP.URL(u.RequestURI())
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {

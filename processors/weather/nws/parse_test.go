@@ -1,11 +1,15 @@
 package nws
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // FuzzForecast: any body either is refused as ErrMalformed or gives periods in order with
@@ -98,5 +102,30 @@ func TestSpeedKmh(t *testing.T) {
 		if _, err := speedKmh(in); err == nil {
 			t.Errorf("%q was accepted", in)
 		}
+	}
+}
+
+// TestLinksFollowTheConfiguredProvider: an absolute link stored from an earlier provider
+// address (a dev fake's old port) is followed on the configured provider, path and query
+// kept.
+func TestLinksFollowTheConfiguredProvider(t *testing.T) {
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got = r.URL.RequestURI()
+		w.Header().Set("Content-Type", "application/geo+json")
+		w.Write([]byte(`{}`))
+	}))
+	defer srv.Close()
+	out, err := outbound.New(outbound.Config{Target: "provider", BaseURL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Client{HTTP: out, UserAgent: "test"}
+	var v map[string]any
+	if _, err := c.get(context.Background(), "http://127.0.0.1:1/gridpoints/TOP/31,80/forecast/hourly?units=si", &v); err != nil {
+		t.Fatalf("a stale absolute link: %v", err)
+	}
+	if got != "/gridpoints/TOP/31,80/forecast/hourly?units=si" {
+		t.Errorf("the provider saw %q, want the link's path and query", got)
 	}
 }
