@@ -181,17 +181,6 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (offsetreset.
 	return s, nil
 }
 
-// ourGroup returns the description of the service whose consumer group is group and keeps
-// its offsets in PostgreSQL, or nil.
-func ourGroup(defs []service.Definition, group string) *service.Description {
-	for _, def := range defs {
-		if d := def.Describe(); d.Name == group && d.Store.Schema != "" {
-			return &d
-		}
-	}
-	return nil
-}
-
 func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec offsetreset.Spec, svcs []service.Definition) error {
 	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
@@ -200,7 +189,7 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 
-	svc := ourGroup(svcs, group)
+	svc := offsetreset.ServiceOf(svcs, group)
 	if f.rebuild {
 		if svc == nil {
 			return fmt.Errorf("--rebuild: %s is not one of our services, so it has no tables to rebuild", group)
