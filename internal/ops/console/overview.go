@@ -86,11 +86,12 @@ func running(g lag.Group) string {
 }
 
 func sparkData(pts []point) string {
-	xs, lags, dls := make([]int64, len(pts)), make([]int64, len(pts)), make([]int64, len(pts))
+	xs, lags, dls := make([]float64, len(pts)), make([]int64, len(pts)), make([]int64, len(pts))
 	for i, p := range pts {
-		xs[i], lags[i], dls[i] = p.At.Unix(), p.Lag, p.DeadLetters
+		// uPlot's time axis is in seconds; fractions keep observations of one second apart.
+		xs[i], lags[i], dls[i] = float64(p.At.UnixMilli())/1000, p.Lag, p.DeadLetters
 	}
-	b, _ := json.Marshal([]any{xs, lags, dls}) // slices of int64 always marshal
+	b, _ := json.Marshal([]any{xs, lags, dls}) // numbers always marshal
 	return string(b)
 }
 
