@@ -23,7 +23,7 @@ const artifactsEnv = "NOVATREK_TEST_ARTIFACTS"
 
 // chromium returns Debian's chromium (scripts/setup installs it), or skips the test saying
 // why: the plain HTTP tests of this package cover every handler without it.
-func chromium(t *testing.T) string {
+func chromium(t testing.TB) string {
 	t.Helper()
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
 		if p, err := exec.LookPath(name); err == nil {
@@ -34,7 +34,7 @@ func chromium(t *testing.T) string {
 	return ""
 }
 
-func artifactsDir(t *testing.T) string {
+func artifactsDir(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv(artifactsEnv)
 	if dir == "" {
@@ -54,7 +54,7 @@ type browser struct {
 	errors []string
 }
 
-func newBrowser(t *testing.T) *browser {
+func newBrowser(t testing.TB) *browser {
 	t.Helper()
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(chromium(t)),
 		chromedp.NoSandbox, chromedp.WindowSize(1280, 800), chromedp.Flag("disable-dev-shm-usage", true))
@@ -81,14 +81,14 @@ func newBrowser(t *testing.T) *browser {
 	return b
 }
 
-func (b *browser) run(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
+func (b *browser) run(t testing.TB, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
 		t.Fatalf("%s: %v", what, err)
 	}
 }
 
-func value[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T {
+func value[T any](t testing.TB, b *browser, what string, a chromedp.Action[T]) T {
 	t.Helper()
 	v, err := chromedp.Run(b.ctx, a)
 	if err != nil {
@@ -99,14 +99,14 @@ func value[T any](t *testing.T, b *browser, what string, a chromedp.Action[T]) T
 
 // waitFor polls the JavaScript predicate until it holds, failing the test when it still
 // does not after 20 s: a wait for the page, not a speed assertion.
-func (b *browser) waitFor(t *testing.T, what, predicate string) {
+func (b *browser) waitFor(t testing.TB, what, predicate string) {
 	t.Helper()
 	if _, err := chromedp.Run(b.ctx, chromedp.Poll[bool](predicate, chromedp.WithPollingTimeout(20*time.Second))); err != nil {
 		t.Fatalf("waiting for %s: %v", what, err)
 	}
 }
 
-func (b *browser) shot(t *testing.T, name string) {
+func (b *browser) shot(t testing.TB, name string) {
 	t.Helper()
 	png := value(t, b, "screenshot "+name, chromedp.FullScreenshot(100))
 	path := filepath.Join(artifactsDir(t), name+".png")
@@ -116,7 +116,7 @@ func (b *browser) shot(t *testing.T, name string) {
 	t.Logf("screenshot: %s", path)
 }
 
-func (b *browser) text(t *testing.T, sel string) string {
+func (b *browser) text(t testing.TB, sel string) string {
 	t.Helper()
 	return value(t, b, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
 }

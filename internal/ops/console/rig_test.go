@@ -26,7 +26,7 @@ const testToken = "test-operator-token"
 // rig is a console over a running test processor (internal/testkit/testproc) on kfake, the
 // embedded registry and its own PostgreSQL database: the real pieces the console reads.
 type rig struct {
-	t   *testing.T
+	t   testing.TB
 	h   *streamtest.Harness
 	exp *lag.Exporter
 	srv *httptest.Server
@@ -34,7 +34,7 @@ type rig struct {
 	client *http.Client
 }
 
-func newRig(t *testing.T, token string) *rig {
+func newRig(t testing.TB, token string) *rig {
 	t.Helper()
 	h := streamtest.NewHarness(t, deadlettertest.Subject())
 	obs, err := lag.New(lag.Config{Client: h.Env.Client(t), Consumes: map[string][]string{h.S.Group: {h.S.Input}}})
@@ -87,7 +87,7 @@ func (r *rig) post(path string, form url.Values) (int, string) {
 	return status(r.t, resp)
 }
 
-func status(t *testing.T, resp *http.Response) (int, string) {
+func status(t testing.TB, resp *http.Response) (int, string) {
 	t.Helper()
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -108,7 +108,7 @@ func (r *rig) mustGet(path string, want ...string) string {
 	return body
 }
 
-func contains(t *testing.T, what, body string, want ...string) {
+func contains(t testing.TB, what, body string, want ...string) {
 	t.Helper()
 	for _, w := range want {
 		if !strings.Contains(body, w) {
