@@ -48,14 +48,17 @@ func resetSpec(target, value string, now time.Time) (offsetreset.Spec, string, e
 		}
 		s.At = &sp.Time
 		return s, "--to-datetime " + value, nil
-	case "offset", "shift":
+	case "offset":
 		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
-		if err != nil || (target == "offset" && n < 0) {
-			return s, "", fmt.Errorf("value %q: the %s target wants a whole number%s", value, target, map[bool]string{true: " of at least 0", false: ""}[target == "offset"])
+		if err != nil || n < 0 {
+			return s, "", fmt.Errorf("value %q: the offset target wants an offset of 0 or more", value)
 		}
-		if target == "offset" {
-			s.Offset = &n
-			return s, fmt.Sprintf("--to-offset %d", n), nil
+		s.Offset = &n
+		return s, fmt.Sprintf("--to-offset %d", n), nil
+	case "shift":
+		n, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64)
+		if err != nil {
+			return s, "", fmt.Errorf("value %q: the shift target wants a whole number, e.g. -100", value)
 		}
 		s.Shift = &n
 		return s, fmt.Sprintf("--shift-by %d", n), nil
