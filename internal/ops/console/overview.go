@@ -32,6 +32,8 @@ type overviewData struct {
 	At       time.Time
 	Observed bool
 	Rows     []serviceRow
+	// Inactive counts the groups nobody runs, left off the overview (the groups page lists them).
+	Inactive int
 	Outboxes []lag.OutboxBacklog
 	// OutboxErr says why the outbox backlog is not shown.
 	OutboxErr string
@@ -44,7 +46,8 @@ func (c *Console) overviewData(r *http.Request) overviewData {
 	dead := deadLetterCounts(snap)
 	for _, g := range snap.Groups {
 		if g.Inactive && !g.Ours && dead[g.Group] == 0 {
-			continue // left behind by a tool nobody runs: groups page lists it
+			d.Inactive++ // left behind by a tool nobody runs: the groups page lists it
+			continue
 		}
 		pts := c.history.points(g.Group)
 		d.Rows = append(d.Rows, serviceRow{
