@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/ops/console"
 	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
 )
 
@@ -170,4 +171,26 @@ func between(t *testing.T, body, start, end string) string {
 		t.Fatalf("the page has no %s…%s:\n%s", start, end, excerpt(body))
 	}
 	return text
+}
+
+// TestMountedUnderPrefix: mounted at /console (as the dev stack does), links, assets and
+// forms carry the prefix, and nothing answers outside it.
+func TestMountedUnderPrefix(t *testing.T) {
+	t.Parallel()
+	r := newRig(t, testToken, func(c *console.Config) { c.Prefix = "/console" })
+	r.observe()
+	r.mustGet("/console/", `href="/console/topics"`, `src="/console/assets/uPlot.iife.min.js"`, `action="/console/signin"`)
+	r.mustGet("/console/assets/console.js", "drawSparks")
+	r.mustGet("/console/groups", r.h.S.Group)
+	if code, _ := r.get("/groups"); code != http.StatusNotFound {
+		t.Errorf("GET /groups outside the prefix: %d, want 404", code)
+	}
+}
+
+// TestConfigIsChecked: a console missing a required part is refused, naming it.
+func TestConfigIsChecked(t *testing.T) {
+	t.Parallel()
+	if _, err := console.New(console.Config{}); err == nil || !strings.Contains(err.Error(), "KafkaOpts") {
+		t.Errorf("an empty config: %v, want an error naming KafkaOpts", err)
+	}
 }

@@ -34,7 +34,7 @@ type rig struct {
 	client *http.Client
 }
 
-func newRig(t testing.TB, token string) *rig {
+func newRig(t testing.TB, token string, mods ...func(*console.Config)) *rig {
 	t.Helper()
 	h := streamtest.NewHarness(t, deadlettertest.Subject())
 	obs, err := lag.New(lag.Config{Client: h.Env.Client(t), Consumes: map[string][]string{h.S.Group: {h.S.Input}}})
@@ -49,8 +49,12 @@ func newRig(t testing.TB, token string) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	con, err := console.New(console.Config{KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.Env.Brokers...)}, Registry: h.Env.Registry,
-		Lag: exp, Topology: topo, Pool: h.Pool, Token: token, Logger: streamtest.Logger(t, 8)})
+	cfg := console.Config{KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.Env.Brokers...)}, Registry: h.Env.Registry,
+		Lag: exp, Topology: topo, Pool: h.Pool, Token: token, Logger: streamtest.Logger(t, 8)}
+	for _, m := range mods {
+		m(&cfg)
+	}
+	con, err := console.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,8 @@ type Console struct {
 	sessions *sessions
 	history  *history
 	pages    map[string]*template.Template
-	mux      *http.ServeMux
+	// handler is the routes under Config.Prefix.
+	handler http.Handler
 }
 
 // New checks cfg and returns the console. Call Sample (or Run) so the overview has history.
@@ -69,7 +70,10 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /schemas/{subject}/check", c.checkSchema)
 	m.HandleFunc("POST /signin", c.signIn)
 	m.HandleFunc("POST /signout", c.signOut)
-	c.mux = m
+	c.handler = m
+	if c.cfg.Prefix != "" {
+		c.handler = http.StripPrefix(c.cfg.Prefix, m)
+	}
 }
 
 // ServeHTTP serves the console under Config.Prefix.
@@ -77,11 +81,7 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'")
 	w.Header().Set("X-Frame-Options", "DENY")
 	w.Header().Set("Referrer-Policy", "same-origin")
-	if c.cfg.Prefix == "" {
-		c.mux.ServeHTTP(w, r)
-		return
-	}
-	http.StripPrefix(c.cfg.Prefix, c.mux).ServeHTTP(w, r)
+	c.handler.ServeHTTP(w, r)
 }
 
 // page is what every template gets: the page's own data plus the frame's.
