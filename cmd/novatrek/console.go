@@ -15,6 +15,7 @@ import (
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/publish"
 )
 
 // DefaultConsoleListen is where `novatrek console` serves unless --listen says otherwise:
@@ -27,6 +28,7 @@ const consoleTokenEnv = "NOVATREK_CONSOLE_TOKEN"
 func newConsoleCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	var listen, token string
+	var allowPublish bool
 	var interval time.Duration
 	cmd := &cobra.Command{
 		Use:   "console",
@@ -39,7 +41,8 @@ sparklines of the last hour; live), the outbox backlog; topics.yaml beside the c
 a record browser by partition, offset, time or key with values decoded through the
 registry; each group's members, per-partition lag and a reset dry run; dead letters by
 group with filters, each one decoded, and re-drives with a dry run and an audit trail;
-every subject with its versions, diffs and a compatibility check.
+every subject with its versions, diffs and a compatibility check. With --allow-publish an
+operator can publish a test event from a form generated from the topic's schema.
 
 Reading needs nothing. Re-driving needs the operator token (--token, or better the
 environment variable NOVATREK_CONSOLE_TOKEN): an operator signs in with it and a name that
@@ -99,6 +102,11 @@ the pages say so. 'novatrek dev' serves the same console at /console/.`,
 				defer pool.Close()
 				ccfg.Pool = pool
 			}
+			if allowPublish {
+				if ccfg.Publisher, err = publish.New(cl, cfg.SchemaRegistryURL, publish.Producer("novatrek-console")); err != nil {
+					return err
+				}
+			}
 			con, err := console.New(ccfg)
 			if err != nil {
 				return err
@@ -125,6 +133,7 @@ the pages say so. 'novatrek dev' serves the same console at /console/.`,
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().StringVar(&listen, "listen", DefaultConsoleListen, "address to serve the console on")
 	cmd.Flags().StringVar(&token, "token", "", "operator token that re-drives need (default env "+consoleTokenEnv+"; none: read-only)")
+	cmd.Flags().BoolVar(&allowPublish, "allow-publish", false, "let operators publish test events from a form (on in the dev stack; on a real cluster they are real events)")
 	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "time between observations of the consumer groups")
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/console"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/publish"
 )
 
 // startConsole mounts the web console (internal/ops/console) at /console/ on the stack's
@@ -21,8 +22,13 @@ func (s *Stack) startConsole(ctx context.Context) error {
 	if s.cfg.ConsoleToken == "" {
 		s.cfg.ConsoleToken = rand.Text()
 	}
+	// Test events are for the dev stack: its console publishes (for an operator) by default.
+	pub, err := publish.New(s.kcl, s.RegistryURL(), publish.Producer("novatrek-console"))
+	if err != nil {
+		return fmt.Errorf("devstack: console: %w", err)
+	}
 	con, err := console.New(console.Config{KafkaOpts: s.kafkaOpts(), Registry: s.registry, Lag: s.lagExp, Topology: topo,
-		Services: s.cfg.Services, Pool: s.pool, Token: s.cfg.ConsoleToken, Prefix: "/console", Logger: s.log})
+		Services: s.cfg.Services, Pool: s.pool, Publisher: pub, Token: s.cfg.ConsoleToken, Prefix: "/console", Logger: s.log})
 	if err != nil {
 		return fmt.Errorf("devstack: console: %w", err)
 	}

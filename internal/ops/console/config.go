@@ -11,6 +11,7 @@ import (
 	"github.com/novatrek/support/internal/ops/lag"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/publish"
 )
 
 // Config says what the console reads and who may write.
@@ -31,6 +32,10 @@ type Config struct {
 	// outboxes: without it re-drives and the outbox backlog are unavailable, and the pages
 	// say so.
 	Pool *pgxpool.Pool
+	// Publisher, when set, lets an operator publish a test event from a form generated
+	// from the topic's schema. The dev stack sets it; `novatrek console` only with
+	// --allow-publish, since test events on a real cluster are real events.
+	Publisher *publish.Publisher
 	// Token is the operator token; empty makes the console read-only.
 	Token string
 	// Prefix is the path the console is mounted under, e.g. "/console"; "" for the root.

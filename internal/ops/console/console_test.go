@@ -12,6 +12,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/console"
 	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 )
 
 // TestOverviewTopicsAndBrowser: a running service with a dead letter is on the overview
@@ -177,7 +178,7 @@ func between(t *testing.T, body, start, end string) string {
 // forms carry the prefix, and nothing answers outside it.
 func TestMountedUnderPrefix(t *testing.T) {
 	t.Parallel()
-	r := newRig(t, testToken, func(c *console.Config) { c.Prefix = "/console" })
+	r := newRig(t, testToken, func(c *console.Config, _ *streamtest.Harness) { c.Prefix = "/console" })
 	r.observe()
 	r.mustGet("/console/", `href="/console/topics"`, `src="/console/assets/uPlot.iife.min.js"`, `action="/console/signin"`)
 	r.mustGet("/console/assets/console.js", "drawSparks")

@@ -34,7 +34,8 @@ type rig struct {
 	client *http.Client
 }
 
-func newRig(t testing.TB, token string, mods ...func(*console.Config)) *rig {
+// newRig starts the rig; mods adjust the console's configuration, given the harness.
+func newRig(t testing.TB, token string, mods ...func(*console.Config, *streamtest.Harness)) *rig {
 	t.Helper()
 	h := streamtest.NewHarness(t, deadlettertest.Subject())
 	obs, err := lag.New(lag.Config{Client: h.Env.Client(t), Consumes: map[string][]string{h.S.Group: {h.S.Input}}})
@@ -52,7 +53,7 @@ func newRig(t testing.TB, token string, mods ...func(*console.Config)) *rig {
 	cfg := console.Config{KafkaOpts: []kgo.Opt{kgo.SeedBrokers(h.Env.Brokers...)}, Registry: h.Env.Registry,
 		Lag: exp, Topology: topo, Pool: h.Pool, Token: token, Logger: streamtest.Logger(t, 8)}
 	for _, m := range mods {
-		m(&cfg)
+		m(&cfg, h)
 	}
 	con, err := console.New(cfg)
 	if err != nil {

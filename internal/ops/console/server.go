@@ -58,6 +58,8 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /overview/rows", c.overviewRows)
 	m.HandleFunc("GET /topics", c.topics)
 	m.HandleFunc("GET /topics/{topic}", c.browse)
+	m.HandleFunc("GET /topics/{topic}/publish", c.publishForm)
+	m.HandleFunc("POST /topics/{topic}/publish", c.publish)
 	m.HandleFunc("GET /groups", c.groups)
 	m.HandleFunc("GET /groups/{group}", c.group)
 	m.HandleFunc("GET /deadletters", c.deadLetterGroups)
