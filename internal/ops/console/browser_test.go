@@ -14,7 +14,10 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/ops/console"
 	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/publish"
 )
 
 // artifactsEnv names the directory the browser tests save their screenshots in; default
@@ -136,7 +139,13 @@ func inkJS(sel string) string {
 func TestBrowser(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
-	r := newRig(t, testToken)
+	r := newRig(t, testToken, func(c *console.Config, h *streamtest.Harness) {
+		pub, err := publish.New(h.Env.Client(t), h.Env.RegistryURL, publish.Producer("console-browser-test"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Publisher = pub
+	})
 	ev := r.h.S.Valid(1)
 	rec := r.h.Produce(&kgo.Record{Key: []byte(ev.Key), Value: r.h.Encode(ev)})[0]
 	r.h.WaitApplied(ev.EventID)
@@ -189,6 +198,16 @@ func TestBrowser(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`form.signin`)),
 		chromedp.WaitVisible(chromedp.CSS(`.access form[action$="/signout"]`)),
 		chromedp.Navigate(base+"/deadletters/"+group+"/redrive?offsets=0:0"),
+		chromedp.WaitVisible(chromedp.CSS(`table.items`)))
+	b.run(t, "publish a test event from the form", chromedp.Navigate(base+"/topics/"+r.h.S.Input+"/publish"),
+		chromedp.Click(chromedp.CSS(`main form button`)), chromedp.WaitVisible(chromedp.CSS(`#published`)))
+	b.shot(t, "publish")
+	b.run(t, "the published event, decoded", chromedp.Click(chromedp.CSS(`#published a`)),
+		chromedp.WaitVisible(chromedp.CSS(`article.message pre.value`)))
+	if v := b.text(t, `article.message pre.value`); !strings.Contains(v, "console-browser-test") {
+		t.Errorf("the published event is not shown decoded with its producer: %q", v)
+	}
+	b.run(t, "re-drive dry run", chromedp.Navigate(base+"/deadletters/"+group+"/redrive?offsets=0:0"),
 		chromedp.WaitVisible(chromedp.CSS(`table.items`)))
 	if s := b.text(t, `main`); !strings.Contains(s, "Dry run: nothing sent.") {
 		t.Errorf("re-drive dry run: %q", s)

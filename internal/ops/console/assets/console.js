@@ -24,7 +24,7 @@ function drawCharts(root) {
     new uPlot({
       width: Math.min(el.clientWidth || 600, 900), height: 220,
       scales: { x: { time: false } },
-      axes: [{ label: spec.xlabel }, { label: spec.ylabel }],
+      axes: [{ label: spec.xlabel, incrs: [1, 2, 5, 10, 20, 50, 100] }, { label: spec.ylabel }],
       series: [{ label: spec.xlabel }].concat(spec.series.map(function (s, i) {
         return { label: s, stroke: ["#0a58ca", "#c0392b", "#2e7d32"][i % 3], width: 1.5 };
       })),
