@@ -3,6 +3,7 @@ package console
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -43,6 +44,11 @@ type browseQuery struct {
 	From      string // a position as `consume --from` takes it
 	Limit     int
 	Key       string
+	// Match is "path=value": only records whose decoded value has value at the dotted path
+	// (e.g. status=CONFIRMED, metadata.correlation_id=...).
+	Match string
+	// Until is a time; records after it end the read (with From, a time range).
+	Until string
 }
 
 type browseData struct {
@@ -51,11 +57,17 @@ type browseData struct {
 	Partitions []int32
 	Start, End int64
 	Messages   []message
-	Next       int64 // the offset after the last message shown, for "next page"
+	Next       int64 // the offset after the last record read, for "next page"
+	// PastUntil says the read stopped at a record after Until.
+	PastUntil bool
 }
 
 func parseBrowse(r *http.Request) (browseQuery, error) {
-	q := browseQuery{From: strings.TrimSpace(r.FormValue("from")), Limit: defaultBrowse, Key: r.FormValue("key")}
+	q := browseQuery{From: strings.TrimSpace(r.FormValue("from")), Limit: defaultBrowse, Key: r.FormValue("key"),
+		Match: strings.TrimSpace(r.FormValue("match")), Until: strings.TrimSpace(r.FormValue("until"))}
+	if q.Match != "" && !strings.Contains(q.Match, "=") {
+		return q, fmt.Errorf("match %q: want path=value, e.g. status=CONFIRMED", q.Match)
+	}
 	if v := r.FormValue("partition"); v != "" {
 		p, err := strconv.ParseInt(v, 10, 32)
 		if err != nil || p < 0 {
@@ -129,6 +141,14 @@ func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery)
 		}
 		from = min(max(at[q.Partition], start), end)
 	}
+	var until time.Time
+	if q.Until != "" {
+		spec, err := offsetspec.Parse(q.Until, time.Now())
+		if err != nil || spec.Kind != offsetspec.Time {
+			return d, http.StatusBadRequest, fmt.Errorf("until %q: want an RFC 3339 time or a duration back from now (-10m)", q.Until)
+		}
+		until = spec.Time
+	}
 	d.Next = from
 	if from >= end {
 		return d, http.StatusOK, nil
@@ -140,7 +160,7 @@ func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery)
 		return d, http.StatusBadGateway, fmt.Errorf("connecting to Kafka: %w", err)
 	}
 	defer rd.Close()
-	for len(d.Messages) < q.Limit && d.Next < end {
+	for len(d.Messages) < q.Limit && d.Next < end && !d.PastUntil {
 		fs := rd.PollFetches(ctx)
 		if ctx.Err() != nil {
 			break // show what was read; the page says where it stopped
@@ -149,12 +169,19 @@ func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery)
 			return d, http.StatusBadGateway, fmt.Errorf("reading %s/%d: %w", topic, q.Partition, err)
 		}
 		for _, rec := range fs.Records() {
+			if !until.IsZero() && rec.Timestamp.After(until) {
+				d.PastUntil = true
+				break
+			}
 			d.Next = rec.Offset + 1
 			if q.Key != "" && !bytes.Equal(rec.Key, []byte(q.Key)) {
 				continue
 			}
-			if len(d.Messages) < q.Limit {
-				d.Messages = append(d.Messages, c.message(ctx, rec))
+			if len(d.Messages) >= q.Limit {
+				continue
+			}
+			if m := c.message(ctx, rec); q.Match == "" || matches(m.JSON, q.Match) {
+				d.Messages = append(d.Messages, m)
 			}
 		}
 	}
@@ -177,4 +204,31 @@ func (c *Console) message(ctx context.Context, rec *kgo.Record) message {
 	}
 	m.JSON = indentJSON(dec.JSON)
 	return m
+}
+
+// matches says whether the decoded value (indented JSON) holds want's value at want's dotted
+// path, compared as text: "status=CONFIRMED", "party_size=4", "metadata.producer=svc-x".
+func matches(value, want string) bool {
+	path, expect, _ := strings.Cut(want, "=")
+	var v any
+	if value == "" || json.Unmarshal([]byte(value), &v) != nil {
+		return false
+	}
+	for _, k := range strings.Split(path, ".") {
+		obj, ok := v.(map[string]any)
+		if !ok {
+			return false
+		}
+		if v, ok = obj[k]; !ok {
+			return false
+		}
+	}
+	switch v := v.(type) {
+	case string:
+		return v == expect
+	case nil:
+		return expect == "null"
+	}
+	b, _ := json.Marshal(v) // a decoded JSON value marshals again
+	return string(b) == expect
 }

@@ -39,7 +39,14 @@ func TestOverviewTopicsAndBrowser(t *testing.T) {
 	}
 	r.mustGet(fmt.Sprintf("/topics/%s?partition=%d&from=start&key=%s", r.h.S.Input, rec.Partition, url.QueryEscape("no-such-key")), "No record in this range.")
 
+	byField := fmt.Sprintf("/topics/%s?partition=%d&from=start&match=", r.h.S.Input, rec.Partition)
+	r.mustGet(byField+url.QueryEscape("metadata.event_id="+ev.EventID), ev.EventID)
+	r.mustGet(byField+url.QueryEscape("metadata.event_id=not-this-one"), "No record in this range.")
+	r.mustGet(fmt.Sprintf("/topics/%s?partition=%d&from=start&until=-1h", r.h.S.Input, rec.Partition), "No record in this range.", "Stopped at the first record after -1h")
+
 	for path, want := range map[string]string{
+		"/topics/" + r.h.S.Input + "?match=status":        "match",
+		"/topics/" + r.h.S.Input + "?until=soon":          "until",
 		"/topics/" + r.h.S.Input + "?partition=99":        "partition 99",
 		"/topics/" + r.h.S.Input + "?partition=x":         `partition &#34;x&#34;`,
 		"/topics/" + r.h.S.Input + "?limit=100000":        "limit",
