@@ -10,7 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
@@ -270,67 +269,25 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		return nil
 	}
 
-	logs, err := stream.Logs(ctx, cl, topics...)
+	res, err := offsetreset.Execute(ctx, cl, offsetreset.Reset{Group: group, Topics: topics, Rows: rows,
+		Service: svc, Pool: pool, Rebuild: f.rebuild, Recheck: refuseLiveMembers})
+	if res.Stored {
+		if f.rebuild {
+			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, res.Cleared)
+		} else {
+			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", res.Partitions, res.Rewind.Forgotten)
+			if res.Rewind.Rebound > 0 {
+				fmt.Fprintf(out, "%d partitions re-bound to the cluster's current log (a new broker or recreated topic); their inbox rows are kept, so an event applied before is not applied again.\n", res.Rewind.Rebound)
+			}
+			if res.Rewind.Unplaced > 0 {
+				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Rewind.Unplaced)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
-	to := offsetreset.Positions(rows, logs)
-	if svc != nil {
-		var res stream.RewindResult
-		var cleared int64
-		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if f.rebuild {
-				if err := svc.Rebuild(ctx, tx); err != nil {
-					return fmt.Errorf("rebuild %s: %w", group, err)
-				}
-				var err error
-				if cleared, err = stream.ClearInbox(ctx, tx, svc.Store.Schema, group); err != nil {
-					return err
-				}
-			}
-			var err error
-			if res, err = stream.Rewind(ctx, tx, svc.Store.Schema, group, to); err != nil {
-				return err
-			}
-			// A member may have joined since the plan was checked: the last step before
-			// the commit is to look again, and roll everything back if one did.
-			return refuseLiveMembers(ctx, adm, group)
-		})
-		if err != nil {
-			return fmt.Errorf("reset stored offsets of %s (nothing changed): %w", group, err)
-		}
-		if f.rebuild {
-			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, cleared)
-		} else {
-			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", len(to), res.Forgotten)
-			if res.Rebound > 0 {
-				fmt.Fprintf(out, "%d partitions re-bound to the cluster's current log (a new broker or recreated topic); their inbox rows are kept, so an event applied before is not applied again.\n", res.Rebound)
-			}
-			if res.Unplaced > 0 {
-				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Unplaced)
-			}
-		}
-	}
-	if svc == nil {
-		if err := refuseLiveMembers(ctx, adm, group); err != nil {
-			return err
-		}
-	}
-	var offs kadm.Offsets
-	for _, p := range to {
-		offs.Add(kadm.Offset{Topic: p.Topic, Partition: p.Partition, At: p.Offset, LeaderEpoch: -1})
-	}
-	resp, err := adm.CommitOffsets(ctx, group, offs)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil {
-		if svc != nil {
-			return fmt.Errorf("stored offsets of %s moved (the service resumes from them), but committing them to Kafka for lag tooling failed: %w", group, err)
-		}
-		return fmt.Errorf("commit offsets of %s: %w", group, err)
-	}
-	fmt.Fprintf(out, "Kafka committed offsets moved for %d partitions.\n", len(to))
+	fmt.Fprintf(out, "Kafka committed offsets moved for %d partitions.\n", res.Partitions)
 	return nil
 }
 
@@ -338,25 +295,12 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 // a test has a member join there. Nil outside tests.
 var beforeMemberRecheck func()
 
-// refuseLiveMembers describes group again right before offsets are written and fails, naming
-// them, when it has live members: the check before the dry-run plan may be seconds old, and
-// a consumer that joined since would keep consuming from its own positions.
+// refuseLiveMembers is offsetreset.RefuseLiveMembers after the test hook.
 func refuseLiveMembers(ctx context.Context, adm *kadm.Client, group string) error {
 	if beforeMemberRecheck != nil {
 		beforeMemberRecheck()
 	}
-	described, err := adm.DescribeGroups(ctx, group)
-	if err != nil {
-		return fmt.Errorf("describe group %s again before writing offsets: %w", group, err)
-	}
-	dg := described[group]
-	if dg.Err != nil {
-		return fmt.Errorf("describe group %s again before writing offsets: %w", group, dg.Err)
-	}
-	if len(dg.Members) > 0 {
-		return errors.New(offsetreset.LiveMembers(group, dg.Members))
-	}
-	return nil
+	return offsetreset.RefuseLiveMembers(ctx, adm, group)
 }
 
 func printResetRows(out io.Writer, rows []offsetreset.Row, ours bool) {
