@@ -39,12 +39,13 @@ every --interval with the collector behind 'novatrek lag-exporter', and shows: a
 of every service (state, status, lag in records and seconds, events/s, dead letters,
 sparklines of the last hour; live), the outbox backlog; topics.yaml beside the cluster and
 a record browser by partition, offset, time or key with values decoded through the
-registry; each group's members, per-partition lag and a reset dry run; dead letters by
-group with filters, each one decoded, and re-drives with a dry run and an audit trail;
+registry; each group's members, per-partition lag and a reset dry run that an operator can
+carry out once the group's members are stopped; dead letters by group with filters, each
+one decoded, and re-drives with a dry run and an audit trail;
 every subject with its versions, diffs and a compatibility check. With --allow-publish an
 operator can publish a test event from a form generated from the topic's schema.
 
-Reading needs nothing. Re-driving needs the operator token (--token, or better the
+Reading needs nothing. Re-driving, resetting and publishing need the operator token (--token, or better the
 environment variable NOVATREK_CONSOLE_TOKEN): an operator signs in with it and a name that
 the audit trail records. Without a token the console is read-only. Re-drives and the outbox
 backlog need DATABASE_URL (--database-url): without it given explicitly they are off and

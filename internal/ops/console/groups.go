@@ -26,16 +26,24 @@ type groupData struct {
 	Reset *resetPreview
 }
 
-func (c *Console) group(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("group")
+// groupPage is the group's page data from the last observation; false when it has none.
+func (c *Console) groupPage(name string) (groupData, bool) {
 	c.Sample()
 	snap, _ := c.cfg.Lag.Latest()
 	i := slices.IndexFunc(snap.Groups, func(g lag.Group) bool { return g.Group == name })
 	if i < 0 {
+		return groupData{Group: lag.Group{Group: name}, At: snap.At}, false
+	}
+	return groupData{Group: snap.Groups[i], At: snap.At, Chart: partitionChart(snap.Groups[i])}, true
+}
+
+func (c *Console) group(w http.ResponseWriter, r *http.Request) {
+	name := r.PathValue("group")
+	d, ok := c.groupPage(name)
+	if !ok {
 		c.fail(w, r, http.StatusNotFound, "no consumer group "+name+" in the last observation")
 		return
 	}
-	d := groupData{Group: snap.Groups[i], At: snap.At, Chart: partitionChart(snap.Groups[i])}
 	if r.FormValue("target") != "" {
 		prev, status, err := c.previewReset(r, name)
 		if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/offsetreset"
 	"github.com/novatrek/support/internal/ops/offsetspec"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
 )
 
@@ -29,6 +30,11 @@ type resetPreview struct {
 	Notes   []string
 	Members string // why the reset must wait, when the group has live members
 	Command string
+	// Done says what an executed reset moved; empty for a dry run.
+	Done string
+
+	topics  []string
+	service *service.Description
 }
 
 // resetSpec reads the form's target and value into a plan target and the CLI flag for it.
@@ -66,14 +72,9 @@ func resetSpec(target, value string, now time.Time) (offsetreset.Spec, string, e
 	return s, "", fmt.Errorf("target %q: want earliest, latest, datetime, offset or shift", target)
 }
 
-// previewReset plans the reset the form asks for with internal/ops/offsetreset. It writes
-// nothing: the console moves no offsets (the page gives the command that does).
+// previewReset plans the reset the form asks for with internal/ops/offsetreset, writing
+// nothing: the dry run.
 func (c *Console) previewReset(r *http.Request, group string) (*resetPreview, int, error) {
-	target, value := r.FormValue("target"), r.FormValue("value")
-	spec, flag, err := resetSpec(target, value, time.Now())
-	if err != nil {
-		return nil, http.StatusBadRequest, err
-	}
 	ctx, cancel := context.WithTimeout(r.Context(), 15*time.Second)
 	defer cancel()
 	cl, err := kgo.NewClient(c.cfg.KafkaOpts...)
@@ -81,6 +82,15 @@ func (c *Console) previewReset(r *http.Request, group string) (*resetPreview, in
 		return nil, http.StatusBadGateway, fmt.Errorf("connecting to Kafka: %w", err)
 	}
 	defer cl.Close()
+	return c.planReset(ctx, cl, r, group)
+}
+
+func (c *Console) planReset(ctx context.Context, cl *kgo.Client, r *http.Request, group string) (*resetPreview, int, error) {
+	target, value := r.FormValue("target"), r.FormValue("value")
+	spec, flag, err := resetSpec(target, value, time.Now())
+	if err != nil {
+		return nil, http.StatusBadRequest, err
+	}
 	adm := kadm.NewClient(cl)
 	described, err := adm.DescribeGroups(ctx, group)
 	if err != nil {
@@ -103,7 +113,7 @@ func (c *Console) previewReset(r *http.Request, group string) (*resetPreview, in
 		if stored, err = stream.StoredOffsets(ctx, c.cfg.Pool, svc.Store.Schema, group); err != nil {
 			return nil, http.StatusBadGateway, err
 		}
-		p.Ours, p.Schema = true, svc.Store.Schema
+		p.Ours, p.Schema, p.service = true, svc.Store.Schema, svc
 	}
 	topics, notes, err := offsetreset.ChooseTopics(ctx, adm, group, nil, p.Ours, dg, committed, stored)
 	if err != nil {
@@ -112,10 +122,53 @@ func (c *Console) previewReset(r *http.Request, group string) (*resetPreview, in
 	if p.Rows, err = offsetreset.Plan(ctx, adm, group, topics, nil, spec, committed, stored); err != nil {
 		return nil, http.StatusBadGateway, err
 	}
-	p.Notes = notes
+	p.Notes, p.topics = notes, topics
 	if len(dg.Members) > 0 {
 		p.Members = offsetreset.LiveMembers(group, dg.Members)
 	}
 	p.Command = "novatrek groups reset " + group + " " + flag + " --execute"
 	return p, http.StatusOK, nil
+}
+
+// resetGroup executes the reset the form names, for a signed-in operator: planned again now
+// (the preview may be stale), refused while the group has live members (a member that joins
+// meanwhile rolls a service's transaction back), then written by offsetreset.Execute.
+func (c *Console) resetGroup(w http.ResponseWriter, r *http.Request) {
+	op, status, msg := c.sessions.authorize(r)
+	if status != 0 {
+		c.fail(w, r, status, msg)
+		return
+	}
+	group := r.PathValue("group")
+	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(c.cfg.KafkaOpts...)
+	if err != nil {
+		c.fail(w, r, http.StatusBadGateway, "connecting to Kafka: "+err.Error())
+		return
+	}
+	defer cl.Close()
+	p, status, err := c.planReset(ctx, cl, r, group)
+	if err != nil {
+		c.fail(w, r, status, err.Error())
+		return
+	}
+	if p.Members != "" {
+		c.fail(w, r, http.StatusConflict, p.Members)
+		return
+	}
+	res, err := offsetreset.Execute(ctx, cl, offsetreset.Reset{Group: group, Topics: p.topics, Rows: p.Rows, Service: p.service, Pool: c.cfg.Pool})
+	if err != nil {
+		c.cfg.Logger.ErrorContext(ctx, "console: reset failed", "group", group, "to", p.Spec, "by", op.Name, "err", err)
+		c.fail(w, r, http.StatusBadGateway, err.Error())
+		return
+	}
+	c.cfg.Logger.InfoContext(ctx, "console: reset", "group", group, "to", p.Spec, "by", op.Name, "partitions", res.Partitions)
+	p.Done = fmt.Sprintf("Reset by %s: %d partitions moved", op.Name, res.Partitions)
+	if res.Stored {
+		p.Done += fmt.Sprintf(" (stored offsets too; %d inbox rows forgotten: those events are applied again)", res.Rewind.Forgotten)
+	}
+	d, _ := c.groupPage(group) // the last observation may predate the reset: the page says when
+	d.Reset = p
+	c.render(w, r, http.StatusOK, "group", "Group "+group, d)
 }

@@ -62,6 +62,7 @@ func (c *Console) routes() {
 	m.HandleFunc("POST /topics/{topic}/publish", c.publish)
 	m.HandleFunc("GET /groups", c.groups)
 	m.HandleFunc("GET /groups/{group}", c.group)
+	m.HandleFunc("POST /groups/{group}/reset", c.resetGroup)
 	m.HandleFunc("GET /deadletters", c.deadLetterGroups)
 	m.HandleFunc("GET /deadletters/{group}", c.deadLetters)
 	m.HandleFunc("GET /deadletters/{group}/{partition}/{offset}", c.deadLetter)
