@@ -9,6 +9,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 )
 
 // TestGroupResetExecute: an operator's reset is refused while the group has a live member,
@@ -35,7 +37,10 @@ func TestGroupResetExecute(t *testing.T) {
 	}
 
 	r.h.Stop()
-	r.mustGet("/groups/"+group+"?target=earliest", `id="reset-execute"`)
+	streamtest.Eventually(t, "the stopped member to leave "+group, func() (bool, error) {
+		_, body := r.get("/groups/" + group + "?target=earliest")
+		return strings.Contains(body, `id="reset-execute"`), nil
+	})
 	code, body := r.post(path, form)
 	if code != http.StatusOK || !strings.Contains(body, "Reset by dave (console): 3 partitions moved") {
 		_, section, _ := strings.Cut(body, `<section id="reset">`)
