@@ -120,6 +120,7 @@ var funcs = template.FuncMap{
 		}
 		return (time.Duration(s) * time.Second).String()
 	},
+	"dur":   func(d time.Duration) string { return d.Round(100 * time.Millisecond).String() },
 	"lower": strings.ToLower,
 	"int":   func(v int32) int { return int(v) },
 	"key":   keyText,
