@@ -98,6 +98,7 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 			}
 			dc.Services, dc.NoServices = services(), noServices
 			dc.Banner = cmd.OutOrStdout()
+			dc.ConsoleToken = os.Getenv(consoleTokenEnv)
 			dc.NoChildServers = noChildServers
 			dc.KafkaSyncWrites = syncWrites
 			if dc.SimulateRate, err = simulate.ParseRate(simRate); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/ops/offsetreset"
 	"github.com/novatrek/support/internal/platform/service"
 )
 
@@ -50,7 +51,7 @@ when the cluster could not be observed. --watch runs until interrupted and then 
 				return err
 			}
 			out := cmd.OutOrStdout()
-			refusals := refusalReader(cmd.Context(), f.cfg.DatabaseURL, ourGroup(svcs(), args[0]))
+			refusals := refusalReader(cmd.Context(), f.cfg.DatabaseURL, offsetreset.ServiceOf(svcs(), args[0]))
 			defer refusals.close()
 			return f.run(cmd.Context(), args, func(snap lag.Snapshot) error {
 				if len(snap.Groups) != 1 {

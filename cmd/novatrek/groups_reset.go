@@ -5,24 +5,22 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/ops/offsetreset"
 	"github.com/novatrek/support/internal/ops/offsetspec"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream"
-	"github.com/novatrek/support/internal/platform/topology"
 )
 
 // groupsResetFlags are the flags of `groups reset`.
@@ -126,16 +124,16 @@ offset); --partition limits the reset to those partitions of each topic.`,
 }
 
 // spec checks the flags' combination and returns the target.
-func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, error) {
-	var s resetSpec
+func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (offsetreset.Spec, error) {
+	var s offsetreset.Spec
 	var chosen []string
 	changed := cmd.Flags().Changed
 	if f.earliest {
-		s.earliest = true
+		s.Earliest = true
 		chosen = append(chosen, "--to-earliest")
 	}
 	if f.latest {
-		s.latest = true
+		s.Latest = true
 		chosen = append(chosen, "--to-latest")
 	}
 	if changed("to-datetime") {
@@ -146,18 +144,18 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 		if sp.Kind != offsetspec.Time {
 			return s, fmt.Errorf("--to-datetime %q is not a time; want an RFC 3339 time (2026-11-24T18:00:00Z) or a duration back from now (-1h); for the ends and offsets use --to-earliest, --to-latest or --to-offset", f.datetime)
 		}
-		s.at = &sp.Time
+		s.At = &sp.Time
 		chosen = append(chosen, "--to-datetime")
 	}
 	if changed("shift-by") {
-		s.shift = &f.shift
+		s.Shift = &f.shift
 		chosen = append(chosen, "--shift-by")
 	}
 	if changed("to-offset") {
 		if f.offset < 0 {
 			return s, fmt.Errorf("--to-offset %d is negative", f.offset)
 		}
-		s.offset = &f.offset
+		s.Offset = &f.offset
 		chosen = append(chosen, "--to-offset")
 	}
 	switch {
@@ -167,7 +165,7 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 		return s, fmt.Errorf("choose one target, got %s", strings.Join(chosen, " and "))
 	}
 	if f.rebuild {
-		if !s.earliest {
+		if !s.Earliest {
 			return s, fmt.Errorf("--rebuild needs --to-earliest (a rebuild empties the projections, so it must replay everything), got %s", chosen[0])
 		}
 		if len(f.topics) > 0 || len(f.partitions) > 0 {
@@ -182,18 +180,7 @@ func (f *groupsResetFlags) spec(cmd *cobra.Command, now time.Time) (resetSpec, e
 	return s, nil
 }
 
-// ourGroup returns the description of the service whose consumer group is group and keeps
-// its offsets in PostgreSQL, or nil.
-func ourGroup(defs []service.Definition, group string) *service.Description {
-	for _, def := range defs {
-		if d := def.Describe(); d.Name == group && d.Store.Schema != "" {
-			return &d
-		}
-	}
-	return nil
-}
-
-func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec resetSpec, svcs []service.Definition) error {
+func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string, spec offsetreset.Spec, svcs []service.Definition) error {
 	cl, err := kgo.NewClient(f.cfg.KafkaOpts()...)
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
@@ -201,7 +188,7 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 
-	svc := ourGroup(svcs, group)
+	svc := offsetreset.ServiceOf(svcs, group)
 	if f.rebuild {
 		if svc == nil {
 			return fmt.Errorf("--rebuild: %s is not one of our services, so it has no tables to rebuild", group)
@@ -241,11 +228,11 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		}
 	}
 
-	topics, skipped, err := f.chooseTopics(ctx, adm, group, svc, dg, committed, stored)
+	topics, skipped, err := offsetreset.ChooseTopics(ctx, adm, group, f.topics, svc != nil, dg, committed, stored)
 	if err != nil {
 		return err
 	}
-	rows, err := planReset(ctx, adm, group, topics, f.partitions, spec, committed, stored)
+	rows, err := offsetreset.Plan(ctx, adm, group, topics, f.partitions, spec, committed, stored)
 	if err != nil {
 		return err
 	}
@@ -264,14 +251,14 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 	printResetRows(out, rows, svc != nil)
 	if f.rebuild {
 		for _, r := range rows {
-			if r.start > 0 {
-				fmt.Fprintf(out, "Warning: %s/%d starts at offset %d: events before it have expired and will be missing from the rebuilt tables.\n", r.topic, r.partition, r.start)
+			if r.Start > 0 {
+				fmt.Fprintf(out, "Warning: %s/%d starts at offset %d: events before it have expired and will be missing from the rebuilt tables.\n", r.Topic, r.Partition, r.Start)
 			}
 		}
 	}
 
 	if len(dg.Members) > 0 {
-		msg := liveMembers(group, dg.Members)
+		msg := offsetreset.LiveMembers(group, dg.Members)
 		if f.execute {
 			return errors.New(msg)
 		}
@@ -282,162 +269,41 @@ func (f *groupsResetFlags) run(ctx context.Context, out io.Writer, group string,
 		return nil
 	}
 
-	logs, err := stream.Logs(ctx, cl, topics...)
+	res, err := offsetreset.Execute(ctx, cl, offsetreset.Reset{Group: group, Topics: topics, Rows: rows,
+		Service: svc, Pool: pool, Rebuild: f.rebuild, Recheck: refuseLiveMembers})
+	if res.Stored {
+		if f.rebuild {
+			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, res.Cleared)
+		} else {
+			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", res.Partitions, res.Rewind.Forgotten)
+			if res.Rewind.Rebound > 0 {
+				fmt.Fprintf(out, "%d partitions re-bound to the cluster's current log (a new broker or recreated topic); their inbox rows are kept, so an event applied before is not applied again.\n", res.Rewind.Rebound)
+			}
+			if res.Rewind.Unplaced > 0 {
+				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Rewind.Unplaced)
+			}
+		}
+	}
 	if err != nil {
 		return err
 	}
-	to := positions(rows, logs)
-	if svc != nil {
-		var res stream.RewindResult
-		var cleared int64
-		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			if f.rebuild {
-				if err := svc.Rebuild(ctx, tx); err != nil {
-					return fmt.Errorf("rebuild %s: %w", group, err)
-				}
-				var err error
-				if cleared, err = stream.ClearInbox(ctx, tx, svc.Store.Schema, group); err != nil {
-					return err
-				}
-			}
-			var err error
-			if res, err = stream.Rewind(ctx, tx, svc.Store.Schema, group, to); err != nil {
-				return err
-			}
-			// A member may have joined since the plan was checked: the last step before
-			// the commit is to look again, and roll everything back if one did.
-			return refuseLiveMembers(ctx, adm, group)
-		})
-		if err != nil {
-			return fmt.Errorf("reset stored offsets of %s (nothing changed): %w", group, err)
-		}
-		if f.rebuild {
-			fmt.Fprintf(out, "Rebuild: %s's derived tables emptied and its inbox cleared (%d rows); every retained event will be applied again.\n", group, cleared)
-		} else {
-			fmt.Fprintf(out, "Stored offsets moved for %d partitions; %d inbox rows forgotten: those events will be applied again on the next run.\n", len(to), res.Forgotten)
-			if res.Rebound > 0 {
-				fmt.Fprintf(out, "%d partitions re-bound to the cluster's current log (a new broker or recreated topic); their inbox rows are kept, so an event applied before is not applied again.\n", res.Rebound)
-			}
-			if res.Unplaced > 0 {
-				fmt.Fprintf(out, "Warning: %d inbox rows predate the inbox's positions; their events stay skipped if replayed (a --rebuild clears them).\n", res.Unplaced)
-			}
-		}
-	}
-	if svc == nil {
-		if err := refuseLiveMembers(ctx, adm, group); err != nil {
-			return err
-		}
-	}
-	var offs kadm.Offsets
-	for _, p := range to {
-		offs.Add(kadm.Offset{Topic: p.Topic, Partition: p.Partition, At: p.Offset, LeaderEpoch: -1})
-	}
-	resp, err := adm.CommitOffsets(ctx, group, offs)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil {
-		if svc != nil {
-			return fmt.Errorf("stored offsets of %s moved (the service resumes from them), but committing them to Kafka for lag tooling failed: %w", group, err)
-		}
-		return fmt.Errorf("commit offsets of %s: %w", group, err)
-	}
-	fmt.Fprintf(out, "Kafka committed offsets moved for %d partitions.\n", len(to))
+	fmt.Fprintf(out, "Kafka committed offsets moved for %d partitions.\n", res.Partitions)
 	return nil
-}
-
-// chooseTopics returns the --topic values, or every topic the group consumes: topics.yaml
-// for our services, and every topic with a committed or stored offset or in a member's
-// subscription. Topics not on the cluster are left out, with a note.
-func (f *groupsResetFlags) chooseTopics(ctx context.Context, adm *kadm.Client, group string, svc *service.Description,
-	dg kadm.DescribedGroup, committed kadm.OffsetResponses, stored map[string]map[int32]int64) ([]string, []string, error) {
-	if len(f.topics) > 0 {
-		return f.topics, nil, nil
-	}
-	set := map[string]bool{}
-	if svc != nil {
-		topo, err := topology.Default()
-		if err != nil {
-			return nil, nil, fmt.Errorf("topics.yaml: %w", err)
-		}
-		for _, t := range topo.ConsumedBy(group) {
-			set[t.Name] = true
-		}
-	}
-	for t := range committed {
-		set[t] = true
-	}
-	for t := range stored {
-		set[t] = true
-	}
-	for _, m := range dg.Members {
-		if c, ok := m.Join.AsConsumer(); ok {
-			for _, t := range c.Topics {
-				set[t] = true
-			}
-		}
-	}
-	if len(set) == 0 {
-		return nil, nil, fmt.Errorf("group %s has no committed or stored offsets and no members; name the topics with --topic", group)
-	}
-	all := make([]string, 0, len(set))
-	for t := range set {
-		all = append(all, t)
-	}
-	slices.Sort(all)
-	details, err := adm.ListTopics(ctx, all...)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list topics %v: %w", all, err)
-	}
-	var topics, skipped []string
-	for _, t := range all {
-		if d, ok := details[t]; ok && d.Err == nil {
-			topics = append(topics, t)
-		} else {
-			skipped = append(skipped, fmt.Sprintf("topic %s is not on the cluster; left alone", t))
-		}
-	}
-	if len(topics) == 0 {
-		return nil, skipped, fmt.Errorf("none of the topics of group %s (%s) is on the cluster", group, strings.Join(all, ", "))
-	}
-	return topics, skipped, nil
 }
 
 // beforeMemberRecheck, when set, runs right before refuseLiveMembers describes the group;
 // a test has a member join there. Nil outside tests.
 var beforeMemberRecheck func()
 
-// refuseLiveMembers describes group again right before offsets are written and fails, naming
-// them, when it has live members: the check before the dry-run plan may be seconds old, and
-// a consumer that joined since would keep consuming from its own positions.
+// refuseLiveMembers is offsetreset.RefuseLiveMembers after the test hook.
 func refuseLiveMembers(ctx context.Context, adm *kadm.Client, group string) error {
 	if beforeMemberRecheck != nil {
 		beforeMemberRecheck()
 	}
-	described, err := adm.DescribeGroups(ctx, group)
-	if err != nil {
-		return fmt.Errorf("describe group %s again before writing offsets: %w", group, err)
-	}
-	dg := described[group]
-	if dg.Err != nil {
-		return fmt.Errorf("describe group %s again before writing offsets: %w", group, dg.Err)
-	}
-	if len(dg.Members) > 0 {
-		return errors.New(liveMembers(group, dg.Members))
-	}
-	return nil
+	return offsetreset.RefuseLiveMembers(ctx, adm, group)
 }
 
-// liveMembers names the group's live members: why a reset must wait.
-func liveMembers(group string, members []kadm.DescribedGroupMember) string {
-	parts := make([]string, len(members))
-	for i, m := range members {
-		parts[i] = fmt.Sprintf("member %s (client id %s, host %s)", m.MemberID, m.ClientID, m.ClientHost)
-	}
-	return fmt.Sprintf("group %s has %d live member(s): %s; stop them before resetting", group, len(members), strings.Join(parts, "; "))
-}
-
-func printResetRows(out io.Writer, rows []resetRow, ours bool) {
+func printResetRows(out io.Writer, rows []offsetreset.Row, ours bool) {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	num := func(n int64) string {
 		if n < 0 {
@@ -452,9 +318,9 @@ func printResetRows(out io.Writer, rows []resetRow, ours bool) {
 	}
 	for _, r := range rows {
 		if ours {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.topic, r.partition, num(r.start), num(r.end), num(r.committed), num(r.stored), num(r.next), r.note)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Topic, r.Partition, num(r.Start), num(r.End), num(r.Committed), num(r.Stored), num(r.Next), r.Note)
 		} else {
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.topic, r.partition, num(r.start), num(r.end), num(r.committed), num(r.next), r.note)
+			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\n", r.Topic, r.Partition, num(r.Start), num(r.End), num(r.Committed), num(r.Next), r.Note)
 		}
 	}
 	_ = tw.Flush()

@@ -54,6 +54,7 @@ func (s *Stack) writeBanner(w io.Writer) {
 	fmt.Fprintf(tw, "  PostgreSQL\t%s\t%s\n", config.Redact(s.cfg.DatabaseURL), db)
 	fmt.Fprintf(tw, "  Valkey\t%s\t%s\n", config.Redact(s.cfg.ValkeyURL), vk)
 	fmt.Fprintf(tw, "  Metrics, health\thttp://%s/metrics\t/healthz /readyz\n", s.HTTPAddr())
+	fmt.Fprintf(tw, "  Web console\thttp://%s/console/\toperator token %s\n", s.HTTPAddr(), s.cfg.ConsoleToken)
 	fmt.Fprintf(tw, "  Services\t%s\t\n", svcs)
 	prefixes := standin.Prefixes()
 	fmt.Fprintf(tw, "  Stand-ins\thttp://%s%s\t%s\n", s.HTTPAddr(), prefixes[0], strings.Join(prefixes[1:], " "))

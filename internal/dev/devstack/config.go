@@ -82,6 +82,9 @@ type Config struct {
 	NoServices bool
 	// Logger receives every step; default discards.
 	Logger *slog.Logger
+	// ConsoleToken is the operator token of the web console at /console/ (re-drives need
+	// it); empty: a random one for this run, shown in the banner.
+	ConsoleToken string
 	// Banner receives the short "what is where" summary once the stack is up; nil: none.
 	Banner io.Writer
 	// ShutdownTimeout bounds each stopping step; default 15s.

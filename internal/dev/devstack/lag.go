@@ -31,6 +31,7 @@ func (s *Stack) startLagExporter(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("devstack: lag exporter: %w", err)
 	}
+	s.lagExp = exp
 	if err := s.metrics.Register(exp); err != nil {
 		return fmt.Errorf("devstack: lag exporter: register metrics: %w", err)
 	}

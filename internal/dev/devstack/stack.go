@@ -15,6 +15,7 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"github.com/valkey-io/valkey-go"
 
+	"github.com/novatrek/support/internal/ops/lag"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
@@ -48,6 +49,7 @@ type Stack struct {
 	dbGiven, valkeyGiven bool
 
 	services *serviceGroup
+	lagExp   *lag.Exporter // behind /metrics; the console reads it too
 	summary  summary
 
 	// closers undo the start steps; Close runs them last first.
@@ -97,6 +99,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		{"valkey", s.startValkey},
 		{"data dir state", s.saveState},
 		{"migrations", s.migrate},
+		{"console", s.startConsole},
 		{"services", s.startServices},
 		{"stand-ins", s.startStandins},
 		{"simulator", s.startSimulator},
