@@ -41,6 +41,7 @@ type Generator struct {
 	// collect the calls of the event being made (see named, device).
 	contacts      map[string]bool
 	before, after []Call
+	nb            neighbours // the neighbouring domains' API workflows (neighbours.go)
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
@@ -50,7 +51,7 @@ func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
 	if err != nil {
 		return nil, err
 	}
-	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{}}
+	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{}, nb: newNeighbours()}
 	sum := sha256.Sum256([]byte(seed))
 	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 	total := 0.0
@@ -108,7 +109,7 @@ func (g *Generator) start(a action, now time.Time) (Event, error) {
 		}
 	case actComplete:
 		if r, ok := g.world.checkedIn.take(g.rng); ok {
-			return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
+			return g.complete(now, r)
 		}
 	case actNoShow:
 		if r, ok := g.world.confirmed.take(g.rng); ok {
@@ -170,6 +171,7 @@ func (g *Generator) emitAs(now time.Time, producer string, f *flow, meta *schema
 	if err != nil {
 		return Event{}, fmt.Errorf("simulate: %w", err)
 	}
+	g.release()
 	id := g.id("event")
 	*meta = event.Meta{ID: id, OccurredAt: now, Producer: producer,
 		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t.Topic, now)
