@@ -23,7 +23,7 @@ const (
 	cancelShare  = 0.1  // redemptions cancelled
 	// redeemDelay is how many events after the completion a guest redeems: the service
 	// must have earned the trip's points by then (it reads the booking first).
-	redeemDelay = 60
+	redeemDelay = 100
 )
 
 // reward is one of svc-loyalty-rewards' seeded rewards.

@@ -28,6 +28,7 @@ const (
 	duplicateShare = 0.08 // submitted twice
 	editShare      = 0.05 // edited from two devices at once
 	voteShare      = 0.3  // voted on by other guests
+	reviewDelay    = 50   // events between the completion and the review
 )
 
 var reviewTitles = []string{"Unforgettable", "Worth every step", "Great guides", "Long days, worth it", "Not for beginners", "Would book again"}
@@ -66,27 +67,28 @@ func (g *Generator) review(r *reservation) {
 			"title": reviewTitles[g.pickN(len(reviewTitles), "title", r.id)],
 		}),
 	}
-	// A few events later: the review copy has seen the COMPLETED event by then.
-	g.deferCall(5, submit, nil)
+	// Some events later (10 s at make run's 5 events/s): the service has seen the COMPLETED
+	// event, or its svc-reservations stand-in has.
+	g.deferCall(reviewDelay, submit, nil)
 	self := "/v1/reviews/{$" + name + "}"
 	if g.dice("duplicate", r.id) < duplicateShare {
 		again := submit
 		again.Save, again.Expect = "", http.StatusConflict
-		g.deferCall(7, again, nil)
+		g.deferCall(reviewDelay+3, again, nil)
 	}
 	if profane {
 		decision := "reject"
 		if g.dice("moderation", r.id) < 0.4 {
 			decision = "publish" // the word list was too strict for a moderator
 		}
-		g.deferCall(15, Call{
+		g.deferCall(reviewDelay+15, Call{
 			Route: RouteReviewModerate, Method: http.MethodPost, Path: self + "/moderation", IfMatch: self,
 			Caller: "reviews-moderation", Body: jsonBody(map[string]any{"decision": decision, "reason": "moderator read the review"}),
 		}, nil)
 		return // not published yet: nobody else sees it to vote
 	}
 	if g.dice("edit", r.id) < editShare {
-		g.deferCall(10, Call{
+		g.deferCall(reviewDelay+10, Call{
 			Route: RouteReviewEdit, Method: http.MethodPatch, Path: self, IfMatch: self, Copies: 2,
 			Caller: "guest-app", Token: author,
 			Body: jsonBody(map[string]any{"body": body + " Edited: the photos are up now.", "rating": rating}),
@@ -98,7 +100,7 @@ func (g *Generator) review(r *reservation) {
 			if voter.id == r.guestID {
 				continue // one's own review is a 422
 			}
-			g.deferCall(12+i, Call{
+			g.deferCall(reviewDelay+12+i, Call{
 				Route: RouteReviewVote, Method: http.MethodPut, Path: self + "/helpful-votes/mine", Caller: "guest-app",
 				Token: apiauth.GuestToken(apiauth.DevGuestKey, voter.id),
 				Body:  jsonBody(map[string]bool{"helpful": g.dice("helpful", r.id, voter.id) < 0.85}),
