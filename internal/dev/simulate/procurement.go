@@ -23,7 +23,7 @@ const (
 )
 
 const (
-	consumeShare = 0.25 // completed trips whose gear use is booked (~200 adjustments a day)
+	consumeShare = 0.5 // completed trips whose gear use is booked
 	reorderAt    = 10   // units: below this the buyer orders
 	// secondApprovalCents is svc-inventory-procurement's default threshold
 	// (PROCUREMENT_SECOND_APPROVAL_ABOVE, 5000.00 USD): above it an order needs two approvers.
@@ -78,14 +78,16 @@ func (g *Generator) consume(r *reservation) {
 		return
 	}
 	st := &g.nb.stock
-	it := gearItems[g.pickN(len(gearItems), "gear", r.id)]
+	// Each trip uses two of the items (a raft trip PFDs, a backpacking trip tents), so a
+	// location's few items run low within minutes of make run, not hours.
+	it := gearItems[g.pickN(len(gearItems), "gear", r.trip.id, fmt.Sprint(g.pickN(2, "which", r.id)))]
 	loc := r.trip.location
 	at := it.sku + "@" + loc
 	if _, known := st.level[at]; !known {
-		st.level[at] = 20 + g.pickN(20, "opening", at)
+		st.level[at] = 15 + g.pickN(15, "opening", at)
 		g.adjust(1, it.sku, loc, "correction", st.level[at], "opening stock count", "count-"+at)
 	}
-	n := 1 + g.pickN(3, "used", r.id)
+	n := r.party // one unit per person
 	if st.level[at] < n {
 		return // nothing left to use until the order arrives
 	}
