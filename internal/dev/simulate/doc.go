@@ -21,7 +21,10 @@
 // Nothing here names the topics or our services: the generator knows schemas (Schemas), and
 // topics.yaml says which topics carry them and which domain produces each (Topics). The
 // domains' synchronous calls name the route they call (Call.Route, as the target's Spec
-// declares it); Routes sends each to the sink of the service that serves it.
+// declares it); Routes sends each to the sink of the service that serves it. The
+// neighbours' workflows (neighbours.go: reviews, redemptions, purchase orders and stock)
+// are chains of such calls queued over the following events, each later call naming what an
+// earlier one created (Call.Save).
 //
 // Event types are the spec's event names (reservation.status_changed, wildlife_alert.issued,
 // ...), the names our consumers route by.
