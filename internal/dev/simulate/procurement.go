@@ -24,7 +24,7 @@ const (
 
 const (
 	consumeShare = 0.5 // completed trips whose gear use is booked
-	reorderAt    = 10   // units: below this the buyer orders
+	reorderAt    = 10  // units: below this the buyer orders
 	// secondApprovalCents is svc-inventory-procurement's default threshold
 	// (PROCUREMENT_SECOND_APPROVAL_ABOVE, 5000.00 USD): above it an order needs two approvers.
 	secondApprovalCents = 500_000
