@@ -102,7 +102,8 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			})
 			fmt.Fprintf(cmd.OutOrStdout(), "sent %d events (seed %s)\n", st.Events, st.Seed)
 			if calls != nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "made %d API calls, %d failed\n", st.Calls+st.CallErrors, st.CallErrors)
+				fmt.Fprintf(cmd.OutOrStdout(), "made %d API calls, %d failed, %d refused as they meant to be\n",
+					st.Calls+st.CallErrors+st.CallsExpected, st.CallErrors, st.CallsExpected)
 			}
 			for _, t := range simulate.Topics(topo) {
 				if n := st.ByTopic[t]; n > 0 {

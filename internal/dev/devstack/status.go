@@ -25,12 +25,14 @@ const (
 	metricGroupLag    = "kafka_consumergroup_lag"            // {consumergroup, topic, partition}
 	metricBacklog     = "novatrek_outbox_backlog_rows"       // {service, outbox}
 	metricSimulated   = "novatrek_simulator_events_total"    // {topic}
+	metricSimCalls    = "novatrek_simulator_api_calls_total" // {caller, result}
 )
 
 // statusSample is one reading of the registry.
 type statusSample struct {
 	at        time.Time
 	simulated float64
+	calls     map[string]float64 // the simulator's API calls by result: ok, error, expected, skipped
 	records   map[string]float64 // service -> records finished, all outcomes
 	dlq       map[string]float64 // service -> records dead-lettered
 	lag       map[string]float64 // service (= consumer group) -> records behind
@@ -43,7 +45,7 @@ func takeSample(g prometheus.Gatherer, at time.Time) (statusSample, error) {
 	if err != nil && len(mfs) == 0 {
 		return statusSample{}, fmt.Errorf("gather metrics: %w", err)
 	}
-	s := statusSample{at: at, records: map[string]float64{}, dlq: map[string]float64{}, lag: map[string]float64{}, backlog: map[string]float64{}}
+	s := statusSample{at: at, records: map[string]float64{}, dlq: map[string]float64{}, lag: map[string]float64{}, backlog: map[string]float64{}, calls: map[string]float64{}}
 	groupLag := map[string]float64{}
 	haveGroupLag := false
 	for _, mf := range mfs {
@@ -62,6 +64,8 @@ func takeSample(g prometheus.Gatherer, at time.Time) (statusSample, error) {
 				s.backlog[svcLabel(m)] += m.GetGauge().GetValue()
 			case metricSimulated:
 				s.simulated += m.GetCounter().GetValue()
+			case metricSimCalls:
+				s.calls[label(m, "result")] += m.GetCounter().GetValue()
 			}
 		}
 	}
@@ -110,6 +114,14 @@ func renderStatus(prev, cur statusSample) string {
 	b.WriteString(cur.at.Format(time.TimeOnly))
 	if cur.simulated > 0 || prev.simulated > 0 {
 		b.WriteString(" sim " + rate(prev.simulated, cur.simulated))
+	}
+	// The simulated API calls since start: ok, failed and, when any, refused on purpose
+	// (a duplicate's 409); skipped calls (no service serves the route) were said at start.
+	if c := cur.calls; c["ok"]+c["error"]+c["expected"] > 0 {
+		fmt.Fprintf(&b, " calls %.0f ok %.0f failed", c["ok"], c["error"])
+		if c["expected"] > 0 {
+			fmt.Fprintf(&b, " %.0f refused as meant", c["expected"])
+		}
 	}
 	names := map[string]bool{}
 	for _, m := range []map[string]float64{cur.records, cur.dlq, cur.lag, cur.backlog} {

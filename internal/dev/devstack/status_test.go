@@ -143,6 +143,16 @@ func TestRenderStatus(t *testing.T) {
 	groupLag.WithLabelValues("svc-payments", "t", "0").Set(11)
 	groupLag.WithLabelValues("svc-notifications", "t", "0").Set(-1) // unknown
 	check(renderStatus(cur, read(t0.Add(20*time.Second))), "08:00:20 sim 0.0/s | svc-notifications 0.0/s lag 0 dlq 2 | svc-payments 0.0/s lag 11 dlq 0 outbox 3")
+
+	calls := prometheus.NewCounterVec(prometheus.CounterOpts{Name: metricSimCalls}, []string{"caller", "result"})
+	reg.MustRegister(calls)
+	calls.WithLabelValues("guest-app", "ok").Add(40)
+	calls.WithLabelValues("procurement-ops", "ok").Add(2)
+	calls.WithLabelValues("guest-app", "error").Add(1)
+	calls.WithLabelValues("guest-app", "skipped").Add(9)
+	check(renderStatus(cur, read(t0.Add(30*time.Second))), "08:00:30 sim 0.0/s calls 42 ok 1 failed | svc-notifications 0.0/s lag 0 dlq 2 | svc-payments 0.0/s lag 11 dlq 0 outbox 3")
+	calls.WithLabelValues("guest-app", "expected").Add(3)
+	check(renderStatus(cur, read(t0.Add(40*time.Second))), "08:00:40 sim 0.0/s calls 42 ok 1 failed 3 refused as meant | svc-notifications 0.0/s lag 0 dlq 2 | svc-payments 0.0/s lag 11 dlq 0 outbox 3")
 }
 
 func TestRenderStatusWithNothingRunning(t *testing.T) {

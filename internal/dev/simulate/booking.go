@@ -203,10 +203,11 @@ func (g *Generator) affectedParties(now time.Time, r *reservation) (Event, error
 // jitter is a small random offset in degrees (tens to hundreds of metres).
 func jitter(g *Generator) float64 { return (g.rng.Float64() - 0.5) / 200 }
 
-// complete: the trip is over; the party checks out of its site and the reservation
-// completes.
+// complete: the trip is over; the party checks out of its site, the reservation completes,
+// and the neighbours' follow-ups are queued (afterTrip).
 func (g *Generator) complete(now time.Time, r *reservation) (Event, error) {
 	g.checkOut(r)
+	g.afterTrip(r)
 	return g.statusChange(now, r, "COMPLETED", nil, "svc-check-in")
 }
 

@@ -24,6 +24,20 @@ type Call struct {
 	Path   string
 	Caller string
 	Body   json.RawMessage
+	// The rest serve the stateful calls of the neighbours' workflows (see neighbours.go).
+	Token          string `json:",omitempty"` // bearer token instead of "dev-<Caller>" (a guest's)
+	IdempotencyKey string `json:",omitempty"` // sent as Idempotency-Key
+	// IfMatch, when set, is the path of the resource whose ETag (read by GET first) is
+	// sent as If-Match; a 412 (another writer came first) reads it again and retries.
+	IfMatch string `json:",omitempty"`
+	// Copies > 1 sends the call that many times at once (a guest editing on two devices).
+	Copies int `json:",omitempty"`
+	// Expect is a refusal the caller provokes on purpose (a duplicate's 409): that answer is
+	// ErrExpected, counted apart from failures.
+	Expect int `json:",omitempty"`
+	// Save remembers the created resource's id (the last segment of Location) under this
+	// name; a later call's Path names it as {$name}.
+	Save string `json:",omitempty"`
 }
 
 // The routes the simulated calls use (CallRoutes lists them all).
@@ -47,7 +61,13 @@ const (
 )
 
 // CallRoutes lists every route a simulated call may use.
-var CallRoutes = []string{RouteContact, RouteDevice, RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust}
+var CallRoutes = []string{
+	RouteContact, RouteDevice,
+	RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust,
+	RouteReviewSubmit, RouteReviewEdit, RouteReviewVote, RouteReviewModerate,
+	RouteRedeem, RouteCancelRedemption,
+	RouteSupplier, RouteOrder, RouteTransition, RouteStockAdjust,
+}
 
 // contactWriters is the domain that owns each type of person the generator names, the one
 // svc-notifications lets write their contacts. GUEST contacts come from guest.registered.

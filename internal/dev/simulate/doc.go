@@ -24,6 +24,10 @@
 // domains' synchronous calls name the route they call (Call.Route, as the target's Spec
 // declares it); Routes sends each to the sink of the service that serves it. Generator.Setup
 // holds the calls made once before any event: the departure locations the check-ins name.
+// The
+// neighbours' workflows (neighbours.go: reviews, redemptions, purchase orders and stock)
+// are chains of such calls queued over the following events, each later call naming what an
+// earlier one created (Call.Save).
 //
 // Event types are the spec's event names (reservation.status_changed, wildlife_alert.issued,
 // ...), the names our consumers route by.

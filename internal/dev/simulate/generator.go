@@ -48,6 +48,7 @@ type Generator struct {
 	seq int
 	// lastFix is the time of each guest's newest fix, so a late one is older than it.
 	lastFix map[string]time.Time
+	nb      neighbours // the neighbouring domains' API workflows (neighbours.go)
 }
 
 // NewGenerator returns a generator for seed (any text; the same seed, the same events),
@@ -58,7 +59,7 @@ func NewGenerator(seed string, topo *topology.Topology) (*Generator, error) {
 		return nil, err
 	}
 	g := &Generator{seed: seed, topics: topics, world: newWorld(), contacts: map[string]bool{},
-		positioned: map[string]int{}, lastFix: map[string]time.Time{}}
+		positioned: map[string]int{}, lastFix: map[string]time.Time{}, nb: newNeighbours()}
 	sum := sha256.Sum256([]byte(seed))
 	g.rng = rand.New(rand.NewPCG(binary.BigEndian.Uint64(sum[:8]), binary.BigEndian.Uint64(sum[8:16])))
 	total := 0.0
@@ -189,6 +190,7 @@ func (g *Generator) emitAs(now time.Time, producer string, f *flow, meta *schema
 	if err != nil {
 		return Event{}, fmt.Errorf("simulate: %w", err)
 	}
+	g.release()
 	id := g.id("event")
 	*meta = event.Meta{ID: id, OccurredAt: now, Producer: producer,
 		Lineage: event.Lineage{Correlation: f.id, Causation: f.last}}.Build(t.Topic, now)

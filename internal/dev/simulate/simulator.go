@@ -59,6 +59,8 @@ type Stats struct {
 	// Calls and CallErrors count the API calls made that succeeded and failed; CallsSkipped
 	// those not made because no service serves their route.
 	Calls, CallErrors, CallsSkipped int
+	// CallsExpected counts the calls refused as they meant to be (Call.Expect).
+	CallsExpected int
 }
 
 // Run generates events at cfg.Rate and sends them to cfg.Sink until Duration is used up
@@ -137,8 +139,8 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		sendErr = fmt.Errorf("simulate: flush: %w", err)
 	}
 	// calls counts every call made, failed ones included, as the command's summary does.
-	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls+st.CallErrors,
-		"calls_failed", st.CallErrors, "calls_skipped", st.CallsSkipped, "seed", cfg.Seed, "err", sendErr)
+	cfg.Logger.InfoContext(ctx, "simulation stopped", "events", st.Events, "calls", st.Calls+st.CallErrors+st.CallsExpected,
+		"calls_failed", st.CallErrors, "calls_expected_refusals", st.CallsExpected, "calls_skipped", st.CallsSkipped, "seed", cfg.Seed, "err", sendErr)
 	return st, sendErr
 }
 
@@ -161,6 +163,11 @@ func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) 
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, ErrExpected) {
+			st.CallsExpected++ // a refusal provoked on purpose: the service said no, as it should
+			m.calls.WithLabelValues(c.Caller, "expected").Inc()
+			continue
 		}
 		if errors.Is(err, ErrNoRoute) {
 			st.CallsSkipped++ // said once at start by whoever built the Routes
@@ -201,7 +208,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "novatrek_simulator_api_calls_total",
-			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error, skipped: no service serves the route).",
+			Help: "Synchronous API calls the traffic simulator made for the other domains, by caller and result (ok, error, expected: a refusal provoked on purpose, skipped: no service serves the route).",
 		}, []string{"caller", "result"}),
 	}
 	if reg == nil {

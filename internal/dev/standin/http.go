@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
@@ -89,6 +90,7 @@ func reservation(store *Store) http.HandlerFunc {
 			problem.Write(w, r, problem.NotFound("no reservation "+id+" was published"))
 			return
 		}
+		res.TripType = simulate.TripType(res.TripID)
 		writeJSON(w, res)
 	}
 }

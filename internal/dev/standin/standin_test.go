@@ -131,6 +131,10 @@ func TestStandInsAnswerFromPublishedEvents(t *testing.T) {
 	if r.Status != "COMPLETED" || !r.CheckedIn || r.GuestID == "" || r.TripID == "" || r.CreatedAt == nil {
 		t.Fatalf("completed reservation: %+v", r)
 	}
+	// svc-loyalty-rewards' rules multiply by the trip type, which no event carries.
+	if want := simulate.TripType(r.TripID); r.TripType != want || want == "" {
+		t.Fatalf("completed reservation of %s: trip_type %q, want %q", r.TripID, r.TripType, want)
+	}
 	var gu Guest
 	if code := get(t, srv.URL+"/svc-guest-profiles/v1/guests/"+r.GuestID, &gu); code != http.StatusOK || gu.GuestID != r.GuestID || gu.Email == "" {
 		t.Fatalf("guest of the completed reservation: %d %+v", code, gu)

@@ -9,9 +9,13 @@ import (
 
 // Reservation is what the svc-reservations stand-in answers for one reservation.
 type Reservation struct {
-	ReservationID string     `json:"reservation_id"`
-	GuestID       string     `json:"guest_id"`
-	TripID        string     `json:"trip_id"`
+	ReservationID string `json:"reservation_id"`
+	GuestID       string `json:"guest_id"`
+	TripID        string `json:"trip_id"`
+	// TripType is the kind of trip svc-loyalty-rewards' rules multiply by ("day",
+	// "multi_day", "expedition"): no event carries it, so the answer takes it from the
+	// simulated catalog (simulate.TripType); omitted for a trip the catalog does not know.
+	TripType      string     `json:"trip_type,omitempty"`
 	DepartureID   string     `json:"departure_id,omitempty"`
 	DepartureDate string     `json:"departure_date"`
 	PartySize     int        `json:"party_size,omitempty"`
