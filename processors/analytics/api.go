@@ -2,8 +2,6 @@ package analytics
 
 import (
 	_ "embed"
-	"encoding/json"
-	"net/http"
 
 	"github.com/novatrek/support/internal/platform/service"
 )
@@ -38,10 +36,4 @@ var routes = []service.Route[*app]{
 	{Pattern: "GET /v1/satisfaction-scores", Access: accessSatisfaction, Handle: reportRebuild((*app).handleSatisfaction)},
 	{Pattern: "GET /v1/safety-metrics", Access: accessDashboards, Handle: reportRebuild(dashboard(safetyMetrics))},
 	{Pattern: "GET /v1/forecasts", Access: accessDashboards, Handle: reportRebuild((*app).handleForecast)},
-}
-
-// writeJSON answers 200 with v.
-func writeJSON(w http.ResponseWriter, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(v)
 }

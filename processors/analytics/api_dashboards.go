@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/novatrek/support/internal/platform/httpedge"
 )
 
 // dashboardView is a dashboard answer: the rollups of one fact table in the window.
@@ -61,7 +62,7 @@ func dashboard(t table) func(*app, http.ResponseWriter, *http.Request) error {
 				return err
 			}
 		}
-		return writeJSON(w, v)
+		return httpedge.WriteJSON(w, http.StatusOK, v)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
 	"github.com/novatrek/support/processors/analytics/forecast"
 )
@@ -144,5 +145,5 @@ func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	for i, p := range md.Forecast(horizon) {
 		v.Points = append(v.Points, forecastStep{Bucket: step(last, i+1).Format(time.DateOnly), Mean: p.Mean, Lo80: p.Lo80, Hi80: p.Hi80, Lo95: p.Lo95, Hi95: p.Hi95})
 	}
-	return writeJSON(w, v)
+	return httpedge.WriteJSON(w, http.StatusOK, v)
 }

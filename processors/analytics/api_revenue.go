@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
@@ -93,7 +94,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="revenue-%s-%s-%s.csv"`, group, view.From, view.To))
 		return csv.NewWriter(w).WriteAll(table)
 	}
-	return writeJSON(w, view)
+	return httpedge.WriteJSON(w, http.StatusOK, view)
 }
 
 // orEmpty is s, or an empty slice for nil (a JSON [] rather than null).

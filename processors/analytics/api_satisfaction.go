@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
@@ -79,7 +80,7 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 	if lines == nil {
 		lines = []satisfactionLine{}
 	}
-	return writeJSON(w, satisfactionView{TargetType: target, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
+	return httpedge.WriteJSON(w, http.StatusOK, satisfactionView{TargetType: target, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
 }
 
 // satisfactionQuery is the satisfaction metrics of the target in column ($1) from $2 to

@@ -32,12 +32,6 @@ func uuidParam(r *http.Request, name string) (uuid.UUID, error) {
 	return id, nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
-}
-
 // rendered is the Idempotency-Key response of a write: status and JSON body.
 func rendered(status int) func(any) idempotency.Response {
 	return func(v any) idempotency.Response {
@@ -87,7 +81,7 @@ func (a *app) handleGetMember(w http.ResponseWriter, r *http.Request) error {
 	if m == nil {
 		return notMember(id.String())
 	}
-	return writeJSON(w, http.StatusOK, a.viewMember(m))
+	return httpedge.WriteJSON(w, http.StatusOK, a.viewMember(m))
 }
 
 func (a *app) handleListTransactions(w http.ResponseWriter, r *http.Request) error {
@@ -135,7 +129,7 @@ func (a *app) handleListTransactions(w http.ResponseWriter, r *http.Request) err
 	for _, e := range entries {
 		page.Transactions = append(page.Transactions, viewEntry(e))
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return httpedge.WriteJSON(w, http.StatusOK, page)
 }
 
 func (a *app) handleCatalog(w http.ResponseWriter, r *http.Request) error {
@@ -143,7 +137,7 @@ func (a *app) handleCatalog(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"rewards": rewards, "tiers": a.ladder})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"rewards": rewards, "tiers": a.ladder})
 }
 
 func (a *app) handleRedeem(w http.ResponseWriter, r *http.Request) error {

@@ -1,7 +1,6 @@
 package media
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/google/uuid"
@@ -45,7 +44,7 @@ func (a *app) handleRequestUpload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, g)
+	return httpedge.WriteJSON(w, http.StatusCreated, g)
 }
 
 func (a *app) handleComplete(w http.ResponseWriter, r *http.Request) error {
@@ -61,7 +60,7 @@ func (a *app) handleComplete(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return httpedge.WriteJSON(w, http.StatusOK, v)
 }
 
 func (a *app) handleGetItem(w http.ResponseWriter, r *http.Request) error {
@@ -77,7 +76,7 @@ func (a *app) handleGetItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return httpedge.WriteJSON(w, http.StatusOK, v)
 }
 
 func (a *app) handleListTrip(w http.ResponseWriter, r *http.Request) error {
@@ -85,7 +84,7 @@ func (a *app) handleListTrip(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return httpedge.WriteJSON(w, http.StatusOK, page)
 }
 
 func (a *app) handleCreateShareLink(w http.ResponseWriter, r *http.Request) error {
@@ -97,7 +96,7 @@ func (a *app) handleCreateShareLink(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, l)
+	return httpedge.WriteJSON(w, http.StatusCreated, l)
 }
 
 func (a *app) handleRevokeShareLink(w http.ResponseWriter, r *http.Request) error {
@@ -140,7 +139,7 @@ func (a *app) handleOpenShareLink(w http.ResponseWriter, r *http.Request) error 
 		}
 		out.Items = append(out.Items, v)
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return httpedge.WriteJSON(w, http.StatusOK, out)
 }
 
 // pathID parses the {name} path value: not a UUID is a 404 naming the kind.
@@ -150,10 +149,4 @@ func pathID(r *http.Request, name, kind string) (uuid.UUID, error) {
 		return uuid.Nil, fault.NotFound("No " + kind + " " + r.PathValue(name) + ".")
 	}
 	return id, nil
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
 }

@@ -1,7 +1,6 @@
 package notifications
 
 import (
-	"encoding/json"
 	"net/http"
 
 	"github.com/novatrek/support/internal/platform/apiauth"
@@ -60,12 +59,6 @@ var routes = []service.Route[*app]{
 	{Pattern: "DELETE /v1/recipients/{id}/devices/{token}", Access: devices, Handle: (*app).handleDeleteDevice},
 	{Pattern: "POST " + sendGridWebhookPath, Access: service.Public, Handle: (*app).handleSendGrid},
 	{Pattern: "POST " + twilioCallbackPath, Access: service.Public, Handle: (*app).handleTwilio},
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
 }
 
 func caller(r *http.Request) string {

@@ -85,7 +85,7 @@ func (a *app) handlePutContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, c)
+	return httpedge.WriteJSON(w, http.StatusOK, c)
 }
 
 // handleGetContact: GET /v1/recipients/{id}/contact; 404 when none is stored.
@@ -101,7 +101,7 @@ func (a *app) handleGetContact(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, c)
+	return httpedge.WriteJSON(w, http.StatusOK, c)
 }
 
 // handleDeleteContact: DELETE /v1/recipients/{id}/contact; 204 whether or not one was
@@ -153,7 +153,7 @@ func (a *app) handlePutDevice(w http.ResponseWriter, r *http.Request) error {
 	if created {
 		status = http.StatusCreated
 	}
-	return writeJSON(w, status, d)
+	return httpedge.WriteJSON(w, status, d)
 }
 
 // handleDeleteDevice: DELETE /v1/recipients/{id}/devices/{token}; 204 whether or not the
@@ -187,5 +187,5 @@ func (a *app) handleListDevices(w http.ResponseWriter, r *http.Request) error {
 	if devs == nil {
 		devs = []contact.Device{}
 	}
-	return writeJSON(w, http.StatusOK, devicesPage{Devices: devs})
+	return httpedge.WriteJSON(w, http.StatusOK, devicesPage{Devices: devs})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/processors/notifications/provider/inapp"
 )
 
@@ -80,7 +81,7 @@ func (a *app) handleGetNotification(w http.ResponseWriter, r *http.Request) erro
 	if v.DeliveryLog == nil {
 		v.DeliveryLog = []logEntryView{}
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return httpedge.WriteJSON(w, http.StatusOK, v)
 }
 
 // handleInbox: GET /v1/recipients/{id}/inbox?limit=&after=&unread=true.
@@ -110,7 +111,7 @@ func (a *app) handleInbox(w http.ResponseWriter, r *http.Request) error {
 	if page.Items == nil {
 		page.Items = []inapp.Item{}
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return httpedge.WriteJSON(w, http.StatusOK, page)
 }
 
 // handleMarkRead: POST /v1/recipients/{id}/inbox/{msg}/read. Idempotent: marking again

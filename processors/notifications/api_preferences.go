@@ -18,7 +18,7 @@ func (a *app) handleGetPreferences(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listed(p))
+	return httpedge.WriteJSON(w, http.StatusOK, listed(p))
 }
 
 // handlePutPreferences: PUT /v1/recipients/{id}/preferences replaces them. Opting out of
@@ -38,7 +38,7 @@ func (a *app) handlePutPreferences(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, listed(out))
+	return httpedge.WriteJSON(w, http.StatusOK, listed(out))
 }
 
 // listed is p with its opt-outs as empty lists rather than null: the document promises

@@ -83,7 +83,7 @@ func (a *app) handlePublish(w http.ResponseWriter, r *http.Request) error {
 	case err != nil:
 		return err
 	}
-	return writeJSON(w, http.StatusCreated, viewOf(v))
+	return httpedge.WriteJSON(w, http.StatusCreated, viewOf(v))
 }
 
 // handleRollback: POST /v1/templates/{name}/rollback makes an earlier version current
@@ -106,5 +106,5 @@ func (a *app) handleRollback(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, viewOf(v))
+	return httpedge.WriteJSON(w, http.StatusOK, viewOf(v))
 }

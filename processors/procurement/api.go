@@ -2,24 +2,18 @@ package procurement
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // The HTTP handlers: decode, call the domain, write JSON. Errors are returned; the edge
 // writes them as problem+json.
-
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
-}
 
 func body(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(r.Body)
@@ -34,7 +28,7 @@ func (a *app) writeOrder(w http.ResponseWriter, r *http.Request, status int, o O
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, status, viewOf(o, expected))
+	return httpedge.WriteJSON(w, status, viewOf(o, expected))
 }
 
 func (a *app) handleCreateOrder(w http.ResponseWriter, r *http.Request) error {
@@ -105,7 +99,7 @@ func (a *app) handleListOrders(w http.ResponseWriter, r *http.Request) error {
 	if next != "" {
 		page.NextCursor = &next
 	}
-	return writeJSON(w, http.StatusOK, page)
+	return httpedge.WriteJSON(w, http.StatusOK, page)
 }
 
 func (a *app) handleAdjustStock(w http.ResponseWriter, r *http.Request) error {
@@ -142,7 +136,7 @@ func (a *app) handleStockLevels(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 func (a *app) handlePutSupplier(w http.ResponseWriter, r *http.Request) error {
@@ -159,7 +153,7 @@ func (a *app) handlePutSupplier(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return httpedge.WriteJSON(w, http.StatusOK, v)
 }
 
 func (a *app) handleListSuppliers(w http.ResponseWriter, r *http.Request) error {
@@ -167,7 +161,7 @@ func (a *app) handleListSuppliers(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, map[string]any{"items": items})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 // decodeOrderFilter reads the list's query parameters; limit defaults to 20, at most 100.

@@ -1,13 +1,13 @@
 package reviews
 
 import (
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
@@ -35,16 +35,10 @@ func reviewID(r *http.Request) (string, error) {
 	return id, nil
 }
 
-func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	return json.NewEncoder(w).Encode(v)
-}
-
 // writeReview answers one review with its ETag.
 func writeReview(w http.ResponseWriter, status int, rv *review, c apiauth.Caller) error {
 	w.Header().Set("ETag", etag(rv.Rev))
-	return writeJSON(w, status, view(rv, c))
+	return httpedge.WriteJSON(w, status, view(rv, c))
 }
 
 // handleSubmit is POST /v1/reviews: a guest reviews one of their completed reservations.
@@ -229,7 +223,7 @@ func (a *app) answerQuery(w http.ResponseWriter, r *http.Request, v map[string][
 	if p.Next != "" {
 		out.NextCursor = &p.Next
 	}
-	return writeJSON(w, http.StatusOK, out)
+	return httpedge.WriteJSON(w, http.StatusOK, out)
 }
 
 // handleRating is GET /v1/ratings/{type}/{id}: a trip's or guide's aggregate with its mean
@@ -247,5 +241,5 @@ func (a *app) handleRating(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, ratingOf(g, prior, float64(a.cfg.PriorWeight)))
+	return httpedge.WriteJSON(w, http.StatusOK, ratingOf(g, prior, float64(a.cfg.PriorWeight)))
 }

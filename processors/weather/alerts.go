@@ -39,7 +39,9 @@ type area struct {
 // of one issued there, and .cancelled for a Cancel of one; then re-assesses the location's
 // upcoming departures. A message is known by its CAP identity (sender + identifier), so
 // overlapping polls, or two instances polling, record and emit it once: the inserts of
-// alert_history and alert_notices decide, in one transaction.
+// alert_history and alert_notices decide, in one transaction. The insert names no conflict
+// target: message_id is derived from the same identity, and two racing inserts may trip its
+// primary key before the (sender, identifier) index.
 func (a *app) applyAlerts(ctx context.Context, tx pgx.Tx, ar area, alerts []nws.Alert) (int, error) {
 	slices.SortStableFunc(alerts, func(x, y nws.Alert) int { return x.Sent.Compare(y.Sent) })
 	emitted := 0
@@ -80,7 +82,7 @@ func (a *app) applyAlert(ctx context.Context, tx pgx.Tx, ar area, al nws.Alert) 
 	tag, err := tx.Exec(ctx, `INSERT INTO weather.alert_history (message_id, sender, identifier, chain_id, message_type, refs,
 		event, alert_type, severity, headline, description, sent, effective, expires, status, area_lat, area_lon, radius_km, first_seen)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)
-		ON CONFLICT (sender, identifier) DO NOTHING`,
+		ON CONFLICT DO NOTHING`,
 		id, al.Sender, al.Identifier, chain, al.MessageType, refs, al.Event, typ, sev, al.Headline, al.Description,
 		al.Sent, al.Effective, al.Expires, status, center.Lat, center.Lon, radius, a.now())
 	if err != nil {

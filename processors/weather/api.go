@@ -11,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/processors/weather/nws"
 )
 
@@ -53,7 +54,7 @@ func (a *app) answer(w http.ResponseWriter, rd reading, body any) error {
 	age := strconv.FormatInt(int64(rd.age(a.now())/time.Second), 10)
 	w.Header().Set("Age", age)
 	w.Header().Set("X-Data-Age", age)
-	return writeJSON(w, body)
+	return httpedge.WriteJSON(w, http.StatusOK, body)
 }
 
 func (a *app) fresh(rd reading) freshness {
@@ -143,9 +144,4 @@ func timeParam(q url.Values, name string) (time.Time, error) {
 		return time.Time{}, invalidField(name, "is not an RFC 3339 time such as 2026-07-01T00:00:00Z")
 	}
 	return t, nil
-}
-
-func writeJSON(w http.ResponseWriter, v any) error {
-	w.Header().Set("Content-Type", "application/json")
-	return json.NewEncoder(w).Encode(v)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/novatrek/support/internal/platform/httpedge"
 )
 
 // The endpoints answered from the store alone: history, alerts and stations.
@@ -75,7 +76,7 @@ func (a *app) getAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, map[string]any{"alerts": nonNil(alerts)})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"alerts": nonNil(alerts)})
 }
 
 // getHistory serves svc-trail-management's "Correlate weather data": the observations of
@@ -123,7 +124,7 @@ func (a *app) getHistory(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, map[string]any{"from": from.UTC(), "to": to.UTC(), "observations": nonNil(observations), "alerts": nonNil(alerts)})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"from": from.UTC(), "to": to.UTC(), "observations": nonNil(observations), "alerts": nonNil(alerts)})
 }
 
 // stationsNear is the SQL condition "station s is within $3 km of ($1, $2)".
@@ -156,7 +157,7 @@ func (a *app) getStations(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	slices.SortFunc(stations, func(x, y stationJSON) int { return cmp.Compare(x.DistanceKm, y.DistanceKm) })
-	return writeJSON(w, map[string]any{"stations": nonNil(stations)})
+	return httpedge.WriteJSON(w, http.StatusOK, map[string]any{"stations": nonNil(stations)})
 }
 
 // nonNil makes an empty list [] rather than null.
