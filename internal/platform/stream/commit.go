@@ -28,6 +28,10 @@ const abortedCommitWait = 10 * time.Second
 // answer within abortedCommitWait is the connection dropped, the outcome then unknown (the
 // offsets row lock and the inbox still keep the batch from applying twice).
 //
+// The cancel request is repeated until the answer comes: it travels on a connection of its
+// own, which a loaded server or network can lose, and a lost one would leave the worker
+// waiting out the whole bound for a COMMIT that nothing asked to stop.
+//
 // The connection of an aborted commit is closed, not reused: a cancel request that arrives
 // after the answer would cancel the connection's next statement.
 func (w *worker) commit(conn *pgxpool.Conn, tx pgx.Tx) error {
@@ -41,8 +45,7 @@ func (w *worker) commit(conn *pgxpool.Conn, tx pgx.Tx) error {
 		defer close(asked)
 		wait, cancel := context.WithTimeout(ctx, abortedCommitWait)
 		defer cancel()
-		_ = conn.Conn().PgConn().CancelRequest(wait) // the answer below tells what it did
-		<-wait.Done()                                // the answer came (ctx ended) or the bound passed
+		askToCancel(wait, conn)
 		giveUp()
 	})
 	err := tx.Commit(ctx)
@@ -54,4 +57,23 @@ func (w *worker) commit(conn *pgxpool.Conn, tx pgx.Tx) error {
 		_ = conn.Conn().Close(closeCtx)
 	}
 	return err
+}
+
+// cancelRetry is how often an unanswered cancel request is sent again.
+const cancelRetry = time.Second
+
+// askToCancel sends cancel requests for conn's running statement until wait ends (the
+// COMMIT answered or the bound passed). A repeated request is harmless: the connection is
+// closed after an aborted commit, so no later statement of it can be hit.
+func askToCancel(wait context.Context, conn *pgxpool.Conn) {
+	tick := time.NewTicker(cancelRetry)
+	defer tick.Stop()
+	for {
+		_ = conn.Conn().PgConn().CancelRequest(wait) // the COMMIT's answer tells what it did
+		select {
+		case <-wait.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
