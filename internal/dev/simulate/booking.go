@@ -97,6 +97,7 @@ func (g *Generator) bookFor(now time.Time, gu *guest) (Event, error) {
 		ev.PromoCode = ptr(g.oneOf(promoCodes))
 	}
 	g.world.pending.add(g.rng, r)
+	g.deposit(r, ev.DepositDue.Amount.FloatString(2))
 	return g.emit(now, r.flow, &ev.Metadata, ev)
 }
 

@@ -67,6 +67,7 @@ var CallRoutes = []string{
 	RouteReviewSubmit, RouteReviewEdit, RouteReviewVote, RouteReviewModerate,
 	RouteRedeem, RouteCancelRedemption,
 	RouteSupplier, RouteOrder, RouteTransition, RouteStockAdjust,
+	RouteDeposit,
 }
 
 // contactWriters is the domain that owns each type of person the generator names, the one
