@@ -44,7 +44,7 @@ func Restore(ctx context.Context, o RestoreOptions) error {
 	}
 	if n > 0 && !o.Force {
 		return fmt.Errorf("restore: schema %s in database %s is not empty (%d relations): stop the service and "+
-			"restore --force to drop it and restore the dump in its place", o.Schema, conn.Config().Database, n)
+			"restore --force to replace it with the dump", o.Schema, conn.Config().Database, n)
 	}
 	if n < 0 {
 		return run(ctx, pgRestore, o.DatabaseURL, "--no-owner", "--exit-on-error", "--single-transaction", o.File)
