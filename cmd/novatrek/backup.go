@@ -1,0 +1,133 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/novatrek/support/internal/ops/backup"
+	"github.com/novatrek/support/internal/platform/config"
+	"github.com/novatrek/support/internal/platform/service"
+)
+
+// EnvBackupDir is where `backup` writes and `restore` reads dumps (--dir); default
+// <data dir>/backups.
+const EnvBackupDir = "NOVATREK_BACKUP_DIR"
+
+// backupFlags are what backup and restore share: the database, the directory of dumps and
+// where pg_dump and pg_restore are.
+type backupFlags struct {
+	cfg    config.Config
+	dir    string
+	binDir string
+}
+
+func (f *backupFlags) register(cmd *cobra.Command) {
+	f.cfg = config.FromEnv()
+	dir := os.Getenv(EnvBackupDir)
+	if dir == "" {
+		dir = filepath.Join(f.cfg.DataDir, "backups")
+	}
+	cmd.Flags().StringVar(&f.dir, "dir", dir, "directory of the dumps (env "+EnvBackupDir+"; default <data dir>/backups)")
+	cmd.Flags().StringVar(&f.binDir, "pg-bin", os.Getenv(backup.EnvPGBin),
+		"directory holding pg_dump and pg_restore (env "+backup.EnvPGBin+"; default PATH)")
+	cmd.Flags().StringVar(&f.cfg.DatabaseURL, "database-url", f.cfg.DatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
+	// --help shows the default, which comes from the environment: never its password.
+	cmd.Flags().Lookup("database-url").DefValue = config.Redact(f.cfg.DatabaseURL)
+}
+
+// storeOf is the description of the named service, which must keep a PostgreSQL schema.
+func storeOf(defs []service.Definition, name string) (service.Description, error) {
+	def, err := service.LookupDefinition(defs, name)
+	if err != nil {
+		return service.Description{}, err
+	}
+	d := def.Describe()
+	if d.Store.Schema == "" {
+		return d, fmt.Errorf("%s keeps no PostgreSQL schema: nothing to back up", name)
+	}
+	return d, nil
+}
+
+func newBackupCmd(services func() []service.Definition) *cobra.Command {
+	var f backupFlags
+	cmd := &cobra.Command{
+		Use:   "backup [service...]",
+		Short: "pg_dump the services' schemas (default all) into the backup directory, pruning dumps past the spec's retention",
+		Long: `backup dumps each named service's PostgreSQL schema (its tables, inbox, stored offsets and
+outbox) with pg_dump's custom format into --dir as <service>-<UTC time>.dump, then deletes
+that service's dumps older than the retention the domain spec gives its store (the newest
+is always kept). Run it daily; restore brings a dump back.`,
+		Example: `  novatrek backup                        # every service, into .novatrek/backups
+  novatrek backup svc-reviews --dir /var/backups/novatrek`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			defs := services()
+			if len(args) == 0 {
+				args = service.DefinitionNames(defs)
+			}
+			for _, name := range args {
+				d, err := storeOf(defs, name)
+				if err != nil {
+					return err
+				}
+				res, err := backup.Dump(cmd.Context(), backup.DumpOptions{DatabaseURL: f.cfg.DatabaseURL, Service: name,
+					Schema: d.Store.Schema, Dir: f.dir, BinDir: f.binDir})
+				if err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
+				size := int64(0)
+				if st, err := os.Stat(res.File.Path); err == nil {
+					size = st.Size()
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s dumped to %s (%d bytes); keeping %d days (%s), pruned %d\n",
+					name, d.Store.Schema, res.File.Path, size, res.Retention.Days, res.Retention.Source, len(res.Pruned))
+			}
+			return nil
+		},
+	}
+	f.register(cmd)
+	return cmd
+}
+
+func newRestoreCmd(services func() []service.Definition) *cobra.Command {
+	var f backupFlags
+	var file string
+	var force bool
+	cmd := &cobra.Command{
+		Use:   "restore <service>",
+		Short: "pg_restore a service's schema from its newest dump (or --file); refuses a non-empty schema without --force",
+		Long: `restore brings back the service's schema from a dump of backup, into the database of
+DATABASE_URL (a fresh one, or one whose schema is missing or empty; --force replaces a schema
+that holds tables, and puts it back if the restore fails). Stop the service first. When it
+starts again it resumes from the offsets stored in the dump: it re-applies the events Kafka
+kept since, and the consumers downstream skip the results it publishes again.`,
+		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
+  novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := storeOf(services(), args[0])
+			if err != nil {
+				return err
+			}
+			if file == "" {
+				latest, err := backup.Latest(f.dir, d.Name)
+				if err != nil {
+					return err
+				}
+				file = latest.Path
+			}
+			if err := backup.Restore(cmd.Context(), backup.RestoreOptions{DatabaseURL: f.cfg.DatabaseURL, Schema: d.Store.Schema,
+				File: file, Force: force, BinDir: f.binDir}); err != nil {
+				return fmt.Errorf("%s: %w", d.Name, err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s restored from %s\n", d.Name, d.Store.Schema, file)
+			return nil
+		},
+	}
+	f.register(cmd)
+	cmd.Flags().StringVar(&file, "file", "", "the dump to restore (default the service's newest in --dir)")
+	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables")
+	return cmd
+}
