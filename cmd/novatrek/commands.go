@@ -8,7 +8,7 @@ func commands() []*cobra.Command {
 	return []*cobra.Command{
 		newDevCmd(), newRunCmd(), newMigrateCmd(), newTopicsCmd(), newSchemasCmd(), newRegistryCmd(),
 		newPublishCmd(), newConsumeCmd(), newGroupsCmd(), newLagExporterCmd(), newDLQCmd(),
-		newSimulateCmd(), newStandinsCmd(), newAnalyticsCmd(), newConsoleCmd(),
+		newSimulateCmd(), newStandinsCmd(), newAnalyticsCmd(), newConsoleCmd(), newSoakCmd(),
 	}
 }
 
