@@ -97,3 +97,7 @@ func collectUUIDs(ctx context.Context, q store.DB, sql string, args ...any) ([]u
 	}
 	return pgx.CollectRows(rows, pgx.RowTo[uuid.UUID])
 }
+
+// CheckLedger runs the ledger's invariant check for callers outside the service: the
+// soak (novatrek soak) checks it after hours of faults.
+func CheckLedger(ctx context.Context, q store.DB) (LedgerCheck, error) { return checkLedger(ctx, q) }

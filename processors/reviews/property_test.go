@@ -92,6 +92,9 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 				if kept, recomputed := rg.aggregates(), rg.recomputed(); !reflect.DeepEqual(kept, recomputed) {
 					t.Fatalf("seed %d step %d: kept aggregates\n%v\n!= recomputed\n%v", seed, step, kept, recomputed)
 				}
+				if n, differ, err := CheckAggregates(ctx, rg.svc.DB); err != nil || len(differ) > 0 {
+					t.Fatalf("seed %d step %d: CheckAggregates over %d targets: %v differ (%v), while the maps agree", seed, step, n, differ, err)
+				}
 			}
 		}
 	}
@@ -102,19 +105,42 @@ func TestAggregatesEqualRecomputation(t *testing.T) {
 	}
 }
 
+// TestCheckAggregatesFindsADriftedAggregate: the check the soak runs says which target's
+// kept figures left the recomputation, and only that one.
+func TestCheckAggregatesFindsADriftedAggregate(t *testing.T) {
+	t.Parallel()
+	rg := newRig(t, servicetest.WithoutConsumer())
+	ctx := context.Background()
+	a, guest := rg.svc.State, uuid.NewString()
+	for _, trip := range []string{"trip-a", "trip-b"} {
+		res := uuid.NewString()
+		if err := recordReservation(ctx, a.db, reservationFact{ReservationID: res, GuestID: guest, TripID: trip,
+			Status: statusCompleted, Source: sourceEvent, At: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.submit(ctx, guest, submission{ReservationID: res, Rating: 4, Body: okBody, Language: "en"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, differ, err := CheckAggregates(ctx, rg.svc.DB); err != nil || n != 2 || len(differ) != 0 {
+		t.Fatalf("before the drift: %d targets, differ %v, err %v; want 2 targets, none differing", n, differ, err)
+	}
+	if _, err := rg.svc.DB.Exec(ctx, `UPDATE reviews.rating_aggregates SET review_count = 2, rating_sum = 8, stars_4 = 2 WHERE target_id = 'trip-b'`); err != nil {
+		t.Fatal(err)
+	}
+	if _, differ, err := CheckAggregates(ctx, rg.svc.DB); err != nil || !reflect.DeepEqual(differ, []string{"TRIP:trip-b"}) {
+		t.Fatalf("after the drift: differ %v, err %v; want [TRIP:trip-b]", differ, err)
+	}
+}
+
 // aggregates are the kept rating_aggregates with reviews, as "TYPE:id" → count, sum, stars.
 func (rg *rig) aggregates() map[string][7]int64 {
-	return rg.ratingRows(`SELECT target_type || ':' || target_id, review_count, rating_sum, stars_1, stars_2, stars_3, stars_4, stars_5
-FROM reviews.rating_aggregates WHERE review_count > 0`)
+	return rg.ratingRows(keptAggregates)
 }
 
 // recomputed are the same figures computed from the published reviews.
 func (rg *rig) recomputed() map[string][7]int64 {
-	return rg.ratingRows(`SELECT target, count(*), sum(stars), count(*) FILTER (WHERE stars = 1), count(*) FILTER (WHERE stars = 2),
-	count(*) FILTER (WHERE stars = 3), count(*) FILTER (WHERE stars = 4), count(*) FILTER (WHERE stars = 5)
-FROM (SELECT 'TRIP:' || trip_id AS target, rating AS stars FROM reviews.reviews WHERE status = 'published'
-	UNION ALL SELECT 'GUIDE:' || guide_id, guide_rating FROM reviews.reviews WHERE status = 'published' AND guide_rating IS NOT NULL) AS v
-GROUP BY target`)
+	return rg.ratingRows(recomputedAggregates)
 }
 
 func (rg *rig) ratingRows(query string) map[string][7]int64 {

@@ -83,6 +83,7 @@ func Open(ctx context.Context, rc RunConfig, name string, withDB bool, check fun
 	}
 	p.Kafka = ReadyCheck{Name: "kafka", Probe: p.probe.Ping}
 	p.Valkey = NewValkey(rc.Config.ValkeyURL)
+	p.Valkey.KeyPrefix = rc.ValkeyKeyPrefix
 	ok = true
 	return p, nil
 }

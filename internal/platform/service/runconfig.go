@@ -24,4 +24,8 @@ type RunConfig struct {
 	// Getenv reads the service's own variables (clients, tokens, pool size); default
 	// os.Getenv.
 	Getenv func(string) string
+	// ValkeyKeyPrefix starts every Valkey key the service writes (store.Valkey.KeyPrefix):
+	// `novatrek run` beside `novatrek dev` uses the dev stack's prefix, so a second instance
+	// shares the first one's job streams. Empty: key names as they are.
+	ValkeyKeyPrefix string
 }

@@ -1,0 +1,99 @@
+package soak
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// drain waits until every service has applied every record on its topics (its stored
+// offsets, kept in its own store beside its effects, reach the end of each partition) and
+// every outbox is empty, or Drain passes: what is left then shows in the invariants.
+func (s *soak) drain(ctx context.Context) error {
+	s.restartEnded(false)
+	db, err := pgxpool.New(ctx, s.pg.url(database))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cl, err := kgo.NewClient(s.kafkaOpts()...)
+	if err != nil {
+		return err
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	deadline := time.Now().Add(s.cfg.Drain)
+	for {
+		behind, err := s.behind(ctx, db, adm)
+		if err == nil && behind == 0 {
+			s.progress("caught up")
+			return nil
+		}
+		if time.Now().After(deadline) {
+			s.progress("not caught up after %v: %d records or outbox rows left (%v)", s.cfg.Drain, behind, err)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// behind is the number of records the services have yet to apply plus the outbox rows
+// waiting to be published.
+func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (int64, error) {
+	var total int64
+	for _, def := range s.cfg.Services {
+		d := def.Describe()
+		if d.Store.Schema == "" {
+			continue
+		}
+		if len(d.Produces) > 0 {
+			var n int64
+			if err := db.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{d.Store.Schema, "outbox"}.Sanitize()).Scan(&n); err != nil {
+				return -1, err
+			}
+			total += n
+		}
+		if len(d.Consumes) == 0 {
+			continue
+		}
+		ends, err := adm.ListEndOffsets(ctx, d.Consumes...)
+		if err != nil {
+			return -1, err
+		}
+		stored := map[string]map[int32]int64{}
+		rows, err := db.Query(ctx, `SELECT topic, partition, next_offset FROM `+pgx.Identifier{d.Store.Schema, "consumer_offsets"}.Sanitize()+
+			` WHERE consumer_group = $1`, d.Name)
+		if err != nil {
+			return -1, err
+		}
+		for rows.Next() {
+			var t string
+			var p int32
+			var o int64
+			if err := rows.Scan(&t, &p, &o); err != nil {
+				return -1, err
+			}
+			if stored[t] == nil {
+				stored[t] = map[int32]int64{}
+			}
+			stored[t][p] = o
+		}
+		if err := rows.Err(); err != nil {
+			return -1, err
+		}
+		ends.Each(func(o kadm.ListedOffset) {
+			if o.Err == nil && o.Offset > stored[o.Topic][o.Partition] {
+				total += o.Offset - stored[o.Topic][o.Partition]
+			}
+		})
+	}
+	return total, nil
+}

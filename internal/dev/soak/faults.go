@@ -1,0 +1,128 @@
+package soak
+
+import (
+	"context"
+	"math/rand/v2"
+	"slices"
+	"time"
+)
+
+// injectFaults injects one fault every FaultEvery, cycling through Faults, until ctx is
+// done. Each fault undoes itself (the process or server is started again) before the
+// next one, so at most one is in force at a time.
+func (s *soak) injectFaults(ctx context.Context) {
+	if len(s.cfg.Faults) == 0 {
+		return
+	}
+	for i := 0; ; i++ {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(s.cfg.FaultEvery):
+		}
+		kind := s.cfg.Faults[i%len(s.cfg.Faults)]
+		s.inject(ctx, kind)
+	}
+}
+
+// inject injects one fault of kind and waits until it is undone. A fault is counted once
+// it has been applied.
+func (s *soak) inject(ctx context.Context, kind string) {
+	// The outage is not cut short by the end of the traffic: a server stopped comes back.
+	outage := func() { time.Sleep(s.cfg.Outage) }
+	switch kind {
+	case FaultKill:
+		in := s.randomInstance()
+		s.progress("fault: SIGKILL %s", in.name)
+		s.setDown(in, true)
+		in.kill()
+		s.count(kind)
+		time.Sleep(time.Second)
+		s.restart(in)
+	case FaultRegistry:
+		s.progress("fault: schema registry down for %v", s.cfg.Outage)
+		s.setDown(s.registry, true)
+		s.registry.kill()
+		s.count(kind)
+		outage()
+		s.restart(s.registry)
+	case FaultPostgres:
+		s.progress("fault: PostgreSQL stopped for %v", s.cfg.Outage)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := s.pg.stop(stopCtx)
+		cancel()
+		if err != nil {
+			s.progress("fault: stop PostgreSQL: %v", err)
+		}
+		s.count(kind)
+		outage()
+		if err := s.pg.start(context.WithoutCancel(ctx)); err != nil {
+			s.progress("fault: PostgreSQL did not come back: %v", err)
+		}
+	case FaultValkey:
+		s.progress("fault: Valkey stopped for %v", s.cfg.Outage)
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := s.vk.stop(stopCtx)
+		cancel()
+		if err != nil {
+			s.progress("fault: stop Valkey: %v", err)
+		}
+		s.count(kind)
+		outage()
+		if err := s.vk.start(context.WithoutCancel(ctx)); err != nil {
+			s.progress("fault: Valkey did not come back: %v", err)
+		}
+	case FaultChurn:
+		name := s.cfg.Services[rand.IntN(len(s.cfg.Services))].Describe().Name
+		in, err := s.addInstance(name)
+		if err != nil {
+			s.progress("fault: churn %s: %v", name, err)
+			return
+		}
+		s.progress("fault: churn: %s joins the group of %s, then leaves", in.name, name)
+		s.count(kind)
+		_ = in.waitReady(context.WithoutCancel(ctx), time.Minute)
+		time.Sleep(s.cfg.FaultEvery / 2)
+		s.setDown(in, true)
+		in.stop(20 * time.Second)
+		s.mu.Lock()
+		s.instances[name] = slices.DeleteFunc(s.instances[name], func(p *process) bool { return p == in })
+		delete(s.down, in)
+		s.mu.Unlock()
+	}
+}
+
+func (s *soak) count(kind string) {
+	s.mu.Lock()
+	s.report.Faults[kind]++
+	s.mu.Unlock()
+}
+
+func (s *soak) setDown(p *process, down bool) {
+	s.mu.Lock()
+	s.down[p] = down
+	s.mu.Unlock()
+}
+
+// restart starts p again and lets the supervisor watch it.
+func (s *soak) restart(p *process) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.down, p)
+	if !p.running() {
+		if err := p.start(); err != nil {
+			s.progress("restart %s: %v", p.name, err)
+		}
+	}
+}
+
+// randomInstance picks one service instance.
+func (s *soak) randomInstance() *process {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var all []*process
+	for _, ins := range s.instances {
+		all = append(all, ins...)
+	}
+	return all[rand.IntN(len(all))]
+}

@@ -1,0 +1,251 @@
+package soak
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/ops/deadletter"
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/topology"
+)
+
+// Check is one invariant of a service's store that only the service knows how to state
+// (payments' ledger balances, loyalty's balances equal their ledgers, ...): the CLI passes
+// the services' own checks, as it passes their definitions.
+type Check struct {
+	Service, Name string
+	// Run looks at the store and returns how many effects it checked and, when the
+	// invariant does not hold, what is wrong ("" when it holds).
+	Run func(ctx context.Context, db *pgxpool.Pool) (effects int64, problem string, err error)
+}
+
+// GroupResult is what became of every record on the topics a service consumes.
+type GroupResult struct {
+	Service string
+	Topics  int
+	// Records are the records on its topics; each was Applied (its event id is in the
+	// service's inbox), DeadLettered (its position is on the service's DLQ, with a reason)
+	// or Lost.
+	Records, Applied, DeadLettered, Lost int64
+	// LostSample names a few lost records (topic[partition]@offset).
+	LostSample []string
+}
+
+// OutputResult counts the events our services published on one topic and the event ids
+// found more than once.
+type OutputResult struct {
+	Topic              string
+	Events, Duplicated int64
+}
+
+// CheckResult is the outcome of one Check.
+type CheckResult struct {
+	Service, Name string
+	Effects       int64
+	Problem       string
+}
+
+// position is where a record is.
+type position struct {
+	topic     string
+	partition int32
+	offset    int64
+}
+
+func (p position) String() string { return fmt.Sprintf("%s[%d]@%d", p.topic, p.partition, p.offset) }
+
+// logged is a record read back: where it is and its metadata.event_id ("" when it does
+// not decode).
+type logged struct {
+	at position
+	id string
+}
+
+// verify checks the invariants over the topics and the store and fills r.
+func verify(ctx context.Context, r *Report, defs []service.Definition, checks []Check, topo *topology.Topology,
+	opts []kgo.Opt, sd *serde.Serde, db *pgxpool.Pool, outboxMaxAge time.Duration) error {
+	consumed, produced := map[string]bool{}, map[string]bool{}
+	var all []string
+	add := func(t string) {
+		if !slices.Contains(all, t) {
+			all = append(all, t)
+		}
+	}
+	for _, def := range defs {
+		d := def.Describe()
+		for _, t := range d.Consumes {
+			consumed[t] = true
+			add(t)
+		}
+		for _, t := range d.Produces {
+			produced[t] = true
+			add(t)
+		}
+		add(topology.DeadLetterTopic(d.Name))
+	}
+	records := map[string][]logged{}
+	dead := map[string]map[position]bool{} // DLQ topic -> the source positions on it
+	var decodeErr error
+	err := readTopics(ctx, opts, all, func(rec *kgo.Record) {
+		at := position{rec.Topic, rec.Partition, rec.Offset}
+		if tp, ok := topo.Topic(rec.Topic); ok && tp.Kind == topology.KindDeadLetter {
+			l := deadletter.FromRecord(rec)
+			r.DeadLetters++
+			if l.Reason == "" || l.Kind == "" {
+				r.violate("dead letter %s has no reason or kind", at)
+			}
+			if dead[rec.Topic] == nil {
+				dead[rec.Topic] = map[position]bool{}
+			}
+			dead[rec.Topic][position{l.Source.Topic, l.Source.Partition, l.Source.Offset}] = true
+			return
+		}
+		id := ""
+		if d, err := deadletter.Decode(ctx, sd, rec.Value); err == nil {
+			id = d.EventID()
+		} else if decodeErr == nil {
+			decodeErr = fmt.Errorf("soak: decode %s: %w", at, err)
+		}
+		records[rec.Topic] = append(records[rec.Topic], logged{at, id})
+	})
+	if err != nil {
+		return err
+	}
+	for topic, n := range r.ByTopic {
+		if got := len(records[topic]); consumed[topic] && got < n {
+			r.violate("%s: the simulator had %d events acknowledged, the topic holds %d", topic, n, got)
+			r.Lost += int64(n - got)
+		}
+	}
+	for _, def := range defs {
+		d := def.Describe()
+		if len(d.Consumes) == 0 || d.Store.Schema == "" {
+			continue
+		}
+		g, err := checkGroup(ctx, db, d, records, dead[topology.DeadLetterTopic(d.Name)])
+		if err != nil {
+			return err
+		}
+		r.Groups = append(r.Groups, g)
+		r.Lost += g.Lost
+		r.Effects += g.Records
+		if g.Lost > 0 {
+			r.violate("%s: %d records neither applied nor dead-lettered, e.g. %v", d.Name, g.Lost, g.LostSample)
+		}
+	}
+	for _, topic := range sortedKeys(produced) {
+		o := OutputResult{Topic: topic}
+		seen := map[string]int{}
+		for _, l := range records[topic] {
+			o.Events++
+			if l.id == "" {
+				r.violate("%s: a record our services published has no readable event id (%v)", l.at, decodeErr)
+				continue
+			}
+			if seen[l.id]++; seen[l.id] == 2 {
+				o.Duplicated++
+			}
+		}
+		r.Outputs = append(r.Outputs, o)
+		r.Duplicated += o.Duplicated
+		r.Effects += o.Events
+		if o.Duplicated > 0 {
+			r.violate("%s: %d event ids published more than once", topic, o.Duplicated)
+		}
+	}
+	if err := checkOutboxes(ctx, r, defs, db, outboxMaxAge); err != nil {
+		return err
+	}
+	for _, c := range checks {
+		n, problem, err := c.Run(ctx, db)
+		if err != nil {
+			return fmt.Errorf("soak: %s %s: %w", c.Service, c.Name, err)
+		}
+		r.Checks = append(r.Checks, CheckResult{Service: c.Service, Name: c.Name, Effects: n, Problem: problem})
+		r.Effects += n
+		if problem != "" {
+			r.violate("%s: %s: %s", c.Service, c.Name, problem)
+		}
+	}
+	return nil
+}
+
+// checkGroup accounts for every record on the service's topics: applied (its event id is
+// in the inbox), dead-lettered (its position is on the DLQ) or lost.
+func checkGroup(ctx context.Context, db *pgxpool.Pool, d service.Description, records map[string][]logged, dead map[position]bool) (GroupResult, error) {
+	g := GroupResult{Service: d.Name, Topics: len(d.Consumes)}
+	rows, err := db.Query(ctx, `SELECT event_id::text FROM `+pgx.Identifier{d.Store.Schema, "inbox"}.Sanitize()+` WHERE consumer_group = $1`, d.Name)
+	if err != nil {
+		return g, fmt.Errorf("soak: %s inbox: %w", d.Name, err)
+	}
+	inbox := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return g, err
+		}
+		inbox[id] = true
+	}
+	if err := rows.Err(); err != nil {
+		return g, fmt.Errorf("soak: %s inbox: %w", d.Name, err)
+	}
+	for _, topic := range d.Consumes {
+		for _, l := range records[topic] {
+			g.Records++
+			switch {
+			case l.id != "" && inbox[l.id]:
+				g.Applied++
+			case dead[l.at]:
+				g.DeadLettered++
+			default:
+				g.Lost++
+				if len(g.LostSample) < 3 {
+					g.LostSample = append(g.LostSample, l.at.String())
+				}
+			}
+		}
+	}
+	return g, nil
+}
+
+// checkOutboxes counts the rows still waiting in every service's outbox once the services
+// caught up; one older than maxAge is a violation (its relay is stuck).
+func checkOutboxes(ctx context.Context, r *Report, defs []service.Definition, db *pgxpool.Pool, maxAge time.Duration) error {
+	for _, def := range defs {
+		d := def.Describe()
+		if d.Store.Schema == "" || len(d.Produces) == 0 {
+			continue
+		}
+		var rows int64
+		var oldest float64
+		err := db.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM `+
+			pgx.Identifier{d.Store.Schema, "outbox"}.Sanitize()).Scan(&rows, &oldest)
+		if err != nil {
+			return fmt.Errorf("soak: %s outbox: %w", d.Name, err)
+		}
+		r.OutboxRows += rows
+		age := time.Duration(oldest * float64(time.Second))
+		r.OutboxOldest = max(r.OutboxOldest, age)
+		if rows > 0 && age > maxAge {
+			r.violate("%s: %d outbox rows waiting, the oldest for %v (more than %v)", d.Name, rows, age.Round(time.Second), maxAge)
+		}
+	}
+	return nil
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,113 @@
+package soak
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"time"
+)
+
+// process is a child process of the novatrek binary (the registry, the stack, a service
+// instance) that the soak kills and starts again. Its output is appended to its log file.
+type process struct {
+	name string
+	args []string
+	env  []string
+	log  string
+	// addr is the HTTP address it serves /readyz on ("" for none).
+	addr string
+
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+// start starts the process (again, after it ended).
+func (p *process) start() error {
+	f, err := os.OpenFile(p.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("soak: %s: %w", p.name, err)
+	}
+	cmd := exec.Command(p.args[0], p.args[1:]...)
+	cmd.Env, cmd.Stdout, cmd.Stderr = p.env, f, f
+	// Its own process group, and SIGKILL if the soak itself dies: no orphan keeps a port.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return fmt.Errorf("soak: start %s: %w", p.name, err)
+	}
+	done := make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		f.Close()
+		close(done)
+	}()
+	p.cmd, p.done = cmd, done
+	return nil
+}
+
+// running reports whether the process is started and has not ended.
+func (p *process) running() bool {
+	if p.done == nil {
+		return false
+	}
+	select {
+	case <-p.done:
+		return false
+	default:
+		return true
+	}
+}
+
+// kill sends SIGKILL, as a crash or the OOM killer would, and waits for the end.
+func (p *process) kill() {
+	if !p.running() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGKILL)
+	<-p.done
+}
+
+// stop asks the process to stop (SIGTERM) and kills it when it has not within grace.
+func (p *process) stop(grace time.Duration) {
+	if !p.running() {
+		return
+	}
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(grace):
+		p.kill()
+	}
+}
+
+// waitReady polls the process's /readyz until it answers 200, the process ends or ctx is
+// done.
+func (p *process) waitReady(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.addr+"/readyz", nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if !p.running() {
+			return fmt.Errorf("soak: %s exited before it was ready (log %s)", p.name, p.log)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("soak: %s not ready within %v (log %s): %w", p.name, timeout, p.log, errors.Join(ctx.Err()))
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// logPath is where the process named name logs in dir.
+func logPath(dir, name string) string { return filepath.Join(dir, "logs", name+".log") }

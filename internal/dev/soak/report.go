@@ -1,0 +1,92 @@
+package soak
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Report is what a soak did and found.
+type Report struct {
+	Duration  time.Duration
+	Instances int
+	Services  int
+	Rate      float64
+	Seed      string
+
+	// Events are the events the simulator had acknowledged, by topic; Calls and
+	// CallErrors its API calls through the proxy.
+	Events            int
+	ByTopic           map[string]int
+	Calls, CallErrors int
+	// Faults counts the faults injected, by kind; Exits the processes that ended without
+	// a fault meaning them to (each was started again, as a supervisor would).
+	Faults map[string]int
+	Exits  map[string]int
+
+	Groups  []GroupResult
+	Outputs []OutputResult
+	Checks  []CheckResult
+	// DeadLetters are the records on the services' dead-letter topics.
+	DeadLetters int64
+	// OutboxRows are the rows still in the outboxes at the end; OutboxOldest the oldest's age.
+	OutboxRows   int64
+	OutboxOldest time.Duration
+	// Effects counts everything checked: records accounted for, events published, the
+	// services' own checks.
+	Effects          int64
+	Lost, Duplicated int64
+	// Violations lists every invariant that does not hold, one line each.
+	Violations []string
+}
+
+// OK reports whether every invariant held.
+func (r *Report) OK() bool { return len(r.Violations) == 0 }
+
+func (r *Report) violate(format string, args ...any) {
+	r.Violations = append(r.Violations, fmt.Sprintf(format, args...))
+}
+
+// Print writes the report as the lines `novatrek soak` prints.
+func (r *Report) Print(w io.Writer) {
+	total := 0
+	for _, n := range r.Faults {
+		total += n
+	}
+	var kinds []string
+	for _, k := range slices.Sorted(maps.Keys(r.Faults)) {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, r.Faults[k]))
+	}
+	fmt.Fprintf(w, "soak: %v, %d services x %d instances, %g events/s (seed %s)\n", r.Duration.Round(time.Second), r.Services, r.Instances, r.Rate, r.Seed)
+	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics; API calls %d (%d failed)\n", r.Events, len(r.ByTopic), r.Calls+r.CallErrors, r.CallErrors)
+	fmt.Fprintf(w, "faults: %d injected (%s)\n", total, strings.Join(kinds, ", "))
+	if len(r.Exits) > 0 {
+		fmt.Fprintf(w, "processes that exited by themselves and were restarted: %v\n", r.Exits)
+	}
+	for _, g := range r.Groups {
+		fmt.Fprintf(w, "  %-26s %7d records on %2d topics: applied %d, dead-lettered %d, lost %d\n", g.Service, g.Records, g.Topics, g.Applied, g.DeadLettered, g.Lost)
+	}
+	for _, o := range r.Outputs {
+		fmt.Fprintf(w, "  %-60s %6d published, duplicated %d\n", o.Topic, o.Events, o.Duplicated)
+	}
+	for _, c := range r.Checks {
+		state := "holds"
+		if c.Problem != "" {
+			state = "FAILS: " + c.Problem
+		}
+		fmt.Fprintf(w, "  %-26s %s over %d: %s\n", c.Service, c.Name, c.Effects, state)
+	}
+	fmt.Fprintf(w, "dead letters: %d, each with its reason; outbox: %d rows waiting (oldest %v)\n", r.DeadLetters, r.OutboxRows, r.OutboxOldest.Round(time.Second))
+	fmt.Fprintf(w, "effects checked: %d; lost %d, duplicated %d\n", r.Effects, r.Lost, r.Duplicated)
+	if r.OK() {
+		fmt.Fprintln(w, "invariants: all hold")
+		return
+	}
+	fmt.Fprintf(w, "invariants: %d violated\n", len(r.Violations))
+	for _, v := range r.Violations {
+		fmt.Fprintln(w, "  VIOLATED:", v)
+	}
+}
