@@ -169,10 +169,29 @@ type fitted struct {
 	forecast func(h int) []forecast.Point
 }
 
-// fit fits y, a series of bucket: days with forecast.FitDaily (the week, and the year
+// fits memoizes fit, a pure function of the series and its bucket: a repeated forecast
+// of an unchanged series (a dashboard refreshing, another horizon) skips the optimizer,
+// and a series with a new fact or a new day has another key. 256 fits of three years of
+// days are under 10 MiB.
+var fits = forecast.NewMemo[fitted](256)
+
+// fit fits y, a series of bucket, or finds the fit of the same values in fits.
+func fit(y []float64, bucket string) (fitted, error) {
+	key := forecast.KeyOf(bucket, y)
+	if f, ok := fits.Get(key); ok {
+		return f, nil
+	}
+	f, err := fitSeries(y, bucket)
+	if err == nil {
+		fits.Put(key, f)
+	}
+	return f, err
+}
+
+// fitSeries fits y, a series of bucket: days with forecast.FitDaily (the week, and the year
 // when the history has two), months with a yearly Holt-Winters season; the model and its
 // backtest come from one pass.
-func fit(y []float64, bucket string) (fitted, error) {
+func fitSeries(y []float64, bucket string) (fitted, error) {
 	if bucket == "month" {
 		md, bt, err := forecast.FitWithBacktest(y, seasons["month"])
 		if err != nil {

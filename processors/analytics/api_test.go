@@ -161,7 +161,8 @@ func TestBadRangesAreRefusedNamingTheField(t *testing.T) {
 // TestForecastOfAWeeklyPattern: eight weeks of daily reservations with a weekly pattern
 // and a trend forecast 14 days with intervals and a holdout backtest, saying the yearly
 // season was not fitted and needs 730 days; with 13 days of history the answer is a 422
-// saying 14 are needed.
+// saying 14 are needed. The same series answers the same (from the memo of fits); one more
+// fact of yesterday is another series, fitted anew.
 func TestForecastOfAWeeklyPattern(t *testing.T) {
 	t.Parallel()
 	svc := start(t)
@@ -197,6 +198,18 @@ func TestForecastOfAWeeklyPattern(t *testing.T) {
 	}
 	if first := v.Points[0]; first.Bucket != yesterday.AddDate(0, 0, 1).Format(time.DateOnly) || !(first.Lo95 < first.Lo80 && first.Hi80 < first.Hi95) {
 		t.Errorf("first point %+v: want tomorrow with nested intervals", first)
+	}
+	path := "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=14&by=trip&key=" + trips[0]
+	if again := svc.Call(CallerAnalysts, "GET", path, nil); string(again.Body) != string(r.Body) {
+		t.Errorf("the same series answered differently:\n%s\n%s", r.Body, again.Body)
+	}
+	late := count(bookingMetrics, yesterday.Add(20*time.Hour), "reservations")
+	late.trip = trips[0]
+	writeRows(t, svc, rowsOf(id("one more of yesterday"), []fact{late}))
+	var after forecastView
+	svc.Call(CallerAnalysts, "GET", path, nil).JSON(t, &after)
+	if len(after.Points) != 14 || after.Points[0].Mean == v.Points[0].Mean {
+		t.Errorf("after one more fact the forecast starts at %+v, before %+v: want a refit", after.Points, v.Points[0])
 	}
 
 	r = svc.Call(CallerAnalysts, "GET", "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=7&by=trip&key="+trips[1], nil)

@@ -24,7 +24,7 @@ import (
 //     runtime's own replay cost is BenchmarkReplay's in internal/platform/stream);
 //   - raw_rows/s and pct_of_raw: the baseline, the same fact rows COPYed into the same
 //     partitioned tables in the same batches without rollups, measured in the same run;
-//   - p50_ms and p99_ms per endpoint: 200 requests of each dashboard and the forecast
+//   - p50_ms and p99_ms per endpoint: 500 requests of each dashboard and the forecast
 //     over the year (one month's window by day, the whole year by month), through the
 //     HTTP edge, beside two baselines in the same rounds (a trivial indexed SELECT on the
 //     pool, GET /healthz through the edge) and the load average;
@@ -117,7 +117,7 @@ func null(s string) any {
 }
 
 // latencyRounds is how many requests each endpoint gets in the bench.
-const latencyRounds = 200
+const latencyRounds = 500
 
 // dashboardLatencies reports the p50 and p99 of each endpoint over the stored year beside
 // two baselines measured in the same rounds: a trivial indexed SELECT of one rollup on
