@@ -49,8 +49,9 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/weather/
 	@echo "== svc-location-services: 100,000 locations — nearby k=10, capacity check, z12 tile over HTTP beside brute-force nearest, primary-key read, seq-scan tile"
 	$(GO) test $(BENCHFLAGS) -bench LocationQueries ./processors/location/
-	@echo "== svc-analytics: rebuild $(BENCH_EVENTS) mixed events into facts and rollups beside COPY of the same rows; dashboard p99 over the year; peak RSS"
+	@echo "== svc-analytics: rebuild $(BENCH_EVENTS) mixed events into facts and rollups beside COPY of the same rows; endpoints' p50/p99 over the year beside a bare SELECT and /healthz; peak RSS; a forecast's fit beside two cold fits"
 	ANALYTICS_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkRebuild ./processors/analytics/
+	$(GO) test $(BENCHFLAGS) -bench FitDaily ./processors/analytics/forecast/
 	@echo "== svc-loyalty-rewards: completions replayed into the ledger (booking verified over HTTP) beside raw PostgreSQL commits; GET member latency"
 	$(GO) test $(BENCHFLAGS) -bench EarnReplay ./processors/loyalty/
 	@echo "== svc-media-gallery: thumbnail + preview of a 12 MP JPEG beside a plain decode; peak RSS of 20 concurrent renders"

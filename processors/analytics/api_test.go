@@ -3,7 +3,9 @@ package analytics
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -157,8 +159,10 @@ func TestBadRangesAreRefusedNamingTheField(t *testing.T) {
 }
 
 // TestForecastOfAWeeklyPattern: eight weeks of daily reservations with a weekly pattern
-// and a trend forecast 14 days with intervals and a holdout backtest; with 13 days of
-// history the answer is a 422 saying 14 are needed.
+// and a trend forecast 14 days with intervals and a holdout backtest, saying the yearly
+// season was not fitted and needs 730 days; with 13 days of history the answer is a 422
+// saying 14 are needed. The same series answers the same (from the memo of fits); one more
+// fact of yesterday is another series, fitted anew.
 func TestForecastOfAWeeklyPattern(t *testing.T) {
 	t.Parallel()
 	svc := start(t)
@@ -188,8 +192,24 @@ func TestForecastOfAWeeklyPattern(t *testing.T) {
 	if v.Backtest.Method != "holdout" || v.Backtest.MAPE == nil || *v.Backtest.MAPE > 15 {
 		t.Errorf("backtest = %+v, want a holdout with a small MAPE on a clean pattern", v.Backtest)
 	}
+	if len(v.Seasons) != 2 || v.Seasons[0] != (seasonView{Name: "weekly", Period: 7, Fitted: true}) ||
+		v.Seasons[1].Name != "yearly" || v.Seasons[1].Fitted || v.Seasons[1].NeededPoints != 730 || !strings.Contains(v.Seasons[1].Reason, "has 56") {
+		t.Errorf("seasons = %+v, want the weekly fitted and the yearly not, needing 730 days", v.Seasons)
+	}
 	if first := v.Points[0]; first.Bucket != yesterday.AddDate(0, 0, 1).Format(time.DateOnly) || !(first.Lo95 < first.Lo80 && first.Hi80 < first.Hi95) {
 		t.Errorf("first point %+v: want tomorrow with nested intervals", first)
+	}
+	path := "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=14&by=trip&key=" + trips[0]
+	if again := svc.Call(CallerAnalysts, "GET", path, nil); string(again.Body) != string(r.Body) {
+		t.Errorf("the same series answered differently:\n%s\n%s", r.Body, again.Body)
+	}
+	late := count(bookingMetrics, yesterday.Add(20*time.Hour), "reservations")
+	late.trip = trips[0]
+	writeRows(t, svc, rowsOf(id("one more of yesterday"), []fact{late}))
+	var after forecastView
+	svc.Call(CallerAnalysts, "GET", path, nil).JSON(t, &after)
+	if len(after.Points) != 14 || after.Points[0].Mean == v.Points[0].Mean {
+		t.Errorf("after one more fact the forecast starts at %+v, before %+v: want a refit", after.Points, v.Points[0])
 	}
 
 	r = svc.Call(CallerAnalysts, "GET", "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=7&by=trip&key="+trips[1], nil)
@@ -244,5 +264,49 @@ func TestTaxUsesTheRateInForceOnTheFactsDay(t *testing.T) {
 		!strings.HasPrefix(string(r.Body), "bucket,jurisdiction,currency,gross,tax,net\n") ||
 		!strings.Contains(string(r.Body), want[2].Bucket+",US-AZ,USD,110.00,10.00,100.00\n") {
 		t.Errorf("CSV = %d %s %q", r.Status, r.Header.Get("Content-Type"), r.Body)
+	}
+}
+
+// TestForecastOfTwoYearsFitsBothSeasons: two years (730 days, all that the default
+// retention of 25 months is sure to keep on any day) of a metric with a weekly and a yearly
+// season (and a trend) get both seasons fitted, and the next 60 days' forecast is the
+// noiseless continuation within 3 % (MAPE); the weekly season alone could not follow the
+// year's turn.
+func TestForecastOfTwoYearsFitsBothSeasons(t *testing.T) {
+	t.Parallel()
+	svc := start(t)
+	const days = 730
+	yesterday := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1)
+	signal := func(d int) float64 { // d: days since the first day
+		return 200 + 0.02*float64(d) + []float64{10, 4, 0, -2, -3, -5, -4}[d%7] + 60*math.Sin(2*math.Pi*float64(d)/365.25)
+	}
+	var rows []row
+	for d := range days {
+		f := fact{table: bookingMetrics, at: yesterday.AddDate(0, 0, d-days+1).Add(9 * time.Hour), metric: "guests_booked",
+			value: strconv.FormatFloat(math.Round(signal(d)), 'f', 0, 64)}
+		rows = append(rows, rowsOf(id(fmt.Sprintf("two-years/%d", d)), []fact{f})...)
+	}
+	writeRows(t, svc, rows)
+
+	var v forecastView
+	r := svc.Call(CallerAnalysts, "GET", "/v1/forecasts?fact=booking_metrics&metric=guests_booked&horizon=60", nil)
+	r.JSON(t, &v)
+	if r.Status != http.StatusOK || len(v.Points) != 60 || v.History.Points != days {
+		t.Fatalf("forecast = %d %s", r.Status, r.Body)
+	}
+	if len(v.Seasons) != 2 || !v.Seasons[0].Fitted || !v.Seasons[1].Fitted || v.Seasons[1].Harmonics < 1 ||
+		!strings.Contains(v.Model.Method, "Fourier yearly season") {
+		t.Fatalf("seasons = %+v, method %q: want the weekly and the yearly fitted", v.Seasons, v.Model.Method)
+	}
+	errSum := 0.0
+	for i, p := range v.Points {
+		truth := signal(days + i)
+		errSum += math.Abs(p.Mean-truth) / truth
+	}
+	if mape := 100 * errSum / float64(len(v.Points)); mape > 3 {
+		t.Errorf("60-day forecast MAPE against the noiseless series %.2f %%, want ≤ 3 %%", mape)
+	}
+	if v.Backtest.Method != "holdout" || v.Backtest.MAPE == nil {
+		t.Errorf("backtest = %+v, want a holdout", v.Backtest)
 	}
 }

@@ -68,45 +68,83 @@ func DefaultStart(y []float64, m int) (Start, error) {
 //	s[t] = γ(y[t] - l - b) + (1-γ)s[t-m]
 func Smooth(y []float64, m int, alpha, beta, gamma float64, st Start) *Model {
 	md := &Model{Alpha: alpha, Beta: beta, Gamma: gamma, Period: m, Fitted: make([]float64, len(y))}
-	l, b := st.Level, st.Trend
 	season := append([]float64(nil), st.Season...)
-	for t, v := range y {
-		s := season[t%m]
-		md.Fitted[t] = l + b + s
-		e := v - md.Fitted[t]
-		md.SSE += e * e
-		nl := alpha*(v-s) + (1-alpha)*(l+b)
-		nb := beta*(nl-l) + (1-beta)*b
-		season[t%m] = gamma*(v-l-b) + (1-gamma)*s
-		l, b = nl, nb
-	}
-	md.level, md.trend = l, b
+	md.SSE, md.level, md.trend = smooth(y, m, alpha, beta, gamma, st, season, md.Fitted)
 	// Rotate so that season[0] is the state the next step uses.
 	n := len(y) % m
 	md.season = append(append([]float64(nil), season[n:]...), season[:n]...)
 	return md
 }
 
+// smooth is Smooth's recursion, shared with the optimizer, which calls it hundreds of
+// times per fit: season (a copy of the start's, updated in place) and fitted (nil when
+// only the SSE is wanted) are the caller's, so an evaluation allocates nothing. It
+// returns the SSE and the level and trend after y.
+func smooth(y []float64, m int, alpha, beta, gamma float64, st Start, season, fitted []float64) (sse, l, b float64) {
+	l, b = st.Level, st.Trend
+	j := 0 // t mod m, without a division per step
+	for t, v := range y {
+		s := season[j]
+		f := l + b + s
+		if fitted != nil {
+			fitted[t] = f
+		}
+		e := v - f
+		sse += e * e
+		nl := alpha*(v-s) + (1-alpha)*(l+b)
+		nb := beta*(nl-l) + (1-beta)*b
+		season[j] = gamma*(v-l-b) + (1-gamma)*s
+		l, b = nl, nb
+		if j++; j == m {
+			j = 0
+		}
+	}
+	return sse, l, b
+}
+
+// Params are the smoothing parameters: α of the level, β of the trend, γ of the season.
+type Params struct {
+	Alpha, Beta, Gamma float64
+}
+
+// defaultGuess is where the optimizer starts without a better guess: a moderately
+// adaptive level, a slow trend and season.
+var defaultGuess = Params{Alpha: 0.3, Beta: 0.05, Gamma: 0.2}
+
 // Fit fits α, β and γ in (0, 1) to y with season length m by minimizing the sum of
 // squared one-step-ahead errors (Nelder-Mead on the logits), from DefaultStart.
-func Fit(y []float64, m int) (*Model, error) {
+func Fit(y []float64, m int) (*Model, error) { return fitFrom(y, m, defaultGuess) }
+
+// fitFrom is Fit with the optimizer starting at guess. A fit of almost the same series
+// (the backtest's, without the last season) is a far better start than defaultGuess:
+// the optimizer then stops after a fraction of the evaluations.
+func fitFrom(y []float64, m int, guess Params) (*Model, error) {
 	st, err := DefaultStart(y, m)
 	if err != nil {
 		return nil, err
 	}
-	params := func(x []float64) (float64, float64, float64) { return logistic(x[0]), logistic(x[1]), logistic(x[2]) }
+	season := make([]float64, m)
+	params := func(x []float64) Params { return Params{logistic(x[0]), logistic(x[1]), logistic(x[2])} }
 	problem := optimize.Problem{Func: func(x []float64) float64 {
-		a, b, g := params(x)
-		return Smooth(y, m, a, b, g, st).SSE
+		p := params(x)
+		copy(season, st.Season)
+		sse, _, _ := smooth(y, m, p.Alpha, p.Beta, p.Gamma, st, season, nil)
+		return sse
 	}}
-	res, err := optimize.Minimize(problem, []float64{logit(0.3), logit(0.05), logit(0.2)},
-		&optimize.Settings{FuncEvaluations: 2000}, &optimize.NelderMead{})
+	// Stop when 30 iterations in a row improve the SSE by less than a part in 10⁹: the
+	// optimizer's default waits for 100 below an absolute 1e-10, which on an SSE in the
+	// thousands only burns evaluations on the flat floor of the surface.
+	settings := &optimize.Settings{FuncEvaluations: 2000, Converger: &optimize.FunctionConverge{Relative: 1e-9, Iterations: 30}}
+	res, err := optimize.Minimize(problem, []float64{logit(guess.Alpha), logit(guess.Beta), logit(guess.Gamma)}, settings, &optimize.NelderMead{})
 	if err != nil {
 		return nil, fmt.Errorf("forecast: fit: %w", err)
 	}
-	a, b, g := params(res.X)
-	return Smooth(y, m, a, b, g, st), nil
+	p := params(res.X)
+	return Smooth(y, m, p.Alpha, p.Beta, p.Gamma, st), nil
 }
+
+// Params are the fitted smoothing parameters (also the start of a refit).
+func (md *Model) Params() Params { return Params{md.Alpha, md.Beta, md.Gamma} }
 
 // Point is one forecast step: the mean and its 80 % and 95 % prediction intervals.
 type Point struct {
@@ -152,4 +190,10 @@ func mean(v []float64) float64 {
 }
 
 func logistic(x float64) float64 { return 1 / (1 + math.Exp(-x)) }
-func logit(p float64) float64    { return math.Log(p / (1 - p)) }
+
+// logit is logistic's inverse, kept finite for a parameter at 0 or 1 (a guess from a fit
+// whose logistic rounded to either).
+func logit(p float64) float64 {
+	p = math.Min(math.Max(p, 1e-9), 1-1e-9)
+	return math.Log(p / (1 - p))
+}

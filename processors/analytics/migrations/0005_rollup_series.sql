@@ -1,0 +1,12 @@
+-- rollups_series serves the reads of one key's series: a forecast's (one metric of one
+-- trip, guide, location or all, in one currency, bucket after bucket) and a trip's or
+-- guide's satisfaction (its metrics over a window). The primary key is ordered for the
+-- dashboards (every key of a bucket range), so those reads walked every key's entries
+-- of the range to keep one key's: for a year's daily series of reservations, the
+-- entries of all metrics and all trips. This index puts one key's series together.
+--
+-- It holds no rollup value (no INCLUDE of n or total): an index of a column the writer
+-- updates would stop every rollup update from being a heap-only (HOT) update and add
+-- index work to each of the up to eight upserts per fact. Unchanged key columns keep
+-- updates HOT, so this index costs the writer only when a batch creates a new key.
+CREATE INDEX rollups_series ON rollups (fact, dim, dim_value, grain, metric, currency, bucket);
