@@ -15,7 +15,9 @@ import (
 // app is the running service: the subscriptions write through it, the API reads through
 // it, the maintenance worker keeps its partitions.
 type app struct {
-	db        *pgxpool.Pool
+	db *pgxpool.Pool
+	// facts holds the fact tables and rollups (factStore); db keeps the rest.
+	facts     factStore
 	cfg       Config
 	log       *slog.Logger
 	now       func() time.Time
@@ -32,7 +34,7 @@ func newApp(_ context.Context, env service.Env) (*app, error) {
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	a := &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
+	a := &app{db: env.DB, facts: &pgFacts{db: env.DB}, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
 	if c := env.Outbound("payments"); c != nil {
 		a.payments = &reconciler{client: c}
 	}
