@@ -92,7 +92,7 @@ func contractDuplicate(t *testing.T, s factSubject) {
 	if rows != int64(len(a)+len(b)) {
 		t.Fatalf("the fact tables have %d rows, want %d (two events)", rows, len(a)+len(b))
 	}
-	assertRollupsMatch(t, s, distinct(batch), now.AddDate(0, -1, 0), now)
+	assertRollupsMatch(t, s, distinctRows(batch), now.AddDate(0, -1, 0), now)
 }
 
 func contractLateEvent(t *testing.T, s factSubject) {
@@ -150,7 +150,7 @@ func contractRollups(t *testing.T, s factSubject) {
 	if full := snapshotRollups(t, s.facts, from, now); !slices.Equal(incremental, full) {
 		t.Fatalf("incremental rollups (%d rows) differ from the full recomputation (%d rows)", len(incremental), len(full))
 	}
-	assertRollupsMatch(t, s, distinct(all), from, now)
+	assertRollupsMatch(t, s, distinctRows(all), from, now)
 }
 
 func contractRetention(t *testing.T, s factSubject) {
@@ -190,19 +190,6 @@ func contractRetention(t *testing.T, s factSubject) {
 		}
 	}
 	assertRollupsMatch(t, s, kept, oldest, now)
-}
-
-// distinct is rows without repeats of an (event, seq).
-func distinct(rows []row) []row {
-	seen := map[string]bool{}
-	var out []row
-	for _, r := range rows {
-		if k := fmt.Sprint(r.eventID, "/", r.seq); !seen[k] {
-			seen[k] = true
-			out = append(out, r)
-		}
-	}
-	return out
 }
 
 // firstBucket is the bucket of grain holding at.
