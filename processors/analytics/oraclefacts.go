@@ -34,7 +34,7 @@ type oracleFacts struct {
 func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
 	p, err := godror.ParseDSN(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("analytics: ORACLE_DSN is not a valid connection string: %w", err)
+		return nil, fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
 	}
 	p.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
 	p.SetSessionParamOnInit("TIME_ZONE", "UTC")
@@ -318,10 +318,10 @@ func (s *oracleFacts) Checksums(ctx context.Context) ([]Checksum, error) {
 	}
 	var views []string
 	for _, v := range oracleViews() {
-		views = append(views, fmt.Sprintf(`SELECT %s AS text FROM %s`, fmt.Sprintf(oracleRollupText, v), v))
+		views = append(views, fmt.Sprintf(`SELECT %s AS row_text FROM %s`, fmt.Sprintf(oracleRollupText, v), v))
 	}
 	c := Checksum{Table: "rollups"}
-	if err := s.db.QueryRowContext(ctx, sum("text", "("+strings.Join(views, " UNION ALL ")+")")).Scan(&c.Rows, &c.Sum); err != nil {
+	if err := s.db.QueryRowContext(ctx, sum("row_text", "("+strings.Join(views, " UNION ALL ")+")")).Scan(&c.Rows, &c.Sum); err != nil {
 		return nil, fmt.Errorf("analytics: checksum the rollups in Oracle: %w", err)
 	}
 	return append(out, c), nil

@@ -28,19 +28,20 @@ func dimColumn(by string) string {
 }
 
 // windowFilter is the WHERE clause of a view read for win (bucket range, slice, key) and
-// its arguments, numbered from :1; key is the view's column of win.by, or NULL for all.
-func windowFilter(win window) (where, key string, args []any) {
+// its arguments, numbered from :1; key is the view's column of win.by, or NULL for all,
+// and groupBy what a GROUP BY lists after the bucket for it (nothing for all).
+func windowFilter(win window) (where, key, groupBy string, args []any) {
 	where = fmt.Sprintf(`bucket BETWEEN `+oracleDate+` AND `+oracleDate, ":1", ":2")
 	args = []any{win.from.Format(time.DateOnly), win.to.Format(time.DateOnly)}
 	key = "NULL"
 	if col := dimColumn(win.by); col != "" {
-		key, where = col, where+" AND "+col+" IS NOT NULL"
+		key, groupBy, where = col, ", "+col, where+" AND "+col+" IS NOT NULL"
 		if win.key != "" {
 			where += " AND " + col + " = :3"
 			args = append(args, win.key)
 		}
 	}
-	return where, key, args
+	return where, key, groupBy, args
 }
 
 // oracleNumber is an Oracle NUMBER's text as PostgreSQL's numeric gives it: a leading zero
@@ -61,11 +62,11 @@ func oracleNumber(s, currency string) string {
 
 // Rollups sums the view of t and win.bucket per bucket, key, metric and currency.
 func (s *oracleFacts) Rollups(ctx context.Context, t table, win window) ([]rollupView, error) {
-	where, key, args := windowFilter(win)
+	where, key, groupBy, args := windowFilter(win)
 	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT TO_CHAR(bucket, 'YYYY-MM-DD'), %[2]s, metric, currency, SUM(n), SUM(total)
 		FROM %[1]s WHERE %[3]s
-		GROUP BY bucket, %[2]s, metric, currency
-		ORDER BY 1, 2, 3, 4`, oracleView(t, win.bucket), key, where), args...)
+		GROUP BY bucket%[4]s, metric, currency
+		ORDER BY 1, 2, 3, 4`, oracleView(t, win.bucket), key, where, groupBy), args...)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: read %s rollups from Oracle: %w", t, err)
 	}
@@ -85,13 +86,13 @@ func (s *oracleFacts) Rollups(ctx context.Context, t table, win window) ([]rollu
 
 // Utilization is occupancy over capacity per bucket and key from the utilization view.
 func (s *oracleFacts) Utilization(ctx context.Context, win window) ([]ratioView, error) {
-	where, key, args := windowFilter(win)
+	where, key, groupBy, args := windowFilter(win)
 	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT TO_CHAR(bucket, 'YYYY-MM-DD'), k, TO_BINARY_DOUBLE(occ / cap), occ, cap FROM (
 			SELECT bucket, %[2]s AS k, NVL(SUM(CASE WHEN metric = 'occupancy' THEN total END), 0) AS occ,
 				SUM(CASE WHEN metric = 'capacity' THEN total END) AS cap
 			FROM %[1]s WHERE metric IN ('occupancy', 'capacity') AND %[3]s
-			GROUP BY bucket, %[2]s)
-		WHERE cap > 0 ORDER BY 1, 2`, oracleView(utilizationMetrics, win.bucket), key, where), args...)
+			GROUP BY bucket%[4]s)
+		WHERE cap > 0 ORDER BY 1, 2`, oracleView(utilizationMetrics, win.bucket), key, where, groupBy), args...)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: read utilization from Oracle: %w", err)
 	}
@@ -111,7 +112,7 @@ func (s *oracleFacts) Utilization(ctx context.Context, win window) ([]ratioView,
 
 // Revenue sums the revenue view per bucket and currency, refunds and lost disputes netted.
 func (s *oracleFacts) Revenue(ctx context.Context, win window) ([]revenueLine, error) {
-	where, _, args := windowFilter(window{from: win.from, to: win.to, bucket: win.bucket, by: "all"})
+	where, _, _, args := windowFilter(window{from: win.from, to: win.to, bucket: win.bucket, by: "all"})
 	// Positional binds count every occurrence: the three metrics twice.
 	args = append(args, metricCaptured, metricRefunded, metricDisputeLost, metricCaptured, metricRefunded, metricDisputeLost)
 	rows, err := s.db.QueryContext(ctx, fmt.Sprintf(`SELECT TO_CHAR(bucket, 'YYYY-MM-DD'), currency,
@@ -182,7 +183,7 @@ func (s *oracleFacts) Satisfaction(ctx context.Context, target satisfactionTarge
 
 // Series sums the view of t and win.bucket per bucket for metric, win's key and currency.
 func (s *oracleFacts) Series(ctx context.Context, t table, metric string, win window, currency string, first, last time.Time) (map[time.Time]float64, error) {
-	where, _, args := windowFilter(window{from: first, to: last, bucket: win.bucket, by: win.by, key: win.key})
+	where, _, _, args := windowFilter(window{from: first, to: last, bucket: win.bucket, by: win.by, key: win.key})
 	if dimColumn(win.by) != "" && win.key == "" {
 		where += " AND 1 = 0" // a slice without its key: PostgreSQL's dim_value = '' matches nothing either
 	}
