@@ -50,14 +50,14 @@ func dashboard(t table) func(*app, http.ResponseWriter, *http.Request) error {
 		if err != nil {
 			return err
 		}
-		rows, err := a.rollups(r.Context(), t, win)
+		rows, err := a.facts.Rollups(r.Context(), t, win)
 		if err != nil {
 			return err
 		}
 		v := dashboardView{Fact: t.String(), From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly),
 			Bucket: win.bucket, By: win.by, Rows: rows}
 		if t == utilizationMetrics {
-			v.Utilization, err = a.utilization(r.Context(), win)
+			v.Utilization, err = a.facts.Utilization(r.Context(), win)
 			if err != nil {
 				return err
 			}
@@ -66,9 +66,9 @@ func dashboard(t table) func(*app, http.ResponseWriter, *http.Request) error {
 	}
 }
 
-// rollups reads t's rollups in the window, ordered by bucket, key, metric and currency.
-func (a *app) rollups(ctx context.Context, t table, win window) ([]rollupView, error) {
-	rows, err := a.db.Query(ctx, `SELECT bucket::text, dim_value, metric, currency, n, total::text
+// Rollups reads t's rollups in the window, ordered by bucket, key, metric and currency.
+func (s *pgFacts) Rollups(ctx context.Context, t table, win window) ([]rollupView, error) {
+	rows, err := s.db.Query(ctx, `SELECT bucket::text, dim_value, metric, currency, n, total::text
 		FROM analytics.rollups
 		WHERE fact = $1 AND dim = $2 AND grain = $3 AND bucket BETWEEN $4 AND $5 AND ($6 = '' OR dim_value = $6)
 		ORDER BY bucket, dim_value, metric, currency`, t.String(), win.by, win.bucket, win.from, win.to, win.key)
@@ -86,9 +86,9 @@ func (a *app) rollups(ctx context.Context, t table, win window) ([]rollupView, e
 	return out, err
 }
 
-// utilization is occupancy over capacity per bucket and key, from the capacity samples.
-func (a *app) utilization(ctx context.Context, win window) ([]ratioView, error) {
-	rows, err := a.db.Query(ctx, `SELECT bucket::text, dim_value,
+// Utilization is occupancy over capacity per bucket and key, from the capacity samples.
+func (s *pgFacts) Utilization(ctx context.Context, win window) ([]ratioView, error) {
+	rows, err := s.db.Query(ctx, `SELECT bucket::text, dim_value,
 			(coalesce(sum(total) FILTER (WHERE metric = 'occupancy'), 0) / sum(total) FILTER (WHERE metric = 'capacity'))::float8,
 			coalesce(sum(total) FILTER (WHERE metric = 'occupancy'), 0)::text, sum(total) FILTER (WHERE metric = 'capacity')::text
 		FROM analytics.rollups

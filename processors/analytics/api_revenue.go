@@ -71,7 +71,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 			table = append(table, []string{m.Day, m.Currency, m.Field, m.PaymentID, fmt.Sprint(m.Ours), fmt.Sprint(m.Theirs)})
 		}
 	case "jurisdiction":
-		lines, err := a.taxReport(r.Context(), win)
+		lines, err := a.facts.TaxReport(r.Context(), win)
 		if err != nil {
 			return err
 		}
@@ -80,7 +80,7 @@ func (a *app) handleRevenue(w http.ResponseWriter, r *http.Request) error {
 			table = append(table, []string{l.Bucket, l.Jurisdiction, l.Currency, l.Gross, l.Tax, l.Net})
 		}
 	default:
-		lines, err := a.revenueByCurrency(r.Context(), win)
+		lines, err := a.facts.Revenue(r.Context(), win)
 		if err != nil {
 			return err
 		}
@@ -105,9 +105,9 @@ func orEmpty[T any](s []T) []T {
 	return s
 }
 
-// revenueByCurrency reads the revenue rollups of the window per bucket and currency.
-func (a *app) revenueByCurrency(ctx context.Context, win window) ([]revenueLine, error) {
-	rows, err := a.db.Query(ctx, `SELECT bucket::text, currency,
+// Revenue reads the revenue rollups of the window per bucket and currency.
+func (s *pgFacts) Revenue(ctx context.Context, win window) ([]revenueLine, error) {
+	rows, err := s.db.Query(ctx, `SELECT bucket::text, currency,
 			coalesce(sum(total) FILTER (WHERE metric = $4), 0)::text,
 			coalesce(sum(total) FILTER (WHERE metric = $5), 0)::text,
 			coalesce(sum(total) FILTER (WHERE metric = $6), 0)::text,

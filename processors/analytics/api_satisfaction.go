@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"time"
@@ -29,9 +30,12 @@ type satisfactionLine struct {
 	Average float64 `json:"average"`
 }
 
-// satisfactionTargets are the query parameters naming whose scores are asked for, and the
-// fact column each selects.
-var satisfactionTargets = []struct{ param, targetType, column string }{
+// satisfactionTarget is a query parameter naming whose scores are asked for, and the fact
+// column it selects.
+type satisfactionTarget struct{ param, targetType, column string }
+
+// satisfactionTargets are the three kinds of target.
+var satisfactionTargets = []satisfactionTarget{
 	{"guest_id", "guest", "guest_id"},
 	{"trip_id", "trip", "trip_id"},
 	{"guide_id", "guide", "guide_id"},
@@ -48,26 +52,40 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	var target, id, column string
+	var target satisfactionTarget
+	var id string
 	for _, t := range satisfactionTargets {
 		if v := q.Get(t.param); v != "" {
-			if target != "" {
+			if id != "" {
 				return problem.Validation("Ask for one guest, trip or guide at a time.",
 					problem.FieldError{Field: t.param, Reason: "only one of guest_id, trip_id, guide_id may be given"})
 			}
-			target, id, column = t.targetType, v, t.column
+			target, id = t, v
 		}
 	}
-	if target == "" {
+	if id == "" {
 		return problem.Validation("Name whose scores to read.", problem.FieldError{Field: "guest_id", Reason: "one of guest_id, trip_id, guide_id is required"})
 	}
-	query, args := satisfactionQuery(column), []any{id, win.from, win.end()}
-	if target != "guest" { // trips and guides have daily rollups; guests do not
-		query, args = satisfactionRollupQuery, []any{target, id, win.from, win.end().AddDate(0, 0, -1)}
-	}
-	rows, err := a.db.Query(r.Context(), query, args...)
+	lines, err := a.facts.Satisfaction(r.Context(), target, id, win)
 	if err != nil {
-		return fmt.Errorf("analytics: read satisfaction: %w", err)
+		return err
+	}
+	if lines == nil {
+		lines = []satisfactionLine{}
+	}
+	return httpedge.WriteJSON(w, http.StatusOK, satisfactionView{TargetType: target.targetType, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
+}
+
+// Satisfaction reads a guest's scores from the facts and a trip's or guide's from the
+// daily rollups.
+func (s *pgFacts) Satisfaction(ctx context.Context, target satisfactionTarget, id string, win window) ([]satisfactionLine, error) {
+	query, args := satisfactionQuery(target.column), []any{id, win.from, win.end()}
+	if target.targetType != "guest" { // trips and guides have daily rollups; guests do not
+		query, args = satisfactionRollupQuery, []any{target.targetType, id, win.from, win.end().AddDate(0, 0, -1)}
+	}
+	rows, err := s.db.Query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: read satisfaction: %w", err)
 	}
 	lines, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (satisfactionLine, error) {
 		var l satisfactionLine
@@ -75,12 +93,9 @@ func (a *app) handleSatisfaction(w http.ResponseWriter, r *http.Request) error {
 		return l, err
 	})
 	if err != nil {
-		return fmt.Errorf("analytics: read satisfaction: %w", err)
+		return nil, fmt.Errorf("analytics: read satisfaction: %w", err)
 	}
-	if lines == nil {
-		lines = []satisfactionLine{}
-	}
-	return httpedge.WriteJSON(w, http.StatusOK, satisfactionView{TargetType: target, TargetID: id, From: win.from.Format(time.DateOnly), To: win.to.Format(time.DateOnly), Metrics: lines})
+	return lines, nil
 }
 
 // satisfactionQuery is the satisfaction metrics of the target in column ($1) from $2 to

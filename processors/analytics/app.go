@@ -15,7 +15,9 @@ import (
 // app is the running service: the subscriptions write through it, the API reads through
 // it, the maintenance worker keeps its partitions.
 type app struct {
-	db        *pgxpool.Pool
+	db *pgxpool.Pool
+	// facts holds the fact tables and rollups (factStore); db keeps the rest.
+	facts     factStore
 	cfg       Config
 	log       *slog.Logger
 	now       func() time.Time
@@ -27,12 +29,26 @@ type app struct {
 }
 
 // newApp reads and checks the configuration; a bad value stops the start with one line.
-func newApp(_ context.Context, env service.Env) (*app, error) {
+func newApp(ctx context.Context, env service.Env) (*app, error) {
 	var cfg Config
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	a := &app{db: env.DB, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
+	a := &app{db: env.DB, facts: &pgFacts{db: env.DB}, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
+	switch {
+	case cfg.Store == storeOracle:
+		ora, err := openOracle(ctx, cfg.OracleDSN)
+		if err != nil {
+			return nil, err
+		}
+		a.facts = ora
+		if err := a.emptyOracleForRebuild(ctx, ora); err != nil {
+			return nil, err
+		}
+		a.log.Info("facts and rollups are in Oracle (ANALYTICS_STORE=oracle); inbox, offsets and finance tables in PostgreSQL")
+	case cfg.OracleDSN != "":
+		a.log.Info("ORACLE_DSN is set but not used: ANALYTICS_STORE=postgres keeps the facts in PostgreSQL")
+	}
 	if c := env.Outbound("payments"); c != nil {
 		a.payments = &reconciler{client: c}
 	}

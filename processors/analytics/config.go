@@ -3,6 +3,8 @@ package analytics
 import (
 	"fmt"
 	"time"
+
+	"github.com/godror/godror"
 )
 
 // Config is svc-analytics' own settings, read by config.Load from the variables named in
@@ -27,6 +29,14 @@ type Config struct {
 	// ReconcileInterval is how often yesterday's and today's revenue are reconciled with
 	// svc-payments.
 	ReconcileInterval time.Duration `env:"ANALYTICS_RECONCILE_INTERVAL" default:"1h"`
+	// Store is where the facts and rollups live: "postgres", the service's own schema, or
+	// "oracle", the spec's production engine, at OracleDSN (factStore). The inbox, offsets
+	// and finance tables are in PostgreSQL either way.
+	Store string `env:"ANALYTICS_STORE" default:"postgres"`
+	// OracleDSN is godror's connection string of the ANALYTICS schema's database
+	// (user/password@host:port/service, or a key=value form); it holds a password, so no
+	// message repeats it.
+	OracleDSN string `env:"ORACLE_DSN"`
 }
 
 // Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
@@ -44,9 +54,23 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("analytics: ANALYTICS_RECONCILE_INTERVAL %s must be positive", c.ReconcileInterval)
 	case c.RebuildPoll <= 0:
 		return fmt.Errorf("analytics: ANALYTICS_REBUILD_POLL %s must be positive", c.RebuildPoll)
+	case c.Store != storePostgres && c.Store != storeOracle:
+		return fmt.Errorf("analytics: ANALYTICS_STORE %q must be %s or %s", c.Store, storePostgres, storeOracle)
+	case c.Store == storeOracle && c.OracleDSN == "":
+		return fmt.Errorf("analytics: ANALYTICS_STORE=oracle needs ORACLE_DSN (user/password@host:port/service)")
+	case c.Store == storeOracle:
+		if _, err := godror.ParseDSN(c.OracleDSN); err != nil {
+			return fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
+		}
 	}
 	return nil
 }
+
+// The values of ANALYTICS_STORE.
+const (
+	storePostgres = "postgres"
+	storeOracle   = "oracle"
+)
 
 // monthStart is the first instant (UTC) of t's month.
 func monthStart(t time.Time) time.Time {

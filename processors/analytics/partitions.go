@@ -14,19 +14,11 @@ import (
 // It returns the partitions it dropped.
 func (a *app) maintain(ctx context.Context) ([]string, error) {
 	now := a.now()
-	var dropped []string
-	err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
-		months := make([]time.Time, 0, a.cfg.MonthsAhead+1)
-		for i := range a.cfg.MonthsAhead + 1 {
-			months = append(months, monthStart(now).AddDate(0, i, 0))
-		}
-		if err := ensureMonths(ctx, tx, months); err != nil {
-			return err
-		}
-		var err error
-		dropped, err = dropMonthsBefore(ctx, tx, a.cfg.oldestKept(now))
-		return err
-	})
+	months := make([]time.Time, 0, a.cfg.MonthsAhead+1)
+	for i := range a.cfg.MonthsAhead + 1 {
+		months = append(months, monthStart(now).AddDate(0, i, 0))
+	}
+	dropped, err := a.facts.Maintain(ctx, months, a.cfg.oldestKept(now))
 	if err != nil {
 		return nil, fmt.Errorf("analytics: partition maintenance: %w", err)
 	}

@@ -124,51 +124,70 @@ func (a *app) reconcileDay(ctx context.Context, day time.Time) ([]mismatch, erro
 
 // dayTotals are our revenue facts of the day per currency and field, in minor units.
 func (a *app) dayTotals(ctx context.Context, day time.Time) (map[[2]string]int64, error) {
-	rows, err := a.db.Query(ctx, `SELECT currency, metric, abs(sum(value))::text, count(*)
+	totals, err := a.facts.DayRevenue(ctx, day)
+	if err != nil {
+		return nil, err
+	}
+	fields := map[string]string{metricCaptured: "captured", metricRefunded: "refunded", metricDisputeLost: "dispute_lost"}
+	out := map[[2]string]int64{}
+	for _, t := range totals {
+		amt, err := money.Parse(t.total, t.currency)
+		if err != nil {
+			return nil, fmt.Errorf("analytics: reconcile: our %s total %s %s: %w", t.metric, t.total, t.currency, err)
+		}
+		out[[2]string{t.currency, fields[t.metric]}] = amt.Minor
+		if t.metric == metricCaptured {
+			out[[2]string{t.currency, "captures"}] = t.n
+		}
+	}
+	return out, nil
+}
+
+// DayRevenue reads the day's revenue facts per currency and metric.
+func (s *pgFacts) DayRevenue(ctx context.Context, day time.Time) ([]dayRevenue, error) {
+	rows, err := s.db.Query(ctx, `SELECT currency, metric, abs(sum(value))::text, count(*)
 		FROM analytics.revenue_metrics
 		WHERE occurred_at >= $1 AND occurred_at < $2 AND metric = ANY ($3) AND currency IS NOT NULL
 		GROUP BY currency, metric`, day, day.AddDate(0, 0, 1), netRevenueMetrics)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: reconcile: our totals: %w", err)
 	}
-	defer rows.Close()
-	fields := map[string]string{metricCaptured: "captured", metricRefunded: "refunded", metricDisputeLost: "dispute_lost"}
-	out := map[[2]string]int64{}
-	for rows.Next() {
-		var currency, metric, total string
-		var n int64
-		if err := rows.Scan(&currency, &metric, &total, &n); err != nil {
-			return nil, fmt.Errorf("analytics: reconcile: our totals: %w", err)
-		}
-		amt, err := money.Parse(total, currency)
-		if err != nil {
-			return nil, fmt.Errorf("analytics: reconcile: our %s total %s %s: %w", metric, total, currency, err)
-		}
-		out[[2]string{currency, fields[metric]}] = amt.Minor
-		if metric == metricCaptured {
-			out[[2]string{currency, "captures"}] = n
-		}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (dayRevenue, error) {
+		var d dayRevenue
+		err := r.Scan(&d.currency, &d.metric, &d.total, &d.n)
+		return d, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("analytics: reconcile: our totals: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
-// paymentMismatches compares each payment we recorded as captured that day in currency
-// with svc-payments' record of it.
-func (a *app) paymentMismatches(ctx context.Context, day time.Time, currency string) ([]mismatch, error) {
-	rows, err := a.db.Query(ctx, `SELECT reference_id, sum(value)::text FROM analytics.revenue_metrics
+// DayCaptures reads each payment's captured total of the day in currency.
+func (s *pgFacts) DayCaptures(ctx context.Context, day time.Time, currency string) ([]capture, error) {
+	rows, err := s.db.Query(ctx, `SELECT reference_id, sum(value)::text FROM analytics.revenue_metrics
 		WHERE occurred_at >= $1 AND occurred_at < $2 AND metric = $3 AND currency = $4
 		GROUP BY reference_id ORDER BY reference_id`, day, day.AddDate(0, 0, 1), metricCaptured, currency)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: reconcile: our payments: %w", err)
 	}
-	type paid struct{ id, total string }
-	list, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (paid, error) {
-		var p paid
-		err := r.Scan(&p.id, &p.total)
-		return p, err
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (capture, error) {
+		var c capture
+		err := r.Scan(&c.id, &c.total)
+		return c, err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("analytics: reconcile: our payments: %w", err)
+	}
+	return out, nil
+}
+
+// paymentMismatches compares each payment we recorded as captured that day in currency
+// with svc-payments' record of it.
+func (a *app) paymentMismatches(ctx context.Context, day time.Time, currency string) ([]mismatch, error) {
+	list, err := a.facts.DayCaptures(ctx, day, currency)
+	if err != nil {
+		return nil, err
 	}
 	var out []mismatch
 	for _, p := range list {

@@ -46,7 +46,18 @@ var Spec = &service.Spec[*app]{
 		{Name: "rebuild progress", Run: (*app).runRebuildProgress},
 		{Name: "reconciliation", Run: (*app).runReconciliation},
 	},
+	// With ANALYTICS_STORE=oracle the service is ready while Oracle answers (with the
+	// PostgreSQL store the runner's own "postgres" check covers the facts).
+	Checks:  []service.ReadinessCheck[*app]{{Name: "oracle", Probe: (*app).pingOracle}},
 	Rebuild: rebuild,
+}
+
+// pingOracle is the "oracle" readiness check.
+func (a *app) pingOracle(ctx context.Context) error {
+	if ora, ok := a.facts.(*oracleFacts); ok {
+		return ora.db.PingContext(ctx)
+	}
+	return nil
 }
 
 // runRebuildProgress is the "rebuild progress" worker, every ANALYTICS_REBUILD_POLL.

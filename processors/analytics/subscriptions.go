@@ -68,7 +68,7 @@ func facts[T any, P stream.Message[T]](topic string, m func(*T) ([]fact, error))
 				rows = append(rows, row{eventID: evs[i].Meta.EventID, seq: int16(j), fact: f})
 			}
 		}
-		return write(ctx, tx, rows)
+		return a.facts.Apply(ctx, tx, rows)
 	})
 }
 

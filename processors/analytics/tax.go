@@ -19,13 +19,13 @@ type taxLine struct {
 	Net          string `json:"net"`
 }
 
-// taxReport computes tax on every revenue fact of the window: its trip (through the
+// TaxReport computes tax on every revenue fact of the window: its trip (through the
 // reservation it paid for) gives the jurisdiction, the rate in force on the fact's day
 // gives the tax, rounded per fact to the amount's own decimal places. It reads facts
 // (pruned to the window's months), since a jurisdiction is known only through the
 // reservation, which may arrive after its payment.
-func (a *app) taxReport(ctx context.Context, win window) ([]taxLine, error) {
-	rows, err := a.db.Query(ctx, `WITH taxed AS (
+func (s *pgFacts) TaxReport(ctx context.Context, win window) ([]taxLine, error) {
+	rows, err := s.db.Query(ctx, `WITH taxed AS (
 			SELECT date_trunc($3, r.occurred_at AT TIME ZONE 'UTC')::date AS bucket,
 				coalesce(j.jurisdiction, 'UNASSIGNED') AS jurisdiction, r.currency, r.value,
 				round(r.value * coalesce(t.rate, 0) / (1 + coalesce(t.rate, 0)), scale(r.value)) AS tax
