@@ -16,8 +16,8 @@ import (
 )
 
 // effectHandler is a keyed write as RequiredInTx expects it: the effect (a row of
-// svc.effects) and its answer in one transaction; before its commit it waits on hold
-// (nil: no wait), and it fails when the body says so.
+// svc.effects) and its answer in one transaction; before it records the answer it waits
+// on hold (nil: no wait).
 func effectHandler(t *testing.T, e *env, runs *atomic.Int32, hold func()) http.Handler {
 	if _, err := e.pool.Exec(context.Background(), `CREATE TABLE svc.effects (id serial PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
