@@ -16,7 +16,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/platform/httpedge"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/testkit/cpustat"
+	"github.com/novatrek/support/internal/testkit/loadtest"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 )
 
@@ -34,6 +37,7 @@ const (
 	benchMembers = 1000 // members the completions spread over
 	benchReads   = 4000 // GET member calls
 	benchReaders = 4    // concurrent readers
+	benchCommits = 3000 // commits of the raw PostgreSQL baseline
 )
 
 // BenchmarkEarnReplay replays completed reservations into the PostgreSQL store: the
@@ -48,7 +52,7 @@ const (
 // other jobs' load changes least.
 func BenchmarkEarnReplay(b *testing.B) {
 	n := benchEvents()
-	svc := servicetest.Start(b, Spec, servicetest.WithoutWorkers("expiry", "tier recalculation"))
+	svc := servicetest.Start(b, benchSpec(), servicetest.WithoutWorkers("expiry", "tier recalculation"))
 	up := svc.Fakes.StandIns()
 	ctx := context.Background()
 	now := time.Now().UTC()
@@ -79,7 +83,7 @@ func BenchmarkEarnReplay(b *testing.B) {
 	if err := svc.Kafka.Client(b).ProduceSync(ctx, recs...).FirstErr(); err != nil {
 		b.Fatal(err)
 	}
-	commits := rawCommitRate(b, svc)
+	commits := loadtest.RawCommitRate(b, svc.DB, servicetest.Partitions, benchCommits)
 
 	pg0, err := cpustat.Backends(ctx, svc.DB)
 	if err != nil {
@@ -118,7 +122,7 @@ func BenchmarkEarnReplay(b *testing.B) {
 	if got := checkLedger(b, svc.DB); got != benchMembers {
 		b.Fatalf("%d members after the replay", got)
 	}
-	p50, p99 := getMemberLatency(b, svc, guests)
+	p50, p99, bare50, bare99 := getMemberLatency(b, svc, guests)
 	b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
 	b.ReportMetric(commits, "pg_commits/s")
 	b.ReportMetric(goCPU.Seconds()*1000/float64(n), "go_cpu_ms/event")
@@ -127,53 +131,48 @@ func BenchmarkEarnReplay(b *testing.B) {
 	}
 	b.ReportMetric(p50, "get_p50_ms")
 	b.ReportMetric(p99, "get_p99_ms")
+	b.ReportMetric(bare50, "bare_get_p50_ms")
+	b.ReportMetric(bare99, "bare_get_p99_ms")
 	b.ReportMetric(0, "ns/op")
 }
 
-// rawCommitRate is how many single-row INSERT transactions per second the service's
-// database commits from one writer per partition (the consumer's partition workers), the
-// baseline measured in the same run.
-func rawCommitRate(b *testing.B, svc *servicetest.Service[*app]) float64 {
-	b.Helper()
-	ctx := context.Background()
-	if _, err := svc.DB.Exec(ctx, `CREATE TABLE public.bench_commits (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)`); err != nil {
-		b.Fatal(err)
-	}
-	const perWriter = 1000
-	var wg sync.WaitGroup
-	errs := make(chan error, servicetest.Partitions)
-	start := time.Now()
-	for range servicetest.Partitions {
-		wg.Go(func() {
-			for range perWriter {
-				if _, err := svc.DB.Exec(ctx, `INSERT INTO public.bench_commits (note) VALUES ('x')`); err != nil {
-					errs <- err
-					return
-				}
+// bareRoute is GET member's baseline: the same edge (authentication, access, problem
+// answers), the same pool, one indexed SELECT of the balance and a trivial JSON answer.
+const bareRoute = "/bench/bare-members/"
+
+// benchSpec is the Spec with the baseline route beside the real ones.
+func benchSpec() *service.Spec[*app] {
+	spec := *Spec
+	spec.API.Routes = append(slices.Clip(Spec.API.Routes), service.Route[*app]{Pattern: "GET " + bareRoute + "{guest_id}",
+		Access: accessRead, Handle: func(a *app, w http.ResponseWriter, r *http.Request) error {
+			var balance int64
+			if err := a.db.QueryRow(r.Context(), `SELECT balance FROM loyalty.members WHERE guest_id = $1`,
+				r.PathValue("guest_id")).Scan(&balance); err != nil {
+				return err
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		b.Fatal(err)
-	}
-	return perWriter * servicetest.Partitions / time.Since(start).Seconds()
+			return httpedge.WriteJSON(w, http.StatusOK, map[string]int64{"balance": balance})
+		}})
+	return &spec
 }
 
-// getMemberLatency calls GET /v1/members/{guest_id} benchReads times from benchReaders
-// clients and returns the p50 and p99 in milliseconds.
-func getMemberLatency(b *testing.B, svc *servicetest.Service[*app], guests []string) (float64, float64) {
+// getMemberLatency calls GET /v1/members/{guest_id} and its baseline (bareRoute)
+// benchReads times each, alternating, from benchReaders clients, and returns the p50 and
+// p99 of each in milliseconds.
+func getMemberLatency(b *testing.B, svc *servicetest.Service[*app], guests []string) (p50, p99, bare50, bare99 float64) {
 	b.Helper()
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: benchReaders}}
-	lat := make([]time.Duration, benchReads)
+	lat := make([]time.Duration, 2*benchReads)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	var failed atomic.Value
 	for range benchReaders {
 		wg.Go(func() {
-			for i := next.Add(1) - 1; i < benchReads; i = next.Add(1) - 1 {
-				req, _ := http.NewRequest(http.MethodGet, svc.URL+"/v1/members/"+guests[int(i)%len(guests)], nil)
+			for i := next.Add(1) - 1; i < 2*benchReads; i = next.Add(1) - 1 {
+				path := "/v1/members/"
+				if i%2 == 1 {
+					path = bareRoute
+				}
+				req, _ := http.NewRequest(http.MethodGet, svc.URL+path+guests[int(i/2)%len(guests)], nil)
 				req.Header.Set("Authorization", "Bearer "+servicetest.Token(CallerGuestProfiles))
 				t0 := time.Now()
 				resp, err := client.Do(req)
@@ -185,7 +184,7 @@ func getMemberLatency(b *testing.B, svc *servicetest.Service[*app], guests []str
 				resp.Body.Close()
 				lat[i] = time.Since(t0)
 				if resp.StatusCode != http.StatusOK {
-					failed.Store(fmt.Errorf("GET member answered %d", resp.StatusCode))
+					failed.Store(fmt.Errorf("GET %s answered %d", path, resp.StatusCode))
 					return
 				}
 			}
@@ -195,7 +194,13 @@ func getMemberLatency(b *testing.B, svc *servicetest.Service[*app], guests []str
 	if err, _ := failed.Load().(error); err != nil {
 		b.Fatal(err)
 	}
-	slices.Sort(lat)
-	ms := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))]) / float64(time.Millisecond) }
-	return ms(0.50), ms(0.99)
+	var real, bare []time.Duration
+	for i, d := range lat {
+		if i%2 == 0 {
+			real = append(real, d)
+		} else {
+			bare = append(bare, d)
+		}
+	}
+	return loadtest.Percentile(real, 0.50), loadtest.Percentile(real, 0.99), loadtest.Percentile(bare, 0.50), loadtest.Percentile(bare, 0.99)
 }

@@ -67,6 +67,8 @@ type statusBatch struct {
 	bookings map[string]fetchedBooking
 	members  map[string]*Member
 	earnings map[string]*Entry
+	// stage books the earnings set-based when the store can (nil: Post one by one).
+	stage *earningStage
 }
 
 func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationStatusChanged]) error {
@@ -84,12 +86,16 @@ func (a *app) onReservationStatusesChanged(ctx context.Context, tx pgx.Tx, evs [
 	if err != nil {
 		return err
 	}
-	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs), earnings: earnings}
-	return inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
+	sb := &statusBatch{rules: rules, bookings: a.prefetchBookings(ctx, evs), earnings: earnings, stage: newEarningStage(a.ledger)}
+	err = inGuestOrder(a, ctx, tx, evs, func(r *schemas.ReservationStatusChanged) string { return r.GuestID },
 		func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged], members map[string]*Member) error {
 			sb.members = members
 			return a.onReservationStatusChanged(ctx, tx, ev, sb)
 		})
+	if err != nil {
+		return err
+	}
+	return sb.stage.flush(ctx, tx)
 }
 
 // onGuestRegistered enrols the guest in the base tier, keeping the registration's

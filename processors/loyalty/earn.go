@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/schemas"
 )
@@ -69,9 +70,15 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 		Detail: map[string]any{"rules": earning.Rules, "amount": b.TotalPrice.Amount, "currency": currency,
 			"trip_type": b.TripType, "tier": m.Tier},
 		OccurredAt: ev.Meta.OccurredAt, RecordedAt: now, ExpiresOn: &expires}
-	if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: e.ID.String(), GuestID: m.GuestID,
-		ReservationID: &v.ReservationID, Points: e.Points, Reason: "COMPLETED_TRIP", BalanceAfter: m.Balance + e.Points,
-		ExpiresOn: &expires}); err != nil {
+	if sb.stage != nil {
+		booked, err := a.stageEarning(ctx, tx, sb.stage, sb.members, m, e, now)
+		if err != nil {
+			return err
+		}
+		sb.earnings[v.ReservationID] = booked
+		return nil
+	}
+	if err := a.emitEarned(ctx, tx, m, e); err != nil {
 		return err
 	}
 	booked, err := a.ledger.Post(ctx, tx, m, e, Draw{})
@@ -80,6 +87,14 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 	}
 	sb.earnings[v.ReservationID] = &booked
 	return a.decideTier(ctx, tx, m, now)
+}
+
+// emitEarned emits loyalty-points.earned for e, an earning of the member m about to be
+// booked, through q (the transaction, or a batch's queue).
+func (a *app) emitEarned(ctx context.Context, q store.Execer, m *Member, e Entry) error {
+	return a.emit.Emit(ctx, q, &schemas.LoyaltyPointsEarned{TransactionID: e.ID.String(), GuestID: m.GuestID,
+		ReservationID: e.ReservationID, Points: e.Points, Reason: "COMPLETED_TRIP", BalanceAfter: m.Balance + e.Points,
+		ExpiresOn: e.ExpiresOn})
 }
 
 // member is the guest's member document, locked (from the batch's locked members); a
@@ -115,6 +130,9 @@ func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Ev
 	earned := sb.earnings[ev.Value.ReservationID]
 	if earned == nil {
 		return nil
+	}
+	if err := sb.stage.flush(ctx, tx); err != nil {
+		return err
 	}
 	m, ok := sb.members[earned.GuestID]
 	if !ok { // the event names another guest than the earning: lock the earning's

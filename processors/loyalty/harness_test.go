@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/dev/standin"
+	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/schemas"
@@ -38,8 +39,14 @@ type world struct {
 
 func start(t *testing.T, opts ...servicetest.Option) *world {
 	t.Helper()
+	return startSpec(t, Spec, opts...)
+}
+
+// startSpec is start with another Spec of the service (a variant's New).
+func startSpec(t *testing.T, spec *service.Spec[*app], opts ...servicetest.Option) *world {
+	t.Helper()
 	c := &clock{}
-	svc := servicetest.Start(t, Spec, append([]servicetest.Option{servicetest.WithOpenAPICheck(), servicetest.WithClock(c.now),
+	svc := servicetest.Start(t, spec, append([]servicetest.Option{servicetest.WithOpenAPICheck(), servicetest.WithClock(c.now),
 		servicetest.WithTokens(map[string]string{
 			CallerGuestProfiles: servicetest.Token(CallerGuestProfiles), CallerGuestApp: servicetest.Token(CallerGuestApp),
 			CallerLoyaltyOps: servicetest.Token(CallerLoyaltyOps), "svc-analytics": servicetest.Token("svc-analytics"),

@@ -158,3 +158,27 @@ type Lot struct {
 	ExpiresOn time.Time
 	Remaining int64
 }
+
+// EarningBatcher is what a Ledger may also offer to book a consumer batch's earnings
+// set-based: the consumer checks for it by type assertion and, when the store has it,
+// books the earnings of a batch in memory (balances, lots, qualifying points and tiers in
+// event order, exactly as Post and Requalify would one by one) and writes them with
+// PostEarnings in a few statements; a store without it gets Post per earning.
+type EarningBatcher[Tx any] interface {
+	// Qualifying is what Requalify would store for each of the guests now, without
+	// storing it: the sum of their unreversed earnings that occurred after since, by guest
+	// id (a member without any is absent).
+	Qualifying(ctx context.Context, tx Tx, guestIDs []string, since time.Time) (map[string]int64, error)
+	// PostEarnings writes es, earnings opening lots whose BalanceAfter the caller set, in
+	// order, and the documents of the locked members they changed as they are now (balance,
+	// qualifying points, tier, tier since, updated at). ErrDuplicate when any of the
+	// earnings' causes is booked already (nothing is then to be committed).
+	PostEarnings(ctx context.Context, tx Tx, es []StagedEarning, members []*Member) error
+}
+
+// StagedEarning is a credit opening a lot, booked by EarningBatcher.PostEarnings: the entry and
+// the points its lot opens with (what is left after paying off a negative balance).
+type StagedEarning struct {
+	Entry
+	LotPoints int64
+}

@@ -18,19 +18,25 @@ func (a *app) decideTier(ctx context.Context, tx store.DB, m *Member, now time.T
 	if err != nil {
 		return err
 	}
+	return a.moveTier(ctx, tx, m, q, now, func(tier string) error { return a.ledger.SetTier(ctx, tx, m, tier, now) })
+}
+
+// moveTier decides the member's tier for q qualifying points (Ladder.Decide) and, when it
+// changes, moves it with set and emits loyalty-tier.changed through emitTo.
+func (a *app) moveTier(ctx context.Context, emitTo store.Execer, m *Member, q int64, now time.Time, set func(tier string) error) error {
 	t := a.ladder.Decide(m.Tier, q, a.cfg.TierHysteresisPercent)
 	if t.Code == m.Tier {
 		return nil
 	}
 	prev := a.ladder.Tier(m.Tier)
-	if err := a.ledger.SetTier(ctx, tx, m, t.Code, now); err != nil {
+	if err := set(t.Code); err != nil {
 		return err
 	}
 	direction := "PROMOTION"
 	if t.Rank < prev.Rank {
 		direction = "DEMOTION"
 	}
-	return a.emit.Emit(ctx, tx, &schemas.LoyaltyTierChanged{GuestID: m.GuestID, PreviousTier: prev.Code, NewTier: t.Code,
+	return a.emit.Emit(ctx, emitTo, &schemas.LoyaltyTierChanged{GuestID: m.GuestID, PreviousTier: prev.Code, NewTier: t.Code,
 		Direction: direction, QualifyingPoints: q, EffectiveAt: now})
 }
 

@@ -74,7 +74,7 @@ type fetchedBooking struct {
 }
 
 // prefetchParallel is how many bookings a batch asks svc-reservations for at once.
-const prefetchParallel = 8
+const prefetchParallel = 32
 
 // prefetchBookings asks svc-reservations for the bookings of a batch's completions, a few
 // at once, before the batch's ledger work, so the calls overlap instead of adding up.

@@ -36,23 +36,30 @@ var openStatuses = func() []string {
 }()
 
 // evaluate recomputes the reorder point of sku at location from the consumption of the
-// demand window and its supplier's lead time, stores it, and raises or clears the reorder
-// alert, all in tx (the adjustment's or the transition's): stock below or at the point with
-// nothing on order to cover it raises one alert and one reorder-alert.raised, the partial
-// unique index making it once per breach however many adjustments follow; stock above the
-// point, or enough on open orders, clears it. The level row is locked by the caller's
-// update, so two adjustments of one item are judged one after the other.
-func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (level, error) {
-	now := a.now().UTC()
-	lv, err := readLevel(ctx, tx, sku, location, a.cfg.window, now)
+// demand window and its supplier's lead time and judges it (judge), in tx. It returns the
+// level (zero when never stocked there: nothing to judge) and its open alert.
+func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (level, *alertState, error) {
+	lv, err := readLevel(ctx, tx, sku, location, a.cfg.window, a.now().UTC())
 	if errors.Is(err, pgx.ErrNoRows) {
-		return lv, nil // never stocked here: nothing to judge
+		return lv, nil, nil
 	}
 	if err != nil {
-		return lv, err
+		return lv, nil, err
 	}
+	return a.judge(ctx, tx, lv)
+}
+
+// judge stores lv's reorder point and raises or clears its reorder alert, in tx (the
+// adjustment's or the transition's), in one round trip that also reads the alert left
+// open: stock below or at the point with nothing on order to cover it raises one alert
+// and one reorder-alert.raised, the partial unique index making it once per breach
+// however many adjustments follow; stock above the point, or enough on open orders,
+// clears it. The level row is locked by the caller's update, so two adjustments of one
+// item are judged one after the other.
+func (a *app) judge(ctx context.Context, tx pgx.Tx, lv level) (level, *alertState, error) {
+	now := a.now().UTC()
+	sku, location := lv.SKU, lv.LocationID
 	lv.Reorder = Reorder(lv.Demand, lv.Lead, a.cfg.z)
-	// The figures and the alert decision go in one round trip.
 	batch := &pgx.Batch{}
 	batch.Queue(`UPDATE procurement.stock_levels SET avg_daily_demand = $3, demand_stddev = $4, lead_time_days = $5,
 		lead_time_stddev = $6, safety_stock = $7, reorder_point = $8 WHERE sku = $1 AND location_id = $2`,
@@ -73,6 +80,7 @@ func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (le
 		batch.Queue(`UPDATE procurement.reorder_alerts SET status = 'cleared', cleared_at = $3, cleared_because = $4
 			WHERE sku = $1 AND location_id = $2 AND status = 'open'`, sku, location, now, because)
 	}
+	batch.Queue(openAlertSQL, sku, location)
 	br := tx.SendBatch(ctx, batch)
 	_, errStore := br.Exec()
 	var raised string
@@ -85,58 +93,64 @@ func (a *app) evaluate(ctx context.Context, tx pgx.Tx, sku, location string) (le
 	} else {
 		_, errAlert = br.Exec()
 	}
+	open, errOpen := scanAlert(br.QueryRow())
 	errClose := br.Close()
 	switch {
 	case errStore != nil:
-		return lv, fmt.Errorf("store reorder point: %w", errStore)
+		return lv, nil, fmt.Errorf("store reorder point: %w", errStore)
 	case errAlert != nil:
-		return lv, fmt.Errorf("raise or clear reorder alert: %w", errAlert)
+		return lv, nil, fmt.Errorf("raise or clear reorder alert: %w", errAlert)
+	case errOpen != nil:
+		return lv, nil, errOpen
 	case errClose != nil:
-		return lv, fmt.Errorf("judge stock level: %w", errClose)
+		return lv, nil, fmt.Errorf("judge stock level: %w", errClose)
 	case raised != "":
-		return lv, a.emitAlert(ctx, tx, raised, lv, suggested)
+		return lv, open, a.emitAlert(ctx, tx, raised, lv, suggested)
 	}
-	return lv, nil
+	return lv, open, nil
 }
 
-// readLevel reads sku at location with what is needed to judge it: on hand, on order
-// (outstanding lines of open orders delivering there), the demand over the last window
-// days (days without consumption count as zeros), and the supplier's lead time: mean and
-// spread of its received orders (sent to fully received), its promise before the first.
-func readLevel(ctx context.Context, q querier, sku, location string, window int, now time.Time) (level, error) {
+// levelSQL reads a level ($1 sku, $2 location) with every input of its reorder point, in
+// one query: on hand; on order (outstanding lines of open orders, $3, delivering there);
+// the supplier's lead time, mean and spread of its received orders (sent to fully
+// received), its promise before the first; and the consumption of the demand window ($4
+// to $5) as the sum and the sum of squares of its daily totals (days without
+// consumption count as zeros in demandOver).
+const levelSQL = `SELECT l.item_name, l.on_hand, l.supplier_id, l.updated_at, s.promised_lead_time_days,
+		coalesce((SELECT sum(li.quantity - li.received_quantity) FROM procurement.po_line_items li JOIN procurement.purchase_orders p USING (purchase_order_id)
+			WHERE li.sku = l.sku AND p.location_id = l.location_id AND p.status = ANY($3)), 0),
+		lt.n, lt.mean, lt.sd, dm.total, dm.squares
+	FROM procurement.stock_levels l LEFT JOIN procurement.suppliers s USING (supplier_id)
+	LEFT JOIN LATERAL (SELECT count(*) AS n, avg(d) AS mean, stddev_samp(d) AS sd FROM (
+		SELECT extract(epoch FROM p.received_at - p.sent_at)::float8 / 86400 AS d FROM procurement.purchase_orders p
+		WHERE p.supplier_id = l.supplier_id AND p.status = 'received') x) lt ON true
+	CROSS JOIN LATERAL (SELECT coalesce(sum(q), 0) AS total, coalesce(sum(q * q), 0) AS squares FROM (
+		SELECT sum(-delta)::float8 AS q FROM procurement.stock_adjustments
+		WHERE sku = l.sku AND location_id = l.location_id AND kind = 'consumption' AND occurred_at > $4 AND occurred_at <= $5
+		GROUP BY floor(extract(epoch FROM $5 - occurred_at) / 86400)) d) dm
+	WHERE l.sku = $1 AND l.location_id = $2`
+
+// levelArgs are levelSQL's arguments.
+func levelArgs(sku, location string, window int, now time.Time) []any {
+	return []any{sku, location, openStatuses, now.AddDate(0, 0, -window), now}
+}
+
+// readLevel reads sku at location with what is needed to judge it (levelSQL);
+// pgx.ErrNoRows when it was never stocked there.
+func readLevel(ctx context.Context, q store.DB, sku, location string, window int, now time.Time) (level, error) {
+	return scanLevel(q.QueryRow(ctx, levelSQL, levelArgs(sku, location, window, now)...), sku, location, window)
+}
+
+// scanLevel reads a row of levelSQL.
+func scanLevel(row pgx.Row, sku, location string, window int) (level, error) {
 	lv := level{SKU: sku, LocationID: location}
 	var promised *int
 	var deliveries int
 	var leadMean, leadSD *float64
 	var sum, squares float64
-	// Both reads in one round trip.
-	b := &pgx.Batch{}
-	b.Queue(`SELECT l.item_name, l.on_hand, l.supplier_id, l.updated_at, s.promised_lead_time_days,
-			coalesce((SELECT sum(li.quantity - li.received_quantity) FROM procurement.po_line_items li JOIN procurement.purchase_orders p USING (purchase_order_id)
-				WHERE li.sku = l.sku AND p.location_id = l.location_id AND p.status = ANY($3)), 0),
-			lt.n, lt.mean, lt.sd
-		FROM procurement.stock_levels l LEFT JOIN procurement.suppliers s USING (supplier_id)
-		LEFT JOIN LATERAL (SELECT count(*) AS n, avg(d) AS mean, stddev_samp(d) AS sd FROM (
-			SELECT extract(epoch FROM p.received_at - p.sent_at)::float8 / 86400 AS d FROM procurement.purchase_orders p
-			WHERE p.supplier_id = l.supplier_id AND p.status = 'received') x) lt ON true
-		WHERE l.sku = $1 AND l.location_id = $2`, sku, location, openStatuses)
-	b.Queue(`SELECT coalesce(sum(q), 0), coalesce(sum(q * q), 0) FROM (
-			SELECT sum(-delta)::float8 AS q FROM procurement.stock_adjustments
-			WHERE sku = $1 AND location_id = $2 AND kind = 'consumption' AND occurred_at > $3 AND occurred_at <= $4
-			GROUP BY floor(extract(epoch FROM $4 - occurred_at) / 86400)) d`,
-		sku, location, now.AddDate(0, 0, -window), now)
-	br := q.SendBatch(ctx, b)
-	errLevel := br.QueryRow().Scan(&lv.ItemName, &lv.OnHand, &lv.SupplierID, &lv.UpdatedAt, &promised, &lv.OnOrder,
-		&deliveries, &leadMean, &leadSD)
-	errDemand := br.QueryRow().Scan(&sum, &squares)
-	errClose := br.Close()
-	switch {
-	case errLevel != nil:
-		return lv, errLevel // pgx.ErrNoRows: never stocked here
-	case errDemand != nil:
-		return lv, fmt.Errorf("demand of %s at %s: %w", sku, location, errDemand)
-	case errClose != nil:
-		return lv, fmt.Errorf("read stock level: %w", errClose)
+	if err := row.Scan(&lv.ItemName, &lv.OnHand, &lv.SupplierID, &lv.UpdatedAt, &promised, &lv.OnOrder,
+		&deliveries, &leadMean, &leadSD, &sum, &squares); err != nil {
+		return lv, err // pgx.ErrNoRows: never stocked here
 	}
 	switch {
 	case deliveries > 0 && leadMean != nil:
@@ -149,12 +163,6 @@ func readLevel(ctx context.Context, q querier, sku, location string, window int,
 	}
 	lv.Demand = demandOver(window, sum, squares)
 	return lv, nil
-}
-
-// querier is a pool or a transaction: queries, and statements pipelined in one round trip.
-type querier interface {
-	store.DB
-	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // ceil rounds a reorder figure up to whole units for the event.

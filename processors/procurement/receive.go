@@ -39,7 +39,7 @@ func (a *app) receive(ctx context.Context, tx pgx.Tx, o *Order, req transitionRe
 		adj := adjustment{SKU: r.SKU, LocationID: o.LocationID, Kind: KindReceipt, Delta: r.Quantity,
 			Reason: "receipt against " + o.PONumber(), Source: o.PONumber(), OccurredAt: now,
 			PurchaseOrderID: &id, ReceivedSupplier: &supplier}
-		if _, err := a.book(ctx, tx, adj, l.Description, now); err != nil {
+		if _, _, err := a.book(ctx, tx, adj, l.Description, now); err != nil {
 			return "", err
 		}
 	}

@@ -71,11 +71,11 @@ var Spec = &service.Spec[*app]{
 // require an Idempotency-Key; a supplier PUT is idempotent by nature and takes one
 // optionally.
 var routes = []service.Route[*app]{
-	{Pattern: "POST /v1/purchase-orders", Access: accessOrdersManage, Key: service.KeyRequired, Handle: (*app).handleCreateOrder},
+	{Pattern: "POST /v1/purchase-orders", Access: accessOrdersManage, Key: service.KeyRequiredInTx, Handle: (*app).handleCreateOrder},
 	{Pattern: "GET /v1/purchase-orders", Access: accessOrdersRead, Key: service.NoKey, Handle: (*app).handleListOrders},
 	{Pattern: "GET /v1/purchase-orders/{id}", Access: accessOrdersRead, Key: service.NoKey, Handle: (*app).handleGetOrder},
-	{Pattern: "POST /v1/purchase-orders/{id}/transitions", Access: accessOrdersManage, Key: service.KeyRequired, Handle: (*app).handleTransition},
-	{Pattern: "POST /v1/stock-adjustments", Access: accessStock, Key: service.KeyRequired, Handle: (*app).handleAdjustStock},
+	{Pattern: "POST /v1/purchase-orders/{id}/transitions", Access: accessOrdersManage, Key: service.KeyRequiredInTx, Handle: (*app).handleTransition},
+	{Pattern: "POST /v1/stock-adjustments", Access: accessStock, Key: service.KeyRequiredInTx, Handle: (*app).handleAdjustStock},
 	{Pattern: "GET /v1/stock-levels", Access: accessStock, Key: service.NoKey, Handle: (*app).handleStockLevels},
 	{Pattern: "PUT /v1/suppliers/{id}", Access: accessSuppliers, Key: service.KeyOptional, Handle: (*app).handlePutSupplier},
 	{Pattern: "GET /v1/suppliers", Access: accessSuppliers, Key: service.NoKey, Handle: (*app).handleListSuppliers},

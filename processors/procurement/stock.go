@@ -41,17 +41,12 @@ func (a *app) adjustStock(ctx context.Context, adj adjustment, finish finisher[a
 	var out adjusted
 	err = pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
 		now := a.now().UTC()
-		id, err := a.book(ctx, tx, adj, name, now)
+		id, lv, err := a.book(ctx, tx, adj, name, now)
 		if err != nil {
 			return err
 		}
 		out.AdjustmentID = id
-		lv, err := a.evaluate(ctx, tx, adj.SKU, adj.LocationID)
-		if err != nil {
-			return err
-		}
-		out.Level = lv
-		if out.Alert, err = openAlert(ctx, tx, adj.SKU, adj.LocationID); err != nil {
+		if out.Level, out.Alert, err = a.judge(ctx, tx, lv); err != nil {
 			return err
 		}
 		return finish.call(ctx, tx, out)
@@ -60,10 +55,10 @@ func (a *app) adjustStock(ctx context.Context, adj adjustment, finish finisher[a
 }
 
 // book writes adj and moves the level by its delta, in tx, in one round trip (the level
-// registered if new, moved, the adjustment written); a level that would go negative is a 409
-// and the caller's rollback takes the rest with it. The caller evaluates the reorder point
-// after.
-func (a *app) book(ctx context.Context, tx pgx.Tx, adj adjustment, itemName string, now time.Time) (string, error) {
+// registered if new, moved, the adjustment written, then read back with every input of its
+// reorder point, levelSQL); a level that would go negative is a 409 and the caller's
+// rollback takes the rest with it. The caller judges the reorder point after.
+func (a *app) book(ctx context.Context, tx pgx.Tx, adj adjustment, itemName string, now time.Time) (string, level, error) {
 	id := uuid.NewString()
 	b := &pgx.Batch{}
 	b.Queue(`INSERT INTO procurement.stock_levels (sku, location_id, item_name, on_hand, updated_at)
@@ -74,24 +69,28 @@ func (a *app) book(ctx context.Context, tx pgx.Tx, adj adjustment, itemName stri
 	b.Queue(`INSERT INTO procurement.stock_adjustments (adjustment_id, sku, location_id, kind, delta, reason, source,
 		purchase_order_id, occurred_at, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		id, adj.SKU, adj.LocationID, adj.Kind, adj.Delta, adj.Reason, adj.Source, adj.PurchaseOrderID, adj.OccurredAt, now)
+	b.Queue(levelSQL, levelArgs(adj.SKU, adj.LocationID, a.cfg.window, now)...)
 	br := tx.SendBatch(ctx, b)
 	_, errRegister := br.Exec()
 	var onHand int
 	errMove := br.QueryRow().Scan(&onHand)
 	_, errInsert := br.Exec()
+	lv, errLevel := scanLevel(br.QueryRow(), adj.SKU, adj.LocationID, a.cfg.window)
 	errClose := br.Close()
 	switch {
 	case errRegister != nil:
-		return "", fmt.Errorf("register stock level: %w", errRegister)
+		return "", lv, fmt.Errorf("register stock level: %w", errRegister)
 	case errors.Is(errMove, pgx.ErrNoRows):
-		return "", fault.Conflict("insufficient-stock", "Insufficient stock",
+		return "", lv, fault.Conflict("insufficient-stock", "Insufficient stock",
 			fmt.Sprintf("%s at %s holds fewer than %d units.", adj.SKU, adj.LocationID, -adj.Delta))
 	case errMove != nil:
-		return "", fmt.Errorf("move stock level: %w", errMove)
+		return "", lv, fmt.Errorf("move stock level: %w", errMove)
 	case errInsert != nil:
-		return "", fmt.Errorf("insert stock adjustment: %w", errInsert)
+		return "", lv, fmt.Errorf("insert stock adjustment: %w", errInsert)
+	case errLevel != nil:
+		return "", lv, fmt.Errorf("read stock level: %w", errLevel)
 	case errClose != nil:
-		return "", fmt.Errorf("book stock adjustment: %w", errClose)
+		return "", lv, fmt.Errorf("book stock adjustment: %w", errClose)
 	}
-	return id, nil
+	return id, lv, nil
 }

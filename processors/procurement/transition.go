@@ -50,7 +50,7 @@ func (a *app) transition(ctx context.Context, id string, req transitionRequest, 
 			return err
 		}
 		for _, l := range o.Lines {
-			if _, err := a.evaluate(ctx, tx, l.SKU, o.LocationID); err != nil {
+			if _, _, err := a.evaluate(ctx, tx, l.SKU, o.LocationID); err != nil {
 				return err
 			}
 		}

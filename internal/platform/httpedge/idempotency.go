@@ -17,6 +17,10 @@ const (
 	// KeyOptional: writes idempotent by nature (a PUT of a state, a rebuild); a key, when
 	// sent, still replays the first answer.
 	KeyOptional
+	// KeyRequiredInTx: KeyRequired for handlers that commit their effect and its answer in
+	// one transaction; the key is recorded there, not claimed in a commit before
+	// (idempotency.Keeper.RequiredInTx).
+	KeyRequiredInTx
 )
 
 // String names the mode as routes declare it.
@@ -28,6 +32,8 @@ func (m KeyMode) String() string {
 		return "KeyRequired"
 	case KeyOptional:
 		return "KeyOptional"
+	case KeyRequiredInTx:
+		return "KeyRequiredInTx"
 	}
 	return "KeyMode(?)"
 }
@@ -40,6 +46,8 @@ func keyed(k *idempotency.Keeper, mode KeyMode, next http.Handler) http.Handler 
 		return k.Required(next)
 	case KeyOptional:
 		return k.Optional(next)
+	case KeyRequiredInTx:
+		return k.RequiredInTx(next)
 	}
 	return next
 }

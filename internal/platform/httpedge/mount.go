@@ -91,7 +91,7 @@ func checkRoutes(cfg MountConfig, routes []Route) error {
 			fail("needs MountConfig.Auth")
 		case rt.Key != NoKey && cfg.Keeper == nil:
 			fail("takes an Idempotency-Key (%s) but MountConfig.Keeper is nil", rt.Key)
-		case rt.Key < NoKey || rt.Key > KeyOptional:
+		case rt.Key < NoKey || rt.Key > KeyRequiredInTx:
 			fail("unknown key mode %d", int(rt.Key))
 		}
 	}

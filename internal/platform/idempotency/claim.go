@@ -16,6 +16,12 @@ type Claim struct {
 	attempts int
 
 	storedStatus int // set by CompleteTx: the status stored in the handler's transaction
+
+	// inTx: the key is recorded by CompleteTx, in the handler's transaction, not claimed
+	// before (RequiredInTx); the request's fingerprint, method and path go with it.
+	inTx         bool
+	fp           []byte
+	method, path string
 }
 
 // Key is the client's Idempotency-Key.
@@ -31,7 +37,15 @@ type Execer = store.Execer
 // CompleteTx stores resp as the key's response inside tx, the transaction that commits the
 // request's effect: the effect and its replayable answer then exist together or not at all.
 // The handler must write exactly resp to the client after tx commits.
+//
+// Under RequiredInTx, CompleteTx records the key itself, with the response: when another
+// request with the key committed first, it returns a 409 problem, and tx must roll back
+// (the effect happened once, by the other request). tx must run the statement then (a
+// pgx.Tx), not queue it.
 func (c *Claim) CompleteTx(ctx context.Context, tx Execer, resp Response) error {
+	if c.inTx {
+		return c.recordTx(ctx, tx, resp)
+	}
 	if _, err := tx.Exec(ctx, c.k.completeSQL, c.caller, c.key, resp.Status, marshalHeaders(resp.Header), resp.Body); err != nil {
 		return fmt.Errorf("idempotency: store response: %w", err)
 	}

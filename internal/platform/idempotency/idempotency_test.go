@@ -49,12 +49,17 @@ func newEnv(t *testing.T, required bool) *env {
 
 // server wraps h in the caller-injecting and idempotency middlewares.
 func (e *env) server(t *testing.T, h http.Handler) *httptest.Server {
+	return e.serverWith(t, e.keeper.Middleware, h)
+}
+
+// serverWith is server with another of the keeper's middlewares.
+func (e *env) serverWith(t *testing.T, mw func(http.Handler) http.Handler, h http.Handler) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		caller := r.Header.Get("X-Test-Caller")
 		if caller == "" {
 			caller = "svc-a"
 		}
-		e.keeper.Middleware(h).ServeHTTP(w, r.WithContext(apiauth.WithCaller(r.Context(), apiauth.Caller{Name: caller})))
+		mw(h).ServeHTTP(w, r.WithContext(apiauth.WithCaller(r.Context(), apiauth.Caller{Name: caller})))
 	}))
 	t.Cleanup(srv.Close)
 	return srv

@@ -30,57 +30,21 @@ func (k *Keeper) Required(next http.Handler) http.Handler { return k.middleware(
 
 func (k *Keeper) middleware(next http.Handler, required bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		key := r.Header.Get(Header)
-		if key == "" {
-			if required {
-				problem.Write(w, r, problem.New(http.StatusBadRequest, problem.TypeIdempotencyNeeded, "Idempotency-Key required",
-					"Send an Idempotency-Key header (a unique value such as a UUID per logical operation) with every write, and the same value on retries."))
-				return
-			}
+		req, ok := k.request(w, r, required)
+		if !ok {
+			return
+		}
+		if req == nil {
 			next.ServeHTTP(w, r)
 			return
 		}
-		if !validKey(key) {
-			problem.Write(w, r, problem.Validation("Idempotency-Key must be 1 to 255 printable ASCII characters.",
-				problem.FieldError{Field: "Idempotency-Key", Reason: "invalid"}))
-			return
-		}
-		body, err := io.ReadAll(r.Body)
+		caller, key := req.caller, req.key
+		out, stored, attempts, err := k.claim(r.Context(), caller, key, req.fp, r.Method, r.URL.Path)
 		if err != nil {
-			problem.Write(w, r, problem.Validation("The request body could not be read."))
+			unavailable(k, w, r, err)
 			return
 		}
-		r.Body = io.NopCloser(bytes.NewReader(body))
-		var caller string
-		if c, ok := apiauth.CallerFrom(r.Context()); ok {
-			caller = c.Name
-		}
-		fp := Fingerprint(r.Method, r.URL.Path, r.URL.RawQuery, body)
-
-		out, stored, attempts, err := k.claim(r.Context(), caller, key, fp, r.Method, r.URL.Path)
-		if err != nil {
-			k.cfg.Logger.ErrorContext(r.Context(), "idempotency key store failed", "err", err)
-			w.Header().Set("Retry-After", "1")
-			problem.Write(w, r, problem.Unavailable("The idempotency key store is unavailable; retry with the same key."))
-			return
-		}
-		switch out {
-		case replay:
-			for name, vs := range stored.Header {
-				w.Header()[name] = vs
-			}
-			w.Header().Set(ReplayedHeader, "true")
-			w.WriteHeader(stored.Status)
-			w.Write(stored.Body)
-			return
-		case mismatch:
-			problem.Write(w, r, problem.Unprocessable(problem.TypeIdempotencyReuse, "Idempotency-Key reused",
-				"This Idempotency-Key was already used for a different request. Use a new key for a new operation."))
-			return
-		case inProgress:
-			w.Header().Set("Retry-After", "1")
-			problem.Write(w, r, problem.New(http.StatusConflict, problem.TypeIdempotencyInUse, "Request in progress",
-				"A request with this Idempotency-Key is still being processed; retry shortly with the same key."))
+		if answered(w, r, out, stored) {
 			return
 		}
 
@@ -117,6 +81,77 @@ func (k *Keeper) middleware(next http.Handler, required bool) http.Handler {
 		}
 	})
 }
+
+// keyedRequest is what the protocol knows of a request with a key.
+type keyedRequest struct {
+	caller, key string
+	fp          []byte
+}
+
+// request reads the request's key: ok false when it answered the request itself (a
+// missing required key, an invalid one, an unreadable body); a nil request when there is
+// no key and none is required. The body is read whole (for the fingerprint) and put back.
+func (k *Keeper) request(w http.ResponseWriter, r *http.Request, required bool) (*keyedRequest, bool) {
+	key := r.Header.Get(Header)
+	if key == "" {
+		if required {
+			problem.Write(w, r, problem.New(http.StatusBadRequest, problem.TypeIdempotencyNeeded, "Idempotency-Key required",
+				"Send an Idempotency-Key header (a unique value such as a UUID per logical operation) with every write, and the same value on retries."))
+			return nil, false
+		}
+		return nil, true
+	}
+	if !validKey(key) {
+		problem.Write(w, r, problem.Validation("Idempotency-Key must be 1 to 255 printable ASCII characters.",
+			problem.FieldError{Field: "Idempotency-Key", Reason: "invalid"}))
+		return nil, false
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		problem.Write(w, r, problem.Validation("The request body could not be read."))
+		return nil, false
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	var caller string
+	if c, ok := apiauth.CallerFrom(r.Context()); ok {
+		caller = c.Name
+	}
+	return &keyedRequest{caller: caller, key: key, fp: Fingerprint(r.Method, r.URL.Path, r.URL.RawQuery, body)}, true
+}
+
+// unavailable answers 503 when the key store failed.
+func unavailable(k *Keeper, w http.ResponseWriter, r *http.Request, err error) {
+	k.cfg.Logger.ErrorContext(r.Context(), "idempotency key store failed", "err", err)
+	w.Header().Set("Retry-After", "1")
+	problem.Write(w, r, problem.Unavailable("The idempotency key store is unavailable; retry with the same key."))
+}
+
+// answered writes what an outcome other than acquired answers (a replay, a reused key, a
+// key in use) and reports whether it did.
+func answered(w http.ResponseWriter, r *http.Request, out outcome, stored *Response) bool {
+	switch out {
+	case replay:
+		for name, vs := range stored.Header {
+			w.Header()[name] = vs
+		}
+		w.Header().Set(ReplayedHeader, "true")
+		w.WriteHeader(stored.Status)
+		w.Write(stored.Body)
+	case mismatch:
+		problem.Write(w, r, problem.Unprocessable(problem.TypeIdempotencyReuse, "Idempotency-Key reused",
+			"This Idempotency-Key was already used for a different request. Use a new key for a new operation."))
+	case inProgress:
+		w.Header().Set("Retry-After", "1")
+		problem.Write(w, r, errInUse)
+	default:
+		return false
+	}
+	return true
+}
+
+// errInUse is the answer while another request holds the key.
+var errInUse = problem.New(http.StatusConflict, problem.TypeIdempotencyInUse, "Request in progress",
+	"A request with this Idempotency-Key is still being processed; retry shortly with the same key.")
 
 // forgetDetached forgets the claim even if the request's context has ended.
 func (k *Keeper) forgetDetached(ctx context.Context, c *Claim) {

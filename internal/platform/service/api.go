@@ -60,9 +60,11 @@ var Public = Access{Public: true}
 // a Spec's routes mount as declared.
 type KeyMode = httpedge.KeyMode
 
-// The key modes a route declares (httpedge.NoKey, KeyRequired, KeyOptional).
+// The key modes a route declares (httpedge.NoKey, KeyRequired, KeyOptional,
+// KeyRequiredInTx).
 const (
-	NoKey       = httpedge.NoKey
-	KeyRequired = httpedge.KeyRequired
-	KeyOptional = httpedge.KeyOptional
+	NoKey           = httpedge.NoKey
+	KeyRequired     = httpedge.KeyRequired
+	KeyOptional     = httpedge.KeyOptional
+	KeyRequiredInTx = httpedge.KeyRequiredInTx
 )
