@@ -71,6 +71,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /schemas", c.subjects)
 	m.HandleFunc("GET /schemas/{subject}", c.subject)
 	m.HandleFunc("POST /schemas/{subject}/check", c.checkSchema)
+	m.HandleFunc("GET /analytics", c.analytics)
 	m.HandleFunc("POST /signin", c.signIn)
 	m.HandleFunc("POST /signout", c.signOut)
 	c.handler = m
