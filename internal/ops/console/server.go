@@ -63,6 +63,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /groups", c.groups)
 	m.HandleFunc("GET /groups/{group}", c.group)
 	m.HandleFunc("POST /groups/{group}/reset", c.resetGroup)
+	m.HandleFunc("GET /groups/{group}/progress", c.replayProgress)
 	m.HandleFunc("GET /deadletters", c.deadLetterGroups)
 	m.HandleFunc("GET /deadletters/{group}", c.deadLetters)
 	m.HandleFunc("GET /deadletters/{group}/{partition}/{offset}", c.deadLetter)

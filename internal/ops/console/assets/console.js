@@ -81,8 +81,28 @@ function poll(table) {
   }, 5000);
 }
 
+// refresh replaces el with the fragment at its data-refresh URL every 2 s until the fresh
+// one says it is done (data-done): a replay's progress.
+function refresh(el) {
+  if (el.hasAttribute("data-done")) return;
+  var timer = setInterval(function () {
+    fetch(el.dataset.refresh, { credentials: "same-origin" }).then(function (r) {
+      return r.ok ? r.text() : Promise.reject(r.status);
+    }).then(function (html) {
+      var tmp = document.createElement("div");
+      tmp.innerHTML = html;
+      var fresh = tmp.firstElementChild;
+      if (!fresh) return;
+      el.replaceWith(fresh);
+      el = fresh;
+      if (fresh.hasAttribute("data-done")) clearInterval(timer);
+    }).catch(function () { /* the next round retries */ });
+  }, 2000);
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   drawSparks(document);
   drawCharts(document);
   document.querySelectorAll("[data-poll]").forEach(poll);
+  document.querySelectorAll("[data-refresh]").forEach(refresh);
 });
