@@ -12,6 +12,7 @@ import (
 
 	"github.com/novatrek/support/internal/ops/console"
 	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -25,9 +26,13 @@ const DefaultConsoleListen = "127.0.0.1:8088"
 // consoleTokenEnv holds the operator token, so it stays out of `ps` and shell history.
 const consoleTokenEnv = "NOVATREK_CONSOLE_TOKEN"
 
+// analyticsTokenEnv holds the bearer token the console reads svc-analytics' API with, as
+// the caller analytics-bi; unset, the service's dev-mode token.
+const analyticsTokenEnv = "NOVATREK_ANALYTICS_TOKEN"
+
 func newConsoleCmd() *cobra.Command {
 	cfg := config.FromEnv()
-	var listen, token string
+	var listen, token, analyticsURL string
 	var allowPublish bool
 	var interval time.Duration
 	cmd := &cobra.Command{
@@ -42,7 +47,9 @@ a record browser by partition, offset, time or key with values decoded through t
 registry; each group's members, per-partition lag and a reset dry run that an operator can
 carry out once the group's members are stopped; dead letters by group with filters, each
 one decoded, and re-drives with a dry run and an audit trail;
-every subject with its versions, diffs and a compatibility check. With --allow-publish an
+every subject with its versions, diffs and a compatibility check; with --analytics-url,
+svc-analytics' dashboards as charts (read as the caller analytics-bi with the token in
+NOVATREK_ANALYTICS_TOKEN, default its dev-mode token). With --allow-publish an
 operator can publish a test event from a form generated from the topic's schema.
 
 Reading needs nothing. Re-driving, resetting and publishing need the operator token (--token, or better the
@@ -108,6 +115,13 @@ the pages say so. 'novatrek dev' serves the same console at /console/.`,
 					return err
 				}
 			}
+			if analyticsURL != "" {
+				tok := os.Getenv(analyticsTokenEnv)
+				if tok == "" {
+					tok = apiauth.DevToken(console.AnalyticsCaller)
+				}
+				ccfg.Analytics = &console.AnalyticsAPI{URL: analyticsURL, Token: tok}
+			}
 			con, err := console.New(ccfg)
 			if err != nil {
 				return err
@@ -134,6 +148,7 @@ the pages say so. 'novatrek dev' serves the same console at /console/.`,
 	cfg.Flags(cmd.Flags())
 	cmd.Flags().StringVar(&listen, "listen", DefaultConsoleListen, "address to serve the console on")
 	cmd.Flags().StringVar(&token, "token", "", "operator token that re-drives need (default env "+consoleTokenEnv+"; none: read-only)")
+	cmd.Flags().StringVar(&analyticsURL, "analytics-url", "", "base URL of svc-analytics' API for the Analytics page, e.g. http://127.0.0.1:8080/svc-analytics (token in env "+analyticsTokenEnv+")")
 	cmd.Flags().BoolVar(&allowPublish, "allow-publish", false, "let operators publish test events from a form (on in the dev stack; on a real cluster they are real events)")
 	cmd.Flags().DurationVar(&interval, "interval", 5*time.Second, "time between observations of the consumer groups")
 	return cmd

@@ -36,6 +36,9 @@ type Config struct {
 	// from the topic's schema. The dev stack sets it; `novatrek console` only with
 	// --allow-publish, since test events on a real cluster are real events.
 	Publisher *publish.Publisher
+	// Analytics, when set, is svc-analytics' API, which the Analytics page charts; without
+	// it the page says it is not configured.
+	Analytics *AnalyticsAPI
 	// Token is the operator token; empty makes the console read-only.
 	Token string
 	// Prefix is the path the console is mounted under, e.g. "/console"; "" for the root.
@@ -54,6 +57,8 @@ func (c *Config) check() error {
 		return errors.New("console: Config.Lag is required")
 	case c.Topology == nil:
 		return errors.New("console: Config.Topology is required")
+	case c.Analytics != nil && c.Analytics.URL == "":
+		return errors.New("console: Config.Analytics.URL is required when Analytics is set")
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/ops/lag"
+	"github.com/novatrek/support/internal/ops/offsetreset"
 )
 
 func (c *Console) groups(w http.ResponseWriter, r *http.Request) {
@@ -24,22 +26,30 @@ type groupData struct {
 	// Chart is the per-partition lag as the console.js chart spec.
 	Chart string
 	Reset *resetPreview
+	// CanRebuild says the group is one of our services with a Rebuild: the reset form
+	// offers it.
+	CanRebuild bool
+	// Progress is the service's replay, polled by the page while it runs.
+	Progress progressView
 }
 
 // groupPage is the group's page data from the last observation; false when it has none.
-func (c *Console) groupPage(name string) (groupData, bool) {
+func (c *Console) groupPage(ctx context.Context, name string) (groupData, bool) {
 	c.Sample()
 	snap, _ := c.cfg.Lag.Latest()
+	svc := offsetreset.ServiceOf(c.cfg.Services, name)
+	d := groupData{Group: lag.Group{Group: name}, At: snap.At, CanRebuild: svc != nil && svc.Rebuild != nil, Progress: c.progressOf(ctx, name)}
 	i := slices.IndexFunc(snap.Groups, func(g lag.Group) bool { return g.Group == name })
 	if i < 0 {
-		return groupData{Group: lag.Group{Group: name}, At: snap.At}, false
+		return d, false
 	}
-	return groupData{Group: snap.Groups[i], At: snap.At, Chart: partitionChart(snap.Groups[i])}, true
+	d.Group, d.Chart = snap.Groups[i], partitionChart(snap.Groups[i])
+	return d, true
 }
 
 func (c *Console) group(w http.ResponseWriter, r *http.Request) {
 	name := r.PathValue("group")
-	d, ok := c.groupPage(name)
+	d, ok := c.groupPage(r.Context(), name)
 	if !ok {
 		c.fail(w, r, http.StatusNotFound, "no consumer group "+name+" in the last observation")
 		return

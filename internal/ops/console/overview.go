@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/novatrek/support/internal/ops/lag"
@@ -23,6 +24,8 @@ type serviceRow struct {
 	Rate        float64 // events/s, -1 unknown
 	DeadLetters int64
 	Err         string
+	// Replay is one of our services' replay (a rebuild's), when the console has the database.
+	Replay *replay
 	// Spark is the lag and dead letters of the last hour, as uPlot data: [[unix s], [lag], [dlq]].
 	Spark string
 }
@@ -50,11 +53,16 @@ func (c *Console) overviewData(r *http.Request) overviewData {
 			continue
 		}
 		pts := c.history.points(g.Group)
-		d.Rows = append(d.Rows, serviceRow{
+		row := serviceRow{
 			Group: g.Group, Ours: g.Ours, State: g.State, Running: running(g), Status: g.Status.String(),
 			Reason: g.Reason, Members: len(g.Members), Lag: g.Lag, LagSeconds: g.LagSeconds, Rate: rate(pts),
 			DeadLetters: dead[g.Group], Err: g.Err, Spark: sparkData(pts),
-		})
+		}
+		var err error
+		if row.Replay, err = c.replayOf(r.Context(), g.Group); err != nil {
+			row.Err = strings.TrimSpace(row.Err + " " + err.Error())
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	slices.SortStableFunc(d.Rows, func(a, b serviceRow) int {
 		if a.Ours != b.Ours {

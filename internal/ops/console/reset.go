@@ -30,6 +30,9 @@ type resetPreview struct {
 	Notes   []string
 	Members string // why the reset must wait, when the group has live members
 	Command string
+	// Rebuild empties the service's derived tables and inbox first (Spec.Rebuild): `groups
+	// reset --to-earliest --rebuild`.
+	Rebuild bool
 	// Done says what an executed reset moved; empty for a dry run.
 	Done string
 
@@ -104,9 +107,21 @@ func (c *Console) planReset(ctx context.Context, cl *kgo.Client, r *http.Request
 	if err != nil {
 		return nil, http.StatusBadGateway, fmt.Errorf("fetch committed offsets of %s: %w", group, err)
 	}
-	p := &resetPreview{Target: target, Value: value, Spec: spec.String()}
+	p := &resetPreview{Target: target, Value: value, Spec: spec.String(), Rebuild: r.FormValue("rebuild") != ""}
+	svc := offsetreset.ServiceOf(c.cfg.Services, group)
+	if p.Rebuild {
+		switch {
+		case target != "earliest":
+			return nil, http.StatusBadRequest, errors.New("rebuild: a rebuild empties the service's tables, so it replays everything: choose the target earliest")
+		case svc == nil:
+			return nil, http.StatusBadRequest, errors.New("rebuild: " + group + " is not one of our services, so it has no tables to rebuild")
+		case svc.Rebuild == nil:
+			return nil, http.StatusBadRequest, errors.New("rebuild: " + group + " does not implement a rebuild (its Spec declares no Rebuild): its tables are not all derived from events")
+		}
+		flag += " --rebuild"
+	}
 	var stored map[string]map[int32]int64
-	if svc := offsetreset.ServiceOf(c.cfg.Services, group); svc != nil {
+	if svc != nil {
 		if c.cfg.Pool == nil {
 			return nil, http.StatusServiceUnavailable, errors.New(group + " keeps its offsets in PostgreSQL, and this console has no database (--database-url): the preview would be wrong")
 		}
@@ -123,6 +138,14 @@ func (c *Console) planReset(ctx context.Context, cl *kgo.Client, r *http.Request
 		return nil, http.StatusBadGateway, err
 	}
 	p.Notes, p.topics = notes, topics
+	if p.Rebuild {
+		p.Notes = append(p.Notes, "Rebuild: "+group+"'s derived tables and its inbox are emptied first, in the same transaction; every retained event is applied again when it restarts.")
+		for _, row := range p.Rows {
+			if row.Start > 0 {
+				p.Notes = append(p.Notes, fmt.Sprintf("Warning: %s/%d starts at offset %d: events before it have expired and will be missing from the rebuilt tables.", row.Topic, row.Partition, row.Start))
+			}
+		}
+	}
 	if len(dg.Members) > 0 {
 		p.Members = offsetreset.LiveMembers(group, dg.Members)
 	}
@@ -157,18 +180,21 @@ func (c *Console) resetGroup(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusConflict, p.Members)
 		return
 	}
-	res, err := offsetreset.Execute(ctx, cl, offsetreset.Reset{Group: group, Topics: p.topics, Rows: p.Rows, Service: p.service, Pool: c.cfg.Pool})
+	res, err := offsetreset.Execute(ctx, cl, offsetreset.Reset{Group: group, Topics: p.topics, Rows: p.Rows, Service: p.service, Pool: c.cfg.Pool, Rebuild: p.Rebuild})
 	if err != nil {
 		c.cfg.Logger.ErrorContext(ctx, "console: reset failed", "group", group, "to", p.Spec, "by", op.Name, "err", err)
 		c.fail(w, r, http.StatusBadGateway, err.Error())
 		return
 	}
-	c.cfg.Logger.InfoContext(ctx, "console: reset", "group", group, "to", p.Spec, "by", op.Name, "partitions", res.Partitions)
+	c.cfg.Logger.InfoContext(ctx, "console: reset", "group", group, "to", p.Spec, "rebuild", p.Rebuild, "by", op.Name, "partitions", res.Partitions)
 	p.Done = fmt.Sprintf("Reset by %s: %d partitions moved", op.Name, res.Partitions)
-	if res.Stored {
+	switch {
+	case p.Rebuild:
+		p.Done += fmt.Sprintf("; rebuild: %s's derived tables emptied and its inbox cleared (%d rows), every retained event is applied again when it runs", group, res.Cleared)
+	case res.Stored:
 		p.Done += fmt.Sprintf(" (stored offsets too; %d inbox rows forgotten: those events are applied again)", res.Rewind.Forgotten)
 	}
-	d, _ := c.groupPage(group) // the last observation may predate the reset: the page says when
+	d, _ := c.groupPage(ctx, group) // the last observation may predate the reset: the page says when
 	d.Reset = p
 	c.render(w, r, http.StatusOK, "group", "Group "+group, d)
 }

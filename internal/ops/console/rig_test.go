@@ -55,6 +55,14 @@ func newRig(t testing.TB, token string, mods ...func(*console.Config, *streamtes
 	for _, m := range mods {
 		m(&cfg, h)
 	}
+	r := serve(t, cfg)
+	r.h = h
+	return r
+}
+
+// serve serves a console of cfg for the test, with a client that keeps cookies.
+func serve(t testing.TB, cfg console.Config) *rig {
+	t.Helper()
 	con, err := console.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +70,7 @@ func newRig(t testing.TB, token string, mods ...func(*console.Config, *streamtes
 	srv := httptest.NewServer(con)
 	t.Cleanup(srv.Close)
 	jar, _ := cookiejar.New(nil) // New never fails without options
-	return &rig{t: t, h: h, exp: exp, srv: srv, client: &http.Client{Jar: jar}}
+	return &rig{t: t, exp: cfg.Lag, srv: srv, client: &http.Client{Jar: jar}}
 }
 
 // observe takes a fresh observation, as the collector's loop would.

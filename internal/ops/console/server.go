@@ -63,6 +63,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /groups", c.groups)
 	m.HandleFunc("GET /groups/{group}", c.group)
 	m.HandleFunc("POST /groups/{group}/reset", c.resetGroup)
+	m.HandleFunc("GET /groups/{group}/progress", c.replayProgress)
 	m.HandleFunc("GET /deadletters", c.deadLetterGroups)
 	m.HandleFunc("GET /deadletters/{group}", c.deadLetters)
 	m.HandleFunc("GET /deadletters/{group}/{partition}/{offset}", c.deadLetter)
@@ -71,6 +72,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /schemas", c.subjects)
 	m.HandleFunc("GET /schemas/{subject}", c.subject)
 	m.HandleFunc("POST /schemas/{subject}/check", c.checkSchema)
+	m.HandleFunc("GET /analytics", c.analytics)
 	m.HandleFunc("POST /signin", c.signIn)
 	m.HandleFunc("POST /signout", c.signOut)
 	c.handler = m
