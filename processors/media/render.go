@@ -30,7 +30,7 @@ type renditions struct {
 	blurhash      string
 	takenAt       *time.Time
 	position      *position
-	posterMissing bool // a video without a poster frame
+	posterState   string // videos: posterReady or posterNone; photos: ""
 }
 
 // refusal is why an upload's bytes were refused: the item is marked failed with it. It is
@@ -67,17 +67,25 @@ func renderPhoto(b []byte, declared string, maxPixels int64) (*renditions, error
 	if declared == "image/jpeg" {
 		r.takenAt, r.position = readEXIF(b)
 	}
-	if r.preview, err = fitJPEG(b, previewPx); err != nil {
-		return nil, refuse("corrupt %s: %s", declared, vipsReason(err))
-	}
-	// From here on the source is our own clean JPEG: a failure is ours, not the upload's.
-	if r.thumbnail, err = fitJPEG(r.preview, thumbnailPx); err != nil {
-		return nil, fmt.Errorf("make the thumbnail: %s", vipsReason(err))
-	}
-	if r.blurhash, err = placeholder(r.thumbnail); err != nil {
+	if err := r.fromPixels(b, declared); err != nil {
 		return nil, err
 	}
 	return r, nil
+}
+
+// fromPixels makes the preview, the thumbnail and the blurhash of src, an image libvips
+// reads (an upload, or a video's poster frame), named what in a refusal. src that does not
+// decode is refused; after that the source is our own clean JPEG, so a failure is ours.
+func (r *renditions) fromPixels(src []byte, what string) error {
+	var err error
+	if r.preview, err = fitJPEG(src, previewPx); err != nil {
+		return refuse("corrupt %s: %s", what, vipsReason(err))
+	}
+	if r.thumbnail, err = fitJPEG(r.preview, thumbnailPx); err != nil {
+		return fmt.Errorf("make the thumbnail: %s", vipsReason(err))
+	}
+	r.blurhash, err = placeholder(r.thumbnail)
+	return err
 }
 
 // header is the photo's stored size and EXIF orientation, read without decoding a pixel,
@@ -142,14 +150,14 @@ func placeholder(rendition []byte) (string, error) {
 	return blurhash(px, 4, 3), nil
 }
 
-// renderVideo checks the bytes are the declared video container. No poster frame is made:
-// that needs ffmpeg, which the service does not require; the item says so (poster_state
-// 'none') instead of pretending.
+// renderVideo checks the bytes are the declared video container. The poster frame, when
+// ffmpeg is there to take it, is added by the caller (poster.go); until then the item says
+// it has none (poster_state 'none') instead of pretending.
 func renderVideo(b []byte, declared string) (*renditions, error) {
 	if got := sniff(b); got != declared {
 		return nil, refuse("the bytes are %s, not the declared %s", orUnknown(got), declared)
 	}
-	return &renditions{contentType: declared, posterMissing: true}, nil
+	return &renditions{contentType: declared, posterState: posterNone}, nil
 }
 
 func orUnknown(t string) string {
