@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -88,13 +89,17 @@ likewise uses the registry at SCHEMA_REGISTRY_URL (--registry) instead of the em
 			dc.Reset = reset
 			dc.Logger = cliLogger(cmd.ErrOrStderr())
 			if !noServices {
-				// The stack's process starts the fakes, not the services: they are built
-				// below, after the fakes' variables are set.
-				stopFakes, err := provideFakes(cmd.Context(), dc.Logger, devBaseURL(dc.HTTPAddr), fakes.Options{StackURL: devBaseURL(dc.HTTPAddr), Storms: devStorms()})
-				if err != nil {
-					return err
+				// The stack starts the fakes once its data dir is ready (after --reset), with
+				// their files (the S3 server's objects) in it, and before the services, which
+				// read the variables provideFakes exports.
+				dc.Fakes = func(ctx context.Context, dir string) (func(context.Context) error, error) {
+					stop, err := provideFakes(ctx, dc.Logger, devBaseURL(dc.HTTPAddr),
+						fakes.Options{DataDir: dir, StackURL: devBaseURL(dc.HTTPAddr), Storms: devStorms()})
+					if err != nil {
+						return nil, err
+					}
+					return func(context.Context) error { stop(); return nil }, nil
 				}
-				defer stopFakes()
 			}
 			dc.Services, dc.NoServices = services(), noServices
 			dc.Banner = cmd.OutOrStdout()

@@ -19,7 +19,9 @@ type app struct {
 	objects *objects
 	// renders holds one token per render allowed at once (config.RenderConcurrency).
 	renders chan struct{}
-	now     func() time.Time
+	// ffmpeg is the executable taking video poster frames; "" when there is none.
+	ffmpeg string
+	now    func() time.Time
 }
 
 func newApp(ctx context.Context, env service.Env) (*app, error) {
@@ -35,7 +37,15 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	if err := objs.ensureBucket(ctx, cfg.Region); err != nil {
 		return nil, fmt.Errorf("%s: %w", env.Name, err)
 	}
-	return &app{env: env, db: env.DB, cfg: cfg, objects: objs, renders: make(chan struct{}, cfg.RenderConcurrency), now: env.Now}, nil
+	ffmpeg, warning, err := findFFmpeg(cfg.FFmpeg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", env.Name, err)
+	}
+	if warning != "" {
+		env.Logger.WarnContext(ctx, warning)
+	}
+	return &app{env: env, db: env.DB, cfg: cfg, objects: objs, renders: make(chan struct{}, cfg.RenderConcurrency),
+		ffmpeg: ffmpeg, now: env.Now}, nil
 }
 
 // probeS3 is the readiness check: the bucket answers.

@@ -48,7 +48,9 @@ func (a *app) complete(ctx context.Context, id uuid.UUID) (*item, error) {
 	if it.MediaType == "PHOTO" {
 		r, err = renderPhoto(b, it.DeclaredType, a.cfg.MaxPixels)
 	} else {
-		r, err = renderVideo(b, it.DeclaredType)
+		if r, err = renderVideo(b, it.DeclaredType); err == nil {
+			err = a.addPoster(ctx, it.ObjectKey, r)
+		}
 	}
 	var ref *refusal
 	if errors.As(err, &ref) {
@@ -85,9 +87,8 @@ func (a *app) markReady(ctx context.Context, it *item, size int64, r *renditions
 		width, height = &r.width, &r.height
 	}
 	var poster, blur *string
-	if r.posterMissing {
-		none := "none"
-		poster = &none
+	if r.posterState != "" {
+		poster = &r.posterState
 	}
 	if r.blurhash != "" {
 		blur = &r.blurhash

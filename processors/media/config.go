@@ -22,6 +22,9 @@ type config struct {
 	// SweepAge is how long an upload may stay pending before the sweep looks for its object:
 	// longer than a client takes to call complete after its POST.
 	SweepAge time.Duration `env:"MEDIA_SWEEP_AGE" default:"2m"`
+	// FFmpeg takes the poster frames of videos: unset, ffmpeg on PATH (none: no posters);
+	// "off", none; else the executable to run.
+	FFmpeg string `env:"MEDIA_FFMPEG"`
 	// ShareLinkMaxTTL caps a share link's life.
 	ShareLinkMaxTTL time.Duration `env:"MEDIA_SHARE_LINK_MAX_TTL" default:"720h"`
 }

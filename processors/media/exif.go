@@ -12,14 +12,14 @@ type position struct {
 	Longitude float64 `json:"longitude"`
 }
 
-// readEXIF finds DateTimeOriginal, the GPS position and the orientation (1..8, 1 when
-// absent) in a JPEG's EXIF segment; nil for what is absent or malformed. It reads only what
-// the service uses, so a hostile segment can at worst yield nothing: every offset is checked
-// against the segment.
-func readEXIF(b []byte) (*time.Time, *position, int) {
+// readEXIF finds DateTimeOriginal and the GPS position in a JPEG's EXIF segment; nil for
+// what is absent or malformed. It reads only what the service uses (the orientation is
+// libvips' to apply), so a hostile segment can at worst yield nothing: every offset is
+// checked against the segment.
+func readEXIF(b []byte) (*time.Time, *position) {
 	tiff := exifSegment(b)
 	if len(tiff) < 8 {
-		return nil, nil, 1
+		return nil, nil
 	}
 	var bo binary.ByteOrder
 	switch string(tiff[:2]) {
@@ -28,16 +28,9 @@ func readEXIF(b []byte) (*time.Time, *position, int) {
 	case "MM":
 		bo = binary.BigEndian
 	default:
-		return nil, nil, 1
+		return nil, nil
 	}
 	ifd0 := entries(tiff, bo, bo.Uint32(tiff[4:8]))
-	orientation := 1
-	if e, ok := ifd0[0x0112]; ok {
-		// A SHORT lies in the first two value bytes, in the file's byte order.
-		if o := int(bo.Uint16([]byte{byte(e.raw >> 24), byte(e.raw >> 16)})); o >= 1 && o <= 8 {
-			orientation = o
-		}
-	}
 	var taken *time.Time
 	if off, ok := ifd0[0x8769]; ok { // the Exif sub-IFD
 		if e, ok := entries(tiff, bo, off.value)[0x9003]; ok && e.count >= 19 && int(e.value)+19 <= len(tiff) {
@@ -62,7 +55,7 @@ func readEXIF(b []byte) (*time.Time, *position, int) {
 			pos = &position{lat, lon}
 		}
 	}
-	return taken, pos, orientation
+	return taken, pos
 }
 
 // exifSegment is the TIFF body of a JPEG's APP1 Exif segment, or nil.

@@ -63,7 +63,7 @@ func withGPS(t *testing.T) []byte {
 // share_location, and the renditions never hold EXIF.
 func TestPositionTravelsOnlyWhenTheOwnerSharesIt(t *testing.T) {
 	t.Parallel()
-	taken, pos, _ := readEXIF(withGPS(t))
+	taken, pos := readEXIF(withGPS(t))
 	if taken == nil || !taken.Equal(time.Date(2026, 7, 2, 9, 15, 30, 0, time.UTC)) || pos == nil ||
 		math.Abs(pos.Latitude-46.51) > 1e-9 || math.Abs(pos.Longitude+8.25) > 1e-9 {
 		t.Fatalf("readEXIF = %v, %+v; want 2026-07-02 09:15:30 at 46.51, -8.25", taken, pos)

@@ -13,7 +13,7 @@ func FuzzUploadBytes(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sniff(b)
 		readEXIF(b)
-		for _, declared := range []string{"image/jpeg", "image/png", "image/webp"} {
+		for _, declared := range []string{"image/jpeg", "image/png", "image/webp", "image/heic"} {
 			r, err := renderPhoto(b, declared, 1<<20)
 			if err == nil && (len(r.thumbnail) == 0 || len(r.preview) == 0) {
 				t.Fatalf("%s: no error and no renditions", declared)

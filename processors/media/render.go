@@ -4,23 +4,24 @@ import (
 	"bytes"
 	"fmt"
 	"image"
-	"image/jpeg"
-	_ "image/png" // registers the PNG decoder for image.DecodeConfig and imaging.Decode
+	_ "image/jpeg" // registers the JPEG header reader for image.DecodeConfig
+	"image/png"
 	"time"
 
-	"github.com/disintegration/imaging"
-	_ "golang.org/x/image/webp" // registers the WebP decoder
+	"github.com/davidbyttow/govips/v2/vips"
+	_ "golang.org/x/image/webp" // registers the WebP header reader
 )
 
 // Rendition sizes: the thumbnail fills a grid cell, the preview a phone or laptop screen.
 const (
 	thumbnailPx = 250
 	previewPx   = 1440
+	blurhashPx  = 32
 	jpegQuality = 82
 )
 
-// renditions are what a landed photo becomes. They are re-encoded from pixels, so they carry
-// no metadata at all: no EXIF, no location, whatever the original held.
+// renditions are what a landed upload becomes. They are re-encoded from pixels with their
+// metadata stripped: no EXIF, no location, whatever the original held.
 type renditions struct {
 	contentType   string
 	width, height int // of the original, upright
@@ -29,7 +30,7 @@ type renditions struct {
 	blurhash      string
 	takenAt       *time.Time
 	position      *position
-	posterMissing bool // a video without a poster frame
+	posterState   string // videos: posterReady or posterNone; photos: ""
 }
 
 // refusal is why an upload's bytes were refused: the item is marked failed with it. It is
@@ -41,92 +42,122 @@ func (r *refusal) Error() string { return r.reason }
 func refuse(format string, args ...any) error { return &refusal{fmt.Sprintf(format, args...)} }
 
 // renderPhoto checks what the bytes are, refuses an image bomb from its header before a
-// single pixel is decoded, decodes it upright (EXIF orientation applied) and makes the
-// thumbnail, the preview and the blurhash.
+// single pixel is decoded, and makes the preview, the thumbnail and the blurhash upright
+// (EXIF orientation applied).
+//
+// libvips does the pixel work: its thumbnail operation shrinks while it loads (a JPEG is
+// decoded at 1/2, 1/4 or 1/8 scale by libjpeg-turbo's DCT scaling, so a 12 MP photo is
+// never decoded whole for a 1440 px preview), applies the orientation and, with fail set,
+// refuses a truncated or damaged file instead of painting it grey. Each step reads its
+// source once, front to back (libvips' sequential access), so the thumbnail is made from
+// the preview's bytes, and the placeholder from the thumbnail's.
 func renderPhoto(b []byte, declared string, maxPixels int64) (*renditions, error) {
 	got := sniff(b)
 	if got != declared {
 		return nil, refuse("the bytes are %s, not the declared %s", orUnknown(got), declared)
 	}
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+	w, h, orientation, err := header(b, declared, maxPixels)
 	if err != nil {
-		return nil, refuse("corrupt %s: %v", declared, err)
+		return nil, err
 	}
-	if px := int64(cfg.Width) * int64(cfg.Height); px > maxPixels || cfg.Width <= 0 || cfg.Height <= 0 {
-		return nil, refuse("image of %d×%d pixels is over the limit of %d pixels", cfg.Width, cfg.Height, maxPixels)
-	}
-	img, _, err := image.Decode(bytes.NewReader(b))
-	if err != nil {
-		return nil, refuse("corrupt %s: %v", declared, err)
-	}
-	r := &renditions{contentType: declared, width: img.Bounds().Dx(), height: img.Bounds().Dy()}
-	orientation := 1
-	if declared == "image/jpeg" {
-		r.takenAt, r.position, orientation = readEXIF(b)
-	}
+	r := &renditions{contentType: declared, width: w, height: h}
 	if orientation >= 5 { // the quarter turns: the upright photo is the other way round
-		r.width, r.height = r.height, r.width
+		r.width, r.height = h, w
 	}
-	// The preview comes from the original (halved cheaply first), the thumbnail from the
-	// preview; the orientation is applied to the small preview, not the 12 MP original.
-	preview := upright(fit(shrinkForPreview(img, previewPx), previewPx), orientation)
-	thumb := fit(preview, thumbnailPx)
-	if r.preview, err = encodeJPEG(preview); err != nil {
+	if declared == "image/jpeg" {
+		r.takenAt, r.position = readEXIF(b)
+	}
+	if err := r.fromPixels(b, declared); err != nil {
 		return nil, err
 	}
-	if r.thumbnail, err = encodeJPEG(thumb); err != nil {
-		return nil, err
-	}
-	r.blurhash = blurhash(fit(thumb, 32), 4, 3)
 	return r, nil
 }
 
-// upright applies EXIF orientation o (1..8) to img: what the camera meant the viewer to see.
-func upright(img image.Image, o int) image.Image {
-	switch o {
-	case 2:
-		return imaging.FlipH(img)
-	case 3:
-		return imaging.Rotate180(img)
-	case 4:
-		return imaging.FlipV(img)
-	case 5:
-		return imaging.Transpose(img)
-	case 6:
-		return imaging.Rotate270(img)
-	case 7:
-		return imaging.Transverse(img)
-	case 8:
-		return imaging.Rotate90(img)
+// fromPixels makes the preview, the thumbnail and the blurhash of src, an image libvips
+// reads (an upload, or a video's poster frame), named what in a refusal. src that does not
+// decode is refused; after that the source is our own clean JPEG, so a failure is ours.
+func (r *renditions) fromPixels(src []byte, what string) error {
+	var err error
+	if r.preview, err = fitJPEG(src, previewPx); err != nil {
+		return refuse("corrupt %s: %s", what, vipsReason(err))
 	}
-	return img
+	if r.thumbnail, err = fitJPEG(r.preview, thumbnailPx); err != nil {
+		return fmt.Errorf("make the thumbnail: %s", vipsReason(err))
+	}
+	r.blurhash, err = placeholder(r.thumbnail)
+	return err
 }
 
-// fit shrinks img to fit a px×px box, never enlarging.
-func fit(img image.Image, px int) image.Image {
-	b := img.Bounds()
-	if b.Dx() <= px && b.Dy() <= px {
-		return img
+// header is the photo's stored size and EXIF orientation, read without decoding a pixel,
+// refused when it claims more than maxPixels. The formats Go knows are measured first by
+// image.DecodeConfig, which needs nothing past the header (libvips' loaders read on to the
+// first pixel data, so a bomb that is only a header would pass as merely corrupt); HEIC by
+// libvips' lazy load, which reads the header only.
+func header(b []byte, declared string, maxPixels int64) (w, h, orientation int, err error) {
+	overLimit := func(w, h int) error {
+		if px := int64(w) * int64(h); px > maxPixels || w <= 0 || h <= 0 {
+			return refuse("image of %d×%d pixels is over the limit of %d pixels", w, h, maxPixels)
+		}
+		return nil
 	}
-	return imaging.Fit(img, px, px, imaging.Linear)
+	if declared != "image/heic" {
+		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			return 0, 0, 0, refuse("corrupt %s: %v", declared, err)
+		}
+		if err := overLimit(cfg.Width, cfg.Height); err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	startVips()
+	head, err := vips.LoadImageFromBuffer(b, vips.NewImportParams())
+	if err != nil {
+		return 0, 0, 0, refuse("corrupt %s: %s", declared, vipsReason(err))
+	}
+	defer head.Close()
+	w, h, orientation = head.Width(), head.Height(), head.Orientation()
+	return w, h, orientation, overLimit(w, h)
 }
 
-func encodeJPEG(img image.Image) ([]byte, error) {
-	var buf bytes.Buffer
-	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: jpegQuality}); err != nil {
-		return nil, fmt.Errorf("encode rendition: %w", err)
+// fitJPEG is src (any format libvips reads) fitted into a px×px box, never enlarged,
+// upright, as a JPEG without any metadata.
+func fitJPEG(src []byte, px int) ([]byte, error) {
+	startVips()
+	img, err := vips.LoadThumbnailFromBuffer(src, px, px, vips.InterestingNone, vips.SizeDown, vips.NewImportParams())
+	if err != nil {
+		return nil, err
 	}
-	return buf.Bytes(), nil
+	defer img.Close()
+	out, _, err := img.ExportJpeg(&vips.JpegExportParams{StripMetadata: true, Quality: jpegQuality, OptimizeCoding: true})
+	return out, err
 }
 
-// renderVideo checks the bytes are the declared video container. No poster frame is made:
-// that needs ffmpeg, which the service does not require; the item says so (poster_state
-// 'none') instead of pretending.
+// placeholder is the blurhash of a rendition, computed on a tiny copy of it.
+func placeholder(rendition []byte) (string, error) {
+	img, err := vips.LoadThumbnailFromBuffer(rendition, blurhashPx, blurhashPx, vips.InterestingNone, vips.SizeDown, vips.NewImportParams())
+	if err != nil {
+		return "", fmt.Errorf("shrink for the blurhash: %s", vipsReason(err))
+	}
+	defer img.Close()
+	raw, _, err := img.ExportPng(&vips.PngExportParams{StripMetadata: true, Compression: 1})
+	if err != nil {
+		return "", fmt.Errorf("export the blurhash source: %s", vipsReason(err))
+	}
+	px, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		return "", fmt.Errorf("read the blurhash source: %w", err)
+	}
+	return blurhash(px, 4, 3), nil
+}
+
+// renderVideo checks the bytes are the declared video container. The poster frame, when
+// ffmpeg is there to take it, is added by the caller (poster.go); until then the item says
+// it has none (poster_state 'none') instead of pretending.
 func renderVideo(b []byte, declared string) (*renditions, error) {
 	if got := sniff(b); got != declared {
 		return nil, refuse("the bytes are %s, not the declared %s", orUnknown(got), declared)
 	}
-	return &renditions{contentType: declared, posterMissing: true}, nil
+	return &renditions{contentType: declared, posterState: posterNone}, nil
 }
 
 func orUnknown(t string) string {

@@ -200,10 +200,10 @@ func TestCorruptOrMislabelledUploadsFail(t *testing.T) {
 	}
 }
 
-// TestLargePhotosAreHalvedThenFitted: a photo over twice the preview size goes through the
-// cheap 2×2 halving first (shrinkForPreview); the preview is still the right size, upright
-// and of the right colours, with a rotated orientation too.
-func TestLargePhotosAreHalvedThenFitted(t *testing.T) {
+// TestLargePhotosShrinkOnLoadUpright: a photo over twice the preview size is shrunk while
+// it is decoded (libvips' JPEG shrink-on-load); the preview is still exactly the preview
+// size, upright and of the right colours, with a rotated orientation too.
+func TestLargePhotosShrinkOnLoadUpright(t *testing.T) {
 	t.Parallel()
 	const w, h = 3200, 2900
 	for o, stored := range map[uint16]func(image.Image) image.Image{1: func(i image.Image) image.Image { return i }, 6: rotate90CCW} {

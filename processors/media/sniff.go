@@ -2,19 +2,19 @@ package media
 
 import "bytes"
 
-// Accepted upload types, by the content type the client declares and S3 enforces. HEIC is
-// left out: no maintained pure-Go decoder exists, and a photo we cannot thumbnail would be
-// a gallery hole.
+// Accepted upload types, by the content type the client declares and S3 enforces. HEIC (the
+// iPhone's default) decodes through libvips' libheif loader.
 var acceptedTypes = map[string]string{
 	"image/jpeg":      "PHOTO",
 	"image/png":       "PHOTO",
 	"image/webp":      "PHOTO",
+	"image/heic":      "PHOTO",
 	"video/mp4":       "VIDEO",
 	"video/quicktime": "VIDEO",
 }
 
 // extensions name the original's key, for people browsing the bucket.
-var extensions = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
+var extensions = map[string]string{"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp", "image/heic": ".heic",
 	"video/mp4": ".mp4", "video/quicktime": ".mov"}
 
 // sniff is the content type the bytes really are, from their magic numbers: the declared
@@ -33,8 +33,10 @@ func sniff(b []byte) string {
 		switch string(b[8:12]) {
 		case "qt  ":
 			return "video/quicktime"
-		case "heic", "heix", "mif1", "msf1", "avif":
+		case "heic", "heix", "mif1", "msf1":
 			return "image/heic"
+		case "avif", "avis":
+			return "image/avif"
 		default:
 			return "video/mp4"
 		}

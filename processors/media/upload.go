@@ -42,7 +42,7 @@ func (a *app) requestUpload(ctx context.Context, req uploadRequest) (*uploadGran
 	}
 	mediaType, ok := acceptedTypes[req.ContentType]
 	if !ok {
-		fields = append(fields, problem.FieldError{Field: "content_type", Reason: "must be one of image/jpeg, image/png, image/webp, video/mp4, video/quicktime"})
+		fields = append(fields, problem.FieldError{Field: "content_type", Reason: "must be one of image/jpeg, image/png, image/webp, image/heic, video/mp4, video/quicktime"})
 	}
 	if req.UploaderType != "GUEST" && req.UploaderType != "GUIDE" {
 		fields = append(fields, problem.FieldError{Field: "uploader_type", Reason: "must be GUEST or GUIDE"})

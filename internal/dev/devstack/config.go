@@ -1,6 +1,7 @@
 package devstack
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -73,6 +74,12 @@ type Config struct {
 	Topology *topology.Topology
 	// Services are started after their stores are migrated; the CLI passes its one list.
 	Services []service.Definition
+	// Fakes starts the third-party fakes the services' unset clients need (the dev command's
+	// fakes.Provide) with their files under dir, <DataDir>/fakes, and returns their stop. It
+	// runs after the data dir is prepared (so --reset has already removed the S3 server's
+	// objects, and a plain restart finds them again) and before the services, which read
+	// the fakes' variables; the fakes stop after the services. nil: none.
+	Fakes func(ctx context.Context, dir string) (stop func(context.Context) error, err error)
 	// Getenv is the environment the services read (their clients' URLs); default os.Getenv,
 	// into which the dev command exports the fakes' variables.
 	Getenv func(string) string

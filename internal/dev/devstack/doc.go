@@ -21,7 +21,9 @@
 //   - a data dir without stack.json (new, deleted, or removed by Reset) first loses the
 //     database and keys of its names, which can only be left from an earlier data dir at
 //     the same path; stack.json is then written;
-//   - the stores of every listed service migrated, and the services started;
+//   - the stores of every listed service migrated; the third-party fakes (Config.Fakes)
+//     started with their files, the S3 server's objects among them, under <DataDir>/fakes;
+//     and the services started;
 //   - the stand-ins of the other domains' services on HTTPAddr, each under /<service>/
 //     (internal/dev/standin), simulated traffic at SimulateRate (internal/dev/simulate) and a live
 //     status line every StatusInterval (status.go); the last two only when configured. The

@@ -100,6 +100,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		{"data dir state", s.saveState},
 		{"migrations", s.migrate},
 		{"console", s.startConsole},
+		{"fakes", s.startFakes},
 		{"services", s.startServices},
 		{"stand-ins", s.startStandins},
 		{"simulator", s.startSimulator},
