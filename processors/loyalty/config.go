@@ -21,6 +21,8 @@ type Config struct {
 	ExpiryInterval time.Duration `env:"LOYALTY_EXPIRY_INTERVAL" default:"1h"`
 	// TierInterval is how often tiers are recalculated for members whose window moved.
 	TierInterval time.Duration `env:"LOYALTY_TIER_INTERVAL" default:"1h"`
+	// StoreConfig is LOYALTY_STORE and the COUCHBASE_* settings (couchbase_config.go).
+	StoreConfig
 }
 
 // Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
@@ -35,7 +37,7 @@ func (c *Config) Validate() error {
 	case c.ExpiryInterval <= 0 || c.TierInterval <= 0:
 		return fmt.Errorf("loyalty: LOYALTY_EXPIRY_INTERVAL and LOYALTY_TIER_INTERVAL must be positive durations")
 	}
-	return nil
+	return c.StoreConfig.validate()
 }
 
 // expiresOn is the expiry day of points earned at t.

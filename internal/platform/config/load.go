@@ -20,7 +20,8 @@ import (
 //
 // A variable that is unset or empty takes the field's default tag (none: the zero value).
 // An integer's min tag raises its least value above 1 (a pool of `min:"2"` connections).
-// Fields without an env tag are left alone. Supported kinds: string, bool, int, int32,
+// Fields without an env tag are left alone, but for structs embedded without one, whose
+// fields load as the outer struct's (settings declared beside the code they configure). Supported kinds: string, bool, int, int32,
 // int64, time.Duration and []string (comma-separated, blanks dropped). Durations and
 // integers must be positive: every such knob of ours is a size, a count or an interval,
 // and a zero one would spin or block. Each malformed value is one line naming the variable
@@ -31,12 +32,26 @@ func Load(getenv func(string) string, cfg any) error {
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return fmt.Errorf("config: Load needs a pointer to a struct, got %T", cfg)
 	}
-	v = v.Elem()
+	errs := loadFields(getenv, v.Elem())
+	if len(errs) == 0 {
+		if v, ok := cfg.(Validator); ok {
+			return v.Validate()
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// loadFields sets the tagged fields of the struct v, and those of the structs it embeds
+// without a tag (a part of the settings declared beside the code it configures).
+func loadFields(getenv func(string) string, v reflect.Value) []error {
 	var errs []error
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
 		name, ok := f.Tag.Lookup("env")
 		if !ok {
+			if f.Anonymous && f.Type.Kind() == reflect.Struct {
+				errs = append(errs, loadFields(getenv, v.Field(i))...)
+			}
 			continue
 		}
 		raw, def := getenv(name), f.Tag.Get("default")
@@ -50,12 +65,7 @@ func Load(getenv func(string) string, cfg any) error {
 			errs = append(errs, err)
 		}
 	}
-	if len(errs) == 0 {
-		if v, ok := cfg.(Validator); ok {
-			return v.Validate()
-		}
-	}
-	return errors.Join(errs...)
+	return errs
 }
 
 // Validator is a configuration that checks itself after loading (ranges, combinations of

@@ -133,3 +133,31 @@ func TestLoadCallsValidate(t *testing.T) {
 		t.Fatalf("unparsable T_FROM: %v, want the parse error alone", err)
 	}
 }
+
+// embeddedPart is a part of a service's settings declared in the file of the code it
+// configures, and embedded in the service's Config.
+type embeddedPart struct {
+	URL     string        `env:"T_PART_URL" default:"x://default"`
+	Timeout time.Duration `env:"T_PART_TIMEOUT"`
+}
+
+// TestLoadFillsEmbeddedStructs: the fields of a struct embedded without a tag load as the
+// outer struct's, defaults and malformed values alike; a named struct field stays alone.
+func TestLoadFillsEmbeddedStructs(t *testing.T) {
+	var c struct {
+		Name string `env:"T_NAME"`
+		embeddedPart
+		Other embeddedPart
+	}
+	env := map[string]string{"T_NAME": "n", "T_PART_TIMEOUT": "3s"}
+	if err := config.Load(func(k string) string { return env[k] }, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Name != "n" || c.URL != "x://default" || c.Timeout != 3*time.Second || c.Other.URL != "" {
+		t.Errorf("loaded %+v", c)
+	}
+	env["T_PART_TIMEOUT"] = "soon"
+	if err := config.Load(func(k string) string { return env[k] }, &c); err == nil || !strings.Contains(err.Error(), "T_PART_TIMEOUT") {
+		t.Errorf("a malformed embedded field: %v, want its variable named", err)
+	}
+}
