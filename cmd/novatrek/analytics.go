@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -26,7 +27,7 @@ func newAnalyticsChecksumCmd() *cobra.Command {
 	cfg := config.FromEnv()
 	cmd := &cobra.Command{
 		Use:     "checksum",
-		Example: `  novatrek analytics checksum         # svc-analytics' tables in DATABASE_URL`,
+		Example: `  novatrek analytics checksum         # svc-analytics' tables in DATABASE_URL (or Oracle with ANALYTICS_STORE=oracle)`,
 		Short:   "Print the row count and checksum of each svc-analytics table",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -38,7 +39,7 @@ func newAnalyticsChecksumCmd() *cobra.Command {
 				return err
 			}
 			defer pool.Close()
-			sums, err := analytics.Checksums(cmd.Context(), pool)
+			sums, err := analytics.StoreChecksums(cmd.Context(), pool, os.Getenv)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/store"
 )
 
@@ -15,6 +16,25 @@ type Checksum struct {
 	Table string `json:"table"`
 	Rows  int64  `json:"rows"`
 	Sum   string `json:"sum"`
+}
+
+// StoreChecksums fingerprints the tables of the store svc-analytics is configured with
+// (ANALYTICS_STORE, ORACLE_DSN read through getenv): Checksums of pool's schema, or the
+// Oracle store's, which `novatrek analytics checksum` prints.
+func StoreChecksums(ctx context.Context, pool store.DB, getenv func(string) string) ([]Checksum, error) {
+	var cfg Config
+	if err := config.Load(getenv, &cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Store != storeOracle {
+		return Checksums(ctx, pool)
+	}
+	ora, err := connectOracle(ctx, cfg.OracleDSN)
+	if err != nil {
+		return nil, err
+	}
+	defer ora.db.Close()
+	return ora.Checksums(ctx)
 }
 
 // Checksums fingerprints the six fact tables and the rollups, in a fixed order.

@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -62,4 +63,29 @@ func TestOracleStoreThatCannotConnectStopsTheStart(t *testing.T) {
 		t.Fatalf("start error %q: want one line naming ORACLE_DSN without its password", msg)
 	}
 	t.Log(err)
+}
+
+// TestChecksumCommandReadsTheConfiguredStore: `novatrek analytics checksum` fingerprints
+// the PostgreSQL tables by default and, with ANALYTICS_STORE=oracle, asks Oracle (here
+// unreachable: an error naming ORACLE_DSN, not PostgreSQL's empty tables).
+func TestChecksumCommandReadsTheConfiguredStore(t *testing.T) {
+	t.Parallel()
+	svc := startStore(t)
+	writeRows(t, svc, eventRows(t, 0, 1, time.Now().UTC()))
+	ctx := context.Background()
+	want, err := Checksums(ctx, svc.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := StoreChecksums(ctx, svc.DB, getenv())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, want) || got[0].Rows == 0 {
+		t.Fatalf("checksums of the default store %v, want PostgreSQL's %v with the booking rows", got, want)
+	}
+	_, err = StoreChecksums(ctx, svc.DB, getenv("ANALYTICS_STORE", "oracle", "ORACLE_DSN", "analytics/secret-pw@127.0.0.1:1/FREEPDB1"))
+	if err == nil || !strings.Contains(err.Error(), "ORACLE_DSN") {
+		t.Fatalf("checksums with ANALYTICS_STORE=oracle and no Oracle: %v, want an error naming ORACLE_DSN", err)
+	}
 }

@@ -29,9 +29,22 @@ type oracleFacts struct {
 	db *sql.DB
 }
 
-// openOracle connects to dsn with the session settings the statements rely on (decimal
-// point, UTC, the ANALYTICS schema) and applies the Oracle migrations.
+// openOracle connects to dsn (connectOracle) and applies the Oracle migrations.
 func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
+	s, err := connectOracle(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := migrateOracle(ctx, s.db); err != nil {
+		s.db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// connectOracle connects to dsn with the session settings the statements rely on (decimal
+// point, UTC, the ANALYTICS schema).
+func connectOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
 	p, err := godror.ParseDSN(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
@@ -43,10 +56,6 @@ func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("analytics: connect to Oracle (ORACLE_DSN): %w", err)
-	}
-	if err := migrateOracle(ctx, db); err != nil {
-		db.Close()
-		return nil, err
 	}
 	return &oracleFacts{db: db}, nil
 }
