@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,7 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 		}
 		a.facts = ora
 		if err := a.emptyOracleForRebuild(ctx, ora); err != nil {
+			_ = ora.Close()
 			return nil, err
 		}
 		a.log.Info("facts and rollups are in Oracle (ANALYTICS_STORE=oracle); inbox, offsets and finance tables in PostgreSQL")
@@ -53,4 +55,13 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 		a.payments = &reconciler{client: c}
 	}
 	return a, nil
+}
+
+// Close closes the fact store's own connections when it has any (the Oracle pool); the
+// runner calls it after the service's loops stopped. PostgreSQL's pool is the runner's.
+func (a *app) Close() error {
+	if c, ok := a.facts.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }

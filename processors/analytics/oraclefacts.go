@@ -29,6 +29,9 @@ type oracleFacts struct {
 	db *sql.DB
 }
 
+// Close closes the Oracle connection pool (the runner calls it through app.Close).
+func (s *oracleFacts) Close() error { return s.db.Close() }
+
 // openOracle connects to dsn (connectOracle) and applies the Oracle migrations.
 func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
 	s, err := connectOracle(ctx, dsn)

@@ -37,6 +37,8 @@ type Service struct {
 	done   chan struct{}
 	err    error
 	pool   *pgxpool.Pool
+	// closeState is the bound state's Close (service.Bound), nil when it has none.
+	closeState func() error
 }
 
 // defaultMaxConns sizes a service's own pool when its Spec does not.
@@ -52,6 +54,9 @@ func Start(ctx context.Context, h Host, def service.Definition) (*Service, error
 	defer func() {
 		if !ok {
 			cancel()
+			if s.closeState != nil {
+				_ = s.closeState() // the start's own error is the one to report
+			}
 			if s.pool != nil {
 				s.pool.Close()
 			}
@@ -94,6 +99,7 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 	if err != nil {
 		return err
 	}
+	s.closeState = bound.Close
 	s.Checks = append(s.Checks, bound.Checks...)
 
 	if len(bound.Routes) > 0 && !h.Tune.SkipConsumer {
@@ -238,7 +244,8 @@ func pingValkey(v *store.Valkey) func(context.Context) error {
 func (s *Service) Done() <-chan struct{} { return s.done }
 
 // Stop cancels the service's loops and waits for them until ctx ends (the stream commits
-// or abandons its batch, the relay and workers return), then closes its pool. It returns
+// or abandons its batch, the relay and workers return), then closes its state (an
+// io.Closer state: a second store's pool) and its pool. It returns
 // the first loop failure, or nil after a clean stop. The host shuts its HTTP server down
 // first, so no request runs on a closed pool.
 func (s *Service) Stop(ctx context.Context) error {
@@ -248,11 +255,17 @@ func (s *Service) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("service %s: stop: %w", s.Name, ctx.Err())
 	}
+	var closeErr error
+	if s.closeState != nil {
+		if err := s.closeState(); err != nil {
+			closeErr = fmt.Errorf("service %s: close: %w", s.Name, err)
+		}
+	}
 	if s.pool != nil {
 		s.pool.Close()
 	}
 	if errors.Is(s.err, context.Canceled) {
-		return nil
+		return closeErr
 	}
-	return s.err
+	return errors.Join(s.err, closeErr)
 }

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 
 	"github.com/jackc/pgx/v5"
@@ -67,6 +68,10 @@ type Bound struct {
 	API     []BoundRoute
 	Workers []Loop
 	Checks  []ReadyCheck
+	// Close releases what the state holds besides the runner's pool and clients (a
+	// connection pool to a second store): the state's Close when it is an io.Closer, run
+	// once its loops have stopped. Nil when it is not.
+	Close func() error
 }
 
 // BoundRoute is a route with its handler bound to the state.
@@ -118,6 +123,9 @@ func (s *Spec[S]) Bind(ctx context.Context, env Env) (*Bound, error) {
 		return nil, fmt.Errorf("service %s: %w", s.Name, err)
 	}
 	b := &Bound{}
+	if c, ok := any(st).(io.Closer); ok {
+		b.Close = c.Close
+	}
 	for _, sub := range s.Subscriptions {
 		b.Routes = append(b.Routes, sub.bind(st))
 	}
