@@ -35,6 +35,8 @@ type cbStore struct {
 	cluster                                              *gocb.Cluster
 	scope                                                *gocb.Scope
 	members, entries, tiers, redemptions, rules, rewards *gocb.Collection
+	// committed runs after every committed transaction (the outbox's wake-up); may be nil.
+	committed func()
 }
 
 // openCouchbase connects with cfg's COUCHBASE_* settings, waits until the bucket answers,
@@ -151,6 +153,9 @@ func (s *cbStore) inTx(fn func(*cbTx) error) error {
 	_, err := s.cluster.Transactions().Run(func(ac *gocb.TransactionAttemptContext) error {
 		return fn(&cbTx{ac: ac, s: s, members: map[string]*cbHeldMember{}, redemptions: map[string]*gocb.TransactionGetResult{}})
 	}, nil)
+	if err == nil && s.committed != nil {
+		s.committed()
+	}
 	var failed *gocb.TransactionFailedError
 	if errors.As(err, &failed) && failed.Unwrap() != nil {
 		return failed.Unwrap()

@@ -38,6 +38,9 @@ const (
 	TopicRewardRedeemed    = "novatrek.support.loyalty-reward.redeemed"
 )
 
+// produced are the topics the service emits to, through either store's outbox.
+var produced = []string{TopicPointsEarned, TopicTierChanged, TopicRewardRedeemed}
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -60,11 +63,11 @@ var Spec = &service.Spec[*app]{
 	// long a batch holds them while it calls svc-reservations, which is how long a
 	// redemption of one of them may wait.
 	Subscriptions: []service.Subscription[*app]{
-		service.OnBatch(TopicGuestRegistered, (*app).onGuestsRegistered),
-		service.OnBatch(TopicReservationStatus, (*app).onReservationStatusesChanged),
+		service.OnBatch(TopicGuestRegistered, inStoreBatch((*app).onGuestsRegistered)),
+		service.OnBatch(TopicReservationStatus, inStoreBatch((*app).onReservationStatusesChanged)),
 	},
 	Consume:  service.ConsumePolicy{MaxBatchRecords: 100},
-	Produces: []string{TopicPointsEarned, TopicTierChanged, TopicRewardRedeemed},
+	Produces: produced,
 	Clients: []service.Client{
 		// Both calls are reads, safe to repeat: one retry rides out a blip; a longer outage
 		// makes the consumer wait (a transient failure), never lose the event.
@@ -77,6 +80,7 @@ var Spec = &service.Spec[*app]{
 	Workers: []service.Worker[*app]{
 		{Name: "expiry", Run: (*app).runExpiry},
 		{Name: "tier recalculation", Run: (*app).runTierRecalculation},
+		{Name: "couchbase outbox relay", Run: (*app).relayCouchbaseOutbox},
 	},
 }
 
