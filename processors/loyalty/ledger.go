@@ -102,9 +102,8 @@ var ErrDuplicate = errors.New("loyalty: this cause is booked already")
 var ErrInsufficient = errors.New("loyalty: not enough points")
 
 // Ledger is the store port: everything the service keeps, in the transaction Tx of the
-// engine behind it. PostgreSQL (pgLedger, Tx = a pgx transaction or pool) is the
-// implementation; a Couchbase adapter (N1QL, MutateIn counters, transactions) is the
-// port's second, not built yet (README.md). Every write of a member's balance happens in
+// engine behind it: PostgreSQL (pgLedger, Tx = a pgx transaction or pool) or Couchbase
+// (cbLedger, Tx = a transaction attempt; couchbase_ledger.go). Every write of a member's balance happens in
 // Post, under the member's lock (Lock), so entries and balance never disagree.
 type Ledger[Tx any] interface {
 	// Enrol creates the member, or merges the profile into an existing one (the

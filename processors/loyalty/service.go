@@ -11,8 +11,8 @@
 // ("Get member profile"): both synchronous HTTP calls through declared Clients, answered
 // in dev and tests by the stand-ins (internal/dev/standin).
 //
-// The store is PostgreSQL (JSONB documents for the flexible parts) behind the Ledger port;
-// see README.md for what the Couchbase adapter the spec names still needs.
+// The store, behind the Ledger port, is PostgreSQL (JSONB documents for the flexible parts)
+// or, with LOYALTY_STORE=couchbase, Couchbase, the spec's (see README.md).
 package loyalty
 
 import (
