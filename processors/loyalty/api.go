@@ -171,8 +171,9 @@ func (a *app) handleRedeem(w http.ResponseWriter, r *http.Request) error {
 	if fields != nil {
 		return problem.Validation("invalid redemption", fields...)
 	}
-	in := redeemRequest{GuestID: id.String(), RewardID: body.RewardID, ReservationID: body.ReservationID,
-		Caller: callerOf(r), Lineage: event.FromRequest(r)}
+	in := redeemRequest{ID: redemptionID(callerOf(r), r.Header.Get(idempotency.Header), id.String(), body.RewardID),
+		GuestID: id.String(), RewardID: body.RewardID, ReservationID: body.ReservationID, Caller: callerOf(r),
+		Lineage: event.FromRequest(r)}
 	return a.write(w, r, http.StatusCreated, func(ctx context.Context, tx pgx.Tx) (any, error) {
 		red, balance, err := a.redeem(ctx, tx, in)
 		if err != nil {

@@ -28,11 +28,19 @@ const (
 
 // redeemRequest is what a redemption asks for.
 type redeemRequest struct {
+	// ID is the redemption's, derived from the request's Idempotency-Key (redemptionID).
+	ID            uuid.UUID
 	GuestID       string
 	RewardID      string
 	ReservationID *string
 	Caller        string
 	Lineage       event.Lineage
+}
+
+// redemptionID names the redemption a request makes by who asked, with which
+// Idempotency-Key, for whom and what: the same request always names the same redemption.
+func redemptionID(caller, key, guestID, rewardID string) uuid.UUID {
+	return derivedID("redemption", caller, key, guestID, rewardID)
 }
 
 // notMember is the 404 of a guest who is not enrolled.
@@ -61,6 +69,12 @@ func (a *app) redeem(ctx context.Context, tx pgx.Tx, in redeemRequest) (*Redempt
 	if m == nil {
 		return nil, 0, notMember(in.GuestID)
 	}
+	// The request ran before, but its Idempotency-Key record was lost: with
+	// LOYALTY_STORE=couchbase, a crash between the Couchbase commit and PostgreSQL's. Its
+	// redemption is the answer, as the key's record would have been.
+	if done, err := a.ledger.LockRedemption(ctx, tx, in.ID); err != nil || done != nil {
+		return done, m.Balance, err
+	}
 	rw, err := a.ledger.Reward(ctx, tx, in.RewardID)
 	if err != nil {
 		return nil, 0, err
@@ -80,7 +94,7 @@ func (a *app) redeem(ctx context.Context, tx pgx.Tx, in redeemRequest) (*Redempt
 	if err != nil {
 		return nil, 0, err
 	}
-	r := &Redemption{ID: uuid.New(), GuestID: m.GuestID, RewardID: rw.ID, Points: rw.PointsCost, ReservationID: in.ReservationID,
+	r := &Redemption{ID: in.ID, GuestID: m.GuestID, RewardID: rw.ID, Points: rw.PointsCost, ReservationID: in.ReservationID,
 		Status: "active", Caller: in.Caller, Reward: doc, CreatedAt: now}
 	if err := a.ledger.AddRedemption(ctx, tx, *r); err != nil {
 		return nil, 0, err
