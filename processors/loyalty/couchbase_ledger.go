@@ -155,6 +155,9 @@ func (l cbLedger) Member(ctx context.Context, tx *cbTx, guestID string) (*Member
 }
 
 func (cbLedger) Post(ctx context.Context, tx *cbTx, m *Member, e Entry, d Draw) (Entry, error) {
+	if err := checkEntry(e); err != nil {
+		return Entry{}, err
+	}
 	h, err := tx.member(m.GuestID)
 	if err != nil {
 		return Entry{}, err

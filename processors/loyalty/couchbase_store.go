@@ -148,7 +148,8 @@ func (s *cbStore) seed(ctx context.Context) error {
 
 // inTx runs fn in one Couchbase transaction, attempted again (with a fresh cbTx) when it
 // conflicts with another, committed when fn returns nil. fn's own error comes back as
-// itself, so errors.Is(err, ErrInsufficient) holds.
+// itself, so errors.Is(err, ErrInsufficient) holds; Couchbase being unavailable comes back
+// transient (cbTransient).
 func (s *cbStore) inTx(fn func(*cbTx) error) error {
 	_, err := s.cluster.Transactions().Run(func(ac *gocb.TransactionAttemptContext) error {
 		return fn(&cbTx{ac: ac, s: s, members: map[string]*cbHeldMember{}, redemptions: map[string]*gocb.TransactionGetResult{}})
@@ -158,7 +159,7 @@ func (s *cbStore) inTx(fn func(*cbTx) error) error {
 	}
 	var failed *gocb.TransactionFailedError
 	if errors.As(err, &failed) && failed.Unwrap() != nil {
-		return failed.Unwrap()
+		err = failed.Unwrap()
 	}
-	return err
+	return cbTransient(err)
 }
