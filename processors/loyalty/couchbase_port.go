@@ -52,82 +52,83 @@ func cbDo(ctx context.Context, s *cbStore, fn func(*cbTx) error) error {
 	return err
 }
 
-var cb cbLedger
+// cbAdapter is the Couchbase ledger cbPort calls.
+var cbAdapter cbLedger
 
 func (p cbPort) Enrol(ctx context.Context, _ store.DB, m Member) (bool, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (bool, error) { return cb.Enrol(ctx, tx, m) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (bool, error) { return cbAdapter.Enrol(ctx, tx, m) })
 }
 
 func (p cbPort) Lock(ctx context.Context, _ store.DB, guestID string) (*Member, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (*Member, error) { return cb.Lock(ctx, tx, guestID) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (*Member, error) { return cbAdapter.Lock(ctx, tx, guestID) })
 }
 
 func (p cbPort) LockAll(ctx context.Context, _ store.DB, guestIDs []string) (map[string]*Member, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (map[string]*Member, error) { return cb.LockAll(ctx, tx, guestIDs) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (map[string]*Member, error) { return cbAdapter.LockAll(ctx, tx, guestIDs) })
 }
 
 func (p cbPort) Member(ctx context.Context, _ store.DB, guestID string) (*Member, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (*Member, error) { return cb.Member(ctx, tx, guestID) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (*Member, error) { return cbAdapter.Member(ctx, tx, guestID) })
 }
 
 func (p cbPort) Post(ctx context.Context, _ store.DB, m *Member, e Entry, d Draw) (Entry, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (Entry, error) { return cb.Post(ctx, tx, m, e, d) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (Entry, error) { return cbAdapter.Post(ctx, tx, m, e, d) })
 }
 
 func (p cbPort) Earnings(ctx context.Context, _ store.DB, reservationIDs []string) (map[string]*Entry, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (map[string]*Entry, error) { return cb.Earnings(ctx, tx, reservationIDs) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (map[string]*Entry, error) { return cbAdapter.Earnings(ctx, tx, reservationIDs) })
 }
 
 func (p cbPort) Requalify(ctx context.Context, _ store.DB, m *Member, since, at time.Time) (int64, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (int64, error) { return cb.Requalify(ctx, tx, m, since, at) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (int64, error) { return cbAdapter.Requalify(ctx, tx, m, since, at) })
 }
 
 func (p cbPort) SetTier(ctx context.Context, _ store.DB, m *Member, tier string, at time.Time) error {
-	return cbDo(ctx, p.s, func(tx *cbTx) error { return cb.SetTier(ctx, tx, m, tier, at) })
+	return cbDo(ctx, p.s, func(tx *cbTx) error { return cbAdapter.SetTier(ctx, tx, m, tier, at) })
 }
 
 func (p cbPort) Rules(ctx context.Context, _ store.DB) ([]Rule, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]Rule, error) { return cb.Rules(ctx, tx) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]Rule, error) { return cbAdapter.Rules(ctx, tx) })
 }
 
 func (p cbPort) Ladder(ctx context.Context, _ store.DB) (Ladder, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (Ladder, error) { return cb.Ladder(ctx, tx) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (Ladder, error) { return cbAdapter.Ladder(ctx, tx) })
 }
 
 func (p cbPort) Rewards(ctx context.Context, _ store.DB, activeOnly bool) ([]Reward, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]Reward, error) { return cb.Rewards(ctx, tx, activeOnly) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]Reward, error) { return cbAdapter.Rewards(ctx, tx, activeOnly) })
 }
 
 func (p cbPort) Reward(ctx context.Context, _ store.DB, id string) (*Reward, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (*Reward, error) { return cb.Reward(ctx, tx, id) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (*Reward, error) { return cbAdapter.Reward(ctx, tx, id) })
 }
 
 func (p cbPort) AddRedemption(ctx context.Context, _ store.DB, r Redemption) error {
-	return cbDo(ctx, p.s, func(tx *cbTx) error { return cb.AddRedemption(ctx, tx, r) })
+	return cbDo(ctx, p.s, func(tx *cbTx) error { return cbAdapter.AddRedemption(ctx, tx, r) })
 }
 
 func (p cbPort) LockRedemption(ctx context.Context, _ store.DB, id uuid.UUID) (*Redemption, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) (*Redemption, error) { return cb.LockRedemption(ctx, tx, id) })
+	return cbCall(ctx, p.s, func(tx *cbTx) (*Redemption, error) { return cbAdapter.LockRedemption(ctx, tx, id) })
 }
 
 func (p cbPort) CancelRedemption(ctx context.Context, _ store.DB, id uuid.UUID, at time.Time) error {
-	return cbDo(ctx, p.s, func(tx *cbTx) error { return cb.CancelRedemption(ctx, tx, id, at) })
+	return cbDo(ctx, p.s, func(tx *cbTx) error { return cbAdapter.CancelRedemption(ctx, tx, id, at) })
 }
 
 func (p cbPort) Transactions(ctx context.Context, _ store.DB, guestID string, before int64, limit int) ([]Entry, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]Entry, error) { return cb.Transactions(ctx, tx, guestID, before, limit) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]Entry, error) { return cbAdapter.Transactions(ctx, tx, guestID, before, limit) })
 }
 
 func (p cbPort) ExpiringMembers(ctx context.Context, _ store.DB, day time.Time, limit int) ([]string, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]string, error) { return cb.ExpiringMembers(ctx, tx, day, limit) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]string, error) { return cbAdapter.ExpiringMembers(ctx, tx, day, limit) })
 }
 
 func (p cbPort) ExpiredLots(ctx context.Context, _ store.DB, guestID string, day time.Time) ([]Lot, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]Lot, error) { return cb.ExpiredLots(ctx, tx, guestID, day) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]Lot, error) { return cbAdapter.ExpiredLots(ctx, tx, guestID, day) })
 }
 
 func (p cbPort) TierCandidates(ctx context.Context, _ store.DB, since time.Time, limit int) ([]string, error) {
-	return cbCall(ctx, p.s, func(tx *cbTx) ([]string, error) { return cb.TierCandidates(ctx, tx, since, limit) })
+	return cbCall(ctx, p.s, func(tx *cbTx) ([]string, error) { return cbAdapter.TierCandidates(ctx, tx, since, limit) })
 }
 
 // cbEnqueuer writes the handlers' events into the outbox collection, in the Couchbase
