@@ -57,8 +57,9 @@ type cbEntryDoc struct {
 	Reason        string         `json:"reason,omitempty"`
 	Detail        map[string]any `json:"detail"`
 	OccurredAt    time.Time      `json:"occurred_at"`
-	// OccurredMS is OccurredAt in Unix milliseconds, what the window aggregation compares.
-	OccurredMS int64     `json:"occurred_ms"`
+	// OccurredUS is OccurredAt in Unix microseconds (PostgreSQL's precision), what the
+	// window aggregation compares: exact in a JSON number until the year 2255.
+	OccurredUS int64     `json:"occurred_us"`
 	RecordedAt time.Time `json:"recorded_at"`
 	ExpiresOn  *string   `json:"expires_on,omitempty"`
 	Draws      []cbDraw  `json:"draws,omitempty"`
@@ -111,7 +112,7 @@ func newCBEntry(e Entry) cbEntryDoc {
 	d := cbEntryDoc{ID: e.ID, Seq: e.Seq, GuestID: e.GuestID, Kind: e.Kind, Points: e.Points, BalanceAfter: e.BalanceAfter,
 		Source: e.Source, SourceEventID: e.SourceEventID, ReservationID: canonicalID(e.ReservationID),
 		RedemptionID: canonicalID(e.RedemptionID), Reverses: e.Reverses, Reason: e.Reason, Detail: orEmpty(e.Detail),
-		OccurredAt: e.OccurredAt.UTC(), OccurredMS: e.OccurredAt.UnixMilli(), RecordedAt: e.RecordedAt.UTC()}
+		OccurredAt: e.OccurredAt.UTC(), OccurredUS: e.OccurredAt.UnixMicro(), RecordedAt: e.RecordedAt.UTC()}
 	if e.ExpiresOn != nil {
 		on := e.ExpiresOn.UTC().Format(cbDay)
 		d.ExpiresOn = &on

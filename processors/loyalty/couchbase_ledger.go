@@ -313,7 +313,7 @@ func (cbLedger) Requalify(ctx context.Context, tx *cbTx, m *Member, since, at ti
 		return 0, fmt.Errorf("loyalty: qualifying points of %s: %w", m.GuestID, err)
 	}
 	sums, err := cbQuery[int64](tx, `SELECT RAW IFMISSINGORNULL(SUM(e.points), 0) FROM `+cbUnreversedEarnings+`
-		AND e.guest_id = $1 AND e.occurred_ms > $2`, m.GuestID, since.UnixMilli())
+		AND e.guest_id = $1 AND e.occurred_us > $2`, m.GuestID, since.UnixMicro())
 	if err == nil && len(sums) != 1 {
 		err = fmt.Errorf("the sum came back as %d rows", len(sums))
 	}
@@ -496,10 +496,10 @@ func (cbLedger) TierCandidates(ctx context.Context, tx *cbTx, since time.Time, l
 	// The spec's "N1QL queries for tier recalculation": one aggregation of the window over
 	// every member, joined to the members whose stored qualifying points it contradicts.
 	ids, err := cbQuery[string](tx, `SELECT RAW m.guest_id FROM members AS m
-		LEFT JOIN (SELECT e.guest_id, SUM(e.points) AS q FROM `+cbUnreversedEarnings+` AND e.occurred_ms > $1
+		LEFT JOIN (SELECT e.guest_id, SUM(e.points) AS q FROM `+cbUnreversedEarnings+` AND e.occurred_us > $1
 			GROUP BY e.guest_id) AS w ON w.guest_id = m.guest_id
 		WHERE m.guest_id IS VALUED AND IFMISSINGORNULL(w.q, 0) != m.qualifying_points
-		ORDER BY m.guest_id LIMIT $2`, since.UnixMilli(), limit)
+		ORDER BY m.guest_id LIMIT $2`, since.UnixMicro(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: find members whose tier window moved: %w", err)
 	}
