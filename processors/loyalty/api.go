@@ -223,7 +223,9 @@ func (a *app) handleAdjust(w http.ResponseWriter, r *http.Request) error {
 		return problem.Validation("invalid adjustment", fields...)
 	}
 	return a.write(w, r, http.StatusCreated, func(ctx context.Context, tx pgx.Tx) (any, error) {
-		e, err := a.adjust(ctx, tx, id.String(), *body.Points, strings.TrimSpace(body.Reason), callerOf(r), event.FromRequest(r))
+		reason := strings.TrimSpace(body.Reason)
+		e, err := a.adjust(ctx, tx, adjustRequest{ID: adjustmentID(callerOf(r), r.Header.Get(idempotency.Header), id.String(), *body.Points, reason),
+			GuestID: id.String(), Points: *body.Points, Reason: reason, Caller: callerOf(r), Lineage: event.FromRequest(r)})
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -164,37 +165,60 @@ func (a *app) cancelRedemption(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*R
 	return r, m.Balance, nil
 }
 
+// adjustRequest is what a staff adjustment asks for.
+type adjustRequest struct {
+	// ID is the entry's, derived from the request's Idempotency-Key (adjustmentID).
+	ID      uuid.UUID
+	GuestID string
+	Points  int64
+	Reason  string
+	Caller  string
+	Lineage event.Lineage
+}
+
+// adjustmentID names the entry a staff adjustment books by who asked, with which
+// Idempotency-Key, for whom, how many points and why: the same request, the same entry.
+func adjustmentID(caller, key, guestID string, points int64, reason string) uuid.UUID {
+	return derivedID("adjustment", caller, key, guestID, strconv.FormatInt(points, 10), reason)
+}
+
 // adjust books a staff adjustment with its reason: a credit opens a lot (and is announced
-// as points earned for an ADJUSTMENT), a debit may not take more than the balance.
-func (a *app) adjust(ctx context.Context, tx pgx.Tx, guestID string, points int64, reason, caller string, l event.Lineage) (*Entry, error) {
-	m, err := a.ledger.Lock(ctx, tx, guestID)
+// as points earned for an ADJUSTMENT), a debit may not take more than the balance. The
+// request run a second time (its Idempotency-Key record lost, as in redeem) finds its
+// entry booked and answers it, with the balance as it is now.
+func (a *app) adjust(ctx context.Context, tx pgx.Tx, in adjustRequest) (*Entry, error) {
+	m, err := a.ledger.Lock(ctx, tx, in.GuestID)
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
-		return nil, notMember(guestID)
+		return nil, notMember(in.GuestID)
 	}
 	now := a.now()
 	if err := a.expireLots(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	if points < 0 && m.Balance < -points {
-		return nil, insufficient(m.Balance, -points)
-	}
-	id := uuid.New()
-	e := Entry{ID: id, Kind: KindAdjust, Points: points, Source: id.String(), Reason: reason,
-		Detail: map[string]any{"caller": caller}, OccurredAt: now, RecordedAt: now}
-	if points > 0 {
+	e := Entry{ID: in.ID, Kind: KindAdjust, Points: in.Points, Source: in.ID.String(), Reason: in.Reason,
+		Detail: map[string]any{"caller": in.Caller}, OccurredAt: now, RecordedAt: now}
+	if in.Points > 0 {
 		expires := a.cfg.expiresOn(now)
 		e.ExpiresOn = &expires
 	}
+	// Booked first, so that a second run is told ErrDuplicate before the balance it lowered
+	// makes it look short; a debit the lots cannot cover is ErrInsufficient, and refused.
 	booked, err := a.ledger.Post(ctx, tx, m, e, Draw{})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		e.GuestID, e.BalanceAfter = in.GuestID, m.Balance
+		return &e, nil
+	case errors.Is(err, ErrInsufficient):
+		return nil, insufficient(m.Balance, -in.Points)
+	case err != nil:
 		return nil, err
 	}
-	if points > 0 {
-		if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: id.String(), GuestID: guestID, Points: points,
-			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(l)); err != nil {
+	if in.Points > 0 {
+		if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: in.ID.String(), GuestID: in.GuestID, Points: in.Points,
+			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(in.Lineage)); err != nil {
 			return nil, err
 		}
 	}

@@ -141,6 +141,32 @@ func TestRedemptionRunAgainIsTheSameRedemption(t *testing.T) {
 	}
 }
 
+// TestAdjustmentRunAgainIsTheSameEntry: a staff debit run a second time after its
+// Idempotency-Key record was lost answers its entry and books nothing more (not a 409,
+// though the balance it left is short of a second debit).
+func TestAdjustmentRunAgainIsTheSameEntry(t *testing.T) {
+	t.Parallel()
+	w, guest := memberWith(t, 1000)
+	in := adjustRequest{ID: adjustmentID(CallerLoyaltyOps, uuid.NewString(), guest, -800, "goodwill reversed"), GuestID: guest,
+		Points: -800, Reason: "goodwill reversed", Caller: CallerLoyaltyOps}
+	for run := range 2 {
+		var e *Entry
+		if err := w.State.transact(context.Background(), func(ctx context.Context, tx pgx.Tx) error {
+			var err error
+			e, err = w.State.adjust(ctx, tx, in)
+			return err
+		}); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if e.ID != in.ID || e.BalanceAfter != 200 {
+			t.Errorf("run %d: entry %s with balance after %d, want %s and 200", run, e.ID, e.BalanceAfter, in.ID)
+		}
+	}
+	if m := w.member(guest); m.Balance != 200 {
+		t.Errorf("balance %d, want 200: one debit of 800", m.Balance)
+	}
+}
+
 // memberWith starts the service with one registered member holding points (a staff credit).
 func memberWith(t *testing.T, points int64) (*world, string) {
 	t.Helper()
