@@ -76,20 +76,6 @@ type cbDraw struct {
 // insert of an existing key: the duplicate check costs no query and no index.
 func cbEntryKey(guestID, kind, source string) string { return guestID + "::" + kind + "::" + source }
 
-// cbRedemptionDoc is a document of collection redemptions, keyed by its id.
-type cbRedemptionDoc struct {
-	ID            uuid.UUID       `json:"id"`
-	GuestID       string          `json:"guest_id"`
-	RewardID      string          `json:"reward_id"`
-	Points        int64           `json:"points"`
-	ReservationID *string         `json:"reservation_id,omitempty"`
-	Status        string          `json:"status"`
-	Caller        string          `json:"caller"`
-	Reward        json.RawMessage `json:"reward"`
-	CreatedAt     time.Time       `json:"created_at"`
-	CancelledAt   *time.Time      `json:"cancelled_at,omitempty"`
-}
-
 // cbRuleDoc is a document of collection earning_rules: the numbers as decimal strings.
 type cbRuleDoc struct {
 	ID            string  `json:"id"`
@@ -124,11 +110,6 @@ func (d cbEntryDoc) entry() Entry {
 	return Entry{ID: d.ID, Seq: d.Seq, GuestID: d.GuestID, Kind: d.Kind, Points: d.Points, BalanceAfter: d.BalanceAfter,
 		Source: d.Source, SourceEventID: d.SourceEventID, ReservationID: d.ReservationID, RedemptionID: d.RedemptionID,
 		Reverses: d.Reverses, Reason: d.Reason, Detail: d.Detail, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt}
-}
-
-func (d cbRedemptionDoc) redemption() *Redemption {
-	return &Redemption{ID: d.ID, GuestID: d.GuestID, RewardID: d.RewardID, Points: d.Points, ReservationID: d.ReservationID,
-		Status: d.Status, Caller: d.Caller, Reward: d.Reward, CreatedAt: d.CreatedAt, CancelledAt: d.CancelledAt}
 }
 
 func (d cbRuleDoc) rule() (Rule, error) {

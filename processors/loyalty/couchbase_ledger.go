@@ -396,9 +396,8 @@ func (cbLedger) Reward(ctx context.Context, tx *cbTx, id string) (*Reward, error
 }
 
 func (cbLedger) AddRedemption(ctx context.Context, tx *cbTx, r Redemption) error {
-	doc := cbRedemptionDoc{ID: r.ID, GuestID: r.GuestID, RewardID: r.RewardID, Points: r.Points, ReservationID: canonicalID(r.ReservationID),
-		Status: r.Status, Caller: r.Caller, Reward: r.Reward, CreatedAt: r.CreatedAt.UTC()}
-	res, err := tx.ac.Insert(tx.s.redemptions, r.ID.String(), doc)
+	r.ReservationID, r.CreatedAt = canonicalID(r.ReservationID), r.CreatedAt.UTC()
+	res, err := tx.ac.Insert(tx.s.redemptions, r.ID.String(), r)
 	if err != nil {
 		return fmt.Errorf("loyalty: store redemption %s: %w", r.ID, err)
 	}
@@ -411,15 +410,15 @@ func (cbLedger) LockRedemption(ctx context.Context, tx *cbTx, id uuid.UUID) (*Re
 	if errors.Is(err, gocb.ErrDocumentNotFound) {
 		return nil, nil
 	}
-	var doc cbRedemptionDoc
+	var r Redemption
 	if err == nil {
-		err = res.Content(&doc)
+		err = res.Content(&r)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: read redemption %s: %w", id, err)
 	}
 	tx.redemptions[id.String()] = res
-	return doc.redemption(), nil
+	return &r, nil
 }
 
 func (l cbLedger) CancelRedemption(ctx context.Context, tx *cbTx, id uuid.UUID, at time.Time) error {
@@ -430,7 +429,7 @@ func (l cbLedger) CancelRedemption(ctx context.Context, tx *cbTx, id uuid.UUID, 
 		}
 		res = tx.redemptions[id.String()]
 	}
-	var doc cbRedemptionDoc
+	var doc Redemption
 	if err := res.Content(&doc); err != nil {
 		return fmt.Errorf("loyalty: cancel redemption %s: %w", id, err)
 	}

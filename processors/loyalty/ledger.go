@@ -70,18 +70,18 @@ type Reward struct {
 	Details       json.RawMessage `json:"details"`
 }
 
-// Redemption is a reward a member spent points on.
+// Redemption is a reward a member spent points on (and, as it is, a Couchbase document).
 type Redemption struct {
-	ID            uuid.UUID
-	GuestID       string
-	RewardID      string
-	Points        int64
-	ReservationID *string
-	Status        string
-	Caller        string
-	Reward        json.RawMessage
-	CreatedAt     time.Time
-	CancelledAt   *time.Time
+	ID            uuid.UUID       `json:"id"`
+	GuestID       string          `json:"guest_id"`
+	RewardID      string          `json:"reward_id"`
+	Points        int64           `json:"points"`
+	ReservationID *string         `json:"reservation_id,omitempty"`
+	Status        string          `json:"status"`
+	Caller        string          `json:"caller"`
+	Reward        json.RawMessage `json:"reward"`
+	CreatedAt     time.Time       `json:"created_at"`
+	CancelledAt   *time.Time      `json:"cancelled_at,omitempty"`
 }
 
 // Draw says where a debit takes its points from.
