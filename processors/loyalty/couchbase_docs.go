@@ -18,18 +18,10 @@ import (
 // cbDay is the layout of expiry days: ISO dates compare as strings, in N1QL and in Go.
 const cbDay = time.DateOnly
 
-// cbMemberDoc is a document of collection members, keyed by guest id.
+// cbMemberDoc is a document of collection members, keyed by guest id: the member, the seq
+// of their newest entry (entries are numbered per member) and their open lots.
 type cbMemberDoc struct {
-	GuestID          string          `json:"guest_id"`
-	Tier             string          `json:"tier"`
-	Balance          int64           `json:"balance"`
-	QualifyingPoints int64           `json:"qualifying_points"`
-	TierSince        time.Time       `json:"tier_since"`
-	EnrolledAt       time.Time       `json:"enrolled_at"`
-	EnrolledBy       string          `json:"enrolled_by"`
-	Profile          json.RawMessage `json:"profile"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	// Seq is the seq of the member's newest entry: entries are numbered per member.
+	Member
 	Seq  int64   `json:"seq"`
 	Lots []cbLot `json:"lots"`
 }
@@ -87,11 +79,6 @@ type cbRuleDoc struct {
 	Bonus         int64   `json:"bonus,omitempty"`
 	ValidFrom     *string `json:"valid_from,omitempty"`
 	ValidTo       *string `json:"valid_to,omitempty"`
-}
-
-func (d cbMemberDoc) member() *Member {
-	return &Member{GuestID: d.GuestID, Tier: d.Tier, Balance: d.Balance, QualifyingPoints: d.QualifyingPoints,
-		TierSince: d.TierSince, EnrolledAt: d.EnrolledAt, EnrolledBy: d.EnrolledBy, Profile: d.Profile, UpdatedAt: d.UpdatedAt}
 }
 
 func newCBEntry(e Entry) cbEntryDoc {

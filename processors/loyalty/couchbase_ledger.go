@@ -100,8 +100,8 @@ func (cbLedger) Enrol(ctx context.Context, tx *cbTx, m Member) (bool, error) {
 		return false, err
 	}
 	if h == nil {
-		doc := cbMemberDoc{GuestID: m.GuestID, Tier: m.Tier, TierSince: m.EnrolledAt, EnrolledAt: m.EnrolledAt,
-			EnrolledBy: m.EnrolledBy, Profile: m.Profile, UpdatedAt: m.EnrolledAt, Lots: []cbLot{}}
+		doc := cbMemberDoc{Member: m, Lots: []cbLot{}}
+		doc.Balance, doc.QualifyingPoints, doc.TierSince, doc.UpdatedAt = 0, 0, m.EnrolledAt, m.EnrolledAt
 		res, err := tx.ac.Insert(tx.s.members, m.GuestID, doc)
 		if err == nil {
 			tx.members[m.GuestID] = &cbHeldMember{res: res, doc: doc}
@@ -133,7 +133,8 @@ func (cbLedger) Lock(ctx context.Context, tx *cbTx, guestID string) (*Member, er
 	if h == nil || err != nil {
 		return nil, err
 	}
-	return h.doc.member(), nil
+	m := h.doc.Member
+	return &m, nil
 }
 
 func (l cbLedger) LockAll(ctx context.Context, tx *cbTx, guestIDs []string) (map[string]*Member, error) {

@@ -18,20 +18,20 @@ const (
 	KindReverse = "reverse"
 )
 
-// Member is a member document.
+// Member is a member document (the tags name its fields in Couchbase's).
 type Member struct {
-	GuestID          string
-	Tier             string
-	Balance          int64
-	QualifyingPoints int64
-	TierSince        time.Time
-	EnrolledAt       time.Time
+	GuestID          string    `json:"guest_id"`
+	Tier             string    `json:"tier"`
+	Balance          int64     `json:"balance"`
+	QualifyingPoints int64     `json:"qualifying_points"`
+	TierSince        time.Time `json:"tier_since"`
+	EnrolledAt       time.Time `json:"enrolled_at"`
 	// EnrolledBy is "registration" (guest.registered) or "profile" (read from
 	// svc-guest-profiles when points arrived first).
-	EnrolledBy string
+	EnrolledBy string `json:"enrolled_by"`
 	// Profile are the guest's attributes as svc-guest-profiles gave them.
-	Profile   json.RawMessage
-	UpdatedAt time.Time
+	Profile   json.RawMessage `json:"profile"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // Entry is one ledger entry: a change of a member's balance and its cause.
