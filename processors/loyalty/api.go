@@ -1,6 +1,7 @@
 package loyalty
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -45,16 +46,19 @@ func rendered(status int) func(any) idempotency.Response {
 
 // write runs op in a transaction that also stores the response for the request's
 // Idempotency-Key, then answers it.
-func (a *app) write(w http.ResponseWriter, r *http.Request, status int, op func(tx pgx.Tx) (any, error)) error {
+func (a *app) write(w http.ResponseWriter, r *http.Request, status int, op func(ctx context.Context, tx pgx.Tx) (any, error)) error {
 	rs := idempotency.NewResponder(r, rendered(status))
 	var out any
 	err := pgx.BeginFunc(r.Context(), a.db, func(tx pgx.Tx) error {
-		v, err := op(tx)
+		err := a.inStore(r.Context(), func(ctx context.Context) error {
+			v, err := op(ctx, tx)
+			out = v
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		out = v
-		return rs.Finish(r.Context(), tx, v)
+		return rs.Finish(r.Context(), tx, out)
 	})
 	if err != nil {
 		rs.Discard()
@@ -167,10 +171,11 @@ func (a *app) handleRedeem(w http.ResponseWriter, r *http.Request) error {
 	if fields != nil {
 		return problem.Validation("invalid redemption", fields...)
 	}
-	in := redeemRequest{GuestID: id.String(), RewardID: body.RewardID, ReservationID: body.ReservationID,
-		Caller: callerOf(r), Lineage: event.FromRequest(r)}
-	return a.write(w, r, http.StatusCreated, func(tx pgx.Tx) (any, error) {
-		red, balance, err := a.redeem(r.Context(), tx, in)
+	in := redeemRequest{ID: redemptionID(callerOf(r), r.Header.Get(idempotency.Header), id.String(), body.RewardID),
+		GuestID: id.String(), RewardID: body.RewardID, ReservationID: body.ReservationID, Caller: callerOf(r),
+		Lineage: event.FromRequest(r)}
+	return a.write(w, r, http.StatusCreated, func(ctx context.Context, tx pgx.Tx) (any, error) {
+		red, balance, err := a.redeem(ctx, tx, in)
 		if err != nil {
 			return nil, err
 		}
@@ -183,8 +188,8 @@ func (a *app) handleCancelRedemption(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	return a.write(w, r, http.StatusOK, func(tx pgx.Tx) (any, error) {
-		red, balance, err := a.cancelRedemption(r.Context(), tx, id)
+	return a.write(w, r, http.StatusOK, func(ctx context.Context, tx pgx.Tx) (any, error) {
+		red, balance, err := a.cancelRedemption(ctx, tx, id)
 		if err != nil {
 			return nil, err
 		}
@@ -217,8 +222,10 @@ func (a *app) handleAdjust(w http.ResponseWriter, r *http.Request) error {
 	if fields != nil {
 		return problem.Validation("invalid adjustment", fields...)
 	}
-	return a.write(w, r, http.StatusCreated, func(tx pgx.Tx) (any, error) {
-		e, err := a.adjust(r.Context(), tx, id.String(), *body.Points, strings.TrimSpace(body.Reason), callerOf(r), event.FromRequest(r))
+	return a.write(w, r, http.StatusCreated, func(ctx context.Context, tx pgx.Tx) (any, error) {
+		reason := strings.TrimSpace(body.Reason)
+		e, err := a.adjust(ctx, tx, adjustRequest{ID: adjustmentID(callerOf(r), r.Header.Get(idempotency.Header), id.String(), *body.Points, reason),
+			GuestID: id.String(), Points: *body.Points, Reason: reason, Caller: callerOf(r), Lineage: event.FromRequest(r)})
 		if err != nil {
 			return nil, err
 		}

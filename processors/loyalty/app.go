@@ -20,11 +20,12 @@ type app struct {
 	db     *pgxpool.Pool
 	ledger Ledger[store.DB]
 	// ladder is the tiers table, read at start (a change of the ladder is a deploy).
-	ladder Ladder
-	up     *upstream
-	emit   *outbox.Emitter[store.Execer]
-	log    *slog.Logger
-	now    func() time.Time
+	ladder  Ladder
+	up      *upstream
+	emit    *outbox.Emitter[store.Execer]
+	cbRelay *outbox.Relay // the Couchbase outbox collection's; nil with the postgres store
+	log     *slog.Logger
+	now     func() time.Time
 }
 
 // newApp reads the configuration and builds the app from env; everything malformed is an
@@ -34,13 +35,11 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	if err := env.Load(&cfg); err != nil {
 		return nil, err
 	}
-	up := newUpstream(env)
-	l := pgLedger{}
-	ladder, err := l.Ladder(ctx, env.DB)
-	if err != nil {
+	a := &app{cfg: cfg, db: env.DB, ledger: pgLedger{}, up: newUpstream(env), emit: env.Emit, log: env.Logger, now: env.Now}
+	if err := a.openStore(ctx, env); err != nil { // LOYALTY_STORE (couchbase_app.go)
 		return nil, err
 	}
-	return &app{cfg: cfg, db: env.DB, ledger: l, ladder: ladder, up: up, emit: env.Emit, log: env.Logger, now: env.Now}, nil
+	return a, nil
 }
 
 // idSpace derives entry ids from their cause (uuid v5), so the same cause always names the

@@ -18,18 +18,10 @@ import (
 // cbDay is the layout of expiry days: ISO dates compare as strings, in N1QL and in Go.
 const cbDay = time.DateOnly
 
-// cbMemberDoc is a document of collection members, keyed by guest id.
+// cbMemberDoc is a document of collection members, keyed by guest id: the member, the seq
+// of their newest entry (entries are numbered per member) and their open lots.
 type cbMemberDoc struct {
-	GuestID          string          `json:"guest_id"`
-	Tier             string          `json:"tier"`
-	Balance          int64           `json:"balance"`
-	QualifyingPoints int64           `json:"qualifying_points"`
-	TierSince        time.Time       `json:"tier_since"`
-	EnrolledAt       time.Time       `json:"enrolled_at"`
-	EnrolledBy       string          `json:"enrolled_by"`
-	Profile          json.RawMessage `json:"profile"`
-	UpdatedAt        time.Time       `json:"updated_at"`
-	// Seq is the seq of the member's newest entry: entries are numbered per member.
+	Member
 	Seq  int64   `json:"seq"`
 	Lots []cbLot `json:"lots"`
 }
@@ -57,8 +49,9 @@ type cbEntryDoc struct {
 	Reason        string         `json:"reason,omitempty"`
 	Detail        map[string]any `json:"detail"`
 	OccurredAt    time.Time      `json:"occurred_at"`
-	// OccurredMS is OccurredAt in Unix milliseconds, what the window aggregation compares.
-	OccurredMS int64     `json:"occurred_ms"`
+	// OccurredUS is OccurredAt in Unix microseconds (PostgreSQL's precision), what the
+	// window aggregation compares: exact in a JSON number until the year 2255.
+	OccurredUS int64     `json:"occurred_us"`
 	RecordedAt time.Time `json:"recorded_at"`
 	ExpiresOn  *string   `json:"expires_on,omitempty"`
 	Draws      []cbDraw  `json:"draws,omitempty"`
@@ -75,20 +68,6 @@ type cbDraw struct {
 // insert of an existing key: the duplicate check costs no query and no index.
 func cbEntryKey(guestID, kind, source string) string { return guestID + "::" + kind + "::" + source }
 
-// cbRedemptionDoc is a document of collection redemptions, keyed by its id.
-type cbRedemptionDoc struct {
-	ID            uuid.UUID       `json:"id"`
-	GuestID       string          `json:"guest_id"`
-	RewardID      string          `json:"reward_id"`
-	Points        int64           `json:"points"`
-	ReservationID *string         `json:"reservation_id,omitempty"`
-	Status        string          `json:"status"`
-	Caller        string          `json:"caller"`
-	Reward        json.RawMessage `json:"reward"`
-	CreatedAt     time.Time       `json:"created_at"`
-	CancelledAt   *time.Time      `json:"cancelled_at,omitempty"`
-}
-
 // cbRuleDoc is a document of collection earning_rules: the numbers as decimal strings.
 type cbRuleDoc struct {
 	ID            string  `json:"id"`
@@ -102,16 +81,11 @@ type cbRuleDoc struct {
 	ValidTo       *string `json:"valid_to,omitempty"`
 }
 
-func (d cbMemberDoc) member() *Member {
-	return &Member{GuestID: d.GuestID, Tier: d.Tier, Balance: d.Balance, QualifyingPoints: d.QualifyingPoints,
-		TierSince: d.TierSince, EnrolledAt: d.EnrolledAt, EnrolledBy: d.EnrolledBy, Profile: d.Profile, UpdatedAt: d.UpdatedAt}
-}
-
 func newCBEntry(e Entry) cbEntryDoc {
 	d := cbEntryDoc{ID: e.ID, Seq: e.Seq, GuestID: e.GuestID, Kind: e.Kind, Points: e.Points, BalanceAfter: e.BalanceAfter,
 		Source: e.Source, SourceEventID: e.SourceEventID, ReservationID: canonicalID(e.ReservationID),
 		RedemptionID: canonicalID(e.RedemptionID), Reverses: e.Reverses, Reason: e.Reason, Detail: orEmpty(e.Detail),
-		OccurredAt: e.OccurredAt.UTC(), OccurredMS: e.OccurredAt.UnixMilli(), RecordedAt: e.RecordedAt.UTC()}
+		OccurredAt: e.OccurredAt.UTC(), OccurredUS: e.OccurredAt.UnixMicro(), RecordedAt: e.RecordedAt.UTC()}
 	if e.ExpiresOn != nil {
 		on := e.ExpiresOn.UTC().Format(cbDay)
 		d.ExpiresOn = &on
@@ -123,11 +97,6 @@ func (d cbEntryDoc) entry() Entry {
 	return Entry{ID: d.ID, Seq: d.Seq, GuestID: d.GuestID, Kind: d.Kind, Points: d.Points, BalanceAfter: d.BalanceAfter,
 		Source: d.Source, SourceEventID: d.SourceEventID, ReservationID: d.ReservationID, RedemptionID: d.RedemptionID,
 		Reverses: d.Reverses, Reason: d.Reason, Detail: d.Detail, OccurredAt: d.OccurredAt, RecordedAt: d.RecordedAt}
-}
-
-func (d cbRedemptionDoc) redemption() *Redemption {
-	return &Redemption{ID: d.ID, GuestID: d.GuestID, RewardID: d.RewardID, Points: d.Points, ReservationID: d.ReservationID,
-		Status: d.Status, Caller: d.Caller, Reward: d.Reward, CreatedAt: d.CreatedAt, CancelledAt: d.CancelledAt}
 }
 
 func (d cbRuleDoc) rule() (Rule, error) {

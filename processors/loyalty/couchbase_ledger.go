@@ -100,8 +100,8 @@ func (cbLedger) Enrol(ctx context.Context, tx *cbTx, m Member) (bool, error) {
 		return false, err
 	}
 	if h == nil {
-		doc := cbMemberDoc{GuestID: m.GuestID, Tier: m.Tier, TierSince: m.EnrolledAt, EnrolledAt: m.EnrolledAt,
-			EnrolledBy: m.EnrolledBy, Profile: m.Profile, UpdatedAt: m.EnrolledAt, Lots: []cbLot{}}
+		doc := cbMemberDoc{Member: m, Lots: []cbLot{}}
+		doc.Balance, doc.QualifyingPoints, doc.TierSince, doc.UpdatedAt = 0, 0, m.EnrolledAt, m.EnrolledAt
 		res, err := tx.ac.Insert(tx.s.members, m.GuestID, doc)
 		if err == nil {
 			tx.members[m.GuestID] = &cbHeldMember{res: res, doc: doc}
@@ -133,7 +133,8 @@ func (cbLedger) Lock(ctx context.Context, tx *cbTx, guestID string) (*Member, er
 	if h == nil || err != nil {
 		return nil, err
 	}
-	return h.doc.member(), nil
+	m := h.doc.Member
+	return &m, nil
 }
 
 func (l cbLedger) LockAll(ctx context.Context, tx *cbTx, guestIDs []string) (map[string]*Member, error) {
@@ -155,6 +156,9 @@ func (l cbLedger) Member(ctx context.Context, tx *cbTx, guestID string) (*Member
 }
 
 func (cbLedger) Post(ctx context.Context, tx *cbTx, m *Member, e Entry, d Draw) (Entry, error) {
+	if err := checkEntry(e); err != nil {
+		return Entry{}, err
+	}
 	h, err := tx.member(m.GuestID)
 	if err != nil {
 		return Entry{}, err
@@ -310,7 +314,7 @@ func (cbLedger) Requalify(ctx context.Context, tx *cbTx, m *Member, since, at ti
 		return 0, fmt.Errorf("loyalty: qualifying points of %s: %w", m.GuestID, err)
 	}
 	sums, err := cbQuery[int64](tx, `SELECT RAW IFMISSINGORNULL(SUM(e.points), 0) FROM `+cbUnreversedEarnings+`
-		AND e.guest_id = $1 AND e.occurred_ms > $2`, m.GuestID, since.UnixMilli())
+		AND e.guest_id = $1 AND e.occurred_us > $2`, m.GuestID, since.UnixMicro())
 	if err == nil && len(sums) != 1 {
 		err = fmt.Errorf("the sum came back as %d rows", len(sums))
 	}
@@ -393,9 +397,8 @@ func (cbLedger) Reward(ctx context.Context, tx *cbTx, id string) (*Reward, error
 }
 
 func (cbLedger) AddRedemption(ctx context.Context, tx *cbTx, r Redemption) error {
-	doc := cbRedemptionDoc{ID: r.ID, GuestID: r.GuestID, RewardID: r.RewardID, Points: r.Points, ReservationID: canonicalID(r.ReservationID),
-		Status: r.Status, Caller: r.Caller, Reward: r.Reward, CreatedAt: r.CreatedAt.UTC()}
-	res, err := tx.ac.Insert(tx.s.redemptions, r.ID.String(), doc)
+	r.ReservationID, r.CreatedAt = canonicalID(r.ReservationID), r.CreatedAt.UTC()
+	res, err := tx.ac.Insert(tx.s.redemptions, r.ID.String(), r)
 	if err != nil {
 		return fmt.Errorf("loyalty: store redemption %s: %w", r.ID, err)
 	}
@@ -408,15 +411,15 @@ func (cbLedger) LockRedemption(ctx context.Context, tx *cbTx, id uuid.UUID) (*Re
 	if errors.Is(err, gocb.ErrDocumentNotFound) {
 		return nil, nil
 	}
-	var doc cbRedemptionDoc
+	var r Redemption
 	if err == nil {
-		err = res.Content(&doc)
+		err = res.Content(&r)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: read redemption %s: %w", id, err)
 	}
 	tx.redemptions[id.String()] = res
-	return doc.redemption(), nil
+	return &r, nil
 }
 
 func (l cbLedger) CancelRedemption(ctx context.Context, tx *cbTx, id uuid.UUID, at time.Time) error {
@@ -427,7 +430,7 @@ func (l cbLedger) CancelRedemption(ctx context.Context, tx *cbTx, id uuid.UUID, 
 		}
 		res = tx.redemptions[id.String()]
 	}
-	var doc cbRedemptionDoc
+	var doc Redemption
 	if err := res.Content(&doc); err != nil {
 		return fmt.Errorf("loyalty: cancel redemption %s: %w", id, err)
 	}
@@ -493,10 +496,10 @@ func (cbLedger) TierCandidates(ctx context.Context, tx *cbTx, since time.Time, l
 	// The spec's "N1QL queries for tier recalculation": one aggregation of the window over
 	// every member, joined to the members whose stored qualifying points it contradicts.
 	ids, err := cbQuery[string](tx, `SELECT RAW m.guest_id FROM members AS m
-		LEFT JOIN (SELECT e.guest_id, SUM(e.points) AS q FROM `+cbUnreversedEarnings+` AND e.occurred_ms > $1
+		LEFT JOIN (SELECT e.guest_id, SUM(e.points) AS q FROM `+cbUnreversedEarnings+` AND e.occurred_us > $1
 			GROUP BY e.guest_id) AS w ON w.guest_id = m.guest_id
 		WHERE m.guest_id IS VALUED AND IFMISSINGORNULL(w.q, 0) != m.qualifying_points
-		ORDER BY m.guest_id LIMIT $2`, since.UnixMilli(), limit)
+		ORDER BY m.guest_id LIMIT $2`, since.UnixMicro(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: find members whose tier window moved: %w", err)
 	}

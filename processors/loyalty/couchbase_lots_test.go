@@ -1,10 +1,12 @@
 package loyalty
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -62,5 +64,40 @@ func TestCouchbaseIndexFileIsStatements(t *testing.T) {
 		if !strings.Contains(s, "CREATE INDEX ") || !strings.Contains(s, " IF NOT EXISTS ON ") || !onKnown {
 			t.Errorf("not an idempotent index on a collection of scope loyalty: %q", s)
 		}
+	}
+}
+
+// TestCouchbaseDocumentsHaveTheFieldsTheN1QLReads: the member and entry documents, as
+// written, carry at their top level every field the statements and indexes name.
+func TestCouchbaseDocumentsHaveTheFieldsTheN1QLReads(t *testing.T) {
+	id := uuid.New()
+	res := uuid.NewString()
+	expires := time.Now()
+	for _, tc := range []struct {
+		doc    any
+		fields []string
+	}{
+		{cbMemberDoc{Member: Member{GuestID: "g"}, Lots: []cbLot{{id, "2027-01-01", 5}}},
+			[]string{"guest_id", "qualifying_points", "lots", "seq", "balance", "tier"}},
+		{newCBEntry(Entry{ID: id, GuestID: "g", Kind: KindReverse, Points: -5, ReservationID: &res, Reverses: &id, ExpiresOn: &expires}),
+			[]string{"id", "guest_id", "kind", "seq", "points", "reservation_id", "reverses", "occurred_us", "expires_on"}},
+		{Redemption{ID: id}, []string{"id", "status", "guest_id"}},
+	} {
+		raw, err := json.Marshal(tc.doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var top map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &top); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range tc.fields {
+			if _, ok := top[f]; !ok {
+				t.Errorf("%T has no top-level %q: %s", tc.doc, f, raw)
+			}
+		}
+	}
+	if raw, _ := json.Marshal(cbLot{id, "2027-01-01", 5}); !strings.Contains(string(raw), `"remaining":5`) || !strings.Contains(string(raw), `"expires_on"`) {
+		t.Errorf("a lot is %s; the array index reads l.expires_on and l.remaining", raw)
 	}
 }

@@ -35,6 +35,8 @@ type cbStore struct {
 	cluster                                              *gocb.Cluster
 	scope                                                *gocb.Scope
 	members, entries, tiers, redemptions, rules, rewards *gocb.Collection
+	// committed runs after every committed transaction (the outbox's wake-up); may be nil.
+	committed func()
 }
 
 // openCouchbase connects with cfg's COUCHBASE_* settings, waits until the bucket answers,
@@ -146,14 +148,18 @@ func (s *cbStore) seed(ctx context.Context) error {
 
 // inTx runs fn in one Couchbase transaction, attempted again (with a fresh cbTx) when it
 // conflicts with another, committed when fn returns nil. fn's own error comes back as
-// itself, so errors.Is(err, ErrInsufficient) holds.
+// itself, so errors.Is(err, ErrInsufficient) holds; Couchbase being unavailable comes back
+// transient (cbTransient).
 func (s *cbStore) inTx(fn func(*cbTx) error) error {
 	_, err := s.cluster.Transactions().Run(func(ac *gocb.TransactionAttemptContext) error {
 		return fn(&cbTx{ac: ac, s: s, members: map[string]*cbHeldMember{}, redemptions: map[string]*gocb.TransactionGetResult{}})
 	}, nil)
+	if err == nil && s.committed != nil {
+		s.committed()
+	}
 	var failed *gocb.TransactionFailedError
 	if errors.As(err, &failed) && failed.Unwrap() != nil {
-		return failed.Unwrap()
+		err = failed.Unwrap()
 	}
-	return err
+	return cbTransient(err)
 }

@@ -37,7 +37,7 @@ const expiryBatch = 200
 func (a *app) expireDueLots(ctx context.Context) error {
 	for {
 		n := 0
-		err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
+		err := a.transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			now := a.now()
 			ids, err := a.ledger.ExpiringMembers(ctx, tx, day(now), expiryBatch)
 			if err != nil {

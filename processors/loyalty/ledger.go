@@ -18,20 +18,20 @@ const (
 	KindReverse = "reverse"
 )
 
-// Member is a member document.
+// Member is a member document (the tags name its fields in Couchbase's).
 type Member struct {
-	GuestID          string
-	Tier             string
-	Balance          int64
-	QualifyingPoints int64
-	TierSince        time.Time
-	EnrolledAt       time.Time
+	GuestID          string    `json:"guest_id"`
+	Tier             string    `json:"tier"`
+	Balance          int64     `json:"balance"`
+	QualifyingPoints int64     `json:"qualifying_points"`
+	TierSince        time.Time `json:"tier_since"`
+	EnrolledAt       time.Time `json:"enrolled_at"`
 	// EnrolledBy is "registration" (guest.registered) or "profile" (read from
 	// svc-guest-profiles when points arrived first).
-	EnrolledBy string
+	EnrolledBy string `json:"enrolled_by"`
 	// Profile are the guest's attributes as svc-guest-profiles gave them.
-	Profile   json.RawMessage
-	UpdatedAt time.Time
+	Profile   json.RawMessage `json:"profile"`
+	UpdatedAt time.Time       `json:"updated_at"`
 }
 
 // Entry is one ledger entry: a change of a member's balance and its cause.
@@ -70,18 +70,18 @@ type Reward struct {
 	Details       json.RawMessage `json:"details"`
 }
 
-// Redemption is a reward a member spent points on.
+// Redemption is a reward a member spent points on (and, as it is, a Couchbase document).
 type Redemption struct {
-	ID            uuid.UUID
-	GuestID       string
-	RewardID      string
-	Points        int64
-	ReservationID *string
-	Status        string
-	Caller        string
-	Reward        json.RawMessage
-	CreatedAt     time.Time
-	CancelledAt   *time.Time
+	ID            uuid.UUID       `json:"id"`
+	GuestID       string          `json:"guest_id"`
+	RewardID      string          `json:"reward_id"`
+	Points        int64           `json:"points"`
+	ReservationID *string         `json:"reservation_id,omitempty"`
+	Status        string          `json:"status"`
+	Caller        string          `json:"caller"`
+	Reward        json.RawMessage `json:"reward"`
+	CreatedAt     time.Time       `json:"created_at"`
+	CancelledAt   *time.Time      `json:"cancelled_at,omitempty"`
 }
 
 // Draw says where a debit takes its points from.
@@ -102,9 +102,8 @@ var ErrDuplicate = errors.New("loyalty: this cause is booked already")
 var ErrInsufficient = errors.New("loyalty: not enough points")
 
 // Ledger is the store port: everything the service keeps, in the transaction Tx of the
-// engine behind it. PostgreSQL (pgLedger, Tx = a pgx transaction or pool) is the
-// implementation; a Couchbase adapter (N1QL, MutateIn counters, transactions) is the
-// port's second, not built yet (README.md). Every write of a member's balance happens in
+// engine behind it: PostgreSQL (pgLedger, Tx = a pgx transaction or pool) or Couchbase
+// (cbLedger, Tx = a transaction attempt; couchbase_ledger.go). Every write of a member's balance happens in
 // Post, under the member's lock (Lock), so entries and balance never disagree.
 type Ledger[Tx any] interface {
 	// Enrol creates the member, or merges the profile into an existing one (the

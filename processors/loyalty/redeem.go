@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/google/uuid"
@@ -28,11 +29,19 @@ const (
 
 // redeemRequest is what a redemption asks for.
 type redeemRequest struct {
+	// ID is the redemption's, derived from the request's Idempotency-Key (redemptionID).
+	ID            uuid.UUID
 	GuestID       string
 	RewardID      string
 	ReservationID *string
 	Caller        string
 	Lineage       event.Lineage
+}
+
+// redemptionID names the redemption a request makes by who asked, with which
+// Idempotency-Key, for whom and what: the same request always names the same redemption.
+func redemptionID(caller, key, guestID, rewardID string) uuid.UUID {
+	return derivedID("redemption", caller, key, guestID, rewardID)
 }
 
 // notMember is the 404 of a guest who is not enrolled.
@@ -61,6 +70,12 @@ func (a *app) redeem(ctx context.Context, tx pgx.Tx, in redeemRequest) (*Redempt
 	if m == nil {
 		return nil, 0, notMember(in.GuestID)
 	}
+	// The request ran before, but its Idempotency-Key record was lost: with
+	// LOYALTY_STORE=couchbase, a crash between the Couchbase commit and PostgreSQL's. Its
+	// redemption is the answer, as the key's record would have been.
+	if done, err := a.ledger.LockRedemption(ctx, tx, in.ID); err != nil || done != nil {
+		return done, m.Balance, err
+	}
 	rw, err := a.ledger.Reward(ctx, tx, in.RewardID)
 	if err != nil {
 		return nil, 0, err
@@ -80,7 +95,7 @@ func (a *app) redeem(ctx context.Context, tx pgx.Tx, in redeemRequest) (*Redempt
 	if err != nil {
 		return nil, 0, err
 	}
-	r := &Redemption{ID: uuid.New(), GuestID: m.GuestID, RewardID: rw.ID, Points: rw.PointsCost, ReservationID: in.ReservationID,
+	r := &Redemption{ID: in.ID, GuestID: m.GuestID, RewardID: rw.ID, Points: rw.PointsCost, ReservationID: in.ReservationID,
 		Status: "active", Caller: in.Caller, Reward: doc, CreatedAt: now}
 	if err := a.ledger.AddRedemption(ctx, tx, *r); err != nil {
 		return nil, 0, err
@@ -150,37 +165,60 @@ func (a *app) cancelRedemption(ctx context.Context, tx pgx.Tx, id uuid.UUID) (*R
 	return r, m.Balance, nil
 }
 
+// adjustRequest is what a staff adjustment asks for.
+type adjustRequest struct {
+	// ID is the entry's, derived from the request's Idempotency-Key (adjustmentID).
+	ID      uuid.UUID
+	GuestID string
+	Points  int64
+	Reason  string
+	Caller  string
+	Lineage event.Lineage
+}
+
+// adjustmentID names the entry a staff adjustment books by who asked, with which
+// Idempotency-Key, for whom, how many points and why: the same request, the same entry.
+func adjustmentID(caller, key, guestID string, points int64, reason string) uuid.UUID {
+	return derivedID("adjustment", caller, key, guestID, strconv.FormatInt(points, 10), reason)
+}
+
 // adjust books a staff adjustment with its reason: a credit opens a lot (and is announced
-// as points earned for an ADJUSTMENT), a debit may not take more than the balance.
-func (a *app) adjust(ctx context.Context, tx pgx.Tx, guestID string, points int64, reason, caller string, l event.Lineage) (*Entry, error) {
-	m, err := a.ledger.Lock(ctx, tx, guestID)
+// as points earned for an ADJUSTMENT), a debit may not take more than the balance. The
+// request run a second time (its Idempotency-Key record lost, as in redeem) finds its
+// entry booked and answers it, with the balance as it is now.
+func (a *app) adjust(ctx context.Context, tx pgx.Tx, in adjustRequest) (*Entry, error) {
+	m, err := a.ledger.Lock(ctx, tx, in.GuestID)
 	if err != nil {
 		return nil, err
 	}
 	if m == nil {
-		return nil, notMember(guestID)
+		return nil, notMember(in.GuestID)
 	}
 	now := a.now()
 	if err := a.expireLots(ctx, tx, m, now); err != nil {
 		return nil, err
 	}
-	if points < 0 && m.Balance < -points {
-		return nil, insufficient(m.Balance, -points)
-	}
-	id := uuid.New()
-	e := Entry{ID: id, Kind: KindAdjust, Points: points, Source: id.String(), Reason: reason,
-		Detail: map[string]any{"caller": caller}, OccurredAt: now, RecordedAt: now}
-	if points > 0 {
+	e := Entry{ID: in.ID, Kind: KindAdjust, Points: in.Points, Source: in.ID.String(), Reason: in.Reason,
+		Detail: map[string]any{"caller": in.Caller}, OccurredAt: now, RecordedAt: now}
+	if in.Points > 0 {
 		expires := a.cfg.expiresOn(now)
 		e.ExpiresOn = &expires
 	}
+	// Booked first, so that a second run is told ErrDuplicate before the balance it lowered
+	// makes it look short; a debit the lots cannot cover is ErrInsufficient, and refused.
 	booked, err := a.ledger.Post(ctx, tx, m, e, Draw{})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrDuplicate):
+		e.GuestID, e.BalanceAfter = in.GuestID, m.Balance
+		return &e, nil
+	case errors.Is(err, ErrInsufficient):
+		return nil, insufficient(m.Balance, -in.Points)
+	case err != nil:
 		return nil, err
 	}
-	if points > 0 {
-		if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: id.String(), GuestID: guestID, Points: points,
-			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(l)); err != nil {
+	if in.Points > 0 {
+		if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: in.ID.String(), GuestID: in.GuestID, Points: in.Points,
+			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(in.Lineage)); err != nil {
 			return nil, err
 		}
 	}

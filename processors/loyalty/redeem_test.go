@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/schemas"
@@ -16,10 +17,7 @@ import (
 // the balance and what the reward needs; nothing is booked.
 func TestRedeemMoreThanAvailableIsAConflictWithTheBalance(t *testing.T) {
 	t.Parallel()
-	w := start(t)
-	guest := uuid.NewString()
-	w.register(guest)
-	must(t, w.adjust(guest, 1000), http.StatusCreated)
+	w, guest := memberWith(t, 1000)
 	resp := w.redeem(guest, "voucher-25-usd")
 	must(t, resp, http.StatusConflict)
 	var p struct {
@@ -40,10 +38,7 @@ func TestRedeemMoreThanAvailableIsAConflictWithTheBalance(t *testing.T) {
 // answer and redeems nothing more.
 func TestRedeemWithTheSameKeyOnce(t *testing.T) {
 	t.Parallel()
-	w := start(t)
-	guest := uuid.NewString()
-	w.register(guest)
-	must(t, w.adjust(guest, 5000), http.StatusCreated)
+	w, guest := memberWith(t, 5000)
 	key := uuid.NewString()
 	path := "/v1/members/" + guest + "/redemptions"
 	first := w.Call(CallerGuestApp, "POST", path, map[string]any{"reward_id": "guide-choice"}, "Idempotency-Key", key)
@@ -63,10 +58,7 @@ func TestRedeemWithTheSameKeyOnce(t *testing.T) {
 // from, and a second cancellation is a conflict.
 func TestRedeemAnnouncesAndCancelPutsPointsBack(t *testing.T) {
 	t.Parallel()
-	w := start(t)
-	guest := uuid.NewString()
-	w.register(guest)
-	must(t, w.adjust(guest, 3000), http.StatusCreated)
+	w, guest := memberWith(t, 3000)
 	resp := w.redeem(guest, "voucher-25-usd")
 	must(t, resp, http.StatusCreated)
 	var r redemptionView
@@ -98,10 +90,7 @@ func TestRedeemAnnouncesAndCancelPutsPointsBack(t *testing.T) {
 // entry ever left it below zero.
 func TestConcurrentRedemptionsNeverOverdraw(t *testing.T) {
 	t.Parallel()
-	w := start(t)
-	guest := uuid.NewString()
-	w.register(guest)
-	must(t, w.adjust(guest, 12000), http.StatusCreated)
+	w, guest := memberWith(t, 12000)
 	statuses := make([]int, 50)
 	var wg sync.WaitGroup
 	for i := range statuses {
@@ -123,4 +112,67 @@ func TestConcurrentRedemptionsNeverOverdraw(t *testing.T) {
 		t.Errorf("balance %d, want 0", m.Balance)
 	}
 	checkLedger(t, w.DB)
+}
+
+// TestRedemptionRunAgainIsTheSameRedemption: a redemption request run a second time after
+// its Idempotency-Key record was lost (with LOYALTY_STORE=couchbase, a crash between the
+// Couchbase and the PostgreSQL commit) answers the first run's redemption and books
+// nothing more: a new run would be a 409, the balance left being short of the reward.
+func TestRedemptionRunAgainIsTheSameRedemption(t *testing.T) {
+	t.Parallel()
+	w, guest := memberWith(t, 3000)
+	in := redeemRequest{ID: redemptionID(CallerGuestApp, uuid.NewString(), guest, "voucher-25-usd"), GuestID: guest,
+		RewardID: "voucher-25-usd", Caller: CallerGuestApp}
+	var runs []*Redemption
+	for range 2 {
+		if err := w.State.transact(context.Background(), func(ctx context.Context, tx pgx.Tx) error {
+			r, _, err := w.State.redeem(ctx, tx, in)
+			runs = append(runs, r)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if runs[0].ID != in.ID || runs[1].ID != in.ID {
+		t.Errorf("redemptions %s and %s, want both %s", runs[0].ID, runs[1].ID, in.ID)
+	}
+	if m := w.member(guest); m.Balance != 500 {
+		t.Errorf("balance %d, want 500: one redemption of 2,500", m.Balance)
+	}
+}
+
+// TestAdjustmentRunAgainIsTheSameEntry: a staff debit run a second time after its
+// Idempotency-Key record was lost answers its entry and books nothing more (not a 409,
+// though the balance it left is short of a second debit).
+func TestAdjustmentRunAgainIsTheSameEntry(t *testing.T) {
+	t.Parallel()
+	w, guest := memberWith(t, 1000)
+	in := adjustRequest{ID: adjustmentID(CallerLoyaltyOps, uuid.NewString(), guest, -800, "goodwill reversed"), GuestID: guest,
+		Points: -800, Reason: "goodwill reversed", Caller: CallerLoyaltyOps}
+	for run := range 2 {
+		var e *Entry
+		if err := w.State.transact(context.Background(), func(ctx context.Context, tx pgx.Tx) error {
+			var err error
+			e, err = w.State.adjust(ctx, tx, in)
+			return err
+		}); err != nil {
+			t.Fatalf("run %d: %v", run, err)
+		}
+		if e.ID != in.ID || e.BalanceAfter != 200 {
+			t.Errorf("run %d: entry %s with balance after %d, want %s and 200", run, e.ID, e.BalanceAfter, in.ID)
+		}
+	}
+	if m := w.member(guest); m.Balance != 200 {
+		t.Errorf("balance %d, want 200: one debit of 800", m.Balance)
+	}
+}
+
+// memberWith starts the service with one registered member holding points (a staff credit).
+func memberWith(t *testing.T, points int64) (*world, string) {
+	t.Helper()
+	w := start(t)
+	guest := uuid.NewString()
+	w.register(guest)
+	must(t, w.adjust(guest, points), http.StatusCreated)
+	return w, guest
 }

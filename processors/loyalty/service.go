@@ -11,8 +11,8 @@
 // ("Get member profile"): both synchronous HTTP calls through declared Clients, answered
 // in dev and tests by the stand-ins (internal/dev/standin).
 //
-// The store is PostgreSQL (JSONB documents for the flexible parts) behind the Ledger port;
-// see README.md for what the Couchbase adapter the spec names still needs.
+// The store, behind the Ledger port, is PostgreSQL (JSONB documents for the flexible parts)
+// or, with LOYALTY_STORE=couchbase, Couchbase, the spec's (see README.md).
 package loyalty
 
 import (
@@ -38,6 +38,9 @@ const (
 	TopicRewardRedeemed    = "novatrek.support.loyalty-reward.redeemed"
 )
 
+// produced are the topics the service emits to, through either store's outbox.
+var produced = []string{TopicPointsEarned, TopicTierChanged, TopicRewardRedeemed}
+
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
@@ -62,11 +65,11 @@ var Spec = &service.Spec[*app]{
 	// redemption of one of them may wait. Fewer records per batch cost a round of
 	// statements and a commit each (100 per batch: a fifth of the replay rate).
 	Subscriptions: []service.Subscription[*app]{
-		service.OnBatch(TopicGuestRegistered, (*app).onGuestsRegistered),
-		service.OnBatch(TopicReservationStatus, (*app).onReservationStatusesChanged),
+		service.OnBatch(TopicGuestRegistered, inStoreBatch((*app).onGuestsRegistered)),
+		service.OnBatch(TopicReservationStatus, inStoreBatch((*app).onReservationStatusesChanged)),
 	},
 	Consume:  service.ConsumePolicy{MaxBatchRecords: 500},
-	Produces: []string{TopicPointsEarned, TopicTierChanged, TopicRewardRedeemed},
+	Produces: produced,
 	Clients: []service.Client{
 		// Both calls are reads, safe to repeat: one retry rides out a blip; a longer outage
 		// makes the consumer wait (a transient failure), never lose the event.
@@ -79,6 +82,7 @@ var Spec = &service.Spec[*app]{
 	Workers: []service.Worker[*app]{
 		{Name: "expiry", Run: (*app).runExpiry},
 		{Name: "tier recalculation", Run: (*app).runTierRecalculation},
+		{Name: "couchbase outbox relay", Run: (*app).relayCouchbaseOutbox},
 	},
 }
 

@@ -48,7 +48,7 @@ const tierBatch = 200
 func (a *app) recalculateTiers(ctx context.Context) error {
 	for {
 		n := 0
-		err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
+		err := a.transact(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			now := a.now()
 			ids, err := a.ledger.TierCandidates(ctx, tx, a.cfg.windowStart(now), tierBatch)
 			if err != nil {
