@@ -142,8 +142,11 @@ func (a *app) handleForecast(w http.ResponseWriter, r *http.Request) error {
 	fc, err := fit(y, win.bucket)
 	var short *forecast.ShortHistoryError
 	if errors.As(err, &short) {
-		return fault.Unprocessable("history-too-short", "Not enough history to forecast",
-			fmt.Sprintf("A season of %d %ss needs two seasons of history, %d %ss; %s has %d.", m, win.bucket, short.Need, win.bucket, metric, short.Have)).
+		detail := fmt.Sprintf("A season of %d %ss needs two seasons of history, %d %ss; %s has %d.", m, win.bucket, short.Need, win.bucket, metric, short.Have)
+		if win.bucket == "day" {
+			detail += fmt.Sprintf(" The yearly season as well needs %d days.", forecast.YearlyHistory)
+		}
+		return fault.Unprocessable("history-too-short", "Not enough history to forecast", detail).
 			With("history_points", short.Have).With("needed_points", short.Need)
 	}
 	if err != nil {

@@ -214,7 +214,7 @@ func TestForecastOfAWeeklyPattern(t *testing.T) {
 
 	r = svc.Call(CallerAnalysts, "GET", "/v1/forecasts?fact=booking_metrics&metric=reservations&horizon=7&by=trip&key="+trips[1], nil)
 	if r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Body), `"needed_points":14`) ||
-		!strings.Contains(string(r.Body), "history-too-short") {
+		!strings.Contains(string(r.Body), "history-too-short") || !strings.Contains(string(r.Body), "yearly season as well needs 730 days") {
 		t.Errorf("forecast on 13 days = %d %s, want 422 history-too-short needing 14", r.Status, r.Body)
 	}
 }

@@ -2,7 +2,8 @@
 // season): the "trend forecasting" of svc-analytics, the method Oracle offers as
 // Exponential Smoothing in DBMS_DATA_MINING. It fits the smoothing parameters by least
 // squares on one-step-ahead errors, forecasts with prediction intervals, and measures
-// itself with a backtest, so an answer always says how much to trust it.
+// itself with a backtest, so an answer always says how much to trust it. A daily series
+// also has a yearly season, fitted as Fourier terms beside the weekly model (daily.go).
 package forecast
 
 import (
