@@ -1,13 +1,9 @@
 package devstack
 
 import (
-	"context"
-	"log/slog"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
@@ -25,24 +21,8 @@ func TestSimulatedGuestsUploadPhotos(t *testing.T) {
 	cfg := testConfig(t, t.TempDir())
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.Services = []service.Definition{media.Spec}
-	set, err := fakes.Provide(ctx, cfg.Services, os.Getenv, nil, fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = set.Stop(context.Background()) })
-	cfg.Getenv = set.Getenv(os.Getenv)
 	cfg.SimulateRate, cfg.SimulateSeed = 100, "devstack-media"
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(stop); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	s := startSimulated(t, cfg, os.Getenv, nil)
 	streamtest.Eventually(t, "two ready photos with renditions", func() (bool, error) {
 		var n int
 		err := s.DB().QueryRow(ctx, `SELECT count(*) FROM media.media_items WHERE state = 'ready' AND media_type = 'PHOTO'
@@ -53,19 +33,7 @@ func TestSimulatedGuestsUploadPhotos(t *testing.T) {
 	if err := s.DB().QueryRow(ctx, `SELECT count(*) FROM media.media_items WHERE state = 'failed'`).Scan(&failed); err != nil || failed != 0 {
 		t.Errorf("%d failed media items (%v); want none", failed, err)
 	}
-	results := map[string]float64{}
-	mfs, err := s.metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "novatrek_simulator_api_calls_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			results[label(m, "caller")+" "+label(m, "result")] += m.GetCounter().GetValue()
-		}
-	}
+	results := callResults(t, s)
 	if results["guest-app error"] > 0 || results["guest-app ok"] == 0 {
 		t.Errorf("guest-app calls: %v; want some ok and none failed", results)
 	}
