@@ -31,7 +31,8 @@ connects to PostgreSQL and Valkey (starting throwaway servers in the data dir wh
 answers and the binaries are installed), migrates every service's store and starts every
 service. Ctrl-C stops it; a restart keeps topics, records, offsets and schema ids.
 
-Everything the stack keeps belongs to its data dir: Kafka and the registry live in it, and
+Everything the stack keeps belongs to its data dir: Kafka, the registry and the fakes' files
+(the S3 server's objects, in fakes/) live in it, and
 its stack.json names the stack's own PostgreSQL database (novatrek_<hash of the data dir>)
 and the prefix of every Valkey key its services write. Removing the data dir, or --reset,
 starts from scratch: the database is dropped and the keys deleted at the next start. Two

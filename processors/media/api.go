@@ -29,6 +29,7 @@ var routes = []service.Route[*app]{
 	{Pattern: "POST /v1/uploads", Access: accessUpload, Handle: (*app).handleRequestUpload},
 	{Pattern: "POST /v1/media/{id}/complete", Access: accessUpload, Handle: (*app).handleComplete},
 	{Pattern: "GET /v1/media/{id}", Access: accessRead, Handle: (*app).handleGetItem},
+	{Pattern: "DELETE /v1/media/{id}", Access: accessDelete, Handle: (*app).handleDelete},
 	{Pattern: "GET /v1/trips/{trip_id}/media", Access: accessRead, Handle: (*app).handleListTrip},
 	{Pattern: "POST /v1/share-links", Access: accessShare, Handle: (*app).handleCreateShareLink},
 	{Pattern: "DELETE /v1/share-links/{id}", Access: accessShare, Handle: (*app).handleRevokeShareLink},

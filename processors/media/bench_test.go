@@ -29,8 +29,9 @@ var photo12MP = sync.OnceValue(func() []byte {
 })
 
 // BenchmarkRender12MP is the speed target: thumbnail + preview (+ blurhash) of a
-// 12-megapixel JPEG, beside a plain decode of the same file in the same run (the floor no
-// renderer goes below).
+// 12-megapixel JPEG, beside a plain Go decode of the same file in the same run (the cost of
+// looking at every pixel once, which libvips' shrink-on-load avoids, and the measure of the
+// machine's load at the time).
 func BenchmarkRender12MP(b *testing.B) {
 	src := photo12MP()
 	timed := func(f func()) time.Duration {

@@ -28,7 +28,7 @@ func start(t *testing.T, opts ...servicetest.Option) *servicetest.Service[*app] 
 	t.Helper()
 	base := []servicetest.Option{servicetest.WithOpenAPICheck(), servicetest.WithTokens(map[string]string{
 		CallerApp: servicetest.Token(CallerApp), CallerAnalytics: servicetest.Token(CallerAnalytics),
-		"svc-reservations": servicetest.Token("svc-reservations")})}
+		CallerModeration: servicetest.Token(CallerModeration), "svc-reservations": servicetest.Token("svc-reservations")})}
 	return servicetest.Start(t, Spec, append(base, opts...)...)
 }
 

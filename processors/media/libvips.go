@@ -1,6 +1,7 @@
 package media
 
 import (
+	"log/slog"
 	"strings"
 	"sync"
 
@@ -9,9 +10,12 @@ import (
 
 // startVips starts libvips once per process. Its operation cache is off: every upload is a
 // different file, so cached pipelines would only hold memory the render gate is meant to
-// bound. Its own log lines (start-up chatter) are dropped below warnings.
+// bound. Its warnings go to the process's default logger (libvips is global, as the logger
+// is); its start-up chatter, below warnings, is dropped.
 var startVips = sync.OnceFunc(func() {
-	vips.LoggingSettings(func(string, vips.LogLevel, string) {}, vips.LogLevelError)
+	vips.LoggingSettings(func(domain string, _ vips.LogLevel, msg string) {
+		slog.Warn("libvips", "domain", domain, "msg", msg)
+	}, vips.LogLevelWarning)
 	vips.Startup(&vips.Config{ConcurrencyLevel: 0, MaxCacheFiles: 0, MaxCacheMem: 0, MaxCacheSize: 0})
 })
 

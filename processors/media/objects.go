@@ -133,3 +133,14 @@ func (o *objects) put(ctx context.Context, key, contentType string, b []byte) er
 	}
 	return nil
 }
+
+// remove deletes the objects at keys; one already gone counts as removed (S3 answers a
+// delete of a missing key with success).
+func (o *objects) remove(ctx context.Context, keys ...string) error {
+	for _, k := range keys {
+		if err := o.c.RemoveObject(ctx, o.bucket, k, minio.RemoveObjectOptions{}); err != nil {
+			return fmt.Errorf("remove %s: %w", k, err)
+		}
+	}
+	return nil
+}

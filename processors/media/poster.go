@@ -72,6 +72,9 @@ func (a *app) addPoster(ctx context.Context, key string, r *renditions) error {
 	if err != nil {
 		return refuse("ffmpeg's poster frame does not decode: %v", err)
 	}
+	if err := overLimit(cfg.Width, cfg.Height, a.cfg.MaxPixels); err != nil {
+		return err
+	}
 	if err := r.fromPixels(frame, "poster frame"); err != nil {
 		return err
 	}

@@ -94,18 +94,12 @@ func (r *renditions) fromPixels(src []byte, what string) error {
 // first pixel data, so a bomb that is only a header would pass as merely corrupt); HEIC by
 // libvips' lazy load, which reads the header only.
 func header(b []byte, declared string, maxPixels int64) (w, h, orientation int, err error) {
-	overLimit := func(w, h int) error {
-		if px := int64(w) * int64(h); px > maxPixels || w <= 0 || h <= 0 {
-			return refuse("image of %d×%d pixels is over the limit of %d pixels", w, h, maxPixels)
-		}
-		return nil
-	}
 	if declared != "image/heic" {
 		cfg, _, err := image.DecodeConfig(bytes.NewReader(b))
 		if err != nil {
 			return 0, 0, 0, refuse("corrupt %s: %v", declared, err)
 		}
-		if err := overLimit(cfg.Width, cfg.Height); err != nil {
+		if err := overLimit(cfg.Width, cfg.Height, maxPixels); err != nil {
 			return 0, 0, 0, err
 		}
 	}
@@ -116,7 +110,15 @@ func header(b []byte, declared string, maxPixels int64) (w, h, orientation int, 
 	}
 	defer head.Close()
 	w, h, orientation = head.Width(), head.Height(), head.Orientation()
-	return w, h, orientation, overLimit(w, h)
+	return w, h, orientation, overLimit(w, h, maxPixels)
+}
+
+// overLimit refuses an image of w×h pixels when that is more than maxPixels (or nothing).
+func overLimit(w, h int, maxPixels int64) error {
+	if px := int64(w) * int64(h); px > maxPixels || w <= 0 || h <= 0 {
+		return refuse("image of %d×%d pixels is over the limit of %d pixels", w, h, maxPixels)
+	}
+	return nil
 }
 
 // fitJPEG is src (any format libvips reads) fitted into a px×px box, never enlarged,

@@ -57,7 +57,8 @@ type Config struct {
 	// with the data dir's prefix (config.DevState).
 	ValkeyURL string
 	// Reset removes everything the stack on DataDir owns before it starts: the data dir
-	// (Kafka, registry, throwaway servers), its own database and its Valkey keys. A data dir
+	// (Kafka, registry, the fakes' files and S3 objects, throwaway servers), its own
+	// database and its Valkey keys. A data dir
 	// without its state file (deleted, or never used) is treated the same way, so
 	// `rm -rf .novatrek` starts from scratch too.
 	Reset bool

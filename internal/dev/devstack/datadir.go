@@ -28,7 +28,7 @@ func (s *Stack) prepareDataDir(ctx context.Context) error {
 		if err := os.RemoveAll(s.cfg.DataDir); err != nil {
 			return fmt.Errorf("devstack: reset: remove data dir %s: %w", s.cfg.DataDir, err)
 		}
-		s.log.WarnContext(ctx, "reset: removed the data dir (Kafka, registry, throwaway servers); its database and Valkey keys go next", "dir", s.cfg.DataDir)
+		s.log.WarnContext(ctx, "reset: removed the data dir (Kafka, registry, the fakes' files and S3 objects, throwaway servers); its database and Valkey keys go next", "dir", s.cfg.DataDir)
 		ok = false
 	}
 	if err := os.MkdirAll(s.cfg.DataDir, 0o755); err != nil {

@@ -1,15 +1,12 @@
 package devstack
 
 import (
-	"context"
-	"log/slog"
 	"net/url"
 	"os"
 	"regexp"
 	"testing"
 	"time"
 
-	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/dev/simulate"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
@@ -38,24 +35,8 @@ func TestSimulatedCallsMakeRecipientsKnown(t *testing.T) {
 		}
 		return os.Getenv(k)
 	}
-	set, err := fakes.Provide(ctx, cfg.Services, noCallbacks, nil, fakes.Options{DataDir: t.TempDir()}, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = set.Stop(context.Background()) })
-	cfg.Getenv = set.Getenv(noCallbacks)
 	cfg.SimulateRate, cfg.SimulateSeed = 50, "devstack-calls"
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(stop); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	s := startSimulated(t, cfg, noCallbacks, nil)
 
 	// The guests the seed gives a device, from the seed's first events (more than the test
 	// waits for).

@@ -1,7 +1,7 @@
 package devstack
 
 import (
-	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -25,17 +25,7 @@ func TestSimulatorSetsUpLocationsBeforeCheckins(t *testing.T) {
 	cfg.DatabaseURL = pgtest.URLToCreate(t)
 	cfg.Services = []service.Definition{location.Spec}
 	cfg.SimulateRate, cfg.SimulateSeed = 50, "devstack-locations"
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(stop); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	s := startSimulated(t, cfg, os.Getenv, nil)
 	topo, _ := topology.Default()
 	g, err := simulate.NewGenerator(cfg.SimulateSeed, topo)
 	if err != nil {

@@ -1,14 +1,10 @@
 package devstack
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"testing"
-	"time"
 
-	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
@@ -32,25 +28,8 @@ func TestSimulatedNeighboursReachTheServices(t *testing.T) {
 	// points them there), so the address is fixed before the start.
 	cfg.HTTPAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	stackURL := func(name string) string { return "http://" + cfg.HTTPAddr + "/" + name }
-	set, err := fakes.Provide(ctx, cfg.Services, os.Getenv, stackURL, fakes.Options{DataDir: t.TempDir(), StackURL: stackURL},
-		slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = set.Stop(context.Background()) })
-	cfg.Getenv = set.Getenv(os.Getenv)
 	cfg.SimulateRate, cfg.SimulateSeed = 100, "devstack-neighbours"
-	s, err := Start(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		stop, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Close(stop); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	s := startSimulated(t, cfg, os.Getenv, stackURL)
 	streamtest.Eventually(t, "a published review voted on, a redemption, a consumption booked", func() (bool, error) {
 		var ok bool
 		err := s.DB().QueryRow(ctx, `SELECT
@@ -60,19 +39,7 @@ func TestSimulatedNeighboursReachTheServices(t *testing.T) {
 			AND EXISTS (SELECT FROM procurement.stock_adjustments WHERE kind = 'consumption')`).Scan(&ok)
 		return ok, err
 	})
-	results := map[string]float64{}
-	mfs, err := s.metrics.Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, mf := range mfs {
-		if mf.GetName() != "novatrek_simulator_api_calls_total" {
-			continue
-		}
-		for _, m := range mf.GetMetric() {
-			results[label(m, "caller")+" "+label(m, "result")] += m.GetCounter().GetValue()
-		}
-	}
+	results := callResults(t, s)
 	for _, caller := range []string{"guest-app", "reviews-moderation", "procurement-ops"} {
 		if n := results[caller+" error"]; n > 0 {
 			t.Errorf("%v calls by %s failed (all results: %v)", n, caller, results)

@@ -35,9 +35,20 @@ type Call struct {
 	// Expect is a refusal the caller provokes on purpose (a duplicate's 409): that answer is
 	// ErrExpected, counted apart from failures.
 	Expect int `json:",omitempty"`
-	// Save remembers the created resource's id (the last segment of Location) under this
-	// name; a later call's Path names it as {$name}.
+	// Save remembers the created resource's id (the last segment of Location, else the
+	// answer's "id" or "asset_id") under this name; a later call's Path names it as {$name}.
+	// An answer carrying a presigned upload form ("upload": url and fields) keeps it too.
 	Save string `json:",omitempty"`
+	// Upload, when set, first posts a generated photo to the presigned upload form saved
+	// with Upload.Grant, as a browser would, then makes the call (the upload-complete).
+	Upload *Upload `json:",omitempty"`
+}
+
+// Upload is the file a call posts to S3 before it is made: a JPEG drawn from Photo (a seed,
+// see scenePhoto) with the form the call saved as Grant answered.
+type Upload struct {
+	Grant string
+	Photo string
 }
 
 // The routes the simulated calls use (CallRoutes lists them all).
@@ -67,6 +78,7 @@ var CallRoutes = []string{
 	RouteReviewSubmit, RouteReviewEdit, RouteReviewVote, RouteReviewModerate,
 	RouteRedeem, RouteCancelRedemption,
 	RouteSupplier, RouteOrder, RouteTransition, RouteStockAdjust,
+	RouteMediaUpload, RouteMediaComplete,
 	RouteDeposit,
 }
 

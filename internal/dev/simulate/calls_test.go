@@ -144,6 +144,9 @@ type received struct {
 }
 
 // recorder is an httptest server that records every request and answers status.
+// s3Upload is where the recorder's upload forms post.
+const s3Upload = "/s3-upload"
+
 func recorder(t *testing.T, status int) (*httptest.Server, func() []received) {
 	t.Helper()
 	var mu sync.Mutex
@@ -157,11 +160,12 @@ func recorder(t *testing.T, status int) (*httptest.Server, func() []received) {
 		}
 		got = append(got, received{r.Method, path, r.Header.Get("Authorization"), r.Header.Get("Content-Type"), string(b)})
 		mu.Unlock()
-		// Every resource is "ID" at revision 1: the workflows' later calls name it.
+		// Every resource is "ID" at revision 1: the workflows' later calls name it. Every
+		// answer hands out an upload form posting back here, at /s3-upload.
 		w.Header().Set("Location", "/v1/things/ID")
 		w.Header().Set("ETag", `"1"`)
 		w.WriteHeader(status)
-		_, _ = w.Write([]byte(`{"title":"answer"}`))
+		_, _ = fmt.Fprintf(w, `{"title":"answer","upload":{"url":"http://%s/s3-upload","fields":{"key":"k"}}}`, r.Host)
 	}))
 	t.Cleanup(srv.Close)
 	return srv, func() []received {
@@ -254,6 +258,9 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 				continue
 			}
 			c.Path = savedName.ReplaceAllString(c.Path, "ID")
+			if c.Upload != nil { // the photo goes to the form first
+				sent = append(sent, Call{Method: http.MethodPost, Path: s3Upload})
+			}
 			for range max(c.Copies, 1) {
 				sent = append(sent, c)
 			}
@@ -271,6 +278,13 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 			t.Fatalf("status %d: server received %d calls, want %d", status, len(g), len(sent))
 		}
 		for i, c := range sent {
+			if c.Path == s3Upload {
+				if g[i].Path != s3Upload || !strings.HasPrefix(g[i].ContentType, "multipart/form-data") ||
+					!strings.Contains(g[i].Body, `name="key"`) || !strings.Contains(g[i].Body, "\xff\xd8\xff") {
+					t.Fatalf("status %d: call %d: received %s %s (%s); want a JPEG posted to the upload form", status, i, g[i].Method, g[i].Path, g[i].ContentType)
+				}
+				continue
+			}
 			auth := "Bearer dev-" + c.Caller
 			if c.Token != "" {
 				auth = "Bearer " + c.Token

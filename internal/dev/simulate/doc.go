@@ -25,7 +25,8 @@
 // declares it); Routes sends each to the sink of the service that serves it. Generator.Setup
 // holds the calls made once before any event: the departure locations the check-ins name.
 // The
-// neighbours' workflows (neighbours.go: reviews, redemptions, purchase orders and stock)
+// neighbours' workflows (neighbours.go: reviews, redemptions, purchase orders and stock,
+// trip photos posted to S3 through presigned forms, media.go)
 // are chains of such calls queued over the following events, each later call naming what an
 // earlier one created (Call.Save).
 //

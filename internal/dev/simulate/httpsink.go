@@ -54,6 +54,11 @@ func (h *HTTPSink) Call(ctx context.Context, c Call) error {
 			return fmt.Errorf("%s %s: %w", c.Method, c.Path, err)
 		}
 	}
+	if c.Upload != nil {
+		if err := h.postFile(ctx, c.Upload); err != nil {
+			return fmt.Errorf("%s %s: %w", c.Method, c.Path, err)
+		}
+	}
 	if c.Copies <= 1 {
 		return h.send(ctx, c)
 	}

@@ -45,7 +45,8 @@ type loyaltyState struct {
 }
 
 // afterTrip queues what follows r's completion for the neighbours: the trip's review, a
-// redemption, the gear it consumed, the cancellation of an earlier completed trip.
+// redemption, the guest's photos, the gear it consumed, the cancellation of an earlier
+// completed trip.
 func (g *Generator) afterTrip(r *reservation) {
 	ls := &g.nb.loyalty
 	if len(ls.reversals) > 0 && g.dice("reverse-now", r.id) < 0.3 {
@@ -64,6 +65,7 @@ func (g *Generator) afterTrip(r *reservation) {
 		ls.points[r.guestID] += r.trip.price * int64(r.party)
 		g.review(r)
 		g.redeem(r)
+		g.uploadPhotos(r)
 	}
 	g.consume(r)
 }
