@@ -10,7 +10,7 @@ BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run run-kafka test test-real bench bench-real generate lint build kafka-up kafka-down
+.PHONY: help setup run run-kafka test test-real bench bench-peers bench-real generate lint build kafka-up kafka-down
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -62,6 +62,14 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/
 	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000)"
+	$(MAKE) bench-peers
+
+# PEERS_EVENTS is the size of the peers' replay; every contender's rows are held in memory for
+# the raw COPY, so it is smaller than BENCH_EVENTS by default.
+PEERS_EVENTS ?= 100000
+
+bench-peers: ## replay into PostgreSQL beside the peers (hand-written franz-go loop, raw COPY), one table with ratios (module bench/)
+	cd bench && PEERS_EVENTS=$(PEERS_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkPeers ./peers/
 
 generate: ## regenerate code (Avro Go types) from the schemas
 	$(GO) generate ./...

@@ -1,0 +1,82 @@
+package peers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+)
+
+// figure is one contender's measurement.
+type figure struct {
+	group, name string
+	rate        float64 // per second
+	unit        string
+	note        string
+}
+
+// BenchmarkPeers runs every contender once per b.N on the same events in the same process
+// and prints one table: each rate with its ratio to the group's baseline (raw COPY for the
+// replay) and to ours. Run it with -benchtime 1x (`make bench-peers`).
+func BenchmarkPeers(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	w := newWorld(b, events())
+	b.ResetTimer()
+	for i := range b.N {
+		var figs []figure
+		replay := func(name, note string, run func() (time.Duration, error)) {
+			d, err := run()
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			fmt.Fprintf(os.Stderr, "peers: %s: %d events in %v\n", name, w.n, d.Round(time.Millisecond))
+			figs = append(figs, figure{"replay", name, float64(w.n) / d.Seconds(), "events/s", note})
+		}
+		replay("raw COPY of the same rows", "baseline: no Kafka, no decoding, no inbox", func() (time.Duration, error) { return copyRaw(ctx, w) })
+		replay("novatrek stream runtime", "inbox + stored offsets in the batch transaction",
+			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
+		replay("hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
+			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
+		for _, f := range figs {
+			b.ReportMetric(f.rate, metricName(f))
+		}
+		if i == b.N-1 {
+			printTable(w.n, figs)
+		}
+	}
+}
+
+// metricName is a figure's b.ReportMetric unit: "<unit>-<group>-<first word>".
+func metricName(f figure) string {
+	return f.unit + "-" + f.group + "-" + strings.Fields(strings.TrimSuffix(strings.ToLower(f.name), ":"))[0]
+}
+
+// printTable prints the figures with each one's ratio to its group's first figure (the
+// baseline) and to ours, with the load average the run saw.
+func printTable(n int, figs []figure) {
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\npeers, %d events, load average %s\n", n, strings.Join(strings.Fields(string(load))[:3], " "))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\tcontender\trate\t× baseline\tours ×\tnote\t")
+	base, ours := map[string]float64{}, map[string]float64{}
+	for _, f := range figs {
+		if _, ok := base[f.group]; !ok {
+			base[f.group] = f.rate
+		}
+		if strings.HasPrefix(f.name, "novatrek") {
+			ours[f.group] = f.rate
+		}
+	}
+	for _, f := range figs {
+		oursX := "—"
+		if o := ours[f.group]; o > 0 && !strings.HasPrefix(f.name, "novatrek") {
+			oursX = fmt.Sprintf("%.2f", o/f.rate)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%.0f %s\t%.2f\t%s\t%s\t\n", f.group, f.name, f.rate, f.unit, f.rate/base[f.group], oursX, f.note)
+	}
+	tw.Flush()
+}
