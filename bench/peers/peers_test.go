@@ -41,6 +41,19 @@ func BenchmarkPeers(b *testing.B) {
 			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
 		replay("hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
 			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
+		relay := func(name, note string, run func() (time.Duration, error)) {
+			d, err := run()
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			fmt.Fprintf(os.Stderr, "peers: %s: %d rows in %v\n", name, w.n, d.Round(time.Millisecond))
+			figs = append(figs, figure{"outbox", name, float64(w.n) / d.Seconds(), "rows/s", note})
+		}
+		relay("raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka", func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
+		relay("novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",
+			func() (time.Duration, error) { return relayOurs(ctx, w, w.n) })
+		relay("Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
+			func() (time.Duration, error) { return forwardWatermill(ctx, w, w.n) })
 		for _, f := range figs {
 			b.ReportMetric(f.rate, metricName(f))
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/testproc"
+	pgoutbox "github.com/novatrek/support/outbox/postgres"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -27,6 +28,9 @@ const (
 // world is what every contender shares: the events on the topic, their rows for COPY, and
 // a database with the projection and the runtime's tables in schema peers.
 type world struct {
+	b       *testing.B
+	kafka   *kafkatest.Env
+	admin   *kgo.Client
 	n       int
 	brokers []string
 	serde   *serde.Serde
@@ -52,8 +56,8 @@ func newWorld(b *testing.B, n int) *world {
 	if err := g.ProduceCreated(ctx, cl, kafka.Serde, 0, n); err != nil {
 		b.Fatal(err)
 	}
-	w := &world{n: n, brokers: kafka.Brokers, serde: kafka.Serde, pool: pgtest.NewDB(b)}
-	if _, err := migrate.Apply(ctx, w.pool, "peers", stream.Migrations()); err != nil {
+	w := &world{b: b, kafka: kafka, admin: cl, n: n, brokers: kafka.Brokers, serde: kafka.Serde, pool: pgtest.NewDB(b)}
+	if _, err := migrate.Apply(ctx, w.pool, "peers", stream.Migrations(), pgoutbox.Migrations()); err != nil {
 		b.Fatal(err)
 	}
 	if _, err := w.pool.Exec(ctx, projection); err != nil {

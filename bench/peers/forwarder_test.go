@@ -1,0 +1,95 @@
+package peers
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/ThreeDotsLabs/watermill"
+	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	"github.com/ThreeDotsLabs/watermill/components/forwarder"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// forwardWatermill is Watermill's outbox as its documentation builds one: messages
+// published through the forwarder's envelope publisher into a watermill-sql table (the
+// PostgreSQL schema adapter), and the forwarder subscribing to that table and publishing
+// each message to Kafka. The Kafka side is a franz-go producer behind Watermill's Publisher
+// interface (watermill-kafka's sarama client does not work with the in-process broker; see
+// the package doc), so the figure is the SQL side's.
+func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, error) {
+	topic := "novatrek.bench.peers.forwarder"
+	w.kafka.CreateTopics(w.b, partitions, topic)
+	db := stdlib.OpenDBFromPool(w.pool)
+	defer db.Close()
+	logger := watermill.NopLogger{}
+	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
+	if err != nil {
+		return 0, err
+	}
+	in := forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: "peers_forwarder"})
+	for first := 0; first < n; first += 1000 {
+		msgs := make([]*message.Message, min(1000, n-first))
+		for i := range msgs {
+			msgs[i] = message.NewMessage(watermill.NewUUID(), outboxValue)
+			msgs[i].Metadata.Set("key", "agg-"+strconv.Itoa((first+i)%1000))
+		}
+		if err := in.Publish(topic, msgs...); err != nil {
+			return 0, err
+		}
+	}
+	sub, err := wsql.NewSubscriber(wsql.BeginnerFromStdSQL(db), wsql.SubscriberConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{},
+		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{}, InitializeSchema: true, ConsumerGroup: "peers"}, logger)
+	if err != nil {
+		return 0, err
+	}
+	out := kafkaPublisher{kgoClient(w)}
+	defer out.cl.Close()
+	fwd, err := forwarder.NewForwarder(sub, out, logger, forwarder.Config{ForwarderTopic: "peers_forwarder"})
+	if err != nil {
+		return 0, err
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	failed := make(chan error, 1)
+	start := time.Now()
+	go func() { failed <- fwd.Run(cctx) }()
+	for records(ctx, w, topic) < int64(n) {
+		select {
+		case err := <-failed:
+			return 0, fmt.Errorf("forwarder stopped with %d of %d records: %w", records(ctx, w, topic), n, err)
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	elapsed := time.Since(start)
+	cancel()
+	_ = fwd.Close()
+	return elapsed, nil
+}
+
+func kgoClient(w *world) *kgo.Client {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(w.brokers...), kgo.ProducerLinger(0))
+	if err != nil {
+		w.b.Fatal(err)
+	}
+	return cl
+}
+
+// kafkaPublisher is Watermill's Publisher over a franz-go producer: each message one record,
+// produced synchronously, keyed by its "key" metadata.
+type kafkaPublisher struct{ cl *kgo.Client }
+
+func (p kafkaPublisher) Publish(topic string, msgs ...*message.Message) error {
+	recs := make([]*kgo.Record, len(msgs))
+	for i, m := range msgs {
+		recs[i] = &kgo.Record{Topic: topic, Key: []byte(m.Metadata.Get("key")), Value: m.Payload}
+	}
+	return p.cl.ProduceSync(context.Background(), recs...).FirstErr()
+}
+
+func (p kafkaPublisher) Close() error { return nil }
