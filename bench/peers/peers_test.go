@@ -25,6 +25,10 @@ func BenchmarkPeers(b *testing.B) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	w := newWorld(b, events())
+	groups, err := lagWorld(ctx, w)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	for i := range b.N {
 		var figs []figure
@@ -54,6 +58,15 @@ func BenchmarkPeers(b *testing.B) {
 			func() (time.Duration, error) { return relayOurs(ctx, w, w.n) })
 		relay("Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
 			func() (time.Duration, error) { return forwardWatermill(ctx, w, w.n) })
+		scrape := func(name, note string, run func(context.Context, *world, []string) (time.Duration, error)) {
+			d, err := run(ctx, w, groups)
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			figs = append(figs, figure{"lag", name, lagScrapes / d.Seconds(), "scrapes/s", note})
+		}
+		scrape("kafka_exporter-style polling", "baseline: 5 groups, 120 partitions, Kafka asked on every scrape", scrapePolling)
+		scrape("novatrek lag exporter", "serves the latest observation (taken every 15 s)", scrapeOurs)
 		for _, f := range figs {
 			b.ReportMetric(f.rate, metricName(f))
 		}
