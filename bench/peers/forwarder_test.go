@@ -52,24 +52,18 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 	if err != nil {
 		return 0, err
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	failed := make(chan error, 1)
-	start := time.Now()
-	go func() { failed <- fwd.Run(cctx) }()
-	for records(ctx, w, topic) < int64(n) {
-		select {
-		case err := <-failed:
-			return 0, fmt.Errorf("forwarder stopped with %d of %d records: %w", records(ctx, w, topic), n, err)
-		case <-ctx.Done():
-			return 0, ctx.Err()
-		case <-time.After(10 * time.Millisecond):
+	return timed(ctx, fwd.Run, func(failed <-chan error) error {
+		for records(ctx, w, topic) < int64(n) {
+			select {
+			case err := <-failed:
+				return fmt.Errorf("forwarder stopped with %d of %d records: %w", records(ctx, w, topic), n, err)
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
 		}
-	}
-	elapsed := time.Since(start)
-	cancel()
-	_ = fwd.Close()
-	return elapsed, nil
+		return nil
+	})
 }
 
 func kgoClient(w *world) *kgo.Client {

@@ -90,15 +90,10 @@ func relayOurs(ctx context.Context, w *world, n int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
-	cctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	failed := make(chan error, 1)
-	start := time.Now()
-	go func() { failed <- r.Run(cctx) }()
-	if err := awaitOutboxEmpty(ctx, w, failed); err != nil {
+	elapsed, err := timed(ctx, r.Run, func(failed <-chan error) error { return awaitOutboxEmpty(ctx, w, failed) })
+	if err != nil {
 		return 0, err
 	}
-	elapsed := time.Since(start)
 	if got := records(ctx, w, topic); got != int64(n) {
 		return 0, fmt.Errorf("%s holds %d records, want %d", topic, got, n)
 	}

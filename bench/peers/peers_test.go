@@ -32,31 +32,26 @@ func BenchmarkPeers(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		var figs []figure
-		replay := func(name, note string, run func() (time.Duration, error)) {
+		// measure runs one contender and adds its rate, n items over its time, to the table.
+		measure := func(group, unit, name, note string, run func() (time.Duration, error)) {
 			d, err := run()
 			if err != nil {
 				b.Fatalf("%s: %v", name, err)
 			}
-			fmt.Fprintf(os.Stderr, "peers: %s: %d events in %v\n", name, w.n, d.Round(time.Millisecond))
-			figs = append(figs, figure{"replay", name, float64(w.n) / d.Seconds(), "events/s", note})
+			fmt.Fprintf(os.Stderr, "peers: %s: %d %s in %v\n", name, w.n, strings.Split(unit, "/")[0], d.Round(time.Millisecond))
+			figs = append(figs, figure{group, name, float64(w.n) / d.Seconds(), unit, note})
 		}
-		replay("raw COPY of the same rows", "baseline: no Kafka, no decoding, no inbox", func() (time.Duration, error) { return copyRaw(ctx, w) })
-		replay("novatrek stream runtime", "inbox + stored offsets in the batch transaction",
+		measure("replay", "events/s", "raw COPY of the same rows", "baseline: no Kafka, no decoding, no inbox",
+			func() (time.Duration, error) { return copyRaw(ctx, w) })
+		measure("replay", "events/s", "novatrek stream runtime", "inbox + stored offsets in the batch transaction",
 			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
-		replay("hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
+		measure("replay", "events/s", "hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
 			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
-		relay := func(name, note string, run func() (time.Duration, error)) {
-			d, err := run()
-			if err != nil {
-				b.Fatalf("%s: %v", name, err)
-			}
-			fmt.Fprintf(os.Stderr, "peers: %s: %d rows in %v\n", name, w.n, d.Round(time.Millisecond))
-			figs = append(figs, figure{"outbox", name, float64(w.n) / d.Seconds(), "rows/s", note})
-		}
-		relay("raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka", func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
-		relay("novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",
+		measure("outbox", "rows/s", "raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka",
+			func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
+		measure("outbox", "rows/s", "novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",
 			func() (time.Duration, error) { return relayOurs(ctx, w, w.n) })
-		relay("Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
+		measure("outbox", "rows/s", "Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
 			func() (time.Duration, error) { return forwardWatermill(ctx, w, w.n) })
 		scrape := func(name, note string, run func(context.Context, *world, []string) (time.Duration, error)) {
 			d, err := run(ctx, w, groups)

@@ -54,21 +54,21 @@ func writeRows(ctx context.Context, tx pgx.Tx, rows [][]any) error {
 	return err
 }
 
-// awaitRows waits until the projection holds n rows and returns the time since start.
-func awaitRows(ctx context.Context, pool *pgxpool.Pool, n int, start time.Time, failed <-chan error) (time.Duration, error) {
+// awaitRows waits until the projection holds n rows.
+func awaitRows(ctx context.Context, pool *pgxpool.Pool, n int, failed <-chan error) error {
 	for {
 		var got int
 		if err := pool.QueryRow(ctx, `SELECT count(*) FROM peers.reservations`).Scan(&got); err != nil {
-			return 0, err
+			return err
 		}
 		if got >= n {
-			return time.Since(start), nil
+			return nil
 		}
 		select {
 		case err := <-failed:
-			return 0, fmt.Errorf("stopped with %d of %d rows: %w", got, n, err)
+			return fmt.Errorf("stopped with %d of %d rows: %w", got, n, err)
 		case <-ctx.Done():
-			return 0, fmt.Errorf("%d of %d rows: %w", got, n, ctx.Err())
+			return fmt.Errorf("%d of %d rows: %w", got, n, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

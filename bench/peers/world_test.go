@@ -75,19 +75,21 @@ func (w *world) run(ctx context.Context, contender func(ctx context.Context) err
 	if _, err := w.pool.Exec(ctx, `TRUNCATE peers.reservations`); err != nil {
 		return 0, err
 	}
+	return timed(ctx, contender, func(failed <-chan error) error { return awaitRows(ctx, w.pool, w.n, failed) })
+}
+
+// timed starts contender and returns the time until done (given the channel that carries
+// the contender's early return) says it has finished; then it stops the contender.
+func timed(ctx context.Context, contender func(ctx context.Context) error, done func(failed <-chan error) error) (time.Duration, error) {
 	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	failed := make(chan error, 1)
 	start := time.Now()
 	go func() { failed <- contender(cctx) }()
-	elapsed, err := awaitRows(ctx, w.pool, w.n, start, failed)
-	cancel()
-	if err != nil {
+	if err := done(failed); err != nil {
 		return 0, err
 	}
-	if err := <-failed; err != nil && cctx.Err() == nil {
-		return 0, err
-	}
-	return elapsed, nil
+	return time.Since(start), nil
 }
 
 // decode is the Confluent-framed Avro of a record as the event.
