@@ -22,37 +22,22 @@ import (
 // the package doc), so the figure is the SQL side's.
 func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, error) {
 	topic := "novatrek.bench.peers.forwarder"
-	w.kafka.CreateTopics(w.b, partitions, topic)
-	db := stdlib.OpenDBFromPool(w.pool)
-	defer db.Close()
-	logger := watermill.NopLogger{}
-	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
+	f, err := newForwarder(w, topic, "peers_forwarder")
 	if err != nil {
 		return 0, err
 	}
-	in := forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: "peers_forwarder"})
+	defer f.close()
 	for first := 0; first < n; first += 1000 {
 		msgs := make([]*message.Message, min(1000, n-first))
 		for i := range msgs {
 			msgs[i] = message.NewMessage(watermill.NewUUID(), outboxValue)
 			msgs[i].Metadata.Set("key", "agg-"+strconv.Itoa((first+i)%1000))
 		}
-		if err := in.Publish(topic, msgs...); err != nil {
+		if err := f.in.Publish(topic, msgs...); err != nil {
 			return 0, err
 		}
 	}
-	sub, err := wsql.NewSubscriber(wsql.BeginnerFromStdSQL(db), wsql.SubscriberConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{},
-		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{}, InitializeSchema: true, ConsumerGroup: "peers"}, logger)
-	if err != nil {
-		return 0, err
-	}
-	out := kafkaPublisher{kgoClient(w)}
-	defer out.cl.Close()
-	fwd, err := forwarder.NewForwarder(sub, out, logger, forwarder.Config{ForwarderTopic: "peers_forwarder"})
-	if err != nil {
-		return 0, err
-	}
-	return timed(ctx, fwd.Run, func(failed <-chan error) error {
+	return timed(ctx, f.fwd.Run, func(failed <-chan error) error {
 		for records(ctx, w, topic) < int64(n) {
 			select {
 			case err := <-failed:
@@ -64,6 +49,37 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 		}
 		return nil
 	})
+}
+
+// watermillOutbox is a forwarder set up on its own envelope table, publishing to topic.
+type watermillOutbox struct {
+	in    message.Publisher
+	fwd   *forwarder.Forwarder
+	close func()
+}
+
+// newForwarder builds the envelope publisher into the watermill-sql table envelopes and
+// the forwarder that moves its messages to Kafka, with Watermill's defaults.
+func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
+	w.kafka.CreateTopics(w.b, partitions, topic)
+	db := stdlib.OpenDBFromPool(w.pool)
+	logger := watermill.NopLogger{}
+	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
+	if err != nil {
+		return nil, err
+	}
+	sub, err := wsql.NewSubscriber(wsql.BeginnerFromStdSQL(db), wsql.SubscriberConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{},
+		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{}, InitializeSchema: true, ConsumerGroup: "peers"}, logger)
+	if err != nil {
+		return nil, err
+	}
+	out := kafkaPublisher{kgoClient(w)}
+	fwd, err := forwarder.NewForwarder(sub, out, logger, forwarder.Config{ForwarderTopic: envelopes})
+	if err != nil {
+		return nil, err
+	}
+	return &watermillOutbox{in: forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: envelopes}), fwd: fwd,
+		close: func() { out.cl.Close(); _ = db.Close() }}, nil
 }
 
 func kgoClient(w *world) *kgo.Client {
