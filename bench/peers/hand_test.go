@@ -1,0 +1,56 @@
+package peers
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// replayHand is the loop a team writes by hand: a franz-go group consumer, each poll's
+// records decoded and upserted in one transaction, then the offsets committed to Kafka. No
+// inbox and no stored offsets: a crash between the commit in PostgreSQL and the one in Kafka
+// applies the poll again, which this projection's upsert happens to survive.
+func replayHand(ctx context.Context, w *world, group string) (time.Duration, error) {
+	return w.run(ctx, func(ctx context.Context) error {
+		cl, err := kgo.NewClient(kgo.SeedBrokers(w.brokers...), kgo.ConsumerGroup(group), kgo.ConsumeTopics(topic),
+			kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.DisableAutoCommit())
+		if err != nil {
+			return err
+		}
+		defer cl.Close()
+		for {
+			fs := cl.PollFetches(ctx)
+			if ctx.Err() != nil {
+				return nil
+			}
+			if err := fs.Err0(); err != nil && !errors.Is(err, context.Canceled) {
+				return err
+			}
+			var rows [][]any
+			var decodeErr error
+			fs.EachRecord(func(r *kgo.Record) {
+				v, err := w.decode(ctx, r.Value)
+				if err != nil {
+					decodeErr = err
+					return
+				}
+				rows = append(rows, row(v))
+			})
+			if decodeErr != nil {
+				return decodeErr
+			}
+			if len(rows) == 0 {
+				continue
+			}
+			if err := pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return writeRows(ctx, tx, rows) }); err != nil {
+				return err
+			}
+			if err := cl.CommitUncommittedOffsets(ctx); err != nil && ctx.Err() == nil {
+				return err
+			}
+		}
+	})
+}

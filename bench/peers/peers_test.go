@@ -1,0 +1,122 @@
+package peers
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"text/tabwriter"
+	"time"
+)
+
+// figure is one contender's measurement.
+type figure struct {
+	group, name string
+	rate        float64 // per second; for a latency, 1/p99, so that higher is better everywhere
+	unit        string
+	note        string
+	p99         time.Duration // a latency's p99; zero for a rate
+}
+
+// BenchmarkPeers runs every contender once per b.N on the same events in the same process
+// and prints one table: each rate with its ratio to the group's baseline (raw COPY for the
+// replay) and to ours. Run it with -benchtime 1x (`make bench-peers`).
+func BenchmarkPeers(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
+	defer cancel()
+	w := newWorld(b, events())
+	groups, err := lagWorld(ctx, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := range b.N {
+		var figs []figure
+		// measure runs one contender and adds its rate, n items over its time, to the table.
+		measure := func(group, unit, name, note string, run func() (time.Duration, error)) {
+			d, err := run()
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			fmt.Fprintf(os.Stderr, "peers: %s: %d %s in %v\n", name, w.n, strings.Split(unit, "/")[0], d.Round(time.Millisecond))
+			figs = append(figs, figure{group: group, name: name, rate: float64(w.n) / d.Seconds(), unit: unit, note: note})
+		}
+		measure("replay", "events/s", "raw COPY of the same rows", "baseline: no Kafka, no decoding, no inbox",
+			func() (time.Duration, error) { return copyRaw(ctx, w) })
+		measure("replay", "events/s", "novatrek stream runtime", "inbox + stored offsets in the batch transaction",
+			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
+		measure("replay", "events/s", "hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
+			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
+		measure("outbox", "rows/s", "raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka",
+			func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
+		measure("outbox", "rows/s", "novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",
+			func() (time.Duration, error) { return relayOurs(ctx, w, w.n) })
+		measure("outbox", "rows/s", "Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
+			func() (time.Duration, error) { return forwardWatermill(ctx, w, w.n) })
+		p99 := func(name, note string, run func(context.Context, *world) (time.Duration, error)) {
+			d, err := run(ctx, w)
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			fmt.Fprintf(os.Stderr, "peers: %s: p99 %v\n", name, d)
+			figs = append(figs, figure{group: "outbox p99", name: name, rate: float64(time.Second) / float64(d), unit: "p99", note: note, p99: d})
+		}
+		p99("novatrek outbox relay", "commit → consumer, 200 rows/s, one per transaction", latencyOurs)
+		p99("Watermill SQL forwarder", "the same; its defaults (the table polled every second when idle)", latencyWatermill)
+		scrape := func(name, note string, run func(context.Context, *world, []string) (time.Duration, error)) {
+			d, err := run(ctx, w, groups)
+			if err != nil {
+				b.Fatalf("%s: %v", name, err)
+			}
+			figs = append(figs, figure{group: "lag", name: name, rate: lagScrapes / d.Seconds(), unit: "scrapes/s", note: note})
+		}
+		scrape("kafka_exporter-style polling", "baseline: 5 groups, 120 partitions, Kafka asked on every scrape", scrapePolling)
+		scrape("novatrek lag exporter", "serves the latest observation (taken every 15 s)", scrapeOurs)
+		for _, f := range figs {
+			if f.p99 > 0 {
+				b.ReportMetric(float64(f.p99.Microseconds())/1000, "ms-"+metricName(f))
+			} else {
+				b.ReportMetric(f.rate, metricName(f))
+			}
+		}
+		if i == b.N-1 {
+			printTable(w.n, figs)
+		}
+	}
+}
+
+// metricName is a figure's b.ReportMetric unit: "<unit>-<group>-<first word>".
+func metricName(f figure) string {
+	return f.unit + "-" + strings.ReplaceAll(f.group, " ", "-") + "-" + strings.Fields(strings.TrimSuffix(strings.ToLower(f.name), ":"))[0]
+}
+
+// printTable prints the figures with each one's ratio to its group's first figure (the
+// baseline) and to ours, with the load average the run saw.
+func printTable(n int, figs []figure) {
+	load, _ := os.ReadFile("/proc/loadavg")
+	fmt.Printf("\npeers, %d events, load average %s\n", n, strings.Join(strings.Fields(string(load))[:3], " "))
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "group\tcontender\trate\t× baseline\tours ×\tnote\t")
+	base, ours := map[string]float64{}, map[string]float64{}
+	for _, f := range figs {
+		if _, ok := base[f.group]; !ok {
+			base[f.group] = f.rate
+		}
+		if strings.HasPrefix(f.name, "novatrek") {
+			ours[f.group] = f.rate
+		}
+	}
+	for _, f := range figs {
+		oursX := "—"
+		if o := ours[f.group]; o > 0 && !strings.HasPrefix(f.name, "novatrek") {
+			oursX = fmt.Sprintf("%.2f", o/f.rate)
+		}
+		value := fmt.Sprintf("%.0f %s", f.rate, f.unit)
+		if f.p99 > 0 {
+			value = fmt.Sprintf("p99 %.1f ms", float64(f.p99.Microseconds())/1000)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%s\t%s\t\n", f.group, f.name, value, f.rate/base[f.group], oursX, f.note)
+	}
+	tw.Flush()
+}

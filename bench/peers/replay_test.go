@@ -1,0 +1,94 @@
+package peers
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/schemas"
+)
+
+// projection is the table every contender fills: one row per reservation.
+const projection = `CREATE TABLE peers.reservations (
+	reservation_id uuid PRIMARY KEY,
+	guest_id       uuid          NOT NULL,
+	trip_id        text          NOT NULL,
+	party_size     integer       NOT NULL,
+	status         text          NOT NULL,
+	total_price    numeric(18,4) NOT NULL,
+	currency       text          NOT NULL,
+	occurred_at    timestamptz   NOT NULL
+)`
+
+var columns = []string{"reservation_id", "guest_id", "trip_id", "party_size", "status", "total_price", "currency", "occurred_at"}
+
+// upsert writes a batch of rows in one statement; a redelivered event overwrites its row.
+const upsert = `INSERT INTO peers.reservations
+SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::numeric[], $7::text[], $8::timestamptz[])
+ON CONFLICT (reservation_id) DO UPDATE SET status = EXCLUDED.status, occurred_at = EXCLUDED.occurred_at`
+
+// row is one event's row, in the order of columns.
+func row(v *schemas.ReservationCreated) []any {
+	return []any{v.ReservationID, v.GuestID, v.TripID, int32(v.PartySize), v.Status,
+		v.TotalPrice.Amount.FloatString(4), v.TotalPrice.Currency, v.Metadata.OccurredAt}
+}
+
+// writeRows upserts rows (each from row) in one statement, column arrays built here.
+func writeRows(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	cols := make([][]any, len(columns))
+	for _, r := range rows {
+		for i, v := range r {
+			cols[i] = append(cols[i], v)
+		}
+	}
+	args := make([]any, len(cols))
+	for i, c := range cols {
+		args[i] = c
+	}
+	_, err := tx.Exec(ctx, upsert, args...)
+	return err
+}
+
+// awaitRows waits until the projection holds n rows.
+func awaitRows(ctx context.Context, pool *pgxpool.Pool, n int, failed <-chan error) error {
+	for {
+		var got int
+		if err := pool.QueryRow(ctx, `SELECT count(*) FROM peers.reservations`).Scan(&got); err != nil {
+			return err
+		}
+		if got >= n {
+			return nil
+		}
+		select {
+		case err := <-failed:
+			return fmt.Errorf("stopped with %d of %d rows: %w", got, n, err)
+		case <-ctx.Done():
+			return fmt.Errorf("%d of %d rows: %w", got, n, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// replayOurs is the stream runtime as a service runs it: batches of up to
+// stream.DefaultMaxBatchRecords, the inbox claiming every event id and the stored offsets
+// written in the batch's transaction, one upsert per batch.
+func replayOurs(ctx context.Context, w *world, group string) (time.Duration, error) {
+	route := stream.HandleBatch(topic, func(ctx context.Context, tx pgx.Tx, evs []stream.Event[schemas.ReservationCreated]) error {
+		rows := make([][]any, len(evs))
+		for i := range evs {
+			rows[i] = row(&evs[i].Value)
+		}
+		return writeRows(ctx, tx, rows)
+	})
+	p, err := stream.New(stream.Config{Group: group, Brokers: w.brokers, Pool: w.pool, Schema: "peers",
+		Routes: []stream.Route{route}, Serde: w.serde, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return 0, err
+	}
+	return w.run(ctx, func(ctx context.Context) error { return p.Run(ctx) })
+}
