@@ -1,0 +1,88 @@
+package console_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
+)
+
+// focusablesJS marks every visible, enabled link, button and form field of the page with
+// data-kb and returns how many there are: what a keyboard user must be able to reach.
+const focusablesJS = `(() => { let n = 0;
+  document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea").forEach(el => {
+    if (el.disabled || el.getClientRects().length === 0) return;
+    el.dataset.kb = String(n++); });
+  return n; })()`
+
+// reachedJS is the data-kb of the focused element, or "" when focus is elsewhere.
+const reachedJS = `document.activeElement && document.activeElement.dataset.kb || ""`
+
+// wideJS names the first element reaching past the viewport's right edge when the page
+// scrolls sideways, else "".
+const wideJS = `(() => { if (document.documentElement.scrollWidth <= window.innerWidth + 1) return "";
+  for (const el of document.querySelectorAll("body *")) {
+    if (el.getBoundingClientRect().right > window.innerWidth + 1) return el.outerHTML.slice(0, 160); }
+  return "the page (" + document.documentElement.scrollWidth + "px)"; })()`
+
+// TestEveryPageKeyboardPhoneNoErrors loads every page of the console (Analytics over a
+// real svc-analytics) in headless Chromium: pressing Tab from the top reaches every link,
+// button and field of the page; at a phone's 390×844 no page is wider than the screen
+// (tables scroll inside it); and no page logs an error.
+func TestEveryPageKeyboardPhoneNoErrors(t *testing.T) {
+	t.Parallel()
+	b := newBrowser(t)
+	r := newAnalyticsRig(t)
+	for _, id := range dayOfEvents(r.svc, time.Now().UTC().Add(-time.Minute), 2) {
+		r.svc.AwaitApplied(id)
+	}
+	ev := r.h.S.Valid(1)
+	r.h.Produce(&kgo.Record{Key: []byte(ev.Key), Value: r.h.Encode(ev)})
+	r.h.WaitApplied(ev.EventID)
+	deadlettertest.Poison(t, r.h, 2)
+	r.observe()
+	group := r.h.S.Group
+	pages := []string{"/", "/topics", "/topics/" + r.h.S.Input, "/groups", "/groups/" + group + "?target=earliest",
+		"/deadletters", "/deadletters/" + group, "/deadletters/" + group + "/redrive?offsets=0:0", "/schemas",
+		"/schemas/" + r.h.S.Input + "-value", "/analytics"}
+
+	for _, page := range pages {
+		b.run(t, "load "+page, chromedp.EmulateViewport(1280, 800), chromedp.Navigate(r.srv.URL+page), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		n := value(t, b, "focusables of "+page, chromedp.Evaluate[int](focusablesJS))
+		reached := map[string]bool{}
+		// The skip link, then every element; a date field takes a Tab per part.
+		for i := 0; i < 3*n+10 && len(reached) < n; i++ {
+			b.run(t, "Tab on "+page, chromedp.KeyEvent(kb.Tab))
+			if id := value(t, b, "focus on "+page, chromedp.Evaluate[string](reachedJS)); id != "" {
+				reached[id] = true
+			}
+		}
+		if len(reached) != n {
+			var missed []string
+			for i := range n {
+				if !reached[fmt.Sprint(i)] {
+					missed = append(missed, value(t, b, "missed element", chromedp.Evaluate[string](
+						fmt.Sprintf(`document.querySelector('[data-kb="%d"]').outerHTML.slice(0, 120)`, i))))
+				}
+			}
+			t.Errorf("%s: Tab reached %d of %d elements; not reached:\n%s", page, len(reached), n, strings.Join(missed, "\n"))
+		}
+
+		b.run(t, "phone "+page, chromedp.EmulateViewport(390, 844), chromedp.Navigate(r.srv.URL+page), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+		if wide := value(t, b, "phone width of "+page, chromedp.Evaluate[string](wideJS)); wide != "" {
+			t.Errorf("%s is wider than a phone's viewport (its wide parts should scroll inside the page): %s", page, wide)
+		}
+	}
+
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) > 0 {
+		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
+	}
+}
