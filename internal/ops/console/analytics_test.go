@@ -33,7 +33,7 @@ type eventSink interface {
 	AwaitApplied(eventID string)
 }
 
-func newAnalyticsRig(t *testing.T) *analyticsRig {
+func newAnalyticsRig(t testing.TB) *analyticsRig {
 	t.Helper()
 	svc := servicetest.Start(t, analytics.Spec)
 	r := newRig(t, testToken, func(c *console.Config, _ *streamtest.Harness) {
