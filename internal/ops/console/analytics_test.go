@@ -33,12 +33,19 @@ type eventSink interface {
 	AwaitApplied(eventID string)
 }
 
-func newAnalyticsRig(t testing.TB) *analyticsRig {
+// newAnalyticsRig starts the rig; svc-analytics has applied dayOfEvents(now, n) when
+// n > 0.
+func newAnalyticsRig(t testing.TB, n int) *analyticsRig {
 	t.Helper()
 	svc := servicetest.Start(t, analytics.Spec)
 	r := newRig(t, testToken, func(c *console.Config, _ *streamtest.Harness) {
 		c.Analytics = &console.AnalyticsAPI{URL: svc.URL, Token: servicetest.Token(console.AnalyticsCaller)}
 	})
+	if n > 0 {
+		for _, id := range dayOfEvents(svc, time.Now().UTC().Add(-time.Minute), n) {
+			svc.AwaitApplied(id)
+		}
+	}
 	return &analyticsRig{rig: r, svc: svc}
 }
 
@@ -116,10 +123,7 @@ func history(svc eventSink) {
 // window is a 400 naming the field; a console without the API says so.
 func TestAnalyticsPage(t *testing.T) {
 	t.Parallel()
-	r := newAnalyticsRig(t)
-	for _, id := range dayOfEvents(r.svc, time.Now().UTC().Add(-time.Minute), 3) {
-		r.svc.AwaitApplied(id)
-	}
+	r := newAnalyticsRig(t, 3)
 	body := r.mustGet("/analytics", `id="bookings"`, `id="revenue"`, `id="utilization"`, `id="satisfaction"`, `id="safety"`, `id="forecast"`)
 	for _, id := range []string{"bookings", "revenue", "utilization", "satisfaction", "safety"} {
 		if sec := between(t, body, `id="`+id+`"`, `</section>`); !strings.Contains(sec, "data-chart=") {

@@ -45,6 +45,16 @@ func paint(b *testing.B, br *browser, url, ready string) (fcp, load float64) {
 	return v[0], v[1]
 }
 
+// staticPage serves a bare static page, the browser's own floor beside which the console's
+// pages are measured (paint it with the ready selector #x).
+func staticPage(b *testing.B) *httptest.Server {
+	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html><body><h1 id="x">static</h1></body></html>`)
+	}))
+	b.Cleanup(static.Close)
+	return static
+}
+
 // BenchmarkOverviewPaint: the overview with nine services' groups and topics.yaml's topics,
 // first contentful paint in headless Chromium, beside the paint of a bare static page in
 // the same browser (the browser's own floor).
@@ -93,10 +103,7 @@ func BenchmarkOverviewPaint(b *testing.B) {
 		return live == benchServices, nil
 	})
 	r.observe()
-	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html><body><h1 id="x">static</h1></body></html>`)
-	}))
-	b.Cleanup(static.Close)
+	static := staticPage(b)
 	var fcp, load, base float64
 	b.ResetTimer()
 	for range b.N {
@@ -115,12 +122,9 @@ func BenchmarkOverviewPaint(b *testing.B) {
 // and uPlot's drawing), beside a bare static page in the same browser.
 func BenchmarkAnalyticsPaint(b *testing.B) {
 	br := newBrowser(b)
-	r := newAnalyticsRig(b)
+	r := newAnalyticsRig(b, 0)
 	history(r.svc)
-	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html><body><h1 id="x">static</h1></body></html>`)
-	}))
-	b.Cleanup(static.Close)
+	static := staticPage(b)
 	var fcp, load, base float64
 	b.ResetTimer()
 	for range b.N {

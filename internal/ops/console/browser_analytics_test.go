@@ -3,7 +3,6 @@ package console_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -19,10 +18,7 @@ var analyticsCharts = []string{"bookings", "revenue", "utilization", "satisfacti
 func TestBrowserAnalytics(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
-	r := newAnalyticsRig(t)
-	for _, id := range dayOfEvents(r.svc, time.Now().UTC().Add(-time.Minute), 3) {
-		r.svc.AwaitApplied(id)
-	}
+	r := newAnalyticsRig(t, 3)
 	base := r.srv.URL
 
 	b.run(t, "analytics, one day of history", chromedp.Navigate(base+"/analytics"),
@@ -46,9 +42,5 @@ func TestBrowserAnalytics(t *testing.T) {
 	}
 	b.shot(t, "analytics-phone")
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
-	}
+	b.noErrors(t)
 }

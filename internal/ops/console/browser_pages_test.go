@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -38,10 +37,7 @@ const wideJS = `(() => { if (document.documentElement.scrollWidth <= window.inne
 func TestEveryPageKeyboardPhoneNoErrors(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
-	r := newAnalyticsRig(t)
-	for _, id := range dayOfEvents(r.svc, time.Now().UTC().Add(-time.Minute), 2) {
-		r.svc.AwaitApplied(id)
-	}
+	r := newAnalyticsRig(t, 2)
 	ev := r.h.S.Valid(1)
 	r.h.Produce(&kgo.Record{Key: []byte(ev.Key), Value: r.h.Encode(ev)})
 	r.h.WaitApplied(ev.EventID)
@@ -80,9 +76,5 @@ func TestEveryPageKeyboardPhoneNoErrors(t *testing.T) {
 		}
 	}
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
-	}
+	b.noErrors(t)
 }
