@@ -155,7 +155,7 @@ func (c *Console) analytics(w http.ResponseWriter, r *http.Request) {
 		bookingChart(bookings, errs[0]),
 		revenueChart(revenue, errs[2]),
 		utilizationChart(util, errs[3]),
-		c.satisfactionChart(r.Context(), api, q, trips, errs[1]),
+		satisfactionChart(r.Context(), api, q, trips, errs[1]),
 		safetyChart(safety, errs[4]),
 		forecastChart(bookings, fc, errs[0], errs[5], horizon),
 	}
@@ -226,7 +226,7 @@ func safetyChart(a dashboardAnswer, err error) chart {
 
 // satisfactionChart is the average ratings of the window's most booked trips (at most
 // maxSatisfactionTrips, one API call each), as bars.
-func (c *Console) satisfactionChart(ctx context.Context, api *AnalyticsAPI, q url.Values, trips dashboardAnswer, err error) chart {
+func satisfactionChart(ctx context.Context, api *AnalyticsAPI, q url.Values, trips dashboardAnswer, err error) chart {
 	ch := chart{ID: "satisfaction", Title: "Satisfaction per trip", Caption: "average review and guide ratings (1–5) of the most booked trips in the window"}
 	if err != nil {
 		ch.Err = err.Error()
