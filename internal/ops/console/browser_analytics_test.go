@@ -5,6 +5,9 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
 )
 
 // analyticsCharts are the Analytics page's charts by their section id.
@@ -13,8 +16,9 @@ var analyticsCharts = []string{"bookings", "revenue", "utilization", "satisfacti
 // TestBrowserAnalytics drives headless Chromium through the Analytics page over a real
 // svc-analytics: with one day of history the forecast's 422 is its reason in the chart's
 // place; after three weeks of events every chart paints (bookings, revenue per currency,
-// utilization, satisfaction, safety, the forecast with its interval bands). The page fits
-// a phone, and no page logs an error.
+// utilization, satisfaction, safety, the forecast with its interval bands). Then every
+// page of the console (everyPage): each is reachable by keyboard and fits a phone. No page
+// logs an error.
 func TestBrowserAnalytics(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
@@ -41,6 +45,13 @@ func TestBrowserAnalytics(t *testing.T) {
 		t.Errorf("the analytics page is wider than a phone's viewport")
 	}
 	b.shot(t, "analytics-phone")
+
+	ev := r.h.S.Valid(1)
+	r.h.Produce(&kgo.Record{Key: []byte(ev.Key), Value: r.h.Encode(ev)})
+	r.h.WaitApplied(ev.EventID)
+	deadlettertest.Poison(t, r.h, 2)
+	r.observe()
+	everyPage(t, b, r)
 
 	b.noErrors(t)
 }
