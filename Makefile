@@ -58,7 +58,7 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench 'Render12MP|TwentyConcurrentRenders' ./processors/media/
 	@echo "== novatrek consume: $(BENCH_EVENTS) records decoded to JSON lines into io.Discard, beside franz-go's raw consume"
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
-	@echo "== web console in headless Chromium: overview paint (9 services) beside a bare page; 500 decoded records beside a raw read"
+	@echo "== web console in headless Chromium: overview and analytics paint beside a bare page; 500 decoded records (one partition, all merged) beside a raw read"
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./internal/ops/console/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/

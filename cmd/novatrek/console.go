@@ -60,6 +60,9 @@ the pages say so. 'novatrek dev' serves the same console at /console/.`,
 		Example: `  # read-only, against the dev stack's default ports
   novatrek console --brokers 127.0.0.1:9092 --registry http://127.0.0.1:8081
 
+  # with the Analytics page, over the dev stack's svc-analytics (its dev-mode token)
+  novatrek console --analytics-url http://127.0.0.1:8080/svc-analytics
+
   # with re-drives, recorded in the database
   NOVATREK_CONSOLE_TOKEN=$(cat ~/.novatrek-token) novatrek console --database-url postgres://ops@db:5432/novatrek`,
 		Args: cobra.NoArgs,

@@ -155,7 +155,7 @@ func (c *Console) analytics(w http.ResponseWriter, r *http.Request) {
 		bookingChart(bookings, errs[0]),
 		revenueChart(revenue, errs[2]),
 		utilizationChart(util, errs[3]),
-		c.satisfactionChart(r.Context(), api, q, trips, errs[1]),
+		satisfactionChart(r.Context(), api, q, trips, errs[1]),
 		safetyChart(safety, errs[4]),
 		forecastChart(bookings, fc, errs[0], errs[5], horizon),
 	}
@@ -180,6 +180,12 @@ func failed(ch chart, err error, empty bool, none string) chart {
 	return ch
 }
 
+// timeChart is ch drawing s over days, or saying err, or none when s is empty.
+func timeChart(ch chart, ylabel string, s *timeSeries, err error, none string) chart {
+	ch.Spec = spec("time", "day", ylabel, s.names, s.columns(), nil, nil)
+	return failed(ch, err, s.empty(), none)
+}
+
 func bookingChart(a dashboardAnswer, err error) chart {
 	ch := chart{ID: "bookings", Title: "Bookings", Caption: "booking_metrics per bucket: reservations, guests booked, status changes, registrations, check-ins"}
 	var s timeSeries
@@ -188,8 +194,7 @@ func bookingChart(a dashboardAnswer, err error) chart {
 			s.add(row.Metric, row.Bucket, num(row.Total))
 		}
 	}
-	ch.Spec = spec("time", "day", "count", s.names, s.columns(), nil, nil)
-	return failed(ch, err, s.empty(), "No bookings in this window.")
+	return timeChart(ch, "count", &s, err, "No bookings in this window.")
 }
 
 func revenueChart(a revenueAnswer, err error) chart {
@@ -198,8 +203,7 @@ func revenueChart(a revenueAnswer, err error) chart {
 	for _, row := range a.Rows {
 		s.add(row.Currency, row.Bucket, num(row.Net))
 	}
-	ch.Spec = spec("time", "day", "net", s.names, s.columns(), nil, nil)
-	return failed(ch, err, s.empty(), "No revenue in this window.")
+	return timeChart(ch, "net", &s, err, "No revenue in this window.")
 }
 
 func utilizationChart(a dashboardAnswer, err error) chart {
@@ -208,8 +212,7 @@ func utilizationChart(a dashboardAnswer, err error) chart {
 	for _, u := range a.Utilization {
 		s.add(u.Key, u.Bucket, 100*u.Ratio)
 	}
-	ch.Spec = spec("time", "day", "%", s.names, s.columns(), nil, nil)
-	return failed(ch, err, s.empty(), "No capacity samples in this window.")
+	return timeChart(ch, "%", &s, err, "No capacity samples in this window.")
 }
 
 func safetyChart(a dashboardAnswer, err error) chart {
@@ -218,13 +221,12 @@ func safetyChart(a dashboardAnswer, err error) chart {
 	for _, row := range a.Rows {
 		s.add(row.Metric, row.Bucket, num(row.Total))
 	}
-	ch.Spec = spec("time", "day", "count", s.names, s.columns(), nil, nil)
-	return failed(ch, err, s.empty(), "No safety events in this window.")
+	return timeChart(ch, "count", &s, err, "No safety events in this window.")
 }
 
 // satisfactionChart is the average ratings of the window's most booked trips (at most
 // maxSatisfactionTrips, one API call each), as bars.
-func (c *Console) satisfactionChart(ctx context.Context, api *AnalyticsAPI, q url.Values, trips dashboardAnswer, err error) chart {
+func satisfactionChart(ctx context.Context, api *AnalyticsAPI, q url.Values, trips dashboardAnswer, err error) chart {
 	ch := chart{ID: "satisfaction", Title: "Satisfaction per trip", Caption: "average review and guide ratings (1–5) of the most booked trips in the window"}
 	if err != nil {
 		ch.Err = err.Error()

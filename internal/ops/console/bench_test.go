@@ -45,6 +45,16 @@ func paint(b *testing.B, br *browser, url, ready string) (fcp, load float64) {
 	return v[0], v[1]
 }
 
+// staticPage serves a bare static page, the browser's own floor beside which the console's
+// pages are measured (paint it with the ready selector #x).
+func staticPage(b *testing.B) *httptest.Server {
+	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fmt.Fprint(w, `<!doctype html><html><body><h1 id="x">static</h1></body></html>`)
+	}))
+	b.Cleanup(static.Close)
+	return static
+}
+
 // BenchmarkOverviewPaint: the overview with nine services' groups and topics.yaml's topics,
 // first contentful paint in headless Chromium, beside the paint of a bare static page in
 // the same browser (the browser's own floor).
@@ -93,10 +103,7 @@ func BenchmarkOverviewPaint(b *testing.B) {
 		return live == benchServices, nil
 	})
 	r.observe()
-	static := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fmt.Fprint(w, `<!doctype html><html><body><h1 id="x">static</h1></body></html>`)
-	}))
-	b.Cleanup(static.Close)
+	static := staticPage(b)
 	var fcp, load, base float64
 	b.ResetTimer()
 	for range b.N {
@@ -110,9 +117,33 @@ func BenchmarkOverviewPaint(b *testing.B) {
 	b.ReportMetric(base/n, "static-page-fcp-ms")
 }
 
+// BenchmarkAnalyticsPaint: the Analytics page over a real svc-analytics holding three
+// weeks of events, until its six charts are drawn (the server's seven to nine API calls
+// and uPlot's drawing), beside a bare static page in the same browser.
+func BenchmarkAnalyticsPaint(b *testing.B) {
+	br := newBrowser(b)
+	r := newAnalyticsRig(b, 0)
+	history(r.svc)
+	static := staticPage(b)
+	var fcp, load, base float64
+	b.ResetTimer()
+	for range b.N {
+		f, l := paint(b, br, r.srv.URL+"/analytics", `#forecast canvas`)
+		s, _ := paint(b, br, static.URL, `#x`)
+		fcp, load, base = fcp+f, load+l, base+s
+	}
+	n := float64(b.N)
+	b.ReportMetric(fcp/n, "analytics-fcp-ms")
+	b.ReportMetric(load/n, "analytics-load-ms")
+	b.ReportMetric(base/n, "static-page-fcp-ms")
+}
+
 // BenchmarkBrowse500: the topic browser decoding and rendering 500 Avro records, load end in
 // headless Chromium and the server's part alone (the page fetched by a Go client), beside
 // reading the same 500 records raw with franz-go (no decoding, no page) in the same run.
+// Then the same over every partition merged by time: partition 0's 500 and 250 more in each
+// of partitions 1 and 2, of which the page shows the first 500 (each partition is read up
+// to 500 records, so 1,000 are read and decoded).
 func BenchmarkBrowse500(b *testing.B) {
 	br := newBrowser(b)
 	r := newRig(b, "")
@@ -125,8 +156,16 @@ func BenchmarkBrowse500(b *testing.B) {
 	if err := p.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 		b.Fatal(err)
 	}
+	for i := range 500 {
+		ev := r.h.S.Valid(i%62 + 1)
+		recs[i] = &kgo.Record{Topic: r.h.S.Input, Key: []byte(ev.Key), Value: r.h.Encode(ev), Partition: int32(1 + i%2)}
+	}
+	if err := p.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
+		b.Fatal(err)
+	}
 	url := r.srv.URL + "/topics/" + r.h.S.Input + "?partition=0&from=start&limit=500"
-	var load, server, raw float64
+	merged := r.srv.URL + "/topics/" + r.h.S.Input + "?partition=all&from=start&limit=500"
+	var load, server, raw, mergedLoad float64
 	b.ResetTimer()
 	for range b.N {
 		_, l := paint(b, br, url, `article.message:nth-of-type(500)`)
@@ -137,11 +176,14 @@ func BenchmarkBrowse500(b *testing.B) {
 		}
 		server += float64(time.Since(start).Microseconds()) / 1000
 		raw += rawRead(b, r.h.Env.Brokers, r.h.S.Input, 500)
+		_, l = paint(b, br, merged, `article.message:nth-of-type(500)`)
+		mergedLoad += l
 	}
 	n := float64(b.N)
 	b.ReportMetric(load/n, "browse500-load-ms")
 	b.ReportMetric(server/n, "browse500-server-ms")
 	b.ReportMetric(raw/n, "raw-read500-ms")
+	b.ReportMetric(mergedLoad/n, "browse500-all-partitions-load-ms")
 }
 
 // rawRead reads n records of partition 0 from the start with a bare consumer, ms.

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,11 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/novatrek/support/internal/ops/deadletter"
-	"github.com/novatrek/support/internal/ops/offsetspec"
 )
 
 // Browser limits: a page shows at most maxBrowse records, and a read gives up after
@@ -39,7 +36,12 @@ type message struct {
 	DecodeErr string
 }
 
+// allPartitions is browseQuery.Partition when the browser reads every partition at once.
+const allPartitions = -1
+
 type browseQuery struct {
+	// Partition is the partition read, or allPartitions (the default): every partition,
+	// merged by timestamp.
 	Partition int32
 	From      string // a position as `consume --from` takes it
 	Limit     int
@@ -49,26 +51,50 @@ type browseQuery struct {
 	Match string
 	// Until is a time; records after it end the read (with From, a time range).
 	Until string
+	// At is where each partition resumes ("0:120,1:97"), as the "next records" link of a
+	// read of every partition carries it; it overrides From.
+	At map[int32]int64
 }
 
 type browseData struct {
 	Topic      string
 	Query      browseQuery
 	Partitions []int32
+	// Start and End are the partition's offsets (one partition), or the sums over all.
 	Start, End int64
 	Messages   []message
-	Next       int64 // the offset after the last record read, for "next page"
+	Next       int64 // one partition: the offset after the last record read, for "next page"
+	// NextAt is where each partition resumes after the shown records ("0:120,1:97"); empty
+	// when every partition was read to its end.
+	NextAt string
 	// PastUntil says the read stopped at a record after Until.
 	PastUntil bool
+	// Partial says the read ran out of time before every partition was read.
+	Partial bool
 }
 
+// All says the page reads every partition.
+func (d browseData) All() bool { return d.Query.Partition == allPartitions }
+
 func parseBrowse(r *http.Request) (browseQuery, error) {
-	q := browseQuery{From: strings.TrimSpace(r.FormValue("from")), Limit: defaultBrowse, Key: r.FormValue("key"),
+	q := browseQuery{Partition: allPartitions, From: strings.TrimSpace(r.FormValue("from")), Limit: defaultBrowse, Key: r.FormValue("key"),
 		Match: strings.TrimSpace(r.FormValue("match")), Until: strings.TrimSpace(r.FormValue("until"))}
 	if q.Match != "" && !strings.Contains(q.Match, "=") {
 		return q, fmt.Errorf("match %q: want path=value, e.g. status=CONFIRMED", q.Match)
 	}
-	if v := r.FormValue("partition"); v != "" {
+	if v := r.FormValue("at"); v != "" {
+		q.At = map[int32]int64{}
+		for _, pos := range strings.Split(v, ",") {
+			p, o, ok := strings.Cut(pos, ":")
+			pn, err1 := strconv.ParseInt(p, 10, 32)
+			on, err2 := strconv.ParseInt(o, 10, 64)
+			if !ok || err1 != nil || err2 != nil || pn < 0 || on < 0 {
+				return q, fmt.Errorf("at %q: want partition:offset pairs, e.g. 0:120,1:97", v)
+			}
+			q.At[int32(pn)] = on
+		}
+	}
+	if v := r.FormValue("partition"); v != "" && v != "all" {
 		p, err := strconv.ParseInt(v, 10, 32)
 		if err != nil || p < 0 {
 			return q, fmt.Errorf("partition %q: want a partition number (0, 1, ...)", v)
@@ -85,8 +111,9 @@ func parseBrowse(r *http.Request) (browseQuery, error) {
 	return q, nil
 }
 
-// browse shows up to limit records of one partition from a position (default: the last
-// limit records), each value decoded through the registry with its own writer schema.
+// browse shows up to limit records of one partition or of all of them merged by timestamp,
+// from a position (default: the last limit records), each value decoded through the
+// registry with its own writer schema.
 func (c *Console) browse(w http.ResponseWriter, r *http.Request) {
 	topic := r.PathValue("topic")
 	q, err := parseBrowse(r)
@@ -102,90 +129,6 @@ func (c *Console) browse(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.render(w, r, http.StatusOK, "browse", "Topic "+topic, d)
-}
-
-func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery) (browseData, int, error) {
-	d := browseData{Topic: topic, Query: q}
-	cl, err := kgo.NewClient(c.cfg.KafkaOpts...)
-	if err != nil {
-		return d, http.StatusBadGateway, fmt.Errorf("connecting to Kafka: %w", err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	starts, err := offsetspec.Resolve(ctx, adm, topic, offsetspec.Spec{Kind: offsetspec.Start}, offsetspec.ReadCommitted)
-	if err != nil {
-		return d, http.StatusNotFound, fmt.Errorf("topic %s: %w", topic, err)
-	}
-	ends, err := offsetspec.Resolve(ctx, adm, topic, offsetspec.Spec{Kind: offsetspec.End}, offsetspec.ReadCommitted)
-	if err != nil {
-		return d, http.StatusBadGateway, fmt.Errorf("topic %s: %w", topic, err)
-	}
-	for p := range int32(len(ends)) {
-		d.Partitions = append(d.Partitions, p)
-	}
-	start, okS := starts[q.Partition]
-	end, okE := ends[q.Partition]
-	if !okS || !okE {
-		return d, http.StatusBadRequest, fmt.Errorf("partition %d: %s has partitions 0 to %d", q.Partition, topic, len(ends)-1)
-	}
-	d.Start, d.End = start, end
-	from := max(start, end-int64(q.Limit))
-	if q.From != "" {
-		spec, err := offsetspec.Parse(q.From, time.Now())
-		if err != nil {
-			return d, http.StatusBadRequest, fmt.Errorf("from: %w", err)
-		}
-		at, err := offsetspec.Resolve(ctx, adm, topic, spec, offsetspec.ReadCommitted)
-		if err != nil {
-			return d, http.StatusBadGateway, fmt.Errorf("from %s: %w", q.From, err)
-		}
-		from = min(max(at[q.Partition], start), end)
-	}
-	var until time.Time
-	if q.Until != "" {
-		spec, err := offsetspec.Parse(q.Until, time.Now())
-		if err != nil || spec.Kind != offsetspec.Time {
-			return d, http.StatusBadRequest, fmt.Errorf("until %q: want an RFC 3339 time or a duration back from now (-10m)", q.Until)
-		}
-		until = spec.Time
-	}
-	d.Next = from
-	if from >= end {
-		return d, http.StatusOK, nil
-	}
-	rd, err := kgo.NewClient(append(c.cfg.KafkaOpts,
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: {q.Partition: kgo.NewOffset().At(from)}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()))...)
-	if err != nil {
-		return d, http.StatusBadGateway, fmt.Errorf("connecting to Kafka: %w", err)
-	}
-	defer rd.Close()
-	for len(d.Messages) < q.Limit && d.Next < end && !d.PastUntil {
-		fs := rd.PollFetches(ctx)
-		if ctx.Err() != nil {
-			break // show what was read; the page says where it stopped
-		}
-		if err := fs.Err0(); err != nil {
-			return d, http.StatusBadGateway, fmt.Errorf("reading %s/%d: %w", topic, q.Partition, err)
-		}
-		for _, rec := range fs.Records() {
-			if !until.IsZero() && rec.Timestamp.After(until) {
-				d.PastUntil = true
-				break
-			}
-			d.Next = rec.Offset + 1
-			if q.Key != "" && !bytes.Equal(rec.Key, []byte(q.Key)) {
-				continue
-			}
-			if len(d.Messages) >= q.Limit {
-				continue
-			}
-			if m := c.message(ctx, rec); q.Match == "" || matches(m.JSON, q.Match) {
-				d.Messages = append(d.Messages, m)
-			}
-		}
-	}
-	return d, http.StatusOK, nil
 }
 
 // message decodes rec the way `novatrek dlq show` does (deadletter.Decode): with the writer

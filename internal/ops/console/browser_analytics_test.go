@@ -3,9 +3,11 @@ package console_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/ops/deadletter/deadlettertest"
 )
 
 // analyticsCharts are the Analytics page's charts by their section id.
@@ -14,15 +16,13 @@ var analyticsCharts = []string{"bookings", "revenue", "utilization", "satisfacti
 // TestBrowserAnalytics drives headless Chromium through the Analytics page over a real
 // svc-analytics: with one day of history the forecast's 422 is its reason in the chart's
 // place; after three weeks of events every chart paints (bookings, revenue per currency,
-// utilization, satisfaction, safety, the forecast with its interval bands). The page fits
-// a phone, and no page logs an error.
+// utilization, satisfaction, safety, the forecast with its interval bands). Then every
+// page of the console (everyPage): each is reachable by keyboard and fits a phone. No page
+// logs an error.
 func TestBrowserAnalytics(t *testing.T) {
 	t.Parallel()
 	b := newBrowser(t)
-	r := newAnalyticsRig(t)
-	for _, id := range dayOfEvents(r.svc, time.Now().UTC().Add(-time.Minute), 3) {
-		r.svc.AwaitApplied(id)
-	}
+	r := newAnalyticsRig(t, 3)
 	base := r.srv.URL
 
 	b.run(t, "analytics, one day of history", chromedp.Navigate(base+"/analytics"),
@@ -46,9 +46,12 @@ func TestBrowserAnalytics(t *testing.T) {
 	}
 	b.shot(t, "analytics-phone")
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
-	}
+	ev := r.h.S.Valid(1)
+	r.h.Produce(&kgo.Record{Key: []byte(ev.Key), Value: r.h.Encode(ev)})
+	r.h.WaitApplied(ev.EventID)
+	deadlettertest.Poison(t, r.h, 2)
+	r.observe()
+	everyPage(t, b, r)
+
+	b.noErrors(t)
 }

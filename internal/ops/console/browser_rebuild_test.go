@@ -43,10 +43,12 @@ func TestBrowserRebuild(t *testing.T) {
 		if s := b.text(t, `#reset`); !strings.Contains(s, "Rebuild of "+group) || !strings.Contains(s, "--rebuild --execute") {
 			t.Errorf("rebuild preview: %q", s)
 		}
-		b.shot(t, "rebuild-dry-run")
+		b.run(t, "scroll to the dry run", chromedp.ScrollIntoView(chromedp.CSS(`#reset`)))
+		b.shotView(t, "rebuild-dry-run")
 		b.run(t, "rebuild for real", chromedp.Click(chromedp.CSS(`#reset-execute button`)), chromedp.WaitVisible(chromedp.CSS(`#reset-done`)),
 			chromedp.WaitVisible(chromedp.CSS(`#replay-progress`)))
-		b.shot(t, "rebuild-progress")
+		b.run(t, "scroll to the top", chromedp.Evaluate[chromedp.Void](`window.scrollTo(0, 0)`))
+		b.shotView(t, "rebuild-progress")
 		b.run(t, "overview while rebuilding", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS(`tr[data-group="`+group+`"] .replaying`)))
 		if row := b.text(t, `tr[data-group="`+group+`"]`); !strings.Contains(row, "rebuilding") {
 			t.Errorf("overview row while rebuilding: %q", row)
@@ -55,11 +57,7 @@ func TestBrowserRebuild(t *testing.T) {
 		b.run(t, "group page while rebuilding", chromedp.Navigate(base+"/groups/"+group), chromedp.WaitVisible(chromedp.CSS(`#replay-progress`)))
 	})
 	b.waitFor(t, "the page's polling to show the replay done", `document.querySelector("#replay-done") !== null`)
-	b.shot(t, "rebuild-done")
+	b.shotView(t, "rebuild-done")
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
-	}
+	b.noErrors(t)
 }

@@ -84,6 +84,16 @@ func newBrowser(t testing.TB) *browser {
 	return b
 }
 
+// noErrors fails the test when a page logged an error or threw.
+func (b *browser) noErrors(t testing.TB) {
+	t.Helper()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.errors) > 0 {
+		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
+	}
+}
+
 func (b *browser) run(t testing.TB, what string, steps ...chromedp.Action[chromedp.Void]) {
 	t.Helper()
 	if err := chromedp.Do(b.ctx, steps...); err != nil {
@@ -111,7 +121,17 @@ func (b *browser) waitFor(t testing.TB, what, predicate string) {
 
 func (b *browser) shot(t testing.TB, name string) {
 	t.Helper()
-	png := value(t, b, "screenshot "+name, chromedp.FullScreenshot(100))
+	b.save(t, name, value(t, b, "screenshot "+name, chromedp.FullScreenshot(100)))
+}
+
+// shotView saves what the viewport shows, for pages too long to picture whole.
+func (b *browser) shotView(t testing.TB, name string) {
+	t.Helper()
+	b.save(t, name, value(t, b, "screenshot "+name, chromedp.CaptureScreenshot()))
+}
+
+func (b *browser) save(t testing.TB, name string, png []byte) {
+	t.Helper()
 	path := filepath.Join(artifactsDir(t), name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
@@ -170,6 +190,12 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the browser's first record does not show event %s decoded: %q", ev.EventID, v)
 	}
 	b.shot(t, "topic-browser")
+	b.run(t, "topic browser, all partitions", chromedp.Navigate(base+"/topics/"+r.h.S.Input),
+		chromedp.WaitVisible(chromedp.CSS(`article.message pre.value`)))
+	if v := b.text(t, `main`); !strings.Contains(v, "merged by timestamp") || !strings.Contains(v, ev.EventID) {
+		t.Errorf("the browser over all partitions does not show event %s: %q", ev.EventID, v)
+	}
+	b.shot(t, "topic-browser-all-partitions")
 
 	b.run(t, "group reset dry run", chromedp.Navigate(base+"/groups/"+group),
 		chromedp.WaitVisible(chromedp.CSS(`.chart canvas`)),
@@ -228,9 +254,5 @@ func TestBrowser(t *testing.T) {
 	}
 	b.shot(t, "overview-phone")
 
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if len(b.errors) > 0 {
-		t.Errorf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
-	}
+	b.noErrors(t)
 }

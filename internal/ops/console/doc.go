@@ -4,10 +4,13 @@
 //
 // It holds no logic of its own about Kafka: lag and status come from internal/ops/lag (the
 // collector behind /metrics), dead letters and re-drives from internal/ops/deadletter, reset
-// previews from internal/ops/offsetreset, values are decoded like `novatrek dlq show` does.
+// and rebuild plans from internal/ops/offsetreset, a replay's progress from the stream
+// runtime's stored offsets, values are decoded like `novatrek dlq show` does, and the
+// Analytics page reads svc-analytics' HTTP API like any client (it imports no service).
 // Pages are html/template, assets are embedded (no CDN), charts are the vendored uPlot.
 //
-// Reading needs nothing; writing (a re-drive) needs the operator token: an operator signs in
+// Reading needs nothing; writing (a re-drive, a reset, a rebuild, a test event) needs the
+// operator token: an operator signs in
 // with it and a name, gets a session cookie (HttpOnly, SameSite=Strict) and a CSRF token
 // that every write form carries. Without a configured token the console is read-only.
 package console

@@ -51,8 +51,8 @@ func rollupCount[S any](t *testing.T, svc *servicetest.Service[S]) int {
 }
 
 // TestRebuildFromTheGroupPage: the group page of svc-analytics (a service with a Rebuild)
-// previews a rebuild (to earliest only; refused for another target) and refuses it while
-// the service runs; with the service stopped an operator's rebuild empties its tables,
+// previews a rebuild (to earliest only; refused for another target) and refuses it without
+// an operator (401), without the CSRF token (403) and while the service runs (409); with the service stopped an operator's rebuild empties its tables,
 // the overview and the group page show it "rebuilding" at 0 %, and once the service runs
 // again the replay reaches its target and the tables hold what they held before.
 func TestRebuildFromTheGroupPage(t *testing.T) {
@@ -75,7 +75,13 @@ func TestRebuildFromTheGroupPage(t *testing.T) {
 		contains(t, "rebuild to latest", body, "choose the target earliest")
 	}
 
+	if code, _ := r.post("/groups/"+group+"/reset", url.Values{"target": {"earliest"}, "rebuild": {"1"}}); code != http.StatusUnauthorized {
+		t.Errorf("a rebuild without an operator: %d, want 401", code)
+	}
 	csrf := r.signIn("alice")
+	if code, _ := r.post("/groups/"+group+"/reset", url.Values{"target": {"earliest"}, "rebuild": {"1"}}); code != http.StatusForbidden {
+		t.Errorf("a rebuild without the CSRF token: %d, want 403", code)
+	}
 	form := url.Values{"csrf": {csrf}, "target": {"earliest"}, "rebuild": {"1"}}
 	if code, body := r.post("/groups/"+group+"/reset", form); code != http.StatusConflict {
 		t.Fatalf("a rebuild while the service runs: %d, want 409:\n%s", code, excerpt(body))
