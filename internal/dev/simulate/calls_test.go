@@ -306,3 +306,51 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 		}
 	}
 }
+
+// TestHTTPSinkRetriesWhatIsSafeToRepeat: a call safe to repeat (an idempotent method, or a
+// write with an Idempotency-Key) that meets a 503 is sent again until it goes through; a
+// POST without a key is sent once, as its first attempt may have taken effect; a 4xx is
+// the call's own fault and never retried.
+func TestHTTPSinkRetriesWhatIsSafeToRepeat(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	calls := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls[r.Method+" "+r.URL.Path]++
+		n := calls[r.Method+" "+r.URL.Path]
+		mu.Unlock()
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/bad"):
+			w.WriteHeader(http.StatusUnprocessableEntity)
+		case n < 3:
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	sink, err := NewHTTPSink(srv.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		c     Call
+		ok    bool
+		sends int
+	}{
+		{Call{Method: http.MethodPut, Path: "/v1/locations/a", Caller: "locations-ops"}, true, 3},
+		{Call{Method: http.MethodPost, Path: "/v1/deposits", Caller: "svc-reservations", IdempotencyKey: "k1"}, true, 3},
+		{Call{Method: http.MethodPost, Path: "/v1/reviews", Caller: "guest"}, false, 1},
+		{Call{Method: http.MethodPut, Path: "/v1/locations/bad", Caller: "locations-ops"}, false, 1},
+	} {
+		err := sink.Call(t.Context(), tc.c)
+		if (err == nil) != tc.ok {
+			t.Errorf("%s %s: err = %v; want ok %v", tc.c.Method, tc.c.Path, err, tc.ok)
+		}
+		mu.Lock()
+		n := calls[tc.c.Method+" "+tc.c.Path]
+		mu.Unlock()
+		if n != tc.sends {
+			t.Errorf("%s %s sent %d times; want %d", tc.c.Method, tc.c.Path, n, tc.sends)
+		}
+	}
+}

@@ -73,6 +73,7 @@ func (h *HTTPSink) Call(ctx context.Context, c Call) error {
 
 // send makes one copy of c, reading the ETag first when c.IfMatch.
 func (h *HTTPSink) send(ctx context.Context, c Call) error {
+	retries := 0
 	for attempt := 1; ; attempt++ {
 		var etag string
 		if c.IfMatch != "" {
@@ -85,6 +86,14 @@ func (h *HTTPSink) send(ctx context.Context, c Call) error {
 			}
 		}
 		resp, err := h.do(ctx, c, "If-Match", etag)
+		if err != nil && retries < len(retryBackoff) && repeatable(c) && transient(err) {
+			select {
+			case <-time.After(retryBackoff[retries]):
+				retries++
+				continue // a busy or restarting service: the same call again, safe to repeat
+			case <-ctx.Done():
+			}
+		}
 		var refused *refusal
 		switch {
 		case errors.As(err, &refused) && refused.status == http.StatusPreconditionFailed && c.IfMatch != "" && attempt < maxIfMatchAttempts:
@@ -99,6 +108,31 @@ func (h *HTTPSink) send(ctx context.Context, c Call) error {
 		}
 		return nil
 	}
+}
+
+// retryBackoff is the wait before each retry of a call that failed transiently: a call the
+// neighbours' workflows build on (a location set up before check-ins name it) must not be
+// lost to one slow answer on a busy laptop.
+var retryBackoff = []time.Duration{250 * time.Millisecond, time.Second, 3 * time.Second}
+
+// repeatable reports whether c may be sent again after a failure whose outcome is unknown:
+// an idempotent method, or a write carrying an Idempotency-Key.
+func repeatable(c Call) bool {
+	switch c.Method {
+	case http.MethodGet, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	return c.IdempotencyKey != ""
+}
+
+// transient reports whether err may pass on its own: no answer (a timeout, a refused
+// connection) or a 429 or 5xx answer. A 4xx other than 429 is the call's own fault.
+func transient(err error) bool {
+	var refused *refusal
+	if errors.As(err, &refused) {
+		return refused.status == http.StatusTooManyRequests || refused.status >= 500
+	}
+	return true
 }
 
 // maxIfMatchAttempts bounds the read-and-retry of a call that keeps losing the race.
