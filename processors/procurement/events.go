@@ -35,7 +35,6 @@ func (a *app) emitStatus(ctx context.Context, tx pgx.Tx, o Order, change Change)
 	}
 	reason := change.Reason
 	if change.To == AwaitingSecond {
-		// v1 of the schema has no state for it: SUBMITTED, and the reason says why.
 		reason = "approved by " + change.Actor + "; a second approver is required"
 	}
 	if reason != "" {
