@@ -127,7 +127,9 @@ func TestAwaitingSecondApprovalIsSchemaV2(t *testing.T) {
 	h.must(200, "POST", "/v1/purchase-orders/"+o.ID+"/transitions", map[string]any{"action": "submit", "actor": "ana"}, nil)
 	h.must(200, "POST", "/v1/purchase-orders/"+o.ID+"/transitions", map[string]any{"action": "approve", "actor": "bo"}, nil)
 	ev := servicetest.AwaitEvent[schemas.PurchaseOrderStatusChanged](h.svc, TopicStatusChanged,
-		func(e *schemas.PurchaseOrderStatusChanged) bool { return e.PurchaseOrderID == o.ID && e.Status == "AWAITING_SECOND_APPROVAL" })
+		func(e *schemas.PurchaseOrderStatusChanged) bool {
+			return e.PurchaseOrderID == o.ID && e.Status == "AWAITING_SECOND_APPROVAL"
+		})
 	if ev.PreviousStatus == nil || *ev.PreviousStatus != "SUBMITTED" || ev.ChangedBy != "bo" {
 		t.Errorf("previous %v, changed by %s; want SUBMITTED, bo", ev.PreviousStatus, ev.ChangedBy)
 	}
