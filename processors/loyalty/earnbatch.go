@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/novatrek/support/internal/platform/store"
 )
@@ -36,15 +35,6 @@ func newEarningStage(l Ledger[store.DB]) *earningStage {
 		return nil
 	}
 	return &earningStage{store: b, qualifying: map[string]bool{}, changed: map[string]bool{}, events: &pgx.Batch{}}
-}
-
-// queue is an Execer that queues statements on the stage's pipeline instead of running
-// them: the outbox's inserts wait for the flush, in order.
-type queue struct{ b *pgx.Batch }
-
-func (q queue) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	q.b.Queue(sql, args...)
-	return pgconn.CommandTag{}, nil
 }
 
 // freshen reads, in one query, the qualifying points of the locked members not read yet.
@@ -77,7 +67,7 @@ func (a *app) stageEarning(ctx context.Context, tx pgx.Tx, s *earningStage, memb
 		return nil, err
 	}
 	e.GuestID, e.BalanceAfter = m.GuestID, m.Balance+e.Points
-	if err := a.emitEarned(ctx, queue{s.events}, m, e); err != nil {
+	if err := a.emitEarned(ctx, store.Queue{B: s.events}, m, e); err != nil {
 		return nil, err
 	}
 	s.earnings = append(s.earnings, StagedEarning{Entry: e, LotPoints: e.Points - min(e.Points, max(0, -m.Balance))})
@@ -89,7 +79,7 @@ func (a *app) stageEarning(ctx context.Context, tx pgx.Tx, s *earningStage, memb
 		s.changed[m.GuestID] = true
 		s.touched = append(s.touched, m)
 	}
-	err := a.moveTier(ctx, queue{s.events}, m, m.QualifyingPoints, now, func(tier string) error {
+	err := a.moveTier(ctx, store.Queue{B: s.events}, m, m.QualifyingPoints, now, func(tier string) error {
 		m.Tier, m.TierSince = tier, now
 		return nil
 	})

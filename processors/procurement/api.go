@@ -107,14 +107,21 @@ func (a *app) handleAdjustStock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	adj, err := decodeAdjustment(b, a.now().UTC())
+	adjs, many, err := decodeAdjustments(b, a.now().UTC())
 	if err != nil {
 		return err
 	}
-	p := newResponder(r, http.StatusCreated, nil, func(_ context.Context, _ pgx.Tx, out adjusted) (adjustedView, error) {
-		return adjustedView{out.AdjustmentID, levelViewOf(out.Level, out.Alert)}, nil
+	p := newResponder(r, http.StatusCreated, nil, func(_ context.Context, _ pgx.Tx, out []adjusted) (any, error) {
+		views := make([]adjustedView, len(out))
+		for i, o := range out {
+			views[i] = adjustedView{o.AdjustmentID, levelViewOf(o.Level, o.Alert)}
+		}
+		if many {
+			return map[string]any{"items": views}, nil
+		}
+		return views[0], nil
 	})
-	_, err = a.adjustStock(r.Context(), adj, p.finish)
+	_, err = a.adjustStocks(r.Context(), adjs, p.finish)
 	return p.write(w, err)
 }
 

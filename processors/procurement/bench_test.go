@@ -22,6 +22,7 @@ import (
 const (
 	benchAdjustments = 3000 // stock adjustments per iteration
 	benchClients     = 8    // concurrent API clients of the adjustment benchmark
+	benchBulk        = 100  // adjustments per array in the bulk phase
 	benchOrders      = 150  // orders taken through submit, approve, send, cancel
 	benchCommits     = 3000 // commits of the raw PostgreSQL baseline
 )
@@ -57,7 +58,7 @@ func (s sender) send(method, path string, body any, want int, out any) (time.Dur
 }
 
 func benchHarness(b *testing.B) (*harness, sender) {
-	h := start(b, harnessOption{env: []string{"PROCUREMENT_DB_MAX_CONNS", "16"}})
+	h := start(b, harnessOption{env: []string{"PROCUREMENT_DB_MAX_CONNS", "16"}, unchecked: true})
 	return h, sender{url: h.svc.URL, client: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 }
 
@@ -66,7 +67,8 @@ func benchHarness(b *testing.B) (*harness, sender) {
 // queries, the reorder point and the alert decision, all in the adjustment's transaction)
 // over the 15 active catalog items at 4 locations, each with a supplier and a week of
 // consumption, beside raw single-row PostgreSQL commits from as many clients in the same
-// run. Target (issue 18): 1,000 adjustments/s.
+// run. Target (issue 18): 1,000 adjustments/s. Then the same number again as bulk counts
+// (arrays of 100 in one transaction each): bulk_adjustments/s.
 func BenchmarkStockAdjustments(b *testing.B) {
 	h, s := benchHarness(b)
 	h.supplier(sup(1), 9)
@@ -115,14 +117,29 @@ func BenchmarkStockAdjustments(b *testing.B) {
 	}
 	b.StopTimer()
 	rate := float64(len(lat)) / elapsed.Seconds()
+	// The same adjustments as bulk counts: arrays of benchBulk, one transaction each.
+	bulk := func() (time.Duration, error) {
+		body := make([]map[string]any, benchBulk)
+		for j := range body {
+			i := int(next.Add(1))
+			body[j] = map[string]any{"sku": skus[i%len(skus)], "location_id": locations[(i/len(skus))%len(locations)],
+				"kind": "consumption", "quantity": 1, "reason": "bench", "source": "bench"}
+		}
+		return s.send("POST", "/v1/stock-adjustments", body, http.StatusCreated, nil)
+	}
+	start := time.Now()
+	if _, err := loadtest.Run(benchAdjustments/benchBulk, benchClients, bulk); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(benchAdjustments)/time.Since(start).Seconds(), "bulk_adjustments/s")
 	b.ReportMetric(rate, "adjustments/s")
 	b.ReportMetric(loadtest.Percentile(lat, 0.5), "p50_ms")
 	b.ReportMetric(loadtest.Percentile(lat, 0.99), "p99_ms")
 	b.ReportMetric(commits, "pg_commits/s")
 	b.ReportMetric(rate/commits, "adjustments/commit")
 	b.ReportMetric(0, "ns/op")
-	if n := h.count(`SELECT count(*) FROM procurement.stock_adjustments WHERE reason = 'bench'`); n < len(lat) {
-		b.Fatalf("%d adjustments stored after %d answered", n, len(lat))
+	if n := h.count(`SELECT count(*) FROM procurement.stock_adjustments WHERE reason = 'bench'`); n < len(lat)+benchAdjustments {
+		b.Fatalf("%d adjustments stored after %d answered", n, len(lat)+benchAdjustments)
 	}
 }
 

@@ -1,11 +1,15 @@
 package procurement
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/httpedge"
 	"github.com/novatrek/support/internal/platform/money"
 	"github.com/novatrek/support/internal/platform/problem"
@@ -298,4 +302,66 @@ func decodeSupplier(id string, body []byte) (supplierBody, error) {
 		return b, invalid("promised_lead_time_days", "must be between 1 and 365")
 	}
 	return b, nil
+}
+
+// maxAdjustments bounds an array of adjustments (a bulk stock count) in one request; the
+// body limit (64 KiB) bounds it too, at about 400 adjustments.
+const maxAdjustments = 500
+
+// decodeAdjustments reads the body of POST /v1/stock-adjustments: one adjustment (an
+// object; many false) or an array of 1 to maxAdjustments of them, each read as
+// decodeAdjustment reads one, a problem naming the item's fields as "[i].field".
+func decodeAdjustments(body []byte, now time.Time) (adjs []adjustment, many bool, err error) {
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '[' {
+		adj, err := decodeAdjustment(body, now)
+		return []adjustment{adj}, false, err
+	}
+	var items []json.RawMessage
+	if err := json.Unmarshal(body, &items); err != nil {
+		return nil, true, problem.Validation("The body is not a JSON array of adjustments.")
+	}
+	if len(items) == 0 || len(items) > maxAdjustments {
+		return nil, true, problem.Validation(fmt.Sprintf("An array of adjustments holds 1 to %d of them, not %d.", maxAdjustments, len(items)))
+	}
+	adjs = make([]adjustment, len(items))
+	for i, item := range items {
+		if adjs[i], err = decodeAdjustment(item, now); err != nil {
+			return nil, true, atItem(err, i, len(items))
+		}
+	}
+	return adjs, true, nil
+}
+
+// atItem names item i of an array request in err, when the request holds more than one:
+// its field errors get the prefix "[i]." and the problem an "item" member. Other errors
+// are returned as they are.
+func atItem(err error, i, n int) error {
+	if n < 2 {
+		return err
+	}
+	prefix := fmt.Sprintf("[%d].", i)
+	var p *problem.Problem
+	var f *fault.Error
+	switch {
+	case errors.As(err, &p):
+		prefixFields(p.Extensions, prefix)
+		p.With("item", i)
+	case errors.As(err, &f):
+		prefixFields(f.Extensions, prefix)
+		f.With("item", i)
+	}
+	return err
+}
+
+func prefixFields(ext map[string]any, prefix string) {
+	switch fields := ext["errors"].(type) {
+	case []problem.FieldError:
+		for j := range fields {
+			fields[j].Field = prefix + fields[j].Field
+		}
+	case []map[string]string:
+		for _, m := range fields {
+			m["field"] = prefix + m["field"]
+		}
+	}
 }

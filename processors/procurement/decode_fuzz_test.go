@@ -68,22 +68,28 @@ func FuzzDecodeTransition(f *testing.F) {
 	})
 }
 
-// FuzzDecodeAdjustment: any body is a 400 problem or an adjustment whose sign follows its
-// kind and whose time is not in the future.
+// FuzzDecodeAdjustment: any body is a 400 problem or adjustments (one, or an array's)
+// whose sign follows their kind and whose time is not in the future.
 func FuzzDecodeAdjustment(f *testing.F) {
 	now := time.Date(2026, 7, 1, 12, 0, 0, 0, time.UTC)
 	f.Add([]byte(`{"sku":"GEAR-TENT-2P","location_id":"WH-1","kind":"consumption","quantity":3,"reason":"trip","source":"trip 7"}`))
 	f.Add([]byte(`{"sku":"GEAR-TENT-2P","location_id":"WH-1","kind":"correction","quantity":-3,"reason":"count","source":"audit","occurred_at":"2026-06-30T10:00:00Z"}`))
 	f.Add([]byte(`{"sku":"GEAR-TENT-2P","location_id":"WH-1","kind":"loss","quantity":-3,"reason":"x","source":"y","occurred_at":"2030-01-01T00:00:00Z"}`))
+	f.Add([]byte(`[{"sku":"GEAR-TENT-2P","location_id":"WH-1","kind":"receipt","quantity":3,"reason":"count","source":"audit"},{"sku":"X","location_id":"WH-1","kind":"loss","quantity":0,"reason":"x","source":"y"}]`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		a, err := decodeAdjustment(body, now)
+		adjs, _, err := decodeAdjustments(body, now)
 		if err != nil {
 			checkRefusal(t, err)
 			return
 		}
-		if a.Delta == 0 || a.OccurredAt.After(now) || (a.Kind == KindReceipt && a.Delta < 0) ||
-			((a.Kind == KindConsumption || a.Kind == KindLoss) && a.Delta > 0) {
-			t.Fatalf("accepted %+v", a)
+		if len(adjs) == 0 || len(adjs) > maxAdjustments {
+			t.Fatalf("accepted %d adjustments", len(adjs))
+		}
+		for _, a := range adjs {
+			if a.Delta == 0 || a.OccurredAt.After(now) || (a.Kind == KindReceipt && a.Delta < 0) ||
+				((a.Kind == KindConsumption || a.Kind == KindLoss) && a.Delta > 0) {
+				t.Fatalf("accepted %+v", a)
+			}
 		}
 	})
 }

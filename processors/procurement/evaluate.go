@@ -111,14 +111,16 @@ func (a *app) judge(ctx context.Context, tx pgx.Tx, lv level) (level, *alertStat
 }
 
 // levelSQL reads a level ($1 sku, $2 location) with every input of its reorder point, in
-// one query: on hand; on order (outstanding lines of open orders, $3, delivering there);
+// one query: on hand; on order (outstanding lines of open orders, $3, delivering there,
+// found from the open orders: migrations/0002_open_orders.sql);
 // the supplier's lead time, mean and spread of its received orders (sent to fully
 // received), its promise before the first; and the consumption of the demand window ($4
 // to $5) as the sum and the sum of squares of its daily totals (days without
 // consumption count as zeros in demandOver).
 const levelSQL = `SELECT l.item_name, l.on_hand, l.supplier_id, l.updated_at, s.promised_lead_time_days,
-		coalesce((SELECT sum(li.quantity - li.received_quantity) FROM procurement.po_line_items li JOIN procurement.purchase_orders p USING (purchase_order_id)
-			WHERE li.sku = l.sku AND p.location_id = l.location_id AND p.status = ANY($3)), 0),
+		coalesce((SELECT sum(li.quantity - li.received_quantity) FROM procurement.purchase_orders p
+			JOIN procurement.po_line_items li ON li.purchase_order_id = p.purchase_order_id AND li.sku = l.sku
+			WHERE p.location_id = l.location_id AND p.status = ANY($3)), 0),
 		lt.n, lt.mean, lt.sd, dm.total, dm.squares
 	FROM procurement.stock_levels l LEFT JOIN procurement.suppliers s USING (supplier_id)
 	LEFT JOIN LATERAL (SELECT count(*) AS n, avg(d) AS mean, stddev_samp(d) AS sd FROM (

@@ -6,12 +6,14 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/schemas"
 )
 
 // emitStatus emits purchase-order.status-changed for change of o (o already in its new
-// state) through the outbox, in tx: the event commits with the change or not at all.
-func (a *app) emitStatus(ctx context.Context, tx pgx.Tx, o Order, change Change) error {
+// state) through the outbox, in tx (or queued on the caller's pipeline, store.Queue): the
+// event commits with the change or not at all.
+func (a *app) emitStatus(ctx context.Context, tx store.Execer, o Order, change Change) error {
 	total, err := o.Total.ToAvro()
 	if err != nil {
 		return fmt.Errorf("status-changed: total: %w", err)
@@ -35,7 +37,6 @@ func (a *app) emitStatus(ctx context.Context, tx pgx.Tx, o Order, change Change)
 	}
 	reason := change.Reason
 	if change.To == AwaitingSecond {
-		// v1 of the schema has no state for it: SUBMITTED, and the reason says why.
 		reason = "approved by " + change.Actor + "; a second approver is required"
 	}
 	if reason != "" {

@@ -1,11 +1,14 @@
 package procurement
 
 import (
+	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/schemas"
 )
@@ -110,6 +113,43 @@ func TestStatusChangedReachesKafka(t *testing.T) {
 		len(ev.Lines) != 1 || ev.Metadata.Producer != ServiceName {
 		b, _ := json.Marshal(ev)
 		t.Errorf("event = %s", b)
+	}
+}
+
+// TestAwaitingSecondApprovalIsSchemaV2: an order approved once above the threshold is
+// AWAITING_SECOND_APPROVAL on the topic (status-changed v2), and a consumer still reading
+// with v1 decodes the same record, the new symbol resolved to v1's default, UNKNOWN.
+func TestAwaitingSecondApprovalIsSchemaV2(t *testing.T) {
+	t.Parallel()
+	h := start(t, harnessOption{relay: true, env: []string{"PROCUREMENT_SECOND_APPROVAL_ABOVE", "5.00 USD"}})
+	h.supplier(sup(1), 9)
+	o := h.order(sup(1), "WH-1", line{"GEAR-TENT-2P", 1, "10"})
+	h.must(200, "POST", "/v1/purchase-orders/"+o.ID+"/transitions", map[string]any{"action": "submit", "actor": "ana"}, nil)
+	h.must(200, "POST", "/v1/purchase-orders/"+o.ID+"/transitions", map[string]any{"action": "approve", "actor": "bo"}, nil)
+	ev := servicetest.AwaitEvent[schemas.PurchaseOrderStatusChanged](h.svc, TopicStatusChanged,
+		func(e *schemas.PurchaseOrderStatusChanged) bool {
+			return e.PurchaseOrderID == o.ID && e.Status == "AWAITING_SECOND_APPROVAL"
+		})
+	if ev.PreviousStatus == nil || *ev.PreviousStatus != "SUBMITTED" || ev.ChangedBy != "bo" {
+		t.Errorf("previous %v, changed by %s; want SUBMITTED, bo", ev.PreviousStatus, ev.ChangedBy)
+	}
+	catalog, err := schemas.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	v1 := catalog.Versions("purchase_order_status_changed")[0]
+	var statuses []string
+	for _, rec := range streamtest.ReadTopic(t, h.svc.Kafka, TopicStatusChanged) {
+		var old schemas.PurchaseOrderStatusChanged
+		if err := h.svc.Kafka.Serde.Decode(context.Background(), rec.Value, v1.Schema, &old); err != nil {
+			t.Fatalf("v1 reader: %v", err)
+		}
+		if old.PurchaseOrderID == o.ID {
+			statuses = append(statuses, old.Status)
+		}
+	}
+	if want := []string{"DRAFT", "SUBMITTED", "UNKNOWN"}; !slices.Equal(statuses, want) {
+		t.Errorf("a v1 reader sees %v; want %v", statuses, want)
 	}
 }
 

@@ -80,13 +80,13 @@ func (s Status) open() bool {
 	return false
 }
 
-// eventStatus is s in purchase-order.status-changed's enum (schema v1): "sent" is ORDERED
-// there, and AwaitingSecond, which v1 does not know, is SUBMITTED with the first approval
-// named in the event's reason.
+// eventStatus is s in purchase-order.status-changed's enum: "sent" is ORDERED there;
+// AwaitingSecond is AWAITING_SECOND_APPROVAL, a symbol of schema v2 (a consumer still
+// reading with v1 resolves it to the enum's default, UNKNOWN).
 func (s Status) eventStatus() string {
 	switch s {
 	case AwaitingSecond:
-		return "SUBMITTED"
+		return "AWAITING_SECOND_APPROVAL"
 	case Sent:
 		return "ORDERED"
 	}

@@ -1,9 +1,11 @@
 package procurement
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -19,39 +21,86 @@ type adjusted struct {
 	Alert        *alertState
 }
 
-// adjustStock records a stock adjustment from the API: the item is verified against the
-// catalog the first time it is seen at the location (nothing is written when the catalog
-// cannot answer), then adjustment, level, reorder point and alert change in one
-// transaction, finish (nil: none) last in it.
-func (a *app) adjustStock(ctx context.Context, adj adjustment, finish finisher[adjusted]) (adjusted, error) {
-	var name string
-	err := a.db.QueryRow(ctx, `SELECT item_name FROM procurement.stock_levels WHERE sku = $1 AND location_id = $2`, adj.SKU, adj.LocationID).Scan(&name)
-	if errors.Is(err, pgx.ErrNoRows) {
-		it, err := a.catalog.lookup(ctx, adj.SKU)
-		if errors.Is(err, errUnknownItem) {
-			return adjusted{}, unprocessable("unknown-item", "Unknown item", "sku", "Item "+adj.SKU+" is not in the gear catalog, or is no longer sold.")
-		}
-		if err != nil {
-			return adjusted{}, err
-		}
-		name = it.Name
-	} else if err != nil {
-		return adjusted{}, fmt.Errorf("find stock level: %w", err)
+// adjustStocks records stock adjustments from the API, in one transaction whatever their
+// number (a bulk stock count is one commit, not one per item): an item first seen at its
+// location is verified against the catalog before the transaction opens (nothing is
+// written when the catalog cannot answer), then each adjustment, its level, reorder point
+// and alert change, finish (nil: none) last. The levels are locked in (sku, location)
+// order, the adjustments of one level in request order, so two bulk requests cannot
+// deadlock; the results come in request order. One refused adjustment (unknown item,
+// stock going negative) refuses them all, the problem naming it (atItem).
+func (a *app) adjustStocks(ctx context.Context, adjs []adjustment, finish finisher[[]adjusted]) ([]adjusted, error) {
+	names, err := a.itemNames(ctx, adjs)
+	if err != nil {
+		return nil, err
 	}
-	var out adjusted
+	order := make([]int, len(adjs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int {
+		return cmp.Or(cmp.Compare(adjs[i].SKU, adjs[j].SKU), cmp.Compare(adjs[i].LocationID, adjs[j].LocationID))
+	})
+	out := make([]adjusted, len(adjs))
 	err = pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
 		now := a.now().UTC()
-		id, lv, err := a.book(ctx, tx, adj, name, now)
-		if err != nil {
-			return err
-		}
-		out.AdjustmentID = id
-		if out.Level, out.Alert, err = a.judge(ctx, tx, lv); err != nil {
-			return err
+		for _, i := range order {
+			adj := adjs[i]
+			id, lv, err := a.book(ctx, tx, adj, names[[2]string{adj.SKU, adj.LocationID}], now)
+			if err != nil {
+				return atItem(err, i, len(adjs))
+			}
+			out[i].AdjustmentID = id
+			if out[i].Level, out[i].Alert, err = a.judge(ctx, tx, lv); err != nil {
+				return err
+			}
 		}
 		return finish.call(ctx, tx, out)
 	})
 	return out, err
+}
+
+// itemNames are the names of the adjustments' items by (sku, location): the stocked
+// levels' in one query, the catalog's for an item first seen at a location (an unknown
+// item is a 422 naming the adjustment).
+func (a *app) itemNames(ctx context.Context, adjs []adjustment) (map[[2]string]string, error) {
+	skus, locations := make([]string, len(adjs)), make([]string, len(adjs))
+	for i, adj := range adjs {
+		skus[i], locations[i] = adj.SKU, adj.LocationID
+	}
+	rows, err := a.db.Query(ctx, `SELECT l.sku, l.location_id, l.item_name FROM procurement.stock_levels l
+		JOIN unnest($1::text[], $2::text[]) AS k(sku, location_id) USING (sku, location_id)`, skus, locations)
+	if err != nil {
+		return nil, fmt.Errorf("find stock levels: %w", err)
+	}
+	names := map[[2]string]string{}
+	var sku, location, name string
+	if _, err := pgx.ForEachRow(rows, []any{&sku, &location, &name}, func() error {
+		names[[2]string{sku, location}] = name
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find stock levels: %w", err)
+	}
+	catalog := map[string]string{}
+	for i, adj := range adjs {
+		k := [2]string{adj.SKU, adj.LocationID}
+		if _, ok := names[k]; ok {
+			continue
+		}
+		if n, ok := catalog[adj.SKU]; ok {
+			names[k] = n
+			continue
+		}
+		it, err := a.catalog.lookup(ctx, adj.SKU)
+		if errors.Is(err, errUnknownItem) {
+			return nil, atItem(unprocessable("unknown-item", "Unknown item", "sku", "Item "+adj.SKU+" is not in the gear catalog, or is no longer sold."), i, len(adjs))
+		}
+		if err != nil {
+			return nil, err
+		}
+		names[k], catalog[adj.SKU] = it.Name, it.Name
+	}
+	return names, nil
 }
 
 // book writes adj and moves the level by its delta, in tx, in one round trip (the level

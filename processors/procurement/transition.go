@@ -3,6 +3,7 @@ package procurement
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/fault"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // transition applies req to order id in one transaction: the order row is locked first, so
@@ -40,17 +42,28 @@ func (a *app) transition(ctx context.Context, id string, req transitionRequest, 
 		change := Change{From: &from, To: next, Action: string(req.Action), Actor: req.Actor, At: now, Reason: req.Reason}
 		o.Status, o.UpdatedAt, o.History = next, now, append(o.History, change)
 		history, _ := json.Marshal(o.History)
-		if _, err := tx.Exec(ctx, `UPDATE procurement.purchase_orders SET status = $2, submitted_by = $3, first_approved_by = $4,
+		// The order's update, its event and the reads of its lines' levels go in one round
+		// trip; each level is then judged (an order that opens or closes changes what is
+		// covered).
+		b := &pgx.Batch{}
+		b.Queue(`UPDATE procurement.purchase_orders SET status = $2, submitted_by = $3, first_approved_by = $4,
 			approved_by = $5, sent_at = $6, promised_date = $7, received_at = $8, history = $9, updated_at = $10
 			WHERE purchase_order_id = $1`, o.ID, o.Status, o.SubmittedBy, o.FirstApprovedBy, o.ApprovedBy, o.SentAt,
-			o.PromisedDate, o.ReceivedAt, history, now); err != nil {
-			return fmt.Errorf("update purchase order: %w", err)
-		}
-		if err := a.emitStatus(ctx, tx, o, change); err != nil {
+			o.PromisedDate, o.ReceivedAt, history, now)
+		queued := b.Len()
+		if err := a.emitStatus(ctx, store.Queue{B: b}, o, change); err != nil {
 			return err
 		}
+		emitted := b.Len() - queued
 		for _, l := range o.Lines {
-			if _, _, err := a.evaluate(ctx, tx, l.SKU, o.LocationID); err != nil {
+			b.Queue(levelSQL, levelArgs(l.SKU, o.LocationID, a.cfg.window, now)...)
+		}
+		levels, err := sendTransition(ctx, tx, b, emitted, o, a.cfg.window)
+		if err != nil {
+			return err
+		}
+		for _, lv := range levels {
+			if _, _, err := a.judge(ctx, tx, lv); err != nil {
 				return err
 			}
 		}
@@ -58,6 +71,36 @@ func (a *app) transition(ctx context.Context, id string, req transitionRequest, 
 		return finish.call(ctx, tx, o)
 	})
 	return out, err
+}
+
+// sendTransition sends b (the order's update, emitted outbox statements, a level read per
+// line) and returns the levels of the lines stocked at the order's location.
+func sendTransition(ctx context.Context, tx pgx.Tx, b *pgx.Batch, emitted int, o Order, window int) ([]level, error) {
+	br := tx.SendBatch(ctx, b)
+	defer br.Close()
+	if _, err := br.Exec(); err != nil {
+		return nil, fmt.Errorf("update purchase order: %w", err)
+	}
+	for range emitted {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("enqueue status-changed: %w", err)
+		}
+	}
+	var levels []level
+	for _, l := range o.Lines {
+		lv, err := scanLevel(br.QueryRow(), l.SKU, o.LocationID, window)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue // never stocked there: nothing to judge
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read stock level: %w", err)
+		}
+		levels = append(levels, lv)
+	}
+	if err := br.Close(); err != nil {
+		return nil, fmt.Errorf("transition purchase order: %w", err)
+	}
+	return levels, nil
 }
 
 // decide checks the rules of req.Action beyond the table, sets what the action records on

@@ -2,12 +2,9 @@ package idempotency
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // RequiredInTx is Required for handlers that commit their whole effect in one transaction
@@ -53,27 +50,13 @@ func (k *Keeper) RequiredInTx(next http.Handler) http.Handler {
 }
 
 // lookup reads the key: acquired when it is new (nothing is claimed), else what claim
-// would answer.
+// would answer (inProgress: claimed by a Required route's request).
 func (k *Keeper) lookup(ctx context.Context, req *keyedRequest) (outcome, *Response, error) {
-	var (
-		hash    []byte
-		until   *time.Time
-		status  *int
-		headers []byte
-		body    []byte
-	)
-	err := k.cfg.Pool.QueryRow(ctx, k.selectSQL, req.caller, req.key).Scan(&hash, &until, &status, &headers, &body)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return acquired, nil, nil
-	case err != nil:
-		return 0, nil, fmt.Errorf("idempotency: read key: %w", err)
-	case string(hash) != string(req.fp):
-		return mismatch, nil, nil
-	case status != nil:
-		return replay, &Response{Status: *status, Header: unmarshalHeaders(headers), Body: body}, nil
+	out, stored, found, err := k.existing(ctx, req.caller, req.key, req.fp)
+	if err != nil || !found {
+		return acquired, nil, err
 	}
-	return inProgress, nil, nil // claimed by a Required route's request
+	return out, stored, nil
 }
 
 // recordTx inserts the key with its answer through tx; a key there already (another

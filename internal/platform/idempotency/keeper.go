@@ -187,30 +187,39 @@ func (k *Keeper) claim(ctx context.Context, caller, key string, fp []byte, metho
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return 0, nil, 0, fmt.Errorf("idempotency: claim key: %w", err)
 		}
-		var (
-			hash    []byte
-			until   *time.Time
-			status  *int
-			headers []byte
-			body    []byte
-		)
-		err = k.cfg.Pool.QueryRow(ctx, k.selectSQL, caller, key).Scan(&hash, &until, &status, &headers, &body)
-		if errors.Is(err, pgx.ErrNoRows) {
-			continue
-		}
+		out, stored, found, err := k.existing(ctx, caller, key, fp)
 		if err != nil {
-			return 0, nil, 0, fmt.Errorf("idempotency: read key: %w", err)
+			return 0, nil, 0, err
 		}
-		switch {
-		case string(hash) != string(fp):
-			return mismatch, nil, 0, nil
-		case status != nil:
-			return replay, &Response{Status: *status, Header: unmarshalHeaders(headers), Body: body}, 0, nil
-		default:
-			return inProgress, nil, 0, nil
+		if found {
+			return out, stored, 0, nil
 		}
 	}
 	return 0, nil, 0, errors.New("idempotency: claim key: the key kept disappearing")
+}
+
+// existing reads the key's row, found false when there is none: what a request with
+// fingerprint fp gets then (mismatch, replay of the stored response, or in progress).
+func (k *Keeper) existing(ctx context.Context, caller, key string, fp []byte) (out outcome, stored *Response, found bool, err error) {
+	var (
+		hash    []byte
+		until   *time.Time
+		status  *int
+		headers []byte
+		body    []byte
+	)
+	err = k.cfg.Pool.QueryRow(ctx, k.selectSQL, caller, key).Scan(&hash, &until, &status, &headers, &body)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return 0, nil, false, nil
+	case err != nil:
+		return 0, nil, false, fmt.Errorf("idempotency: read key: %w", err)
+	case string(hash) != string(fp):
+		return mismatch, nil, true, nil
+	case status != nil:
+		return replay, &Response{Status: *status, Header: unmarshalHeaders(headers), Body: body}, true, nil
+	}
+	return inProgress, nil, true, nil
 }
 
 // complete stores resp as the key's final response (outside any transaction).
