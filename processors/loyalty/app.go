@@ -42,8 +42,9 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	return a, nil
 }
 
-// idSpace derives entry ids from their cause (uuid v5), so the same cause always names the
-// same entry and event.
+// idSpace derives entry and event ids from their cause (uuid v5), so the same cause always
+// names the same entry and event: a batch re-applied after a crash or a restore re-emits
+// events the consumers' inboxes already hold, never new ones (eventID).
 var idSpace = uuid.MustParse("6f1d2c3e-7a5b-4c8d-9e0f-1a2b3c4d5e6f")
 
 func derivedID(parts ...string) uuid.UUID {
@@ -64,4 +65,9 @@ func (a *app) runExpiry(ctx context.Context) error {
 // members whose rolling window moved get their tier decided again.
 func (a *app) runTierRecalculation(ctx context.Context) error {
 	return worker.Every("tier recalculation", a.cfg.TierInterval, a.log, a.recalculateTiers)(ctx)
+}
+
+// eventID is the outbox id of the event of kind about the cause named by parts.
+func eventID(kind string, parts ...string) outbox.EmitOption {
+	return outbox.ID(derivedID(append([]string{"event", kind}, parts...)...).String())
 }

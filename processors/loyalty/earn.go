@@ -86,7 +86,7 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 		return err
 	}
 	sb.earnings[v.ReservationID] = &booked
-	return a.decideTier(ctx, tx, m, now)
+	return a.decideTier(ctx, tx, m, now, e.ID.String())
 }
 
 // emitEarned emits loyalty-points.earned for e, an earning of the member m about to be
@@ -94,7 +94,7 @@ func (a *app) earnOnCompletion(ctx context.Context, tx pgx.Tx, ev stream.Event[s
 func (a *app) emitEarned(ctx context.Context, q store.Execer, m *Member, e Entry) error {
 	return a.emit.Emit(ctx, q, &schemas.LoyaltyPointsEarned{TransactionID: e.ID.String(), GuestID: m.GuestID,
 		ReservationID: e.ReservationID, Points: e.Points, Reason: "COMPLETED_TRIP", BalanceAfter: m.Balance + e.Points,
-		ExpiresOn: e.ExpiresOn})
+		ExpiresOn: e.ExpiresOn}, eventID("points-earned", e.ID.String()))
 }
 
 // member is the guest's member document, locked (from the batch's locked members); a
@@ -146,7 +146,8 @@ func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Ev
 	if err := a.expireLots(ctx, tx, m, now); err != nil {
 		return err
 	}
-	_, err := a.ledger.Post(ctx, tx, m, Entry{ID: derivedID(KindReverse, ev.Meta.EventID), Kind: KindReverse,
+	reversal := derivedID(KindReverse, ev.Meta.EventID)
+	_, err := a.ledger.Post(ctx, tx, m, Entry{ID: reversal, Kind: KindReverse,
 		Points: -earned.Points, Source: ev.Meta.EventID, SourceEventID: &ev.Meta.EventID, ReservationID: earned.ReservationID,
 		Reverses: &earned.ID, Reason: "reservation cancelled after completion", OccurredAt: ev.Meta.OccurredAt, RecordedAt: now},
 		Draw{First: &earned.ID, Overdraw: true})
@@ -154,5 +155,5 @@ func (a *app) reverseOnCancellation(ctx context.Context, tx pgx.Tx, ev stream.Ev
 		return err
 	}
 	delete(sb.earnings, ev.Value.ReservationID)
-	return a.decideTier(ctx, tx, m, now)
+	return a.decideTier(ctx, tx, m, now, reversal.String())
 }

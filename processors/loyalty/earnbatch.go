@@ -79,7 +79,7 @@ func (a *app) stageEarning(ctx context.Context, tx pgx.Tx, s *earningStage, memb
 		s.changed[m.GuestID] = true
 		s.touched = append(s.touched, m)
 	}
-	err := a.moveTier(ctx, store.Queue{B: s.events}, m, m.QualifyingPoints, now, func(tier string) error {
+	err := a.moveTier(ctx, store.Queue{B: s.events}, m, m.QualifyingPoints, now, e.ID.String(), func(tier string) error {
 		m.Tier, m.TierSince = tier, now
 		return nil
 	})

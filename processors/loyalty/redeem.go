@@ -122,7 +122,7 @@ func (a *app) redeem(ctx context.Context, tx pgx.Tx, in redeemRequest) (*Redempt
 		}
 		ev.Value = &v
 	}
-	if err := a.emit.Emit(ctx, tx, ev, outbox.At(now), outbox.Lineage(in.Lineage)); err != nil {
+	if err := a.emit.Emit(ctx, tx, ev, outbox.At(now), outbox.Lineage(in.Lineage), eventID("reward-redeemed", in.ID.String())); err != nil {
 		return nil, 0, err
 	}
 	return r, m.Balance, nil
@@ -218,7 +218,8 @@ func (a *app) adjust(ctx context.Context, tx pgx.Tx, in adjustRequest) (*Entry, 
 	}
 	if in.Points > 0 {
 		if err := a.emit.Emit(ctx, tx, &schemas.LoyaltyPointsEarned{TransactionID: in.ID.String(), GuestID: in.GuestID, Points: in.Points,
-			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(in.Lineage)); err != nil {
+			Reason: "ADJUSTMENT", BalanceAfter: booked.BalanceAfter, ExpiresOn: e.ExpiresOn}, outbox.At(now), outbox.Lineage(in.Lineage),
+			eventID("points-earned", in.ID.String())); err != nil {
 			return nil, err
 		}
 	}

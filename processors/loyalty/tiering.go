@@ -12,18 +12,19 @@ import (
 )
 
 // decideTier recalculates the locked member's tier from the points earned in the window
-// ending at now (Ladder.Decide) and emits loyalty-tier.changed when it changes.
-func (a *app) decideTier(ctx context.Context, tx store.DB, m *Member, now time.Time) error {
+// ending at now (Ladder.Decide) and emits loyalty-tier.changed when it changes; cause names
+// what moved it (an entry's id, or the day of a window recalculation) for the event's id.
+func (a *app) decideTier(ctx context.Context, tx store.DB, m *Member, now time.Time, cause string) error {
 	q, err := a.ledger.Requalify(ctx, tx, m, a.cfg.windowStart(now), now)
 	if err != nil {
 		return err
 	}
-	return a.moveTier(ctx, tx, m, q, now, func(tier string) error { return a.ledger.SetTier(ctx, tx, m, tier, now) })
+	return a.moveTier(ctx, tx, m, q, now, cause, func(tier string) error { return a.ledger.SetTier(ctx, tx, m, tier, now) })
 }
 
 // moveTier decides the member's tier for q qualifying points (Ladder.Decide) and, when it
 // changes, moves it with set and emits loyalty-tier.changed through emitTo.
-func (a *app) moveTier(ctx context.Context, emitTo store.Execer, m *Member, q int64, now time.Time, set func(tier string) error) error {
+func (a *app) moveTier(ctx context.Context, emitTo store.Execer, m *Member, q int64, now time.Time, cause string, set func(tier string) error) error {
 	t := a.ladder.Decide(m.Tier, q, a.cfg.TierHysteresisPercent)
 	if t.Code == m.Tier {
 		return nil
@@ -37,7 +38,7 @@ func (a *app) moveTier(ctx context.Context, emitTo store.Execer, m *Member, q in
 		direction = "DEMOTION"
 	}
 	return a.emit.Emit(ctx, emitTo, &schemas.LoyaltyTierChanged{GuestID: m.GuestID, PreviousTier: prev.Code, NewTier: t.Code,
-		Direction: direction, QualifyingPoints: q, EffectiveAt: now})
+		Direction: direction, QualifyingPoints: q, EffectiveAt: now}, eventID("tier-changed", m.GuestID, cause, t.Code))
 }
 
 // tierBatch is how many members one recalculation transaction takes.
@@ -60,7 +61,7 @@ func (a *app) recalculateTiers(ctx context.Context) error {
 				if err != nil {
 					return err
 				}
-				if err := a.decideTier(ctx, tx, m, now); err != nil {
+				if err := a.decideTier(ctx, tx, m, now, "window/"+now.UTC().Format(time.DateOnly)); err != nil {
 					return fmt.Errorf("recalculate the tier of %s: %w", id, err)
 				}
 			}
