@@ -55,7 +55,8 @@ type Config struct {
 	Dir string
 	// Progress receives a line per step and fault; nil: none.
 	Progress io.Writer
-	// Logger receives the soak's own diagnostics; default discards.
+	// Logger receives the soak's own diagnostics (the simulator's failed calls, ...);
+	// default a soak.log beside the children's logs.
 	Logger *slog.Logger
 }
 
@@ -105,9 +106,6 @@ func (c *Config) setDefaults() error {
 	def(&c.Outage, 15*time.Second)
 	def(&c.Drain, 3*time.Minute)
 	def(&c.OutboxMaxAge, 30*time.Second)
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}

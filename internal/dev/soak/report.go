@@ -39,6 +39,11 @@ type Report struct {
 	// services' own checks.
 	Effects          int64
 	Lost, Duplicated int64
+	// CaughtUp says the services had nothing left to apply or publish for a while before
+	// they were stopped; when not, the records they had not reached count as violations.
+	CaughtUp bool
+	// Republished counts the byte-identical copies of published events (see OutputResult).
+	Republished int64
 	// Violations lists every invariant that does not hold, one line each.
 	Violations []string
 }
@@ -67,10 +72,14 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintf(w, "processes that exited by themselves and were restarted: %v\n", r.Exits)
 	}
 	for _, g := range r.Groups {
-		fmt.Fprintf(w, "  %-26s %7d records on %2d topics: applied %d, dead-lettered %d, lost %d\n", g.Service, g.Records, g.Topics, g.Applied, g.DeadLettered, g.Lost)
+		fmt.Fprintf(w, "  %-26s %7d records on %2d topics: applied %d, dead-lettered %d, lost %d", g.Service, g.Records, g.Topics, g.Applied, g.DeadLettered, g.Lost)
+		if g.Pending > 0 {
+			fmt.Fprintf(w, " (%d published after it stopped, not checked)", g.Pending)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, o := range r.Outputs {
-		fmt.Fprintf(w, "  %-60s %6d published, duplicated %d\n", o.Topic, o.Events, o.Duplicated)
+		fmt.Fprintf(w, "  %-60s %6d published, re-published %d, duplicated %d\n", o.Topic, o.Events, o.Republished, o.Duplicated)
 	}
 	for _, c := range r.Checks {
 		state := "holds"
@@ -81,6 +90,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "dead letters: %d, each with its reason; outbox: %d rows waiting (oldest %v)\n", r.DeadLetters, r.OutboxRows, r.OutboxOldest.Round(time.Second))
 	fmt.Fprintf(w, "effects checked: %d; lost %d, duplicated %d\n", r.Effects, r.Lost, r.Duplicated)
+	if r.Republished > 0 {
+		fmt.Fprintf(w, "re-published: %d events reached Kafka twice as the same record (the outbox relay is at-least-once across a lost session; the consumers' inboxes applied each once)\n", r.Republished)
+	}
 	if r.OK() {
 		fmt.Fprintln(w, "invariants: all hold")
 		return

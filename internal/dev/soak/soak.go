@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -69,6 +71,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	if err := os.MkdirAll(filepath.Join(s.dir, "logs"), 0o755); err != nil {
 		return nil, err
+	}
+	if s.cfg.Logger == nil {
+		f, err := os.Create(logPath(s.dir, "soak"))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		s.cfg.Logger = slog.New(slog.NewTextHandler(f, nil))
 	}
 	s.progress("working in %s", s.dir)
 	defer s.stopAll()
@@ -125,6 +135,7 @@ func (s *soak) start(ctx context.Context) error {
 	}
 	// The stack process is the broker (and registers the schemas, migrates every store):
 	// it is never a fault's target, since the broker's loss is not what the soak tests.
+	s.env = append(s.env, s.clientEnv("http://127.0.0.1:"+strconv.Itoa(stackPort))...)
 	s.stack = s.process("stack", "127.0.0.1:"+strconv.Itoa(stackPort), "dev", "--no-services", "--no-child-servers",
 		"--schema-registry", "external", "--simulate-rate", "0", "--status-interval", "0")
 	if err := s.stack.start(); err != nil {
@@ -151,6 +162,27 @@ func (s *soak) start(ctx context.Context) error {
 	}
 	s.progress("%d services x %d instances ready", len(s.cfg.Services), s.cfg.Instances)
 	return nil
+}
+
+// clientEnv points the services' clients of other domains' services at the stand-ins the
+// stack serves (one consumer of the topics for every instance, as in novatrek dev), with
+// the caller's dev token. Clients of our own services and of third parties are left to
+// each instance's fakes.
+func (s *soak) clientEnv(stackURL string) []string {
+	var env []string
+	for _, def := range s.cfg.Services {
+		d := def.Describe()
+		for _, c := range d.Clients {
+			if c.StandIn == "" || c.Fake != "" {
+				continue
+			}
+			env = append(env, c.URLEnv+"="+stackURL+"/"+c.StandIn)
+			if c.KeyEnv != "" {
+				env = append(env, c.KeyEnv+"="+apiauth.DevToken(d.Name))
+			}
+		}
+	}
+	return env
 }
 
 // process describes a child of the novatrek binary named name, serving on addr.
