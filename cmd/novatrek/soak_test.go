@@ -13,7 +13,7 @@ import (
 
 // TestSoakLosesNothingThroughKillsAndAPostgresOutage is the short soak CI runs: every
 // service as its own process (this test binary as the CLI) on a private PostgreSQL and
-// Valkey, simulated traffic for 30 s, a SIGKILL of a service instance and a 5 s stop of
+// Valkey, simulated traffic for 20 s, a SIGKILL of a service instance and a 4 s stop of
 // PostgreSQL; then every record on the services' topics was applied or dead-lettered with
 // its reason, no event id was published twice, no outbox row waits, and the services' own
 // checks hold.
@@ -22,8 +22,8 @@ func TestSoakLosesNothingThroughKillsAndAPostgresOutage(t *testing.T) {
 	rep, err := soak.Run(context.Background(), soak.Config{
 		Binary: os.Args[0], Env: []string{asCLIEnv + "=1"},
 		Services: services(), Checks: soakChecks(),
-		Duration: 30 * time.Second, Instances: 1, Rate: 40, Seed: "ci-soak",
-		Faults: []string{soak.FaultKill, soak.FaultPostgres}, FaultEvery: 9 * time.Second, Outage: 5 * time.Second,
+		Duration: 20 * time.Second, Instances: 1, Rate: 40, Seed: "ci-soak",
+		Faults: []string{soak.FaultKill, soak.FaultPostgres}, FaultEvery: 6 * time.Second, Outage: 4 * time.Second,
 		Drain: 60 * time.Second, Progress: &progress,
 	})
 	var report strings.Builder
