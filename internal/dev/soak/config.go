@@ -18,10 +18,11 @@ const (
 	FaultValkey   = "valkey"   // stop the private Valkey for Outage, start it again
 	FaultRegistry = "registry" // SIGKILL the schema registry for Outage, start it again
 	FaultChurn    = "churn"    // start one more instance of a service, stop it again: two rebalances
+	FaultFakes    = "fakes"    // every third-party fake (PSP, fraud, providers, weather) answers 503 for Outage
 )
 
 // FaultKinds are every kind, in the injector's order.
-var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultChurn}
+var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultChurn, FaultFakes}
 
 // Config configures a soak.
 type Config struct {

@@ -72,6 +72,12 @@ func (s *soak) inject(ctx context.Context, kind string) {
 		if err := s.vk.start(context.WithoutCancel(ctx)); err != nil {
 			s.progress("fault: Valkey did not come back: %v", err)
 		}
+	case FaultFakes:
+		s.progress("fault: every third-party fake answers 503 for %v", s.cfg.Outage)
+		s.setProvidersDown(true)
+		s.count(kind)
+		outage()
+		s.setProvidersDown(false)
 	case FaultChurn:
 		name := s.cfg.Services[rand.IntN(len(s.cfg.Services))].Describe().Name
 		in, err := s.addInstance(name)

@@ -17,7 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
-	"github.com/novatrek/support/internal/platform/apiauth"
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -38,6 +38,9 @@ type soak struct {
 	registry *process
 	stack    *process
 	env      []string
+	fakes    *fakes.Set
+	// proxyLn is where the proxy in front of the instances listens.
+	proxyLn net.Listener
 
 	mu sync.Mutex
 	// instances are the service processes by service name; down marks those a fault
@@ -86,11 +89,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, fmt.Errorf("%w (logs in %s)", err, s.dir)
 	}
 	if err := s.soak(ctx); err != nil {
-		return s.report, fmt.Errorf("%w (logs in %s)", err, s.dir)
+		// Not wrapped: an interrupted soak has not passed, even when Ctrl-C asked for it.
+		return s.report, fmt.Errorf("soak did not finish: %v (logs in %s)", err, s.dir)
 	}
 	if err := s.verify(ctx); err != nil {
-		return s.report, fmt.Errorf("%w (logs in %s)", err, s.dir)
+		return s.report, fmt.Errorf("soak: checking the invariants: %v (logs in %s)", err, s.dir)
 	}
+	s.report.Checked = true
 	if s.report.OK() && cfg.Dir == "" {
 		s.stopAll()
 		_ = os.RemoveAll(s.dir)
@@ -102,13 +107,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // start brings up the private servers, the registry, the stack's broker and every
 // instance, and waits until each is ready.
-func (s *soak) start(ctx context.Context) error {
+func (s *soak) start(ctx context.Context) (err error) {
 	pgPort, vkPort, kafkaPort, regPort, stackPort := freePort(), freePort(), freePort(), freePort(), freePort()
 	s.pg = &privatePostgres{root: filepath.Join(s.dir, "postgres"), port: uint16(pgPort), log: s.cfg.Logger}
 	if err := s.pg.start(ctx); err != nil {
 		return err
 	}
-	if err := s.pg.createDatabase(ctx, database); err != nil {
+	if err := s.pg.prepare(ctx, database); err != nil {
 		return err
 	}
 	s.progress("private PostgreSQL on 127.0.0.1:%d", pgPort)
@@ -135,7 +140,6 @@ func (s *soak) start(ctx context.Context) error {
 	}
 	// The stack process is the broker (and registers the schemas, migrates every store):
 	// it is never a fault's target, since the broker's loss is not what the soak tests.
-	s.env = append(s.env, s.clientEnv("http://127.0.0.1:"+strconv.Itoa(stackPort))...)
 	s.stack = s.process("stack", "127.0.0.1:"+strconv.Itoa(stackPort), "dev", "--no-services", "--no-child-servers",
 		"--schema-registry", "external", "--simulate-rate", "0", "--status-interval", "0")
 	if err := s.stack.start(); err != nil {
@@ -145,6 +149,12 @@ func (s *soak) start(ctx context.Context) error {
 		return err
 	}
 	s.progress("broker on %s, registry on %s", s.kafka, registryURL)
+	if s.proxyLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return err
+	}
+	if err := s.startFakes(ctx, "http://"+s.stack.addr, "http://"+s.proxyLn.Addr().String()); err != nil {
+		return err
+	}
 	for _, def := range s.cfg.Services {
 		name := def.Describe().Name
 		for range s.cfg.Instances {
@@ -162,27 +172,6 @@ func (s *soak) start(ctx context.Context) error {
 	}
 	s.progress("%d services x %d instances ready", len(s.cfg.Services), s.cfg.Instances)
 	return nil
-}
-
-// clientEnv points the services' clients of other domains' services at the stand-ins the
-// stack serves (one consumer of the topics for every instance, as in novatrek dev), with
-// the caller's dev token. Clients of our own services and of third parties are left to
-// each instance's fakes.
-func (s *soak) clientEnv(stackURL string) []string {
-	var env []string
-	for _, def := range s.cfg.Services {
-		d := def.Describe()
-		for _, c := range d.Clients {
-			if c.StandIn == "" || c.Fake != "" {
-				continue
-			}
-			env = append(env, c.URLEnv+"="+stackURL+"/"+c.StandIn)
-			if c.KeyEnv != "" {
-				env = append(env, c.KeyEnv+"="+apiauth.DevToken(d.Name))
-			}
-		}
-	}
-	return env
 }
 
 // process describes a child of the novatrek binary named name, serving on addr.
@@ -218,12 +207,8 @@ func (s *soak) instancesOf(name string) []*process {
 // until the services caught up (or Drain passed) and stops them.
 func (s *soak) soak(ctx context.Context) error {
 	px := &proxy{instances: s.instancesOf}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: px, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
+	go func() { _ = srv.Serve(s.proxyLn) }()
 	defer srv.Close()
 
 	faultCtx, stopFaults := context.WithCancel(ctx)
@@ -232,7 +217,7 @@ func (s *soak) soak(ctx context.Context) error {
 	go func() { defer wg.Done(); s.supervise(faultCtx) }()
 	go func() { defer wg.Done(); s.injectFaults(faultCtx) }()
 	s.progress("traffic at %g events/s for %v, a fault every %v", s.cfg.Rate, s.cfg.Duration, s.cfg.FaultEvery)
-	simErr := s.simulate(ctx, "http://"+l.Addr().String())
+	simErr := s.simulate(ctx, "http://"+s.proxyLn.Addr().String())
 	stopFaults()
 	wg.Wait()
 	if simErr != nil {
@@ -318,6 +303,13 @@ func (s *soak) stopAll() {
 	}
 	if s.pg != nil && s.pg.srv != nil && !s.pg.srv.Exited() {
 		_ = s.pg.stop(ctx)
+	}
+	if s.fakes != nil {
+		_ = s.fakes.Stop(ctx)
+		s.fakes = nil
+	}
+	if s.proxyLn != nil {
+		_ = s.proxyLn.Close()
 	}
 }
 
