@@ -37,7 +37,7 @@ func (s *soak) drain(ctx context.Context) error {
 	deadline := time.Now().Add(s.cfg.Drain)
 	var quietSince time.Time
 	for {
-		behind, err := s.behind(ctx, db, adm)
+		behind, by, err := s.behind(ctx, db, adm)
 		switch {
 		case err != nil || behind > 0:
 			quietSince = time.Time{}
@@ -49,7 +49,7 @@ func (s *soak) drain(ctx context.Context) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			s.progress("not caught up after %v: %d records or outbox rows left (%v)", s.cfg.Drain, behind, err)
+			s.progress("not caught up after %v: %d records or outbox rows left %v (%v)", s.cfg.Drain, behind, by, err)
 			return nil
 		}
 		select {
@@ -61,10 +61,12 @@ func (s *soak) drain(ctx context.Context) error {
 }
 
 // behind is the number of records the services have yet to apply plus the outbox rows
-// waiting to be published.
-func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (int64, error) {
+// waiting to be published, in all and by service.
+func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (int64, map[string]int64, error) {
 	var total int64
+	by := map[string]int64{}
 	for _, def := range s.cfg.Services {
+		before := total
 		d := def.Describe()
 		if d.Store.Schema == "" {
 			continue
@@ -72,7 +74,7 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		if len(d.Produces) > 0 {
 			var n int64
 			if err := db.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{d.Store.Schema, "outbox"}.Sanitize()).Scan(&n); err != nil {
-				return -1, err
+				return -1, nil, err
 			}
 			total += n
 		}
@@ -81,19 +83,22 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		}
 		ends, err := adm.ListEndOffsets(ctx, d.Consumes...)
 		if err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		stored, err := storedOffsets(ctx, db, d)
 		if err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		ends.Each(func(o kadm.ListedOffset) {
 			if o.Err == nil && o.Offset > stored[o.Topic][o.Partition] {
 				total += o.Offset - stored[o.Topic][o.Partition]
 			}
 		})
+		if total > before {
+			by[d.Name] = total - before
+		}
 	}
-	return total, nil
+	return total, by, nil
 }
 
 // storedOffsets are the service's stored next offsets, by topic and partition: kept in its

@@ -11,7 +11,10 @@ import (
 
 // Report is what a soak did and found.
 type Report struct {
+	// Duration is the traffic asked for; Traffic how long sending it took (longer when the
+	// simulator's API calls wait on instances the faults stopped, or on a loaded machine).
 	Duration  time.Duration
+	Traffic   time.Duration
 	Instances int
 	Services  int
 	Rate      float64
@@ -68,7 +71,7 @@ func (r *Report) Print(w io.Writer) {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, r.Faults[k]))
 	}
 	fmt.Fprintf(w, "soak: %v, %d services x %d instances, %g events/s (seed %s)\n", r.Duration.Round(time.Second), r.Services, r.Instances, r.Rate, r.Seed)
-	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics; API calls %d (%d failed)\n", r.Events, len(r.ByTopic), r.Calls+r.CallErrors, r.CallErrors)
+	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed)\n", r.Events, len(r.ByTopic), r.Traffic.Round(time.Second), r.Calls+r.CallErrors, r.CallErrors)
 	fmt.Fprintf(w, "faults: %d injected (%s)\n", total, strings.Join(kinds, ", "))
 	if len(r.Exits) > 0 {
 		fmt.Fprintf(w, "processes that exited by themselves and were restarted: %v\n", r.Exits)

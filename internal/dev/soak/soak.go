@@ -47,6 +47,7 @@ type soak struct {
 	// stopped on purpose (the supervisor leaves them alone).
 	instances map[string][]*process
 	down      map[*process]bool
+	kills     int // kills so far, to pick the next service (nextVictim)
 	report    *Report
 }
 
@@ -217,7 +218,9 @@ func (s *soak) soak(ctx context.Context) error {
 	go func() { defer wg.Done(); s.supervise(faultCtx) }()
 	go func() { defer wg.Done(); s.injectFaults(faultCtx) }()
 	s.progress("traffic at %g events/s for %v, a fault every %v", s.cfg.Rate, s.cfg.Duration, s.cfg.FaultEvery)
+	began := time.Now()
 	simErr := s.simulate(ctx, "http://"+s.proxyLn.Addr().String())
+	s.report.Traffic = time.Since(began)
 	stopFaults()
 	wg.Wait()
 	if simErr != nil {
