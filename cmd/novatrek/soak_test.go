@@ -18,6 +18,7 @@ import (
 // its reason, no event id was published twice, no outbox row waits, and the services' own
 // checks hold.
 func TestSoakLosesNothingThroughKillsAndAPostgresOutage(t *testing.T) {
+	t.Parallel()
 	var progress logtest.Buffer
 	rep, err := soak.Run(context.Background(), soak.Config{
 		Binary: os.Args[0], Env: []string{asCLIEnv + "=1"},
