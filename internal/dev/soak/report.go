@@ -25,6 +25,8 @@ type Report struct {
 	Events            int
 	ByTopic           map[string]int
 	Calls, CallErrors int
+	// CallFailures counts the failed calls by answer: "503", "502", ..., "no answer".
+	CallFailures map[string]int
 	// Faults counts the faults injected, by kind; Exits the processes that ended without
 	// a fault meaning them to (each was started again, as a supervisor would).
 	Faults map[string]int
@@ -71,7 +73,12 @@ func (r *Report) Print(w io.Writer) {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, r.Faults[k]))
 	}
 	fmt.Fprintf(w, "soak: %v, %d services x %d instances, %g events/s (seed %s)\n", r.Duration.Round(time.Second), r.Services, r.Instances, r.Rate, r.Seed)
-	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed)\n", r.Events, len(r.ByTopic), r.Traffic.Round(time.Second), r.Calls+r.CallErrors, r.CallErrors)
+	var answers []string
+	for _, a := range slices.Sorted(maps.Keys(r.CallFailures)) {
+		answers = append(answers, fmt.Sprintf("%s: %d", a, r.CallFailures[a]))
+	}
+	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed; by answer %s)\n",
+		r.Events, len(r.ByTopic), r.Traffic.Round(time.Second), r.Calls+r.CallErrors, r.CallErrors, strings.Join(answers, ", "))
 	fmt.Fprintf(w, "faults: %d injected (%s)\n", total, strings.Join(kinds, ", "))
 	if len(r.Exits) > 0 {
 		fmt.Fprintf(w, "processes that exited by themselves and were restarted: %v\n", r.Exits)
