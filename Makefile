@@ -9,8 +9,11 @@ GO ?= go
 BENCH_EVENTS ?= 1000000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
+# SOAK_MINUTES is how long `make soak` sends traffic and injects faults.
+SOAK_MINUTES ?= 3
+
 .DEFAULT_GOAL := help
-.PHONY: help setup run run-kafka test test-real bench bench-peers bench-scale bench-large bench-real generate lint build kafka-up kafka-down
+.PHONY: help setup run run-kafka test test-real bench bench-peers bench-scale bench-large bench-real generate lint build kafka-up kafka-down soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +29,10 @@ run: setup ## start the embedded dev stack (Kafka, schema registry, every proces
 
 test: setup ## run every test against the local PostgreSQL and Redis (the command CI runs)
 	go test -count=1 -p 2 -timeout 15m ./...
+
+soak: setup ## every service, two instances each, under traffic and faults on private stores for SOAK_MINUTES (default 3), then the invariants
+	$(GO) build -o bin/novatrek ./cmd/novatrek
+	bin/novatrek soak --duration $(SOAK_MINUTES)m
 
 test-real: setup ## the platform suites and client snippets on a real Apache Kafka broker (started and stopped here; CI runs it)
 	bash scripts/test-real

@@ -116,6 +116,7 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool,
 // after the kill is applied exactly once (its inbox holds each event id once, and as many
 // as were sent).
 func TestTwoInstancesShareTheGroupAndTheSurvivorTakesOver(t *testing.T) {
+	t.Parallel()
 	topo, err := topology.Default()
 	if err != nil {
 		t.Fatal(err)

@@ -18,10 +18,11 @@ const (
 	FaultValkey   = "valkey"   // stop the private Valkey for Outage, start it again
 	FaultRegistry = "registry" // SIGKILL the schema registry for Outage, start it again
 	FaultChurn    = "churn"    // start one more instance of a service, stop it again: two rebalances
+	FaultFakes    = "fakes"    // every third-party fake (PSP, fraud, providers, weather) answers 503 for Outage
 )
 
 // FaultKinds are every kind, in the injector's order.
-var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultChurn}
+var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultChurn, FaultFakes}
 
 // Config configures a soak.
 type Config struct {
@@ -55,7 +56,8 @@ type Config struct {
 	Dir string
 	// Progress receives a line per step and fault; nil: none.
 	Progress io.Writer
-	// Logger receives the soak's own diagnostics; default discards.
+	// Logger receives the soak's own diagnostics (the simulator's failed calls, ...);
+	// default a soak.log beside the children's logs.
 	Logger *slog.Logger
 }
 
@@ -105,9 +107,6 @@ func (c *Config) setDefaults() error {
 	def(&c.Outage, 15*time.Second)
 	def(&c.Drain, 3*time.Minute)
 	def(&c.OutboxMaxAge, 30*time.Second)
-	if c.Logger == nil {
-		c.Logger = slog.New(slog.DiscardHandler)
-	}
 	if c.Progress == nil {
 		c.Progress = io.Discard
 	}

@@ -2,13 +2,21 @@ package soak
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/novatrek/support/internal/platform/service"
 )
+
+// quiet is how long nothing must be left to apply or publish before the services count as
+// caught up: some keep working after the traffic ends (deliveries retried, their status
+// events published), which a single look would miss.
+const quiet = 10 * time.Second
 
 // drain waits until every service has applied every record on its topics (its stored
 // offsets, kept in its own store beside its effects, reach the end of each partition) and
@@ -27,14 +35,21 @@ func (s *soak) drain(ctx context.Context) error {
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	deadline := time.Now().Add(s.cfg.Drain)
+	var quietSince time.Time
 	for {
-		behind, err := s.behind(ctx, db, adm)
-		if err == nil && behind == 0 {
-			s.progress("caught up")
+		behind, by, err := s.behind(ctx, db, adm)
+		switch {
+		case err != nil || behind > 0:
+			quietSince = time.Time{}
+		case quietSince.IsZero():
+			quietSince = time.Now()
+		case time.Since(quietSince) >= quiet:
+			s.progress("caught up: nothing left to apply or publish for %v", quiet)
+			s.report.CaughtUp = true
 			return nil
 		}
 		if time.Now().After(deadline) {
-			s.progress("not caught up after %v: %d records or outbox rows left (%v)", s.cfg.Drain, behind, err)
+			s.progress("not caught up after %v: %d records or outbox rows left %v (%v)", s.cfg.Drain, behind, by, err)
 			return nil
 		}
 		select {
@@ -46,10 +61,12 @@ func (s *soak) drain(ctx context.Context) error {
 }
 
 // behind is the number of records the services have yet to apply plus the outbox rows
-// waiting to be published.
-func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (int64, error) {
+// waiting to be published, in all and by service.
+func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (int64, map[string]int64, error) {
 	var total int64
+	by := map[string]int64{}
 	for _, def := range s.cfg.Services {
+		before := total
 		d := def.Describe()
 		if d.Store.Schema == "" {
 			continue
@@ -57,7 +74,7 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		if len(d.Produces) > 0 {
 			var n int64
 			if err := db.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{d.Store.Schema, "outbox"}.Sanitize()).Scan(&n); err != nil {
-				return -1, err
+				return -1, nil, err
 			}
 			total += n
 		}
@@ -66,34 +83,45 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		}
 		ends, err := adm.ListEndOffsets(ctx, d.Consumes...)
 		if err != nil {
-			return -1, err
+			return -1, nil, err
 		}
-		stored := map[string]map[int32]int64{}
-		rows, err := db.Query(ctx, `SELECT topic, partition, next_offset FROM `+pgx.Identifier{d.Store.Schema, "consumer_offsets"}.Sanitize()+
-			` WHERE consumer_group = $1`, d.Name)
+		stored, err := storedOffsets(ctx, db, d)
 		if err != nil {
-			return -1, err
-		}
-		for rows.Next() {
-			var t string
-			var p int32
-			var o int64
-			if err := rows.Scan(&t, &p, &o); err != nil {
-				return -1, err
-			}
-			if stored[t] == nil {
-				stored[t] = map[int32]int64{}
-			}
-			stored[t][p] = o
-		}
-		if err := rows.Err(); err != nil {
-			return -1, err
+			return -1, nil, err
 		}
 		ends.Each(func(o kadm.ListedOffset) {
 			if o.Err == nil && o.Offset > stored[o.Topic][o.Partition] {
 				total += o.Offset - stored[o.Topic][o.Partition]
 			}
 		})
+		if total > before {
+			by[d.Name] = total - before
+		}
 	}
-	return total, nil
+	return total, by, nil
+}
+
+// storedOffsets are the service's stored next offsets, by topic and partition: kept in its
+// store in the transaction of the effects they follow.
+func storedOffsets(ctx context.Context, db *pgxpool.Pool, d service.Description) (map[string]map[int32]int64, error) {
+	stored := map[string]map[int32]int64{}
+	rows, err := db.Query(ctx, `SELECT topic, partition, next_offset FROM `+pgx.Identifier{d.Store.Schema, "consumer_offsets"}.Sanitize()+
+		` WHERE consumer_group = $1`, d.Name)
+	if err != nil {
+		return nil, fmt.Errorf("soak: %s stored offsets: %w", d.Name, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var t string
+		var p int32
+		var o int64
+		if err := rows.Scan(&t, &p, &o); err != nil {
+			return nil, err
+		}
+		if stored[t] == nil {
+			stored[t] = map[int32]int64{}
+		}
+		stored[t][p] = o
+	}
+	return stored, rows.Err()
 }

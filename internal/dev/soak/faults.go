@@ -32,7 +32,7 @@ func (s *soak) inject(ctx context.Context, kind string) {
 	outage := func() { time.Sleep(s.cfg.Outage) }
 	switch kind {
 	case FaultKill:
-		in := s.randomInstance()
+		in := s.nextVictim()
 		s.progress("fault: SIGKILL %s", in.name)
 		s.setDown(in, true)
 		in.kill()
@@ -72,6 +72,12 @@ func (s *soak) inject(ctx context.Context, kind string) {
 		if err := s.vk.start(context.WithoutCancel(ctx)); err != nil {
 			s.progress("fault: Valkey did not come back: %v", err)
 		}
+	case FaultFakes:
+		s.progress("fault: every third-party fake answers 503 for %v", s.cfg.Outage)
+		s.setProvidersDown(true)
+		s.count(kind)
+		outage()
+		s.setProvidersDown(false)
 	case FaultChurn:
 		name := s.cfg.Services[rand.IntN(len(s.cfg.Services))].Describe().Name
 		in, err := s.addInstance(name)
@@ -116,13 +122,13 @@ func (s *soak) restart(p *process) {
 	}
 }
 
-// randomInstance picks one service instance.
-func (s *soak) randomInstance() *process {
+// nextVictim picks the instance the next kill hits: the services in turn, so a soak of a
+// dozen kills hits every one, and a random instance of that service.
+func (s *soak) nextVictim() *process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var all []*process
-	for _, ins := range s.instances {
-		all = append(all, ins...)
-	}
-	return all[rand.IntN(len(all))]
+	name := s.cfg.Services[s.kills%len(s.cfg.Services)].Describe().Name
+	s.kills++
+	ins := s.instances[name]
+	return ins[rand.IntN(len(ins))]
 }

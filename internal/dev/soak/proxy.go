@@ -32,6 +32,11 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in := live[p.next.Add(1)%uint64(len(live))]
 	target := &url.URL{Scheme: "http", Host: in.addr}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	// An instance killed mid-call is a fault the soak made: the caller gets a 502 and
+	// counts the call as failed; no log line per call.
+	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
+		http.Error(w, "instance "+in.name+": "+err.Error(), http.StatusBadGateway)
+	}
 	r.URL.Path = "/" + rest
 	r.URL.RawPath = ""
 	rp.ServeHTTP(w, r)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/novatrek/support/internal/dev/fakes"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -36,12 +38,16 @@ type soak struct {
 	registry *process
 	stack    *process
 	env      []string
+	fakes    *fakes.Set
+	// proxyLn is where the proxy in front of the instances listens.
+	proxyLn net.Listener
 
 	mu sync.Mutex
 	// instances are the service processes by service name; down marks those a fault
 	// stopped on purpose (the supervisor leaves them alone).
 	instances map[string][]*process
 	down      map[*process]bool
+	kills     int // kills so far, to pick the next service (nextVictim)
 	report    *Report
 }
 
@@ -70,17 +76,27 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := os.MkdirAll(filepath.Join(s.dir, "logs"), 0o755); err != nil {
 		return nil, err
 	}
+	if s.cfg.Logger == nil {
+		f, err := os.Create(logPath(s.dir, "soak"))
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		s.cfg.Logger = slog.New(slog.NewTextHandler(f, nil))
+	}
 	s.progress("working in %s", s.dir)
 	defer s.stopAll()
 	if err := s.start(ctx); err != nil {
 		return nil, fmt.Errorf("%w (logs in %s)", err, s.dir)
 	}
 	if err := s.soak(ctx); err != nil {
-		return s.report, fmt.Errorf("%w (logs in %s)", err, s.dir)
+		// Not wrapped: an interrupted soak has not passed, even when Ctrl-C asked for it.
+		return s.report, fmt.Errorf("soak did not finish: %v (logs in %s)", err, s.dir)
 	}
 	if err := s.verify(ctx); err != nil {
-		return s.report, fmt.Errorf("%w (logs in %s)", err, s.dir)
+		return s.report, fmt.Errorf("soak: checking the invariants: %v (logs in %s)", err, s.dir)
 	}
+	s.report.Checked = true
 	if s.report.OK() && cfg.Dir == "" {
 		s.stopAll()
 		_ = os.RemoveAll(s.dir)
@@ -92,13 +108,13 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 // start brings up the private servers, the registry, the stack's broker and every
 // instance, and waits until each is ready.
-func (s *soak) start(ctx context.Context) error {
+func (s *soak) start(ctx context.Context) (err error) {
 	pgPort, vkPort, kafkaPort, regPort, stackPort := freePort(), freePort(), freePort(), freePort(), freePort()
 	s.pg = &privatePostgres{root: filepath.Join(s.dir, "postgres"), port: uint16(pgPort), log: s.cfg.Logger}
 	if err := s.pg.start(ctx); err != nil {
 		return err
 	}
-	if err := s.pg.createDatabase(ctx, database); err != nil {
+	if err := s.pg.prepare(ctx, database); err != nil {
 		return err
 	}
 	s.progress("private PostgreSQL on 127.0.0.1:%d", pgPort)
@@ -134,6 +150,12 @@ func (s *soak) start(ctx context.Context) error {
 		return err
 	}
 	s.progress("broker on %s, registry on %s", s.kafka, registryURL)
+	if s.proxyLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+		return err
+	}
+	if err := s.startFakes(ctx, "http://"+s.stack.addr, "http://"+s.proxyLn.Addr().String()); err != nil {
+		return err
+	}
 	for _, def := range s.cfg.Services {
 		name := def.Describe().Name
 		for range s.cfg.Instances {
@@ -186,12 +208,8 @@ func (s *soak) instancesOf(name string) []*process {
 // until the services caught up (or Drain passed) and stops them.
 func (s *soak) soak(ctx context.Context) error {
 	px := &proxy{instances: s.instancesOf}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{Handler: px, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
+	go func() { _ = srv.Serve(s.proxyLn) }()
 	defer srv.Close()
 
 	faultCtx, stopFaults := context.WithCancel(ctx)
@@ -200,7 +218,9 @@ func (s *soak) soak(ctx context.Context) error {
 	go func() { defer wg.Done(); s.supervise(faultCtx) }()
 	go func() { defer wg.Done(); s.injectFaults(faultCtx) }()
 	s.progress("traffic at %g events/s for %v, a fault every %v", s.cfg.Rate, s.cfg.Duration, s.cfg.FaultEvery)
-	simErr := s.simulate(ctx, "http://"+l.Addr().String())
+	began := time.Now()
+	simErr := s.simulate(ctx, "http://"+s.proxyLn.Addr().String())
+	s.report.Traffic = time.Since(began)
 	stopFaults()
 	wg.Wait()
 	if simErr != nil {
@@ -286,6 +306,13 @@ func (s *soak) stopAll() {
 	}
 	if s.pg != nil && s.pg.srv != nil && !s.pg.srv.Exited() {
 		_ = s.pg.stop(ctx)
+	}
+	if s.fakes != nil {
+		_ = s.fakes.Stop(ctx)
+		s.fakes = nil
+	}
+	if s.proxyLn != nil {
+		_ = s.proxyLn.Close()
 	}
 }
 

@@ -44,15 +44,29 @@ func (p *privatePostgres) start(ctx context.Context) error {
 	})
 }
 
-// createDatabase creates the database the stack and services share.
-func (p *privatePostgres) createDatabase(ctx context.Context, name string) error {
+// maxConnections is the private server's max_connections: every instance keeps pools,
+// relay sessions and listeners (about ten connections), twenty instances and the stack
+// need more than PostgreSQL's default 100.
+const maxConnections = 600
+
+// prepare creates the database the stack and services share and raises max_connections,
+// restarting the server for it to apply.
+func (p *privatePostgres) prepare(ctx context.Context, name string) error {
 	c, err := pgx.Connect(ctx, p.url("postgres"))
 	if err != nil {
 		return err
 	}
 	defer c.Close(ctx)
-	_, err = c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize())
-	return err
+	if _, err = c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return err
+	}
+	if _, err = c.Exec(ctx, fmt.Sprintf("ALTER SYSTEM SET max_connections = %d", maxConnections)); err != nil {
+		return err
+	}
+	if err := p.stop(ctx); err != nil {
+		return err
+	}
+	return p.start(ctx)
 }
 
 // stop is pg_ctl stop -m fast: the server ends every session and shuts down.

@@ -2,9 +2,11 @@ package soak
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -23,6 +25,9 @@ func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*k
 	want := map[string]map[int32]kgo.Offset{}
 	left := map[string]map[int32]int64{} // partitions still to read, to their end offset
 	ends.Each(func(o kadm.ListedOffset) {
+		if errors.Is(o.Err, kerr.UnknownTopicOrPartition) {
+			return // a topic no one created holds no record
+		}
 		if o.Err != nil {
 			err = fmt.Errorf("soak: end offset of %s[%d]: %w", o.Topic, o.Partition, o.Err)
 			return

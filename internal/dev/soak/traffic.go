@@ -2,6 +2,9 @@ package soak
 
 import (
 	"context"
+	"errors"
+	"regexp"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -50,8 +53,10 @@ func (s *soak) simulate(ctx context.Context, proxyURL string) error {
 	// the registry gives up.
 	simCtx, cancel := context.WithTimeout(ctx, s.cfg.Duration+s.cfg.Drain)
 	defer cancel()
+	calls := &failureCount{CallSink: routes, by: map[string]int{}}
 	st, err := simulate.Run(simCtx, simulate.Config{Rate: s.cfg.Rate, Duration: s.cfg.Duration, Seed: seed,
-		Topology: s.topo, Sink: sink, Calls: routes, Logger: s.cfg.Logger})
+		Topology: s.topo, Sink: sink, Calls: calls, Logger: s.cfg.Logger})
+	s.report.CallFailures = calls.by
 	s.report.Events, s.report.ByTopic = st.Events, st.ByTopic
 	s.report.Calls, s.report.CallErrors = st.Calls+st.CallsExpected, st.CallErrors
 	s.progress("simulator: %d events, %d sends retried while the registry was away", st.Events, sink.retried.Load())
@@ -78,4 +83,31 @@ func (p *patientSink) Send(ctx context.Context, ev simulate.Event) error {
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+}
+
+// failureCount counts the simulator's failed calls by the answer they got (the status
+// code, or "no answer"), so the report can say what the faults did to the callers: the
+// simulator itself logs only the 1st, 10th, 100th, ... failure.
+type failureCount struct {
+	simulate.CallSink
+	mu sync.Mutex
+	by map[string]int
+}
+
+// status is the first HTTP status in a failed call's error ("POST /v1/x as c: 503 ...").
+var status = regexp.MustCompile(`: ([1-5][0-9]{2}) `)
+
+func (f *failureCount) Call(ctx context.Context, c simulate.Call) error {
+	err := f.CallSink.Call(ctx, c)
+	if err == nil || errors.Is(err, simulate.ErrExpected) || errors.Is(err, simulate.ErrNoRoute) {
+		return err
+	}
+	answer := "no answer"
+	if m := status.FindStringSubmatch(err.Error()); m != nil {
+		answer = m[1]
+	}
+	f.mu.Lock()
+	f.by[answer]++
+	f.mu.Unlock()
+	return err
 }

@@ -1,0 +1,75 @@
+package soak
+
+import (
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestReportIsOKOnlyWhenCheckedAndClean: a soak that never reached its checks has not
+// passed, and one violation fails it, printed with its line.
+func TestReportIsOKOnlyWhenCheckedAndClean(t *testing.T) {
+	r := &Report{Faults: map[string]int{FaultKill: 2}, Exits: map[string]int{}}
+	var out strings.Builder
+	r.Print(&out)
+	if r.OK() || !strings.Contains(out.String(), "not checked") {
+		t.Errorf("unchecked report: OK %v, printed\n%s", r.OK(), out.String())
+	}
+	r.Checked = true
+	if !r.OK() {
+		t.Error("checked report without violations is not OK")
+	}
+	r.violate("svc-x: %d records neither applied nor dead-lettered", 3)
+	out.Reset()
+	r.Print(&out)
+	if r.OK() || !strings.Contains(out.String(), "VIOLATED: svc-x: 3 records neither applied nor dead-lettered") {
+		t.Errorf("report with a violation: OK %v, printed\n%s", r.OK(), out.String())
+	}
+}
+
+// TestProxySpreadsCallsOverLiveInstances: the proxy strips the service's prefix, takes the
+// live instances in turn, and answers 503 when none is live.
+func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
+	var ins []*process
+	for _, name := range []string{"a", "b"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, name+" "+r.URL.Path)
+		}))
+		t.Cleanup(srv.Close)
+		ins = append(ins, &process{name: name, addr: strings.TrimPrefix(srv.URL, "http://"), done: make(chan struct{})})
+	}
+	px := httptest.NewServer(&proxy{instances: func(service string) []*process {
+		if service == "svc-x" {
+			return ins
+		}
+		return nil
+	}})
+	t.Cleanup(px.Close)
+	get := func(path string) (int, string) {
+		resp, err := http.Get(px.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	seen := map[string]bool{}
+	for range 4 {
+		code, body := get("/svc-x/v1/things/1")
+		if code != http.StatusOK || !strings.HasSuffix(body, " /v1/things/1") {
+			t.Fatalf("GET through the proxy = %d %q", code, body)
+		}
+		seen[body[:1]] = true
+	}
+	if !seen["a"] || !seen["b"] {
+		t.Errorf("calls reached %v, want both instances", seen)
+	}
+	close(ins[0].done) // a ended
+	close(ins[1].done)
+	if code, _ := get("/svc-x/v1/things/1"); code != http.StatusServiceUnavailable {
+		t.Errorf("no live instance: %d, want 503", code)
+	}
+}
