@@ -9,6 +9,7 @@ import (
 
 	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/internal/platform/problem"
+	"github.com/novatrek/support/internal/platform/store"
 )
 
 // Handler adapts a handler that returns an error: the handler writes its success itself
@@ -39,6 +40,8 @@ func Handler(fn func(http.ResponseWriter, *http.Request) error, log *slog.Logger
 //   - a *fault.Error by its kind (fault.Error.Problem), with Retry-After for Unavailable;
 //     an outage is logged at WARN with its cause;
 //   - an error after the request was cancelled (client gone, server stopping): 503;
+//   - a store that cannot be reached (store.Unreachable: PostgreSQL or Valkey down,
+//     restarting, out of connections): 503 with Retry-After, logged at WARN;
 //   - anything else: 500 saying only the request id, the error logged under it.
 func WriteError(w http.ResponseWriter, r *http.Request, err error, log *slog.Logger) {
 	var p *problem.Problem
@@ -60,6 +63,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error, log *slog.Log
 	}
 	if r.Context().Err() != nil {
 		problem.Write(w, r, problem.Unavailable("The request was cancelled."))
+		return
+	}
+	if store.Unreachable(err) {
+		log.WarnContext(r.Context(), "API request met an unreachable store", "request_id", RequestID(r.Context()),
+			"route", r.Pattern, "err", err)
+		setRetryAfter(w, fault.DefaultRetryAfter.Seconds())
+		problem.Write(w, r, problem.Unavailable("A store this service needs cannot be reached; try again shortly."))
 		return
 	}
 	id := RequestID(r.Context())

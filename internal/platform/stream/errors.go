@@ -1,15 +1,12 @@
 package stream
 
 import (
-	"context"
 	"errors"
-	"io"
-	"net"
-	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/novatrek/support/internal/platform/serde"
+	dbstore "github.com/novatrek/support/internal/platform/store"
 )
 
 // Kind says why a record failed. It is the value of the HeaderErrorKind header on a dead
@@ -119,20 +116,7 @@ func classify(err error) Kind {
 	if errors.As(err, &pgErr) {
 		return classifySQLState(pgErr.Code)
 	}
-	var connectErr *pgconn.ConnectError
-	var netErr net.Error
-	switch {
-	case errors.As(err, &connectErr),
-		errors.As(err, &netErr),
-		pgconn.Timeout(err),
-		pgconn.SafeToRetry(err),
-		errors.Is(err, context.DeadlineExceeded),
-		errors.Is(err, io.EOF),
-		errors.Is(err, io.ErrUnexpectedEOF),
-		errors.Is(err, net.ErrClosed),
-		errors.Is(err, syscall.ECONNREFUSED),
-		errors.Is(err, syscall.ECONNRESET),
-		errors.Is(err, syscall.EPIPE):
+	if dbstore.Unreachable(err) {
 		return KindTransient
 	}
 	return KindUnclassified
