@@ -14,7 +14,8 @@ import (
 // or reset connection, a timeout, a server shutting down, too many connections) rather
 // than that the statement itself was wrong: the caller should wait and try again, and an
 // API should answer 503 with Retry-After, not 500. The stream runtime retries such errors
-// in place; the HTTP edge answers them as outages.
+// in place; the HTTP edge answers them as outages. A bare context deadline is not one: it
+// may be the code's own bound, which the edge reports as the bug it may be.
 func Unreachable(err error) bool {
 	if err == nil {
 		return false
@@ -31,12 +32,16 @@ func Unreachable(err error) bool {
 		return false
 	}
 	var connectErr *pgconn.ConnectError
+	if errors.As(err, &connectErr) {
+		return true
+	}
+	if errors.Is(err, context.DeadlineExceeded) { // a net.Error too, but the code's own bound
+		return pgconn.Timeout(err)
+	}
 	var netErr net.Error
-	return errors.As(err, &connectErr) ||
-		errors.As(err, &netErr) ||
+	return errors.As(err, &netErr) ||
 		pgconn.Timeout(err) ||
 		pgconn.SafeToRetry(err) ||
-		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, io.EOF) ||
 		errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, net.ErrClosed) ||

@@ -1,6 +1,7 @@
 package stream
 
 import (
+	"context"
 	"errors"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -116,7 +117,7 @@ func classify(err error) Kind {
 	if errors.As(err, &pgErr) {
 		return classifySQLState(pgErr.Code)
 	}
-	if dbstore.Unreachable(err) {
+	if dbstore.Unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
 		return KindTransient
 	}
 	return KindUnclassified
