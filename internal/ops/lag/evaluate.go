@@ -48,11 +48,12 @@ type Evaluation struct {
 //     or rule 3 would have applied): STALL when the window holds at least two observations
 //     (a member owns it and makes no progress), else OK (one observation of a consumer that
 //     is there cannot tell a stall from a pause).
-//  6. WARN if the offsets moved but the lag never decreased from one observation to the next
-//     and ended higher than it started, over at least three observations (one step of
-//     growth is the noise of a busy partition between two batches): the consumer falls
-//     behind. A lag that holds steady while offsets move is OK (Burrow would warn; a
-//     consumer keeping pace is not a page).
+//  6. WARN if the offsets moved but the lag grew from every observation to the next, over at
+//     least three observations: the consumer falls behind. One step of growth, or growth
+//     with a flat step between (2, 2, 3), is the noise of a busy partition between two
+//     batches: a consumer keeping pace with live traffic shows it all day. A lag that holds
+//     steady while offsets move is OK (Burrow would warn; a consumer keeping pace is not a
+//     page).
 //  7. OK otherwise.
 //
 // The window's length is the sensitivity: it must be longer than the group's commit interval
@@ -99,9 +100,9 @@ func Evaluate(window []Observation) Evaluation {
 		}
 		return Evaluation{OK, fmt.Sprintf("lag %d; one observation cannot tell a stall", last.Lag)}
 	}
-	grew := len(window) >= 3 && last.Lag > first.Lag
+	grew := len(window) >= 3
 	for i := 1; i < len(window) && grew; i++ {
-		grew = window[i].Lag >= window[i-1].Lag
+		grew = window[i].Lag > window[i-1].Lag
 	}
 	if grew {
 		return Evaluation{WARN, fmt.Sprintf("consuming, but the lag grew from %d to %d in %s", first.Lag, last.Lag, span)}

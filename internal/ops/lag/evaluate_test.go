@@ -37,6 +37,7 @@ func TestEvaluate(t *testing.T) {
 		{"moving, lag steady", obs(o{0, 100, true}, o{50, 150, true}, o{100, 200, true}), OK, "consuming"},
 		{"moving, lag growing at every step", obs(o{0, 100, true}, o{10, 150, true}, o{20, 200, true}), WARN, "grew from 100 to 180"},
 		{"moving, lag grew once: too little to tell", obs(o{0, 100, true}, o{10, 150, true}), OK, "consuming"},
+		{"moving, a small lag flat then one more: live traffic between batches", obs(o{98, 100, true}, o{148, 150, true}, o{197, 200, true}), OK, "consuming; lag 3"},
 		{"moving, lag grew then dipped", obs(o{0, 100, true}, o{10, 150, true}, o{90, 160, true}, o{95, 200, true}), OK, "consuming"},
 		{"stuck with a live owner", obs(o{40, 100, true}, o{40, 110, true}, o{40, 120, true}), STALL, "did not move in 20s"},
 		{"stuck with an owner for part of the window", obs(o{40, 100, false}, o{40, 110, true}), STALL, "did not move"},
