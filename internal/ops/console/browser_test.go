@@ -139,9 +139,14 @@ func (b *browser) save(t testing.TB, name string, png []byte) {
 	t.Logf("screenshot: %s", path)
 }
 
+// text is the text of the first element sel matches, waiting (up to 20 s) until one does.
+// It reads through the page's own DOM rather than a node id, which a page finishing its
+// load (or a refresh replacing the element) makes stale between the wait and the read.
 func (b *browser) text(t testing.TB, sel string) string {
 	t.Helper()
-	return value(t, b, "read "+sel, chromedp.Text(chromedp.CSS(sel)))
+	js := fmt.Sprintf(`(() => { const e = document.querySelector(%q); return e ? e.innerText : null; })()`, sel)
+	b.waitFor(t, sel+" on the page", js+" !== null")
+	return value(t, b, "read "+sel, chromedp.Evaluate[string](js))
 }
 
 // inkJS is a script counting the painted pixels of the first canvas sel matches: a chart
