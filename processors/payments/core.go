@@ -99,7 +99,7 @@ func providerError(err error, action string) error {
 func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin finisher, extra func(tx store.Execer) error) (*Payment, error) {
 	b := &pgx.Batch{}
 	queueUpdatePayment(b, p, from)
-	bt := &batchTx{b: b}
+	bt := store.Queue{B: b}
 	if extra != nil {
 		if err := extra(bt); err != nil {
 			return nil, err
@@ -120,17 +120,6 @@ func (c *core) commitPayment(ctx context.Context, p *Payment, from string, fin f
 		return nil, fmt.Errorf("commit payment %s: %w", p.ID, err)
 	}
 	return p, nil
-}
-
-// batchTx queues every Exec on a batch instead of running it, so the writers' statements
-// join the pipelined commit of commitPayment.
-type batchTx struct {
-	b *pgx.Batch
-}
-
-func (t *batchTx) Exec(_ context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
-	t.b.Queue(sql, args...)
-	return pgconn.CommandTag{}, nil
 }
 
 // advance moves a payment left in processing to a final status; other payments are
