@@ -88,7 +88,7 @@ ids, which consumers deduplicate: use a new seed for new traffic.`,
 			}
 			var calls simulate.CallSink
 			if apiURL != "" {
-				if calls, err = simulate.NewHTTPSink(apiURL, nil); err != nil {
+				if calls, err = simulate.NewHTTPSink(apiURL); err != nil {
 					return fmt.Errorf("--api-url: %w", err)
 				}
 			}

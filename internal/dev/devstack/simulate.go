@@ -88,7 +88,7 @@ func (s *Stack) callRoutes(ctx context.Context) (simulate.Routes, []string, erro
 				}
 				if sink == nil {
 					var err error
-					if sink, err = simulate.NewHTTPSink(base, nil); err != nil {
+					if sink, err = simulate.NewHTTPSink(base); err != nil {
 						return nil, nil, err
 					}
 					bases = append(bases, base)

@@ -181,7 +181,7 @@ func recorder(t *testing.T, status int) (*httptest.Server, func() []received) {
 func TestHTTPSinkSendsTheCall(t *testing.T) {
 	t.Parallel()
 	srv, got := recorder(t, http.StatusOK)
-	sink, err := NewHTTPSink(srv.URL+"/svc-notifications/", nil)
+	sink, err := NewHTTPSink(srv.URL + "/svc-notifications/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestHTTPSinkSendsTheCall(t *testing.T) {
 	}
 
 	missing, _ := recorder(t, http.StatusNotFound)
-	sink404, err := NewHTTPSink(missing.URL+"/svc-notifications", nil)
+	sink404, err := NewHTTPSink(missing.URL + "/svc-notifications")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func TestHTTPSinkSendsTheCall(t *testing.T) {
 		t.Fatalf("404 answer: err = %v; want one naming 404", err)
 	}
 	for _, bad := range []string{"", "localhost:8080", "ftp://x/y", "http://"} {
-		if _, err := NewHTTPSink(bad, nil); err == nil {
+		if _, err := NewHTTPSink(bad); err == nil {
 			t.Errorf("NewHTTPSink(%q) accepted", bad)
 		}
 	}
@@ -235,7 +235,7 @@ func TestRunMakesCallsAndSurvivesFailures(t *testing.T) {
 	}
 	for _, status := range []int{http.StatusCreated, http.StatusNotFound} {
 		srv, got := recorder(t, status)
-		sink, err := NewHTTPSink(srv.URL+"/svc-notifications", nil)
+		sink, err := NewHTTPSink(srv.URL + "/svc-notifications")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -328,7 +328,7 @@ func TestHTTPSinkRetriesWhatIsSafeToRepeat(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	sink, err := NewHTTPSink(srv.URL, nil)
+	sink, err := NewHTTPSink(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/novatrek/support/internal/platform/outbound"
 )
 
 // CallSink makes the simulated domains' synchronous API calls (HTTPSink in practice).
@@ -25,23 +27,34 @@ type CallSink interface {
 // NOVATREK_API_TOKENS is unset). Any 2xx is success; anything else, including the 404 of a
 // service that is not there, is an error naming the status and the start of the answer.
 type HTTPSink struct {
-	base   string
-	client *http.Client
+	base string
+	// client sends each request, retrying one that is safe to repeat (an idempotent method
+	// or an Idempotency-Key) after a timeout or a 429/502/503/504: a call the neighbours'
+	// workflows build on (a location set up before check-ins name it) must not be lost to
+	// one slow answer on a busy laptop.
+	client *outbound.Client
 	saved  savedIDs // the ids calls saved (Call.Save)
 }
 
-// callTimeout bounds one call, so a hung service slows the simulator, never stops it.
-const callTimeout = 5 * time.Second
+// callTimeout bounds one attempt of a call, so a hung service slows the simulator, never
+// stops it; callRetries and callBackoff are the retries of a call safe to repeat.
+const (
+	callTimeout = 5 * time.Second
+	callRetries = 3
+	callBackoff = 250 * time.Millisecond
+)
 
 // NewHTTPSink returns a sink calling the API at base (scheme and host, optionally a path
-// prefix), with client (nil: a client with a 5 s timeout).
-func NewHTTPSink(base string, client *http.Client) (*HTTPSink, error) {
+// prefix).
+func NewHTTPSink(base string) (*HTTPSink, error) {
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("simulate: API URL %q: want http(s)://host[:port][/prefix]", base)
 	}
-	if client == nil {
-		client = &http.Client{Timeout: callTimeout}
+	client, err := outbound.New(outbound.Config{Service: "simulator", Target: "api", BaseURL: base,
+		Timeout: callTimeout, Retries: callRetries, Backoff: callBackoff})
+	if err != nil {
+		return nil, err
 	}
 	return &HTTPSink{base: strings.TrimRight(base, "/"), client: client, saved: savedIDs{ids: map[string]string{}}}, nil
 }
@@ -73,7 +86,6 @@ func (h *HTTPSink) Call(ctx context.Context, c Call) error {
 
 // send makes one copy of c, reading the ETag first when c.IfMatch.
 func (h *HTTPSink) send(ctx context.Context, c Call) error {
-	retries := 0
 	for attempt := 1; ; attempt++ {
 		var etag string
 		if c.IfMatch != "" {
@@ -86,14 +98,6 @@ func (h *HTTPSink) send(ctx context.Context, c Call) error {
 			}
 		}
 		resp, err := h.do(ctx, c, "If-Match", etag)
-		if err != nil && retries < len(retryBackoff) && repeatable(c) && transient(err) {
-			select {
-			case <-time.After(retryBackoff[retries]):
-				retries++
-				continue // a busy or restarting service: the same call again, safe to repeat
-			case <-ctx.Done():
-			}
-		}
 		var refused *refusal
 		switch {
 		case errors.As(err, &refused) && refused.status == http.StatusPreconditionFailed && c.IfMatch != "" && attempt < maxIfMatchAttempts:
@@ -108,31 +112,6 @@ func (h *HTTPSink) send(ctx context.Context, c Call) error {
 		}
 		return nil
 	}
-}
-
-// retryBackoff is the wait before each retry of a call that failed transiently: a call the
-// neighbours' workflows build on (a location set up before check-ins name it) must not be
-// lost to one slow answer on a busy laptop.
-var retryBackoff = []time.Duration{250 * time.Millisecond, time.Second, 3 * time.Second}
-
-// repeatable reports whether c may be sent again after a failure whose outcome is unknown:
-// an idempotent method, or a write carrying an Idempotency-Key.
-func repeatable(c Call) bool {
-	switch c.Method {
-	case http.MethodGet, http.MethodPut, http.MethodDelete:
-		return true
-	}
-	return c.IdempotencyKey != ""
-}
-
-// transient reports whether err may pass on its own: no answer (a timeout, a refused
-// connection) or a 429 or 5xx answer. A 4xx other than 429 is the call's own fault.
-func transient(err error) bool {
-	var refused *refusal
-	if errors.As(err, &refused) {
-		return refused.status == http.StatusTooManyRequests || refused.status >= 500
-	}
-	return true
 }
 
 // maxIfMatchAttempts bounds the read-and-retry of a call that keeps losing the race.

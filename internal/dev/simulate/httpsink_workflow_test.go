@@ -47,7 +47,7 @@ func TestHTTPSinkWorkflowCalls(t *testing.T) {
 		}
 	}))
 	t.Cleanup(srv.Close)
-	sink, err := NewHTTPSink(srv.URL, nil)
+	sink, err := NewHTTPSink(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func TestRoutesSendEachCallToItsRoutesService(t *testing.T) {
 		t.Fatalf("the seed makes %d contact and %d other calls; want both", contacts, others)
 	}
 	srv, got := recorder(t, http.StatusOK)
-	sink, err := NewHTTPSink(srv.URL+"/svc-x", nil)
+	sink, err := NewHTTPSink(srv.URL + "/svc-x")
 	if err != nil {
 		t.Fatal(err)
 	}

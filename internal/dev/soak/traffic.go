@@ -36,7 +36,7 @@ func (s *soak) simulate(ctx context.Context, proxyURL string) error {
 				continue
 			}
 			if sink == nil {
-				if sink, err = simulate.NewHTTPSink(proxyURL+"/"+d.Name, nil); err != nil {
+				if sink, err = simulate.NewHTTPSink(proxyURL + "/" + d.Name); err != nil {
 					return err
 				}
 			}
