@@ -3,7 +3,7 @@ module github.com/novatrek/support
 go 1.26.8
 
 require (
-	github.com/ThreeDotsLabs/watermill v1.5.1
+	github.com/ThreeDotsLabs/watermill v1.4.7
 	github.com/TwiN/go-away v1.6.13
 	github.com/chromedp/chromedp v0.23.1
 	github.com/couchbase/gocb/v2 v2.11.1
@@ -73,7 +73,7 @@ require (
 	github.com/basgys/goxml2json v1.1.1-0.20231018121955-e66ee54ceaad // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/buger/jsonparser v1.6.1 // indirect
-	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
+	github.com/cenkalti/backoff/v3 v3.2.2 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/chromedp/cdproto v0.160.1 // indirect
 	github.com/couchbase/gocbcore/v10 v10.8.1 // indirect

@@ -38,8 +38,8 @@ func Example_priorityLane() {
 		return
 	}
 	deliver := func(msg *message.Message) error { return nil } // call the provider here
-	router.AddConsumerHandler("deliver-emergency", "notifications.jobs.emergency", sub, deliver)
-	router.AddConsumerHandler("deliver-routine", "notifications.jobs.routine", sub, deliver)
+	router.AddNoPublisherHandler("deliver-emergency", "notifications.jobs.emergency", sub, deliver)
+	router.AddNoPublisherHandler("deliver-routine", "notifications.jobs.routine", sub, deliver)
 	if err := router.Run(ctx); err != nil {
 		slog.Error("running the delivery router", "err", err)
 	}

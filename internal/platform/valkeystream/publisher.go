@@ -68,13 +68,16 @@ var ErrPublisherClosed = errors.New("valkeystream: publisher closed")
 
 // Publish appends the messages to the stream named topic, in order, and returns once the
 // server has stored them. Several messages go in one pipelined round trip; as with most
-// Watermill publishers they are not atomic: on error some may be stored. The first message's
-// context bounds the call (Watermill's Publish takes no context of its own).
+// Watermill publishers they are not atomic: on error some may be stored. Watermill's Publish
+// takes no context, and its contract (pubsub/tests TestMessageCtx) is that a message's own
+// context is not the publish's: a message whose handler context was cancelled must still be
+// stored. So the first message's context lends its values (trace ids) but not its
+// cancellation, and the client's timeouts bound the call. PublishContext takes a deadline.
 func (p *Publisher) Publish(topic string, msgs ...*message.Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	return p.PublishContext(msgs[0].Context(), topic, msgs...)
+	return p.PublishContext(context.WithoutCancel(msgs[0].Context()), topic, msgs...)
 }
 
 // PublishContext is Publish with an explicit context.

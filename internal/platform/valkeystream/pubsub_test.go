@@ -60,7 +60,7 @@ func suiteFeatures() tests.Features {
 		Persistent:                          true,
 		NewSubscriberReceivesOldMessages:    false,
 		GenerateTopicFunc: func(tctx tests.TestContext) string {
-			return runPrefix + tctx.TestID.String()
+			return runPrefix + string(tctx.TestID)
 		},
 	}
 }

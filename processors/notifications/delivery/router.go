@@ -66,10 +66,10 @@ func (d *Delivery) newRouter() (*message.Router, error) {
 		middleware.Recoverer,
 	)
 	for i := range d.cfg.EmergencyWorkers {
-		router.AddConsumerHandler(fmt.Sprintf("deliver-emergency-%d", i), d.streams.Emergency, sub, d.handle)
+		router.AddNoPublisherHandler(fmt.Sprintf("deliver-emergency-%d", i), d.streams.Emergency, sub, d.handle)
 	}
 	for i := range d.cfg.RoutineWorkers {
-		router.AddConsumerHandler(fmt.Sprintf("deliver-routine-%d", i), d.streams.Routine, sub, d.handle)
+		router.AddNoPublisherHandler(fmt.Sprintf("deliver-routine-%d", i), d.streams.Routine, sub, d.handle)
 	}
 	return router, nil
 }
