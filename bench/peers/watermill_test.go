@@ -1,0 +1,95 @@
+package peers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
+	"github.com/ThreeDotsLabs/watermill/message"
+	"github.com/jackc/pgx/v5"
+)
+
+// replayWatermill is the replay as Watermill's documentation builds a consumer: a
+// watermill-kafka subscriber in a consumer group, a router, and a handler that decodes the
+// message and writes its row in a pgx transaction of its own, one per message. The
+// subscriber hands a partition's next message over only after the handler acks the last
+// one, so it runs one transaction at a time per partition; its offsets are marked on ack and
+// committed to Kafka by sarama every second.
+func replayWatermill(ctx context.Context, w *world, group string) (time.Duration, error) {
+	logged := errorLogger{make(chan error, 1)}
+	sub, err := wkafka.NewSubscriber(wkafka.SubscriberConfig{
+		Brokers:               w.brokers,
+		Unmarshaler:           wkafka.DefaultMarshaler{},
+		OverwriteSaramaConfig: saramaConfig(),
+		ConsumerGroup:         group,
+	}, logged)
+	if err != nil {
+		return 0, err
+	}
+	router, err := message.NewRouter(message.RouterConfig{CloseTimeout: 30 * time.Second}, logged)
+	if err != nil {
+		return 0, err
+	}
+	router.AddConsumerHandler("project", topic, sub, func(msg *message.Message) error {
+		ctx := msg.Context()
+		v, err := w.decode(ctx, msg.Payload)
+		if err != nil {
+			return err
+		}
+		return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return writeRows(ctx, tx, [][]any{row(v)}) })
+	})
+	d, err := w.run(ctx, func(ctx context.Context) error {
+		stopped := make(chan error, 1)
+		go func() { stopped <- router.Run(ctx) }()
+		select {
+		case err := <-logged.errs:
+			return err
+		case err := <-stopped:
+			if ctx.Err() == nil {
+				return errors.Join(errRouterStopped, err)
+			}
+			return nil
+		}
+	})
+	// Close waits for the handlers and the consumer group to leave, so the next contender
+	// does not share the machine with a departing one.
+	return d, errors.Join(err, router.Close())
+}
+
+var errRouterStopped = errors.New("watermill router stopped before the projection was complete")
+
+// saramaConfig is watermill-kafka's default subscriber configuration, reading the topic
+// from its start (a replay) and speaking the Kafka protocol of saramaVersion.
+func saramaConfig() *sarama.Config {
+	c := wkafka.DefaultSaramaSubscriberConfig()
+	c.Consumer.Offsets.Initial = sarama.OffsetOldest
+	c.Version = saramaVersion
+	if err := c.Validate(); err != nil {
+		panic(fmt.Sprintf("sarama config: %v", err))
+	}
+	return c
+}
+
+// saramaVersion is the protocol version sarama speaks.
+var saramaVersion = sarama.V1_0_0_0
+
+// errorLogger is a silent Watermill logger that passes on the first error the subscriber or
+// router logs (a consumer group that cannot join or fetch, a handler's failure): Watermill
+// logs them and retries, so without it a broken contender would only look slow.
+type errorLogger struct{ errs chan error }
+
+func (l errorLogger) Error(msg string, err error, _ watermill.LogFields) {
+	select {
+	case l.errs <- fmt.Errorf("watermill: %s: %w", msg, err):
+	default:
+	}
+}
+
+func (errorLogger) Info(string, watermill.LogFields)                   {}
+func (errorLogger) Debug(string, watermill.LogFields)                  {}
+func (errorLogger) Trace(string, watermill.LogFields)                  {}
+func (l errorLogger) With(watermill.LogFields) watermill.LoggerAdapter { return l }
