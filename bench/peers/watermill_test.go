@@ -63,19 +63,19 @@ func replayWatermill(ctx context.Context, w *world, group string) (time.Duration
 var errRouterStopped = errors.New("watermill router stopped before the projection was complete")
 
 // saramaConfig is watermill-kafka's default subscriber configuration, reading the topic
-// from its start (a replay) and speaking the Kafka protocol of saramaVersion.
+// from its start (a replay).
+//
+// It keeps Watermill's protocol version, Kafka 1.0, which Apache Kafka 4.4 still serves.
+// From 2.4 on, sarama 1.43 asks for offsets with OffsetFetch v6+, whose committed metadata
+// it decodes as a non-nullable string although the protocol declares it nullable: Apache
+// Kafka answers a partition without a committed offset with "", kfake with null, and there
+// every group session ends in "kafka: error decoding packet: invalid byteslice length"
+// (sarama 1.61 reads it as nullable; watermill-kafka v3.0.6 requires 1.43).
 func saramaConfig() *sarama.Config {
 	c := wkafka.DefaultSaramaSubscriberConfig()
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
-	c.Version = saramaVersion
-	if err := c.Validate(); err != nil {
-		panic(fmt.Sprintf("sarama config: %v", err))
-	}
 	return c
 }
-
-// saramaVersion is the protocol version sarama speaks.
-var saramaVersion = sarama.V1_0_0_0
 
 // errorLogger is a silent Watermill logger that passes on the first error the subscriber or
 // router logs (a consumer group that cannot join or fetch, a handler's failure): Watermill
