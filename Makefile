@@ -69,7 +69,7 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./internal/ops/console/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/
-	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000)"
+	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000); the peers table there: make bench-peers-real"
 	$(MAKE) bench-peers
 
 # PEERS_EVENTS is the size of the peers' runs. Watermill's SQL forwarder slows as its table
