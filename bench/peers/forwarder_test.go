@@ -36,7 +36,7 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 			return 0, err
 		}
 	}
-	return timed(ctx, f.fwd.Run, func(failed <-chan error) error {
+	return timed(ctx, f.run, func(failed <-chan error) error {
 		for records(ctx, w, topic) < int64(n) {
 			select {
 			case err := <-failed:
@@ -52,8 +52,9 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 
 // watermillOutbox is a forwarder set up on its own envelope table, publishing to topic.
 type watermillOutbox struct {
-	in    message.Publisher
-	fwd   *forwarder.Forwarder
+	in message.Publisher
+	// run runs the forwarder, failing with the first error any of its parts logs.
+	run   func(context.Context) error
 	close func()
 }
 
@@ -62,7 +63,7 @@ type watermillOutbox struct {
 func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
 	w.kafka.CreateTopics(w.b, partitions, topic)
 	db := stdlib.OpenDBFromPool(w.pool)
-	logger := watermill.NopLogger{}
+	logger := errorLogger{make(chan error, 1)}
 	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
 	if err != nil {
 		return nil, err
@@ -81,6 +82,6 @@ func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &watermillOutbox{in: forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: envelopes}), fwd: fwd,
+	return &watermillOutbox{in: forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: envelopes}), run: logger.guard(fwd.Run),
 		close: func() { _ = out.Close(); _ = db.Close() }}, nil
 }

@@ -113,7 +113,7 @@ func latencyWatermill(ctx context.Context, w *world) (time.Duration, error) {
 		return 0, err
 	}
 	defer f.close()
-	return latency(ctx, w, topic, f.fwd.Run, func(_ context.Context, value []byte) error {
+	return latency(ctx, w, topic, f.run, func(_ context.Context, value []byte) error {
 		m := message.NewMessage(watermill.NewUUID(), value)
 		m.Metadata.Set("key", "agg")
 		return f.in.Publish(topic, m)

@@ -3,11 +3,9 @@ package peers
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5"
@@ -42,25 +40,11 @@ func replayWatermill(ctx context.Context, w *world, group string) (time.Duration
 		}
 		return pgx.BeginFunc(ctx, w.pool, func(tx pgx.Tx) error { return writeRows(ctx, tx, [][]any{row(v)}) })
 	})
-	d, err := w.run(ctx, func(ctx context.Context) error {
-		stopped := make(chan error, 1)
-		go func() { stopped <- router.Run(ctx) }()
-		select {
-		case err := <-logged.errs:
-			return err
-		case err := <-stopped:
-			if ctx.Err() == nil {
-				return errors.Join(errRouterStopped, err)
-			}
-			return nil
-		}
-	})
+	d, err := w.run(ctx, logged.guard(router.Run))
 	// Close waits for the handlers and the consumer group to leave, so the next contender
 	// does not share the machine with a departing one.
 	return d, errors.Join(err, router.Close())
 }
-
-var errRouterStopped = errors.New("watermill router stopped before the projection was complete")
 
 // saramaConfig is watermill-kafka's default subscriber configuration, reading the topic
 // from its start (a replay).
@@ -76,20 +60,3 @@ func saramaConfig() *sarama.Config {
 	c.Consumer.Offsets.Initial = sarama.OffsetOldest
 	return c
 }
-
-// errorLogger is a silent Watermill logger that passes on the first error the subscriber or
-// router logs (a consumer group that cannot join or fetch, a handler's failure): Watermill
-// logs them and retries, so without it a broken contender would only look slow.
-type errorLogger struct{ errs chan error }
-
-func (l errorLogger) Error(msg string, err error, _ watermill.LogFields) {
-	select {
-	case l.errs <- fmt.Errorf("watermill: %s: %w", msg, err):
-	default:
-	}
-}
-
-func (errorLogger) Info(string, watermill.LogFields)                   {}
-func (errorLogger) Debug(string, watermill.LogFields)                  {}
-func (errorLogger) Trace(string, watermill.LogFields)                  {}
-func (l errorLogger) With(watermill.LogFields) watermill.LoggerAdapter { return l }
