@@ -13,7 +13,7 @@ BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 SOAK_MINUTES ?= 3
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run run-kafka test test-real bench bench-peers bench-scale bench-large bench-real generate lint build kafka-up kafka-down soak
+.PHONY: help setup run run-kafka test test-real bench bench-peers bench-peers-real bench-scale bench-large bench-real generate lint build kafka-up kafka-down soak
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -69,7 +69,7 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./internal/ops/console/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/
-	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000)"
+	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000); the peers table there: make bench-peers-real"
 	$(MAKE) bench-peers
 
 # PEERS_EVENTS is the size of the peers' runs. Watermill's SQL forwarder slows as its table
@@ -77,8 +77,11 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 # default keeps the whole comparison to a few minutes.
 PEERS_EVENTS ?= 20000
 
-bench-peers: ## replay, outbox relay and lag export beside the peers (hand loop, raw COPY/drain, Watermill SQL forwarder, kafka_exporter-style polling), one table (module bench/)
+bench-peers: ## replay, outbox relay and lag export beside the peers (hand loop, raw COPY/drain, Watermill router and SQL forwarder, kafka_exporter-style polling), one table on kfake (module bench/)
 	cd bench && PEERS_EVENTS=$(PEERS_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkPeers ./peers/
+
+bench-peers-real: ## the same table with every contender on a real Apache Kafka broker (starts and stops one on port 19292)
+	GO=$(GO) PEERS_EVENTS=$(PEERS_EVENTS) bash scripts/bench-peers-real
 
 bench-scale: ## the runtime's replay throughput and peak RSS at 100,000 and 1,000,000 events (cost linear, memory flat)
 	for n in 100000 1000000; do STREAM_BENCH_EVENTS=$$n $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$' ./internal/platform/stream/ || exit 1; done

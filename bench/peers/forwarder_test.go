@@ -7,19 +7,18 @@ import (
 	"time"
 
 	"github.com/ThreeDotsLabs/watermill"
+	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
 	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/components/forwarder"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // forwardWatermill is Watermill's outbox as its documentation builds one: messages
 // published through the forwarder's envelope publisher into a watermill-sql table (the
 // PostgreSQL schema adapter), and the forwarder subscribing to that table and publishing
-// each message to Kafka. The Kafka side is a franz-go producer behind Watermill's Publisher
-// interface (watermill-kafka's sarama client does not work with the in-process broker; see
-// the package doc), so the figure is the SQL side's.
+// each message to Kafka through watermill-kafka's publisher (a sarama sync producer, keyed
+// by the "key" metadata).
 func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, error) {
 	topic := "novatrek.bench.peers.forwarder"
 	f, err := newForwarder(w, topic, "peers_forwarder")
@@ -37,7 +36,7 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 			return 0, err
 		}
 	}
-	return timed(ctx, f.fwd.Run, func(failed <-chan error) error {
+	return timed(ctx, f.run, func(failed <-chan error) error {
 		for records(ctx, w, topic) < int64(n) {
 			select {
 			case err := <-failed:
@@ -53,8 +52,9 @@ func forwardWatermill(ctx context.Context, w *world, n int) (time.Duration, erro
 
 // watermillOutbox is a forwarder set up on its own envelope table, publishing to topic.
 type watermillOutbox struct {
-	in    message.Publisher
-	fwd   *forwarder.Forwarder
+	in message.Publisher
+	// run runs the forwarder, failing with the first error any of its parts logs.
+	run   func(context.Context) error
 	close func()
 }
 
@@ -63,7 +63,7 @@ type watermillOutbox struct {
 func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
 	w.kafka.CreateTopics(w.b, partitions, topic)
 	db := stdlib.OpenDBFromPool(w.pool)
-	logger := watermill.NopLogger{}
+	logger := errorLogger{make(chan error, 1)}
 	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
 	if err != nil {
 		return nil, err
@@ -73,33 +73,15 @@ func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := kafkaPublisher{kgoClient(w)}
+	out, err := wkafka.NewPublisher(wkafka.PublisherConfig{Brokers: w.brokers, Marshaler: wkafka.NewWithPartitioningMarshaler(
+		func(_ string, m *message.Message) (string, error) { return m.Metadata.Get("key"), nil })}, logger)
+	if err != nil {
+		return nil, err
+	}
 	fwd, err := forwarder.NewForwarder(sub, out, logger, forwarder.Config{ForwarderTopic: envelopes})
 	if err != nil {
 		return nil, err
 	}
-	return &watermillOutbox{in: forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: envelopes}), fwd: fwd,
-		close: func() { out.cl.Close(); _ = db.Close() }}, nil
+	return &watermillOutbox{in: forwarder.NewPublisher(pub, forwarder.PublisherConfig{ForwarderTopic: envelopes}), run: logger.guard(fwd.Run),
+		close: func() { _ = out.Close(); _ = db.Close() }}, nil
 }
-
-func kgoClient(w *world) *kgo.Client {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(w.brokers...), kgo.ProducerLinger(0))
-	if err != nil {
-		w.b.Fatal(err)
-	}
-	return cl
-}
-
-// kafkaPublisher is Watermill's Publisher over a franz-go producer: each message one record,
-// produced synchronously, keyed by its "key" metadata.
-type kafkaPublisher struct{ cl *kgo.Client }
-
-func (p kafkaPublisher) Publish(topic string, msgs ...*message.Message) error {
-	recs := make([]*kgo.Record, len(msgs))
-	for i, m := range msgs {
-		recs[i] = &kgo.Record{Topic: topic, Key: []byte(m.Metadata.Get("key")), Value: m.Payload}
-	}
-	return p.cl.ProduceSync(context.Background(), recs...).FirstErr()
-}
-
-func (p kafkaPublisher) Close() error { return nil }

@@ -48,6 +48,8 @@ func BenchmarkPeers(b *testing.B) {
 			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
 		measure("replay", "events/s", "hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
 			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
+		measure("replay", "events/s", "Watermill router: watermill-kafka → handler → pgx", "a transaction per message, offsets in Kafka",
+			func() (time.Duration, error) { return replayWatermill(ctx, w, fmt.Sprint("watermill-", i)) })
 		measure("outbox", "rows/s", "raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka",
 			func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
 		measure("outbox", "rows/s", "novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",
@@ -81,7 +83,7 @@ func BenchmarkPeers(b *testing.B) {
 			}
 		}
 		if i == b.N-1 {
-			printTable(w.n, figs)
+			printTable(w.n, brokerName(w), figs)
 		}
 	}
 }
@@ -93,9 +95,9 @@ func metricName(f figure) string {
 
 // printTable prints the figures with each one's ratio to its group's first figure (the
 // baseline) and to ours, with the load average the run saw.
-func printTable(n int, figs []figure) {
+func printTable(n int, broker string, figs []figure) {
 	load, _ := os.ReadFile("/proc/loadavg")
-	fmt.Printf("\npeers, %d events, load average %s\n", n, strings.Join(strings.Fields(string(load))[:3], " "))
+	fmt.Printf("\npeers, %d events on %s, load average %s\n", n, broker, strings.Join(strings.Fields(string(load))[:3], " "))
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "group\tcontender\trate\t× baseline\tours ×\tnote\t")
 	base, ours := map[string]float64{}, map[string]float64{}
