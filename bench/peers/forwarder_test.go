@@ -8,7 +8,7 @@ import (
 
 	"github.com/ThreeDotsLabs/watermill"
 	wkafka "github.com/ThreeDotsLabs/watermill-kafka/v3/pkg/kafka"
-	wsql "github.com/ThreeDotsLabs/watermill-sql/v4/pkg/sql"
+	wsql "github.com/ThreeDotsLabs/watermill-sql/v3/pkg/sql"
 	"github.com/ThreeDotsLabs/watermill/components/forwarder"
 	"github.com/ThreeDotsLabs/watermill/message"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -64,13 +64,18 @@ func newForwarder(w *world, topic, envelopes string) (*watermillOutbox, error) {
 	w.kafka.CreateTopics(w.b, partitions, topic)
 	db := stdlib.OpenDBFromPool(w.pool)
 	logger := errorLogger{make(chan error, 1)}
-	pub, err := wsql.NewPublisher(wsql.BeginnerFromStdSQL(db), wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}, AutoInitializeSchema: true}, logger)
+	// The tables are created once, up front: watermill-sql v3 publisher's auto-initialize and
+	// the subscriber's initialize race on PostgreSQL's catalog when both run at the start.
+	pub, err := wsql.NewPublisher(db, wsql.PublisherConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{}}, logger)
 	if err != nil {
 		return nil, err
 	}
-	sub, err := wsql.NewSubscriber(wsql.BeginnerFromStdSQL(db), wsql.SubscriberConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{},
-		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{}, InitializeSchema: true, ConsumerGroup: "peers"}, logger)
+	sub, err := wsql.NewSubscriber(db, wsql.SubscriberConfig{SchemaAdapter: wsql.DefaultPostgreSQLSchema{},
+		OffsetsAdapter: wsql.DefaultPostgreSQLOffsetsAdapter{}, ConsumerGroup: "peers"}, logger)
 	if err != nil {
+		return nil, err
+	}
+	if err := sub.SubscribeInitialize(envelopes); err != nil {
 		return nil, err
 	}
 	out, err := wkafka.NewPublisher(wkafka.PublisherConfig{Brokers: w.brokers, Marshaler: wkafka.NewWithPartitioningMarshaler(

@@ -32,7 +32,7 @@ func replayWatermill(ctx context.Context, w *world, group string) (time.Duration
 	if err != nil {
 		return 0, err
 	}
-	router.AddConsumerHandler("project", topic, sub, func(msg *message.Message) error {
+	router.AddNoPublisherHandler("project", topic, sub, func(msg *message.Message) error {
 		ctx := msg.Context()
 		v, err := w.decode(ctx, msg.Payload)
 		if err != nil {
