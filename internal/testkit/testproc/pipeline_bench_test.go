@@ -29,6 +29,8 @@ import (
 //
 //	PIPELINE_BENCH_RATE    input events per second (default 1000, issue 21's target rate)
 //	PIPELINE_BENCH_EVENTS  input events produced at that rate (default 10 s worth)
+//	PIPELINE_BENCH_WAKE    "notify": the runtime does not wake the relay itself, so every
+//	                       commit sends a NOTIFY (the path before stream.Config.Outbox)
 const (
 	pipelineDefaultRate = 1000 // input events per second (issue 21: p99 ≤ 10 ms at 1,000 ev/s)
 	pipelineSeconds     = 10   // default length of the measured run
@@ -165,37 +167,43 @@ func BenchmarkPipelineLatency(b *testing.B) {
 }
 
 // startPipeline runs the test processor's runtime and its outbox relay, both with
-// production defaults, until the benchmark ends.
+// production defaults and wired as the runner wires them (the runtime wakes the relay after
+// its commits), until the benchmark ends.
 func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool, trace *pipelineTrace) {
 	b.Helper()
+	ob, err := pgoutbox.New(testproc.Schema)
+	if err != nil {
+		b.Fatal(err)
+	}
+	relay := streamtest.StartRelay(b, outbox.Config{
+		Store:      ob.Store(pool),
+		ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...), kgo.WithHooks(trace)},
+		Logger:     streamtest.Logger(b, slog.LevelWarn),
+	})
+
 	tp, err := testproc.New(testproc.Schema, env.Serde)
 	if err != nil {
 		b.Fatal(err)
 	}
-	proc, err := stream.New(stream.Config{
+	cfg := stream.Config{
 		Group:     testproc.Group,
 		Brokers:   env.Brokers,
 		Pool:      pool,
 		Schema:    testproc.Schema,
 		Routes:    tp.Routes(),
 		Serde:     env.Serde,
+		Outbox:    relay,
 		Intercept: trace.intercept,
 		Logger:    streamtest.Logger(b, slog.LevelWarn),
-	})
+	}
+	if os.Getenv("PIPELINE_BENCH_WAKE") == "notify" {
+		cfg.Outbox = nil // every commit notifies, as before the in-process wake-up
+	}
+	proc, err := stream.New(cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
 	streamtest.Start(b, proc)
-
-	ob, err := pgoutbox.New(testproc.Schema)
-	if err != nil {
-		b.Fatal(err)
-	}
-	streamtest.StartRelay(b, outbox.Config{
-		Store:      ob.Store(pool),
-		ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...), kgo.WithHooks(trace)},
-		Logger:     streamtest.Logger(b, slog.LevelWarn),
-	})
 }
 
 // outputConsumer reads the output topic from the start and stamps each notification
