@@ -29,6 +29,8 @@ import (
 //
 //	PIPELINE_BENCH_RATE    input events per second (default 1000, issue 21's target rate)
 //	PIPELINE_BENCH_EVENTS  input events produced at that rate (default 10 s worth)
+//	PIPELINE_BENCH_ROUTES  "batch": set-based handlers (one statement per table per batch)
+//	                       instead of per-event ones (three round trips per event)
 //	PIPELINE_BENCH_WAKE    "notify": the runtime does not wake the relay itself, so every
 //	                       commit sends a NOTIFY (the path before stream.Config.Outbox)
 const (
@@ -185,12 +187,16 @@ func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool, trace *
 	if err != nil {
 		b.Fatal(err)
 	}
+	routes := tp.Routes()
+	if os.Getenv("PIPELINE_BENCH_ROUTES") == "batch" {
+		routes = tp.BatchRoutes()
+	}
 	cfg := stream.Config{
 		Group:     testproc.Group,
 		Brokers:   env.Brokers,
 		Pool:      pool,
 		Schema:    testproc.Schema,
-		Routes:    tp.Routes(),
+		Routes:    routes,
 		Serde:     env.Serde,
 		Outbox:    relay,
 		Intercept: trace.intercept,
