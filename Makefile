@@ -7,6 +7,8 @@ GO ?= go
 # BENCH_EVENTS is the size of the replay benchmark (issue 2 measures 1,000,000 events);
 # `make bench BENCH_EVENTS=100000` gives a quicker, noisier run.
 BENCH_EVENTS ?= 1000000
+# PIPELINE_RATE is the input rate of the end-to-end latency benchmark (issue 21: 1,000/s).
+PIPELINE_RATE ?= 1000
 BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 # SOAK_MINUTES is how long `make soak` sends traffic and injects faults.
@@ -42,8 +44,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/platform/stream/
 	@echo "== outbox relay: throughput, throughput and bytes on the wire per KAFKA_COMPRESSION codec, end-to-end latency at 200 events/s"
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
-	@echo "== pipeline: produce → runtime → outbox → relay → consumer at 200 events/s"
-	$(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
+	@echo "== pipeline: produce → runtime → outbox → relay → consumer at $(PIPELINE_RATE) events/s, per stage, beside a bare Kafka round trip and a bare PostgreSQL commit"
+	PIPELINE_BENCH_RATE=$(PIPELINE_RATE) $(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
 	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-inventory-procurement: stock adjustments with reorder point and alert, 8 clients, beside raw PostgreSQL commits; order transitions p99"

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -19,6 +20,9 @@ type Relay struct {
 	name string
 	log  *slog.Logger
 	m    *metrics
+
+	wake    chan struct{} // capacity 1: see Wake
+	leading atomic.Bool   // see Leading
 }
 
 // NewRelay checks cfg and registers the relay's metrics.
@@ -37,7 +41,7 @@ func NewRelay(cfg Config) (*Relay, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Relay{cfg: cfg, name: name, log: cfg.Logger.With("outbox", name), m: m}, nil
+	return &Relay{cfg: cfg, name: name, log: cfg.Logger.With("outbox", name), m: m, wake: make(chan struct{}, 1)}, nil
 }
 
 // requireIdempotent refuses a client that may reorder or duplicate records on retry: per-key
@@ -113,7 +117,9 @@ func (r *Relay) elect(ctx context.Context) (Session, bool) {
 // lead publishes while s holds leadership, and returns once it is lost or ctx ends.
 func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	r.m.leader.Set(1)
+	r.leading.Store(true)
 	defer func() {
+		r.leading.Store(false)
 		r.m.leader.Set(0)
 		r.m.backlogRows.Set(0)
 		r.m.oldestAge.Set(0)
@@ -148,11 +154,11 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 		if n == r.cfg.BatchSize {
 			continue // a full batch: more rows are likely waiting
 		}
-		// Caught up. Rows committed while this batch was in flight have already notified, so
-		// Wait returns at once for them; otherwise it sleeps until the next commit, the
-		// polling fallback, or the next measurement.
+		// Caught up. Rows committed while this batch was in flight have already notified (or
+		// called Wake), so the wait returns at once for them; otherwise it sleeps until the
+		// next commit, the polling fallback, or the next measurement.
 		wait := min(r.cfg.PollInterval, max(time.Until(nextStats), 0))
-		if err := s.Wait(ctx, wait); err != nil {
+		if err := r.wait(ctx, s, wait); err != nil {
 			lastErr = err
 			r.m.storeErrors.Inc()
 			r.retryAfter(ctx, s, bo, "outbox relay: waiting for new rows failed", err)

@@ -4,6 +4,10 @@
 // One table per service schema. Enqueue inserts every message of a call in one statement
 // (unnest of arrays: one round trip for many rows); a statement trigger sends NOTIFY on the
 // channel "outbox.<schema>", which PostgreSQL delivers at commit and drops on rollback.
+// A transaction begun with QuietBegin skips it: notifying commits are serialised by a
+// cluster-wide lock held through the WAL flush, so the stream runtime, when the leading relay
+// runs in its own process, wakes that relay itself after committing instead
+// (stream.Config.Outbox, outbox.Relay.Wake).
 //
 // The relay's leadership is a session advisory lock keyed by the schema, held by a dedicated
 // connection that also LISTENs on the channel and runs every fetch and delete. Using one

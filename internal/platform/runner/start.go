@@ -102,26 +102,35 @@ func (s *Service) startSpec(ctx context.Context, h Host, def service.Definition,
 	s.closeState = bound.Close
 	s.Checks = append(s.Checks, bound.Checks...)
 
-	if len(bound.Routes) > 0 && !h.Tune.SkipConsumer {
-		proc, err := stream.New(stream.Config{Group: d.Name, ClientOpts: kafkaOpts, Pool: s.pool, Schema: d.Store.Schema,
-			Routes: bound.Routes, Serde: h.Serde, MaxBatchRecords: d.Consume.MaxBatchRecords, Linger: d.Consume.Linger,
-			MaxAttempts: d.Consume.MaxAttempts, InboxRetention: d.Consume.InboxRetention,
-			MinBackoff: h.Tune.MinBackoff, MaxBackoff: h.Tune.MaxBackoff, Logger: log, Metrics: metrics})
-		if err != nil {
-			return fmt.Errorf("service %s: %w", d.Name, err)
-		}
-		s.goLoop(log, "consumer", proc.Run)
-	}
+	// The relay is built first so that the consumer can wake it after its commits (see
+	// stream.Config.Outbox).
+	var relay *outbox.Relay
 	if env.Emit != nil && !h.Tune.SkipRelay {
 		ob, err := pgoutbox.New(d.Store.Schema)
 		if err != nil {
 			return err
 		}
-		relay, err := outbox.NewRelay(outbox.Config{Store: ob.Store(s.pool), ClientOpts: kafkaOpts,
+		relay, err = outbox.NewRelay(outbox.Config{Store: ob.Store(s.pool), ClientOpts: kafkaOpts,
 			PollInterval: h.Tune.RelayPoll, LeaseRetry: h.Tune.RelayPoll, Logger: log, Metrics: metrics})
 		if err != nil {
 			return fmt.Errorf("service %s: %w", d.Name, err)
 		}
+	}
+	if len(bound.Routes) > 0 && !h.Tune.SkipConsumer {
+		cfg := stream.Config{Group: d.Name, ClientOpts: kafkaOpts, Pool: s.pool, Schema: d.Store.Schema,
+			Routes: bound.Routes, Serde: h.Serde, MaxBatchRecords: d.Consume.MaxBatchRecords, Linger: d.Consume.Linger,
+			MaxAttempts: d.Consume.MaxAttempts, InboxRetention: d.Consume.InboxRetention,
+			MinBackoff: h.Tune.MinBackoff, MaxBackoff: h.Tune.MaxBackoff, Logger: log, Metrics: metrics}
+		if relay != nil {
+			cfg.Outbox = relay
+		}
+		proc, err := stream.New(cfg)
+		if err != nil {
+			return fmt.Errorf("service %s: %w", d.Name, err)
+		}
+		s.goLoop(log, "consumer", proc.Run)
+	}
+	if relay != nil {
 		s.goLoop(log, "outbox relay", relay.Run)
 	}
 	if s.API, err = s.serve(h, d, bound, log, metrics, env.Now); err != nil {

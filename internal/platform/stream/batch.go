@@ -234,7 +234,8 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		return &storeError{"begin transaction", err}
 	}
 	defer conn.Release()
-	tx, err := conn.Begin(ctx)
+	quiet := w.p.cfg.Outbox != nil && w.p.cfg.Outbox.Leading()
+	tx, err := conn.BeginTx(ctx, beginOptions(quiet))
 	if err != nil {
 		return &storeError{"begin transaction", err}
 	}
@@ -289,6 +290,9 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	}
 	if err := w.commit(conn, tx); err != nil {
 		return &storeError{"commit", err}
+	}
+	if quiet && len(w.sel) > 0 {
+		w.p.cfg.Outbox.Wake() // the transaction sent no NOTIFY: see Config.Outbox
 	}
 
 	w.pm.handled.Add(float64(len(w.sel)))

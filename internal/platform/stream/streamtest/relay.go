@@ -8,9 +8,9 @@ import (
 )
 
 // StartRelay runs an outbox relay configured by cfg until the test ends, then stops it and
-// waits for it. Run fails only when the relay cannot start its producer; that fails the
-// test.
-func StartRelay(t testing.TB, cfg outbox.Config) {
+// waits for it, and returns it (to be woken by a processor: stream.Config.Outbox). Run
+// fails only when the relay cannot start its producer; that fails the test.
+func StartRelay(t testing.TB, cfg outbox.Config) *outbox.Relay {
 	t.Helper()
 	relay, err := outbox.NewRelay(cfg)
 	if err != nil {
@@ -25,4 +25,5 @@ func StartRelay(t testing.TB, cfg outbox.Config) {
 			t.Errorf("outbox relay: %v", err)
 		}
 	})
+	return relay
 }
