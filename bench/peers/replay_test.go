@@ -74,6 +74,21 @@ func awaitRows(ctx context.Context, pool *pgxpool.Pool, n int, failed <-chan err
 	}
 }
 
+// upsertConflict is upsert's conflict clause, for the CopyBatch route's slow path.
+const upsertConflict = `(reservation_id) DO UPDATE SET status = EXCLUDED.status, occurred_at = EXCLUDED.occurred_at`
+
+// replayOursCopy is the stream runtime with the projection as a CopyBatch route: each
+// batch's inbox rows and projection rows COPYed in the batch's transaction beside the stored
+// offset, the upsert's conflict clause applied through a staging table only to a batch that
+// meets a known id or a taken key.
+func replayOursCopy(ctx context.Context, w *world, group string) (time.Duration, error) {
+	into := stream.Projection{Table: pgx.Identifier{"peers", "reservations"}, Columns: columns, OnConflict: upsertConflict}
+	route := stream.CopyBatch(topic, into, func(ev *stream.Event[schemas.ReservationCreated]) ([]any, error) {
+		return row(&ev.Value), nil
+	})
+	return replayRuntime(ctx, w, group, route)
+}
+
 // replayOurs is the stream runtime as a service runs it: batches of up to
 // stream.DefaultMaxBatchRecords, the inbox claiming every event id and the stored offsets
 // written in the batch's transaction, one upsert per batch.
@@ -85,6 +100,11 @@ func replayOurs(ctx context.Context, w *world, group string) (time.Duration, err
 		}
 		return writeRows(ctx, tx, rows)
 	})
+	return replayRuntime(ctx, w, group, route)
+}
+
+// replayRuntime runs a stream processor with route until the projection holds every row.
+func replayRuntime(ctx context.Context, w *world, group string, route stream.Route) (time.Duration, error) {
 	p, err := stream.New(stream.Config{Group: group, Brokers: w.brokers, Pool: w.pool, Schema: "peers",
 		Routes: []stream.Route{route}, Serde: w.serde, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
