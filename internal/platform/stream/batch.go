@@ -288,11 +288,7 @@ func (w *worker) claimIDs(tx pgx.Tx, lo, hi int, next int64, fast bool) error {
 	ctx := w.ctx
 	w.sel = w.sel[:0]
 	if fast {
-		claim := w.p.store.fastClaim
-		if w.copy != nil {
-			claim = w.p.store.copyClaim
-		}
-		if err := claim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
+		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
 			if errors.Is(err, errKnownID) {
 				return err
 			}

@@ -26,8 +26,13 @@ type Projection struct {
 // event into one row of into.Table, and the batch's rows go in with COPY, in the batch's
 // transaction, beside the inbox rows and the stored offset. It is the fastest route for an
 // append-shaped projection (facts, history, one row per event) and close to a bare COPY of
-// the same rows: the batch is the optimistic case — every event new, no key taken — so
-// its inbox rows and projection rows are both COPYed straight into their tables.
+// the same rows: the batch is taken for the optimistic case — every event new, no key
+// taken — so the inbox claim is the plain insert every route's batch starts with (one
+// statement that also moves the stored offset) and the projection rows are COPYed straight
+// into their table: four round trips a batch (begin, claim, COPY, commit), as many as a
+// HandleBatch upsert, with PostgreSQL spending about a third less CPU per event than on the
+// upsert. (COPYing the inbox rows too was measured and dropped: the offset move then needs
+// a statement of its own, one more round trip, for no CPU saved.)
 //
 // Why a route of its own rather than COPY inside a HandleBatch handler: COPY cannot skip a
 // row, so the runtime, which knows which events are new, must be the one to write them.

@@ -19,8 +19,6 @@ type store struct {
 	fastClaimSQL string
 	loadSQL      string
 	pruneSQL     string
-	moveSQL      string
-	inbox        pgx.Identifier
 	refuseSQL    string
 	acceptSQL    string
 }
@@ -31,11 +29,6 @@ func newStore(pool *pgxpool.Pool, schema, group string) *store {
 	return &store{
 		pool:  pool,
 		group: group,
-		inbox: pgx.Identifier{schema, "inbox"},
-		// The offset move alone, for the COPY claim (copyClaim), which cannot share a
-		// statement with it.
-		moveSQL: moveOffset(offsets, "$5", "$6") + `
-SELECT 1`,
 		// One round trip per batch: move the partition's offset forward and claim the
 		// batch's event ids. Two members that both believe they own the partition (a
 		// zombie after a lost session) conflict on the offsets row and the ids, so one
@@ -45,7 +38,7 @@ SELECT 1`,
 		// row records the offset it was applied at (see Rewind); of two copies of an id in
 		// one batch, the first in offset order is inserted (unnest keeps array order) and
 		// is the one handled.
-		claimSQL: moveOffset(offsets, "$7", "$8") + `
+		claimSQL: moveOffset(offsets) + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)
 ON CONFLICT DO NOTHING
@@ -53,7 +46,7 @@ RETURNING event_id`,
 		// The optimistic twin: a plain insert, a third cheaper than ON CONFLICT's
 		// speculative insertion, that fails with unique_violation if any id is known —
 		// rare enough (relay retries, redeliveries) to redo those batches the slow way.
-		fastClaimSQL: moveOffset(offsets, "$7", "$8") + `
+		fastClaimSQL: moveOffset(offsets) + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)`,
 		loadSQL: `SELECT topic, partition, next_offset, coalesce(replay_until, 0), coalesce(cluster_id, ''), topic_id FROM ` + offsets + `
@@ -74,13 +67,13 @@ WHERE consumer_group = $1 AND topic = $2 AND partition = $3
 }
 
 // moveOffset is the CTE that moves a partition's stored offset forward and binds it to the
-// log (the parameters cluster and topicID name: cluster id, topic id) it was applied from. GREATEST applies within one log
+// log ($7 cluster id, $8 topic id) it was applied from. GREATEST applies within one log
 // only: an offset of another log is replaced, not compared, so a stored offset never keeps
 // growing from a stale log and skips records of the new one on a later restart.
-func moveOffset(offsets, cluster, topicID string) string {
+func moveOffset(offsets string) string {
 	return `WITH moved AS (
 	INSERT INTO ` + offsets + ` AS o (consumer_group, topic, partition, next_offset, cluster_id, topic_id)
-	VALUES ($1, $2, $3, $4, ` + cluster + `, ` + topicID + `)
+	VALUES ($1, $2, $3, $4, $7, $8)
 	ON CONFLICT (consumer_group, topic, partition)
 	DO UPDATE SET next_offset = CASE
 			WHEN o.cluster_id = EXCLUDED.cluster_id AND o.topic_id = EXCLUDED.topic_id
@@ -89,10 +82,10 @@ func moveOffset(offsets, cluster, topicID string) string {
 )`
 }
 
-// errKnownID is fastClaim's (and copyClaim's) unique violation: some id of the batch is in
-// the inbox already (or twice in the batch), and the transaction is aborted. A CopyBatch
-// route with OnConflict returns it too when its COPY meets a taken key: either way the
-// batch is redone the slow way.
+// errKnownID is fastClaim's unique violation: some id of the batch is in the inbox
+// already (or twice in the batch), and the transaction is aborted. A CopyBatch route with
+// OnConflict returns it too when its COPY meets a taken key: either way the batch is redone
+// the slow way.
 var errKnownID = errors.New("an event id of the batch is in the inbox already")
 
 // fastClaim is claim for a batch expected to hold only new ids: it inserts them all, or
@@ -104,32 +97,6 @@ func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partitio
 	}
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
-	}
-	return nil
-}
-
-// inboxColumns are the inbox columns copyClaim fills (handled_at takes its default).
-var inboxColumns = []string{"consumer_group", "event_id", "topic", "partition", "offset"}
-
-// copyClaim is fastClaim for a CopyBatch route: the offset moved by one statement, the ids
-// COPYed into the inbox by another (COPY costs less per row than an insert from unnest and
-// fails the same way, with errKnownID, when an id is known).
-func (s *store) copyClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) error {
-	if _, err := tx.Exec(ctx, s.moveSQL, s.group, topic, partition, next, log.Cluster, log.Topic); err != nil {
-		return fmt.Errorf("move stored offset: %w", err)
-	}
-	row := make([]any, len(inboxColumns))
-	row[0], row[2], row[3] = s.group, topic, partition
-	src := pgx.CopyFromSlice(len(ids), func(i int) ([]any, error) {
-		row[1], row[4] = ids[i], offs[i] // encoded before the next call, so one slice serves
-		return row, nil
-	})
-	_, err := tx.CopyFrom(ctx, s.inbox, inboxColumns, src)
-	if uniqueViolation(err) {
-		return errKnownID
-	}
-	if err != nil {
-		return fmt.Errorf("copy inbox ids: %w", err)
 	}
 	return nil
 }
