@@ -43,15 +43,15 @@ func BenchmarkPeers(b *testing.B) {
 			figs = append(figs, figure{group: group, name: name, rate: float64(w.n) / d.Seconds(), unit: unit, note: note})
 		}
 		measure("replay", "events/s", "raw COPY of the same rows", "baseline: no Kafka, no decoding, no inbox",
-			func() (time.Duration, error) { return copyRaw(ctx, w) })
+			withCPU(ctx, w, "raw COPY of the same rows", func() (time.Duration, error) { return copyRaw(ctx, w) }))
 		measure("replay", "events/s", "novatrek stream runtime, CopyBatch", "inbox + stored offsets in the batch transaction, rows COPYed",
-			func() (time.Duration, error) { return replayOursCopy(ctx, w, fmt.Sprint("ours-copy-", i)) })
+			withCPU(ctx, w, "novatrek stream runtime, CopyBatch", func() (time.Duration, error) { return replayOursCopy(ctx, w, fmt.Sprint("ours-copy-", i)) }))
 		measure("replay", "events/s", "novatrek stream runtime, HandleBatch", "the same, one unnest upsert per batch",
-			func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) })
+			withCPU(ctx, w, "novatrek stream runtime, HandleBatch", func() (time.Duration, error) { return replayOurs(ctx, w, fmt.Sprint("ours-", i)) }))
 		measure("replay", "events/s", "hand loop: franz-go poll → pgx batch", "no inbox, offsets in Kafka",
-			func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) })
+			withCPU(ctx, w, "hand loop: franz-go poll → pgx batch", func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) }))
 		measure("replay", "events/s", "hand loop: franz-go poll → COPY", "no inbox, offsets in Kafka, no conflict handling",
-			func() (time.Duration, error) { return replayHandCopy(ctx, w, fmt.Sprint("hand-copy-", i)) })
+			withCPU(ctx, w, "hand loop: franz-go poll → COPY", func() (time.Duration, error) { return replayHandCopy(ctx, w, fmt.Sprint("hand-copy-", i)) }))
 		measure("outbox", "rows/s", "raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka",
 			func() (time.Duration, error) { return drainRaw(ctx, w, w.n) })
 		measure("outbox", "rows/s", "novatrek outbox relay", "fetch, idempotent produce, delete; batches of 1000",

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/big"
+	"os"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -113,6 +115,29 @@ func replayOurs(ctx context.Context, w *world, group string) (time.Duration, err
 		return writeRows(ctx, tx, rows)
 	})
 	return replayRuntime(ctx, w, group, route)
+}
+
+// withCPU wraps a replay contender so that it also prints the CPU time it cost per event:
+// this process's (the contender's, and the in-process broker's serving its fetches) and the
+// PostgreSQL backends'. Unlike its rate, a contender's CPU time hardly moves with the
+// machine's load, so on a shared machine it is the steadier comparison.
+func withCPU(ctx context.Context, w *world, name string, run func() (time.Duration, error)) func() (time.Duration, error) {
+	return func() (time.Duration, error) {
+		proc, server := cpustat.Process(), backendsCPU(ctx, w)
+		d, err := run()
+		proc, server = cpustat.Process()-proc, backendsCPU(ctx, w)-server
+		perEvent := func(c time.Duration) float64 { return float64(c.Microseconds()) / float64(w.n) }
+		fmt.Fprintf(os.Stderr, "peers: %s: cpu %.1f µs/event in this process, %.1f in postgres, %.1f in all\n",
+			name, perEvent(proc), perEvent(server), perEvent(proc+server))
+		return d, err
+	}
+}
+
+// backendsCPU is the CPU time of the PostgreSQL backends of the world's database; 0 when
+// they cannot be read (the figure then shows 0 rather than failing the run).
+func backendsCPU(ctx context.Context, w *world) time.Duration {
+	d, _ := cpustat.Backends(ctx, w.pool)
+	return d
 }
 
 // replayRuntime runs a stream processor with route until the projection holds every row.
