@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -336,7 +337,9 @@ func benchReplay(b *testing.B, n int, kind routeKind, maxBatch int) {
 	b.ResetTimer()
 	for i := range b.N {
 		group := fmt.Sprintf("bench-replay-%d", i)
+		reg := prometheus.NewRegistry()
 		p, err := stream.New(stream.Config{
+			Metrics: reg,
 			Group: group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
 			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
@@ -366,6 +369,9 @@ func benchReplay(b *testing.B, n int, kind routeKind, maxBatch int) {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+		// Records per transaction: the fewer, the more each event pays of a transaction's
+		// fixed cost (begin, the offset row, commit).
+		b.ReportMetric(float64(n)/metric(b, reg, "novatrek_stream_batch_records", nil), "events/batch")
 
 		b.StopTimer()
 		if _, err := pool.Exec(context.Background(), `TRUNCATE bench.replay_reservations`); err != nil {
