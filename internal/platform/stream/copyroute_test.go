@@ -270,3 +270,50 @@ func TestCopyBatchRefusesIncompleteProjection(t *testing.T) {
 		t.Fatalf("New = %v, want an error saying %q", err, want)
 	}
 }
+
+// TestCopyBatchRewind rewinds a CopyBatch group to the start of its partitions: the events
+// are COPYed again, marked Replay in the row function, and each appears once as live and
+// once as a replay.
+func TestCopyBatchRewind(t *testing.T) {
+	t.Parallel()
+	r := newCopyRig(t)
+	ctx := context.Background()
+	if _, err := r.pool.Exec(ctx, copyTable); err != nil {
+		t.Fatal(err)
+	}
+	into := stream.Projection{Table: pgx.Identifier{copySchema, "applied"}, Columns: copyColumns}
+	route := stream.CopyBatch(testproc.CreatedTopic, into, copyRow)
+	start := func() *streamtest.Running {
+		p, err := stream.New(stream.Config{Group: copyGroup, Brokers: r.env.Brokers, Pool: r.pool, Schema: copySchema,
+			Routes: []stream.Route{route}, Serde: r.env.Serde, MaxBatchRecords: 7, Logger: streamtest.Logger(t, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return streamtest.Start(t, p)
+	}
+	const n = 30
+	r.produce(0, n, 0)
+	run := start()
+	streamtest.Eventually(t, "every record passed", func() (bool, error) { return r.stored() == n, nil })
+	if err := run.Stop(); err != nil && !errors.Is(err, context.Canceled) {
+		t.Fatal(err)
+	}
+	err := pgx.BeginFunc(ctx, r.pool, func(tx pgx.Tx) error {
+		_, err := stream.Rewind(ctx, tx, copySchema, copyGroup, []stream.Position{
+			{Topic: testproc.CreatedTopic, Partition: 0}, {Topic: testproc.CreatedTopic, Partition: 1}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start()
+	streamtest.Eventually(t, "every event applied again", func() (bool, error) {
+		return r.count(`SELECT count(*) FROM copyproj.applied`) == 2*n, nil
+	})
+	if got := r.count(`SELECT count(*) FROM copyproj.applied WHERE replay`); got != n {
+		t.Errorf("%d rows written as replays, want %d", got, n)
+	}
+	if got := r.count(`SELECT count(*) FROM (SELECT event_id FROM copyproj.applied GROUP BY event_id HAVING count(*) = 2 AND count(*) FILTER (WHERE replay) = 1) e`); got != n {
+		t.Errorf("%d events applied once live and once as a replay, want %d", got, n)
+	}
+}
