@@ -340,7 +340,7 @@ func benchReplay(b *testing.B, n int, kind routeKind, maxBatch int) {
 		reg := prometheus.NewRegistry()
 		p, err := stream.New(stream.Config{
 			Metrics: reg,
-			Group: group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
+			Group:   group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
 			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		})
