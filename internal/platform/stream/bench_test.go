@@ -339,9 +339,8 @@ func benchReplay(b *testing.B, n int, kind routeKind, maxBatch int) {
 		group := fmt.Sprintf("bench-replay-%d", i)
 		reg := prometheus.NewRegistry()
 		p, err := stream.New(stream.Config{
-			Metrics: reg,
-			Group:   group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
-			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch,
+			Group: group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
+			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch, Metrics: reg,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		})
 		if err != nil {
