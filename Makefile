@@ -85,11 +85,13 @@ bench-peers: ## replay, outbox relay and lag export beside the peers (hand loop,
 bench-peers-real: ## the same table with every contender on a real Apache Kafka broker (starts and stops one on port 19292)
 	GO=$(GO) PEERS_EVENTS=$(PEERS_EVENTS) bash scripts/bench-peers-real
 
-bench-scale: ## the runtime's replay throughput and peak RSS at 100,000 and 1,000,000 events (cost linear, memory flat)
-	for n in 100000 1000000; do STREAM_BENCH_EVENTS=$$n $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$' ./internal/platform/stream/ || exit 1; done
+SCALE_BENCH = 'BenchmarkReplay$$|BenchmarkReplayCopy$$|BenchmarkRawInsert$$'
 
-bench-large: ## the same replay at 10,000,000 events (the in-process broker's child process holds about 3 GB)
-	STREAM_BENCH_EVENTS=10000000 $(GO) test -run '^$$' -benchtime 1x -timeout 2h -bench 'BenchmarkReplay$$' ./internal/platform/stream/
+bench-scale: ## the runtime's replay (HandleBatch, CopyBatch) beside the raw insert at 100,000 and 1,000,000 events: rate, CPU per event, peak RSS
+	for n in 100000 1000000; do STREAM_BENCH_EVENTS=$$n $(GO) test $(BENCHFLAGS) -bench $(SCALE_BENCH) ./internal/platform/stream/ || exit 1; done
+
+bench-large: ## the same at 10,000,000 events (the in-process broker's child process holds about 3 GB)
+	STREAM_BENCH_EVENTS=10000000 $(GO) test -run '^$$' -benchtime 1x -timeout 2h -bench $(SCALE_BENCH) ./internal/platform/stream/
 
 generate: ## regenerate code (Avro Go types) from the schemas
 	$(GO) generate ./...

@@ -4,12 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/big"
+	"os"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/platform/stream"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/schemas"
 )
 
@@ -32,10 +37,19 @@ const upsert = `INSERT INTO peers.reservations
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::text[], $6::numeric[], $7::text[], $8::timestamptz[])
 ON CONFLICT (reservation_id) DO UPDATE SET status = EXCLUDED.status, occurred_at = EXCLUDED.occurred_at`
 
-// row is one event's row, in the order of columns.
+// row is one event's row, in the order of columns, each value in its column's binary type
+// (a uuid as [16]byte, the price as a pgtype.Numeric): pgx's COPY is binary only, and a
+// string for a uuid or numeric column (or a uuid.UUID, whose driver.Valuer gives a string)
+// is encoded by first failing, then parsing it, which costs more per row than the insert.
 func row(v *schemas.ReservationCreated) []any {
-	return []any{v.ReservationID, v.GuestID, v.TripID, int32(v.PartySize), v.Status,
-		v.TotalPrice.Amount.FloatString(4), v.TotalPrice.Currency, v.Metadata.OccurredAt}
+	return []any{[16]byte(uuid.MustParse(v.ReservationID)), [16]byte(uuid.MustParse(v.GuestID)), v.TripID, int32(v.PartySize), v.Status,
+		numeric4(v.TotalPrice.Amount), v.TotalPrice.Currency, v.Metadata.OccurredAt}
+}
+
+// numeric4 is r (a decimal(18,4) from Avro) as a numeric with four decimal places.
+func numeric4(r *big.Rat) pgtype.Numeric {
+	scaled := new(big.Int).Mul(r.Num(), big.NewInt(10_000))
+	return pgtype.Numeric{Int: scaled.Quo(scaled, r.Denom()), Exp: -4, Valid: true}
 }
 
 // writeRows upserts rows (each from row) in one statement, column arrays built here.
@@ -74,6 +88,21 @@ func awaitRows(ctx context.Context, pool *pgxpool.Pool, n int, failed <-chan err
 	}
 }
 
+// upsertConflict is upsert's conflict clause, for the CopyBatch route's slow path.
+const upsertConflict = `(reservation_id) DO UPDATE SET status = EXCLUDED.status, occurred_at = EXCLUDED.occurred_at`
+
+// replayOursCopy is the stream runtime with the projection as a CopyBatch route: each
+// batch's inbox rows and projection rows COPYed in the batch's transaction beside the stored
+// offset, the upsert's conflict clause applied through a staging table only to a batch that
+// meets a known id or a taken key.
+func replayOursCopy(ctx context.Context, w *world, group string) (time.Duration, error) {
+	into := stream.Projection{Table: pgx.Identifier{"peers", "reservations"}, Columns: columns, OnConflict: upsertConflict}
+	route := stream.CopyBatch(topic, into, func(ev *stream.Event[schemas.ReservationCreated]) ([]any, error) {
+		return row(&ev.Value), nil
+	})
+	return replayRuntime(ctx, w, group, route)
+}
+
 // replayOurs is the stream runtime as a service runs it: batches of up to
 // stream.DefaultMaxBatchRecords, the inbox claiming every event id and the stored offsets
 // written in the batch's transaction, one upsert per batch.
@@ -85,6 +114,34 @@ func replayOurs(ctx context.Context, w *world, group string) (time.Duration, err
 		}
 		return writeRows(ctx, tx, rows)
 	})
+	return replayRuntime(ctx, w, group, route)
+}
+
+// withCPU wraps a replay contender so that it also prints the CPU time it cost per event:
+// this process's (the contender's, and the in-process broker's serving its fetches) and the
+// PostgreSQL backends'. Unlike its rate, a contender's CPU time hardly moves with the
+// machine's load, so on a shared machine it is the steadier comparison.
+func withCPU(ctx context.Context, w *world, name string, run func() (time.Duration, error)) func() (time.Duration, error) {
+	return func() (time.Duration, error) {
+		proc, server := cpustat.Process(), backendsCPU(ctx, w)
+		d, err := run()
+		proc, server = cpustat.Process()-proc, backendsCPU(ctx, w)-server
+		perEvent := func(c time.Duration) float64 { return float64(c.Microseconds()) / float64(w.n) }
+		fmt.Fprintf(os.Stderr, "peers: %s: cpu %.1f µs/event in this process, %.1f in postgres, %.1f in all\n",
+			name, perEvent(proc), perEvent(server), perEvent(proc+server))
+		return d, err
+	}
+}
+
+// backendsCPU is the CPU time of the PostgreSQL backends of the world's database; 0 when
+// they cannot be read (the figure then shows 0 rather than failing the run).
+func backendsCPU(ctx context.Context, w *world) time.Duration {
+	d, _ := cpustat.Backends(ctx, w.pool)
+	return d
+}
+
+// replayRuntime runs a stream processor with route until the projection holds every row.
+func replayRuntime(ctx context.Context, w *world, group string, route stream.Route) (time.Duration, error) {
 	p, err := stream.New(stream.Config{Group: group, Brokers: w.brokers, Pool: w.pool, Schema: "peers",
 		Routes: []stream.Route{route}, Serde: w.serde, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {

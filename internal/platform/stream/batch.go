@@ -251,6 +251,45 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		}
 	}
 	next := w.recs[hi-1].Offset + 1
+	if err := w.claimIDs(tx, lo, hi, next, fast); err != nil {
+		return err
+	}
+	if len(w.sel) > 0 {
+		start := time.Now()
+		err := w.effects(tx, fast)
+		w.pm.handler.Observe(time.Since(start).Seconds())
+		if err != nil {
+			return err
+		}
+	}
+	if err := w.commit(conn, tx); err != nil {
+		return &storeError{"commit", err}
+	}
+	if quiet && len(w.sel) > 0 {
+		w.p.cfg.Outbox.Wake() // the transaction sent no NOTIFY: see Config.Outbox
+	}
+
+	w.pm.handled.Add(float64(len(w.sel)))
+	w.pm.duplicate.Add(float64(eligible - len(w.sel)))
+	w.checkHorizon()
+	w.pm.batchSize.Observe(float64(hi - lo))
+	w.mu.Lock()
+	w.next = next
+	w.pm.lag.Set(float64(max(w.hwm-next, 0)))
+	w.mu.Unlock()
+	if hook := w.p.afterCommit; hook != nil && hook(w.topic, w.partition, next) {
+		w.p.crash()
+		w.cancel()
+		return errStopping
+	}
+	w.p.cl.MarkCommitRecords(w.recs[hi-1])
+	return nil
+}
+
+// claimIDs moves the stored offset to next and claims the ids of [lo, hi) in the inbox (see
+// attempt); w.sel receives the slots of the events not seen before.
+func (w *worker) claimIDs(tx pgx.Tx, lo, hi int, next int64, fast bool) error {
+	ctx := w.ctx
 	w.sel = w.sel[:0]
 	if fast {
 		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
@@ -280,35 +319,17 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 			}
 		}
 	}
-	if len(w.sel) > 0 {
-		start := time.Now()
-		err := w.batch.handle(ctx, tx, w.sel, w.replayUntil, w.p.cfg.Intercept)
-		w.pm.handler.Observe(time.Since(start).Seconds())
-		if err != nil {
-			return fmt.Errorf("handler: %w", err)
-		}
-	}
-	if err := w.commit(conn, tx); err != nil {
-		return &storeError{"commit", err}
-	}
-	if quiet && len(w.sel) > 0 {
-		w.p.cfg.Outbox.Wake() // the transaction sent no NOTIFY: see Config.Outbox
-	}
+	return nil
+}
 
-	w.pm.handled.Add(float64(len(w.sel)))
-	w.pm.duplicate.Add(float64(eligible - len(w.sel)))
-	w.checkHorizon()
-	w.pm.batchSize.Observe(float64(hi - lo))
-	w.mu.Lock()
-	w.next = next
-	w.pm.lag.Set(float64(max(w.hwm-next, 0)))
-	w.mu.Unlock()
-	if hook := w.p.afterCommit; hook != nil && hook(w.topic, w.partition, next) {
-		w.p.crash()
-		w.cancel()
-		return errStopping
+// effects applies the new events (w.sel): the route's handler, or a CopyBatch route's rows.
+func (w *worker) effects(tx pgx.Tx, fast bool) error {
+	if w.copy != nil {
+		return w.copyRows(tx, fast)
 	}
-	w.p.cl.MarkCommitRecords(w.recs[hi-1])
+	if err := w.batch.handle(w.ctx, tx, w.sel, w.replayUntil, w.p.cfg.Intercept); err != nil {
+		return fmt.Errorf("handler: %w", err)
+	}
 	return nil
 }
 

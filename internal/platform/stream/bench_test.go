@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -17,8 +18,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -158,8 +162,8 @@ func benchBroker() (brokers []string, closeBroker func(), err error) {
 }
 
 // benchCluster starts the child process with n events produced and returns its broker
-// and registry addresses.
-func benchCluster(b *testing.B, n int) (broker, registry string) {
+// and registry addresses and its pid.
+func benchCluster(b *testing.B, n int) (broker, registry string, pid int) {
 	b.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$", "-test.bench=^$")
 	cmd.Env = append(os.Environ(), benchClusterEnv+"="+strconv.Itoa(n))
@@ -184,7 +188,7 @@ func benchCluster(b *testing.B, n int) (broker, registry string) {
 	if len(f) != 3 || f[0] != "READY" {
 		b.Fatalf("bench cluster said %q", line)
 	}
-	return f[1], f[2]
+	return f[1], f[2], cmd.Process.Pid
 }
 
 // replaySQL is the projection the replay writes: one row per reservation, upserted for
@@ -200,6 +204,8 @@ const replayTable = `CREATE TABLE replay_reservations (
 	currency       text        NOT NULL,
 	occurred_at    timestamptz NOT NULL
 )`
+
+var replayColumns = []string{"reservation_id", "guest_id", "trip_id", "departure_date", "party_size", "status", "total_price", "currency", "occurred_at"}
 
 const replayUpsert = `INSERT INTO bench.replay_reservations AS r
 SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::date[], $5::int[], $6::text[], $7::numeric[], $8::text[], $9::timestamptz[])
@@ -234,6 +240,12 @@ func (r *replayRows) exec(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
+// numeric4 is r (a decimal(18,4) from Avro) as a numeric with four decimal places.
+func numeric4(r *big.Rat) pgtype.Numeric {
+	scaled := new(big.Int).Mul(r.Num(), big.NewInt(10_000))
+	return pgtype.Numeric{Int: scaled.Quo(scaled, r.Denom()), Exp: -4, Valid: true}
+}
+
 func benchDB(b *testing.B) *pgxpool.Pool {
 	b.Helper()
 	pool := pgtest.NewDB(b)
@@ -251,17 +263,32 @@ func benchDB(b *testing.B) *pgxpool.Pool {
 // with the inbox deduplicating every event id: batches of up to 500 records per
 // transaction, one unnest upsert per batch.
 func BenchmarkReplay(b *testing.B) {
-	benchReplay(b, benchSize("STREAM_BENCH_EVENTS", 20_000), true, benchSize("STREAM_BENCH_BATCH", stream.DefaultMaxBatchRecords))
+	benchReplay(b, benchSize("STREAM_BENCH_EVENTS", 20_000), routeBatch, benchSize("STREAM_BENCH_BATCH", stream.DefaultMaxBatchRecords))
+}
+
+// BenchmarkReplayCopy is BenchmarkReplay with the projection as a CopyBatch route: each
+// batch's inbox rows and projection rows COPYed.
+func BenchmarkReplayCopy(b *testing.B) {
+	benchReplay(b, benchSize("STREAM_BENCH_EVENTS", 20_000), routeCopy, benchSize("STREAM_BENCH_BATCH", stream.DefaultMaxBatchRecords))
 }
 
 // BenchmarkReplayPerEvent is the naive processor for comparison: one transaction, one
 // inbox insert and one upsert per event.
 func BenchmarkReplayPerEvent(b *testing.B) {
-	benchReplay(b, benchSize("STREAM_BENCH_NAIVE_EVENTS", 2_000), false, 1)
+	benchReplay(b, benchSize("STREAM_BENCH_NAIVE_EVENTS", 2_000), routeEvent, 1)
 }
 
-func benchReplay(b *testing.B, n int, batch bool, maxBatch int) {
-	broker, registry := benchCluster(b, n)
+// routeKind is how a replay benchmark's route writes the projection.
+type routeKind int
+
+const (
+	routeBatch routeKind = iota // HandleBatch, one unnest upsert per batch
+	routeCopy                   // CopyBatch
+	routeEvent                  // Handle, one upsert per event
+)
+
+func benchReplay(b *testing.B, n int, kind routeKind, maxBatch int) {
+	broker, registry, brokerPID := benchCluster(b, n)
 	pool := benchDB(b)
 	rc, err := sr.NewClient(sr.URLs(registry))
 	if err != nil {
@@ -270,7 +297,19 @@ func benchReplay(b *testing.B, n int, batch bool, maxBatch int) {
 	sd := serde.New(rc)
 
 	var route stream.Route
-	if batch {
+	switch kind {
+	case routeCopy:
+		into := stream.Projection{Table: pgx.Identifier{"bench", "replay_reservations"}, Columns: replayColumns,
+			OnConflict: `(reservation_id) DO UPDATE SET status = EXCLUDED.status, occurred_at = EXCLUDED.occurred_at`}
+		route = stream.CopyBatch(benchTopic, into, func(ev *stream.Event[schemas.ReservationCreated]) ([]any, error) {
+			// Values in the columns' binary types: pgx's COPY is binary only, and a string (or
+			// a uuid.UUID, a driver.Valuer giving one) for a uuid or numeric column is
+			// encoded by failing first, then parsing it.
+			v := &ev.Value
+			return []any{[16]byte(uuid.MustParse(v.ReservationID)), [16]byte(uuid.MustParse(v.GuestID)), v.TripID, v.DepartureDate,
+				int32(v.PartySize), v.Status, numeric4(v.TotalPrice.Amount), v.TotalPrice.Currency, v.Metadata.OccurredAt}, nil
+		})
+	case routeBatch:
 		// One worker per partition calls the handler; each keeps its own rows.
 		rows := make(chan *replayRows, benchPartitions)
 		for range benchPartitions {
@@ -285,7 +324,7 @@ func benchReplay(b *testing.B, n int, batch bool, maxBatch int) {
 			}
 			return r.exec(ctx, tx)
 		})
-	} else {
+	case routeEvent:
 		route = stream.Handle(benchTopic, func(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationCreated]) error {
 			var r replayRows
 			r.add(&ev.Value)
@@ -298,14 +337,16 @@ func benchReplay(b *testing.B, n int, batch bool, maxBatch int) {
 	b.ResetTimer()
 	for i := range b.N {
 		group := fmt.Sprintf("bench-replay-%d", i)
+		reg := prometheus.NewRegistry()
 		p, err := stream.New(stream.Config{
 			Group: group, Brokers: []string{broker}, Pool: pool, Schema: "bench",
-			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch,
+			Routes: []stream.Route{route}, Serde: sd, MaxBatchRecords: maxBatch, Metrics: reg,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		})
 		if err != nil {
 			b.Fatal(err)
 		}
+		cpu := startCPU(b, pool, brokerPID)
 		start := time.Now()
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan error, 1)
@@ -321,11 +362,15 @@ func benchReplay(b *testing.B, n int, batch bool, maxBatch int) {
 			time.Sleep(50 * time.Millisecond)
 		}
 		elapsed := time.Since(start)
+		cpu.report(b, n)
 		cancel()
 		if err := <-done; err != nil {
 			b.Fatal(err)
 		}
 		b.ReportMetric(float64(n)/elapsed.Seconds(), "events/s")
+		// Records per transaction: the fewer, the more each event pays of a transaction's
+		// fixed cost (begin, the offset row, commit).
+		b.ReportMetric(float64(n)/metric(b, reg, "novatrek_stream_batch_records", nil), "events/batch")
 
 		b.StopTimer()
 		if _, err := pool.Exec(context.Background(), `TRUNCATE bench.replay_reservations`); err != nil {
@@ -355,6 +400,7 @@ func BenchmarkRawInsert(b *testing.B) {
 	}
 	b.ResetTimer()
 	for range b.N {
+		cpu := startCPU(b, pool, 0)
 		start := time.Now()
 		work := make(chan *replayRows)
 		errs := make(chan error, conns)
@@ -379,6 +425,7 @@ func BenchmarkRawInsert(b *testing.B) {
 			}
 		}
 		b.ReportMetric(float64(n)/time.Since(start).Seconds(), "rows/s")
+		cpu.report(b, n)
 		b.StopTimer()
 		if _, err := pool.Exec(context.Background(), `TRUNCATE bench.replay_reservations`); err != nil {
 			b.Fatal(err)

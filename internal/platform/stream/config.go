@@ -193,7 +193,9 @@ func (c *Config) validate() error {
 	for i, r := range c.Routes {
 		switch {
 		case r.impl == nil:
-			bad("route %d was not built with Handle or HandleBatch", i)
+			bad("route %d was not built with Handle, HandleBatch or CopyBatch", i)
+		case r.copy != nil && r.copy.problem != "":
+			bad("route for %q: %s", r.topic, r.copy.problem)
 		case seen[r.topic]:
 			bad("topic %q has more than one route", r.topic)
 		case r.topic == c.DeadLetterTopic:

@@ -11,7 +11,11 @@
 //		...
 //	})
 //
-// Projections use HandleBatch to write a whole batch in one statement.
+// Projections use HandleBatch to write a whole batch in one statement. An append-shaped
+// projection (one row per event) can use CopyBatch instead: the handler only turns an event
+// into a row, and the runtime COPYs the batch's rows into the table in the batch's
+// transaction — or, when the inbox knows an event of the batch or a key is taken, moves
+// them through a staging table with INSERT … SELECT … ON CONFLICT (see CopyBatch).
 //
 // # How a partition is applied
 //
@@ -28,7 +32,7 @@
 //     is optimistic: when an id is already there it fails, and the batch is redone at once
 //     with ON CONFLICT DO NOTHING RETURNING event_id, which says which ids are new;
 //  2. calls the handler for the new ids — a duplicate (same event id at another offset,
-//     e.g. from an outbox relay retry) is skipped;
+//     e.g. from an outbox relay retry) is skipped; a CopyBatch route COPYs their rows;
 //  3. commits, then marks the Kafka offset, which franz-go commits every second and on
 //     revoke.
 //
@@ -94,7 +98,7 @@
 // # Speed
 //
 // A replay is bounded by the store: one transaction, one inbox statement and (with
-// HandleBatch) one projection statement per batch; decoding reuses per-partition buffers;
+// HandleBatch) one projection statement or (with CopyBatch) one COPY per batch; decoding reuses per-partition buffers;
 // fetches are capped at 16 MiB and queues at 8 batches per partition, which bounds memory.
 // Measured on the 2-core development machine, shared with other work (BenchmarkReplay,
 // 1,000,000 events, 6 partitions, batches of 500, a pool of 4 connections): about 80,000

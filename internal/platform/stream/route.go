@@ -45,11 +45,12 @@ type Event[T any] struct {
 	Replay bool
 }
 
-// Route binds one topic to a handler. Build it with Handle or HandleBatch.
+// Route binds one topic to a handler. Build it with Handle, HandleBatch or CopyBatch.
 type Route struct {
 	topic       string
 	impl        func() decodedBatch
-	maxAttempts int // 0: Config.MaxAttempts
+	copy        *copyTarget // CopyBatch's projection; nil for a handler route
+	maxAttempts int         // 0: Config.MaxAttempts
 }
 
 // Topic returns the topic the route consumes.
@@ -102,6 +103,9 @@ type decodedBatch interface {
 	// handle calls the handler for the slots in sel (ascending), marking the events at
 	// offsets below replayUntil as replays; intercept (if not nil) runs before each event.
 	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept) error
+	// rows builds CopyBatch rows for the slots in sel (ascending) into dst; see
+	// typedBatch.rows.
+	rows(ctx context.Context, sel []int, replayUntil int64, intercept Intercept, dst [][]any) ([][]any, error)
 	// occurredAt returns when slot i's event occurred: its metadata's occurred_at, or the
 	// record timestamp when the producer left it unset (the Avro zero, 1970).
 	occurredAt(i int) time.Time
@@ -111,6 +115,8 @@ type typedBatch[T any, P Message[T]] struct {
 	reader  avro.Schema
 	one     func(context.Context, pgx.Tx, Event[T]) error
 	many    func(context.Context, pgx.Tx, []Event[T]) error
+	row     func(*Event[T]) ([]any, error) // CopyBatch's
+	columns int                            // how many values row gives
 	events  []Event[T]
 	scratch []Event[T]
 }

@@ -83,21 +83,28 @@ func moveOffset(offsets string) string {
 }
 
 // errKnownID is fastClaim's unique violation: some id of the batch is in the inbox
-// already (or twice in the batch), and the transaction is aborted.
+// already (or twice in the batch), and the transaction is aborted. A CopyBatch route with
+// OnConflict returns it too when its COPY meets a taken key: either way the batch is redone
+// the slow way.
 var errKnownID = errors.New("an event id of the batch is in the inbox already")
 
 // fastClaim is claim for a batch expected to hold only new ids: it inserts them all, or
 // fails with errKnownID and leaves the transaction to be rolled back.
 func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) error {
 	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic)
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
+	if uniqueViolation(err) {
 		return errKnownID
 	}
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
 	}
 	return nil
+}
+
+// uniqueViolation reports a PostgreSQL unique_violation.
+func uniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "23505"
 }
 
 // claim moves (topic, partition)'s stored offset in log to at least next and inserts ids, each

@@ -20,6 +20,7 @@ type worker struct {
 	log       *slog.Logger
 	pm        *partitionMetrics
 	batch     decodedBatch
+	copy      *copyTarget // the route's CopyBatch projection; nil for a handler route
 
 	// ctx is the handlers' context; cancel aborts the in-flight attempt.
 	ctx    context.Context
@@ -51,6 +52,7 @@ type worker struct {
 	offs  []int64 // offs[i] is the offset of ids[i]
 	sel   []int
 	fresh map[[16]byte]struct{}
+	rows  [][]any // a CopyBatch route's projection rows
 }
 
 func newWorker(p *Processor, route Route, partition int32) *worker {
@@ -62,6 +64,7 @@ func newWorker(p *Processor, route Route, partition int32) *worker {
 		log:       p.log.With("topic", route.topic, "partition", partition),
 		pm:        p.metrics.partition(route.topic, partition),
 		batch:     route.impl(),
+		copy:      route.copy,
 		ctx:       ctx,
 		cancel:    cancel,
 		stop:      make(chan struct{}),

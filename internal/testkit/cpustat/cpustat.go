@@ -40,18 +40,37 @@ func Backends(ctx context.Context, db store.DB) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("cpustat: list the backends: %w", err)
 	}
-	var ticks int64
+	var sum time.Duration
 	for _, pid := range pids {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
+		d, ok := procCPU(int(pid))
+		if !ok {
 			return 0, nil
 		}
-		// Fields after the parenthesized command: state is field 3, utime 14, stime 15.
-		rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
-		f := strings.Fields(rest)
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		ticks += u + st
+		sum += d
 	}
-	return time.Duration(ticks) * (time.Second / 100), nil // USER_HZ is 100 on Linux
+	return sum, nil
+}
+
+// Child is the CPU time used so far by another process of this machine (a benchmark's
+// child serving Kafka, say), read from /proc; 0 when it cannot be read.
+func Child(pid int) time.Duration {
+	d, _ := procCPU(pid)
+	return d
+}
+
+// procCPU is pid's user + system CPU time from /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, bool) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	// Fields after the parenthesized command: state is field 3, utime 14, stime 15.
+	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0, false
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * (time.Second / 100), true // USER_HZ is 100 on Linux
 }
