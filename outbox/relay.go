@@ -121,6 +121,7 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	}()
 	bo := newBackoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff)
 	nextStats := time.Now()
+	resume := true    // the previous leader may have published rows it could not delete
 	var lastErr error // the failure that revealed a lost session, if one did
 	for {
 		if ctx.Err() != nil {
@@ -138,7 +139,7 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 			nextStats = now.Add(r.cfg.StatsInterval)
 		}
 
-		n, err := r.relayBatch(ctx, s, client)
+		n, err := r.relayBatch(ctx, s, client, &resume)
 		if err != nil {
 			lastErr = err
 			r.retryAfter(ctx, s, bo, "outbox relay: batch failed; unpublished rows stay and are retried", err)

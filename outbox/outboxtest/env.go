@@ -108,17 +108,39 @@ func (r *relay) published(t testing.TB) float64 {
 }
 
 // gatedStore is the engine's store with a switch that refuses new leadership, so a test can
-// model a relay process that died together with its session: it never campaigns again.
+// model a relay process that died together with its session: it never campaigns again; and
+// a seam before each delete, to fail or interrupt the step between produce and delete.
 type gatedStore struct {
 	outbox.Store
-	refuse atomic.Bool
+	refuse       atomic.Bool
+	beforeDelete atomic.Pointer[func() error]
 }
 
 func (g *gatedStore) TryLead(ctx context.Context) (outbox.Session, bool, error) {
 	if g.refuse.Load() {
 		return nil, false, nil
 	}
-	return g.Store.TryLead(ctx)
+	s, ok, err := g.Store.TryLead(ctx)
+	if s != nil {
+		s = &gatedSession{Session: s, store: g}
+	}
+	return s, ok, err
+}
+
+// gatedSession runs its store's beforeDelete seam, if set, before each delete; an error from
+// it fails the delete without deleting anything.
+type gatedSession struct {
+	outbox.Session
+	store *gatedStore
+}
+
+func (s *gatedSession) Delete(ctx context.Context, ids []int64) error {
+	if hook := s.store.beforeDelete.Load(); hook != nil {
+		if err := (*hook)(); err != nil {
+			return err
+		}
+	}
+	return s.Session.Delete(ctx, ids)
 }
 
 // leaderAndStandby waits until exactly one of a and b leads and returns them in that order.
