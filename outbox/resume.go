@@ -48,6 +48,42 @@ const resumeReadTimeout = 15 * time.Second
 // batch size: rows of other stores on a shared topic can sit between ours.
 const resumeBudget = 16
 
+// skipPublished deletes the rows already on Kafka and returns the others, to publish. It
+// keeps *resume set while it finds rows to skip: the next batch may hold more of them (a
+// previous leader with a larger batch size).
+func (r *Relay) skipPublished(ctx context.Context, s Session, client *kgo.Client, rows []Row, resume *bool) ([]Row, error) {
+	found, unsettled, err := r.alreadyPublished(ctx, client, rows)
+	if err != nil {
+		r.m.publishErrors.Add(float64(len(rows)))
+		return nil, fmt.Errorf("resume: check which of %d rows are on Kafka: %w", len(rows), err)
+	}
+	r.m.resumeUnverified.Add(float64(unsettled))
+	if len(found) == 0 {
+		*resume = false
+		r.log.InfoContext(ctx, "outbox relay: resumed; none of the oldest rows was on Kafka yet", "rows", len(rows), "unverified", unsettled)
+		return rows, nil
+	}
+	ids := make([]int64, 0, len(found))
+	rest := rows[:0:0]
+	for _, row := range rows {
+		if found[row.ID] {
+			ids = append(ids, row.ID)
+		} else {
+			rest = append(rest, row)
+		}
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), deleteTimeout)
+	defer cancel()
+	if err := s.Delete(dctx, ids); err != nil {
+		r.m.storeErrors.Inc()
+		return nil, fmt.Errorf("resume: delete %d rows already on Kafka: %w", len(ids), err)
+	}
+	r.m.resumeSkipped.Add(float64(len(ids)))
+	r.log.InfoContext(ctx, "outbox relay: resumed; deleted rows already on Kafka without publishing them again",
+		"skipped", len(ids), "rows", len(rows), "unverified", unsettled)
+	return rest, nil
+}
+
 // partitionTail is what a resume knows of one partition: its bounds when the check began, the
 // window still to read, and the waiting rows that map to it.
 type partitionTail struct {

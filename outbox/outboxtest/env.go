@@ -121,10 +121,14 @@ func (g *gatedStore) TryLead(ctx context.Context) (outbox.Session, bool, error) 
 		return nil, false, nil
 	}
 	s, ok, err := g.Store.TryLead(ctx)
-	if s != nil {
-		s = &gatedSession{Session: s, store: g}
+	if s == nil {
+		return s, ok, err
 	}
-	return s, ok, err
+	gs := &gatedSession{Session: s, store: g}
+	if fa, ahead := s.(aheadFetcher); ahead {
+		return &gatedAheadSession{gatedSession: gs, ahead: fa}, ok, err // keep the relay's pipelined path
+	}
+	return gs, ok, err
 }
 
 // gatedSession runs its store's beforeDelete seam, if set, before each delete; an error from
@@ -135,12 +139,40 @@ type gatedSession struct {
 }
 
 func (s *gatedSession) Delete(ctx context.Context, ids []int64) error {
-	if hook := s.store.beforeDelete.Load(); hook != nil {
-		if err := (*hook)(); err != nil {
-			return err
-		}
+	if err := s.store.seam(); err != nil {
+		return err
 	}
 	return s.Session.Delete(ctx, ids)
+}
+
+// seam runs beforeDelete, if set.
+func (g *gatedStore) seam() error {
+	if hook := g.beforeDelete.Load(); hook != nil {
+		return (*hook)()
+	}
+	return nil
+}
+
+// aheadFetcher is the optional Session method of the relay's pipelined path (see
+// outbox/publish.go); a session that has it keeps it behind the gate.
+type aheadFetcher interface {
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error)
+}
+
+// gatedAheadSession is a gatedSession whose engine deletes and fetches ahead in one round
+// trip; the seam runs before that delete too.
+type gatedAheadSession struct {
+	*gatedSession
+	ahead aheadFetcher
+}
+
+func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {
+	if len(ids) > 0 {
+		if err := s.store.seam(); err != nil {
+			return nil, err
+		}
+	}
+	return s.ahead.DeleteAndFetchAfter(ctx, ids, after, limit)
 }
 
 // leaderAndStandby waits until exactly one of a and b leads and returns them in that order.

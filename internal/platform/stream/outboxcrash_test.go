@@ -139,6 +139,9 @@ type crashingSession struct {
 }
 
 func (s *crashingSession) Delete(ctx context.Context, ids []int64) error {
+	if s.store.crashed.Load() {
+		return errors.New("simulated crash: the process is gone")
+	}
 	if s.store.deletes.Add(1) == s.store.crashAt {
 		s.store.crashed.Store(true)
 		s.store.crash()
