@@ -31,11 +31,11 @@ type aheadFetcher interface {
 	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]Row, error)
 }
 
-// maxStreak bounds how many batches are fetched ahead, by id, before the relay fetches from
-// the oldest row again. Fetching after an id passes over a row that a slow transaction
+// MaxAheadStreak bounds how many batches are fetched ahead, by id, before the relay fetches
+// from the oldest row again. Fetching after an id passes over a row that a slow transaction
 // committed with a lower id (the watermark trap, see the package doc); the fetch from the
 // oldest row finds it, at most this many batches late.
-const maxStreak = 16
+const MaxAheadStreak = 16
 
 // relayBatch produces the next batch (fetched ahead, or the oldest rows) in id order, waits
 // for every acknowledgement and deletes the acknowledged rows, now or, when it fetched the
@@ -79,7 +79,7 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 	start := time.Now()
 	results := r.produce(ctx, client, rows)
 	var aheadErr error
-	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < maxStreak {
+	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
 		// The store's round trip runs while the brokers acknowledge this batch.
 		p.ahead, aheadErr = fa.DeleteAndFetchAfter(ctx, p.acked, last, r.cfg.BatchSize)
 		if aheadErr == nil {

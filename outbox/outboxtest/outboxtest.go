@@ -51,6 +51,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"RollbackLeavesNoRowAndNoEvent", testRollback},
 		{"SlowTransactionCommittedAfterAFasterLaterOneIsPublished", testSlowTransaction},
+		{"SlowTransactionCommittedDuringABacklogIsPublishedSoon", testSlowTransactionDuringABacklog},
 		{"MessagesArriveAsEnqueued", testRoundTrip},
 		{"OrderPerKeyAcrossKeysAndBatches", testOrderPerKey},
 		{"NotificationWakesTheRelayWithoutPolling", testNotification},
