@@ -91,7 +91,7 @@ type partitionTail struct {
 	from, to   int64 // the next window to read, [from, to)
 	read       int64 // records read so far
 	minID      int64 // lowest id among rows
-	rows       map[int64]*Row
+	rows       map[int64]*Row // the waiting rows not found yet
 	settled    bool // nothing older than the part read can be one of rows
 	windowDone bool // the current window has been read to its end
 }
@@ -283,9 +283,10 @@ func (r *Relay) match(t *partitionTail, rec *kgo.Record, found map[int64]bool) {
 	}
 	if row := t.rows[id]; row != nil && sameBytes(row.Key, rec.Key) && sameBytes(row.Value, rec.Value) {
 		found[id] = true
+		delete(t.rows, id)
 	}
-	if id < t.minID {
-		t.settled = true
+	if id < t.minID || len(t.rows) == 0 {
+		t.settled = true // nothing older can be one of rows, or every one of them is found
 	}
 }
 
