@@ -9,12 +9,20 @@
 // Guarantees, and why they hold:
 //
 //   - Nothing committed is lost. A row is deleted only after Kafka acknowledged it; a crash
-//     anywhere before the delete leaves the row to be published again. Delivery is therefore
-//     at least once: consumers deduplicate by the event id every event carries.
-//   - Nothing is skipped. The relay never keeps a "published up to id N" watermark: ids come
+//     anywhere before the delete leaves the row in the store.
+//   - Each row is on Kafka once, across a lost session and a failover. Every record carries
+//     RowHeader (store, row id); after a step whose outcome it could not see (leading anew, a
+//     failed delete or produce) the relay reads the tail of the partitions its oldest rows map
+//     to and deletes, without publishing them again, the rows already there (resume.go). The
+//     one gap: a deposed leader cut off by the network whose producer is still retrying can
+//     land a record after its successor's check (bounded by the delivery timeout). Consumers
+//     still deduplicate by the event id every event carries.
+//   - Nothing is skipped. The relay never trusts a "published up to id N" watermark: ids come
 //     from a sequence at insert time, not at commit time, so a slow transaction can commit a
-//     row with a lower id after higher ids were published. Each fetch starts again from the
-//     oldest remaining row, and published rows are gone, so such a row is simply found.
+//     row with a lower id after higher ids were published. While it works through a backlog
+//     the relay fetches the next batch by id, but it fetches from the oldest remaining row
+//     again every MaxAheadStreak batches and whenever it catches up, and published rows are
+//     gone, so such a row is found, at most a few batches late.
 //   - Rows of one key are not reordered. A batch is produced in id order through the
 //     idempotent producer (one partition per key, at most five requests in flight, sequence
 //     numbers checked by the broker), and franz-go fails every later buffered record of a
@@ -25,9 +33,11 @@
 //     commit in, which is the order the relay sees them.
 //   - One relay publishes at a time. A Store grants leadership (a PostgreSQL session advisory
 //     lock, a Couchbase lease document, an Oracle DBMS_LOCK); standbys retry every
-//     Config.LeaseRetry and take over when the leader's session ends. During a failover the
-//     old leader may finish producing a batch it fetched before it lost its session: those
-//     rows are published twice, never lost, and the first copy of each keeps its order.
+//     Config.LeaseRetry and take over when the leader's session ends; the new leader's resume
+//     check skips what the old one published but could not delete.
+//   - Kafka and the store work at once. While the brokers acknowledge batch k, the store
+//     deletes batch k-1 and fetches batch k+1 in one round trip (when the engine can:
+//     outbox/postgres does); batch k+1 is produced only once all of batch k was acknowledged.
 //   - Bytes are encoded when enqueued (Confluent wire format, schema id included), so the
 //     relay is a pipe that never touches a schema registry and never fails on a schema.
 package outbox

@@ -14,11 +14,14 @@ type metrics struct {
 	published     prometheus.Counter
 	publishErrors prometheus.Counter
 	storeErrors   prometheus.Counter
-	batchSize     prometheus.Histogram
-	batchDuration prometheus.Histogram
-	backlogRows   prometheus.Gauge
-	oldestAge     prometheus.Gauge
-	leader        prometheus.Gauge
+	// resumeSkipped and resumeUnverified count what resume checks found (see resume.go).
+	resumeSkipped    prometheus.Counter
+	resumeUnverified prometheus.Counter
+	batchSize        prometheus.Histogram
+	batchDuration    prometheus.Histogram
+	backlogRows      prometheus.Gauge
+	oldestAge        prometheus.Gauge
+	leader           prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
@@ -35,6 +38,14 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 		storeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "novatrek_outbox_store_errors_total", ConstLabels: labels,
 			Help: "Failed outbox store operations (elect, wait, fetch, delete, backlog).",
+		}),
+		resumeSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_resume_skipped_total", ConstLabels: labels,
+			Help: "Rows found already on Kafka when the relay resumed after an uncertain step, deleted without publishing them again.",
+		}),
+		resumeUnverified: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_resume_unverified_total", ConstLabels: labels,
+			Help: "Rows a resume check could not settle (tail too long, read failed); they were published, possibly a second time.",
 		}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "novatrek_outbox_batch_rows", ConstLabels: labels,
@@ -63,7 +74,7 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors} {
+	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors, &m.resumeSkipped, &m.resumeUnverified} {
 		if err == nil {
 			*c, err = telemetry.Register(reg, *c)
 		}

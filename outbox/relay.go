@@ -128,6 +128,13 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	bo := newBackoff(r.cfg.RetryBackoff, r.cfg.MaxRetryBackoff)
 	nextStats := time.Now()
 	var lastErr error // the failure that revealed a lost session, if one did
+	// The previous leader may have published rows it could not delete.
+	p := &pipeline{resume: true}
+	defer func() {
+		if err := r.deleteAcked(ctx, s, p); err != nil {
+			r.log.WarnContext(ctx, "outbox relay: deleting the last published rows failed; the next leader finds them on Kafka", "error", err)
+		}
+	}()
 	for {
 		if ctx.Err() != nil {
 			r.log.InfoContext(ctx, "outbox relay: stopping; giving up leadership")
@@ -144,7 +151,7 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 			nextStats = now.Add(r.cfg.StatsInterval)
 		}
 
-		n, err := r.relayBatch(ctx, s, client)
+		n, err := r.relayBatch(ctx, s, client, p)
 		if err != nil {
 			lastErr = err
 			r.retryAfter(ctx, s, bo, "outbox relay: batch failed; unpublished rows stay and are retried", err)

@@ -3,7 +3,10 @@ package peers
 import (
 	"context"
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -77,11 +80,15 @@ func drainRaw(ctx context.Context, w *world, n int) (time.Duration, error) {
 // relayOurs is our relay draining n enqueued rows to Kafka: fetch a batch, produce it with
 // the idempotent producer, delete it once acknowledged.
 func relayOurs(ctx context.Context, w *world, n int) (time.Duration, error) {
+	return relayInto(ctx, w, n, "novatrek.bench.peers.relay")
+}
+
+// relayInto is relayOurs onto a topic of its own.
+func relayInto(ctx context.Context, w *world, n int, topic string) (time.Duration, error) {
 	ob, err := pgoutbox.New("peers")
 	if err != nil {
 		return 0, err
 	}
-	topic := "novatrek.bench.peers.relay"
 	w.kafka.CreateTopics(w.b, partitions, topic)
 	if err := fillOutbox(ctx, w, ob, topic, n); err != nil {
 		return 0, err
@@ -109,4 +116,32 @@ func records(ctx context.Context, w *world, topic string) int64 {
 	var n int64
 	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
 	return n
+}
+
+// BenchmarkOutboxRelay is the peers table's outbox pair alone, alternated: a raw DELETE …
+// RETURNING drain, then our relay, on the same number of rows (PEERS_EVENTS) in the same run,
+// three times. It prints each pair and reports the median of relay/raw as x_raw (target ≥ 0.5).
+//
+//	cd bench && go test -run '^$' -bench BenchmarkOutboxRelay -benchtime 1x ./peers/
+func BenchmarkOutboxRelay(b *testing.B) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	w := newWorld(b, events())
+	b.ResetTimer()
+	var ratios []float64
+	for round := range 3 {
+		raw, err := drainRaw(ctx, w, w.n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		ours, err := relayInto(ctx, w, w.n, fmt.Sprint("novatrek.bench.peers.relay-", round))
+		if err != nil {
+			b.Fatal(err)
+		}
+		rawRate, ourRate := float64(w.n)/raw.Seconds(), float64(w.n)/ours.Seconds()
+		fmt.Fprintf(os.Stderr, "outbox round %d: raw drain %.0f rows/s, relay %.0f rows/s, x_raw %.2f\n", round+1, rawRate, ourRate, ourRate/rawRate)
+		ratios = append(ratios, ourRate/rawRate)
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[1], "x_raw")
 }

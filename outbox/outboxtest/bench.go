@@ -16,12 +16,23 @@ import (
 // benchValue is the size of a typical event: metadata plus a dozen fields, Avro-encoded.
 var benchValue = make([]byte, 200)
 
-// Throughput relays max(b.N, 100,000) pre-enqueued rows (1,000 keys, 6 partitions, 200-byte
-// values) to the in-process Kafka and reports rows/s, from the relay's start until the last
-// row was acknowledged and deleted. The floor keeps the figure meaningful under -benchtime 1x.
-// Target: ≥ 20,000 rows/s on 2 cores.
-func Throughput(b *testing.B, open Open) {
-	relayBacklog(b, open, [][]byte{benchValue})
+// Throughput relays ThroughputRows(b) pre-enqueued rows (1,000 keys, 6 partitions, 200-byte
+// values) to the in-process Kafka and reports and returns rows/s, from the relay's start
+// until the last row was acknowledged and deleted. An engine's benchmark sets it beside the
+// store's own limit measured in the same run (outbox/postgres: a raw DELETE … RETURNING
+// drain of as many rows).
+func Throughput(b *testing.B, open Open) float64 {
+	_, rate := relayBacklog(b, open, [][]byte{benchValue})
+	return rate
+}
+
+// ThroughputRows is how many rows Throughput relays: max(b.N, 100,000), a floor that keeps
+// the figure meaningful under -benchtime 1x.
+func ThroughputRows(b *testing.B) int { return max(b.N, 100_000) }
+
+// ThroughputMessage is the message of row i of a throughput run.
+func ThroughputMessage(topic string, i int) outbox.Message {
+	return outbox.Message{Topic: topic, Key: []byte("agg-" + strconv.Itoa(i%1000)), Value: benchValue}
 }
 
 // CompressedThroughput is Throughput with the relay's producer compressing with codec (a
@@ -30,23 +41,25 @@ func Throughput(b *testing.B, open Open) {
 // the bytes of Produce requests the relay wrote per row (record batches with their headers).
 func CompressedThroughput(b *testing.B, open Open, codec kgo.Opt, values [][]byte) {
 	var wire produceBytes
-	n := relayBacklog(b, open, values, func(cfg *outbox.Config) {
+	n, _ := relayBacklog(b, open, values, func(cfg *outbox.Config) {
 		cfg.ClientOpts = append(cfg.ClientOpts, codec, kgo.WithHooks(&wire))
 	})
 	b.ReportMetric(float64(wire.n.Load())/float64(n), "wire_B/row")
 }
 
-// relayBacklog enqueues max(b.N, 100,000) rows of values (cycled), relays them from the
-// relay's start until the last one is deleted, reports rows/s and returns the row count.
-func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox.Config)) int {
+// relayBacklog enqueues ThroughputRows(b) rows of values (cycled), relays them from the
+// relay's start until the last one is deleted, reports rows/s and returns the row count and
+// the rate.
+func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox.Config)) (int, float64) {
 	ob := open(b)
 	const topic = "novatrek.bench.throughput"
 	c := newCluster(b, topic, 6)
-	n := max(b.N, 100_000)
+	n := ThroughputRows(b)
 	for first := 0; first < n; first += 1000 {
 		msgs := make([]outbox.Message, min(1000, n-first))
 		for i := range msgs {
-			msgs[i] = outbox.Message{Topic: topic, Key: []byte("agg-" + strconv.Itoa((first+i)%1000)), Value: values[(first+i)%len(values)]}
+			msgs[i] = ThroughputMessage(topic, first+i)
+			msgs[i].Value = values[(first+i)%len(values)]
 		}
 		Commit(b, ob, msgs...)
 	}
@@ -57,8 +70,9 @@ func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox
 	eventually(b, time.Minute, "every row deleted", func() bool { return ob.Len(b) == 0 })
 	elapsed := time.Since(start)
 	b.StopTimer()
-	b.ReportMetric(float64(n)/elapsed.Seconds(), "rows/s")
-	return n
+	rate := float64(n) / elapsed.Seconds()
+	b.ReportMetric(rate, "rows/s")
+	return n, rate
 }
 
 // produceBytes counts the bytes a client wrote in Produce requests (API key 0).

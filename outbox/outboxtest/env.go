@@ -108,17 +108,71 @@ func (r *relay) published(t testing.TB) float64 {
 }
 
 // gatedStore is the engine's store with a switch that refuses new leadership, so a test can
-// model a relay process that died together with its session: it never campaigns again.
+// model a relay process that died together with its session: it never campaigns again; and
+// a seam before each delete, to fail or interrupt the step between produce and delete.
 type gatedStore struct {
 	outbox.Store
-	refuse atomic.Bool
+	refuse       atomic.Bool
+	beforeDelete atomic.Pointer[func() error]
 }
 
 func (g *gatedStore) TryLead(ctx context.Context) (outbox.Session, bool, error) {
 	if g.refuse.Load() {
 		return nil, false, nil
 	}
-	return g.Store.TryLead(ctx)
+	s, ok, err := g.Store.TryLead(ctx)
+	if s == nil {
+		return s, ok, err
+	}
+	gs := &gatedSession{Session: s, store: g}
+	if fa, ahead := s.(aheadFetcher); ahead {
+		return &gatedAheadSession{gatedSession: gs, ahead: fa}, ok, err // keep the relay's pipelined path
+	}
+	return gs, ok, err
+}
+
+// gatedSession runs its store's beforeDelete seam, if set, before each delete; an error from
+// it fails the delete without deleting anything.
+type gatedSession struct {
+	outbox.Session
+	store *gatedStore
+}
+
+func (s *gatedSession) Delete(ctx context.Context, ids []int64) error {
+	if err := s.store.seam(); err != nil {
+		return err
+	}
+	return s.Session.Delete(ctx, ids)
+}
+
+// seam runs beforeDelete, if set.
+func (g *gatedStore) seam() error {
+	if hook := g.beforeDelete.Load(); hook != nil {
+		return (*hook)()
+	}
+	return nil
+}
+
+// aheadFetcher is the optional Session method of the relay's pipelined path (see
+// outbox/publish.go); a session that has it keeps it behind the gate.
+type aheadFetcher interface {
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error)
+}
+
+// gatedAheadSession is a gatedSession whose engine deletes and fetches ahead in one round
+// trip; the seam runs before that delete too.
+type gatedAheadSession struct {
+	*gatedSession
+	ahead aheadFetcher
+}
+
+func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {
+	if len(ids) > 0 {
+		if err := s.store.seam(); err != nil {
+			return nil, err
+		}
+	}
+	return s.ahead.DeleteAndFetchAfter(ctx, ids, after, limit)
 }
 
 // leaderAndStandby waits until exactly one of a and b leads and returns them in that order.

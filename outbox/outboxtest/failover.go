@@ -32,8 +32,10 @@ func testGracefulFailover(t *testing.T, open Open) {
 
 // testKilledLeader: the leader's session is killed while it works through a backlog, and
 // its process never comes back; the standby takes over and every message arrives, in order
-// per key. Rows the old leader produced but could not delete are published again: the
-// duplicates are counted and logged, never lost rows.
+// per key. The kill lands anywhere (fetch, produce, delete), so duplicates are only counted
+// and logged: the new leader's resume check skips the rows the old one produced but could not
+// delete, unless the old producer's records land after that check (see outbox/resume.go);
+// testLeaderKilledBetweenProduceAndDelete proves the skip at a known point.
 func testKilledLeader(t *testing.T, open Open) {
 	ob := open(t)
 	const topic = "novatrek.test.killed"

@@ -1,5 +1,6 @@
 // Package outboxtest is the contract every outbox engine must pass: one suite of proofs
-// (rollback, slow transactions, per-key order, wake-ups, failover, broker outage) and the
+// (rollback, slow transactions, per-key order, wake-ups, failover, no re-publish on resume,
+// broker outage) and the
 // relay benchmarks, run against a real store and the in-process Kafka (franz-go kfake), or a
 // real broker with NOVATREK_TEST_KAFKA=real (see internal/testkit/kafkatest).
 //
@@ -50,6 +51,7 @@ func Run(t *testing.T, open Open) {
 	}{
 		{"RollbackLeavesNoRowAndNoEvent", testRollback},
 		{"SlowTransactionCommittedAfterAFasterLaterOneIsPublished", testSlowTransaction},
+		{"SlowTransactionCommittedDuringABacklogIsPublishedSoon", testSlowTransactionDuringABacklog},
 		{"MessagesArriveAsEnqueued", testRoundTrip},
 		{"OrderPerKeyAcrossKeysAndBatches", testOrderPerKey},
 		{"NotificationWakesTheRelayWithoutPolling", testNotification},
@@ -57,6 +59,8 @@ func Run(t *testing.T, open Open) {
 		{"OneRelayPublishesAndAStandbyTakesOverWhenItStops", testGracefulFailover},
 		{"StandbyTakesOverWhenTheLeaderIsKilledAndNoRowIsLost", testKilledLeader},
 		{"RelayRecoversAfterItsOwnSessionIsKilled", testRecover},
+		{"DeleteFailingAfterProduceIsNotPublishedAgain", testDeleteFailsAfterProduce},
+		{"LeaderKilledBetweenProduceAndDeleteIsNotPublishedAgain", testLeaderKilledBetweenProduceAndDelete},
 		{"KafkaUnavailableRowsWaitThenAllArePublished", testKafkaOutage},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

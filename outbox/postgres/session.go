@@ -21,16 +21,20 @@ type session struct {
 	lost     chan struct{}
 	lostOnce sync.Once
 
-	fetchSQL, deleteSQL, backlogSQL string
+	fetchSQL, deleteSQL, aheadSQL, backlogSQL string
 }
 
 func newSession(o *Outbox, conn *pgx.Conn) *session {
 	return &session{
-		o:          o,
-		conn:       conn,
-		lost:       make(chan struct{}),
-		fetchSQL:   `SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` ORDER BY id LIMIT $1`,
-		deleteSQL:  `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
+		o:         o,
+		conn:      conn,
+		lost:      make(chan struct{}),
+		fetchSQL:  `SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` ORDER BY id LIMIT $1`,
+		deleteSQL: `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
+		// The SELECT sees the rows as they were before the DELETE of the same statement;
+		// every deleted id is at or below $2, so none of them is read.
+		aheadSQL: `WITH gone AS (DELETE FROM ` + o.table + ` WHERE id = ANY($1))
+SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` WHERE id > $2 ORDER BY id LIMIT $3`,
 		backlogSQL: `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM ` + o.table,
 	}
 }
@@ -84,7 +88,22 @@ func (s *session) drainNotifications() {
 // committed transactions; rows of transactions still open are found by a later fetch.
 func (s *session) Fetch(ctx context.Context, limit int) ([]outbox.Row, error) {
 	s.drainNotifications()
-	rows, err := s.conn.Query(ctx, s.fetchSQL, limit)
+	return s.query(ctx, limit, s.fetchSQL, limit)
+}
+
+// DeleteAndFetchAfter deletes published rows and reads the next ones after id in one
+// statement, one round trip (the relay's pipelined path, see outbox.aheadFetcher).
+func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {
+	s.drainNotifications()
+	if ids == nil {
+		ids = []int64{} // a NULL array would make the DELETE's ANY unknown, not false
+	}
+	return s.query(ctx, limit, s.aheadSQL, ids, after, limit)
+}
+
+// query runs a statement returning outbox rows and reads them.
+func (s *session) query(ctx context.Context, limit int, sql string, args ...any) ([]outbox.Row, error) {
+	rows, err := s.conn.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
 	}

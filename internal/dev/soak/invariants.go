@@ -16,6 +16,7 @@ import (
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/outbox"
 )
 
 // Check is one invariant of a service's store that only the service knows how to state
@@ -43,13 +44,20 @@ type GroupResult struct {
 }
 
 // OutputResult counts the events our services published on one topic. An event id found
-// on more than one record is Republished when the records are byte for byte the same (the
-// outbox relay publishes a row again when it lost its session between Kafka's
-// acknowledgement and the row's delete: at-least-once, which the consumers' inboxes absorb)
-// and Duplicated when they differ (the service emitted the event twice).
+// on more than one record is, by what the copies are:
+//   - Republished: byte for byte the same record of the same outbox row (the relay's
+//     outbox.RowHeader). The relay resumes after a lost session or a failover by deleting
+//     what Kafka already has (outbox/resume.go), so the soak's faults (SIGKILL, stopped
+//     stores, a second instance taking over) must not cause one: it is a violation. (A
+//     deposed leader cut off by the network can still land a record after its successor's
+//     check; the soak injects no network cut.)
+//   - Reenqueued: the same bytes from two different outbox rows, or from a record without
+//     the relay's header (the service enqueued the same deterministic event twice). Counted
+//     apart, not a violation: the consumers' inboxes absorb it.
+//   - Duplicated: different records (the service emitted the event twice), a violation.
 type OutputResult struct {
-	Topic                           string
-	Events, Republished, Duplicated int64
+	Topic                                       string
+	Events, Republished, Reenqueued, Duplicated int64
 }
 
 // CheckResult is the outcome of one Check.
@@ -74,6 +82,7 @@ type logged struct {
 	at   position
 	id   string
 	hash [sha256.Size]byte // of key and value, for our services' outputs only
+	row  string            // the relay's outbox.RowHeader value, "" when absent
 }
 
 // verify checks the invariants over the topics and the store and fills r.
@@ -124,6 +133,9 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 		l := logged{at: at, id: id}
 		if produced[rec.Topic] {
 			l.hash = sha256.Sum256(append(append([]byte(nil), rec.Key...), rec.Value...))
+			if store, row, ok := outbox.RowOf(rec); ok {
+				l.row = fmt.Sprintf("%s/%d", store, row)
+			}
 		}
 		records[rec.Topic] = append(records[rec.Topic], l)
 	})
@@ -168,8 +180,11 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 			switch {
 			case !seen:
 				first[l.id] = l
-			case f.hash == l.hash:
+			case f.hash == l.hash && f.row != "" && f.row == l.row:
 				o.Republished++
+				r.violate("%s: outbox row %s published twice, %v and %v", topic, l.row, f.at, l.at)
+			case f.hash == l.hash:
+				o.Reenqueued++
 			default:
 				o.Duplicated++
 				r.violate("%s: event %s published as two different records, %v and %v", topic, l.id, f.at, l.at)
@@ -178,6 +193,7 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 		r.Outputs = append(r.Outputs, o)
 		r.Duplicated += o.Duplicated
 		r.Republished += o.Republished
+		r.Reenqueued += o.Reenqueued
 		r.Effects += o.Events
 	}
 	if err := checkOutboxes(ctx, r, defs, db, outboxMaxAge); err != nil {

@@ -47,8 +47,9 @@ type Report struct {
 	// CaughtUp says the services had nothing left to apply or publish for a while before
 	// they were stopped; when not, the records they had not reached count as violations.
 	CaughtUp bool
-	// Republished counts the byte-identical copies of published events (see OutputResult).
-	Republished int64
+	// Republished counts outbox rows the relay published twice, a violation; Reenqueued the
+	// byte-identical copies of an event from different rows, counted apart (see OutputResult).
+	Republished, Reenqueued int64
 	// Violations lists every invariant that does not hold, one line each; Checked says the
 	// invariants were checked at all (the soak ran to its end).
 	Violations []string
@@ -91,7 +92,7 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	for _, o := range r.Outputs {
-		fmt.Fprintf(w, "  %-60s %6d published, re-published %d, duplicated %d\n", o.Topic, o.Events, o.Republished, o.Duplicated)
+		fmt.Fprintf(w, "  %-60s %6d published, re-published %d, re-enqueued %d, duplicated %d\n", o.Topic, o.Events, o.Republished, o.Reenqueued, o.Duplicated)
 	}
 	for _, c := range r.Checks {
 		state := "holds"
@@ -102,8 +103,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	fmt.Fprintf(w, "dead letters: %d, each with its reason; outbox: %d rows waiting (oldest %v)\n", r.DeadLetters, r.OutboxRows, r.OutboxOldest.Round(time.Second))
 	fmt.Fprintf(w, "effects checked: %d; lost %d, duplicated %d\n", r.Effects, r.Lost, r.Duplicated)
-	if r.Republished > 0 {
-		fmt.Fprintf(w, "re-published: %d events reached Kafka twice as the same record (the outbox relay is at-least-once across a lost session; the consumers' inboxes applied each once)\n", r.Republished)
+	fmt.Fprintf(w, "re-published: %d outbox rows reached Kafka twice (the relay's resume check should keep this 0)\n", r.Republished)
+	if r.Reenqueued > 0 {
+		fmt.Fprintf(w, "re-enqueued: %d events reached Kafka twice as the same bytes from two outbox rows (the service enqueued them twice; the consumers' inboxes applied each once)\n", r.Reenqueued)
 	}
 	if !r.Checked {
 		fmt.Fprintln(w, "invariants: not checked (the soak did not run to its end)")
