@@ -60,7 +60,7 @@ ins AS (%s)
 INSERT INTO analytics.rollups AS r (fact, dim, dim_value, grain, metric, bucket, currency, n, total)
 %s
 ON CONFLICT (fact, dim, dim_value, grain, metric, bucket, currency)
-DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`, strings.Join(union, "\nUNION ALL "), fmt.Sprintf(rollupSelect, "f.fact", "ins", bothGrains))
+DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`, strings.Join(union, "\nUNION ALL "), fmt.Sprintf(rollupSelect, "f.fact", "ins"))
 	return q.String()
 }
 
