@@ -2,7 +2,6 @@ package analytics
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
 	"slices"
@@ -106,28 +105,7 @@ func copyRows(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if err := ensureMonths(ctx, tx, monthsOf(rows)); err != nil {
 		return err
 	}
-	for t := range tableCount {
-		var src [][]any
-		for _, r := range rows {
-			if r.table == t {
-				src = append(src, []any{r.eventID, r.seq, r.at, r.metric, null(r.trip), null(r.guide), null(r.location), null(r.guest),
-					null(r.reservation), null(r.reference), null(r.category), null(r.currency), r.value})
-			}
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"analytics", t.String()}, []string{"event_id", "seq", "occurred_at", "metric",
-			"trip_id", "guide_id", "location_id", "guest_id", "reservation_id", "reference_id", "category", "currency", "value"},
-			pgx.CopyFromRows(src)); err != nil {
-			return fmt.Errorf("copy %s: %w", t, err)
-		}
-	}
-	return nil
-}
-
-func null(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return copyFacts(ctx, tx, rows)
 }
 
 // latencyRounds is how many requests each endpoint gets in the bench.

@@ -66,7 +66,8 @@ DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`, strings.J
 
 // write stores rows, and their rollups unless a rebuild defers them, in tx: first the
 // batch's turn (beginWrite: whether the rollups are deferred, the partitions of the rows'
-// months), then one statement.
+// months), then one statement (insertFacts), or during a rebuild the facts alone
+// (writeFactsOnly).
 func write(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if len(rows) == 0 {
 		return nil
@@ -75,15 +76,10 @@ func write(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if err != nil {
 		return err
 	}
-	var c columns
-	for i := range rows {
-		c.add(&rows[i])
-	}
-	q := insertFacts
 	if deferred {
-		q = insertFactsOnly
+		return writeFactsOnly(ctx, tx, rows)
 	}
-	if _, err := tx.Exec(ctx, q, c.args()...); err != nil {
+	if _, err := tx.Exec(ctx, insertFacts, argsOf(rows)...); err != nil {
 		return fmt.Errorf("analytics: write facts: %w", err)
 	}
 	return nil
@@ -142,6 +138,15 @@ func (c *columns) add(r *row) {
 	c.location, c.guest, c.reservation = append(c.location, r.location), append(c.guest, r.guest), append(c.reservation, r.reservation)
 	c.ref, c.ca = append(c.ref, r.reference), append(c.ca, r.category)
 	c.currency, c.value = append(c.currency, r.currency), append(c.value, r.value)
+}
+
+// argsOf are rows as the parameters of insertFacts and insertFactsOnly.
+func argsOf(rows []row) []any {
+	var c columns
+	for i := range rows {
+		c.add(&rows[i])
+	}
+	return c.args()
 }
 
 func (c *columns) args() []any {
