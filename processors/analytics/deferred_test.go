@@ -156,16 +156,7 @@ func TestRebuildDefersTheRollupsAndCompletesThemAtItsEnd(t *testing.T) {
 	_, _, late := sample(6, 1, now.AddDate(0, -3, 0))
 	apply(rowsOf(late.EventMeta().EventID, mapEvent(t, late)))
 	incremental := allRollups(t, svc.DB)
-	var full []string
-	if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error {
-		if err := refreshRollups(ctx, tx); err != nil {
-			return err
-		}
-		full = allRollups(t, tx)
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	full := refreshedRollups(t, svc)
 	if slices.Equal(incremental, live) || !slices.Equal(incremental, full) {
 		t.Fatalf("a batch after the rebuild: %d rollups, %d before it, %d by a full refresh; want it counted at once", len(incremental), len(live), len(full))
 	}
