@@ -161,3 +161,50 @@ func TestRebuildDefersTheRollupsAndCompletesThemAtItsEnd(t *testing.T) {
 		t.Fatalf("a batch after the rebuild: %d rollups, %d before it, %d by a full refresh; want it counted at once", len(incremental), len(live), len(full))
 	}
 }
+
+// TestFactsOnlyWriteStoresEachFactOnce: during a rebuild a batch goes in by COPY; one with
+// a duplicate inside, or with facts already stored, makes COPY fail on the key, and the
+// batch is written by the INSERT that skips them instead: each fact once, nothing lost.
+func TestFactsOnlyWriteStoresEachFactOnce(t *testing.T) {
+	t.Parallel()
+	svc := startStore(t)
+	ctx := context.Background()
+	if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return Spec.Rebuild(ctx, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	var events [3][]row
+	for i := range events {
+		_, _, ev := sample(i, i, time.Now().UTC().Add(-time.Duration(i)*time.Hour))
+		events[i] = rowsOf(ev.EventMeta().EventID, mapEvent(t, ev))
+	}
+	factRows := func() int64 {
+		t.Helper()
+		cs, err := Checksums(ctx, svc.DB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int64
+		for _, c := range cs {
+			if c.Table != "rollups" {
+				n += c.Rows
+			} else if c.Rows != 0 {
+				t.Fatalf("%d rollups during the rebuild, want none", c.Rows)
+			}
+		}
+		return n
+	}
+	want := int64(len(events[0]) + len(events[1]) + len(events[2]))
+	for _, batch := range [][]row{
+		events[0],                           // COPY
+		slices.Concat(events[1], events[1]), // a duplicate inside the batch
+		slices.Concat(events[0], events[1], events[2]), // two events stored, one new
+		events[2], // all stored
+	} {
+		if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return write(ctx, tx, batch) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := factRows(); got != want {
+		t.Fatalf("%d fact rows, want %d (each fact once)", got, want)
+	}
+}
