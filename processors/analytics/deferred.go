@@ -9,9 +9,9 @@ import (
 )
 
 // During a rebuild by replay the rollups are deferred: the batches write the facts only
-// (insertFactsOnly), and when the replay reaches its end point the rollups are computed
-// once from the facts, set-based (completeRollups), in the transaction that marks the
-// rebuild finished. Up to 8 rollup upserts per fact were most of a rebuild's time; one
+// (writeFactsOnly, by COPY), and when the replay reaches its end point the rollups are
+// computed once from the facts, set-based (completeRollups), in the transaction that marks
+// the rebuild finished. Up to 8 rollup upserts per fact were most of a rebuild's time; one
 // INSERT ... SELECT ... GROUP BY per table over the finished facts costs a fraction of it.
 // Live traffic, outside a rebuild, keeps the incremental rollups in each batch's
 // transaction.
