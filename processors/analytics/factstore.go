@@ -26,6 +26,11 @@ type factStore interface {
 	Maintain(ctx context.Context, months []time.Time, oldest time.Time) ([]string, error)
 	// Refresh recomputes every rollup from the facts: the full-refresh path.
 	Refresh(ctx context.Context) error
+	// CompleteRebuild makes the rollups complete when a rebuild by replay reaches its end
+	// point, in tx, the PostgreSQL transaction that marks the rebuild finished: the
+	// PostgreSQL store, which deferred them during the replay (deferred.go), computes them
+	// from the facts; a store that kept them current during the replay does nothing.
+	CompleteRebuild(ctx context.Context, tx pgx.Tx) error
 	// Checksums fingerprints the six fact tables and the rollups (see Checksum).
 	Checksums(ctx context.Context) ([]Checksum, error)
 

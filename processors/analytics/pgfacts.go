@@ -14,7 +14,8 @@ import (
 // (api_*.go, series.go, reconcile.go).
 type pgFacts struct{ db *pgxpool.Pool }
 
-// Apply writes rows and their rollups in the batch's transaction (write).
+// Apply writes rows and their rollups in the batch's transaction (write); during a
+// rebuild by replay the rollups wait for CompleteRebuild.
 func (s *pgFacts) Apply(ctx context.Context, batch pgx.Tx, rows []row) error {
 	return write(ctx, batch, rows)
 }
@@ -36,6 +37,11 @@ func (s *pgFacts) Maintain(ctx context.Context, months []time.Time, oldest time.
 // Refresh recomputes the rollups in one transaction (refreshRollups).
 func (s *pgFacts) Refresh(ctx context.Context) error {
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error { return refreshRollups(ctx, tx) })
+}
+
+// CompleteRebuild computes the rollups the replay deferred, in tx (completeRollups).
+func (s *pgFacts) CompleteRebuild(ctx context.Context, tx pgx.Tx) error {
+	return completeRollups(ctx, tx)
 }
 
 // Checksums fingerprints the tables (the package's Checksums, which the checksum command

@@ -103,6 +103,52 @@ func allRollups(t *testing.T, db interface {
 	return out
 }
 
+// randomBatches are 200 draws with replacement from a pool of 120 events spread over the
+// 14 months before now (ids from base), in batches of 1..40: shuffled, so events of
+// earlier months arrive late, with duplicates inside and across batches.
+func randomBatches(t *testing.T, r *rand.Rand, now time.Time, base int) [][]row {
+	t.Helper()
+	type evt struct {
+		id string
+		fs []fact
+	}
+	pool := make([]evt, 120)
+	for i := range pool {
+		at := now.Add(-time.Duration(r.Int64N(int64(14 * 30 * 24 * time.Hour))))
+		_, _, ev := sample(r.IntN(kinds), base+i, at)
+		pool[i] = evt{ev.EventMeta().EventID, mapEvent(t, ev)}
+	}
+	var batches [][]row
+	for drawn := 0; drawn < 200; {
+		var batch []row
+		for range 1 + r.IntN(40) {
+			e := pool[r.IntN(len(pool))]
+			drawn++
+			batch = append(batch, rowsOf(e.id, e.fs)...)
+		}
+		batches = append(batches, batch)
+	}
+	return batches
+}
+
+// refreshedRollups are the rollups after a full refresh (allRollups' rows), which it
+// leaves in place.
+func refreshedRollups(t *testing.T, svc *servicetest.Service[*app]) []string {
+	t.Helper()
+	ctx := context.Background()
+	var full []string
+	if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error {
+		if err := refreshRollups(ctx, tx); err != nil {
+			return err
+		}
+		full = allRollups(t, tx)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return full
+}
+
 // TestIncrementalRollupsEqualFullRecomputation is the property of the live dashboards:
 // after any sequence of batches drawn from a pool of events (shuffled, so events of
 // earlier months arrive late; with duplicates inside and across batches; the same event
@@ -116,34 +162,15 @@ func TestIncrementalRollupsEqualFullRecomputation(t *testing.T) {
 	now := time.Now().UTC()
 	for seed := range uint64(4) {
 		r := rand.New(rand.NewPCG(seed, 13))
-		if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return rebuild(ctx, tx) }); err != nil {
+		if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error { return emptyTables(ctx, tx) }); err != nil {
 			t.Fatal(err)
 		}
-		// The pool: events spread over the last 14 months.
-		type evt struct {
-			id string
-			fs []fact
-		}
-		pool := make([]evt, 120)
-		for i := range pool {
-			at := now.Add(-time.Duration(r.Int64N(int64(14 * 30 * 24 * time.Hour))))
-			_, _, ev := sample(r.IntN(kinds), int(seed)*1000+i, at)
-			pool[i] = evt{ev.EventMeta().EventID, mapEvent(t, ev)}
-		}
-		// The sequence: 200 draws with replacement, in batches of 1..40.
 		want := map[string][2]*big.Rat{} // table|metric|month|currency -> count, total of distinct events
-		seen := map[string]bool{}
-		for drawn := 0; drawn < 200; {
-			var batch []row
-			for range 1 + r.IntN(40) {
-				e := pool[r.IntN(len(pool))]
-				drawn++
-				batch = append(batch, rowsOf(e.id, e.fs)...)
-				if seen[e.id] {
-					continue
-				}
-				seen[e.id] = true
-				for _, f := range e.fs {
+		seen := map[[2]any]bool{}
+		for _, batch := range randomBatches(t, r, now, int(seed)*1000) {
+			for _, f := range batch {
+				if id := [2]any{f.eventID, f.seq}; !seen[id] {
+					seen[id] = true
 					k := fmt.Sprintf("%s|%s|%s|%s", f.table, f.metric, monthStart(f.at).Format(time.DateOnly), f.currency)
 					if want[k][0] == nil {
 						want[k] = [2]*big.Rat{new(big.Rat), new(big.Rat)}
@@ -157,16 +184,7 @@ func TestIncrementalRollupsEqualFullRecomputation(t *testing.T) {
 		}
 
 		incremental := allRollups(t, svc.DB)
-		var full []string
-		if err := pgx.BeginFunc(ctx, svc.DB, func(tx pgx.Tx) error {
-			if err := refreshRollups(ctx, tx); err != nil {
-				return err
-			}
-			full = allRollups(t, tx)
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		full := refreshedRollups(t, svc)
 		if !slices.Equal(incremental, full) {
 			t.Fatalf("seed %d: incremental rollups (%d rows) differ from the full recomputation (%d rows)", seed, len(incremental), len(full))
 		}

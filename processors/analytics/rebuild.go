@@ -14,16 +14,23 @@ import (
 // service has no API writes), which is what allows the rebuild. The partitions stay (they
 // are structure, not data); retention drops the expired ones as usual.
 func rebuild(ctx context.Context, tx pgx.Tx) error {
-	q := `TRUNCATE analytics.rollups`
-	for t := range tableCount {
-		q += ", analytics." + t.String()
-	}
-	if _, err := tx.Exec(ctx, q); err != nil {
+	if err := emptyTables(ctx, tx); err != nil {
 		return fmt.Errorf("analytics: rebuild: %w", err)
 	}
-	// The "rebuild progress" worker records its target and reports it until it is reached.
+	// The "rebuild progress" worker records its target and reports it until it is reached;
+	// until then the batches defer the rollups (deferred.go).
 	if _, err := tx.Exec(ctx, `INSERT INTO analytics.rebuilds DEFAULT VALUES`); err != nil {
 		return fmt.Errorf("analytics: rebuild: %w", err)
 	}
 	return nil
+}
+
+// emptyTables truncates the six fact tables (all their partitions) and the rollups.
+func emptyTables(ctx context.Context, tx pgx.Tx) error {
+	q := `TRUNCATE analytics.rollups`
+	for t := range tableCount {
+		q += ", analytics." + t.String()
+	}
+	_, err := tx.Exec(ctx, q)
+	return err
 }

@@ -63,14 +63,30 @@ func (a *app) trackRebuild(ctx context.Context) error {
 		return fmt.Errorf("analytics: measure the rebuild: %w", err)
 	}
 	if p.applied >= p.target {
-		if _, err := a.db.Exec(ctx, `UPDATE analytics.rebuilds SET finished_at = clock_timestamp() WHERE started_at = $1`, started); err != nil {
-			return fmt.Errorf("analytics: finish the rebuild: %w", err)
+		t0 := time.Now()
+		if err := pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error { return a.finishRebuild(ctx, tx, started) }); err != nil {
+			return err
 		}
-		a.log.Info("rebuild by replay finished", "started_at", started, "records", p.target)
+		a.log.Info("rebuild by replay finished", "started_at", started, "records", p.target, "rollups_computed_in", time.Since(t0).Round(time.Millisecond))
 		a.rebuilding.Store(nil)
 		return nil
 	}
 	a.rebuilding.Store(p)
+	return nil
+}
+
+// finishRebuild ends the rebuild started at started, in tx: the store completes the
+// rollups it deferred, and the rebuild (with any older one it superseded) is marked
+// finished in the same transaction, so the API stops saying it is rebuilding exactly when
+// the rollups are complete.
+func (a *app) finishRebuild(ctx context.Context, tx pgx.Tx, started time.Time) error {
+	if err := a.facts.CompleteRebuild(ctx, tx); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE analytics.rebuilds SET finished_at = clock_timestamp()
+		WHERE finished_at IS NULL AND started_at <= $1`, started); err != nil {
+		return fmt.Errorf("analytics: finish the rebuild: %w", err)
+	}
 	return nil
 }
 

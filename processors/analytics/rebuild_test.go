@@ -52,7 +52,7 @@ func resetToEarliest(t *testing.T, svc *servicetest.Service[*app]) {
 // rebuild empties the tables first (the count is not doubled) and keeps the partitions.
 func TestRebuildByReplayGivesIdenticalChecksums(t *testing.T) {
 	t.Parallel()
-	svc := start(t)
+	svc := start(t, servicetest.WithEnv("ANALYTICS_REBUILD_POLL", "100ms"))
 	ctx := context.Background()
 	now := time.Now().UTC()
 	var last []string
@@ -66,10 +66,13 @@ func TestRebuildByReplayGivesIdenticalChecksums(t *testing.T) {
 			last = append(last, id)
 		}
 	}
+	// The rollups are complete when the rebuild is marked finished (deferred.go): every
+	// event's first copy applied, then the tracker's next round.
 	awaitAll := func() {
 		for _, id := range last {
 			svc.AwaitApplied(id)
 		}
+		svc.AwaitCount(0, `SELECT count(*) FROM analytics.rebuilds WHERE finished_at IS NULL`)
 	}
 	awaitAll()
 	first, err := Checksums(ctx, svc.DB)

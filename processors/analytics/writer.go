@@ -23,22 +23,37 @@ type row struct {
 // NOTHING, which skips a fact already stored (a duplicate of an event the inbox did not
 // catch, a replay onto kept facts), and only their RETURNING rows feed the rollup, so
 // nothing counts twice. One statement for all six tables is one round trip per batch.
-var insertFacts = func() string {
+var insertFacts = insertStatement(true)
+
+// insertFactsOnly is insertFacts without the rollups: the write during a rebuild by replay,
+// whose rollups are computed once from the facts at its end (deferred.go).
+var insertFactsOnly = insertStatement(false)
+
+// insertStatement builds insertFacts (withRollups) or insertFactsOnly.
+func insertStatement(withRollups bool) string {
 	var q strings.Builder
 	q.WriteString(`WITH u AS MATERIALIZED (SELECT * FROM unnest($1::smallint[], $2::text[], $3::smallint[], $4::timestamptz[],
 		$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])
 		AS u(tbl, e, s, t, m, tr, g, l, gu, r, ref, c, cur, v))`)
 	var union []string
 	for t := range tableCount {
+		returning := "\n\tRETURNING *"
+		if !withRollups {
+			returning = ""
+		}
 		fmt.Fprintf(&q, `,
 i%[1]d AS (INSERT INTO analytics.%[2]s (event_id, seq, occurred_at, metric, trip_id, guide_id, location_id, guest_id,
 		reservation_id, reference_id, category, currency, value)
 	SELECT e::uuid, s, t, m, nullif(tr, ''), nullif(g, ''), nullif(l, ''), nullif(gu, ''),
 		nullif(r, ''), nullif(ref, ''), nullif(c, ''), nullif(cur, '')::char(3), v::numeric
 	FROM u WHERE tbl = %[1]d
-	ON CONFLICT DO NOTHING
-	RETURNING *)`, int(t), t)
+	ON CONFLICT DO NOTHING%[3]s)`, int(t), t, returning)
 		union = append(union, fmt.Sprintf("SELECT %s AS fact, * FROM i%d", quote(t.String()), int(t)))
+	}
+	if !withRollups {
+		// Data-modifying CTEs run whether or not anything reads them.
+		q.WriteString("\nSELECT 1")
+		return q.String()
 	}
 	fmt.Fprintf(&q, `,
 ins AS (%s)
@@ -47,22 +62,24 @@ INSERT INTO analytics.rollups AS r (fact, dim, dim_value, grain, metric, bucket,
 ON CONFLICT (fact, dim, dim_value, grain, metric, bucket, currency)
 DO UPDATE SET n = r.n + excluded.n, total = r.total + excluded.total`, strings.Join(union, "\nUNION ALL "), fmt.Sprintf(rollupSelect, "f.fact", "ins"))
 	return q.String()
-}()
+}
 
-// write stores rows and their rollups in tx: the partitions of their months first (no-op
-// when they exist), then one statement.
+// write stores rows, and their rollups unless a rebuild defers them, in tx: first the
+// batch's turn (beginWrite: whether the rollups are deferred, the partitions of the rows'
+// months), then one statement (insertFacts), or during a rebuild the facts alone
+// (writeFactsOnly).
 func write(ctx context.Context, tx pgx.Tx, rows []row) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	if err := ensureMonths(ctx, tx, monthsOf(rows)); err != nil {
+	deferred, err := beginWrite(ctx, tx, monthsOf(rows))
+	if err != nil {
 		return err
 	}
-	var c columns
-	for i := range rows {
-		c.add(&rows[i])
+	if deferred {
+		return writeFactsOnly(ctx, tx, rows)
 	}
-	if _, err := tx.Exec(ctx, insertFacts, c.args()...); err != nil {
+	if _, err := tx.Exec(ctx, insertFacts, argsOf(rows)...); err != nil {
 		return fmt.Errorf("analytics: write facts: %w", err)
 	}
 	return nil
@@ -81,14 +98,27 @@ func monthsOf(rows []row) []time.Time {
 
 // ensureMonths creates the months' partitions of every fact table that do not exist yet.
 func ensureMonths(ctx context.Context, tx pgx.Tx, months []time.Time) error {
+	days := monthDays(months)
+	if _, err := tx.Exec(ctx, ensureMonthsSQL, days); err != nil {
+		return monthsError(days, err)
+	}
+	return nil
+}
+
+// ensureMonthsSQL creates the partitions of the months $1 (dates) that do not exist yet.
+const ensureMonthsSQL = `SELECT analytics.ensure_months($1::date[])`
+
+// monthDays are months as the dates ensureMonthsSQL takes.
+func monthDays(months []time.Time) []string {
 	days := make([]string, len(months))
 	for i, m := range months {
 		days[i] = m.Format(time.DateOnly)
 	}
-	if _, err := tx.Exec(ctx, `SELECT analytics.ensure_months($1::date[])`, days); err != nil {
-		return fmt.Errorf("analytics: create partitions for %v: %w", days, err)
-	}
-	return nil
+	return days
+}
+
+func monthsError(days []string, err error) error {
+	return fmt.Errorf("analytics: create partitions for %v: %w", days, err)
 }
 
 // columns are rows of one table as parallel arrays, the parameters of insertFacts.
@@ -108,6 +138,15 @@ func (c *columns) add(r *row) {
 	c.location, c.guest, c.reservation = append(c.location, r.location), append(c.guest, r.guest), append(c.reservation, r.reservation)
 	c.ref, c.ca = append(c.ref, r.reference), append(c.ca, r.category)
 	c.currency, c.value = append(c.currency, r.currency), append(c.value, r.value)
+}
+
+// argsOf are rows as the parameters of insertFacts and insertFactsOnly.
+func argsOf(rows []row) []any {
+	var c columns
+	for i := range rows {
+		c.add(&rows[i])
+	}
+	return c.args()
 }
 
 func (c *columns) args() []any {
