@@ -69,9 +69,10 @@ type Config struct {
 
 // DefaultRate is the simulator's default: the spec's busiest flow is svc-analytics'
 // ~50,000 events/day; 20 times that, 1,000,000 events a day, is 11.6 events/s, and the soak
-// sends 60/s, about 5 times more again, so a 10-minute soak carries 36,000 events, 0.7 of a
-// 20x day (a full 20x day compressed into ten minutes would be 1,700/s, beyond the shared
-// 2-core machine with 20 processes; SOAK_RATE raises it).
+// sends 60/s, about 5 times more again. A whole 20x day is Days: 20 (simulate.Plan: about
+// 163,000 simulator events and 104,000 API calls, which the services fan out to about a
+// million analytics records); compressed into ten minutes it would be 270 events/s, beyond
+// the shared 2-core machine with twenty processes, which takes 45–70/s.
 const DefaultRate = 60
 
 // callConcurrency is how many of the simulator's API calls are in flight at once: enough to

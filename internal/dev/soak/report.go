@@ -27,10 +27,11 @@ type Report struct {
 	PlannedByTopic map[string]int
 
 	// Events are the events the simulator had acknowledged, by topic; Calls and
-	// CallErrors its API calls through the proxy.
-	Events            int
-	ByTopic           map[string]int
-	Calls, CallErrors int
+	// CallErrors its API calls through the proxy; CallsSkipped those not made because no
+	// service serves their route (simulate.ErrNoRoute).
+	Events                          int
+	ByTopic                         map[string]int
+	Calls, CallErrors, CallsSkipped int
 	// CallFailures counts the failed calls by answer: "503", "502", ..., "no answer".
 	CallFailures map[string]int
 	// Faults counts the faults injected, by kind; Exits the processes that ended without
@@ -83,8 +84,12 @@ func (r *Report) Print(w io.Writer) {
 	for _, a := range slices.Sorted(maps.Keys(r.CallFailures)) {
 		answers = append(answers, fmt.Sprintf("%s: %d", a, r.CallFailures[a]))
 	}
-	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed; by answer %s)\n",
+	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed; by answer %s)",
 		r.Events, len(r.ByTopic), r.Traffic.Round(time.Second), r.Calls+r.CallErrors, r.CallErrors, strings.Join(answers, ", "))
+	if r.CallsSkipped > 0 {
+		fmt.Fprintf(w, "; %d not made: no service serves their route", r.CallsSkipped)
+	}
+	fmt.Fprintln(w)
 	if r.Days > 0 {
 		r.printDay(w)
 	}

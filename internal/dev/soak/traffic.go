@@ -81,7 +81,7 @@ func (s *soak) simulate(ctx context.Context, proxyURL string) error {
 	st, err := simulate.Run(simCtx, run)
 	s.report.CallFailures = calls.by
 	s.report.Events, s.report.ByTopic = st.Events, st.ByTopic
-	s.report.Calls, s.report.CallErrors = st.Calls+st.CallsExpected, st.CallErrors
+	s.report.Calls, s.report.CallErrors, s.report.CallsSkipped = st.Calls+st.CallsExpected, st.CallErrors, st.CallsSkipped
 	s.progress("simulator: %d events, %d sends retried while the registry was away", st.Events, sink.retried.Load())
 	return err
 }
