@@ -103,13 +103,18 @@ func (p *callPool) forget(c Call, done chan struct{}) {
 func (p *callPool) wait() { p.wg.Wait() }
 
 // lane is the sequence c belongs to: the caller and the token it calls with (a back office,
-// one guest's app), whose calls build on each other (an order, then its transitions; a
-// review, then its duplicate refused with 409). Calls that each name their own resource and
-// that nothing after them builds on are in no lane ("") and run freely: contacts, push
-// devices, reads, occupancy adjustments, deposits, the setup's locations.
+// one guest's app), whose calls build on each other in ways no saved id says (an order's
+// transitions one after the other, the stock they receive before it is used; a review, then
+// its duplicate refused with 409). Calls in no lane ("") run freely: those that each name
+// their own resource and that nothing after them builds on (contacts, push devices, reads,
+// occupancy adjustments, deposits, the setup's locations), and those whose one follow-up
+// names the id they save, which orders it (an upload and its completion, a redemption and
+// its cancellation). A long lane bounds the pool: its calls wait one by one while the
+// window of calls in flight fills behind them.
 func lane(c Call) string {
 	switch c.Route {
-	case RouteContact, RouteDevice, RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust, RouteDeposit:
+	case RouteContact, RouteDevice, RouteLocation, RouteCapacity, RoutePickup, RouteTrail, RoutePosition, RouteAdjust, RouteDeposit,
+		RouteMediaUpload, RouteMediaComplete, RouteRedeem, RouteCancelRedemption:
 		return ""
 	}
 	return c.Caller + " " + c.Token
