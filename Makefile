@@ -13,9 +13,12 @@ BENCHFLAGS ?= -run '^$$' -benchtime 1x -timeout 30m
 
 # SOAK_MINUTES is how long `make soak` sends traffic and injects faults.
 SOAK_MINUTES ?= 3
+# SOAK_DAY_MINUTES is the time `make soak-day` spreads its 20x day over (it goes slower when
+# the machine cannot keep that pace, and is given up at three times it).
+SOAK_DAY_MINUTES ?= 30
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run run-kafka test test-real bench bench-peers bench-peers-real bench-scale bench-large bench-real generate lint build kafka-up kafka-down soak
+.PHONY: help setup run run-kafka test test-real bench bench-peers bench-peers-real bench-scale bench-large bench-real generate lint build kafka-up kafka-down soak soak-day
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,6 +38,10 @@ test: setup ## run every test against the local PostgreSQL and Redis (the comman
 soak: setup ## every service, two instances each, under traffic and faults on private stores for SOAK_MINUTES (default 3), then the invariants
 	$(GO) build -o bin/novatrek ./cmd/novatrek
 	bin/novatrek soak --duration $(SOAK_MINUTES)m
+
+soak-day: setup ## as make soak, with exactly one 20x day of traffic (20 times the spec's daily volume per topic) over SOAK_DAY_MINUTES (default 30)
+	$(GO) build -o bin/novatrek ./cmd/novatrek
+	bin/novatrek soak --day 20 --duration $(SOAK_DAY_MINUTES)m --drain 15m
 
 test-real: setup ## the platform suites and client snippets on a real Apache Kafka broker (started and stopped here; CI runs it)
 	bash scripts/test-real

@@ -23,7 +23,9 @@ processes, and --instances processes of every service (novatrek run). The machin
 shared PostgreSQL and Valkey are never touched.
 
 For --duration the simulator plays the neighbouring domains at --rate (events on their
-topics, API calls through a proxy spreading them over the live instances) while a fault
+topics, API calls through a proxy spreading them over the live instances; with --day N,
+exactly N times one spec day's events per topic instead, spread over --duration, and the
+report prints the compression achieved) while a fault
 injector, every --fault-every, SIGKILLs a service instance and starts it again, stops
 PostgreSQL, Valkey or the registry for --outage, or starts an extra instance of a service
 and stops it again (two rebalances). A process that dies by itself is restarted and
@@ -43,6 +45,10 @@ the directory with every process's log is then kept.`,
 
   # what make soak SOAK_MINUTES=30 runs
   novatrek soak --duration 30m
+
+  # a whole 20x day (20 times the spec's daily volume per topic) paced over 30 minutes,
+  # as fast as the machine takes it when it cannot keep that pace (make soak-day)
+  novatrek soak --day 20 --duration 30m --drain 15m
 
   # one instance each, no faults: the baseline
   novatrek soak --duration 2m --instances 1 --no-faults`,
@@ -67,6 +73,7 @@ the directory with every process's log is then kept.`,
 	f.DurationVar(&cfg.Duration, "duration", 3*time.Minute, "how long traffic runs and faults are injected")
 	f.IntVar(&cfg.Instances, "instances", 2, "processes of each service, in one consumer group")
 	f.Float64Var(&cfg.Rate, "rate", soak.DefaultRate, "simulated events per second")
+	f.Float64Var(&cfg.Days, "day", 0, "send exactly this many times the spec's daily volume (20: a 20x day), paced over --duration, instead of --rate")
 	f.StringVar(&cfg.Seed, "seed", "", "the simulator's seed (default random, printed)")
 	f.StringSliceVar(&faults, "faults", soak.FaultKinds, "the faults to cycle through")
 	f.BoolVar(&noFaults, "no-faults", false, "inject no fault")

@@ -44,8 +44,9 @@ type Generator struct {
 	// positioned is, for each guest whose app has reported a fix, the event count at the
 	// first (see lastPosition).
 	positioned map[string]int
-	// seq counts the events made so far: the generator's clock for settled.
-	seq int
+	// seq counts the events made so far: the generator's clock for settled; actions the
+	// actions started (see Actions).
+	seq, actions int
 	// lastFix is the time of each guest's newest fix, so a late one is older than it.
 	lastFix map[string]time.Time
 	nb      neighbours // the neighbouring domains' API workflows (neighbours.go)
@@ -81,8 +82,17 @@ func (g *Generator) Next(now time.Time) (Event, error) {
 		g.pending = g.pending[1:]
 		return f(now)
 	}
+	g.actions++
 	return g.start(g.draw(), now)
 }
+
+// Actions is how many actions the generator has started (drawn from the mix), the unit of
+// the spec's daily volumes (see DayActions).
+func (g *Generator) Actions() int { return g.actions }
+
+// Idle reports whether every follow-up of the actions started has been returned, so the
+// next event starts a new action.
+func (g *Generator) Idle() bool { return len(g.pending) == 0 }
 
 // draw picks an action by weight.
 func (g *Generator) draw() action {

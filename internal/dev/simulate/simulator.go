@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -42,6 +43,13 @@ type Config struct {
 	// fatal; one whose route nobody serves (ErrNoRoute, see Routes) is counted as skipped.
 	// Nil, the default: no calls are made.
 	Calls CallSink
+	// Concurrency > 1 makes up to that many calls at once, keeping the order the workflows
+	// need (see callPool); 0 or 1, the default: one by one, in the generator's order.
+	Concurrency int
+	// Days > 0 sends exactly that many spec days of traffic (see DayActions, Plan) instead
+	// of Rate×Duration events; Rate still paces them (a caller compressing a day into a
+	// time divides Plan's events by it).
+	Days float64
 	// Logger defaults to discarding.
 	Logger *slog.Logger
 	// Metrics, when set, gets novatrek_simulator_events_total{topic} and
@@ -68,6 +76,9 @@ type Stats struct {
 func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if cfg.Rate <= 0 || math.IsInf(cfg.Rate, 0) || math.IsNaN(cfg.Rate) {
 		return Stats{}, fmt.Errorf("simulate: rate %v: must be a positive number of events per second", cfg.Rate)
+	}
+	if cfg.Days < 0 || math.IsInf(cfg.Days, 0) || math.IsNaN(cfg.Days) {
+		return Stats{}, fmt.Errorf("simulate: %v days: must be a positive number", cfg.Days)
 	}
 	if cfg.Duration < 0 {
 		return Stats{}, fmt.Errorf("simulate: duration %v is negative", cfg.Duration)
@@ -104,12 +115,18 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	if cfg.Duration > 0 {
 		limit = int(math.Ceil(cfg.Rate * cfg.Duration.Seconds()))
 	}
-	cfg.Logger.InfoContext(ctx, "simulating traffic", "rate", cfg.Rate, "duration", cfg.Duration, "seed", cfg.Seed)
+	done := func() bool { return limit >= 0 && st.Events >= limit }
+	if cfg.Days > 0 {
+		actions := DaysActions(cfg.Days)
+		done = func() bool { return dayDone(g, actions) }
+	}
+	cfg.Logger.InfoContext(ctx, "simulating traffic", "rate", cfg.Rate, "duration", cfg.Duration, "days", cfg.Days, "seed", cfg.Seed)
+	calls := newCaller(cfg, m, &st)
 	// The domains' one-off setup (the departure locations) comes before any event names it.
-	call(ctx, cfg, m, &st, g.Setup())
+	calls.now(ctx, g.Setup())
 	p := newPacer(cfg.Rate, cfg.Now)
 	var sendErr error
-	for limit < 0 || st.Events < limit {
+	for !done() {
 		if err := p.wait(ctx); err != nil {
 			break // stopped
 		}
@@ -118,7 +135,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 			sendErr = err
 			break
 		}
-		call(ctx, cfg, m, &st, ev.Before)
+		calls.before(ctx, ev.Before)
 		if err := cfg.Sink.Send(ctx, ev); err != nil {
 			if ctx.Err() != nil {
 				break
@@ -130,8 +147,9 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 		st.Events++
 		st.ByTopic[ev.Topic]++
 		m.events.WithLabelValues(ev.Topic).Inc()
-		call(ctx, cfg, m, &st, ev.After)
+		calls.after(ctx, ev.After)
 	}
+	calls.wait()
 	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	if err := cfg.Sink.Flush(fctx); err != nil && sendErr == nil {
@@ -144,40 +162,100 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	return st, sendErr
 }
 
-// call makes calls through cfg.Calls, when set. A failure is counted and logged (the 1st,
-// 10th, 100th, ...: a target that is down would otherwise flood the log), and the run goes
-// on: the calls only make notifications deliverable.
-func call(ctx context.Context, cfg Config, m *metrics, st *Stats, calls []Call) {
-	if cfg.Calls == nil {
+// caller makes the calls around the events through cfg.Calls, when set: one by one, or
+// through a callPool (Config.Concurrency). A failure is counted and logged (the 1st, 10th,
+// 100th, ...: a target that is down would otherwise flood the log), and the run goes on:
+// the calls only make the neighbours' workflows happen.
+type caller struct {
+	cfg  Config
+	m    *metrics
+	mu   sync.Mutex // guards st's call counts when calls run concurrently
+	st   *Stats
+	pool *callPool
+}
+
+func newCaller(cfg Config, m *metrics, st *Stats) *caller {
+	c := &caller{cfg: cfg, m: m, st: st}
+	if cfg.Calls != nil && cfg.Concurrency > 1 {
+		c.pool = newCallPool(cfg.Concurrency, c.one)
+	}
+	return c
+}
+
+// now makes calls in order and returns when they are done (the setup).
+func (c *caller) now(ctx context.Context, calls []Call) {
+	for _, call := range calls {
+		if c.cfg.Calls == nil || ctx.Err() != nil {
+			return
+		}
+		c.one(ctx, call)
+	}
+}
+
+// before makes the calls of an event's Before; it returns once those the event needs
+// made first are done (all of them, without a pool).
+func (c *caller) before(ctx context.Context, calls []Call) {
+	if c.pool == nil {
+		c.now(ctx, calls)
 		return
 	}
-	for _, c := range calls {
-		if ctx.Err() != nil {
-			return
+	var first []<-chan struct{}
+	for _, call := range calls {
+		done := c.pool.dispatch(ctx, call)
+		if mustPrecede(call) {
+			first = append(first, done)
 		}
-		err := cfg.Calls.Call(ctx, c)
-		if err == nil {
-			st.Calls++
-			m.calls.WithLabelValues(c.Caller, "ok").Inc()
-			continue
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		if errors.Is(err, ErrExpected) {
-			st.CallsExpected++ // a refusal provoked on purpose: the service said no, as it should
-			m.calls.WithLabelValues(c.Caller, "expected").Inc()
-			continue
-		}
-		if errors.Is(err, ErrNoRoute) {
-			st.CallsSkipped++ // said once at start by whoever built the Routes
-			m.calls.WithLabelValues(c.Caller, "skipped").Inc()
-			continue
-		}
+	}
+	for _, d := range first {
+		<-d // closed when made, or given up as ctx ends
+	}
+}
+
+// after makes the calls of an event's After (dispatched, with a pool).
+func (c *caller) after(ctx context.Context, calls []Call) {
+	if c.pool == nil {
+		c.now(ctx, calls)
+		return
+	}
+	for _, call := range calls {
+		c.pool.dispatch(ctx, call)
+	}
+}
+
+// wait returns when every call dispatched is done.
+func (c *caller) wait() {
+	if c.pool != nil {
+		c.pool.wait()
+	}
+}
+
+// one makes call and counts its result.
+func (c *caller) one(ctx context.Context, call Call) {
+	if c.cfg.Calls == nil || ctx.Err() != nil {
+		return
+	}
+	err := c.cfg.Calls.Call(ctx, call)
+	if err != nil && ctx.Err() != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st, m := c.st, c.m
+	switch {
+	case err == nil:
+		st.Calls++
+		m.calls.WithLabelValues(call.Caller, "ok").Inc()
+	case errors.Is(err, ErrExpected):
+		st.CallsExpected++ // a refusal provoked on purpose: the service said no, as it should
+		m.calls.WithLabelValues(call.Caller, "expected").Inc()
+	case errors.Is(err, ErrNoRoute):
+		st.CallsSkipped++ // said once at start by whoever built the Routes
+		m.calls.WithLabelValues(call.Caller, "skipped").Inc()
+	default:
 		st.CallErrors++
-		m.calls.WithLabelValues(c.Caller, "error").Inc()
+		m.calls.WithLabelValues(call.Caller, "error").Inc()
 		if n := st.CallErrors; n == 1 || isPowerOf10(n) {
-			cfg.Logger.WarnContext(ctx, "simulated API call failed", "call", c.Method+" "+c.Path, "caller", c.Caller,
+			c.cfg.Logger.WarnContext(ctx, "simulated API call failed", "call", call.Method+" "+call.Path, "caller", call.Caller,
 				"err", err, "failed_calls", n)
 		}
 	}

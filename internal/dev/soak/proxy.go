@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // proxy serves /<service>/... by handing each request to one live instance of that
@@ -15,6 +16,15 @@ import (
 type proxy struct {
 	instances func(service string) []*process
 	next      atomic.Uint64
+	// transport carries the calls to the instances (nil: http.DefaultTransport, which keeps
+	// two idle connections per instance: with the simulator's calls in flight at once,
+	// most would dial afresh).
+	transport http.RoundTripper
+}
+
+// newProxyTransport keeps a connection per call in flight to every instance.
+func newProxyTransport() *http.Transport {
+	return &http.Transport{MaxIdleConns: 512, MaxIdleConnsPerHost: 64, IdleConnTimeout: 90 * time.Second}
 }
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -32,6 +42,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in := live[p.next.Add(1)%uint64(len(live))]
 	target := &url.URL{Scheme: "http", Host: in.addr}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = p.transport
 	// An instance killed mid-call is a fault the soak made: the caller gets a 502 and
 	// counts the call as failed; no log line per call.
 	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {

@@ -19,12 +19,19 @@ type Report struct {
 	Services  int
 	Rate      float64
 	Seed      string
+	// Days is the spec days of traffic asked for (Config.Days; 0: Rate for Duration);
+	// Planned and PlannedByTopic their events (simulate.Plan), which Events and ByTopic
+	// equal when the whole of them was sent.
+	Days           float64
+	Planned        int
+	PlannedByTopic map[string]int
 
 	// Events are the events the simulator had acknowledged, by topic; Calls and
-	// CallErrors its API calls through the proxy.
-	Events            int
-	ByTopic           map[string]int
-	Calls, CallErrors int
+	// CallErrors its API calls through the proxy; CallsSkipped those not made because no
+	// service serves their route (simulate.ErrNoRoute).
+	Events                          int
+	ByTopic                         map[string]int
+	Calls, CallErrors, CallsSkipped int
 	// CallFailures counts the failed calls by answer: "503", "502", ..., "no answer".
 	CallFailures map[string]int
 	// Faults counts the faults injected, by kind; Exits the processes that ended without
@@ -73,13 +80,20 @@ func (r *Report) Print(w io.Writer) {
 	for _, k := range slices.Sorted(maps.Keys(r.Faults)) {
 		kinds = append(kinds, fmt.Sprintf("%s %d", k, r.Faults[k]))
 	}
-	fmt.Fprintf(w, "soak: %v, %d services x %d instances, %g events/s (seed %s)\n", r.Duration.Round(time.Second), r.Services, r.Instances, r.Rate, r.Seed)
+	fmt.Fprintf(w, "soak: %v, %d services x %d instances, %.4g events/s (seed %s)\n", r.Duration.Round(time.Second), r.Services, r.Instances, r.Rate, r.Seed)
 	var answers []string
 	for _, a := range slices.Sorted(maps.Keys(r.CallFailures)) {
 		answers = append(answers, fmt.Sprintf("%s: %d", a, r.CallFailures[a]))
 	}
-	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed; by answer %s)\n",
+	fmt.Fprintf(w, "events: %d sent by the simulator on %d topics in %v; API calls %d (%d failed; by answer %s)",
 		r.Events, len(r.ByTopic), r.Traffic.Round(time.Second), r.Calls+r.CallErrors, r.CallErrors, strings.Join(answers, ", "))
+	if r.CallsSkipped > 0 {
+		fmt.Fprintf(w, "; %d not made: no service serves their route", r.CallsSkipped)
+	}
+	fmt.Fprintln(w)
+	if r.Days > 0 {
+		r.printDay(w)
+	}
 	fmt.Fprintf(w, "faults: %d injected (%s)\n", total, strings.Join(kinds, ", "))
 	if len(r.Exits) > 0 {
 		fmt.Fprintf(w, "processes that exited by themselves and were restarted: %v\n", r.Exits)
@@ -118,5 +132,23 @@ func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "invariants: %d violated\n", len(r.Violations))
 	for _, v := range r.Violations {
 		fmt.Fprintln(w, "  VIOLATED:", v)
+	}
+}
+
+// printDay says how much of the days asked for was sent, topic by topic, and how far the
+// traffic time compressed them: a spec day's traffic belongs to 24 hours, so Days of them
+// sent in Traffic is compressed 24h/Traffic, Days×24h/Traffic times the spec's daily rate.
+func (r *Report) printDay(w io.Writer) {
+	whole := "the whole of it"
+	if r.Events != r.Planned || !maps.Equal(r.ByTopic, r.PlannedByTopic) {
+		whole = fmt.Sprintf("INCOMPLETE: %.1f %% of it", 100*float64(r.Events)/float64(max(r.Planned, 1)))
+	}
+	fmt.Fprintf(w, "day: %gx the spec's daily volume (%g spec days): %d of %d planned events sent, %s\n", r.Days, r.Days, r.Events, r.Planned, whole)
+	if r.Traffic > 0 {
+		c := float64(24*time.Hour) / float64(r.Traffic)
+		fmt.Fprintf(w, "compression: 24 h of a %gx day in %v, %.0fx; %.0fx the spec's daily rate\n", r.Days, r.Traffic.Round(time.Second), c, c*r.Days)
+	}
+	for _, t := range slices.Sorted(maps.Keys(r.PlannedByTopic)) {
+		fmt.Fprintf(w, "  %-60s %7d of %7d (%.0f a spec day)\n", t, r.ByTopic[t], r.PlannedByTopic[t], float64(r.PlannedByTopic[t])/r.Days)
 	}
 }

@@ -62,7 +62,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	s := &soak{cfg: cfg, topo: topo, instances: map[string][]*process{}, down: map[*process]bool{},
-		report: &Report{Duration: cfg.Duration, Instances: cfg.Instances, Services: len(cfg.Services), Rate: cfg.Rate,
+		report: &Report{Duration: cfg.Duration, Instances: cfg.Instances, Services: len(cfg.Services), Rate: cfg.Rate, Days: cfg.Days,
 			Faults: map[string]int{}, Exits: map[string]int{}}}
 	if s.dir = cfg.Dir; s.dir == "" {
 		if s.dir, err = os.MkdirTemp("", "novatrek-soak-"); err != nil {
@@ -207,7 +207,7 @@ func (s *soak) instancesOf(name string) []*process {
 // soak runs the simulator, the fault injector and the supervisor for Duration, then waits
 // until the services caught up (or Drain passed) and stops them.
 func (s *soak) soak(ctx context.Context) error {
-	px := &proxy{instances: s.instancesOf}
+	px := &proxy{instances: s.instancesOf, transport: newProxyTransport()}
 	srv := &http.Server{Handler: px, ReadHeaderTimeout: 5 * time.Second}
 	go func() { _ = srv.Serve(s.proxyLn) }()
 	defer srv.Close()
@@ -217,7 +217,11 @@ func (s *soak) soak(ctx context.Context) error {
 	wg.Add(2)
 	go func() { defer wg.Done(); s.supervise(faultCtx) }()
 	go func() { defer wg.Done(); s.injectFaults(faultCtx) }()
-	s.progress("traffic at %g events/s for %v, a fault every %v", s.cfg.Rate, s.cfg.Duration, s.cfg.FaultEvery)
+	if s.cfg.Days > 0 {
+		s.progress("traffic: %g spec days paced over %v, a fault every %v", s.cfg.Days, s.cfg.Duration, s.cfg.FaultEvery)
+	} else {
+		s.progress("traffic at %g events/s for %v, a fault every %v", s.cfg.Rate, s.cfg.Duration, s.cfg.FaultEvery)
+	}
 	began := time.Now()
 	simErr := s.simulate(ctx, "http://"+s.proxyLn.Addr().String())
 	s.report.Traffic = time.Since(began)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestReportIsOKOnlyWhenCheckedAndClean: a soak that never reached its checks has not
@@ -71,5 +72,28 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	close(ins[1].done)
 	if code, _ := get("/svc-x/v1/things/1"); code != http.StatusServiceUnavailable {
 		t.Errorf("no live instance: %d, want 503", code)
+	}
+}
+
+// TestReportSaysHowMuchOfTheDayWasSent: a day-mode report prints the events sent against
+// the plan, topic by topic, and the compression of the traffic time; a day cut short says
+// INCOMPLETE with the share sent.
+func TestReportSaysHowMuchOfTheDayWasSent(t *testing.T) {
+	plan := map[string]int{"novatrek.a": 60, "novatrek.b": 40}
+	r := &Report{Days: 20, Planned: 100, PlannedByTopic: plan, Events: 100, ByTopic: map[string]int{"novatrek.a": 60, "novatrek.b": 40},
+		Traffic: 30 * time.Minute, Faults: map[string]int{}}
+	var out strings.Builder
+	r.Print(&out)
+	for _, want := range []string{"100 of 100 planned events sent, the whole of it", "24 h of a 20x day in 30m0s, 48x; 960x the spec's daily rate",
+		"novatrek.a", "60 of      60 (3 a spec day)"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	r.Events, r.ByTopic = 50, map[string]int{"novatrek.a": 30, "novatrek.b": 20}
+	out.Reset()
+	r.Print(&out)
+	if !strings.Contains(out.String(), "50 of 100 planned events sent, INCOMPLETE: 50.0 % of it") {
+		t.Errorf("a day cut short:\n%s", out.String())
 	}
 }
