@@ -97,7 +97,7 @@ SCALE_BENCH = 'BenchmarkReplay$$|BenchmarkReplayCopy$$|BenchmarkRawInsert$$'
 bench-scale: ## the runtime's replay (HandleBatch, CopyBatch) beside the raw insert at 100,000 and 1,000,000 events: rate, CPU per event, peak RSS
 	for n in 100000 1000000; do STREAM_BENCH_EVENTS=$$n $(GO) test $(BENCHFLAGS) -bench $(SCALE_BENCH) ./internal/platform/stream/ || exit 1; done
 
-bench-large: ## the same at 10,000,000 events (the in-process broker's child process holds about 3 GB)
+bench-large: ## the same at 10,000,000 events (the in-process broker's child process holds about 4 GB; about 10 minutes on a quiet machine)
 	STREAM_BENCH_EVENTS=10000000 $(GO) test -run '^$$' -benchtime 1x -timeout 2h -bench $(SCALE_BENCH) ./internal/platform/stream/
 
 generate: ## regenerate code (Avro Go types) from the schemas
