@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -55,9 +56,14 @@ type GroupResult struct {
 //     the relay's header (the service enqueued the same deterministic event twice). Counted
 //     apart, not a violation: the consumers' inboxes absorb it.
 //   - Duplicated: different records (the service emitted the event twice), a violation.
+//
+// Events counts the records published (the topic's offsets, see readTopics); Compacted
+// those of them log compaction has removed from a compacted topic (the rating aggregates
+// keep the newest per target), which the duplicate check could not see.
 type OutputResult struct {
 	Topic                                       string
 	Events, Republished, Reenqueued, Duplicated int64
+	Compacted                                   int64
 }
 
 // CheckResult is the outcome of one Check.
@@ -110,7 +116,7 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 	records := map[string][]logged{}
 	dead := map[string]map[position]bool{} // DLQ topic -> the source positions on it
 	var decodeErr error
-	err := readTopics(ctx, opts, all, func(rec *kgo.Record) {
+	published, err := readTopics(ctx, opts, all, func(rec *kgo.Record) {
 		at := position{rec.Topic, rec.Partition, rec.Offset}
 		if tp, ok := topo.Topic(rec.Topic); ok && tp.Kind == topology.KindDeadLetter {
 			l := deadletter.FromRecord(rec)
@@ -168,10 +174,12 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 		}
 	}
 	for _, topic := range sortedKeys(produced) {
-		o := OutputResult{Topic: topic}
+		o := OutputResult{Topic: topic, Events: published[topic], Compacted: published[topic] - int64(len(records[topic]))}
+		if tp, _ := topo.Topic(topic); o.Compacted > 0 && !strings.Contains(tp.CleanupPolicy, "compact") {
+			r.violate("%s: %d of its %d records are gone, and the topic is not compacted", topic, o.Compacted, o.Events)
+		}
 		first := map[string]logged{}
 		for _, l := range records[topic] {
-			o.Events++
 			if l.id == "" {
 				r.violate("%s: a record our services published has no readable event id (%v)", l.at, decodeErr)
 				continue
@@ -194,7 +202,7 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 		r.Duplicated += o.Duplicated
 		r.Republished += o.Republished
 		r.Reenqueued += o.Reenqueued
-		r.Effects += o.Events
+		r.Effects += o.Events - o.Compacted
 	}
 	if err := checkOutboxes(ctx, r, defs, db, outboxMaxAge); err != nil {
 		return err

@@ -106,7 +106,11 @@ func (r *Report) Print(w io.Writer) {
 		fmt.Fprintln(w)
 	}
 	for _, o := range r.Outputs {
-		fmt.Fprintf(w, "  %-60s %6d published, re-published %d, re-enqueued %d, duplicated %d\n", o.Topic, o.Events, o.Republished, o.Reenqueued, o.Duplicated)
+		fmt.Fprintf(w, "  %-60s %6d published, re-published %d, re-enqueued %d, duplicated %d", o.Topic, o.Events, o.Republished, o.Reenqueued, o.Duplicated)
+		if o.Compacted > 0 {
+			fmt.Fprintf(w, " (%d compacted away, the newest per key kept: checked %d)", o.Compacted, o.Events-o.Compacted)
+		}
+		fmt.Fprintln(w)
 	}
 	for _, c := range r.Checks {
 		state := "holds"

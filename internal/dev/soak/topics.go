@@ -11,17 +11,24 @@ import (
 )
 
 // readTopics calls fn with every record of topics, from the start of each partition to its
-// end offset when readTopics was called.
-func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*kgo.Record)) error {
+// end offset when readTopics was called. It returns, by topic, the sum of those end offsets:
+// on the soak's new cluster, the records ever produced there (our producers write no
+// transaction markers, so every offset was a record), those log compaction has removed
+// since included. On a compacted topic fn sees fewer: the newest record of each key and
+// each partition's last batch, once the broker has compacted it (kfake does so every hour,
+// and moves the log start to the first record kept, so the start offset does not count
+// them either).
+func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*kgo.Record)) (map[string]int64, error) {
 	admCl, err := kgo.NewClient(opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer admCl.Close()
 	ends, err := kadm.NewClient(admCl).ListEndOffsets(ctx, topics...)
 	if err != nil {
-		return fmt.Errorf("soak: end offsets: %w", err)
+		return nil, fmt.Errorf("soak: end offsets: %w", err)
 	}
+	produced := map[string]int64{}
 	want := map[string]map[int32]kgo.Offset{}
 	left := map[string]map[int32]int64{} // partitions still to read, to their end offset
 	ends.Each(func(o kadm.ListedOffset) {
@@ -35,6 +42,7 @@ func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*k
 		if o.Offset == 0 {
 			return
 		}
+		produced[o.Topic] += o.Offset
 		if want[o.Topic] == nil {
 			want[o.Topic], left[o.Topic] = map[int32]kgo.Offset{}, map[int32]int64{}
 		}
@@ -42,20 +50,20 @@ func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*k
 		left[o.Topic][o.Partition] = o.Offset
 	})
 	if err != nil || len(want) == 0 {
-		return err
+		return produced, err
 	}
 	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(want))...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer cl.Close()
 	for len(left) > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return err
+			return nil, err
 		}
 		for _, fe := range fs.Errors() {
-			return fmt.Errorf("soak: read %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
+			return nil, fmt.Errorf("soak: read %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
 		}
 		fs.EachRecord(func(r *kgo.Record) {
 			end, ok := left[r.Topic][r.Partition]
@@ -71,5 +79,5 @@ func readTopics(ctx context.Context, opts []kgo.Opt, topics []string, fn func(*k
 			}
 		})
 	}
-	return nil
+	return produced, nil
 }

@@ -24,7 +24,10 @@
 // as W3C trace ids. So canonical UUIDs and traceparent values are masked before the scan, and
 // so is each hexadecimal run of 20 characters or more that contains a letter — except a
 // run of decimal digits at its start or end, so a card number glued to a hex string
-// ("4242424242424242deadbeef...") is still found.
+// ("4242424242424242deadbeef...") is still found. Those kept digits make about one random
+// hex token in a few thousand look like a card number; where a value is an opaque token by
+// contract (the Idempotency-Key), the edge takes a whole hex token as an identifier instead
+// (IsHexToken, token.go).
 package pci
 
 import (
