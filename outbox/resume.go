@@ -87,13 +87,13 @@ func (r *Relay) skipPublished(ctx context.Context, s Session, client *kgo.Client
 // partitionTail is what a resume knows of one partition: its bounds when the check began, the
 // window still to read, and the waiting rows that map to it.
 type partitionTail struct {
-	start, end int64 // log start and end (high watermark) when the check began
-	from, to   int64 // the next window to read, [from, to)
-	read       int64 // records read so far
-	minID      int64 // lowest id among rows
+	start, end int64          // log start and end (high watermark) when the check began
+	from, to   int64          // the next window to read, [from, to)
+	read       int64          // records read so far
+	minID      int64          // lowest id among rows
 	rows       map[int64]*Row // the waiting rows not found yet
-	settled    bool // nothing older than the part read can be one of rows
-	windowDone bool // the current window has been read to its end
+	settled    bool           // nothing older than the part read can be one of rows
+	windowDone bool           // the current window has been read to its end
 }
 
 type topicPartition struct {
