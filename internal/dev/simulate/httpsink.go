@@ -169,3 +169,13 @@ type refusal struct {
 }
 
 func (r *refusal) Error() string { return r.text }
+
+// Status is the HTTP status of the answer that made a call fail, and false when the call
+// failed without one (no answer, a network error).
+func Status(err error) (int, bool) {
+	var refused *refusal
+	if errors.As(err, &refused) {
+		return refused.status, true
+	}
+	return 0, false
+}

@@ -47,7 +47,7 @@ func (h *HTTPSink) postFile(ctx context.Context, u *Upload) error {
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return fmt.Errorf("upload to the presigned form: %s: %.300s", resp.Status, strings.TrimSpace(string(text)))
+		return &refusal{status: resp.StatusCode, text: fmt.Sprintf("upload to the presigned form: %s: %.300s", resp.Status, strings.TrimSpace(string(text)))}
 	}
 	return nil
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -120,9 +120,6 @@ type failureCount struct {
 	by map[string]int
 }
 
-// status is the first HTTP status in a failed call's error ("POST /v1/x as c: 503 ...").
-var status = regexp.MustCompile(`: ([1-5][0-9]{2}) `)
-
 // failed is the number of failed calls so far.
 func (f *failureCount) failed() int {
 	f.mu.Lock()
@@ -140,8 +137,8 @@ func (f *failureCount) Call(ctx context.Context, c simulate.Call) error {
 		return err
 	}
 	answer := "no answer"
-	if m := status.FindStringSubmatch(err.Error()); m != nil {
-		answer = m[1]
+	if code, ok := simulate.Status(err); ok {
+		answer = strconv.Itoa(code)
 	}
 	f.mu.Lock()
 	f.by[answer]++
