@@ -2,7 +2,6 @@ package soak
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -10,7 +9,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
 )
 
 // quiet is how long nothing must be left to apply or publish before the services count as
@@ -85,7 +84,7 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		if err != nil {
 			return -1, nil, err
 		}
-		stored, err := storedOffsets(ctx, db, d)
+		stored, err := stream.StoredOffsets(ctx, db, d.Store.Schema, d.Name)
 		if err != nil {
 			return -1, nil, err
 		}
@@ -99,29 +98,4 @@ func (s *soak) behind(ctx context.Context, db *pgxpool.Pool, adm *kadm.Client) (
 		}
 	}
 	return total, by, nil
-}
-
-// storedOffsets are the service's stored next offsets, by topic and partition: kept in its
-// store in the transaction of the effects they follow.
-func storedOffsets(ctx context.Context, db *pgxpool.Pool, d service.Description) (map[string]map[int32]int64, error) {
-	stored := map[string]map[int32]int64{}
-	rows, err := db.Query(ctx, `SELECT topic, partition, next_offset FROM `+pgx.Identifier{d.Store.Schema, "consumer_offsets"}.Sanitize()+
-		` WHERE consumer_group = $1`, d.Name)
-	if err != nil {
-		return nil, fmt.Errorf("soak: %s stored offsets: %w", d.Name, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var t string
-		var p int32
-		var o int64
-		if err := rows.Scan(&t, &p, &o); err != nil {
-			return nil, err
-		}
-		if stored[t] == nil {
-			stored[t] = map[int32]int64{}
-		}
-		stored[t][p] = o
-	}
-	return stored, rows.Err()
 }

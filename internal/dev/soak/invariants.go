@@ -4,8 +4,8 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -16,6 +16,7 @@ import (
 	"github.com/novatrek/support/internal/ops/deadletter"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/service"
+	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/outbox"
 )
@@ -173,7 +174,7 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 			r.violate("%s: %d records not reached when the drain ended", d.Name, g.Pending)
 		}
 	}
-	for _, topic := range sortedKeys(produced) {
+	for _, topic := range slices.Sorted(maps.Keys(produced)) {
 		o := OutputResult{Topic: topic, Events: published[topic], Compacted: published[topic] - int64(len(records[topic]))}
 		if tp, _ := topo.Topic(topic); o.Compacted > 0 && !strings.Contains(tp.CleanupPolicy, "compact") {
 			r.violate("%s: %d of its %d records are gone, and the topic is not compacted", topic, o.Compacted, o.Events)
@@ -240,7 +241,7 @@ func checkGroup(ctx context.Context, db *pgxpool.Pool, d service.Description, re
 	if err := rows.Err(); err != nil {
 		return g, fmt.Errorf("soak: %s inbox: %w", d.Name, err)
 	}
-	stored, err := storedOffsets(ctx, db, d)
+	stored, err := stream.StoredOffsets(ctx, db, d.Store.Schema, d.Name)
 	if err != nil {
 		return g, err
 	}
@@ -288,13 +289,4 @@ func checkOutboxes(ctx context.Context, r *Report, defs []service.Definition, db
 		}
 	}
 	return nil
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

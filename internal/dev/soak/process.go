@@ -2,9 +2,7 @@ package soak
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -85,28 +83,10 @@ func (p *process) stop(grace time.Duration) {
 	}
 }
 
-// waitReady polls the process's /readyz until it answers 200, the process ends or ctx is
-// done.
+// waitReady polls the process's /readyz until it answers 200, the process ends or timeout
+// passes.
 func (p *process) waitReady(ctx context.Context, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.addr+"/readyz", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		if !p.running() {
-			return fmt.Errorf("soak: %s exited before it was ready (log %s)", p.name, p.log)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("soak: %s not ready within %v (log %s): %w", p.name, timeout, p.log, errors.Join(ctx.Err()))
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
+	return waitHTTP(ctx, "http://"+p.addr+"/readyz", p, timeout)
 }
 
 // logPath is where the process named name logs in dir.

@@ -2,7 +2,6 @@ package soak
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -32,13 +31,14 @@ type soak struct {
 	dir  string
 	topo *topology.Topology
 
-	pg       *privatePostgres
-	vk       *privateValkey
-	kafka    string // broker address
-	registry *process
-	stack    *process
-	env      []string
-	fakes    *fakes.Set
+	pg          *privatePostgres
+	vk          *privateValkey
+	kafka       string // broker address
+	registryURL string // the registry's base URL
+	registry    *process
+	stack       *process
+	env         []string
+	fakes       *fakes.Set
 	// proxyLn is where the proxy in front of the instances listens.
 	proxyLn net.Listener
 
@@ -124,10 +124,10 @@ func (s *soak) start(ctx context.Context) (err error) {
 	}
 	s.progress("private Valkey on 127.0.0.1:%d", vkPort)
 	s.kafka = "127.0.0.1:" + strconv.Itoa(kafkaPort)
-	registryURL := "http://127.0.0.1:" + strconv.Itoa(regPort)
+	s.registryURL = "http://127.0.0.1:" + strconv.Itoa(regPort)
 	s.env = append(append(os.Environ(), s.cfg.Env...),
 		"KAFKA_BROKERS="+s.kafka,
-		"SCHEMA_REGISTRY_URL="+registryURL,
+		"SCHEMA_REGISTRY_URL="+s.registryURL,
 		"DATABASE_URL="+s.pg.url(database),
 		"VALKEY_URL="+s.vk.url(),
 		"NOVATREK_DATA_DIR="+filepath.Join(s.dir, "stack"),
@@ -136,7 +136,7 @@ func (s *soak) start(ctx context.Context) (err error) {
 	if err := s.registry.start(); err != nil {
 		return err
 	}
-	if err := waitHTTP(ctx, registryURL+"/subjects", s.registry); err != nil {
+	if err := waitHTTP(ctx, s.registryURL+"/subjects", s.registry, time.Minute); err != nil {
 		return err
 	}
 	// The stack process is the broker (and registers the schemas, migrates every store):
@@ -149,7 +149,7 @@ func (s *soak) start(ctx context.Context) (err error) {
 	if err := s.stack.waitReady(ctx, 3*time.Minute); err != nil {
 		return err
 	}
-	s.progress("broker on %s, registry on %s", s.kafka, registryURL)
+	s.progress("broker on %s, registry on %s", s.kafka, s.registryURL)
 	if s.proxyLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (s *soak) verify(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	reg, err := sr.NewClient(sr.URLs(s.registryURL()))
+	reg, err := sr.NewClient(sr.URLs(s.registryURL))
 	if err != nil {
 		return err
 	}
@@ -337,10 +337,6 @@ func (s *soak) verify(ctx context.Context) error {
 
 func (s *soak) kafkaOpts() []kgo.Opt {
 	return config.Config{KafkaBrokers: []string{s.kafka}, KafkaCompression: config.DefaultKafkaCompression}.KafkaOpts()
-}
-
-func (s *soak) registryURL() string {
-	return "http://" + s.registry.args[4] // serve --listen <addr>
 }
 
 func (s *soak) progress(format string, args ...any) {
@@ -357,9 +353,9 @@ func freePort() int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// waitHTTP polls url until it answers 200 or the process ends.
-func waitHTTP(ctx context.Context, url string, p *process) error {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+// waitHTTP polls url until it answers 200, the process p ends or timeout passes.
+func waitHTTP(ctx context.Context, url string, p *process, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	for {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
@@ -370,11 +366,11 @@ func waitHTTP(ctx context.Context, url string, p *process) error {
 			}
 		}
 		if !p.running() {
-			return fmt.Errorf("soak: %s exited (log %s)", p.name, p.log)
+			return fmt.Errorf("soak: %s exited before it answered (log %s)", p.name, p.log)
 		}
 		select {
 		case <-ctx.Done():
-			return errors.Join(fmt.Errorf("soak: %s not answering at %s", p.name, url), ctx.Err())
+			return fmt.Errorf("soak: %s not answering at %s within %v (log %s): %w", p.name, url, timeout, p.log, ctx.Err())
 		case <-time.After(200 * time.Millisecond):
 		}
 	}

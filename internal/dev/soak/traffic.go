@@ -24,7 +24,7 @@ func (s *soak) simulate(ctx context.Context, proxyURL string) error {
 		return err
 	}
 	defer cl.Close()
-	pub, err := publish.New(cl, s.registryURL(), publish.WithTopology(s.topo))
+	pub, err := publish.New(cl, s.registryURL, publish.WithTopology(s.topo))
 	if err != nil {
 		return err
 	}
