@@ -46,15 +46,15 @@ func (a *app) useCouchbase(ctx context.Context, env service.Env) error {
 		a.emit, err = outbox.NewEmitter(outbox.EmitterConfig[store.Execer]{Producer: env.Name, Topics: produced,
 			Topology: env.Topology, Encoder: env.Serde, Outbox: cbEnqueuer{ob}, Now: env.Now})
 	}
+	if err == nil {
+		a.cbRelay, err = outbox.NewRelay(outbox.Config{Store: ob, ClientOpts: env.KafkaOpts, Logger: env.Logger, Metrics: env.Metrics})
+	}
 	if err != nil {
 		_ = s.Close()
 		return fmt.Errorf("loyalty: the Couchbase outbox: %w", err)
 	}
 	s.committed = ob.Committed
 	a.ledger = cbPort{s}
-	if err == nil {
-		a.cbRelay, err = outbox.NewRelay(outbox.Config{Store: ob, ClientOpts: env.KafkaOpts, Logger: env.Logger, Metrics: env.Metrics})
-	}
 	env.Logger.Info("loyalty: the ledger and the outbox are in Couchbase", "url", a.cfg.URL, "bucket", a.cfg.Bucket, "scope", cbScope)
 	return nil
 }

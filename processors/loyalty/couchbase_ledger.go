@@ -43,9 +43,6 @@ type cbHeldMember struct {
 	doc cbMemberDoc
 }
 
-// Attempt is the transaction attempt, for an outbox enqueuing into the same transaction.
-func (tx *cbTx) Attempt() *gocb.TransactionAttemptContext { return tx.ac }
-
 // member reads the member document once per attempt; nil when not enrolled.
 func (tx *cbTx) member(guestID string) (*cbHeldMember, error) {
 	if h, ok := tx.members[guestID]; ok {
