@@ -55,6 +55,10 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 		if err := r.deleteAcked(ctx, s, p); err != nil {
 			return 0, err
 		}
+		select {
+		case <-r.wake: // the fetch below sees every row committed before this wake-up
+		default:
+		}
 		var err error
 		if rows, err = s.Fetch(ctx, r.cfg.BatchSize); err != nil {
 			r.m.storeErrors.Inc()
@@ -116,8 +120,8 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 	return fetched, nil
 }
 
-// produce starts producing rows in id order and returns a channel per row that carries its
-// outcome once the brokers answer.
+// produce starts producing rows in id order and returns the batch's outcome, which collect
+// waits for.
 func (r *Relay) produce(ctx context.Context, client *kgo.Client, rows []Row) *produced {
 	out := &produced{errs: make([]error, len(rows))}
 	out.wg.Add(len(rows))

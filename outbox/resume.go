@@ -132,17 +132,18 @@ func (r *Relay) alreadyPublished(ctx context.Context, client *kgo.Client, rows [
 			break
 		}
 	}
+	open := map[int64]bool{} // an unkeyed row waits on every partition: count it once
 	for _, t := range tails {
 		if t.settled || t.from <= t.start {
 			continue
 		}
 		for id := range t.rows {
 			if !found[id] {
-				unsettled++
+				open[id] = true
 			}
 		}
 	}
-	return found, unsettled, nil
+	return found, len(open), nil
 }
 
 // tails lists the offsets of the rows' topics and maps every row to the partition the

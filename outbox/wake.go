@@ -7,7 +7,8 @@ import (
 
 // Wake tells the relay that a transaction of this process has just committed outbox rows, so
 // that it fetches them at once. It never blocks: wake-ups that come while the relay is busy
-// fold into one fetch after its current batch. A relay that does not lead ignores it.
+// fold into one fetch after its current batch, and a fetch from the oldest row consumes a
+// pending one (it sees those rows); a relay that does not lead keeps it until it does.
 //
 // A committer that wakes the relay this way may spare its transaction the store's own
 // notification (pgoutbox.QuietBegin), which on PostgreSQL serialises commits; it must do so
@@ -25,8 +26,8 @@ func (r *Relay) Wake() {
 func (r *Relay) Leading() bool { return r.leading.Load() }
 
 // wait returns once the store notifies a commit, Wake is called, or d passes, whichever
-// comes first. A pending Wake returns at once: its rows may have committed after the fetch
-// that just ran.
+// comes first. A pending Wake returns at once: its rows committed after the last fetch from
+// the oldest row began.
 func (r *Relay) wait(ctx context.Context, s Session, d time.Duration) error {
 	select {
 	case <-r.wake:

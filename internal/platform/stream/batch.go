@@ -234,7 +234,9 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		return &storeError{"begin transaction", err}
 	}
 	defer conn.Release()
-	quiet := w.p.cfg.Outbox != nil && w.p.cfg.Outbox.Leading()
+	// A CopyBatch route hands the transaction to no handler, so it enqueues nothing: its
+	// commits keep the ordinary path and wake no relay.
+	quiet := w.copy == nil && w.p.cfg.Outbox != nil && w.p.cfg.Outbox.Leading()
 	tx, err := conn.BeginTx(ctx, beginOptions(quiet))
 	if err != nil {
 		return &storeError{"begin transaction", err}

@@ -113,11 +113,14 @@ func classify(err error) Kind {
 	case errors.Is(err, serde.ErrRegistry):
 		return KindTransient
 	}
+	if dbstore.Unreachable(err) { // the store's outage classes (08, 53, 57, 58), a lost connection
+		return KindTransient
+	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) {
 		return classifySQLState(pgErr.Code)
 	}
-	if dbstore.Unreachable(err) || errors.Is(err, context.DeadlineExceeded) {
+	if errors.Is(err, context.DeadlineExceeded) {
 		return KindTransient
 	}
 	return KindUnclassified
@@ -137,11 +140,7 @@ func classifySQLState(code string) Kind {
 	switch code[:2] {
 	case "22", "23": // data exception, integrity constraint violation
 		return KindPermanent
-	case "08", // connection exception
-		"53", // insufficient resources (too many connections, disk full)
-		"57", // operator intervention (admin shutdown, cannot connect now)
-		"58", // system error
-		"42", // syntax error or access rule violation: code and store disagree
+	case "42", // syntax error or access rule violation: code and store disagree
 		"3F": // invalid schema name
 		return KindTransient
 	}
