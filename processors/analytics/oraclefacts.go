@@ -242,12 +242,14 @@ var oracleFloor = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // oracleHighValue finds the timestamp in a partition's HIGH_VALUE ("TIMESTAMP' 2026-02-01 00:00:00'").
 var oracleHighValue = regexp.MustCompile(`\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}`)
 
+// oracleTableList is tableNames as Oracle's dictionary spells them, quoted for an IN list.
+var oracleTableList = "'" + strings.ToUpper(strings.Join(tableNames[:], "', '")) + "'"
+
 // partitions lists the fact tables' partitions; a month's bounds come from its HIGH_VALUE
 // (a LONG, read as text), interval partitions being one month wide.
 func (s *oracleFacts) partitions(ctx context.Context) ([]partition, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT table_name, partition_name, high_value FROM all_tab_partitions
-		WHERE table_owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name IN
-			('BOOKING_METRICS', 'REVENUE_METRICS', 'UTILIZATION_METRICS', 'SATISFACTION_SCORES', 'SAFETY_METRICS', 'GUIDE_PERFORMANCE')
+		WHERE table_owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name IN (`+oracleTableList+`)
 		ORDER BY table_name, partition_position`)
 	if err != nil {
 		return nil, fmt.Errorf("analytics: list oracle partitions: %w", err)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // emptyOracleForRebuild empties the Oracle store for a rebuild the reset recorded and no
@@ -13,21 +15,12 @@ import (
 // would not be applied. It is recorded after the truncation, so a crash in between
 // empties again, harmlessly, as nothing was replayed yet.
 func (a *app) emptyOracleForRebuild(ctx context.Context, ora *oracleFacts) error {
-	var pending []time.Time
 	rows, err := a.db.Query(ctx, `SELECT started_at FROM analytics.rebuilds WHERE finished_at IS NULL AND store_emptied_at IS NULL`)
 	if err != nil {
 		return fmt.Errorf("analytics: read rebuilds: %w", err)
 	}
-	for rows.Next() {
-		var t time.Time
-		if err := rows.Scan(&t); err != nil {
-			rows.Close()
-			return fmt.Errorf("analytics: read rebuilds: %w", err)
-		}
-		pending = append(pending, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	pending, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
+	if err != nil {
 		return fmt.Errorf("analytics: read rebuilds: %w", err)
 	}
 	if len(pending) == 0 {

@@ -24,10 +24,14 @@ func scenePhoto(seed string) []byte {
 	sunX, sunY, sunR := photoW*(0.15+0.7*f(6)), photoH*(0.1+0.25*f(7)), 20+30*f(8)
 	phase, height := 6.3*f(9), photoH*(0.45+0.2*f(10))
 	img := image.NewRGBA(image.Rect(0, 0, photoW, photoH))
+	ridges := make([]float64, photoW) // the skyline's height per column
+	for x := range ridges {
+		fx := float64(x)
+		ridges[x] = height + 40*math.Sin(fx/70+phase) + 15*math.Sin(fx/23+2*phase)
+	}
 	for y := range photoH {
 		for x := range photoW {
-			fx, fy := float64(x), float64(y)
-			ridge := height + 40*math.Sin(fx/70+phase) + 15*math.Sin(fx/23+2*phase)
+			fx, fy, ridge := float64(x), float64(y), ridges[x]
 			var c color.RGBA
 			switch {
 			case fy > ridge:
