@@ -4,19 +4,18 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/novatrek/support/internal/platform/idempotency"
 	"github.com/novatrek/support/internal/platform/pci"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
 // cardScreen refuses, with 400 of type problem.TypeCardData, any request carrying a card
-// number (pci.ContainsPAN) in its path, query, JSON body or a header (other than
-// Authorization and Cookie, which carry credentials). An Idempotency-Key that is a long hex
-// token (pci.IsHexToken: a digest, a UUID without dashes) is an identifier, not a card
-// number: clients generate such keys at random, and a random one starts or ends with a
-// Luhn-valid digit run about once in 4,000; any other key is screened. It runs
-// before any handler, store or log line sees the request; the refusal names where the
-// number was, never the number (a JSON key holding one is named pci.RedactedKey).
+// number in its path, query, JSON body or a header (other than Authorization and Cookie,
+// which carry credentials). Each value is screened whole (pci.ValueHoldsPAN, pci.PathHoldsPAN
+// for the path's segments): one that is wholly a long hex token (a digest, a UUID without
+// dashes, an idempotency key or request id drawn at random) is an identifier, not a card
+// number, although a random one starts or ends with a Luhn-valid digit run about once in
+// 4,000. It runs before any handler, store or log line sees the request; the refusal names
+// where the number was, never the number (a JSON key holding one is named pci.RedactedKey).
 func cardScreen(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if where, found := scanRequestLine(r); found {
@@ -34,15 +33,15 @@ func cardScreen(next http.Handler) http.Handler {
 }
 
 func scanRequestLine(r *http.Request) (string, bool) {
-	if pci.ContainsPAN(r.URL.Path) {
+	if pci.PathHoldsPAN(r.URL.Path) {
 		return "the URL path", true
 	}
 	for k, vs := range r.URL.Query() {
-		if pci.ContainsPAN(k) {
+		if pci.ValueHoldsPAN(k) {
 			return "a query parameter name", true
 		}
 		for _, v := range vs {
-			if pci.ContainsPAN(v) {
+			if pci.ValueHoldsPAN(v) {
 				return "query parameter " + quote(k), true
 			}
 		}
@@ -52,10 +51,7 @@ func scanRequestLine(r *http.Request) (string, bool) {
 			continue
 		}
 		for _, v := range vs {
-			if k == idempotency.Header && pci.IsHexToken(v) {
-				continue
-			}
-			if pci.ContainsPAN(v) {
+			if pci.ValueHoldsPAN(v) {
 				return "header " + quote(k), true
 			}
 		}

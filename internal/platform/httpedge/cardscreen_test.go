@@ -2,25 +2,60 @@ package httpedge_test
 
 import (
 	"encoding/hex"
+	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/platform/pci"
+	"github.com/novatrek/support/internal/platform/pci/pcitest"
 	"github.com/novatrek/support/internal/platform/problem"
 )
 
-// TestHexIdempotencyKeysAreNotCardNumbers: the keys other teams' clients generate — hex
-// digests and random bytes hex-encoded (64, 40, 32 characters: the simulator's are 32) and
-// UUIDs — are never refused as card numbers, although about one random hex key in a few
-// thousand starts or ends with a Luhn-valid 13–19 digit run that ContainsPAN finds (the
-// soak's 20x day met about 14 of them as 400 card-data-refused). The keys are drawn from a fixed
-// seed; those ContainsPAN flags are the ones that matter, and the test needs some. A key
-// that is not a hex token is screened as before.
-func TestHexIdempotencyKeysAreNotCardNumbers(t *testing.T) {
+// place puts a value in one part of a request the card screen reads.
+type place struct {
+	name string
+	send func(e *edge, v string) answer
+}
+
+// places are every part of a request the card screen reads, each holding a value whole.
+var places = []place{
+	{"Idempotency-Key", func(e *edge, v string) answer {
+		return e.do("POST", "/echo", []byte(`{}`), "Idempotency-Key", v)
+	}},
+	{"X-Request-Id", func(e *edge, v string) answer { return e.do("POST", "/echo", []byte(`{}`), "X-Request-Id", v) }},
+	{"another header", func(e *edge, v string) answer { return e.do("POST", "/echo", []byte(`{}`), "X-Partner-Ref", v) }},
+	{"a query value", func(e *edge, v string) answer {
+		return e.do("POST", "/echo?ref="+url.QueryEscape(v), []byte(`{}`))
+	}},
+	{"a query name", func(e *edge, v string) answer {
+		return e.do("POST", "/echo?"+url.QueryEscape(v)+"=1", []byte(`{}`))
+	}},
+	{"a body string field", func(e *edge, v string) answer {
+		b, _ := json.Marshal(map[string]string{"ref": v})
+		return e.do("POST", "/echo", b)
+	}},
+	{"a body key", func(e *edge, v string) answer {
+		b, _ := json.Marshal(map[string]int{v: 1})
+		return e.do("POST", "/echo", b)
+	}},
+	{"a path segment", func(e *edge, v string) answer { return e.do("GET", "/v1/things/"+url.PathEscape(v), nil) }},
+}
+
+// TestHexTokensAreNotCardNumbers: the identifiers clients generate — hex digests and random
+// bytes hex-encoded (64, 40, 32 characters: the simulator's idempotency keys are 32) and
+// UUIDs, with and without dashes — are never refused as card numbers, wherever in a request
+// they travel, although about one random hex token in a few thousand starts or ends with a
+// Luhn-valid 13–19 digit run that ContainsPAN finds (the soak's 20x day met about 14 of them
+// as 400 card-data-refused). The tokens are drawn from a fixed seed; those ContainsPAN flags
+// are the ones that matter, and the test needs some. The request id of such a token is kept
+// as the caller sent it.
+func TestHexTokensAreNotCardNumbers(t *testing.T) {
 	t.Parallel()
 	rng := rand.NewChaCha8([32]byte{21})
 	var flagged []string
@@ -34,7 +69,7 @@ func TestHexIdempotencyKeysAreNotCardNumbers(t *testing.T) {
 		}
 	}
 	if len(flagged) < 20 {
-		t.Fatalf("only %d of 120,000 random hex keys look like card numbers to ContainsPAN; the test needs more", len(flagged)/2)
+		t.Fatalf("only %d of 120,000 random hex tokens look like card numbers to ContainsPAN; the test needs more", len(flagged)/2)
 	}
 	var u uuid.UUID
 	for range 20 {
@@ -43,21 +78,48 @@ func TestHexIdempotencyKeysAreNotCardNumbers(t *testing.T) {
 	}
 
 	e := newEdge(t, 0)
-	for _, key := range flagged {
-		if a := e.do("POST", "/echo", []byte(`{}`), "Idempotency-Key", key); a.status != http.StatusOK {
-			t.Errorf("Idempotency-Key %s: %d %s", key, a.status, a.body)
+	for _, p := range places {
+		for _, key := range flagged {
+			a := p.send(e, key)
+			if a.status != http.StatusOK {
+				t.Errorf("%s %s: %d %s", p.name, key, a.status, a.body)
+			}
+			if p.name == "X-Request-Id" && a.header.Get("X-Request-Id") != key {
+				t.Errorf("X-Request-Id %s answered as %q", key, a.header.Get("X-Request-Id"))
+			}
 		}
 	}
-	if got := int(e.reached.Load()); got != len(flagged) {
-		t.Errorf("the handler ran %d times for %d keys", got, len(flagged))
+	if got, want := int(e.reached.Load()), len(places)*len(flagged); got != want {
+		t.Errorf("the handler ran %d times for %d requests", got, want)
 	}
+}
 
-	for what, key := range map[string]string{
-		"a bare test card":           "4242424242424242",
-		"a grouped test card":        "4242 4242 4242 4242",
-		"a prefixed test card":       "order-4242424242424242",
-		"a test card glued to 8 hex": "4242424242424242deadbeef", // shorter than a token
-	} {
-		e.do("POST", "/echo", []byte(`{}`), "Idempotency-Key", key).isProblem(t, "Idempotency-Key holding "+what, http.StatusBadRequest, problem.TypeCardData)
+// TestCardNumbersAreRefusedEverywhere: a test card number in any part of a request — bare,
+// grouped by spaces or dashes, with a prefix, inside text, glued to a hex string too short
+// to be a token — is refused with 400 card-data-refused and never reaches the handler. The
+// exemption for hex tokens covers only a value that is wholly one.
+func TestCardNumbersAreRefusedEverywhere(t *testing.T) {
+	t.Parallel()
+	forms := []struct {
+		name string
+		of   func(pan string) string
+	}{
+		{"as written", func(pan string) string { return pan }},
+		{"with a prefix", func(pan string) string { return "order-" + pan }},
+		{"inside text", func(pan string) string { return "ref " + pan + " end" }},
+		{"glued to 8 hex after", func(pan string) string { return pan + "deadbeef" }},
+		{"glued to 8 hex before", func(pan string) string { return "deadbeef" + pan }},
+	}
+	e := newEdge(t, 0)
+	for _, p := range places {
+		for i, pan := range pcitest.PANs {
+			for _, f := range forms {
+				what := fmt.Sprintf("%s holding test card %d (pcitest.PANs) %s", p.name, i, f.name)
+				p.send(e, f.of(pan)).isProblem(t, what, http.StatusBadRequest, problem.TypeCardData)
+			}
+		}
+	}
+	if n := e.reached.Load(); n != 0 {
+		t.Errorf("the handler ran %d times", n)
 	}
 }

@@ -30,7 +30,7 @@ func RequestID(ctx context.Context) string {
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(HeaderRequestID)
-		if !requestIDPattern.MatchString(id) || pci.ContainsPAN(id) {
+		if !requestIDPattern.MatchString(id) || pci.ValueHoldsPAN(id) {
 			id = uuid.NewString()
 		}
 		w.Header().Set(HeaderRequestID, id)

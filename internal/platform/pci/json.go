@@ -10,8 +10,8 @@ import (
 )
 
 // ScanJSON walks a JSON document and returns the path of the first string or number value,
-// or object key, that contains a card number ("" and false when none does). Paths are dotted,
-// e.g. "metadata.note" or "items.2.label"; a key holding a card number is written as
+// or object key, that holds a card number (ValueHoldsPAN: a value that is wholly a hex token
+// is an identifier), "" and false when none does. Paths are dotted, e.g. "metadata.note" or "items.2.label"; a key holding a card number is written as
 // RedactedKey, so the path can be shown to the client. A document that is not valid JSON is scanned as
 // text (path "$body"), so a malformed body cannot smuggle a card number past the check.
 func ScanJSON(data []byte) (path string, found bool) {
@@ -45,7 +45,7 @@ func ScanJSON(data []byte) (path string, found bool) {
 			top := len(stack) - 1
 			if top >= 0 && !stack[top].array && !stack[top].haveKey {
 				stack[top].key, stack[top].haveKey = v, true
-				if ContainsPAN(v) {
+				if ValueHoldsPAN(v) {
 					return pathOf(stack), true
 				}
 				continue
@@ -53,7 +53,7 @@ func ScanJSON(data []byte) (path string, found bool) {
 			if top >= 0 {
 				stack[top].advance()
 			}
-			if ContainsPAN(v) {
+			if ValueHoldsPAN(v) {
 				return pathOf(stack), true
 			}
 		case json.Number:

@@ -25,9 +25,8 @@
 // so is each hexadecimal run of 20 characters or more that contains a letter — except a
 // run of decimal digits at its start or end, so a card number glued to a hex string
 // ("4242424242424242deadbeef...") is still found. Those kept digits make about one random
-// hex token in a few thousand look like a card number; where a value is an opaque token by
-// contract (the Idempotency-Key), the edge takes a whole hex token as an identifier instead
-// (IsHexToken, token.go).
+// hex token in a few thousand look like a card number; so a request value that is wholly a
+// hex token is taken as an identifier instead (ValueHoldsPAN, PathHoldsPAN: token.go).
 package pci
 
 import (
