@@ -14,7 +14,7 @@ import (
 )
 
 // cbLedger is the Ledger on Couchbase (gocb v2): scope loyalty's collections, every call in
-// a Couchbase transaction (cbTx). Writes are transactional KV operations (Get, Insert,
+// a Couchbase transaction (cbTx), but the reads cbPort makes outside one. Writes are transactional KV operations (Get, Insert,
 // Replace); the reads that span documents (earnings by reservation, the qualifying window,
 // paging, the tier and expiry scans) are the N1QL statements below, which inside a
 // transaction see its own staged writes.
@@ -29,18 +29,50 @@ type cbLedger struct{}
 var _ Ledger[*cbTx] = cbLedger{}
 
 // cbTx is one attempt of a Couchbase transaction and the documents it read, which its
-// writes replace (by their CAS).
+// writes replace (by their CAS). A cbTx without an attempt (ac nil: cbStore.reader) is a
+// reader outside any transaction, for the reads that need none: its gets and queries read
+// the committed documents under ctx, and nothing may be written with it.
 type cbTx struct {
 	ac          *gocb.TransactionAttemptContext
+	ctx         context.Context // a reader's; an attempt's operations are bounded by the transaction
 	s           *cbStore
 	members     map[string]*cbHeldMember
 	redemptions map[string]*gocb.TransactionGetResult
+	// enqueued is set when an event went into the outbox in this attempt: only then does
+	// its commit wake the relay (cbStore.inTx).
+	enqueued bool
 }
 
-// cbHeldMember is a member document read in this attempt, as this attempt last wrote it.
+// cbHeldMember is a member document read in this attempt, as this attempt last wrote it
+// (res is nil for a reader's).
 type cbHeldMember struct {
 	res *gocb.TransactionGetResult
 	doc cbMemberDoc
+}
+
+// get reads the document key of c into v: in the attempt, returning the result its write
+// replaces by CAS, or, for a reader, as committed (the result is then nil). found is false
+// when there is no such document.
+func (tx *cbTx) get(c *gocb.Collection, key string, v any) (res *gocb.TransactionGetResult, found bool, err error) {
+	var doc interface{ Content(any) error }
+	if tx.ac == nil {
+		var got *gocb.GetResult
+		got, err = c.Get(key, &gocb.GetOptions{Context: tx.ctx})
+		doc = got
+	} else {
+		res, err = tx.ac.Get(c, key)
+		doc = res
+	}
+	if errors.Is(err, gocb.ErrDocumentNotFound) {
+		return nil, false, nil
+	}
+	if err == nil {
+		err = doc.Content(v)
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return res, true, nil
 }
 
 // member reads the member document once per attempt; nil when not enrolled.
@@ -48,17 +80,15 @@ func (tx *cbTx) member(guestID string) (*cbHeldMember, error) {
 	if h, ok := tx.members[guestID]; ok {
 		return h, nil
 	}
-	res, err := tx.ac.Get(tx.s.members, guestID)
-	if errors.Is(err, gocb.ErrDocumentNotFound) {
-		return nil, nil
-	}
+	h := &cbHeldMember{}
+	res, found, err := tx.get(tx.s.members, guestID, &h.doc)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: read member %s: %w", guestID, err)
 	}
-	h := &cbHeldMember{res: res}
-	if err := res.Content(&h.doc); err != nil {
-		return nil, fmt.Errorf("loyalty: member %s: %w", guestID, err)
+	if !found {
+		return nil, nil
 	}
+	h.res = res
 	tx.members[guestID] = h
 	return h, nil
 }
@@ -73,22 +103,40 @@ func (tx *cbTx) write(h *cbHeldMember, doc cbMemberDoc) error {
 	return nil
 }
 
-// query runs a N1QL statement of scope loyalty in the transaction, with positional
-// parameters ($1, $2...), and decodes every row into a T.
+// cbQuery runs a N1QL statement of scope loyalty, with positional parameters ($1, $2...),
+// and decodes every row into a T: in the attempt, where it sees the attempt's own writes,
+// or, for a reader, on its own with request_plus consistency (the consistency of a query
+// in a transaction: it sees every write committed before it).
 func cbQuery[T any](tx *cbTx, stmt string, args ...any) ([]T, error) {
-	res, err := tx.ac.Query(stmt, &gocb.TransactionQueryOptions{PositionalParameters: args, Scope: tx.s.scope})
-	if err != nil {
-		return nil, err
+	var rows interface {
+		Next() bool
+		Row(any) error
+	}
+	closeRows := func() error { return nil }
+	if tx.ac == nil {
+		res, err := tx.s.scope.Query(stmt, &gocb.QueryOptions{PositionalParameters: args,
+			ScanConsistency: gocb.QueryScanConsistencyRequestPlus, Context: tx.ctx})
+		if err != nil {
+			return nil, err
+		}
+		rows, closeRows = res, res.Close
+	} else {
+		res, err := tx.ac.Query(stmt, &gocb.TransactionQueryOptions{PositionalParameters: args, Scope: tx.s.scope})
+		if err != nil {
+			return nil, err
+		}
+		rows = res
 	}
 	var out []T
-	for res.Next() {
+	for rows.Next() {
 		var row T
-		if err := res.Row(&row); err != nil {
+		if err := rows.Row(&row); err != nil {
+			_ = closeRows()
 			return nil, err
 		}
 		out = append(out, row)
 	}
-	return out, nil
+	return out, closeRows() // a streamed result's error comes with its close
 }
 
 func (cbLedger) Enrol(ctx context.Context, tx *cbTx, m Member) (bool, error) {
@@ -379,16 +427,13 @@ func (cbLedger) Rewards(ctx context.Context, tx *cbTx, activeOnly bool) ([]Rewar
 }
 
 func (cbLedger) Reward(ctx context.Context, tx *cbTx, id string) (*Reward, error) {
-	res, err := tx.ac.Get(tx.s.rewards, id)
-	if errors.Is(err, gocb.ErrDocumentNotFound) {
-		return nil, nil
-	}
 	var r Reward
-	if err == nil {
-		err = res.Content(&r)
-	}
+	_, found, err := tx.get(tx.s.rewards, id, &r)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: read reward %s: %w", id, err)
+	}
+	if !found {
+		return nil, nil
 	}
 	return &r, nil
 }
@@ -404,16 +449,13 @@ func (cbLedger) AddRedemption(ctx context.Context, tx *cbTx, r Redemption) error
 }
 
 func (cbLedger) LockRedemption(ctx context.Context, tx *cbTx, id uuid.UUID) (*Redemption, error) {
-	res, err := tx.ac.Get(tx.s.redemptions, id.String())
-	if errors.Is(err, gocb.ErrDocumentNotFound) {
-		return nil, nil
-	}
 	var r Redemption
-	if err == nil {
-		err = res.Content(&r)
-	}
+	res, found, err := tx.get(tx.s.redemptions, id.String(), &r)
 	if err != nil {
 		return nil, fmt.Errorf("loyalty: read redemption %s: %w", id, err)
+	}
+	if !found {
+		return nil, nil
 	}
 	tx.redemptions[id.String()] = res
 	return &r, nil

@@ -35,7 +35,8 @@ type cbStore struct {
 	cluster                                              *gocb.Cluster
 	scope                                                *gocb.Scope
 	members, entries, tiers, redemptions, rules, rewards *gocb.Collection
-	// committed runs after every committed transaction (the outbox's wake-up); may be nil.
+	// committed runs after a committed transaction that enqueued events (the outbox's
+	// wake-up); may be nil.
 	committed func()
 }
 
@@ -149,12 +150,15 @@ func (s *cbStore) seed(ctx context.Context) error {
 // inTx runs fn in one Couchbase transaction, attempted again (with a fresh cbTx) when it
 // conflicts with another, committed when fn returns nil. fn's own error comes back as
 // itself, so errors.Is(err, ErrInsufficient) holds; Couchbase being unavailable comes back
-// transient (cbTransient).
+// transient (cbTransient). A commit whose attempt put events into the outbox wakes the
+// relay (committed); one that only read or wrote the ledger leaves it asleep.
 func (s *cbStore) inTx(fn func(*cbTx) error) error {
+	var last *cbTx // the attempt that committed, when err is nil: attempts run one by one
 	_, err := s.cluster.Transactions().Run(func(ac *gocb.TransactionAttemptContext) error {
-		return fn(&cbTx{ac: ac, s: s, members: map[string]*cbHeldMember{}, redemptions: map[string]*gocb.TransactionGetResult{}})
+		last = &cbTx{ac: ac, s: s, members: map[string]*cbHeldMember{}, redemptions: map[string]*gocb.TransactionGetResult{}}
+		return fn(last)
 	}, nil)
-	if err == nil && s.committed != nil {
+	if err == nil && last.enqueued && s.committed != nil {
 		s.committed()
 	}
 	var failed *gocb.TransactionFailedError
@@ -162,4 +166,10 @@ func (s *cbStore) inTx(fn func(*cbTx) error) error {
 		err = failed.Unwrap()
 	}
 	return cbTransient(err)
+}
+
+// reader is a cbTx outside any transaction, for cbPort's reads made outside one: a member
+// document is one KV get, a listing one query, neither needs a transaction's staging.
+func (s *cbStore) reader(ctx context.Context) *cbTx {
+	return &cbTx{ctx: ctx, s: s, members: map[string]*cbHeldMember{}}
 }
