@@ -25,17 +25,18 @@ type forecaster interface {
 	Params() Params
 }
 
-// fitBacktested fits y and backtests the method on the last `held` observations in one
-// pass: with held to spare beyond the two seasons the start needs (minHold more), the
-// model fitted without them forecasts them (the holdout), and the full fit starts from
-// that fit's parameters, where it converges in a fraction of the evaluations of a cold
-// start; otherwise one fit, whose one-step forecasts of the last held observations are
-// the backtest. fit(y, guess) fits a model to y with its optimizer starting at guess.
-func fitBacktested[M forecaster](y []float64, held, minHold int, fit func([]float64, Params) (M, error)) (M, Backtest, error) {
+// fitBacktested fits y and backtests the method on its last season (`held`, the season's
+// length) in one pass: with a season to spare beyond the two the start needs, the model
+// fitted without it forecasts it (the holdout), and the full fit starts from that fit's
+// parameters, where it converges in a fraction of the evaluations of a cold start;
+// otherwise one fit, whose one-step forecasts of the last season are the backtest. fit(y,
+// guess) fits a model to y with its optimizer starting at guess, and refuses a history or
+// season too short (DefaultStart's errors), which fitBacktested returns as they are.
+func fitBacktested[M forecaster](y []float64, held int, fit func([]float64, Params) (M, error)) (M, Backtest, error) {
 	n := len(y)
 	var zero M
 	guess := defaultGuess
-	if n >= minHold+held {
+	if held > 0 && n >= 3*held { // held > 0: a season too short is left to fit to refuse
 		hold, err := fit(y[:n-held], guess)
 		if err != nil {
 			return zero, Backtest{}, err
@@ -58,10 +59,7 @@ func fitBacktested[M forecaster](y []float64, held, minHold int, fit func([]floa
 // and backtests it on the last season: held out when there are three seasons, else
 // scored by its one-step forecasts.
 func FitWithBacktest(y []float64, m int) (*Model, Backtest, error) {
-	if _, err := DefaultStart(y, m); err != nil {
-		return nil, Backtest{}, err
-	}
-	return fitBacktested(y, m, 2*m, func(y []float64, guess Params) (*Model, error) { return fitFrom(y, m, guess) })
+	return fitBacktested(y, m, func(y []float64, guess Params) (*Model, error) { return fitFrom(y, m, guess) })
 }
 
 func (md *Model) oneStep() []float64 { return md.Fitted }

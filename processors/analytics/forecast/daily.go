@@ -121,13 +121,10 @@ type Daily struct {
 // yearly season too when it has YearlyHistory days, and backtests the same model on the
 // last week (held out when there are three weeks).
 func FitDaily(y []float64) (*Daily, Backtest, error) {
-	if _, err := DefaultStart(y, Week); err != nil {
-		return nil, Backtest{}, err
-	}
 	// Decided on the whole history, so that the backtest's model (a week shorter) is the
 	// same model as the answer's.
 	yearly := len(y) >= YearlyHistory
-	return fitBacktested(y, Week, 2*Week, func(y []float64, guess Params) (*Daily, error) {
+	return fitBacktested(y, Week, func(y []float64, guess Params) (*Daily, error) {
 		d := &Daily{days: len(y)}
 		z := y
 		if yearly {
