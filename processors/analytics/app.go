@@ -38,7 +38,7 @@ func newApp(ctx context.Context, env service.Env) (*app, error) {
 	a := &app{db: env.DB, facts: &pgFacts{db: env.DB}, cfg: cfg, log: env.Logger, now: env.Now, kafkaOpts: env.KafkaOpts}
 	switch {
 	case cfg.Store == storeOracle:
-		ora, err := openOracle(ctx, cfg.OracleDSN)
+		ora, err := openOracle(ctx, cfg.oracle)
 		if err != nil {
 			return nil, err
 		}

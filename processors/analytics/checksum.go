@@ -29,7 +29,7 @@ func StoreChecksums(ctx context.Context, pool store.DB, getenv func(string) stri
 	if cfg.Store != storeOracle {
 		return Checksums(ctx, pool)
 	}
-	ora, err := connectOracle(ctx, cfg.OracleDSN)
+	ora, err := connectOracle(ctx, cfg.oracle)
 	if err != nil {
 		return nil, err
 	}

@@ -36,7 +36,8 @@ type Config struct {
 	// OracleDSN is godror's connection string of the ANALYTICS schema's database
 	// (user/password@host:port/service, or a key=value form); it holds a password, so no
 	// message repeats it.
-	OracleDSN string `env:"ORACLE_DSN"`
+	OracleDSN string                  `env:"ORACLE_DSN"`
+	oracle    godror.ConnectionParams // OracleDSN as Validate parsed it, when Store is oracle
 }
 
 // Validate checks the ranges and combinations config.Load cannot (config.Load calls it).
@@ -59,9 +60,7 @@ func (c *Config) Validate() error {
 	case c.Store == storeOracle && c.OracleDSN == "":
 		return fmt.Errorf("analytics: ANALYTICS_STORE=oracle needs ORACLE_DSN (user/password@host:port/service)")
 	case c.Store == storeOracle:
-		if _, err := godror.ParseDSN(c.OracleDSN); err != nil {
-			return fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
-		}
+		return c.parseOracleDSN() // the one parse: connectOracle takes c.oracle
 	}
 	return nil
 }

@@ -19,7 +19,11 @@ func oracleForTest(t *testing.T) *oracleFacts {
 	if dsn == "" {
 		t.Skip("ORACLE_DSN is not set: no Oracle database to run the Oracle store against (compose.kafka.yml starts one: see the README)")
 	}
-	s, err := openOracle(context.Background(), dsn)
+	c := Config{OracleDSN: dsn}
+	if err := c.parseOracleDSN(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := openOracle(context.Background(), c.oracle)
 	if err != nil {
 		t.Fatal(err)
 	}

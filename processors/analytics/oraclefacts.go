@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/big"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -32,9 +33,9 @@ type oracleFacts struct {
 // Close closes the Oracle connection pool (the runner calls it through app.Close).
 func (s *oracleFacts) Close() error { return s.db.Close() }
 
-// openOracle connects to dsn (connectOracle) and applies the Oracle migrations.
-func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
-	s, err := connectOracle(ctx, dsn)
+// openOracle connects with p (connectOracle) and applies the Oracle migrations.
+func openOracle(ctx context.Context, p godror.ConnectionParams) (*oracleFacts, error) {
+	s, err := connectOracle(ctx, p)
 	if err != nil {
 		return nil, err
 	}
@@ -45,13 +46,21 @@ func openOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
 	return s, nil
 }
 
-// connectOracle connects to dsn with the session settings the statements rely on (decimal
-// point, UTC, the ANALYTICS schema).
-func connectOracle(ctx context.Context, dsn string) (*oracleFacts, error) {
-	p, err := godror.ParseDSN(dsn)
+// parseOracleDSN sets c.oracle to OracleDSN parsed (Validate calls it when Store is oracle);
+// the error does not repeat the DSN, which holds a password.
+func (c *Config) parseOracleDSN() error {
+	p, err := godror.ParseDSN(c.OracleDSN)
 	if err != nil {
-		return nil, fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
+		return fmt.Errorf("analytics: ORACLE_DSN is not a connection string godror reads (user/password@host:port/service)")
 	}
+	c.oracle = p
+	return nil
+}
+
+// connectOracle connects with p, ORACLE_DSN as Config.Validate parsed it, adding the session
+// settings the statements rely on (decimal point, UTC, the ANALYTICS schema).
+func connectOracle(ctx context.Context, p godror.ConnectionParams) (*oracleFacts, error) {
+	p.AlterSession = slices.Clone(p.AlterSession) // the settings below are this pool's, not the config's
 	p.SetSessionParamOnInit("NLS_NUMERIC_CHARACTERS", ".,")
 	p.SetSessionParamOnInit("TIME_ZONE", "UTC")
 	p.SetSessionParamOnInit("CURRENT_SCHEMA", oracleSchema)
