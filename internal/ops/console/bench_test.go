@@ -143,7 +143,7 @@ func BenchmarkAnalyticsPaint(b *testing.B) {
 // reading the same 500 records raw with franz-go (no decoding, no page) in the same run.
 // Then the same over every partition merged by time: partition 0's 500 and 250 more in each
 // of partitions 1 and 2, of which the page shows the first 500 (each partition is read up
-// to 500 records, so 1,000 are read and decoded).
+// to 500 records, so 1,000 are read; only the 500 shown are decoded).
 func BenchmarkBrowse500(b *testing.B) {
 	br := newBrowser(b)
 	r := newRig(b, "")

@@ -121,9 +121,7 @@ func (c *Console) browse(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, http.StatusBadRequest, err.Error())
 		return
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), browseWait)
-	defer cancel()
-	d, status, err := c.readMessages(ctx, topic, q)
+	d, status, err := c.readMessages(r.Context(), topic, q)
 	if err != nil {
 		c.fail(w, r, status, err.Error())
 		return

@@ -17,12 +17,23 @@ import (
 )
 
 // seen is a record read by the browser: every one keeps its place in time (for the merge
-// and for where each partition resumes); only those the filters keep are decoded.
+// and for where each partition resumes). rec is the record when the filters keep it, nil
+// otherwise; only the records the merge shows are decoded (show), but those a Match filter
+// had to decode to judge, whose decoded form msg keeps.
 type seen struct {
 	partition int32
 	offset    int64
 	at        time.Time
-	kept      *message
+	rec       *kgo.Record
+	msg       *message
+}
+
+// show is r as the page shows it, decoded.
+func (c *Console) show(ctx context.Context, r seen) message {
+	if r.msg != nil {
+		return *r.msg
+	}
+	return c.message(ctx, r.rec)
 }
 
 // partRead is one partition's read: from where to its end, what it read, and why it stopped.
@@ -40,9 +51,13 @@ type partRead struct {
 // filters keep, its end, or a record after Until; the merge shows the first Limit, and each
 // partition resumes after the last record at or before the cut, so the next page misses
 // nothing. Without one, each partition's last Limit records are read and the merge shows
-// the newest Limit.
+// the newest Limit. The reading gives up after browseWait; the records shown are then
+// decoded under ctx.
 func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery) (browseData, int, error) {
 	d := browseData{Topic: topic, Query: q}
+	decodeCtx := ctx
+	ctx, cancel := context.WithTimeout(ctx, browseWait)
+	defer cancel()
 	cl, err := kgo.NewClient(c.cfg.KafkaOpts...)
 	if err != nil {
 		return d, http.StatusBadGateway, fmt.Errorf("connecting to Kafka: %w", err)
@@ -117,8 +132,8 @@ func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery)
 	if !positioned {
 		// The newest Limit kept records: each partition was read to its end.
 		for i := len(recs) - 1; i >= 0 && len(d.Messages) < q.Limit; i-- {
-			if recs[i].kept != nil {
-				d.Messages = append(d.Messages, *recs[i].kept)
+			if recs[i].rec != nil {
+				d.Messages = append(d.Messages, c.show(decodeCtx, recs[i]))
 			}
 		}
 		slices.Reverse(d.Messages)
@@ -132,11 +147,11 @@ func (c *Console) readMessages(ctx context.Context, topic string, q browseQuery)
 			read[r.partition] = true
 		}
 		for _, r := range recs {
-			if r.kept != nil {
+			if r.rec != nil {
 				if len(d.Messages) == q.Limit {
 					break
 				}
-				d.Messages = append(d.Messages, *r.kept)
+				d.Messages = append(d.Messages, c.show(decodeCtx, r))
 			}
 			resume[r.partition] = r.offset + 1
 		}
@@ -206,8 +221,12 @@ func (c *Console) readParts(ctx context.Context, topic string, q browseQuery, un
 			}
 			r := seen{partition: rec.Partition, offset: rec.Offset, at: rec.Timestamp}
 			if q.Key == "" || bytes.Equal(rec.Key, []byte(q.Key)) {
-				if m := c.message(ctx, rec); q.Match == "" || matches(m.JSON, q.Match) {
-					r.kept = &m
+				if q.Match == "" {
+					r.rec = rec
+				} else if m := c.message(ctx, rec); matches(m.JSON, q.Match) {
+					r.rec, r.msg = rec, &m
+				}
+				if r.rec != nil {
 					st.kept++
 				}
 			}
