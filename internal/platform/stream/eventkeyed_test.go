@@ -129,11 +129,14 @@ func (r *copyRig) checkFacts(n int) {
 
 // TestEventKeyedDuplicates sends every event twice, the second copies at later offsets
 // (some inside the same batch as their first copy, most in later ones), then once more:
-// each event has one row, from its first copy, and no inbox row.
+// each event has one row, from its first copy, and no inbox row. The events occurred long
+// before the inbox retention, yet none counts as beyond the inbox horizon: the table's key
+// is never pruned.
 func TestEventKeyedDuplicates(t *testing.T) {
 	t.Parallel()
 	r := keyedRig(t)
-	streamtest.Start(t, r.startKeyed(nil))
+	reg := prometheus.NewRegistry()
+	streamtest.Start(t, r.startKeyed(reg))
 	const n = 30
 	r.produce(0, n, 0)
 	r.produce(0, n, 0)
@@ -141,6 +144,12 @@ func TestEventKeyedDuplicates(t *testing.T) {
 	r.produce(n-3, n, 0) // a redelivery into a caught-up partition
 	streamtest.Eventually(t, "the redelivery passed", func() (bool, error) { return r.stored() == 2*n+3, nil })
 	r.checkFacts(n)
+	if d := metric(t, reg, "novatrek_stream_records_total", map[string]string{"outcome": "duplicate"}); d != n+3 {
+		t.Errorf("%v records counted as duplicates, want %d", d, n+3)
+	}
+	if b := metric(t, reg, "novatrek_stream_beyond_inbox_horizon_total", nil); b != 0 {
+		t.Errorf("%v events counted beyond the inbox horizon, want none", b)
+	}
 }
 
 // TestEventKeyedCrashAfterStoreCommit crashes an event-keyed processor right after a store
