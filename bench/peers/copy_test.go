@@ -10,10 +10,19 @@ import (
 // copyRaw is the store's limit for the same rows: one COPY, no Kafka, no decoding, no
 // inbox, no conflict handling.
 func copyRaw(ctx context.Context, w *world) (time.Duration, error) {
-	if _, err := w.pool.Exec(ctx, `TRUNCATE peers.reservations`); err != nil {
+	return copyRawInto(ctx, w, reservationsTable, columns, w.rows)
+}
+
+// copyRawFacts is copyRaw into the event-keyed facts table.
+func copyRawFacts(ctx context.Context, w *world) (time.Duration, error) {
+	return copyRawInto(ctx, w, factsTable, factColumns, w.facts)
+}
+
+func copyRawInto(ctx context.Context, w *world, table pgx.Identifier, cols []string, rows [][]any) (time.Duration, error) {
+	if _, err := w.pool.Exec(ctx, `TRUNCATE `+table.Sanitize()); err != nil {
 		return 0, err
 	}
 	start := time.Now()
-	_, err := w.pool.CopyFrom(ctx, pgx.Identifier{"peers", "reservations"}, columns, pgx.CopyFromRows(w.rows))
+	_, err := w.pool.CopyFrom(ctx, table, cols, pgx.CopyFromRows(rows))
 	return time.Since(start), err
 }

@@ -35,6 +35,9 @@ func BenchmarkPeers(b *testing.B) {
 		var figs []figure
 		// measure runs one contender and adds its rate, n items over its time, to the table.
 		measure := func(group, unit, name, note string, run func() (time.Duration, error)) {
+			if !wanted(group) {
+				return
+			}
 			d, err := run()
 			if err != nil {
 				b.Fatalf("%s: %v", name, err)
@@ -52,6 +55,15 @@ func BenchmarkPeers(b *testing.B) {
 			withCPU(ctx, w, "hand loop: franz-go poll → pgx batch", func() (time.Duration, error) { return replayHand(ctx, w, fmt.Sprint("hand-", i)) }))
 		measure("replay", "events/s", "hand loop: franz-go poll → COPY", "no inbox, offsets in Kafka, no conflict handling",
 			withCPU(ctx, w, "hand loop: franz-go poll → COPY", func() (time.Duration, error) { return replayHandCopy(ctx, w, fmt.Sprint("hand-copy-", i)) }))
+		// The same rows in a table keyed by the event id, every contender writing it: the
+		// runtime's CopyBatch in its event-keyed mode (the table's key is its inbox).
+		const keyed = "replay keyed"
+		measure(keyed, "events/s", "raw COPY into the event-keyed table", "baseline: no Kafka, no decoding",
+			withCPU(ctx, w, "raw COPY into the event-keyed table", func() (time.Duration, error) { return copyRawFacts(ctx, w) }))
+		measure(keyed, "events/s", "novatrek stream runtime, CopyBatch keyed by event id", "the key is the inbox: stored offsets + COPY in the batch transaction",
+			withCPU(ctx, w, "novatrek stream runtime, CopyBatch keyed by event id", func() (time.Duration, error) { return replayOursKeyed(ctx, w, fmt.Sprint("ours-keyed-", i)) }))
+		measure(keyed, "events/s", "hand loop: franz-go poll → COPY, event-keyed", "offsets in Kafka, no conflict handling",
+			withCPU(ctx, w, "hand loop: franz-go poll → COPY, event-keyed", func() (time.Duration, error) { return replayHandCopyFacts(ctx, w, fmt.Sprint("hand-keyed-", i)) }))
 		measure("replay", "events/s", "Watermill router: watermill-kafka → handler → pgx", "a transaction per message, offsets in Kafka",
 			withCPU(ctx, w, "Watermill router: watermill-kafka → handler → pgx", func() (time.Duration, error) { return replayWatermill(ctx, w, fmt.Sprint("watermill-", i)) }))
 		measure("outbox", "rows/s", "raw DELETE … RETURNING drain", "baseline: batches of 1000, no Kafka",
@@ -61,6 +73,9 @@ func BenchmarkPeers(b *testing.B) {
 		measure("outbox", "rows/s", "Watermill SQL forwarder (watermill-sql → Kafka)", "one envelope message at a time",
 			func() (time.Duration, error) { return forwardWatermill(ctx, w, w.n) })
 		p99 := func(name, note string, run func(context.Context, *world) (time.Duration, error)) {
+			if !wanted("outbox p99") {
+				return
+			}
 			d, err := run(ctx, w)
 			if err != nil {
 				b.Fatalf("%s: %v", name, err)
@@ -71,6 +86,9 @@ func BenchmarkPeers(b *testing.B) {
 		p99("novatrek outbox relay", "commit → consumer, 200 rows/s, one per transaction", latencyOurs)
 		p99("Watermill SQL forwarder", "the same; its defaults (the table polled every second when idle)", latencyWatermill)
 		scrape := func(name, note string, run func(context.Context, *world, []string) (time.Duration, error)) {
+			if !wanted("lag") {
+				return
+			}
 			d, err := run(ctx, w, groups)
 			if err != nil {
 				b.Fatalf("%s: %v", name, err)
@@ -90,6 +108,21 @@ func BenchmarkPeers(b *testing.B) {
 			printTable(w.n, brokerName(w), figs)
 		}
 	}
+}
+
+// wanted says whether the run measures group: PEERS_ONLY, when set, is a comma-separated
+// list of group prefixes ("replay" runs both replay groups, "replay keyed" the event-keyed one); unset, every group runs.
+func wanted(group string) bool {
+	only := os.Getenv("PEERS_ONLY")
+	if only == "" {
+		return true
+	}
+	for _, prefix := range strings.Split(only, ",") {
+		if strings.HasPrefix(group, strings.TrimSpace(prefix)) {
+			return true
+		}
+	}
+	return false
 }
 
 // metricName is a figure's b.ReportMetric unit: "<unit>-<group>-<first word>-<last word>"

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -36,6 +37,7 @@ type world struct {
 	serde   *serde.Serde
 	pool    *pgxpool.Pool
 	rows    [][]any
+	facts   [][]any // the same events' rows of the facts table
 }
 
 // events is PEERS_EVENTS (default 20,000; `make bench-peers` passes BENCH_EVENTS).
@@ -60,11 +62,14 @@ func newWorld(b *testing.B, n int) *world {
 	if _, err := migrate.Apply(ctx, w.pool, "peers", stream.Migrations(), pgoutbox.Migrations()); err != nil {
 		b.Fatal(err)
 	}
-	if _, err := w.pool.Exec(ctx, projection); err != nil {
-		b.Fatal(err)
+	for _, ddl := range []string{projection, facts} {
+		if _, err := w.pool.Exec(ctx, ddl); err != nil {
+			b.Fatal(err)
+		}
 	}
 	for i := range n {
 		w.rows = append(w.rows, row(g.Created(i)))
+		w.facts = append(w.facts, factRow(g.Created(i)))
 	}
 	return w
 }
@@ -72,10 +77,15 @@ func newWorld(b *testing.B, n int) *world {
 // run empties the projection, starts a contender and times it until the projection holds
 // every event's row; then it stops the contender.
 func (w *world) run(ctx context.Context, contender func(ctx context.Context) error) (time.Duration, error) {
-	if _, err := w.pool.Exec(ctx, `TRUNCATE peers.reservations`); err != nil {
+	return w.runInto(ctx, reservationsTable, contender)
+}
+
+// runInto is run for a contender writing table.
+func (w *world) runInto(ctx context.Context, table pgx.Identifier, contender func(ctx context.Context) error) (time.Duration, error) {
+	if _, err := w.pool.Exec(ctx, `TRUNCATE `+table.Sanitize()); err != nil {
 		return 0, err
 	}
-	return timed(ctx, contender, func(failed <-chan error) error { return awaitRows(ctx, w.pool, w.n, failed) })
+	return timed(ctx, contender, func(failed <-chan error) error { return awaitRows(ctx, w.pool, table, w.n, failed) })
 }
 
 // timed starts contender and returns the time until done (given the channel that carries

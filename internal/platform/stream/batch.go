@@ -293,6 +293,9 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 func (w *worker) claimIDs(tx pgx.Tx, lo, hi int, next int64, fast bool) error {
 	ctx := w.ctx
 	w.sel = w.sel[:0]
+	if w.copy != nil && w.copy.eventKeyed {
+		return w.claimOffset(tx, lo, hi, next, fast)
+	}
 	if fast {
 		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
 			if errors.Is(err, errKnownID) {

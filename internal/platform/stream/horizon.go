@@ -33,6 +33,9 @@ func (w *worker) checkHorizon() {
 	if w.p.cfg.InboxRetention < 0 {
 		return // rows are kept forever: every duplicate is caught
 	}
+	if w.copy != nil && w.copy.eventKeyed {
+		return // the table's key is the inbox, never pruned: every duplicate is caught
+	}
 	horizon := time.Now().Add(-w.p.cfg.InboxRetention)
 	beyond := 0
 	for _, i := range w.sel {

@@ -62,6 +62,8 @@ func TestDuplicateBeyondInboxHorizon(t *testing.T) {
 	// A third copy now: applied again (documented), and counted and logged as unverifiable.
 	produceAll(t, r, []*kgoRecord{encodeRecord(t, r, ev)})
 	streamtest.Eventually(t, "the late copy handled", func() (bool, error) { return effects() == 2, nil })
+	// Counted just after the commit that applied it, so wait for the count too.
+	streamtest.Eventually(t, "the late copy counted beyond the horizon", func() (bool, error) { return beyond() >= 1, nil })
 	if b := beyond(); b != 1 {
 		t.Errorf("novatrek_stream_beyond_inbox_horizon_total = %v, want 1 (the late copy)", b)
 	}

@@ -115,6 +115,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	p.crashCh = make(chan struct{})
 	p.crashed.Store(false)
 
+	if err := p.checkEventKeys(ctx); err != nil {
+		return err
+	}
 	cl, err := kgo.NewClient(p.clientOpts()...)
 	if err != nil {
 		return fmt.Errorf("stream: create kafka client: %w", err)

@@ -17,6 +17,7 @@ type store struct {
 	group        string
 	claimSQL     string
 	fastClaimSQL string
+	moveSQL      string
 	loadSQL      string
 	pruneSQL     string
 	refuseSQL    string
@@ -38,7 +39,7 @@ func newStore(pool *pgxpool.Pool, schema, group string) *store {
 		// row records the offset it was applied at (see Rewind); of two copies of an id in
 		// one batch, the first in offset order is inserted (unnest keeps array order) and
 		// is the one handled.
-		claimSQL: moveOffset(offsets) + `
+		claimSQL: moveOffset(offsets, "$7", "$8") + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)
 ON CONFLICT DO NOTHING
@@ -46,9 +47,11 @@ RETURNING event_id`,
 		// The optimistic twin: a plain insert, a third cheaper than ON CONFLICT's
 		// speculative insertion, that fails with unique_violation if any id is known —
 		// rare enough (relay retries, redeliveries) to redo those batches the slow way.
-		fastClaimSQL: moveOffset(offsets) + `
+		fastClaimSQL: moveOffset(offsets, "$7", "$8") + `
 INSERT INTO ` + inbox + ` (consumer_group, event_id, topic, "partition", "offset")
 SELECT $1, e, $2, $3, o FROM unnest($5::uuid[], $6::bigint[]) AS u(e, o)`,
+		// An event-keyed CopyBatch route's claim: the offset alone (its table's key is the inbox).
+		moveSQL: moveOffset(offsets, "$5", "$6") + ` SELECT`,
 		loadSQL: `SELECT topic, partition, next_offset, coalesce(replay_until, 0), coalesce(cluster_id, ''), topic_id FROM ` + offsets + `
 WHERE consumer_group = $1 AND topic = ANY($2)`,
 		refuseSQL: `UPDATE ` + offsets + ` SET refused = $4, updated_at = now()
@@ -66,14 +69,15 @@ WHERE consumer_group = $1 AND topic = $2 AND partition = $3
 	}
 }
 
-// moveOffset is the CTE that moves a partition's stored offset forward and binds it to the
-// log ($7 cluster id, $8 topic id) it was applied from. GREATEST applies within one log
+// moveOffset is the CTE that moves a partition's stored offset forward ($1 group, $2 topic,
+// $3 partition, $4 next offset) and binds it to the log (the cluster id and topic id
+// parameters) it was applied from. GREATEST applies within one log
 // only: an offset of another log is replaced, not compared, so a stored offset never keeps
 // growing from a stale log and skips records of the new one on a later restart.
-func moveOffset(offsets string) string {
+func moveOffset(offsets, cluster, topicID string) string {
 	return `WITH moved AS (
 	INSERT INTO ` + offsets + ` AS o (consumer_group, topic, partition, next_offset, cluster_id, topic_id)
-	VALUES ($1, $2, $3, $4, $7, $8)
+	VALUES ($1, $2, $3, $4, ` + cluster + `, ` + topicID + `)
 	ON CONFLICT (consumer_group, topic, partition)
 	DO UPDATE SET next_offset = CASE
 			WHEN o.cluster_id = EXCLUDED.cluster_id AND o.topic_id = EXCLUDED.topic_id
@@ -97,6 +101,15 @@ func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partitio
 	}
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
+	}
+	return nil
+}
+
+// moveTo is the claim of a batch whose projection is keyed by the event id: it moves
+// (topic, partition)'s stored offset in log to at least next and claims no inbox ids.
+func (s *store) moveTo(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64) error {
+	if _, err := tx.Exec(ctx, s.moveSQL, s.group, topic, partition, next, log.Cluster, log.Topic); err != nil {
+		return fmt.Errorf("move the stored offset: %w", err)
 	}
 	return nil
 }

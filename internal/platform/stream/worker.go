@@ -46,13 +46,14 @@ type worker struct {
 	replayKnown bool
 
 	// per-batch scratch, reused
-	recs  []*kgo.Record
-	state []recordState
-	ids   [][16]byte
-	offs  []int64 // offs[i] is the offset of ids[i]
-	sel   []int
-	fresh map[[16]byte]struct{}
-	rows  [][]any // a CopyBatch route's projection rows
+	recs   []*kgo.Record
+	state  []recordState
+	ids    [][16]byte
+	offs   []int64 // offs[i] is the offset of ids[i]
+	sel    []int
+	fresh  map[[16]byte]struct{}
+	rows   [][]any // a CopyBatch route's projection rows
+	idRows idRows  // an event-keyed CopyBatch route's COPY source
 }
 
 func newWorker(p *Processor, route Route, partition int32) *worker {
