@@ -149,7 +149,7 @@ func (t *pipelineTrace) TraceQueryStart(ctx context.Context, conn *pgx.Conn, dat
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
-	case strings.HasPrefix(strings.ToLower(sql), "begin"):
+	case strings.HasPrefix(sql, "begin") || strings.HasPrefix(sql, "BEGIN"): // pgx's, QuietBegin
 		t.open[conn] = &tracedTx{begun: now}
 	case strings.Contains(sql, "ORDER BY id LIMIT"): // the relay's fetch (see pgoutbox)
 		t.fetches = append(t.fetches, relayFetch{start: now})
