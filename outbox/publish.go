@@ -31,6 +31,18 @@ type aheadFetcher interface {
 	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]Row, error)
 }
 
+// deleteFetcher is a Session that can delete acknowledged rows and fetch the oldest rows
+// left in one round trip. With it the relay leaves a short batch's rows to the next fetch to
+// delete, so no delete runs between a new row's commit and the fetch that finds it.
+type deleteFetcher interface {
+	// DeleteAndFetch deletes ids and returns up to limit of the other rows, oldest first.
+	DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]Row, error)
+}
+
+// foldedDeleteWait is how long published rows left to the next fetch wait for it when no
+// new row comes; then the relay fetches anyway, to delete them.
+const foldedDeleteWait = 10 * time.Millisecond
+
 // MaxAheadStreak bounds how many batches are fetched ahead, by id, before the relay fetches
 // from the oldest row again. Fetching after an id passes over a row that a slow transaction
 // committed with a lower id (the watermark trap, see the package doc); the fetch from the
@@ -52,15 +64,26 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 	rows := p.ahead
 	p.ahead = nil
 	if rows == nil {
-		if err := r.deleteAcked(ctx, s, p); err != nil {
-			return 0, err
+		df, fold := s.(deleteFetcher)
+		fold = fold && len(p.acked) > 0
+		if !fold {
+			if err := r.deleteAcked(ctx, s, p); err != nil {
+				return 0, err
+			}
 		}
 		select {
 		case <-r.wake: // the fetch below sees every row committed before this wake-up
 		default:
 		}
 		var err error
-		if rows, err = s.Fetch(ctx, r.cfg.BatchSize); err != nil {
+		if fold {
+			if rows, err = df.DeleteAndFetch(ctx, p.acked, r.cfg.BatchSize); err != nil {
+				r.m.storeErrors.Inc()
+				p.resume = true // the delete may have committed or not
+				return 0, fmt.Errorf("delete %d published rows and fetch: %w", len(p.acked), err)
+			}
+			p.acked = nil
+		} else if rows, err = s.Fetch(ctx, r.cfg.BatchSize); err != nil {
 			r.m.storeErrors.Inc()
 			return 0, fmt.Errorf("fetch rows: %w", err)
 		}
@@ -105,6 +128,9 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 
 	if firstErr != nil || aheadErr != nil || p.ahead == nil {
 		p.ahead = nil // produced only after every row before it was acknowledged
+		if _, fold := s.(deleteFetcher); fold && firstErr == nil && aheadErr == nil {
+			return fetched, nil // the next fetch deletes them (see deleteFetcher)
+		}
 		if err := r.deleteAcked(ctx, s, p); err != nil {
 			return fetched, err
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,9 @@ type Relay struct {
 
 	wake    chan struct{} // capacity 1: see Wake
 	leading atomic.Bool   // see Leading
+
+	waitMu  sync.Mutex
+	endWait context.CancelFunc // ends the wait in progress, if any (see Wake)
 }
 
 // NewRelay checks cfg and registers the relay's metrics.
@@ -165,6 +169,9 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 		// called Wake), so the wait returns at once for them; otherwise it sleeps until the
 		// next commit, the polling fallback, or the next measurement.
 		wait := min(r.cfg.PollInterval, max(time.Until(nextStats), 0))
+		if len(p.acked) > 0 {
+			wait = min(wait, foldedDeleteWait) // no new row came: delete the published ones soon
+		}
 		if err := r.wait(ctx, s, wait); err != nil {
 			lastErr = err
 			r.m.storeErrors.Inc()

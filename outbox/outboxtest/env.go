@@ -125,8 +125,10 @@ func (g *gatedStore) TryLead(ctx context.Context) (outbox.Session, bool, error) 
 		return s, ok, err
 	}
 	gs := &gatedSession{Session: s, store: g}
-	if fa, ahead := s.(aheadFetcher); ahead {
-		return &gatedAheadSession{gatedSession: gs, ahead: fa}, ok, err // keep the relay's pipelined path
+	fa, ahead := s.(aheadFetcher)
+	fd, fold := s.(deleteFetcher)
+	if ahead && fold {
+		return &gatedAheadSession{gatedSession: gs, ahead: fa, fold: fd}, ok, err // keep the relay's pipelined path
 	}
 	return gs, ok, err
 }
@@ -159,11 +161,25 @@ type aheadFetcher interface {
 	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error)
 }
 
-// gatedAheadSession is a gatedSession whose engine deletes and fetches ahead in one round
-// trip; the seam runs before that delete too.
+// deleteFetcher is the optional Session method that deletes a short batch's rows in the
+// next fetch (see outbox/publish.go); a session that has it keeps it behind the gate.
+type deleteFetcher interface {
+	DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]outbox.Row, error)
+}
+
+// gatedAheadSession is a gatedSession whose engine deletes and fetches (ahead, or from the
+// oldest row) in one round trip; the seam runs before those deletes too.
 type gatedAheadSession struct {
 	*gatedSession
 	ahead aheadFetcher
+	fold  deleteFetcher
+}
+
+func (s *gatedAheadSession) DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]outbox.Row, error) {
+	if err := s.store.seam(); err != nil {
+		return nil, err
+	}
+	return s.fold.DeleteAndFetch(ctx, ids, limit)
 }
 
 func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {

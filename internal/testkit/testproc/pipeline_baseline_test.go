@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 )
 
@@ -150,4 +151,34 @@ func commitLatency(b *testing.B, pool *pgxpool.Pool, rate, n int) percentiles {
 		b.Fatalf("baseline commit: %v", err)
 	}
 	return percentilesOf(lat)
+}
+
+// pipelineCPU is the CPU time the measured run costs: this process (the producer, the
+// broker, the runtime, the relay and the consumer all run in it) and the PostgreSQL backends
+// of the benchmark's database. Unlike latency on a shared machine, CPU time per event hardly
+// moves with the load, so it is the figure to judge a change by.
+type pipelineCPU struct {
+	pool         *pgxpool.Pool
+	self, server time.Duration
+}
+
+func startPipelineCPU(b *testing.B, pool *pgxpool.Pool) *pipelineCPU {
+	b.Helper()
+	server, err := cpustat.Backends(context.Background(), pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return &pipelineCPU{pool: pool, self: cpustat.Process(), server: server}
+}
+
+// report adds the CPU microseconds per event since start, per process kind, to b's metrics.
+func (c *pipelineCPU) report(b *testing.B, events int) {
+	b.Helper()
+	server, err := cpustat.Backends(context.Background(), c.pool)
+	if err != nil {
+		b.Fatal(err)
+	}
+	perEvent := func(d time.Duration) float64 { return float64(d.Microseconds()) / float64(events) }
+	b.ReportMetric(perEvent(cpustat.Process()-c.self), "cpu-µs/event-process")
+	b.ReportMetric(perEvent(server-c.server), "cpu-µs/event-postgres")
 }

@@ -79,21 +79,6 @@ func BenchmarkPipelineLatency(b *testing.B) {
 	ctx := context.Background()
 
 	env := kafkatest.New(b)
-	// The pool a service gets from the runner (its default of 16 connections), not the
-	// testkit's smaller default: six partition workers and the baselines share it.
-	poolCfg, err := pgxpool.ParseConfig(pgtest.URL(b))
-	if err != nil {
-		b.Fatal(err)
-	}
-	poolCfg.MaxConns = 16
-	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(pool.Close)
-	if err := testproc.Migrate(ctx, pool, testproc.Schema); err != nil {
-		b.Fatal(err)
-	}
 	streamtest.CreateTopics(b, env, pipelinePartitions, testproc.CreatedTopic, testproc.StatusTopic, testproc.OutputTopic)
 	streamtest.CreateTopics(b, env, 1, topology.DeadLetterTopic(testproc.Group))
 
@@ -122,7 +107,29 @@ func BenchmarkPipelineLatency(b *testing.B) {
 		index[gen.Created(i).Metadata.EventID] = i
 	}
 
-	trace := newPipelineTrace(index, n)
+	values := make([]string, n)
+	for i, r := range recs {
+		values[i] = string(r.Value)
+	}
+	trace := newPipelineTrace(index, values)
+
+	// The pool a service gets from the runner (its default of 16 connections), not the
+	// testkit's smaller default: six partition workers and the baselines share it. The
+	// trace watches its statements (and the relay's, whose connection copies its config).
+	poolCfg, err := pgxpool.ParseConfig(pgtest.URL(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	poolCfg.MaxConns = 16
+	poolCfg.ConnConfig.Tracer = trace
+	pool, err := pgxpool.NewWithConfig(ctx, poolCfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	if err := testproc.Migrate(ctx, pool, testproc.Schema); err != nil {
+		b.Fatal(err)
+	}
 	startPipeline(b, env, pool, trace)
 	cons := startOutputConsumer(b, env, index, n, rate)
 
@@ -137,13 +144,15 @@ func BenchmarkPipelineLatency(b *testing.B) {
 		return warmed >= pipelineWarmup, err
 	})
 
+	cpu := startPipelineCPU(b, pool)
 	b.ResetTimer()
 	acked, achieved, err := producePaced(ctx, producer, recs, rate)
 	if err != nil {
 		b.Fatal(err)
 	}
-	received, values := cons.wait(b)
+	received, outputs := cons.wait(b)
 	b.StopTimer()
+	cpu.report(b, n)
 
 	checkPipelineExactlyOnce(b, env, pool, n)
 
@@ -158,7 +167,7 @@ func BenchmarkPipelineLatency(b *testing.B) {
 	b.ReportMetric(ms(p.p99), "p99_ms")
 	b.ReportMetric(ms(p.max), "max_ms")
 	b.ReportMetric(achieved, "events/s")
-	trace.log(b, acked, received, values)
+	trace.log(b, acked, received, outputs)
 
 	kafka := kafkaRoundTrip(b, env, rate, n)
 	commit := commitLatency(b, pool, rate, n)
@@ -179,7 +188,7 @@ func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool, trace *
 	}
 	relay := streamtest.StartRelay(b, outbox.Config{
 		Store:      ob.Store(pool),
-		ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...), kgo.WithHooks(trace)},
+		ClientOpts: []kgo.Opt{kgo.SeedBrokers(env.Brokers...), kgo.WithHooks(produceHooks{trace})},
 		Logger:     streamtest.Logger(b, slog.LevelWarn),
 	})
 
@@ -192,15 +201,16 @@ func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool, trace *
 		routes = tp.BatchRoutes()
 	}
 	cfg := stream.Config{
-		Group:     testproc.Group,
-		Brokers:   env.Brokers,
-		Pool:      pool,
-		Schema:    testproc.Schema,
-		Routes:    routes,
-		Serde:     env.Serde,
-		Outbox:    relay,
-		Intercept: trace.intercept,
-		Logger:    streamtest.Logger(b, slog.LevelWarn),
+		Group:      testproc.Group,
+		Brokers:    env.Brokers,
+		Pool:       pool,
+		Schema:     testproc.Schema,
+		Routes:     routes,
+		Serde:      env.Serde,
+		ClientOpts: []kgo.Opt{kgo.WithHooks(fetchHooks{trace})},
+		Outbox:     relay,
+		Intercept:  trace.intercept,
+		Logger:     streamtest.Logger(b, slog.LevelWarn),
 	}
 	if os.Getenv("PIPELINE_BENCH_WAKE") == "notify" {
 		cfg.Outbox = nil // every commit notifies, as before the in-process wake-up
