@@ -17,7 +17,7 @@ import (
 // Waits between two attempts of CacheSchemas while the registry does not answer.
 const (
 	schemaWaitMin = 500 * time.Millisecond
-	schemaWaitMax = 10 * time.Second
+	schemaWaitMax = 5 * time.Second
 )
 
 // CacheSchemas looks up, before a process consumes or serves, every schema id it will
