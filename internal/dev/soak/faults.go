@@ -39,23 +39,27 @@ func (s *soak) inject(ctx context.Context, kind string) {
 		s.count(kind)
 		time.Sleep(time.Second)
 		s.restart(in)
-	case FaultRegistry:
-		s.progress("fault: schema registry down for %v", s.cfg.Outage)
+	case FaultRegistry, FaultColdStart:
+		// A cold start also SIGKILLs an instance of a consuming service and starts it again
+		// while the registry is down, with no schema cached.
+		var in *process
+		if kind == FaultColdStart {
+			in = s.nextVictim(true)
+			s.progress("fault: schema registry down for %v; %s SIGKILLed and started again while it is down", s.cfg.Outage, in.name)
+		} else {
+			s.progress("fault: schema registry down for %v", s.cfg.Outage)
+		}
 		s.setDown(s.registry, true)
 		s.registry.kill()
+		if in != nil {
+			s.setDown(in, true)
+			in.kill()
+		}
 		s.count(kind)
-		outage()
-		s.restart(s.registry)
-	case FaultColdStart:
-		in := s.nextVictim(true)
-		s.progress("fault: schema registry down for %v; %s SIGKILLed and started again while it is down", s.cfg.Outage, in.name)
-		s.setDown(s.registry, true)
-		s.registry.kill()
-		s.setDown(in, true)
-		in.kill()
-		s.count(kind)
-		time.Sleep(time.Second)
-		s.restart(in)
+		if in != nil {
+			time.Sleep(time.Second)
+			s.restart(in)
+		}
 		outage()
 		s.restart(s.registry)
 	case FaultPostgres:
