@@ -31,7 +31,8 @@ func TestReportIsOKOnlyWhenCheckedAndClean(t *testing.T) {
 }
 
 // TestProxySpreadsCallsOverLiveInstances: the proxy strips the service's prefix, takes the
-// live instances in turn, and answers 503 when none is live.
+// live instances in turn, leaves out for a while one that refused a connection, and
+// answers 503 when none is live.
 func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	var ins []*process
 	for _, name := range []string{"a", "b"} {
@@ -41,7 +42,7 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 		t.Cleanup(srv.Close)
 		ins = append(ins, &process{name: name, addr: strings.TrimPrefix(srv.URL, "http://"), done: make(chan struct{})})
 	}
-	px := httptest.NewServer(&proxy{instances: func(service string) []*process {
+	px := httptest.NewServer(&proxy{refusedFor: time.Hour, instances: func(service string) []*process {
 		if service == "svc-x" {
 			return ins
 		}
@@ -67,6 +68,22 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	}
 	if !seen["a"] || !seen["b"] {
 		t.Errorf("calls reached %v, want both instances", seen)
+	}
+	// b is started again but not listening yet: after the call that meets its refusal, the
+	// calls go to a.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	ins[1].addr = strings.TrimPrefix(closed.URL, "http://")
+	refusals := 0
+	for range 4 {
+		if code, body := get("/svc-x/v1/things/1"); code == http.StatusBadGateway {
+			refusals++
+		} else if code != http.StatusOK || body[:1] != "a" {
+			t.Fatalf("GET with b refusing = %d %q, want a's answer", code, body)
+		}
+	}
+	if refusals != 1 {
+		t.Errorf("%d calls met b's refusal, want 1 (then b is left out)", refusals)
 	}
 	close(ins[0].done) // a ended
 	close(ins[1].done)
