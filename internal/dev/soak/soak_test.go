@@ -2,8 +2,10 @@ package soak
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -112,5 +114,24 @@ func TestReportSaysHowMuchOfTheDayWasSent(t *testing.T) {
 	r.Print(&out)
 	if !strings.Contains(out.String(), "50 of 100 planned events sent, INCOMPLETE: 50.0 % of it") {
 		t.Errorf("a day cut short:\n%s", out.String())
+	}
+}
+
+// TestFreePortIsBelowTheEphemeralRange: the soak's ports come from below the range the
+// kernel hands to outgoing connections, each once, and are free to listen on.
+func TestFreePortIsBelowTheEphemeralRange(t *testing.T) {
+	lo, hi := listenPorts()
+	seen := map[int]bool{}
+	for range 20 {
+		p := freePort()
+		if p < lo || p >= hi || seen[p] {
+			t.Fatalf("freePort() = %d: want a port in [%d, %d) not handed out before (%v)", p, lo, hi, seen)
+		}
+		seen[p] = true
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			t.Fatalf("port %d is not free: %v", p, err)
+		}
+		l.Close()
 	}
 }
