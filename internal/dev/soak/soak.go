@@ -345,12 +345,13 @@ func (s *soak) progress(format string, args ...any) {
 	fmt.Fprintf(s.cfg.Progress, time.Now().Format("15:04:05")+" "+format+"\n", args...)
 }
 
-// freePort returns a loopback port that is free now and outside the kernel's ephemeral
-// range. A port the kernel picked (listening on :0) and released is handed out again as
-// the local port of outgoing connections, and twenty processes open many (Kafka,
-// PostgreSQL, Valkey): a service restarted after a kill then found its port held by one
-// and crash-looped on "address already in use". Below the ephemeral range only another
-// listener can take it; the soak's own picks are kept apart.
+// freePort returns a loopback port that is free now, not handed out before by this
+// process, and outside the kernel's ephemeral range. Ports taken from :0 and released
+// came back: the kernel gave the same one to two picks (two instances told one address,
+// the second crash-looping on "address already in use" while the first answered its
+// readiness probe), and a released ephemeral port can become the local port of one of the
+// many outgoing connections twenty processes open. Below that range only another listener
+// can take it.
 func freePort() int {
 	lo, hi := listenPorts()
 	for range 1000 {
