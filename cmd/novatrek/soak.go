@@ -27,8 +27,9 @@ topics, API calls through a proxy spreading them over the live instances; with -
 exactly N times one spec day's events per topic instead, spread over --duration, and the
 report prints the compression achieved) while a fault
 injector, every --fault-every, SIGKILLs a service instance and starts it again, stops
-PostgreSQL, Valkey or the registry for --outage, or starts an extra instance of a service
-and stops it again (two rebalances). A process that dies by itself is restarted and
+PostgreSQL, Valkey or the registry for --outage (once also SIGKILLing and starting a
+service instance while the registry is down: a cold start with no schema cached), or
+starts an extra instance of a service and stops it again (two rebalances). A process that dies by itself is restarted and
 counted.
 
 Then, once the services caught up (at most --drain), the invariants are checked against
@@ -36,8 +37,8 @@ the stores and the topics: every record on a service's topics was applied (its e
 in the service's inbox) or dead-lettered with its reason, none lost; every event id our
 services published appears once; no outbox row is left waiting longer than
 --outbox-max-age; and the services' own checks (payments' ledger balances, loyalty's
-balances equal their ledgers, reviews' aggregates equal their recomputation, analytics'
-facts all come from applied events). The report counts events, faults by kind, effects
+balances equal their ledgers, reviews' trip and guide aggregates equal their
+recomputation, analytics' facts all come from applied events). The report counts events, faults by kind, effects
 checked, lost and duplicated; the exit status is 1 when an invariant does not hold, and
 the directory with every process's log is then kept.`,
 		Example: `  # three minutes, two instances of each service, every fault

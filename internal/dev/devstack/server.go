@@ -2,9 +2,11 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
-	"path/filepath"
-	"syscall"
+	"net"
+
+	"github.com/valkey-io/valkey-go"
 )
 
 // Server is a PostgreSQL or Valkey server process started on its own files, outside any
@@ -14,19 +16,26 @@ type Server struct{ c *child }
 
 // StartPostgres starts a PostgreSQL server on 127.0.0.1:port with its cluster in
 // root/data (initdb first when there is none; trust authentication for "postgres"). A
-// later call on the same root restarts the same cluster. It returns once the process is
-// started; the caller waits until it answers.
+// later call on the same root restarts the same cluster. It returns once the server
+// accepts connections, through the stack's own readiness probe (waitPostgres): one probe
+// for the dev stack's throwaway cluster and the soak's private one.
 func StartPostgres(ctx context.Context, root string, port uint16, logger *slog.Logger) (*Server, error) {
 	c, err := startPostgres(ctx, root, "127.0.0.1", port, "postgres", logger)
 	if err != nil {
 		return nil, err
 	}
+	conn, err := waitPostgres(ctx, fmt.Sprintf("postgres://postgres@127.0.0.1:%d/postgres?sslmode=disable", port), c)
+	if err != nil {
+		_ = c.stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	_ = conn.Close(ctx)
 	return &Server{c}, nil
 }
 
 // StartValkey starts valkey-server (or redis-server) on 127.0.0.1:port with its files in
-// dir. It returns once the process is started; the caller waits until it answers PING.
-func StartValkey(dir, port string) (*Server, error) {
+// dir. It returns once the server answers PING (waitValkey, the dev stack's probe).
+func StartValkey(ctx context.Context, dir, port string) (*Server, error) {
 	bin, err := findValkeyServer()
 	if err != nil {
 		return nil, err
@@ -35,6 +44,12 @@ func StartValkey(dir, port string) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	client, err := waitValkey(ctx, valkey.ClientOption{InitAddress: []string{net.JoinHostPort("127.0.0.1", port)}}, c)
+	if err != nil {
+		_ = c.stop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	client.Close()
 	return &Server{c}, nil
 }
 
@@ -44,15 +59,3 @@ func (s *Server) Stop(ctx context.Context) error { return s.c.stop(ctx) }
 
 // Exited reports whether the process has ended.
 func (s *Server) Exited() bool { return s.c.exited() }
-
-// LogTail is the end of the server's log, for error messages.
-func (s *Server) LogTail() string { return s.c.logTail() }
-
-// Log is the path of the server's log file.
-func (s *Server) Log() string { return filepath.Clean(s.c.logPath) }
-
-// Kill sends SIGKILL, as a crash would, and waits for the process to end.
-func (s *Server) Kill() {
-	_ = s.c.cmd.Process.Signal(syscall.SIGKILL)
-	<-s.c.done
-}

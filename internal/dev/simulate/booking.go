@@ -165,6 +165,7 @@ func (g *Generator) checkin(now time.Time, r *reservation) (Event, error) {
 	g.world.checkedIn.add(g.rng, r)
 	g.world.occupancy[r.trip.location] += r.party
 	r.checkinID, r.checkedInSeq = g.id("checkin"), g.seq
+	r.guide = g.world.leads[r.trip.id] // the guide leading the trip now leads the party
 	ev := &schemas.CheckinCompleted{
 		CheckinID: r.checkinID, ReservationID: r.id, GuestID: r.guestID, TripID: r.trip.id,
 		LocationID: r.trip.location, CheckedInAt: now, PartySize: r.party, WaiversVerified: g.chance(0.97),

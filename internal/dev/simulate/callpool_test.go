@@ -101,10 +101,13 @@ func TestCallPoolKeepsTheWorkflowsOrder(t *testing.T) {
 		t.Errorf("at most %d call in flight: the pool made them one by one", calls.maxIn.Load())
 	}
 	// Match each planned call to the one made: identical calls are matched in order of
-	// beginning; a location read's query holds Run's clock, so it is left out.
+	// beginning; a location read's query holds Run's clock, so it is left out. The name a
+	// call saves is part of it: a guest's two photo uploads are the same request saving two
+	// names, made in either order, and matching them by beginning could pair each with the
+	// other's completion.
 	key := func(c Call) string {
 		path, _, _ := strings.Cut(c.Path, "?")
-		return c.Method + " " + path + " " + c.Token + " " + string(c.Body) + " " + c.IdempotencyKey
+		return c.Method + " " + path + " " + c.Token + " " + string(c.Body) + " " + c.IdempotencyKey + " " + c.Save
 	}
 	made := map[string][]stamped{}
 	for _, m := range calls.made {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -352,5 +353,57 @@ func TestHTTPSinkRetriesWhatIsSafeToRepeat(t *testing.T) {
 		if n != tc.sends {
 			t.Errorf("%s %s sent %d times; want %d", tc.c.Method, tc.c.Path, n, tc.sends)
 		}
+	}
+}
+
+// setupFlaky fails the setup's first call twice without an answer and refuses its second
+// with a 400; it counts every call by path and notes whether an event came before.
+type setupFlaky struct {
+	mu             sync.Mutex
+	first, refused string
+	calls          map[string]int
+}
+
+func (s *setupFlaky) Call(_ context.Context, c Call) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls[c.Path]++
+	switch {
+	case c.Path == s.first && s.calls[c.Path] <= 2:
+		return errors.New("no answer: timeout")
+	case c.Path == s.refused:
+		return &refusal{status: http.StatusBadRequest, text: "400 Bad Request"}
+	}
+	return nil
+}
+
+// TestRunRetriesTheSetupUntilItIsDone: a setup call that met no answer is made again
+// before any event (every later check-in names its location), while one the service
+// refused is not repeated.
+func TestRunRetriesTheSetupUntilItIsDone(t *testing.T) {
+	t.Parallel()
+	g, err := NewGenerator("setup-retry", topo(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	setup := g.Setup()
+	if len(setup) < 2 {
+		t.Fatalf("the setup has %d calls; the test needs two", len(setup))
+	}
+	calls := &setupFlaky{first: setup[0].Path, refused: setup[1].Path, calls: map[string]int{}}
+	evs := &memSink{}
+	st, err := Run(t.Context(), Config{Rate: 1000, Duration: 10 * time.Millisecond, Seed: "setup-retry", Sink: evs, Calls: calls,
+		Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := calls.calls[setup[0].Path]; n != 3 {
+		t.Errorf("the setup call without an answer was made %d times, want 3 (two failures, then done)", n)
+	}
+	if n := calls.calls[setup[1].Path]; n != 1 {
+		t.Errorf("the refused setup call was made %d times, want once", n)
+	}
+	if st.CallErrors < 3 {
+		t.Errorf("%d failed calls counted, want the 2 unanswered and the refused one at least", st.CallErrors)
 	}
 }

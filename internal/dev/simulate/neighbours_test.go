@@ -19,7 +19,9 @@ import (
 // come from other guests; redemptions never spend more than the guest's completed trips
 // earned at 1 point per USD; an order is approved by someone other than its submitter,
 // twice by two people above the threshold, and never received beyond what was ordered;
-// consumption never takes a level below zero. Every kind of call appears.
+// consumption never takes a level below zero; a review rating a guide names the one the
+// newest schedule.published assigned to lead the trip when the party checked in, and most
+// reviews of a led party do. Every kind of call appears.
 func TestNeighboursWorkflows(t *testing.T) {
 	t.Parallel()
 	completed := map[string]*schemas.ReservationStatusChanged{}
@@ -47,6 +49,11 @@ func TestNeighboursWorkflows(t *testing.T) {
 	}
 	orders := map[string]*order{}
 	seen := map[string]int{}
+	// leads: trip -> the LEAD of the newest schedule; ledBy: reservation -> its party's lead
+	// at the check-in; led and ratedGuide count the first reviews of led parties and those
+	// of them rating the guide.
+	leads, ledBy := map[string]string{}, map[string]string{}
+	led, ratedGuide := 0, 0
 	placeholder := regexp.MustCompile(`\{\$([^}]*)\}`)
 	for i, ev := range generate(t, "neighbours", 40000) {
 		for _, c := range ev.Before {
@@ -83,6 +90,18 @@ func TestNeighboursWorkflows(t *testing.T) {
 				}
 				if strings.Contains(b["body"].(string), "fucking") || strings.Contains(b["body"].(string), "crap") {
 					kind += " profane"
+				}
+				if guide, ok := b["guide_id"]; ok {
+					if guide != ledBy[res] || b["guide_rating"].(float64) < 1 || b["guide_rating"].(float64) > 5 {
+						t.Fatalf("event %d: review of %s rates guide %v with %v stars; its party was led by %q", i, res, guide, b["guide_rating"], ledBy[res])
+					}
+					kind += " rating the guide"
+				}
+				if ledBy[res] != "" && c.Expect != http.StatusConflict {
+					led++
+					if b["guide_id"] != nil {
+						ratedGuide++
+					}
 				}
 			case RouteReviewModerate:
 				if c.Caller != "reviews-moderation" || c.IfMatch == "" {
@@ -164,6 +183,14 @@ func TestNeighboursWorkflows(t *testing.T) {
 			seen[kind]++
 		}
 		switch v := ev.Value.(type) {
+		case *schemas.SchedulePublished:
+			for _, a := range v.Assignments {
+				if a.Role == "LEAD" {
+					leads[a.TripID] = a.GuideID
+				}
+			}
+		case *schemas.CheckinCompleted:
+			ledBy[v.ReservationID] = leads[v.TripID]
 		case *schemas.ReservationCreated:
 			whole, _ := v.TotalPrice.Amount.Float64()
 			price[v.ReservationID] = int64(whole)
@@ -179,8 +206,11 @@ func TestNeighboursWorkflows(t *testing.T) {
 			}
 		}
 	}
+	if share := float64(ratedGuide) / float64(max(led, 1)); share < 0.5 || share > 0.9 {
+		t.Errorf("%d of %d reviews of led parties rate the guide (%.2f), want about %.1f", ratedGuide, led, share, guideShare)
+	}
 	for _, k := range []string{RouteReviewSubmit, RouteReviewSubmit + " again", RouteReviewSubmit + " profane",
-		RouteReviewModerate, RouteReviewEdit, RouteReviewVote, RouteRedeem, RouteCancelRedemption, RouteSupplier,
+		RouteReviewSubmit + " rating the guide", RouteReviewModerate, RouteReviewEdit, RouteReviewVote, RouteRedeem, RouteCancelRedemption, RouteSupplier,
 		RouteTransition + " submit", RouteTransition + " approve", RouteTransition + " send",
 		RouteTransition + " receive (second approval)", RouteTransition + " receive",
 		RouteStockAdjust + " correction", RouteStockAdjust + " consumption", "reversal"} {

@@ -45,6 +45,9 @@ func (g *Generator) schedule(now time.Time) (Event, error) {
 	}
 	guideRecipients := make([]schemas.Recipient, len(assignments))
 	for i, a := range assignments {
+		if a.Role == "LEAD" {
+			g.world.leads[a.TripID] = a.GuideID
+		}
 		g.named("GUIDE", a.GuideID) // svc-notifications notifies them of schedule.published too
 		guideRecipients[i] = schemas.Recipient{RecipientType: "GUIDE", RecipientID: ptr(a.GuideID)}
 	}

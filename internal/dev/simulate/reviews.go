@@ -7,7 +7,9 @@ import (
 	"github.com/novatrek/support/internal/platform/apiauth"
 )
 
-// Reviews (svc-reviews): guests whose trip completed review it a little later. A few
+// Reviews (svc-reviews): guests whose trip completed review it a little later, most of
+// them rating the guide who led them too (the guide svc-scheduling's schedule assigned,
+// see world.leads), which moves svc-reviews' per-guide aggregates. A few
 // reviews trip the profanity check and wait for the reviews-moderation team, who decide on
 // the revision they read; some guests submit twice (the second meets 409 review-exists);
 // some edit from two devices at once (If-Match: one wins, the other reads again and
@@ -28,6 +30,7 @@ const (
 	duplicateShare = 0.08 // submitted twice
 	editShare      = 0.05 // edited from two devices at once
 	voteShare      = 0.3  // voted on by other guests
+	guideShare     = 0.7  // rate the guide too, when the party had one
 	reviewDelay    = 50   // events between the completion and the review
 )
 
@@ -60,12 +63,18 @@ func (g *Generator) review(r *reservation) {
 	if profane {
 		body, rating = profaneBodies[g.pickN(len(profaneBodies), "profane-body", r.id)], 2
 	}
+	fields := map[string]any{
+		"reservation_id": r.id, "rating": rating, "body": body,
+		"title": reviewTitles[g.pickN(len(reviewTitles), "title", r.id)],
+	}
+	rateGuide := r.guide != "" && g.dice("guide", r.id) < guideShare
+	if rateGuide {
+		// The guide's stars follow the trip's, one either side.
+		fields["guide_id"], fields["guide_rating"] = r.guide, min(5, max(1, rating-1+g.pickN(3, "guide-rating", r.id)))
+	}
 	submit := Call{
 		Route: RouteReviewSubmit, Method: http.MethodPost, Path: "/v1/reviews", Caller: "guest-app", Token: author,
-		Save: name, Body: jsonBody(map[string]any{
-			"reservation_id": r.id, "rating": rating, "body": body,
-			"title": reviewTitles[g.pickN(len(reviewTitles), "title", r.id)],
-		}),
+		Save: name, Body: jsonBody(fields),
 	}
 	// Some events later (10 s at make run's 5 events/s): the service has seen the COMPLETED
 	// event, or its svc-reservations stand-in has.
@@ -88,10 +97,13 @@ func (g *Generator) review(r *reservation) {
 		return // not published yet: nobody else sees it to vote
 	}
 	if g.dice("edit", r.id) < editShare {
+		edit := map[string]any{"body": body + " Edited: the photos are up now.", "rating": rating}
+		if rateGuide { // second thoughts: the guide's aggregate moves between star counts
+			edit["guide_rating"] = 1 + g.pickN(5, "guide-edit", r.id)
+		}
 		g.deferCall(reviewDelay+10, Call{
 			Route: RouteReviewEdit, Method: http.MethodPatch, Path: self, IfMatch: self, Copies: 2,
-			Caller: "guest-app", Token: author,
-			Body: jsonBody(map[string]any{"body": body + " Edited: the photos are up now.", "rating": rating}),
+			Caller: "guest-app", Token: author, Body: jsonBody(edit),
 		}, nil)
 	}
 	if g.dice("votes", r.id) < voteShare && g.world.guests.len() > 1 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"net/http"
 	"sync"
 	"time"
 
@@ -123,7 +124,7 @@ func Run(ctx context.Context, cfg Config) (Stats, error) {
 	cfg.Logger.InfoContext(ctx, "simulating traffic", "rate", cfg.Rate, "duration", cfg.Duration, "days", cfg.Days, "seed", cfg.Seed)
 	calls := newCaller(cfg, m, &st)
 	// The domains' one-off setup (the departure locations) comes before any event names it.
-	calls.now(ctx, g.Setup())
+	calls.setup(ctx, g.Setup())
 	p := newPacer(cfg.Rate, cfg.Now)
 	var sendErr error
 	for !done() {
@@ -177,18 +178,44 @@ type caller struct {
 func newCaller(cfg Config, m *metrics, st *Stats) *caller {
 	c := &caller{cfg: cfg, m: m, st: st}
 	if cfg.Calls != nil && cfg.Concurrency > 1 {
-		c.pool = newCallPool(cfg.Concurrency, c.one)
+		c.pool = newCallPool(cfg.Concurrency, func(ctx context.Context, call Call) { _ = c.one(ctx, call) })
 	}
 	return c
 }
 
-// now makes calls in order and returns when they are done (the setup).
+// setupWaitMax caps the wait between two attempts of a setup call.
+const setupWaitMax = 5 * time.Second
+
+// setup makes the setup's calls in order, each until it succeeds: every later event
+// builds on them (a check-in at a location the setup did not create is dead-lettered as
+// an unknown location), so one that met no answer or a 5xx or 429 (a slow or restarting
+// service: the sink's own retries gave up) is made again, with backoff, until ctx ends.
+// A refusal (4xx), a provoked one or a route no service serves is not retried.
+func (c *caller) setup(ctx context.Context, calls []Call) {
+	for _, call := range calls {
+		for attempt := 0; ; attempt++ {
+			err := c.one(ctx, call)
+			code, answered := Status(err)
+			if err == nil || errors.Is(err, ErrExpected) || errors.Is(err, ErrNoRoute) ||
+				(answered && code < 500 && code != http.StatusTooManyRequests) {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(min(setupWaitMax, 250*time.Millisecond<<min(attempt, 5))):
+			}
+		}
+	}
+}
+
+// now makes calls in order and returns when they are done.
 func (c *caller) now(ctx context.Context, calls []Call) {
 	for _, call := range calls {
 		if c.cfg.Calls == nil || ctx.Err() != nil {
 			return
 		}
-		c.one(ctx, call)
+		_ = c.one(ctx, call) // counted and logged by one
 	}
 }
 
@@ -229,14 +256,17 @@ func (c *caller) wait() {
 	}
 }
 
-// one makes call and counts its result.
-func (c *caller) one(ctx context.Context, call Call) {
-	if c.cfg.Calls == nil || ctx.Err() != nil {
-		return
+// one makes call, counts its result and returns its error.
+func (c *caller) one(ctx context.Context, call Call) error {
+	if c.cfg.Calls == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
 	}
 	err := c.cfg.Calls.Call(ctx, call)
 	if err != nil && ctx.Err() != nil {
-		return
+		return err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -259,6 +289,7 @@ func (c *caller) one(ctx context.Context, call Call) {
 				"err", err, "failed_calls", n)
 		}
 	}
+	return err
 }
 
 func isPowerOf10(n int) bool {

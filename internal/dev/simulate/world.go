@@ -23,6 +23,7 @@ type reservation struct {
 	id, guestID, departureID string
 	checkinID                string // once checked in
 	checkedInSeq             int    // the event count at the check-in
+	guide                    string // the guide leading the party (see leads), "" for none known
 	trip                     *trip
 	departure                time.Time
 	party                    int
@@ -101,6 +102,11 @@ type world struct {
 	revisions map[string]int
 	// occupancy is how many people are checked in at each departure site.
 	occupancy map[string]int
+	// leads is, per trip, the guide the newest published schedule assigned to lead it: a
+	// party checking in is led by that guide. (The simulator's clock runs a trip faster
+	// than its calendar, so a reservation's own departure is rarely one a schedule covered;
+	// the trip's current lead is what svc-scheduling's events tell.)
+	leads map[string]string
 }
 
 func newWorld() world {
@@ -111,5 +117,6 @@ func newWorld() world {
 		checkedIn: pool[*reservation]{max: maxReservations},
 		revisions: map[string]int{},
 		occupancy: map[string]int{},
+		leads:     map[string]string{},
 	}
 }

@@ -19,10 +19,15 @@ const (
 	FaultRegistry = "registry" // SIGKILL the schema registry for Outage, start it again
 	FaultChurn    = "churn"    // start one more instance of a service, stop it again: two rebalances
 	FaultFakes    = "fakes"    // every third-party fake (PSP, fraud, providers, weather) answers 503 for Outage
+	// FaultColdStart is a registry outage during which an instance of a consuming service
+	// is SIGKILLed and started again: it starts with no schema cached and must wait for the
+	// registry to decode and encode (a plain registry outage reaches only processes that
+	// have cached every schema id they need).
+	FaultColdStart = "cold-start"
 )
 
 // FaultKinds are every kind, in the injector's order.
-var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultChurn, FaultFakes}
+var FaultKinds = []string{FaultKill, FaultPostgres, FaultKill, FaultValkey, FaultKill, FaultRegistry, FaultColdStart, FaultChurn, FaultFakes}
 
 // Config configures a soak.
 type Config struct {

@@ -32,18 +32,34 @@ func (s *soak) inject(ctx context.Context, kind string) {
 	outage := func() { time.Sleep(s.cfg.Outage) }
 	switch kind {
 	case FaultKill:
-		in := s.nextVictim()
+		in := s.nextVictim(false)
 		s.progress("fault: SIGKILL %s", in.name)
 		s.setDown(in, true)
 		in.kill()
 		s.count(kind)
 		time.Sleep(time.Second)
 		s.restart(in)
-	case FaultRegistry:
-		s.progress("fault: schema registry down for %v", s.cfg.Outage)
+	case FaultRegistry, FaultColdStart:
+		// A cold start also SIGKILLs an instance of a consuming service and starts it again
+		// while the registry is down, with no schema cached.
+		var in *process
+		if kind == FaultColdStart {
+			in = s.nextVictim(true)
+			s.progress("fault: schema registry down for %v; %s SIGKILLed and started again while it is down", s.cfg.Outage, in.name)
+		} else {
+			s.progress("fault: schema registry down for %v", s.cfg.Outage)
+		}
 		s.setDown(s.registry, true)
 		s.registry.kill()
+		if in != nil {
+			s.setDown(in, true)
+			in.kill()
+		}
 		s.count(kind)
+		if in != nil {
+			time.Sleep(time.Second)
+			s.restart(in)
+		}
 		outage()
 		s.restart(s.registry)
 	case FaultPostgres:
@@ -123,12 +139,21 @@ func (s *soak) restart(p *process) {
 }
 
 // nextVictim picks the instance the next kill hits: the services in turn, so a soak of a
-// dozen kills hits every one, and a random instance of that service.
-func (s *soak) nextVictim() *process {
+// dozen kills hits every one, and a random instance of that service. consuming passes over
+// services that consume no topic (when some do): a cold start's victim must decode records,
+// with schema ids it has to look up.
+func (s *soak) nextVictim(consuming bool) *process {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	name := s.cfg.Services[s.kills%len(s.cfg.Services)].Describe().Name
+	d := s.cfg.Services[s.kills%len(s.cfg.Services)].Describe()
+	for range s.cfg.Services {
+		if !consuming || len(d.Consumes) > 0 {
+			break
+		}
+		s.kills++
+		d = s.cfg.Services[s.kills%len(s.cfg.Services)].Describe()
+	}
 	s.kills++
-	ins := s.instances[name]
+	ins := s.instances[d.Name]
 	return ins[rand.IntN(len(ins))]
 }

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -343,14 +345,61 @@ func (s *soak) progress(format string, args ...any) {
 	fmt.Fprintf(s.cfg.Progress, time.Now().Format("15:04:05")+" "+format+"\n", args...)
 }
 
-// freePort returns a loopback port that was free a moment ago.
+// freePort returns a loopback port that is free now, not handed out before by this
+// process, and outside the kernel's ephemeral range. Ports taken from :0 and released
+// came back: the kernel gave the same one to two picks (two instances told one address,
+// the second crash-looping on "address already in use" while the first answered its
+// readiness probe), and a released ephemeral port can become the local port of one of the
+// many outgoing connections twenty processes open. Below that range only another listener
+// can take it.
 func freePort() int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		panic(fmt.Sprintf("soak: no free port: %v", err))
+	lo, hi := listenPorts()
+	for range 1000 {
+		p := lo + rand.IntN(hi-lo)
+		if !pickedPorts.claim(p) {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	panic("soak: no free port below the ephemeral range")
+}
+
+// pickedPorts are the ports freePort has handed out in this process.
+var pickedPorts = portSet{m: map[int]bool{}}
+
+type portSet struct {
+	mu sync.Mutex
+	m  map[int]bool
+}
+
+// claim marks p picked and reports whether it was not before.
+func (s *portSet) claim(p int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[p] {
+		return false
+	}
+	s.m[p] = true
+	return true
+}
+
+// listenPorts is the range freePort picks from: from 10000 to the start of the kernel's
+// ephemeral range (net.ipv4.ip_local_port_range; 32768 when it cannot be read).
+func listenPorts() (lo, hi int) {
+	hi = 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil && n > 11000 {
+				hi = n
+			}
+		}
+	}
+	return 10000, hi
 }
 
 // waitHTTP polls url until it answers 200, the process p ends or timeout passes.

@@ -2,8 +2,10 @@ package soak
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,7 +33,8 @@ func TestReportIsOKOnlyWhenCheckedAndClean(t *testing.T) {
 }
 
 // TestProxySpreadsCallsOverLiveInstances: the proxy strips the service's prefix, takes the
-// live instances in turn, and answers 503 when none is live.
+// live instances in turn, leaves out for a while one that refused a connection, and
+// answers 503 when none is live.
 func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	var ins []*process
 	for _, name := range []string{"a", "b"} {
@@ -41,7 +44,7 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 		t.Cleanup(srv.Close)
 		ins = append(ins, &process{name: name, addr: strings.TrimPrefix(srv.URL, "http://"), done: make(chan struct{})})
 	}
-	px := httptest.NewServer(&proxy{instances: func(service string) []*process {
+	px := httptest.NewServer(&proxy{refusedFor: time.Hour, instances: func(service string) []*process {
 		if service == "svc-x" {
 			return ins
 		}
@@ -67,6 +70,22 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	}
 	if !seen["a"] || !seen["b"] {
 		t.Errorf("calls reached %v, want both instances", seen)
+	}
+	// b is started again but not listening yet: after the call that meets its refusal, the
+	// calls go to a.
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	ins[1].addr = strings.TrimPrefix(closed.URL, "http://")
+	refusals := 0
+	for range 4 {
+		if code, body := get("/svc-x/v1/things/1"); code == http.StatusBadGateway {
+			refusals++
+		} else if code != http.StatusOK || body[:1] != "a" {
+			t.Fatalf("GET with b refusing = %d %q, want a's answer", code, body)
+		}
+	}
+	if refusals != 1 {
+		t.Errorf("%d calls met b's refusal, want 1 (then b is left out)", refusals)
 	}
 	close(ins[0].done) // a ended
 	close(ins[1].done)
@@ -95,5 +114,24 @@ func TestReportSaysHowMuchOfTheDayWasSent(t *testing.T) {
 	r.Print(&out)
 	if !strings.Contains(out.String(), "50 of 100 planned events sent, INCOMPLETE: 50.0 % of it") {
 		t.Errorf("a day cut short:\n%s", out.String())
+	}
+}
+
+// TestFreePortIsBelowTheEphemeralRange: the soak's ports come from below the range the
+// kernel hands to outgoing connections, each once, and are free to listen on.
+func TestFreePortIsBelowTheEphemeralRange(t *testing.T) {
+	lo, hi := listenPorts()
+	seen := map[int]bool{}
+	for range 20 {
+		p := freePort()
+		if p < lo || p >= hi || seen[p] {
+			t.Fatalf("freePort() = %d: want a port in [%d, %d) not handed out before (%v)", p, lo, hi, seen)
+		}
+		seen[p] = true
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			t.Fatalf("port %d is not free: %v", p, err)
+		}
+		l.Close()
 	}
 }

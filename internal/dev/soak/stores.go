@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"strconv"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/dev/devstack"
 )
@@ -32,16 +29,10 @@ func (p *privatePostgres) url(db string) string {
 func (p *privatePostgres) start(ctx context.Context) error {
 	srv, err := devstack.StartPostgres(ctx, p.root, p.port, p.log)
 	if err != nil {
-		return err
+		return fmt.Errorf("soak: private PostgreSQL on port %d: %w", p.port, err)
 	}
 	p.srv = srv
-	return waitUntil(ctx, 60*time.Second, "private PostgreSQL on port "+strconv.Itoa(int(p.port)), srv, func(ctx context.Context) error {
-		c, err := pgx.Connect(ctx, p.url("postgres"))
-		if err != nil {
-			return err
-		}
-		return c.Close(ctx)
-	})
+	return nil
 }
 
 // maxConnections is the private server's max_connections: every instance keeps pools,
@@ -82,39 +73,12 @@ type privateValkey struct {
 func (v *privateValkey) url() string { return fmt.Sprintf("redis://127.0.0.1:%d/0", v.port) }
 
 func (v *privateValkey) start(ctx context.Context) error {
-	srv, err := devstack.StartValkey(v.dir, strconv.Itoa(v.port))
+	srv, err := devstack.StartValkey(ctx, v.dir, strconv.Itoa(v.port))
 	if err != nil {
-		return err
+		return fmt.Errorf("soak: private Valkey on port %d: %w", v.port, err)
 	}
 	v.srv = srv
-	return waitUntil(ctx, 30*time.Second, "private Valkey on port "+strconv.Itoa(v.port), srv, func(ctx context.Context) error {
-		c, err := valkey.NewClient(valkey.ClientOption{InitAddress: []string{fmt.Sprintf("127.0.0.1:%d", v.port)}, DisableCache: true})
-		if err != nil {
-			return err
-		}
-		defer c.Close()
-		return c.Do(ctx, c.B().Ping().Build()).Error()
-	})
+	return nil
 }
 
 func (v *privateValkey) stop(ctx context.Context) error { return v.srv.Stop(ctx) }
-
-// waitUntil polls ready until it succeeds, the server exits, or timeout passes.
-func waitUntil(ctx context.Context, timeout time.Duration, what string, srv *devstack.Server, ready func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	for {
-		err := ready(ctx)
-		if err == nil {
-			return nil
-		}
-		if srv.Exited() {
-			return fmt.Errorf("soak: %s exited: %s", what, srv.LogTail())
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("soak: %s not answering within %v: %w (log %s)", what, timeout, err, filepath.Clean(srv.Log()))
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}

@@ -10,7 +10,8 @@ import (
 )
 
 // Run is `novatrek run <service>` for any definition: it connects what rc.Config names (service.Open), migrates the composed
-// sets unless rc.SkipMigrations, starts the service (Start) and serves its API beside
+// sets unless rc.SkipMigrations, caches the schema ids it needs (CacheSchemas: waiting
+// while the registry does not answer), starts the service (Start) and serves its API beside
 // /metrics, /healthz and /readyz (Kafka and the service's Checks) on HTTP_ADDR until ctx
 // ends or the service fails. Shutdown: /readyz 503, the HTTP server drains, then the
 // service stops (the stream commits or abandons its batch, relay and workers return).
@@ -27,6 +28,9 @@ func Run(ctx context.Context, def service.Definition, rc service.RunConfig) erro
 		if err := Migrate(ctx, p.DB, p.Logger, def); err != nil {
 			return err
 		}
+	}
+	if err := CacheSchemas(ctx, p.Serde, p.Registry, p.Topology, d.Consumes, d.Produces, p.Logger); err != nil {
+		return err
 	}
 	h := Host{Config: p.Config, Logger: p.Logger, Metrics: p.Metrics, DB: p.DB, Registry: p.Registry, Serde: p.Serde,
 		Topology: p.Topology, KafkaOpts: p.KafkaOpts, Valkey: p.Valkey, Getenv: p.Getenv,

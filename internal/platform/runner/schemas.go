@@ -1,0 +1,110 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/novatrek/support/internal/platform/serde"
+	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/schemas"
+)
+
+// Waits between two attempts of CacheSchemas while the registry does not answer.
+const (
+	schemaWaitMin = 500 * time.Millisecond
+	schemaWaitMax = 5 * time.Second
+)
+
+// CacheSchemas looks up, before a process consumes or serves, every schema id it will
+// need: the id of each produced topic's schema (serde.ID) and the writer schemas
+// registered under each consumed topic's subject (serde.WriterSchema). Ids never change,
+// so from then on a registry outage reaches this process only for a schema registered
+// after it started.
+//
+// Why: a process started while the registry is down would otherwise find out event by
+// event. Its consumers wait safely (the stream retries a decode forever), but an encode
+// fails the work around it: an API call answers 503, and svc-notifications' delivery,
+// whose provider call has been made when it encodes the status event, rolls the
+// attempt back and sends again later (the soak's cold-start fault showed both). So the
+// process waits here instead, retrying with backoff, saying so once (one warning, and
+// one line when the registry answers); it joins its consumer group and serves only
+// then, and skips nothing. A schema the registry does not have (not registered, a
+// subject no one produced yet) is not waited for: encoding and decoding report it, as
+// before. Only ctx ending stops the wait.
+func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *topology.Topology, consumes, produces []string, log *slog.Logger) error {
+	var todo []func(context.Context) error
+	for _, topic := range produces {
+		t, ok := topo.Topic(topic)
+		if !ok || !t.HasSchema() {
+			continue
+		}
+		ev, ok := schemas.New(t.ValueSchema)
+		if !ok {
+			continue
+		}
+		todo = append(todo, func(ctx context.Context) error {
+			_, err := sd.ID(ctx, topic, ev.Schema())
+			return err
+		})
+	}
+	for _, topic := range consumes {
+		if t, ok := topo.Topic(topic); ok && t.HasSchema() {
+			todo = append(todo, func(ctx context.Context) error { return cacheWriters(ctx, sd, reg, serde.Subject(topic)) })
+		}
+	}
+	began, warned := time.Now(), false
+	for attempt := 1; ; attempt++ {
+		var failed []func(context.Context) error
+		var last error
+		for _, f := range todo {
+			if err := f(ctx); err != nil && unreachable(err) {
+				failed, last = append(failed, f), err
+			}
+		}
+		if len(failed) == 0 {
+			if warned {
+				log.InfoContext(ctx, "schema registry answers; schema ids cached, starting", "waited", time.Since(began).Round(time.Millisecond))
+			}
+			return nil
+		}
+		if !warned {
+			log.WarnContext(ctx, "schema registry unreachable at start-up; waiting for it before consuming or serving (retrying with backoff)",
+				"schemas_missing", len(failed), "err", last)
+			warned = true
+		}
+		todo = failed
+		wait := min(schemaWaitMax, schemaWaitMin<<min(attempt-1, 5))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("waiting for the schema registry: %w (last: %v)", ctx.Err(), last)
+		case <-time.After(wait):
+		}
+	}
+}
+
+// cacheWriters fetches the writer schema of every version registered under subject.
+func cacheWriters(ctx context.Context, sd *serde.Serde, reg *sr.Client, subject string) error {
+	versions, err := reg.Schemas(ctx, subject)
+	if err != nil {
+		var re *sr.ResponseError
+		if errors.As(err, &re) && (re.ErrorCode == sr.ErrSubjectNotFound.Code || re.ErrorCode == sr.ErrVersionNotFound.Code) {
+			return nil // nothing produced there yet: nothing to cache
+		}
+		return fmt.Errorf("%w: versions of %s: %w", serde.ErrRegistry, subject, err)
+	}
+	for _, v := range versions {
+		if _, err := sd.WriterSchema(ctx, v.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unreachable reports whether err is the registry not answering (worth waiting for), as
+// opposed to an answer about the schema.
+func unreachable(err error) bool { return errors.Is(err, serde.ErrRegistry) }
