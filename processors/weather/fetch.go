@@ -30,6 +30,8 @@ type source struct {
 	// refreshed, when set, is told each cell this instance fetched anew (forecasts: the
 	// departures under it are re-assessed).
 	refreshed func(cell Point)
+	// reads counts the reads of this kind by result.
+	reads readCounts
 }
 
 // durable is a store of entries that outlives Valkey.
@@ -70,10 +72,10 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 	now := f.now()
 	switch {
 	case e != nil && now.Before(e.FreshUntil):
-		f.m.reads.WithLabelValues(src.kind, "hit").Inc()
+		src.reads.hit.Inc()
 		return reading{entry: e}, nil
 	case e != nil && now.Before(e.FreshUntil.Add(f.cfg.Revalidate)):
-		f.m.reads.WithLabelValues(src.kind, "stale_revalidate").Inc()
+		src.reads.staleRevalidate.Inc()
 		go func() {
 			if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
 				f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
@@ -84,16 +86,16 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 	}
 	fresh, err := f.refresh(ctx, src, p)
 	if err == nil {
-		f.m.reads.WithLabelValues(src.kind, "miss").Inc()
+		src.reads.miss.Inc()
 		return reading{entry: fresh}, nil
 	}
 	if e != nil && e.age(now) <= f.cfg.StaleMax {
-		f.m.reads.WithLabelValues(src.kind, "stale_if_error").Inc()
+		src.reads.staleIfError.Inc()
 		f.log.Warn("weather: provider failed; serving stale data", "kind", src.kind, "cell", cell,
 			"age", e.age(now).String(), "err", err)
 		return reading{entry: e, stale: true}, nil
 	}
-	f.m.reads.WithLabelValues(src.kind, "unavailable").Inc()
+	src.reads.unavailable.Inc()
 	return reading{}, unavailable(err, retryAfterOf(err))
 }
 

@@ -30,6 +30,9 @@ func (a *app) sources() {
 	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions}
 	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
+	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
+		src.reads = a.fetch.m.readsOf(src.kind)
+	}
 }
 
 // forecastRefreshed hands a cell with a new forecast to the "refreshed" worker without
