@@ -37,14 +37,12 @@ func scanRequestLine(r *http.Request) (string, bool) {
 	if pci.ContainsPAN(r.URL.Path) {
 		return "the URL path", true
 	}
-	for k, vs := range r.URL.Query() {
+	for k, v := range queryPairs(r.URL.RawQuery) {
 		if pci.ContainsPAN(k) {
 			return "a query parameter name", true
 		}
-		for _, v := range vs {
-			if pci.ContainsPAN(v) {
-				return "query parameter " + quote(k), true
-			}
+		if pci.ContainsPAN(v) {
+			return "query parameter " + quote(k), true
 		}
 	}
 	for k, vs := range r.Header {
