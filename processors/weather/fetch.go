@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -49,9 +50,11 @@ type fetcher struct {
 	lock   locker
 	budget *budget
 	flight singleflight.Group
-	now    func() time.Time
-	log    *slog.Logger
-	m      *metrics
+	// revalidating holds the kind:cell keys being refreshed behind a stale answer.
+	revalidating sync.Map
+	now          func() time.Time
+	log          *slog.Logger
+	m            *metrics
 }
 
 // reading is an answer: the entry and whether it is past its freshness.
@@ -76,12 +79,7 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 		return reading{entry: e}, nil
 	case e != nil && now.Before(e.FreshUntil.Add(f.cfg.Revalidate)):
 		src.reads.staleRevalidate.Inc()
-		go func() {
-			if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
-				f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
-					"kind", src.kind, "cell", cell, "err", err)
-			}
-		}()
+		f.revalidate(ctx, src, p)
 		return reading{entry: e, stale: true}, nil
 	}
 	fresh, err := f.refresh(ctx, src, p)
@@ -97,6 +95,23 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 	}
 	src.reads.unavailable.Inc()
 	return reading{}, unavailable(err, retryAfterOf(err))
+}
+
+// revalidate refreshes p's cell behind a stale answer, once however many reads meet the
+// stale entry meanwhile: the others start no goroutine, join no flight and, when the
+// provider fails, add no warning of their own.
+func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
+	key := src.kind + ":" + p.Key()
+	if _, running := f.revalidating.LoadOrStore(key, struct{}{}); running {
+		return
+	}
+	go func() {
+		defer f.revalidating.Delete(key)
+		if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
+			f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
+				"kind", src.kind, "cell", p.Key(), "err", err)
+		}
+	}()
 }
 
 // cached is Valkey's entry, else (for a durable source) PostgreSQL's, copied back to Valkey.
