@@ -55,7 +55,21 @@ const localTTL = 5 * time.Second
 // get returns the entry, nil when there is none.
 func (c valkeyCache) get(ctx context.Context, kind, cell string) (*entry, error) {
 	key := c.key(kind, cell)
-	raw, err := c.vk.DoCache(ctx, c.vk.B().Get().Key(key).Cache(), localTTL).ToString()
+	return c.entryOf(kind, cell, key, c.vk.DoCache(ctx, c.vk.B().Get().Key(key).Cache(), localTTL))
+}
+
+// getServer is get from the server, not from valkey-go's client-side copy: the server's
+// invalidation of that copy follows the reply to the write that caused it, so just after
+// another flight or instance wrote the key, the copy may still hold the miss. The checks
+// that decide whether to call the provider read here.
+func (c valkeyCache) getServer(ctx context.Context, kind, cell string) (*entry, error) {
+	key := c.key(kind, cell)
+	return c.entryOf(kind, cell, key, c.vk.Do(ctx, c.vk.B().Get().Key(key).Build()))
+}
+
+// entryOf is the entry a GET of key answered, nil when there is none.
+func (c valkeyCache) entryOf(kind, cell, key string, r valkey.ValkeyResult) (*entry, error) {
+	raw, err := r.ToString()
 	if valkey.IsValkeyNil(err) {
 		return nil, nil
 	}

@@ -159,8 +159,8 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		return f.awaitOther(ctx, src, cell, lockKey)
 	}
 	defer f.lock.release(context.WithoutCancel(ctx), lockKey, token)
-	// Another instance may have refreshed between our miss and our lock.
-	if e, err := f.cache.get(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+	// Another flight or instance may have refreshed between our miss and our lock.
+	if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
 		return e, nil
 	}
 	v, declared, err := src.load(ctx, p.Cell())
@@ -214,7 +214,7 @@ func (f *fetcher) awaitOther(ctx context.Context, src *source, cell, lockKey str
 			return nil, err
 		}
 		if !held {
-			if e, err := f.cache.get(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+			if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
 				return e, nil
 			}
 			return nil, errors.New("weather: the instance refreshing this cell failed")
