@@ -51,10 +51,16 @@ type freshness struct {
 
 // answer writes a cached reading as JSON with Age and X-Data-Age (seconds since fetched).
 func (a *app) answer(w http.ResponseWriter, rd reading, body any) error {
-	age := strconv.FormatInt(int64(rd.age(a.now())/time.Second), 10)
-	w.Header().Set("Age", age)
-	w.Header().Set("X-Data-Age", age)
+	setAge(w, a.fresh(rd))
 	return httpedge.WriteJSON(w, http.StatusOK, body)
+}
+
+// setAge sets Age and X-Data-Age, the seconds since the provider answered.
+func setAge(w http.ResponseWriter, f freshness) {
+	age := []string{strconv.FormatInt(f.AgeSeconds, 10)}
+	h := w.Header()
+	h["Age"] = age // canonical names, set directly: both share one value
+	h["X-Data-Age"] = age
 }
 
 func (a *app) fresh(rd reading) freshness {
@@ -104,13 +110,24 @@ func (a *app) getConditions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var o nws.Observation
-	if err := json.Unmarshal(rd.Data, &o); err != nil {
+	obs, err := rd.encoded(observationJSON)
+	if err != nil {
 		return err
 	}
-	c := p.Cell()
-	return a.answer(w, rd, map[string]any{"cell": cellJSON{c.Lat, c.Lon}, "location_id": nullable(loc),
-		"freshness": a.fresh(rd), "observation": o})
+	locJSON := null
+	if loc != "" {
+		if locJSON, err = json.Marshal(loc); err != nil {
+			return err
+		}
+	}
+	f := a.fresh(rd)
+	buf := bodies.Get().(*[]byte)
+	defer bodies.Put(buf)
+	*buf = conditionsBody((*buf)[:0], p.Cell(), f, locJSON, obs)
+	setAge(w, f)
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(*buf)
+	return err
 }
 
 func nullable(s string) *string {

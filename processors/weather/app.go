@@ -66,7 +66,7 @@ func build(d deps) (*app, error) {
 	}
 	a := &app{cfg: d.cfg, db: d.db, emit: d.emit, now: d.now, log: d.log, refreshed: make(chan Point, 64),
 		provider: &nws.Client{HTTP: d.http, UserAgent: d.cfg.UserAgent, Now: d.now}}
-	a.fetch = &fetcher{cfg: d.cfg, cache: valkeyCache{vk: d.vk, prefix: d.keyPrefix}, lock: locker{vk: d.vk},
+	a.fetch = &fetcher{cfg: d.cfg, cache: valkeyCache{vk: d.vk, prefix: d.keyPrefix, decoded: newDecoded()}, lock: locker{vk: d.vk},
 		budget: &budget{vk: d.vk, key: d.keyPrefix + "weather:budget", burst: d.cfg.BudgetBurst, perHour: d.cfg.BudgetPerHour, log: d.log, m: m},
 		now:    d.now, log: d.log, m: m}
 	a.sources()

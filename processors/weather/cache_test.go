@@ -291,3 +291,39 @@ func counter(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	return sum
 }
+
+// TestStaleReadsStartOneRevalidation: 50 reads meeting one stale entry while the provider is
+// slow and down are all answered stale at once, and start one background refresh between
+// them: its failure is logged once, not once per read.
+func TestStaleReadsStartOneRevalidation(t *testing.T) {
+	t.Parallel()
+	var logs logtest.Buffer
+	svc, f, clk := started(t, servicetest.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
+		t.Fatalf("warm-up: %d %s", r.Status, r.Body)
+	}
+	a := svc.State
+	// The server's invalidation of the cold miss cached client-side follows the reply to
+	// the write: wait until this instance reads the entry back.
+	streamtest.Eventually(t, "the warm entry", func() (bool, error) {
+		e, err := a.fetch.cache.get(context.Background(), "conditions", yosemite.Key())
+		return e != nil, err
+	})
+	clk.advance(5*time.Minute + 10*time.Second)
+	f.SetLatency(500 * time.Millisecond) // the refresh is in flight while the reads below run
+	f.SetDown(true)
+	for range 50 {
+		rd, err := a.fetch.read(context.Background(), a.conditions, yosemite)
+		if err != nil || !rd.stale {
+			t.Fatalf("a read in the revalidate window: %+v, %v; want the stale entry", rd, err)
+		}
+	}
+	const warning = "background refresh failed"
+	streamtest.Eventually(t, "the refresh's failure", func() (bool, error) {
+		_, running := a.fetch.revalidating.Load("conditions:" + yosemite.Key())
+		return !running && strings.Contains(logs.String(), warning), nil
+	})
+	if n := strings.Count(logs.String(), warning); n != 1 {
+		t.Errorf("%d warnings for one failed revalidation, want 1:\n%s", n, logs.String())
+	}
+}

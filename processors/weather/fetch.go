@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -30,6 +31,8 @@ type source struct {
 	// refreshed, when set, is told each cell this instance fetched anew (forecasts: the
 	// departures under it are re-assessed).
 	refreshed func(cell Point)
+	// reads counts the reads of this kind by result.
+	reads readCounts
 }
 
 // durable is a store of entries that outlives Valkey.
@@ -47,9 +50,11 @@ type fetcher struct {
 	lock   locker
 	budget *budget
 	flight singleflight.Group
-	now    func() time.Time
-	log    *slog.Logger
-	m      *metrics
+	// revalidating holds the kind:cell keys being refreshed behind a stale answer.
+	revalidating sync.Map
+	now          func() time.Time
+	log          *slog.Logger
+	m            *metrics
 }
 
 // reading is an answer: the entry and whether it is past its freshness.
@@ -70,31 +75,43 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 	now := f.now()
 	switch {
 	case e != nil && now.Before(e.FreshUntil):
-		f.m.reads.WithLabelValues(src.kind, "hit").Inc()
+		src.reads.hit.Inc()
 		return reading{entry: e}, nil
 	case e != nil && now.Before(e.FreshUntil.Add(f.cfg.Revalidate)):
-		f.m.reads.WithLabelValues(src.kind, "stale_revalidate").Inc()
-		go func() {
-			if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
-				f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
-					"kind", src.kind, "cell", cell, "err", err)
-			}
-		}()
+		src.reads.staleRevalidate.Inc()
+		f.revalidate(ctx, src, p)
 		return reading{entry: e, stale: true}, nil
 	}
 	fresh, err := f.refresh(ctx, src, p)
 	if err == nil {
-		f.m.reads.WithLabelValues(src.kind, "miss").Inc()
+		src.reads.miss.Inc()
 		return reading{entry: fresh}, nil
 	}
 	if e != nil && e.age(now) <= f.cfg.StaleMax {
-		f.m.reads.WithLabelValues(src.kind, "stale_if_error").Inc()
+		src.reads.staleIfError.Inc()
 		f.log.Warn("weather: provider failed; serving stale data", "kind", src.kind, "cell", cell,
 			"age", e.age(now).String(), "err", err)
 		return reading{entry: e, stale: true}, nil
 	}
-	f.m.reads.WithLabelValues(src.kind, "unavailable").Inc()
+	src.reads.unavailable.Inc()
 	return reading{}, unavailable(err, retryAfterOf(err))
+}
+
+// revalidate refreshes p's cell behind a stale answer, once however many reads meet the
+// stale entry meanwhile: the others start no goroutine, join no flight and, when the
+// provider fails, add no warning of their own.
+func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
+	key := src.kind + ":" + p.Key()
+	if _, running := f.revalidating.LoadOrStore(key, struct{}{}); running {
+		return
+	}
+	go func() {
+		defer f.revalidating.Delete(key)
+		if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
+			f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
+				"kind", src.kind, "cell", p.Key(), "err", err)
+		}
+	}()
 }
 
 // cached is Valkey's entry, else (for a durable source) PostgreSQL's, copied back to Valkey.
@@ -142,8 +159,8 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		return f.awaitOther(ctx, src, cell, lockKey)
 	}
 	defer f.lock.release(context.WithoutCancel(ctx), lockKey, token)
-	// Another instance may have refreshed between our miss and our lock.
-	if e, err := f.cache.get(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+	// Another flight or instance may have refreshed between our miss and our lock.
+	if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
 		return e, nil
 	}
 	v, declared, err := src.load(ctx, p.Cell())
@@ -197,7 +214,7 @@ func (f *fetcher) awaitOther(ctx context.Context, src *source, cell, lockKey str
 			return nil, err
 		}
 		if !held {
-			if e, err := f.cache.get(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+			if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
 				return e, nil
 			}
 			return nil, errors.New("weather: the instance refreshing this cell failed")

@@ -34,3 +34,19 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	return m, nil
 }
+
+// readCounts are one kind's novatrek_weather_reads_total series, looked up once: a read
+// counts itself without hashing its labels.
+type readCounts struct {
+	hit, staleRevalidate, miss, staleIfError, unavailable prometheus.Counter
+}
+
+func (m *metrics) readsOf(kind string) readCounts {
+	return readCounts{
+		hit:             m.reads.WithLabelValues(kind, "hit"),
+		staleRevalidate: m.reads.WithLabelValues(kind, "stale_revalidate"),
+		miss:            m.reads.WithLabelValues(kind, "miss"),
+		staleIfError:    m.reads.WithLabelValues(kind, "stale_if_error"),
+		unavailable:     m.reads.WithLabelValues(kind, "unavailable"),
+	}
+}

@@ -30,6 +30,9 @@ func (a *app) sources() {
 	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions}
 	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
+	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
+		src.reads = a.fetch.m.readsOf(src.kind)
+	}
 }
 
 // forecastRefreshed hands a cell with a new forecast to the "refreshed" worker without
@@ -73,15 +76,14 @@ func (a *app) loadGrid(ctx context.Context, cell Point) (any, time.Duration, err
 
 // record writes a learnt fact (a station, an observation) without waiting for the WAL
 // flush: a cold read waits on it, and losing the last rows in a crash loses only history
-// the next reads learn again.
+// the next reads learn again. It is one round trip, not four (BEGIN, SET LOCAL, the
+// statement, COMMIT): a batch runs in one implicit transaction, which set_config(…, true)
+// sets to commit asynchronously.
 func (a *app) record(ctx context.Context, sql string, args ...any) error {
-	return pgx.BeginFunc(ctx, a.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off`); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
+	b := &pgx.Batch{}
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	b.Queue(sql, args...)
+	return a.db.SendBatch(ctx, b).Close()
 }
 
 func nearest(p Point, stations []nws.Station) nws.Station {

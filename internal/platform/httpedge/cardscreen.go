@@ -36,14 +36,12 @@ func scanRequestLine(r *http.Request) (string, bool) {
 	if pci.PathHoldsPAN(r.URL.Path) {
 		return "the URL path", true
 	}
-	for k, vs := range r.URL.Query() {
+	for k, v := range queryPairs(r.URL.RawQuery) {
 		if pci.ValueHoldsPAN(k) {
 			return "a query parameter name", true
 		}
-		for _, v := range vs {
-			if pci.ValueHoldsPAN(v) {
-				return "query parameter " + quote(k), true
-			}
+		if pci.ValueHoldsPAN(v) {
+			return "query parameter " + quote(k), true
 		}
 	}
 	for k, vs := range r.Header {

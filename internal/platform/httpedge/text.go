@@ -32,14 +32,9 @@ func badText(r *http.Request) string {
 	if !cleanText(r.URL.Path) || !cleanText(r.URL.RawPath) {
 		return "path"
 	}
-	for k, vs := range r.URL.Query() {
-		if !cleanText(k) {
+	for k, v := range queryPairs(r.URL.RawQuery) {
+		if !cleanText(k) || !cleanText(v) {
 			return "query"
-		}
-		for _, v := range vs {
-			if !cleanText(v) {
-				return "query"
-			}
 		}
 	}
 	b := body(r)
