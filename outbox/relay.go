@@ -131,8 +131,10 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	// The previous leader may have published rows it could not delete.
 	p := &pipeline{resume: true}
 	defer func() {
-		if err := r.deleteAcked(ctx, s, p); err != nil {
-			r.log.WarnContext(ctx, "outbox relay: deleting the last published rows failed; the next leader finds them on Kafka", "error", err)
+		// The batch still in flight is waited for (at most the delivery timeout) and its
+		// acknowledged rows deleted, sparing the next leader a resume check.
+		if err := r.settle(ctx, s, p); err != nil {
+			r.log.WarnContext(ctx, "outbox relay: settling the last published rows failed; the next leader finds them on Kafka", "error", err)
 		}
 	}()
 	for {
