@@ -129,6 +129,7 @@ func relayWarm(ctx context.Context, w *world, n int, topic string) (time.Duratio
 	}
 	rctx, cancel := context.WithCancel(ctx)
 	failed := make(chan error, 1)
+	began := time.Now()
 	go func() { failed <- r.Run(rctx) }()
 	defer func() {
 		cancel()
@@ -140,6 +141,7 @@ func relayWarm(ctx context.Context, w *world, n int, topic string) (time.Duratio
 	if err := awaitOutboxEmpty(ctx, w, failed); err != nil {
 		return 0, fmt.Errorf("warm-up row: %w", err)
 	}
+	fmt.Fprintf(os.Stderr, "outbox: the relay's start (lead, resume check, producer id, one row relayed): %v\n", time.Since(began).Round(time.Millisecond))
 	if err := fillOutboxIn(ctx, w, ob, topic, n, n); err != nil {
 		return 0, err
 	}
