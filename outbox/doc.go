@@ -21,8 +21,11 @@
 //     from a sequence at insert time, not at commit time, so a slow transaction can commit a
 //     row with a lower id after higher ids were published. While it works through a backlog
 //     the relay fetches the next batch by id, but it fetches from the oldest remaining row
-//     again every MaxAheadStreak batches and whenever it catches up, and published rows are
-//     gone, so such a row is found, at most a few batches late.
+//     again every MaxAheadStreak batches, whenever it catches up, and as soon as the fetch by
+//     id sees more rows below its starting id than the relay holds (a row committed late),
+//     and published rows are gone, so such a row is found, at most a few batches late, and
+//     before any later row of its key: that row was written after it committed, so every
+//     snapshot that sees it sees the late row too.
 //   - Rows of one key are not reordered. Batches are produced in id order through the
 //     idempotent producer (one partition per key, at most five requests in flight, sequence
 //     numbers checked by the broker), and franz-go fails every later buffered record of a

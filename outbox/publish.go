@@ -41,8 +41,12 @@ type inFlight struct {
 // brokers acknowledge batches k and k+1, the store deletes batch k-1 and reads batch k+2.
 type aheadFetcher interface {
 	// DeleteAndFetchAfter deletes ids (all below after) and returns up to limit rows with an
-	// id above after, oldest first.
-	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]Row, error)
+	// id above after, oldest first, read in one snapshot that sees at most held rows with an
+	// id at or below after (held: the rows the relay fetched and has not deleted, ids among
+	// them). If it sees more, a transaction committed a row below after since it was passed
+	// over, and a later row of the same key may already be above after: it returns no rows,
+	// and the relay fetches from the oldest row, which publishes that row first.
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]Row, error)
 }
 
 // MaxAheadStreak bounds how many batches are fetched ahead, by id, before the relay fetches
@@ -128,7 +132,8 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 
 	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
 		// The store's round trip runs while the brokers acknowledge this batch.
-		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, r.cfg.BatchSize)
+		held := len(p.acked) + len(cur.rows) // every row at or below last the relay knows of
+		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, held, r.cfg.BatchSize)
 		if err != nil {
 			r.m.storeErrors.Inc()
 			p.resume = true
