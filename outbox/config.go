@@ -16,8 +16,8 @@ type Config struct {
 
 	// Client produces the records. It must keep franz-go's default idempotent producer (no
 	// kgo.DisableIdempotentWrite), which is what keeps rows of one key in order across
-	// retries; a linger of 0 (kgo.ProducerLinger(0)) suits the relay, which waits for every
-	// batch anyway. The Relay does not close it. When nil, Run builds its own client from
+	// retries; a linger of 0 (kgo.ProducerLinger(0)) suits the relay, which produces whole
+	// batches and waits for their acknowledgements anyway. The Relay does not close it. When nil, Run builds its own client from
 	// ClientOpts and closes it on return.
 	Client *kgo.Client
 	// ClientOpts build the relay's own client when Client is nil; they must seed the brokers.

@@ -21,13 +21,23 @@
 //     from a sequence at insert time, not at commit time, so a slow transaction can commit a
 //     row with a lower id after higher ids were published. While it works through a backlog
 //     the relay fetches the next batch by id, but it fetches from the oldest remaining row
-//     again every MaxAheadStreak batches and whenever it catches up, and published rows are
-//     gone, so such a row is found, at most a few batches late.
-//   - Rows of one key are not reordered. A batch is produced in id order through the
+//     again every MaxAheadStreak batches, whenever it catches up, and as soon as the fetch by
+//     id sees more rows below its starting id than the relay holds (a row committed late),
+//     and published rows are gone, so such a row is found, at most a few batches late, and
+//     before any later row of its key: that row was written after it committed, so every
+//     snapshot that sees it sees the late row too.
+//   - Rows of one key are not reordered. Batches are produced in id order through the
 //     idempotent producer (one partition per key, at most five requests in flight, sequence
 //     numbers checked by the broker), and franz-go fails every later buffered record of a
-//     partition when one fails, so a failed record is never overtaken. Failed rows stay in the
-//     table and the next fetch starts with them. Writers that touch the same aggregate
+//     partition when one fails, so a failed record is never overtaken: not by the rest of its
+//     batch, nor by the next batch, which is buffered behind it while it is in flight (the
+//     relay produces batch k+1 behind batch k only while k is younger than half the delivery
+//     timeout, so none of k's records can time out before k+1's are behind them). Failed rows
+//     stay in the table and the next fetch starts with them. The one window: a broker that
+//     refuses a record outright (too large, corrupt, not authorized) answers within
+//     milliseconds, and records of its partition buffered after that answer are not failed
+//     with it; the relay then finds an acknowledged row after a failed row of the same key,
+//     logs it as an error and counts it in novatrek_outbox_reordered_total. Writers that touch the same aggregate
 //     serialize on its row, so id order is their commit order; two transactions that write
 //     the same key without conflicting have no order between them other than the one they
 //     commit in, which is the order the relay sees them.
@@ -35,9 +45,13 @@
 //     lock, a Couchbase lease document, an Oracle DBMS_LOCK); standbys retry every
 //     Config.LeaseRetry and take over when the leader's session ends; the new leader's resume
 //     check skips what the old one published but could not delete.
-//   - Kafka and the store work at once. While the brokers acknowledge batch k, the store
-//     deletes batch k-1 and fetches batch k+1 in one round trip (when the engine can:
-//     outbox/postgres does); batch k+1 is produced only once all of batch k was acknowledged.
+//   - Kafka and the store work at once, and the brokers always have the next batch. While a
+//     backlog lasts, two batches are in flight: batch k+1 is produced behind batch k, then
+//     while the brokers work on k+1 the store deletes k's acknowledged rows and fetches k+2 in
+//     one round trip (when the engine can: outbox/postgres does; otherwise one batch is in
+//     flight at a time). On a real broker a produce round trip costs about what the store's
+//     does, so waiting for each batch's acknowledgement before producing the next left the
+//     broker idle half the time (see the README's "Beside the peers").
 //   - Bytes are encoded when enqueued (Confluent wire format, schema id included), so the
 //     relay is a pipe that never touches a schema registry and never fails on a schema.
 package outbox

@@ -17,11 +17,14 @@ type metrics struct {
 	// resumeSkipped and resumeUnverified count what resume checks found (see resume.go).
 	resumeSkipped    prometheus.Counter
 	resumeUnverified prometheus.Counter
-	batchSize        prometheus.Histogram
-	batchDuration    prometheus.Histogram
-	backlogRows      prometheus.Gauge
-	oldestAge        prometheus.Gauge
-	leader           prometheus.Gauge
+	// reordered counts acknowledged rows that overtook a failed row of their key (see
+	// pipeline.failedKeys).
+	reordered     prometheus.Counter
+	batchSize     prometheus.Histogram
+	batchDuration prometheus.Histogram
+	backlogRows   prometheus.Gauge
+	oldestAge     prometheus.Gauge
+	leader        prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
@@ -46,6 +49,10 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 		resumeUnverified: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "novatrek_outbox_resume_unverified_total", ConstLabels: labels,
 			Help: "Rows a resume check could not settle (tail too long, read failed); they were published, possibly a second time.",
+		}),
+		reordered: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "novatrek_outbox_reordered_total", ConstLabels: labels,
+			Help: "Acknowledged rows published while an older row of the same key had failed (a broker refused a record outright); its consumers see them out of order.",
 		}),
 		batchSize: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "novatrek_outbox_batch_rows", ConstLabels: labels,
@@ -74,7 +81,7 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 		return m, nil
 	}
 	var err error
-	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors, &m.resumeSkipped, &m.resumeUnverified} {
+	for _, c := range []*prometheus.Counter{&m.published, &m.publishErrors, &m.storeErrors, &m.resumeSkipped, &m.resumeUnverified, &m.reordered} {
 		if err == nil {
 			*c, err = telemetry.Register(reg, *c)
 		}

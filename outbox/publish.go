@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -15,33 +16,38 @@ type pipeline struct {
 	// skips the rows already on Kafka (see resume.go).
 	resume bool
 	// ahead holds the batch fetched while the previous one was being produced, when the
-	// session can fetch ahead (aheadFetcher); acked are the previous batch's acknowledged
-	// rows, deleted in the same round trip as that fetch.
+	// session can fetch ahead (aheadFetcher); acked are acknowledged rows not deleted yet,
+	// deleted in the same round trip as that fetch.
 	ahead  []Row
 	acked  []int64
 	streak int // batches fetched ahead since the last fetch from the oldest row
+	// inflight is the batch produced last and not yet settled: while the brokers work on it,
+	// the next batch is produced behind it (see relayBatch).
+	inflight *inFlight
+	// failedKeys are the topic and key of every keyed row that failed since the last fetch
+	// from the oldest row: an acknowledged row of one of them overtook it.
+	failedKeys map[string]bool
+}
+
+// inFlight is a produced batch whose acknowledgements have not all been collected.
+type inFlight struct {
+	rows  []Row
+	res   *produced
+	start time.Time // when its first record was produced, at or before every record's timestamp
 }
 
 // aheadFetcher is a Session that can delete acknowledged rows and fetch the rows after an id
 // in one round trip. With it the relay keeps the store and Kafka busy at once: while the
-// brokers acknowledge batch k, the store deletes batch k-1 and reads batch k+1.
+// brokers acknowledge batches k and k+1, the store deletes batch k-1 and reads batch k+2.
 type aheadFetcher interface {
 	// DeleteAndFetchAfter deletes ids (all below after) and returns up to limit rows with an
-	// id above after, oldest first.
-	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]Row, error)
+	// id above after, oldest first, read in one snapshot that sees at most held rows with an
+	// id at or below after (held: the rows the relay fetched and has not deleted, ids among
+	// them). If it sees more, a transaction committed a row below after since it was passed
+	// over, and a later row of the same key may already be above after: it returns no rows,
+	// and the relay fetches from the oldest row, which publishes that row first.
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]Row, error)
 }
-
-// deleteFetcher is a Session that can delete acknowledged rows and fetch the oldest rows
-// left in one round trip. With it the relay leaves a short batch's rows to the next fetch to
-// delete, so no delete runs between a new row's commit and the fetch that finds it.
-type deleteFetcher interface {
-	// DeleteAndFetch deletes ids and returns up to limit of the other rows, oldest first.
-	DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]Row, error)
-}
-
-// foldedDeleteWait is how long published rows left to the next fetch wait for it when no
-// new row comes; then the relay fetches anyway, to delete them.
-const foldedDeleteWait = 10 * time.Millisecond
 
 // MaxAheadStreak bounds how many batches are fetched ahead, by id, before the relay fetches
 // from the oldest row again. Fetching after an id passes over a row that a slow transaction
@@ -49,45 +55,44 @@ const foldedDeleteWait = 10 * time.Millisecond
 // oldest row finds it, at most this many batches late.
 const MaxAheadStreak = 16
 
-// relayBatch produces the next batch (fetched ahead, or the oldest rows) in id order, waits
-// for every acknowledgement and deletes the acknowledged rows, now or, when it fetched the
-// following batch ahead, together with that fetch. It returns how many rows it fetched.
+// relayBatch produces the next batch (fetched ahead, or the oldest rows) in id order and
+// returns how many rows it fetched. When the session fetches ahead, two batches are in flight
+// at once: batch k+1 is produced behind batch k, then the relay waits for batch k's
+// acknowledgements and, while the brokers work on k+1, deletes k's rows and fetches k+2 in one
+// round trip. Otherwise (no next batch fetched ahead) it waits for the batch it produced and
+// deletes its rows before returning.
+//
+// Producing k+1 before k is acknowledged keeps per-key order because franz-go fails every
+// record still buffered for a partition when one of them fails, and batch k+1's records are
+// buffered behind batch k's: a failed record of k takes k+1's records of its partition down
+// with it. That holds as long as k's records cannot fail before k+1's are buffered, so k+1 is
+// produced behind k only while k is younger than half the producer's delivery timeout (the
+// other failures, a broker refusing a record outright or the client closing, fail every
+// buffered record of the partition or the client alike); otherwise k is settled first. When
+// k failed, k+1 is waited for too and the next fetch starts from the oldest row (a batch
+// fetched ahead is dropped).
 //
 // When p.resume is set it first deletes, without publishing them, the rows already on Kafka.
 // It sets p.resume after any step whose outcome it could not see.
-//
-// A row whose produce failed is not deleted; the next fetch starts with it again (a batch
-// fetched ahead is dropped). franz-go fails every later buffered record of a partition when
-// one fails, so no row of the same key was acknowledged after it: retrying from the failed
-// rows keeps per-key order. Batch k+1 is produced only once all of batch k was acknowledged.
 func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p *pipeline) (int, error) {
 	rows := p.ahead
 	p.ahead = nil
 	if rows == nil {
-		df, fold := s.(deleteFetcher)
-		fold = fold && len(p.acked) > 0
-		if !fold {
-			if err := r.deleteAcked(ctx, s, p); err != nil {
-				return 0, err
-			}
+		// A fetch from the oldest row would read the rows in flight again: settle them first.
+		if err := r.settle(ctx, s, p); err != nil {
+			return 0, err
 		}
 		select {
 		case <-r.wake: // the fetch below sees every row committed before this wake-up
 		default:
 		}
 		var err error
-		if fold {
-			if rows, err = df.DeleteAndFetch(ctx, p.acked, r.cfg.BatchSize); err != nil {
-				r.m.storeErrors.Inc()
-				p.resume = true // the delete may have committed or not
-				return 0, fmt.Errorf("delete %d published rows and fetch: %w", len(p.acked), err)
-			}
-			p.acked = nil
-		} else if rows, err = s.Fetch(ctx, r.cfg.BatchSize); err != nil {
+		if rows, err = s.Fetch(ctx, r.cfg.BatchSize); err != nil {
 			r.m.storeErrors.Inc()
 			return 0, fmt.Errorf("fetch rows: %w", err)
 		}
 		p.streak = 0
+		p.failedKeys = nil // the failed rows come first again
 	}
 	fetched := len(rows)
 	if fetched == 0 {
@@ -102,48 +107,75 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 			return fetched, err
 		}
 	}
-
-	start := time.Now()
-	results := r.produce(ctx, client, rows)
-	var aheadErr error
-	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
-		// The store's round trip runs while the brokers acknowledge this batch.
-		p.ahead, aheadErr = fa.DeleteAndFetchAfter(ctx, p.acked, last, r.cfg.BatchSize)
-		if aheadErr == nil {
-			p.acked = nil
-			p.streak++
-			if len(p.ahead) == 0 {
-				p.ahead = nil // caught up: delete this batch now, not at the next wake-up
-			}
-		} else {
-			r.m.storeErrors.Inc()
-			p.ahead = nil
-		}
-	}
-	acked, failed, firstErr := r.collect(rows, results)
-	r.m.batchDuration.Observe(time.Since(start).Seconds())
-	r.m.published.Add(float64(len(acked)))
-	r.m.publishErrors.Add(float64(failed))
-	p.acked = append(p.acked, acked...)
-
-	if firstErr != nil || aheadErr != nil || p.ahead == nil {
-		p.ahead = nil // produced only after every row before it was acknowledged
-		if _, fold := s.(deleteFetcher); fold && firstErr == nil && aheadErr == nil {
-			return fetched, nil // the next fetch deletes them (see deleteFetcher)
-		}
-		if err := r.deleteAcked(ctx, s, p); err != nil {
+	if p.inflight != nil && (ctx.Err() != nil || time.Since(p.inflight.start) >= r.overlapLimit(client)) {
+		// Batch k is too old to have k+1 buffered behind it (or the relay is stopping).
+		if err := r.settle(ctx, s, p); err != nil {
 			return fetched, err
 		}
 	}
-	if aheadErr != nil {
-		p.resume = true
-		return fetched, fmt.Errorf("delete published rows and fetch the next batch: %w", aheadErr)
+
+	cur := &inFlight{rows: rows, start: time.Now()}
+	cur.res = r.produce(ctx, client, rows)
+	if prev := p.inflight; prev != nil {
+		p.inflight = nil
+		if err := r.collect(p, prev); err != nil {
+			// Batch k+1 went out behind the failed batch k: wait for it too, delete what was
+			// acknowledged, and start again from the oldest row.
+			p.inflight = cur
+			if serr := r.settle(ctx, s, p); serr != nil {
+				return fetched, errors.Join(err, serr)
+			}
+			return fetched, err
+		}
 	}
-	if firstErr != nil {
-		p.resume = true // a record that timed out may still have been written
-		return fetched, fmt.Errorf("%d of %d rows not acknowledged: %w", failed, len(rows), firstErr)
+	p.inflight = cur
+
+	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
+		// The store's round trip runs while the brokers acknowledge this batch.
+		held := len(p.acked) + len(cur.rows) // every row at or below last the relay knows of
+		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, held, r.cfg.BatchSize)
+		if err != nil {
+			r.m.storeErrors.Inc()
+			p.resume = true
+			if serr := r.settle(ctx, s, p); serr != nil {
+				err = errors.Join(err, serr)
+			}
+			return fetched, fmt.Errorf("delete published rows and fetch the next batch: %w", err)
+		}
+		p.acked = nil
+		p.streak++
+		if len(next) > 0 {
+			p.ahead = next
+			return fetched, nil // batch k+1 is produced behind this one
+		}
 	}
-	return fetched, nil
+	// No next batch in hand (caught up, or the oldest row is due): settle this one now.
+	return fetched, r.settle(ctx, s, p)
+}
+
+// overlapLimit is how old a batch in flight may be for the next one to be produced behind it:
+// half the producer's delivery timeout, so none of its records can have timed out before the
+// next batch's records are buffered behind them.
+func (r *Relay) overlapLimit(client *kgo.Client) time.Duration {
+	d, _ := client.OptValue(kgo.RecordDeliveryTimeout).(time.Duration)
+	if d <= 0 {
+		return DefaultDeliveryTimeout / 2 // no timeout: records never fail by age
+	}
+	return d / 2
+}
+
+// settle waits for the batch in flight, if any, and deletes every acknowledged row not
+// deleted yet. It returns the batch's failure, or the delete's.
+func (r *Relay) settle(ctx context.Context, s Session, p *pipeline) error {
+	var err error
+	if b := p.inflight; b != nil {
+		p.inflight = nil
+		err = r.collect(p, b)
+	}
+	if derr := r.deleteAcked(ctx, s, p); derr != nil {
+		return errors.Join(err, derr)
+	}
+	return err
 }
 
 // produce starts producing rows in id order and returns the batch's outcome, which collect
@@ -166,21 +198,49 @@ type produced struct {
 	errs []error
 }
 
-// collect waits for every acknowledgement and splits rows into acknowledged ids and failures.
-func (r *Relay) collect(rows []Row, res *produced) (acked []int64, failed int, firstErr error) {
-	res.wg.Wait()
-	acked = make([]int64, 0, len(rows))
-	for i, err := range res.errs {
+// collect waits for every acknowledgement of b and adds its acknowledged rows to p.acked. If
+// a row failed, it drops the batch fetched ahead (produced only after every row before it was
+// acknowledged), sets p.resume (a record that timed out may still have been written) and
+// returns the first failure.
+func (r *Relay) collect(p *pipeline, b *inFlight) error {
+	b.res.wg.Wait()
+	r.m.batchDuration.Observe(time.Since(b.start).Seconds())
+	failed, reordered := 0, 0
+	var firstErr error
+	for i, err := range b.res.errs {
+		row := &b.rows[i]
+		key := row.Topic + "\x00" + string(row.Key)
 		if err != nil {
 			failed++
 			if firstErr == nil {
-				firstErr = fmt.Errorf("produce row %d to %s: %w", rows[i].ID, rows[i].Topic, err)
+				firstErr = fmt.Errorf("produce row %d to %s: %w", row.ID, row.Topic, err)
+			}
+			if row.Key != nil {
+				if p.failedKeys == nil {
+					p.failedKeys = map[string]bool{}
+				}
+				p.failedKeys[key] = true
 			}
 			continue
 		}
-		acked = append(acked, rows[i].ID)
+		if row.Key != nil && p.failedKeys[key] {
+			reordered++
+		}
+		p.acked = append(p.acked, row.ID)
 	}
-	return acked, failed, firstErr
+	if reordered > 0 {
+		r.m.reordered.Add(float64(reordered))
+		r.log.Error("outbox relay: rows were acknowledged after an older row of their key failed; their consumers see them out of order",
+			"rows", reordered)
+	}
+	r.m.published.Add(float64(len(b.rows) - failed))
+	r.m.publishErrors.Add(float64(failed))
+	if firstErr != nil {
+		p.ahead = nil
+		p.resume = true
+		return fmt.Errorf("%d of %d rows not acknowledged: %w", failed, len(b.rows), firstErr)
+	}
+	return nil
 }
 
 // deleteAcked deletes the acknowledged rows not deleted yet, even when ctx ended meanwhile:

@@ -135,8 +135,10 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	// The previous leader may have published rows it could not delete.
 	p := &pipeline{resume: true}
 	defer func() {
-		if err := r.deleteAcked(ctx, s, p); err != nil {
-			r.log.WarnContext(ctx, "outbox relay: deleting the last published rows failed; the next leader finds them on Kafka", "error", err)
+		// The batch still in flight is waited for (at most the delivery timeout) and its
+		// acknowledged rows deleted, sparing the next leader a resume check.
+		if err := r.settle(ctx, s, p); err != nil {
+			r.log.WarnContext(ctx, "outbox relay: settling the last published rows failed; the next leader finds them on Kafka", "error", err)
 		}
 	}()
 	for {
@@ -169,9 +171,6 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 		// called Wake), so the wait returns at once for them; otherwise it sleeps until the
 		// next commit, the polling fallback, or the next measurement.
 		wait := min(r.cfg.PollInterval, max(time.Until(nextStats), 0))
-		if len(p.acked) > 0 {
-			wait = min(wait, foldedDeleteWait) // no new row came: delete the published ones soon
-		}
 		if err := r.wait(ctx, s, wait); err != nil {
 			lastErr = err
 			r.m.storeErrors.Inc()

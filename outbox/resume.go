@@ -113,6 +113,11 @@ func (r *Relay) alreadyPublished(ctx context.Context, client *kgo.Client, rows [
 	budget := int64(resumeBudget * r.cfg.BatchSize)
 	rctx, cancel := context.WithTimeout(ctx, resumeReadTimeout)
 	defer cancel()
+	reader := &tailReader{opts: slices.Clip(r.cfg.ClientOpts)}
+	if len(reader.opts) == 0 {
+		reader.opts = client.Opts()
+	}
+	defer reader.close()
 	for {
 		windows := map[topicPartition]*partitionTail{}
 		for k, t := range tails {
@@ -127,7 +132,7 @@ func (r *Relay) alreadyPublished(ctx context.Context, client *kgo.Client, rows [
 		if len(windows) == 0 {
 			break
 		}
-		if err := r.readWindows(rctx, client, windows, found); err != nil {
+		if err := r.readWindows(rctx, reader, windows, found); err != nil {
 			r.log.WarnContext(ctx, "outbox relay: reading the partitions' tails failed; unsettled rows are published again", "error", err)
 			break
 		}
@@ -219,9 +224,9 @@ type noBackup struct{}
 func (noBackup) Next() (int, int64) { return 0, 0 }
 func (noBackup) Rem() int           { return 0 }
 
-// readWindows reads each partition's window [from, to) with a short-lived consumer on the
-// relay's connection options, recording found rows and settling partitions.
-func (r *Relay) readWindows(ctx context.Context, client *kgo.Client, windows map[topicPartition]*partitionTail, found map[int64]bool) error {
+// readWindows reads each partition's window [from, to) with reader, recording found rows and
+// settling partitions.
+func (r *Relay) readWindows(ctx context.Context, reader *tailReader, windows map[topicPartition]*partitionTail, found map[int64]bool) error {
 	offsets := map[string]map[int32]kgo.Offset{}
 	left := 0
 	for k, t := range windows {
@@ -238,15 +243,10 @@ func (r *Relay) readWindows(ctx context.Context, client *kgo.Client, windows map
 	if left == 0 {
 		return nil
 	}
-	opts := slices.Clip(r.cfg.ClientOpts)
-	if len(opts) == 0 {
-		opts = client.Opts()
-	}
-	cl, err := kgo.NewClient(append(opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond))...)
+	cl, err := reader.assign(offsets)
 	if err != nil {
-		return fmt.Errorf("create tail reader: %w", err)
+		return err
 	}
-	defer cl.Close()
 	for left > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
@@ -273,6 +273,43 @@ func (r *Relay) readWindows(ctx context.Context, client *kgo.Client, windows map
 		})
 	}
 	return nil
+}
+
+// tailReader is the consumer of one resume check: one client for all its rounds, whose
+// partitions are replaced from one round's windows to the next.
+type tailReader struct {
+	opts     []kgo.Opt // the relay's connection options
+	cl       *kgo.Client
+	assigned map[string][]int32
+}
+
+// assign makes the reader consume exactly offsets, creating its client on first use. Removing
+// the previous round's partitions drops their buffered and in-flight fetches, so no record of
+// an earlier window is read as one of the new.
+func (t *tailReader) assign(offsets map[string]map[int32]kgo.Offset) (*kgo.Client, error) {
+	if t.cl == nil {
+		cl, err := kgo.NewClient(append(t.opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond))...)
+		if err != nil {
+			return nil, fmt.Errorf("create tail reader: %w", err)
+		}
+		t.cl = cl
+	} else {
+		t.cl.RemoveConsumePartitions(t.assigned)
+		t.cl.AddConsumePartitions(offsets)
+	}
+	t.assigned = map[string][]int32{}
+	for topic, ps := range offsets {
+		for p := range ps {
+			t.assigned[topic] = append(t.assigned[topic], p)
+		}
+	}
+	return t.cl, nil
+}
+
+func (t *tailReader) close() {
+	if t.cl != nil {
+		t.cl.Close()
+	}
 }
 
 // match records rec's row as found when it is one of t's rows, byte for byte, and settles t

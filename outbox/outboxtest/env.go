@@ -125,10 +125,8 @@ func (g *gatedStore) TryLead(ctx context.Context) (outbox.Session, bool, error) 
 		return s, ok, err
 	}
 	gs := &gatedSession{Session: s, store: g}
-	fa, ahead := s.(aheadFetcher)
-	fd, fold := s.(deleteFetcher)
-	if ahead && fold {
-		return &gatedAheadSession{gatedSession: gs, ahead: fa, fold: fd}, ok, err // keep the relay's pipelined path
+	if fa, ahead := s.(aheadFetcher); ahead {
+		return &gatedAheadSession{gatedSession: gs, ahead: fa}, ok, err // keep the relay's pipelined path
 	}
 	return gs, ok, err
 }
@@ -158,37 +156,23 @@ func (g *gatedStore) seam() error {
 // aheadFetcher is the optional Session method of the relay's pipelined path (see
 // outbox/publish.go); a session that has it keeps it behind the gate.
 type aheadFetcher interface {
-	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error)
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error)
 }
 
-// deleteFetcher is the optional Session method that deletes a short batch's rows in the
-// next fetch (see outbox/publish.go); a session that has it keeps it behind the gate.
-type deleteFetcher interface {
-	DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]outbox.Row, error)
-}
-
-// gatedAheadSession is a gatedSession whose engine deletes and fetches (ahead, or from the
-// oldest row) in one round trip; the seam runs before those deletes too.
+// gatedAheadSession is a gatedSession whose engine deletes and fetches ahead in one round
+// trip; the seam runs before that delete too.
 type gatedAheadSession struct {
 	*gatedSession
 	ahead aheadFetcher
-	fold  deleteFetcher
 }
 
-func (s *gatedAheadSession) DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]outbox.Row, error) {
-	if err := s.store.seam(); err != nil {
-		return nil, err
-	}
-	return s.fold.DeleteAndFetch(ctx, ids, limit)
-}
-
-func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {
+func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error) {
 	if len(ids) > 0 {
 		if err := s.store.seam(); err != nil {
 			return nil, err
 		}
 	}
-	return s.ahead.DeleteAndFetchAfter(ctx, ids, after, limit)
+	return s.ahead.DeleteAndFetchAfter(ctx, ids, after, held, limit)
 }
 
 // leaderAndStandby waits until exactly one of a and b leads and returns them in that order.

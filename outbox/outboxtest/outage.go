@@ -2,6 +2,7 @@ package outboxtest
 
 import (
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -56,4 +57,42 @@ func testKafkaOutage(t *testing.T, open Open) {
 	})
 	drained(t, ob)
 	eventually(t, wait, "backlog gauge back to 0", func() bool { return r.metric(t, "novatrek_outbox_backlog_rows") == 0 })
+}
+
+// testOrderWhileProducesFail: a backlog keeps two batches in flight, and for 2.5 s every
+// produce request is refused as sent to a partition's former leader, long enough for records
+// to time out: records of both batches in flight fail. Every key's messages still arrive in
+// order, none missing and none repeated, and no acknowledged row overtook a failed one.
+func testOrderWhileProducesFail(t *testing.T, open Open) {
+	ob := open(t)
+	const topic = "novatrek.test.failingproduces"
+	c := newCluster(t, topic, 3)
+	c.RequireFake(t, "refuse produce requests for a while (a shared real broker cannot be made to)")
+	var produces atomic.Int32
+	var from atomic.Int64 // when the refusals began, in Unix nanoseconds
+	c.Cluster.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Err: kerr.NotLeaderForPartition, Count: -1,
+		When: func(kmsg.Request) bool {
+			if produces.Add(1) == 10 { // a few batches in: the backlog is being worked through
+				from.Store(time.Now().UnixNano())
+			}
+			began := from.Load()
+			return began != 0 && time.Since(time.Unix(0, began)) < 2500*time.Millisecond
+		}})
+	const n, batch = 3000, 100
+	r := startRelay(t, ob, c, "r1", func(cfg *outbox.Config) {
+		cfg.BatchSize = batch
+		cfg.ClientOpts = append(cfg.ClientOpts, kgo.RecordDeliveryTimeout(time.Second), kgo.MetadataMinAge(50*time.Millisecond))
+	})
+
+	Commit(t, ob, seqMessages(topic, 0, n)...)
+	if dups := newConsumer(t, c, topic).checkSequence(n); dups != 0 {
+		t.Errorf("%d duplicates on the topic", dups)
+	}
+	drained(t, ob)
+	if got := r.metric(t, "novatrek_outbox_publish_errors_total"); got == 0 {
+		t.Error("no produce failed: the refusals missed the backlog")
+	}
+	if got := r.metric(t, "novatrek_outbox_reordered_total"); got != 0 {
+		t.Errorf("%v rows acknowledged after a failed row of their key", got)
+	}
 }

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Open) {
 		{"DeleteFailingAfterProduceIsNotPublishedAgain", testDeleteFailsAfterProduce},
 		{"LeaderKilledBetweenProduceAndDeleteIsNotPublishedAgain", testLeaderKilledBetweenProduceAndDelete},
 		{"KafkaUnavailableRowsWaitThenAllArePublished", testKafkaOutage},
+		{"OrderPerKeyHoldsWhenProducesFailWithTwoBatchesInFlight", testOrderWhileProducesFail},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

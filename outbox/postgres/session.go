@@ -21,7 +21,7 @@ type session struct {
 	lost     chan struct{}
 	lostOnce sync.Once
 
-	fetchSQL, deleteSQL, aheadSQL, foldSQL, backlogSQL string
+	fetchSQL, deleteSQL, aheadSQL, backlogSQL string
 }
 
 func newSession(o *Outbox, conn *pgx.Conn) *session {
@@ -32,15 +32,12 @@ func newSession(o *Outbox, conn *pgx.Conn) *session {
 		fetchSQL:  `SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` ORDER BY id LIMIT $1`,
 		deleteSQL: `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
 		// The SELECT sees the rows as they were before the DELETE of the same statement;
-		// every deleted id is at or below $2, so none of them is read.
+		// every deleted id is at or below $2, so none of them is read. It reads nothing when
+		// more rows at or below $2 are visible than the relay holds ($4): one committed late.
 		aheadSQL: `WITH gone AS (DELETE FROM ` + o.table + ` WHERE id = ANY($1))
-SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` WHERE id > $2 ORDER BY id LIMIT $3`,
-		// The SELECT sees the deleted rows too (the statement's snapshot predates its
-		// DELETE), so it leaves out what the DELETE returned: a hashed subplan, cheap
-		// whatever the number of ids.
-		foldSQL: `WITH gone AS (DELETE FROM ` + o.table + ` WHERE id = ANY($1) RETURNING id)
-SELECT id, topic, key, value, headers, created_at FROM ` + o.table + `
-WHERE id NOT IN (SELECT id FROM gone) ORDER BY id LIMIT $2`,
+SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` WHERE id > $2
+  AND (SELECT count(*) FROM ` + o.table + ` WHERE id <= $2) <= $4
+ORDER BY id LIMIT $3`,
 		backlogSQL: `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM ` + o.table,
 	}
 }
@@ -99,20 +96,12 @@ func (s *session) Fetch(ctx context.Context, limit int) ([]outbox.Row, error) {
 
 // DeleteAndFetchAfter deletes published rows and reads the next ones after id in one
 // statement, one round trip (the relay's pipelined path, see outbox.aheadFetcher).
-func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, limit int) ([]outbox.Row, error) {
+func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error) {
 	s.drainNotifications()
 	if ids == nil {
 		ids = []int64{} // a NULL array would make the DELETE's ANY unknown, not false
 	}
-	return s.query(ctx, limit, s.aheadSQL, ids, after, limit)
-}
-
-// DeleteAndFetch deletes published rows and reads the oldest of the others in one
-// statement, one round trip (see outbox.deleteFetcher). Like Fetch it starts at the oldest
-// row, so it sees every committed row.
-func (s *session) DeleteAndFetch(ctx context.Context, ids []int64, limit int) ([]outbox.Row, error) {
-	s.drainNotifications()
-	return s.query(ctx, limit, s.foldSQL, ids, limit)
+	return s.query(ctx, limit, s.aheadSQL, ids, after, limit, held)
 }
 
 // query runs a statement returning outbox rows and reads them.
