@@ -58,7 +58,7 @@ the directory with every process's log is then kept.`,
 			if err != nil {
 				return err
 			}
-			cfg.Binary, cfg.Services, cfg.Checks = bin, services(), soakChecks()
+			cfg.Binary, cfg.Services, cfg.Checks, cfg.Backlogs = bin, services(), soakChecks(), soakBacklogs()
 			if cmd.Flags().Changed("faults") {
 				cfg.Faults = faults
 			}
