@@ -48,7 +48,7 @@ the directory with every process's log is then kept.`,
 
   # a whole 20x day (20 times the spec's daily volume per topic) paced over 30 minutes,
   # as fast as the machine takes it when it cannot keep that pace (make soak-day)
-  novatrek soak --day 20 --duration 30m --drain 15m
+  novatrek soak --day 20 --duration 30m --drain 60m
 
   # one instance each, no faults: the baseline
   novatrek soak --duration 2m --instances 1 --no-faults`,
