@@ -63,7 +63,7 @@ func (s *soak) drain(ctx context.Context) error {
 		case quietSince.IsZero():
 			quietSince = time.Now()
 		case time.Since(quietSince) >= quiet:
-			s.progress("caught up: nothing left to apply or publish for %v", quiet)
+			s.progress("caught up: nothing left to apply, publish or deliver for %v", quiet)
 			s.report.CaughtUp = true
 			return nil
 		}
