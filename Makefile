@@ -41,7 +41,7 @@ soak: setup ## every service, two instances each, under traffic and faults on pr
 
 soak-day: setup ## as make soak, with exactly one 20x day of traffic (20 times the spec's daily volume per topic) over SOAK_DAY_MINUTES (default 30)
 	$(GO) build -o bin/novatrek ./cmd/novatrek
-	bin/novatrek soak --day 20 --duration $(SOAK_DAY_MINUTES)m --drain 15m
+	bin/novatrek soak --day 20 --duration $(SOAK_DAY_MINUTES)m --drain 60m
 
 test-real: setup ## the platform suites and client snippets on a real Apache Kafka broker (started and stopped here; CI runs it)
 	bash scripts/test-real

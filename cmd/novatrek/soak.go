@@ -49,7 +49,7 @@ the directory with every process's log is then kept.`,
 
   # a whole 20x day (20 times the spec's daily volume per topic) paced over 30 minutes,
   # as fast as the machine takes it when it cannot keep that pace (make soak-day)
-  novatrek soak --day 20 --duration 30m --drain 15m
+  novatrek soak --day 20 --duration 30m --drain 60m
 
   # one instance each, no faults: the baseline
   novatrek soak --duration 2m --instances 1 --no-faults`,
@@ -59,7 +59,7 @@ the directory with every process's log is then kept.`,
 			if err != nil {
 				return err
 			}
-			cfg.Binary, cfg.Services, cfg.Checks = bin, services(), soakChecks()
+			cfg.Binary, cfg.Services, cfg.Checks, cfg.Backlogs = bin, services(), soakChecks(), soakBacklogs()
 			if cmd.Flags().Changed("faults") {
 				cfg.Faults = faults
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/novatrek/support/internal/dev/soak"
 	"github.com/novatrek/support/processors/analytics"
 	"github.com/novatrek/support/processors/loyalty"
+	"github.com/novatrek/support/processors/notifications"
 	"github.com/novatrek/support/processors/payments"
 	"github.com/novatrek/support/processors/reviews"
 )
@@ -59,6 +60,12 @@ func reviewAggregates(targetType string) func(ctx context.Context, db *pgxpool.P
 		}
 		return kept, "", nil
 	}
+}
+
+// soakBacklogs are the services' work held in their stores that the soak's drain waits
+// for, each through the count the service exports.
+func soakBacklogs() []soak.Backlog {
+	return []soak.Backlog{{Service: notifications.ServiceName, Count: notifications.Backlog}}
 }
 
 // analyticsFactsApplied checks svc-analytics' facts against the events it applied: every

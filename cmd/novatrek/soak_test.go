@@ -22,7 +22,7 @@ func TestSoakLosesNothingThroughKillsAndAPostgresOutage(t *testing.T) {
 	var progress logtest.Buffer
 	rep, err := soak.Run(context.Background(), soak.Config{
 		Binary: os.Args[0], Env: []string{asCLIEnv + "=1"},
-		Services: services(), Checks: soakChecks(),
+		Services: services(), Checks: soakChecks(), Backlogs: soakBacklogs(),
 		Duration: 20 * time.Second, Instances: 1, Rate: 40, Seed: "ci-soak",
 		Faults: []string{soak.FaultKill, soak.FaultPostgres}, FaultEvery: 6 * time.Second, Outage: 4 * time.Second,
 		Drain: 60 * time.Second, Progress: &progress,

@@ -111,8 +111,11 @@ func (s *session) query(ctx context.Context, limit int, sql string, args ...any)
 		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
 	}
 	defer rows.Close()
-	out := make([]outbox.Row, 0, limit)
+	var out []outbox.Row // allocated at the first row: most fetches of an idle relay find none
 	for rows.Next() {
+		if out == nil {
+			out = make([]outbox.Row, 0, limit)
+		}
 		var r outbox.Row
 		var headers []byte
 		if err := rows.Scan(&r.ID, &r.Topic, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {

@@ -38,6 +38,8 @@ type Config struct {
 	// Services are the definitions to run (the CLI's list); Checks their own invariants.
 	Services []service.Definition
 	Checks   []Check
+	// Backlogs are the services' work held in their stores that the drain waits for.
+	Backlogs []Backlog
 	// Duration is how long the simulator sends traffic and faults are injected.
 	Duration time.Duration
 	// Instances is how many processes of each service run (default 2).

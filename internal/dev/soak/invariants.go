@@ -94,7 +94,7 @@ type logged struct {
 
 // verify checks the invariants over the topics and the store and fills r.
 func verify(ctx context.Context, r *Report, defs []service.Definition, checks []Check, topo *topology.Topology,
-	opts []kgo.Opt, sd *serde.Serde, db *pgxpool.Pool, outboxMaxAge time.Duration) error {
+	opts []kgo.Opt, sd *serde.Serde, db *pgxpool.Pool, outboxMaxAge time.Duration, stopped time.Time) error {
 	consumed, produced := map[string]bool{}, map[string]bool{}
 	var all []string
 	add := func(t string) {
@@ -205,7 +205,7 @@ func verify(ctx context.Context, r *Report, defs []service.Definition, checks []
 		r.Reenqueued += o.Reenqueued
 		r.Effects += o.Events - o.Compacted
 	}
-	if err := checkOutboxes(ctx, r, defs, db, outboxMaxAge); err != nil {
+	if err := checkOutboxes(ctx, r, defs, db, outboxMaxAge, stopped); err != nil {
 		return err
 	}
 	for _, c := range checks {
@@ -267,26 +267,35 @@ func checkGroup(ctx context.Context, db *pgxpool.Pool, d service.Description, re
 }
 
 // checkOutboxes counts the rows still waiting in every service's outbox once the services
-// caught up; one older than maxAge is a violation (its relay is stuck).
-func checkOutboxes(ctx context.Context, r *Report, defs []service.Definition, db *pgxpool.Pool, maxAge time.Duration) error {
+// stopped; one that had waited longer than maxAge when they stopped is a violation (its
+// relay was stuck). The age is taken at the stop, not at the check: a service finishing
+// its work as it stops commits rows after its relay gave up, which wait for the next start
+// on purpose, and the check itself runs a minute or more later.
+func checkOutboxes(ctx context.Context, r *Report, defs []service.Definition, db *pgxpool.Pool, maxAge time.Duration, stopped time.Time) error {
 	for _, def := range defs {
 		d := def.Describe()
 		if d.Store.Schema == "" || len(d.Produces) == 0 {
 			continue
 		}
-		var rows int64
-		var oldest float64
-		err := db.QueryRow(ctx, `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM `+
-			pgx.Identifier{d.Store.Schema, "outbox"}.Sanitize()).Scan(&rows, &oldest)
+		rows, age, err := outboxWaiting(ctx, db, d.Store.Schema, stopped)
 		if err != nil {
 			return fmt.Errorf("soak: %s outbox: %w", d.Name, err)
 		}
 		r.OutboxRows += rows
-		age := time.Duration(oldest * float64(time.Second))
 		r.OutboxOldest = max(r.OutboxOldest, age)
 		if rows > 0 && age > maxAge {
 			r.violate("%s: %d outbox rows waiting, the oldest for %v (more than %v)", d.Name, rows, age.Round(time.Second), maxAge)
 		}
 	}
 	return nil
+}
+
+// outboxWaiting counts the rows in schema's outbox and how long the oldest had waited at
+// stopped (0 for one committed after it).
+func outboxWaiting(ctx context.Context, db *pgxpool.Pool, schema string, stopped time.Time) (int64, time.Duration, error) {
+	var rows int64
+	var oldest float64
+	err := db.QueryRow(ctx, `SELECT count(*), greatest(coalesce(extract(epoch FROM $1::timestamptz - min(created_at)), 0), 0)::float8 FROM `+
+		pgx.Identifier{schema, "outbox"}.Sanitize(), stopped).Scan(&rows, &oldest)
+	return rows, time.Duration(oldest * float64(time.Second)), err
 }

@@ -51,6 +51,9 @@ type soak struct {
 	down      map[*process]bool
 	kills     int // kills so far, to pick the next service (nextVictim)
 	report    *Report
+	// stopped is when the instances were stopped after the drain: the outbox ages are
+	// judged at it.
+	stopped time.Time
 }
 
 // Run soaks the services (see the package documentation) and returns the report; the
@@ -236,6 +239,7 @@ func (s *soak) soak(ctx context.Context) error {
 	if err := s.drain(ctx); err != nil {
 		return err
 	}
+	s.stopped = time.Now()
 	s.stopInstances()
 	return nil
 }
@@ -334,7 +338,7 @@ func (s *soak) verify(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return verify(ctx, s.report, s.cfg.Services, s.cfg.Checks, s.topo, s.kafkaOpts(), serde.New(reg), db, s.cfg.OutboxMaxAge)
+	return verify(ctx, s.report, s.cfg.Services, s.cfg.Checks, s.topo, s.kafkaOpts(), serde.New(reg), db, s.cfg.OutboxMaxAge, s.stopped)
 }
 
 func (s *soak) kafkaOpts() []kgo.Opt {
