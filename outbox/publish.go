@@ -66,11 +66,13 @@ const MaxAheadStreak = 16
 // record still buffered for a partition when one of them fails, and batch k+1's records are
 // buffered behind batch k's: a failed record of k takes k+1's records of its partition down
 // with it. That holds as long as k's records cannot fail before k+1's are buffered, so k+1 is
-// produced behind k only while k is younger than half the producer's delivery timeout (the
-// other failures, a broker refusing a record outright or the client closing, fail every
-// buffered record of the partition or the client alike); otherwise k is settled first. When
-// k failed, k+1 is waited for too and the next fetch starts from the oldest row (a batch
-// fetched ahead is dropped).
+// produced behind k only while k is younger than half the producer's delivery timeout and
+// only when the client's buffer holds both batches whole (Produce blocks on a full buffer,
+// so part of k+1 could be buffered only after k failed); otherwise k is settled first. A
+// broker refusing a record outright (too large, corrupt) fails that record's batch alone:
+// the one window doc.go names, counted in novatrek_outbox_reordered_total. When k failed,
+// k+1 is waited for too and the next fetch starts from the oldest row (a batch fetched
+// ahead is dropped).
 //
 // When p.resume is set it first deletes, without publishing them, the rows already on Kafka.
 // It sets p.resume after any step whose outcome it could not see.
@@ -107,8 +109,9 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 			return fetched, err
 		}
 	}
-	if p.inflight != nil && (ctx.Err() != nil || time.Since(p.inflight.start) >= r.overlapLimit(client)) {
-		// Batch k is too old to have k+1 buffered behind it (or the relay is stopping).
+	if p.inflight != nil && (ctx.Err() != nil || time.Since(p.inflight.start) >= r.overlapLimit(client) || !r.bufferHoldsTwo(client)) {
+		// Batch k is too old to have k+1 buffered behind it, the buffer cannot hold both, or
+		// the relay is stopping.
 		if err := r.settle(ctx, s, p); err != nil {
 			return fetched, err
 		}
@@ -164,6 +167,15 @@ func (r *Relay) overlapLimit(client *kgo.Client) time.Duration {
 	return d / 2
 }
 
+// bufferHoldsTwo says whether the client buffers two batches whole: at most
+// MaxBufferedRecords records, and no byte limit (a byte limit could block k+1's produce
+// part-way whatever the record count).
+func (r *Relay) bufferHoldsTwo(client *kgo.Client) bool {
+	records, _ := client.OptValue(kgo.MaxBufferedRecords).(int64)
+	bytes, _ := client.OptValue(kgo.MaxBufferedBytes).(int64)
+	return bytes == 0 && 2*int64(r.cfg.BatchSize) <= records
+}
+
 // settle waits for the batch in flight, if any, and deletes every acknowledged row not
 // deleted yet. It returns the batch's failure, or the delete's.
 func (r *Relay) settle(ctx context.Context, s Session, p *pipeline) error {
@@ -199,8 +211,7 @@ type produced struct {
 }
 
 // collect waits for every acknowledgement of b and adds its acknowledged rows to p.acked. If
-// a row failed, it drops the batch fetched ahead (produced only after every row before it was
-// acknowledged), sets p.resume (a record that timed out may still have been written) and
+// a row failed, it sets p.resume (a record that timed out may still have been written) and
 // returns the first failure.
 func (r *Relay) collect(p *pipeline, b *inFlight) error {
 	b.res.wg.Wait()
@@ -209,7 +220,6 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 	var firstErr error
 	for i, err := range b.res.errs {
 		row := &b.rows[i]
-		key := row.Topic + "\x00" + string(row.Key)
 		if err != nil {
 			failed++
 			if firstErr == nil {
@@ -219,11 +229,11 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 				if p.failedKeys == nil {
 					p.failedKeys = map[string]bool{}
 				}
-				p.failedKeys[key] = true
+				p.failedKeys[failedKey(row)] = true
 			}
 			continue
 		}
-		if row.Key != nil && p.failedKeys[key] {
+		if row.Key != nil && len(p.failedKeys) > 0 && p.failedKeys[failedKey(row)] {
 			reordered++
 		}
 		p.acked = append(p.acked, row.ID)
@@ -236,7 +246,6 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 	r.m.published.Add(float64(len(b.rows) - failed))
 	r.m.publishErrors.Add(float64(failed))
 	if firstErr != nil {
-		p.ahead = nil
 		p.resume = true
 		return fmt.Errorf("%d of %d rows not acknowledged: %w", failed, len(b.rows), firstErr)
 	}
@@ -272,3 +281,6 @@ func (r *Relay) record(row *Row) *kgo.Record {
 	rec.Headers = append(rec.Headers, kgo.RecordHeader{Key: RowHeader, Value: rowHeaderValue(r.name, row.ID)})
 	return rec
 }
+
+// failedKey is a row's entry in pipeline.failedKeys: its topic and key.
+func failedKey(row *Row) string { return row.Topic + "\x00" + string(row.Key) }

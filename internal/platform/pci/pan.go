@@ -26,7 +26,9 @@
 // run of decimal digits at its start or end, so a card number glued to a hex string
 // ("4242424242424242deadbeef...") is still found. Those kept digits make about one random
 // hex token in a few thousand look like a card number; so a request value that is wholly a
-// hex token is taken as an identifier instead (ValueHoldsPAN, PathHoldsPAN: token.go).
+// hex token is taken as an identifier instead (ValueHoldsPAN, PathHoldsPAN: token.go). That
+// lets through, as a whole value, a card number glued to enough hex to make a 32-character
+// token: a form no client sends by accident, which is what the screen is for.
 package pci
 
 import (

@@ -19,7 +19,7 @@ const redacted = "[card number]"
 func withoutCardData(p *Problem) *Problem {
 	q := *p
 	changed := false
-	if pci.ContainsPAN(q.Instance) {
+	if pci.PathHoldsPAN(q.Instance) { // as the edge screens it: a hex-token segment is an id
 		q.Instance, changed = redactPath(q.Instance), true
 	}
 	if pci.ContainsPAN(q.Title) {
@@ -50,11 +50,11 @@ func withoutCardData(p *Problem) *Problem {
 func redactPath(path string) string {
 	segs := strings.Split(path, "/")
 	for i, s := range segs {
-		if pci.ContainsPAN(s) {
+		if pci.ValueHoldsPAN(s) {
 			segs[i] = redacted
 		}
 	}
-	if out := strings.Join(segs, "/"); !pci.ContainsPAN(out) {
+	if out := strings.Join(segs, "/"); !pci.PathHoldsPAN(out) {
 		return out
 	}
 	return redacted
