@@ -30,6 +30,9 @@ func Run(ctx context.Context, def service.Definition, rc service.RunConfig) erro
 		}
 	}
 	if err := CacheSchemas(ctx, p.Serde, p.Registry, p.Topology, d.Consumes, d.Produces, p.Logger); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the registry: a clean shutdown
+		}
 		return err
 	}
 	h := Host{Config: p.Config, Logger: p.Logger, Metrics: p.Metrics, DB: p.DB, Registry: p.Registry, Serde: p.Serde,

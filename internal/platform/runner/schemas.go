@@ -57,7 +57,7 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 			todo = append(todo, func(ctx context.Context) error { return cacheWriters(ctx, sd, reg, serde.Subject(topic)) })
 		}
 	}
-	began, warned := time.Now(), false
+	began, warned, lastWarn := time.Now(), false, time.Time{}
 	for attempt := 1; ; attempt++ {
 		var failed []func(context.Context) error
 		var last error
@@ -72,10 +72,12 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 			}
 			return nil
 		}
-		if !warned {
+		if !warned || time.Since(lastWarn) >= time.Minute {
+			// Repeated once a minute with the latest error: a wrong URL or a refused
+			// credential never heals, and the operator needs to see it is still waiting.
 			log.WarnContext(ctx, "schema registry unreachable at start-up; waiting for it before consuming or serving (retrying with backoff)",
-				"schemas_missing", len(failed), "err", last)
-			warned = true
+				"schemas_missing", len(failed), "waited", time.Since(began).Round(time.Second), "err", last)
+			warned, lastWarn = true, time.Now()
 		}
 		todo = failed
 		wait := min(schemaWaitMax, schemaWaitMin<<min(attempt-1, 5))
