@@ -12,13 +12,15 @@ import (
 	dbstore "github.com/novatrek/support/internal/platform/store"
 )
 
-// keySQL says whether a table has a unique, non-partial index on exactly one column, that
-// column being $2: what makes an event-keyed projection's key its inbox.
-const keySQL = `SELECT EXISTS (
+// keySQL says whether the table exists and whether it has a valid, immediate, unique,
+// non-partial index on exactly one column, that column being $2 and a uuid: what makes an
+// event-keyed projection's key its inbox (ON CONFLICT cannot use an invalid or a deferrable
+// one, and the runtime writes the id as a uuid).
+const keySQL = `SELECT to_regclass($1) IS NOT NULL, EXISTS (
 	SELECT 1 FROM pg_index i
 	JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
-	WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indnkeyatts = 1
-		AND i.indpred IS NULL AND a.attname = $2)`
+	WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid AND i.indimmediate
+		AND i.indnkeyatts = 1 AND i.indpred IS NULL AND a.attname = $2 AND a.atttypid = 'uuid'::regtype)`
 
 // checkEventKeys refuses to start a processor whose event-keyed projection
 // (Projection.EventIDColumn) has no unique key on that column alone: its COPY would then
@@ -31,10 +33,13 @@ func (p *Processor) checkEventKeys(ctx context.Context) error {
 			continue
 		}
 		for attempt := 1; ; attempt++ {
-			var keyed bool
-			err := p.cfg.Pool.QueryRow(ctx, keySQL, t.table.Sanitize(), t.idColumn).Scan(&keyed)
+			var exists, keyed bool
+			err := p.cfg.Pool.QueryRow(ctx, keySQL, t.table.Sanitize(), t.idColumn).Scan(&exists, &keyed)
+			if err == nil && !exists {
+				return fmt.Errorf("stream: route for %q: the projection's table %s does not exist", topic, t.table.Sanitize())
+			}
 			if err == nil && !keyed {
-				return fmt.Errorf("stream: route for %q: Projection.EventIDColumn %s is not the key of %s (it needs a PRIMARY KEY or unique index on that column alone)",
+				return fmt.Errorf("stream: route for %q: Projection.EventIDColumn %s is not the key of %s (it needs a uuid column with a PRIMARY KEY or a valid, not deferrable unique index on it alone)",
 					topic, pgx.Identifier{t.idColumn}.Sanitize(), t.table.Sanitize())
 			}
 			if err == nil {

@@ -127,8 +127,8 @@ func (r *copyRig) checkFacts(n int) {
 	}
 }
 
-// TestEventKeyedDuplicates sends every event twice, the second copies at later offsets
-// (some inside the same batch as their first copy, most in later ones), then once more:
+// TestEventKeyedDuplicates sends every event twice, the second copies at later offsets (in
+// later batches; two copies in one batch are the contract suite's duplicate test), then once more:
 // each event has one row, from its first copy, and no inbox row. The events occurred long
 // before the inbox retention, yet none counts as beyond the inbox horizon: the table's key
 // is never pruned.
@@ -187,7 +187,7 @@ func TestEventKeyedCrashAfterStoreCommit(t *testing.T) {
 
 // TestEventKeyedRewindAndRebuild rewinds an event-keyed group to the start: the re-read
 // events find their rows and are skipped (a row is a function of its event). A rebuild
-// (table cleared with the inbox, then rewound) writes every row again, marked as replays.
+// (table cleared with the inbox, then rewound) writes every row again.
 func TestEventKeyedRewindAndRebuild(t *testing.T) {
 	t.Parallel()
 	r := keyedRig(t)
@@ -262,6 +262,27 @@ func TestEventKeyedRefusesTableWithoutKey(t *testing.T) {
 	want := `Projection.EventIDColumn "event_id" is not the key of "copyproj"."applied"`
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Run = %v, want an error saying %q", err, want)
+	}
+	// Keys ON CONFLICT cannot use, a key that is not a uuid, and no table at all.
+	if _, err := r.pool.Exec(context.Background(), `
+		CREATE TABLE copyproj.deferred (event_id uuid UNIQUE DEFERRABLE INITIALLY IMMEDIATE);
+		CREATE TABLE copyproj.texty (event_id text PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	for table, want := range map[string]string{
+		"deferred": `Projection.EventIDColumn "event_id" is not the key of "copyproj"."deferred"`,
+		"texty":    `Projection.EventIDColumn "event_id" is not the key of "copyproj"."texty"`,
+		"missing":  `the projection's table "copyproj"."missing" does not exist`,
+	} {
+		into := stream.Projection{Table: pgx.Identifier{copySchema, table}, EventIDColumn: "event_id", Columns: into.Columns}
+		p, err := stream.New(stream.Config{Group: copyGroup, Brokers: r.env.Brokers, Pool: r.pool, Schema: copySchema,
+			Routes: []stream.Route{stream.CopyBatch(testproc.CreatedTopic, into, copyRow)}, Serde: r.env.Serde, Logger: streamtest.Logger(t, 0)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.Run(context.Background()); err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("%s: Run = %v, want an error saying %q", table, err, want)
+		}
 	}
 
 	for _, bad := range []struct {

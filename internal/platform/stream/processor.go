@@ -116,6 +116,9 @@ func (p *Processor) Run(ctx context.Context) error {
 	p.crashed.Store(false)
 
 	if err := p.checkEventKeys(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil // stopped while waiting for the store: a clean shutdown
+		}
 		return err
 	}
 	cl, err := kgo.NewClient(p.clientOpts()...)
