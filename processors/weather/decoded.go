@@ -8,7 +8,9 @@ import (
 // decoded keeps, per Valkey key, the last value read or written and the entry decoded from
 // it, so that a hot cell is decoded once per value rather than once per request: valkey-go's
 // client-side cache hands back the same string for as long as the server has not
-// invalidated the key, and comparing a string with itself costs nothing. A new value (any
+// invalidated the key, and comparing a string with itself stops at its pointer (after this
+// instance's own write the kept copy is another string of the same bytes: comparing them
+// costs a byte scan, still far below a JSON decode). A new value (any
 // instance wrote the key) simply decodes anew. An entry taken from here is shared by every
 // request reading it, so it is never modified; what the API derives from it is computed
 // once per entry (entry.encoded).

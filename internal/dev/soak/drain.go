@@ -27,8 +27,9 @@ const progressEvery = time.Minute
 // the outbox rows, which alone look nearly done while such a backlog is worked through.
 type Backlog struct {
 	Service string
-	// Count is the work left that is due by until (the drain's deadline): work scheduled
-	// later waits for its time on purpose and is not waited for.
+	// Count is the work left that is due by until (now, at each look): work scheduled later
+	// waits for its time on purpose and is not waited for, so a notification deferred into
+	// the drain neither holds it open nor reads as a stalled backlog.
 	Count func(ctx context.Context, db *pgxpool.Pool, until time.Time) (int64, error)
 }
 
@@ -53,7 +54,7 @@ func (s *soak) drain(ctx context.Context) error {
 	var quietSince time.Time
 	pace := pace{at: time.Now(), left: -1}
 	for {
-		behind, by, err := s.behind(ctx, db, adm, deadline)
+		behind, by, err := s.behind(ctx, db, adm, time.Now())
 		if line := pace.next(behind, time.Now()); line != "" {
 			s.progress("draining: %s %v", line, by)
 		}
