@@ -1,0 +1,77 @@
+package pgoutbox_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/novatrek/support/outbox"
+)
+
+// aheadFetcher is the relay's optional Session method (outbox.aheadFetcher).
+type aheadFetcher interface {
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error)
+}
+
+// TestFetchAheadReadsNothingAfterALateCommit is the late row of the per-key order fix, made
+// deterministic: transaction A takes id x and commits after B, which took a higher id y and
+// was fetched. A fetch ahead after y would then pass over x while a later row of x's key
+// could already sit above y, so it must read nothing (the relay then fetches from the
+// oldest row, x first); without a late row it reads on.
+func TestFetchAheadReadsNothingAfterALateCommit(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool, o := newOutbox(t)
+	enqueue := func(tx pgx.Tx, value string) {
+		t.Helper()
+		if err := o.Enqueue(ctx, tx, msg("t", "k", value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	late, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Rollback(ctx)
+	enqueue(late, "x") // the lower id, not yet committed
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { enqueue(tx, "y"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	sess, ok, err := o.Store(pool).TryLead(ctx)
+	if err != nil || !ok {
+		t.Fatalf("lead: %v %v", ok, err)
+	}
+	defer sess.Close(ctx)
+	fa, ahead := sess.(aheadFetcher)
+	if !ahead {
+		t.Fatal("the PostgreSQL session cannot fetch ahead")
+	}
+	rows, err := sess.Fetch(ctx, 10)
+	if err != nil || len(rows) != 1 || string(rows[0].Value) != "y" {
+		t.Fatalf("first fetch = %v, %v; want y alone", rows, err)
+	}
+	y := rows[0].ID
+	if err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error { enqueue(tx, "z"); return nil }); err != nil {
+		t.Fatal(err)
+	}
+
+	// Nothing late yet: the rows after y are read.
+	next, err := fa.DeleteAndFetchAfter(ctx, nil, y, 1, 10)
+	if err != nil || len(next) != 1 || string(next[0].Value) != "z" {
+		t.Fatalf("fetch ahead before the late commit = %v, %v; want z", next, err)
+	}
+	if err := late.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// x is now visible below y, and the relay holds y alone: read nothing.
+	next, err = fa.DeleteAndFetchAfter(ctx, nil, y, 1, 10)
+	if err != nil || len(next) != 0 {
+		t.Fatalf("fetch ahead after the late commit = %v, %v; want no rows", next, err)
+	}
+	rows, err = sess.Fetch(ctx, 10)
+	if err != nil || len(rows) != 3 || string(rows[0].Value) != "x" {
+		t.Fatalf("fetch from the oldest row = %v, %v; want x, y, z", rows, err)
+	}
+}
