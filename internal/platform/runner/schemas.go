@@ -31,8 +31,8 @@ const (
 // fails the work around it: an API call answers 503, and svc-notifications' delivery,
 // whose provider call has been made when it encodes the status event, rolls the
 // attempt back and sends again later (the soak's cold-start fault showed both). So the
-// process waits here instead, retrying with backoff, saying so once (one warning, and
-// one line when the registry answers); it joins its consumer group and serves only
+// process waits here instead, retrying with backoff, saying so (a warning, repeated once a
+// minute, and one line when the registry answers); it joins its consumer group and serves only
 // then, and skips nothing. A schema the registry does not have (not registered, a
 // subject no one produced yet) is not waited for: encoding and decoding report it, as
 // before. Only ctx ending stops the wait.
