@@ -58,17 +58,25 @@ func migrateCopy(ctx context.Context, pool *pgxpool.Pool, schema string) error {
 // panic, stored offsets) on a CopyBatch route: the same guarantees as a handler route.
 func TestCopyBatchContract(t *testing.T) {
 	t.Parallel()
-	g := testproc.Producer{Seed: "copy"}
+	copyContract(t, "copy", migrateCopy, "applied", func(schema string) stream.Route {
+		into := stream.Projection{Table: pgx.Identifier{schema, "applied"}, Columns: copyColumns}
+		return stream.CopyBatch(testproc.CreatedTopic, into, copyRow)
+	})
+}
+
+// copyContract runs the contract suite on route, a CopyBatch route of reservation.created
+// into table (whose event_id column counts an event's effects), events drawn from seed.
+func copyContract(t *testing.T, seed string, migrate func(context.Context, *pgxpool.Pool, string) error, table string, route func(schema string) stream.Route) {
+	g := testproc.Producer{Seed: seed}
 	event := func(ev *schemas.ReservationCreated) streamtest.Event {
 		return streamtest.Event{Key: ev.ReservationID, EventID: ev.Metadata.EventID, Schema: ev.Schema(), Value: ev}
 	}
 	streamtest.Run(t, streamtest.Subject{
 		Group:   copyGroup,
 		Schema:  copySchema,
-		Migrate: migrateCopy,
+		Migrate: migrate,
 		Routes: func(schema string, _ *serde.Serde) ([]stream.Route, error) {
-			into := stream.Projection{Table: pgx.Identifier{schema, "applied"}, Columns: copyColumns}
-			return []stream.Route{stream.CopyBatch(testproc.CreatedTopic, into, copyRow)}, nil
+			return []stream.Route{route(schema)}, nil
 		},
 		Input: testproc.CreatedTopic,
 		Valid: func(i int) streamtest.Event { return event(g.Created(i)) },
@@ -79,7 +87,7 @@ func TestCopyBatchContract(t *testing.T) {
 		},
 		Effects: func(ctx context.Context, pool *pgxpool.Pool, schema, eventID string) (int, error) {
 			var n int
-			err := pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schema, "applied"}.Sanitize()+` WHERE event_id = $1`, eventID).Scan(&n)
+			err := pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schema, table}.Sanitize()+` WHERE event_id = $1`, eventID).Scan(&n)
 			return n, err
 		},
 		NoOutbox: true,

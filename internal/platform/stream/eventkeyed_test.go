@@ -11,7 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 	"github.com/novatrek/support/internal/platform/topology"
@@ -45,36 +44,15 @@ func factRow(ev *stream.Event[schemas.ReservationCreated]) ([]any, error) {
 // panic, stored offsets) on a CopyBatch route whose table's key is the inbox.
 func TestEventKeyedContract(t *testing.T) {
 	t.Parallel()
-	g := testproc.Producer{Seed: "keyed"}
-	event := func(ev *schemas.ReservationCreated) streamtest.Event {
-		return streamtest.Event{Key: ev.ReservationID, EventID: ev.Metadata.EventID, Schema: ev.Schema(), Value: ev}
-	}
-	streamtest.Run(t, streamtest.Subject{
-		Group:  copyGroup,
-		Schema: copySchema,
-		Migrate: func(ctx context.Context, pool *pgxpool.Pool, schema string) error {
-			if err := migrateCopy(ctx, pool, schema); err != nil {
-				return err
-			}
-			_, err := pool.Exec(ctx, strings.Replace(factsTable, "copyproj.", pgx.Identifier{schema}.Sanitize()+".", 1))
+	migrate := func(ctx context.Context, pool *pgxpool.Pool, schema string) error {
+		if err := migrateCopy(ctx, pool, schema); err != nil {
 			return err
-		},
-		Routes: func(schema string, _ *serde.Serde) ([]stream.Route, error) {
-			return []stream.Route{stream.CopyBatch(testproc.CreatedTopic, factsInto(schema), factRow)}, nil
-		},
-		Input: testproc.CreatedTopic,
-		Valid: func(i int) streamtest.Event { return event(g.Created(i)) },
-		Failing: func(i int) streamtest.Event {
-			ev := g.Created(i)
-			ev.PartySize = 0
-			return event(ev)
-		},
-		Effects: func(ctx context.Context, pool *pgxpool.Pool, schema, eventID string) (int, error) {
-			var n int
-			err := pool.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schema, "facts"}.Sanitize()+` WHERE event_id = $1`, eventID).Scan(&n)
-			return n, err
-		},
-		NoOutbox: true,
+		}
+		_, err := pool.Exec(ctx, strings.Replace(factsTable, "copyproj.", pgx.Identifier{schema}.Sanitize()+".", 1))
+		return err
+	}
+	copyContract(t, "keyed", migrate, "facts", func(schema string) stream.Route {
+		return stream.CopyBatch(testproc.CreatedTopic, factsInto(schema), factRow)
 	})
 }
 
