@@ -53,13 +53,16 @@ func storeOf(defs []service.Definition, name string) (service.Description, error
 
 func newBackupCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
+	var rmanLevel int
 	cmd := &cobra.Command{
 		Use:   "backup [service...]",
 		Short: "pg_dump the services' schemas (default all) into the backup directory, pruning dumps past the spec's retention",
 		Long: `backup dumps each named service's PostgreSQL schema (its tables, inbox, stored offsets and
 outbox) with pg_dump's custom format into --dir as <service>-<UTC time>.dump, then deletes
 that service's dumps older than the retention the domain spec gives its store (the newest
-is always kept). Run it daily; restore brings a dump back.`,
+is always kept). Run it daily; restore brings a dump back. With LOYALTY_STORE=couchbase,
+svc-loyalty-rewards' scope is then backed up with cbbackupmgr into <dir>/couchbase; with
+ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host).`,
 		Example: `  novatrek backup                        # every service, into .novatrek/backups
   novatrek backup svc-reviews --dir /var/backups/novatrek`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -69,6 +72,10 @@ is always kept). Run it daily; restore brings a dump back.`,
 			}
 			for _, name := range args {
 				d, err := storeOf(defs, name)
+				if err != nil {
+					return err
+				}
+				second, err := secondStoreOf(name, d.Store.Schema, f.dir)
 				if err != nil {
 					return err
 				}
@@ -83,17 +90,22 @@ is always kept). Run it daily; restore brings a dump back.`,
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s dumped to %s (%d bytes); keeping %d days (%s), pruned %d\n",
 					name, d.Store.Schema, res.File.Path, size, res.Retention.Days, res.Retention.Source, len(res.Pruned))
+				// A second store (Couchbase, Oracle) is backed up after the dump (backup_stores.go).
+				if err := second.backup(cmd.Context(), cmd.OutOrStdout(), name, rmanLevel); err != nil {
+					return fmt.Errorf("%s: %w", name, err)
+				}
 			}
 			return nil
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().IntVar(&rmanLevel, "rman-level", -1, "with ANALYTICS_STORE=oracle, the RMAN incremental level (0 or 1; default 0 on Sundays, 1 else)")
 	return cmd
 }
 
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var file string
+	var file, cbBackup string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
@@ -102,7 +114,9 @@ func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 DATABASE_URL (a fresh one, or one whose schema is missing or empty; --force replaces a schema
 that holds tables, and puts it back if the restore fails). Stop the service first. When it
 starts again it resumes from the offsets stored in the dump: it re-applies the events Kafka
-kept since, and the consumers downstream skip the results it publishes again.`,
+kept since, and the consumers downstream skip the results it publishes again. With
+LOYALTY_STORE=couchbase the scope is restored too, to the Couchbase backup the dump was
+taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database completely.`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
   novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump`,
 		Args: cobra.ExactArgs(1),
@@ -111,23 +125,26 @@ kept since, and the consumers downstream skip the results it publishes again.`,
 			if err != nil {
 				return err
 			}
+			second, err := secondStoreOf(d.Name, d.Store.Schema, f.dir)
+			if err != nil {
+				return err
+			}
 			if file == "" {
-				latest, err := backup.Latest(f.dir, d.Name)
-				if err != nil {
+				if file, err = second.dump(f.dir, d.Name, cbBackup); err != nil {
 					return err
 				}
-				file = latest.Path
 			}
 			if err := backup.Restore(cmd.Context(), backup.RestoreOptions{DatabaseURL: f.cfg.DatabaseURL, Schema: d.Store.Schema,
 				File: file, Force: force, BinDir: f.binDir}); err != nil {
 				return fmt.Errorf("%s: %w", d.Name, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s restored from %s\n", d.Name, d.Store.Schema, file)
-			return nil
+			return second.restore(cmd.Context(), cmd.OutOrStdout(), d.Name, cbBackup, force)
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "the dump to restore (default the service's newest in --dir)")
-	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables")
+	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables (and, in Couchbase, overwrite newer documents)")
+	cmd.Flags().StringVar(&cbBackup, "couchbase-backup", "", "with LOYALTY_STORE=couchbase, the cbbackupmgr backup to restore (default the newest)")
 	return cmd
 }

@@ -73,6 +73,24 @@ func Latest(dir, service string) (File, error) {
 	return files[len(files)-1], nil
 }
 
+// LatestAtOrBefore is service's newest dump in dir taken at or before t: the one to restore
+// beside a second store's backup taken at t (Couchbase's, for svc-loyalty-rewards), so the
+// offsets it holds are never newer than what that store holds, and the events between are
+// re-applied, finding their effects there and booking nothing twice.
+func LatestAtOrBefore(dir, service string, t time.Time) (File, error) {
+	files, err := List(dir, service)
+	if err != nil {
+		return File{}, err
+	}
+	for i := len(files) - 1; i >= 0; i-- {
+		if !files[i].Taken.After(t) {
+			return files[i], nil
+		}
+	}
+	return File{}, fmt.Errorf("backup: no dump of %s in %s taken at or before %s: the store's offsets would be newer "+
+		"than its backup (novatrek backup takes both, the dump first)", service, dir, t.UTC().Format(time.RFC3339))
+}
+
 // Prune deletes service's dumps in dir taken longer than keep before now, and returns them.
 // The newest dump is always kept, however old: when the daily backups stop, the last one
 // must not age away with the others.
