@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -70,6 +71,7 @@ ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host)
 			if len(args) == 0 {
 				args = service.DefinitionNames(defs)
 			}
+			var secondErrs []error
 			for _, name := range args {
 				d, err := storeOf(defs, name)
 				if err != nil {
@@ -90,12 +92,13 @@ ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s dumped to %s (%d bytes); keeping %d days (%s), pruned %d\n",
 					name, d.Store.Schema, res.File.Path, size, res.Retention.Days, res.Retention.Source, len(res.Pruned))
-				// A second store (Couchbase, Oracle) is backed up after the dump (backup_stores.go).
+				// A second store (Couchbase, Oracle) is backed up after the dump (backup_stores.go);
+				// its failure (rman on another host) does not stop the other services' dumps.
 				if err := second.backup(cmd.Context(), cmd.OutOrStdout(), name, rmanLevel); err != nil {
-					return fmt.Errorf("%s: %w", name, err)
+					secondErrs = append(secondErrs, fmt.Errorf("%s: %w", name, err))
 				}
 			}
-			return nil
+			return errors.Join(secondErrs...)
 		},
 	}
 	f.register(cmd)

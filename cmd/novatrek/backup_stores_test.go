@@ -60,8 +60,9 @@ func TestSecondStoresRefuseWhatTheyCannotDo(t *testing.T) {
 }
 
 // TestOracleBackupWithoutRMANSaysWhereToRunIt: with ANALYTICS_STORE=oracle on a host
-// without rman, `novatrek backup svc-analytics` dumps the schema (inbox, offsets, finance
-// tables), writes the RMAN script beside it and stops on one line saying where to run it.
+// without rman, `novatrek backup svc-analytics svc-reviews` dumps the schema (inbox,
+// offsets, finance tables), writes the RMAN script beside it, still dumps svc-reviews, and
+// fails on one line saying where to run the script.
 func TestOracleBackupWithoutRMANSaysWhereToRunIt(t *testing.T) {
 	pgBin, err := exec.Command("pg_config", "--bindir").Output()
 	if err != nil {
@@ -73,15 +74,16 @@ func TestOracleBackupWithoutRMANSaysWhereToRunIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	pgtest.Exec(t, pool, `CREATE SCHEMA analytics; CREATE TABLE analytics.consumer_offsets (p int PRIMARY KEY, next bigint NOT NULL)`)
+	pgtest.Exec(t, pool, `CREATE SCHEMA analytics; CREATE TABLE analytics.consumer_offsets (p int PRIMARY KEY, next bigint NOT NULL);
+		CREATE SCHEMA reviews; CREATE TABLE reviews.consumer_offsets (p int PRIMARY KEY, next bigint NOT NULL)`)
 	t.Setenv("PATH", strings.TrimSpace(string(pgBin))) // the PostgreSQL client's directory: no rman there
 	t.Setenv("ORACLE_HOME", "")
 	t.Setenv("ANALYTICS_STORE", "oracle")
 	t.Setenv("ORACLE_DSN", "analytics/novatrek-dev@127.0.0.1:1521/FREEPDB1")
 	dir := t.TempDir()
-	out, err := novatrek("backup", "svc-analytics", "--dir", dir, "--database-url", url, "--rman-level", "0")
-	if !strings.Contains(out, "svc-analytics: schema analytics dumped to "+dir) {
-		t.Errorf("output %q, want the schema dumped first", out)
+	out, err := novatrek("backup", "svc-analytics", "svc-reviews", "--dir", dir, "--database-url", url, "--rman-level", "0")
+	if !strings.Contains(out, "svc-analytics: schema analytics dumped to "+dir) || !strings.Contains(out, "svc-reviews: schema reviews dumped to "+dir) {
+		t.Errorf("output %q, want both schemas dumped", out)
 	}
 	script := filepath.Join(dir, "svc-analytics-rman-backup.rman")
 	if err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "rman is not on PATH") ||
