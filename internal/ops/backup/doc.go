@@ -8,4 +8,12 @@
 // the time of the dump: it re-applies the events Kafka kept since, and its outbox publishes
 // their results again under the ids derived from the same causes, which downstream inboxes
 // skip. The drill test in cmd/novatrek proves it end to end.
+//
+// Where a service's settings put its data in a second store, that store has the spec's own
+// policy: Couchbase (svc-loyalty-rewards) a daily cbbackupmgr backup merged past its
+// retention (couchbase.go, couchbase_merge.go), Oracle (svc-analytics) an RMAN incremental
+// backup with a 90-day recovery window (rman.go). The schema still holds the inbox and
+// offsets, so it is dumped before the second store is backed up, and restored with a
+// backup of the second store no older than the dump (LatestAtOrBefore): the events between
+// are applied again and find their effects there.
 package backup
