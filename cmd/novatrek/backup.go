@@ -65,7 +65,9 @@ is always kept). Run it daily; restore brings a dump back. With LOYALTY_STORE=co
 svc-loyalty-rewards' scope is then backed up with cbbackupmgr into <dir>/couchbase; with
 ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host).`,
 		Example: `  novatrek backup                        # every service, into .novatrek/backups
-  novatrek backup svc-reviews --dir /var/backups/novatrek`,
+  novatrek backup svc-reviews --dir /var/backups/novatrek
+  LOYALTY_STORE=couchbase COUCHBASE_URL=couchbase://127.0.0.1 COUCHBASE_USERNAME=novatrek COUCHBASE_PASSWORD=novatrek-dev \
+    novatrek backup svc-loyalty-rewards  # the schema, then cbbackupmgr into .novatrek/backups/couchbase`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
 			if len(args) == 0 {
@@ -121,7 +123,8 @@ kept since, and the consumers downstream skip the results it publishes again. Wi
 LOYALTY_STORE=couchbase the scope is restored too, to the Couchbase backup the dump was
 taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database completely.`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
-  novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump`,
+  novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump
+  novatrek restore svc-loyalty-rewards --force --couchbase-backup 2026-12-07T03_00_05.123456789Z   # with LOYALTY_STORE=couchbase`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := storeOf(services(), args[0])

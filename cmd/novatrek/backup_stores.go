@@ -29,6 +29,10 @@ type secondStore struct {
 
 // secondStoreOf is service's second store, its settings checked as the service checks them.
 func secondStoreOf(service, schema, dir string) (secondStore, error) {
+	dir, err := filepath.Abs(dir) // the vendors' tools are given absolute paths
+	if err != nil {
+		return secondStore{}, err
+	}
 	switch service {
 	case loyalty.ServiceName:
 		var cfg loyalty.Config
