@@ -135,10 +135,8 @@ taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database compl
 			if err != nil {
 				return err
 			}
-			if file == "" {
-				if file, err = second.dump(f.dir, d.Name, cbBackup); err != nil {
-					return err
-				}
+			if file, err = second.dump(f.dir, d.Name, cbBackup, file); err != nil {
+				return err
 			}
 			if err := backup.Restore(cmd.Context(), backup.RestoreOptions{DatabaseURL: f.cfg.DatabaseURL, Schema: d.Store.Schema,
 				File: file, Force: force, BinDir: f.binDir}); err != nil {

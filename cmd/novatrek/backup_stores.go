@@ -86,11 +86,16 @@ func (s secondStore) backup(ctx context.Context, out io.Writer, service string, 
 	return nil
 }
 
-// dump is the schema dump to restore beside the second store's restore point: for
-// Couchbase the newest taken at or before the chosen backup (cbName, "" the newest); else
-// the newest. Oracle is recovered completely, so its facts are as new as can be.
-func (s secondStore) dump(dir, service, cbName string) (string, error) {
+// dump is the schema dump to restore beside the second store's restore point: the file
+// asked for, else for Couchbase the newest taken at or before the chosen backup (cbName, ""
+// the newest), else the newest. A dump asked for that is newer than the Couchbase backup is
+// refused: its inbox would say the events after the backup were applied, and they would be
+// lost. Oracle is recovered completely, so its facts are as new as can be.
+func (s secondStore) dump(dir, service, cbName, file string) (string, error) {
 	if s.cb == nil {
+		if file != "" {
+			return file, nil
+		}
 		f, err := backup.Latest(dir, service)
 		return f.Path, err
 	}
@@ -98,8 +103,15 @@ func (s secondStore) dump(dir, service, cbName string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f, err := backup.LatestAtOrBefore(dir, service, b.Taken)
-	return f.Path, err
+	if file == "" {
+		f, err := backup.LatestAtOrBefore(dir, service, b.Taken)
+		return f.Path, err
+	}
+	if taken, ok := backup.TakenOf(service, file); !ok || taken.After(b.Taken) {
+		return "", fmt.Errorf("--file %s is not a dump of %s taken at or before the Couchbase backup %s: its offsets would be "+
+			"ahead of the ledger (leave --file out to pair them)", file, service, b.Name)
+	}
+	return file, nil
 }
 
 // restore restores the second store, after the schema: if it fails, the offsets restored

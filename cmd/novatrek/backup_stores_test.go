@@ -28,7 +28,8 @@ func novatrek(args ...string) (string, error) {
 // TestSecondStoresRefuseWhatTheyCannotDo: with LOYALTY_STORE=couchbase, the service's own
 // settings are checked as it checks them, a restore with no Couchbase backup says how to
 // make one, and one whose dumps are all newer than the Couchbase backup refuses (its
-// offsets would be ahead of the ledger), each before touching a store.
+// offsets would be ahead of the ledger), as does a --file newer than it, each before
+// touching a store.
 func TestSecondStoresRefuseWhatTheyCannotDo(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("LOYALTY_STORE", "couchbase")
@@ -52,6 +53,11 @@ func TestSecondStoresRefuseWhatTheyCannotDo(t *testing.T) {
 	if _, err := novatrek("restore", "svc-loyalty-rewards", "--dir", dir); err == nil ||
 		!strings.Contains(err.Error(), "no dump of svc-loyalty-rewards in "+dir+" taken at or before 2026-12-06T03:00:05Z") {
 		t.Errorf("restore with only a newer dump: %v", err)
+	}
+	newer := filepath.Join(dir, "svc-loyalty-rewards-20261207T030000Z.dump")
+	if _, err := novatrek("restore", "svc-loyalty-rewards", "--dir", dir, "--file", newer); err == nil ||
+		!strings.Contains(err.Error(), "--file "+newer+" is not a dump of svc-loyalty-rewards taken at or before the Couchbase backup 2026-12-06T03_00_05.25Z") {
+		t.Errorf("restore of a dump newer than the Couchbase backup: %v", err)
 	}
 	if _, err := novatrek("restore", "svc-loyalty-rewards", "--dir", dir, "--couchbase-backup", "2026-01-01T00_00_00Z"); err == nil ||
 		!strings.Contains(err.Error(), "no Couchbase backup named 2026-01-01T00_00_00Z") {

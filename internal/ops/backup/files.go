@@ -42,6 +42,11 @@ func parseName(service, name string) (time.Time, bool) {
 	return t, err == nil
 }
 
+// TakenOf is when the dump at path, one of service's by its name, was taken.
+func TakenOf(service, path string) (time.Time, bool) {
+	return parseName(service, filepath.Base(path))
+}
+
 // List returns service's dumps in dir, oldest first; a missing dir has none.
 func List(dir, service string) ([]File, error) {
 	entries, err := os.ReadDir(dir)
