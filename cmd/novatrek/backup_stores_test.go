@@ -97,7 +97,7 @@ func TestOracleBackupWithoutRMANSaysWhereToRunIt(t *testing.T) {
 		t.Errorf("error %v, want one line saying where to run the script", err)
 	}
 	text, err := os.ReadFile(script)
-	if err != nil || !strings.Contains(string(text), "BACKUP INCREMENTAL LEVEL 0 DATABASE PLUS ARCHIVELOG") ||
+	if err != nil || !strings.Contains(string(text), "BACKUP INCREMENTAL LEVEL 0 TAG 'NOVATREK_L0_") ||
 		!strings.Contains(string(text), "RECOVERY WINDOW OF 90 DAYS") {
 		t.Errorf("script (%v):\n%s", err, text)
 	}

@@ -45,12 +45,14 @@ func rmanLevel(t time.Time) int {
 // daily keeps them as the spec says. A level 1 with no level 0 to build on is taken as a
 // level 0 by RMAN itself. PLUS ARCHIVELOG backs up the redo that recovering between
 // backups needs (the database must run in ARCHIVELOG mode). CROSSCHECK marks the backups
-// someone deleted by hand as expired, so DELETE OBSOLETE reasons from what is there.
+// someone deleted by hand as expired, so DELETE OBSOLETE reasons from what is there. The TAG
+// stands before DATABASE, among the options of the whole command, so the archived logs'
+// backup sets carry it too (after DATABASE it would name the datafiles' alone).
 func rmanBackupScript(level, days int, t time.Time) string {
 	return fmt.Sprintf(`# novatrek backup, %s: the spec's Oracle RMAN incremental backup, %d-day retention
 CONFIGURE RETENTION POLICY TO RECOVERY WINDOW OF %d DAYS;
 CONFIGURE CONTROLFILE AUTOBACKUP ON;
-BACKUP INCREMENTAL LEVEL %d DATABASE PLUS ARCHIVELOG TAG 'NOVATREK_L%d_%s';
+BACKUP INCREMENTAL LEVEL %d TAG 'NOVATREK_L%d_%s' DATABASE PLUS ARCHIVELOG;
 CROSSCHECK BACKUP;
 CROSSCHECK ARCHIVELOG ALL;
 DELETE NOPROMPT OBSOLETE;

@@ -15,9 +15,9 @@ import (
 var rmanGrammar = []*regexp.Regexp{
 	regexp.MustCompile(`^CONFIGURE RETENTION POLICY TO RECOVERY WINDOW OF [1-9][0-9]* DAYS;$`),
 	regexp.MustCompile(`^CONFIGURE CONTROLFILE AUTOBACKUP ON;$`),
-	// BACKUP INCREMENTAL LEVEL n DATABASE PLUS ARCHIVELOG TAG 'x': a tag is at most 30
-	// characters of letters, digits and underscores.
-	regexp.MustCompile(`^BACKUP INCREMENTAL LEVEL [01] DATABASE PLUS ARCHIVELOG TAG '[A-Z0-9_]{1,30}';$`),
+	// BACKUP INCREMENTAL LEVEL n TAG 'x' DATABASE PLUS ARCHIVELOG: the tag (at most 30
+	// letters, digits and underscores) among the command's options, before the spec.
+	regexp.MustCompile(`^BACKUP INCREMENTAL LEVEL [01] TAG '[A-Z0-9_]{1,30}' DATABASE PLUS ARCHIVELOG;$`),
 	regexp.MustCompile(`^CROSSCHECK BACKUP;$`),
 	regexp.MustCompile(`^CROSSCHECK ARCHIVELOG ALL;$`),
 	regexp.MustCompile(`^DELETE NOPROMPT OBSOLETE;$`),
@@ -62,7 +62,7 @@ func TestRMANBackupScript(t *testing.T) {
 	want := []string{
 		"CONFIGURE RETENTION POLICY TO RECOVERY WINDOW OF 90 DAYS;",
 		"CONFIGURE CONTROLFILE AUTOBACKUP ON;",
-		"BACKUP INCREMENTAL LEVEL 0 DATABASE PLUS ARCHIVELOG TAG 'NOVATREK_L0_20261206';",
+		"BACKUP INCREMENTAL LEVEL 0 TAG 'NOVATREK_L0_20261206' DATABASE PLUS ARCHIVELOG;",
 		"CROSSCHECK BACKUP;",
 		"CROSSCHECK ARCHIVELOG ALL;",
 		"DELETE NOPROMPT OBSOLETE;",
@@ -70,7 +70,7 @@ func TestRMANBackupScript(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("level 0 script:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if l1 := statements(t, rmanBackupScript(1, ret.Days, at.AddDate(0, 0, 1))); l1[2] != "BACKUP INCREMENTAL LEVEL 1 DATABASE PLUS ARCHIVELOG TAG 'NOVATREK_L1_20261207';" {
+	if l1 := statements(t, rmanBackupScript(1, ret.Days, at.AddDate(0, 0, 1))); l1[2] != "BACKUP INCREMENTAL LEVEL 1 TAG 'NOVATREK_L1_20261207' DATABASE PLUS ARCHIVELOG;" {
 		t.Errorf("level 1 backup line %q", l1[2])
 	}
 	restore := statements(t, rmanRestoreScript)
@@ -126,7 +126,7 @@ func TestRMANWithoutTheToolSaysWhereToRunIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(text), "BACKUP INCREMENTAL LEVEL 1 DATABASE") || res.Level != 1 || res.Ran {
+	if !strings.Contains(string(text), "BACKUP INCREMENTAL LEVEL 1 TAG") || res.Level != 1 || res.Ran {
 		t.Errorf("Monday's script (level %d, ran %v):\n%s", res.Level, res.Ran, text)
 	}
 	if _, err := (RMAN{Dir: dir, Service: "svc-analytics", Level: 2}).Backup(t.Context()); err == nil || !strings.Contains(err.Error(), "levels 0 and 1") {
