@@ -59,9 +59,12 @@ func (c Couchbase) configArgs() []string {
 }
 
 // backupArgs take the next backup (incremental, the first in the repository full).
+// --purge deletes what a failed backup left before starting: cbbackupmgr otherwise refuses
+// every later backup until someone chooses --resume or --purge, and a daily job must not
+// stop for good on one bad night.
 func (c Couchbase) backupArgs() []string {
 	return []string{"backup", "--archive", c.Archive, "--repo", c.Service, "--cluster", c.Cluster,
-		"--username", c.Username, "--threads", c.threads(), "--no-progress-bar"}
+		"--username", c.Username, "--threads", c.threads(), "--purge", "--no-progress-bar"}
 }
 
 // mergeArgs merge the backups from start to end, by name, into one.

@@ -54,7 +54,8 @@ func testCouchbase() Couchbase {
 
 // TestCouchbaseCommandLines: the repository holds only the service's scope (bucket.scope,
 // the collection-string form of --include-data), the backup and restore reach the
-// service's cluster as its user without the password on the command line, the merge names
+// service's cluster as its user without the password on the command line, the backup
+// purges what a failed one left (else every later one is refused), the merge names
 // its two ends, and the restore replays the repository from its first backup to the one
 // chosen (an incremental alone holds one day's changes).
 func TestCouchbaseCommandLines(t *testing.T) {
@@ -68,7 +69,7 @@ func TestCouchbaseCommandLines(t *testing.T) {
 	}{
 		{c.configArgs(), map[string]string{"--archive": c.Archive, "--repo": "svc-loyalty-rewards", "--include-data": "novatrek.loyalty"}},
 		{c.backupArgs(), map[string]string{"--archive": c.Archive, "--repo": "svc-loyalty-rewards", "--cluster": "couchbase://cb1.example",
-			"--username": "novatrek", "--threads": "4", "--no-progress-bar": ""}},
+			"--username": "novatrek", "--threads": "4", "--purge": "", "--no-progress-bar": ""}},
 		{c.mergeArgs(first, to), map[string]string{"--archive": c.Archive, "--repo": "svc-loyalty-rewards", "--start": first.Name,
 			"--end": to.Name, "--threads": "4", "--no-progress-bar": ""}},
 		{c.restoreArgs(first, to, false), map[string]string{"--archive": c.Archive, "--repo": "svc-loyalty-rewards",
