@@ -288,7 +288,11 @@ type tailReader struct {
 // an earlier window is read as one of the new.
 func (t *tailReader) assign(offsets map[string]map[int32]kgo.Offset) (*kgo.Client, error) {
 	if t.cl == nil {
-		cl, err := kgo.NewClient(append(t.opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond))...)
+		// Committed records only: an aborted transaction's records (a fenced leader's, see
+		// fence.go) are not on Kafka for the readers. Control records are kept, so that a
+		// window ending in a transaction marker is seen to end.
+		cl, err := kgo.NewClient(append(t.opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond),
+			kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())...)
 		if err != nil {
 			return nil, fmt.Errorf("create tail reader: %w", err)
 		}

@@ -138,6 +138,14 @@ type gatedSession struct {
 	store *gatedStore
 }
 
+// TransactionalID passes the engine's fencing id through the gate (see outbox.Config.Fence).
+func (s *gatedSession) TransactionalID() string {
+	if t, ok := s.Session.(outbox.TransactionalIDer); ok {
+		return t.TransactionalID()
+	}
+	return ""
+}
+
 func (s *gatedSession) Delete(ctx context.Context, ids []int64) error {
 	if err := s.store.seam(); err != nil {
 		return err

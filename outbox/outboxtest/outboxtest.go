@@ -63,6 +63,7 @@ func Run(t *testing.T, open Open) {
 		{"LeaderKilledBetweenProduceAndDeleteIsNotPublishedAgain", testLeaderKilledBetweenProduceAndDelete},
 		{"KafkaUnavailableRowsWaitThenAllArePublished", testKafkaOutage},
 		{"OrderPerKeyHoldsWhenProducesFailWithTwoBatchesInFlight", testOrderWhileProducesFail},
+		{"DeposedLeaderCutOffByTheNetwork", testDeposedLeader},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
