@@ -5,7 +5,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
