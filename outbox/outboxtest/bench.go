@@ -90,10 +90,18 @@ func (p *produceBytes) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, written in
 // on 10 samples or more even under -benchtime 1x) and reports p50, p99 and max.
 // Target: p99 ≤ 50 ms.
 func EndToEndLatency(b *testing.B, open Open) {
+	p50, p99, maxLat := endToEndLatency(b, open)
+	b.ReportMetric(p50, "p50_ms")
+	b.ReportMetric(p99, "p99_ms")
+	b.ReportMetric(maxLat, "max_ms")
+}
+
+// endToEndLatency is EndToEndLatency's run, returning p50, p99 and max in milliseconds.
+func endToEndLatency(b *testing.B, open Open, edit ...func(*outbox.Config)) (p50, p99, maxLat float64) {
 	ob := open(b)
 	const topic = "novatrek.bench.latency"
 	c := newCluster(b, topic, 3)
-	r := startRelay(b, ob, c, "bench", productionDefaults)
+	r := startRelay(b, ob, c, "bench", append([]func(*outbox.Config){productionDefaults}, edit...)...)
 	eventually(b, time.Minute, "relay leads", func() bool { return r.leads(b) })
 
 	n := max(b.N, 1000)
@@ -141,9 +149,7 @@ func EndToEndLatency(b *testing.B, open Open) {
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(ms(lat[n/2]), "p50_ms")
-	b.ReportMetric(ms(lat[n*99/100]), "p99_ms")
-	b.ReportMetric(ms(lat[n-1]), "max_ms")
+	return ms(lat[n/2]), ms(lat[n*99/100]), ms(lat[n-1])
 }
 
 // productionDefaults undoes the test shortcuts of startRelay: benchmarks measure the relay
