@@ -243,7 +243,9 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 			}
 			continue
 		}
-		if row.Key != nil && len(p.failedKeys) > 0 && p.failedKeys[failedKey(row)] {
+		// A fenced relay aborts a transaction with a failed record, so no acknowledged row of
+		// it overtakes anything a reader sees.
+		if p.txn == nil && row.Key != nil && len(p.failedKeys) > 0 && p.failedKeys[failedKey(row)] {
 			reordered++
 		}
 		if p.txn != nil {

@@ -71,7 +71,7 @@ func deposedLeader(t *testing.T, open Open, fence bool, copies int) {
 	})
 	t.Logf("a: %v acknowledged, %v refused", a.published(t), a.metric(t, "novatrek_outbox_publish_errors_total"))
 
-	got := committedRows(t, c, topic)
+	got := CommittedRows(t, c, topic)
 	for id, k := range got {
 		if k != copies {
 			t.Errorf("row %d is on the topic %d times for a read-committed reader, want %d", id, k, copies)
@@ -139,9 +139,11 @@ func (c *heldConn) Write(p []byte) (int, error) {
 	return c.Conn.Write(p)
 }
 
-// committedRows reads topic from the start as a read-committed reader, up to the end offsets
-// at the call, and counts the records of each outbox row (by RowHeader).
-func committedRows(t testing.TB, c *kafkatest.Env, topic string) map[int64]int {
+// CommittedRows reads topic from the start as a read-committed reader, up to the end offsets
+// at the call, and counts the records of each outbox row (by RowHeader): what a reader sees
+// of a relay's rows, fencing or not (commit markers and aborted records take offsets, so end
+// offsets alone overcount).
+func CommittedRows(t testing.TB, c *kafkatest.Env, topic string) map[int64]int {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()

@@ -101,7 +101,7 @@ func testLeaderKilledBetweenProduceAndDelete(t *testing.T, open Open) {
 func topicRecords(t testing.TB, c *kafkatest.Env, topic string) int64 {
 	t.Helper()
 	var n int64
-	for _, k := range committedRows(t, c, topic) {
+	for _, k := range CommittedRows(t, c, topic) {
 		n += int64(k)
 	}
 	return n
