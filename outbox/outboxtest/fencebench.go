@@ -13,8 +13,11 @@ func fence(cfg *outbox.Config) { cfg.Fence = true }
 // transaction per pipeline of batches, see outbox/fence.go) and without, and returns both
 // rates in rows/s: the cost of fencing on a backlog, beside its own baseline.
 func FencedThroughput(b *testing.B, open Open) (fenced, plain float64) {
-	_, fenced = relayBacklog(b, open, [][]byte{benchValue}, fence)
-	_, plain = relayBacklog(b, open, [][]byte{benchValue})
+	const fencedTopic, plainTopic = "novatrek.bench.throughput.fenced", "novatrek.bench.throughput"
+	c := newCluster(b, fencedTopic, 6)
+	c.CreateTopics(b, 6, plainTopic)
+	_, fenced = relayBacklogOn(b, open, c, fencedTopic, [][]byte{benchValue}, fence)
+	_, plain = relayBacklogOn(b, open, c, plainTopic, [][]byte{benchValue})
 	return fenced, plain
 }
 
@@ -24,8 +27,11 @@ func FencedThroughput(b *testing.B, open Open) (fenced, plain float64) {
 // (AddPartitionsToTxn and EndTxn round trips, and the commit marker a read-committed
 // consumer waits for).
 func FencedEndToEndLatency(b *testing.B, open Open) {
-	p50, p99, maxLat := endToEndLatency(b, open, fence)
-	plain50, plain99, _ := endToEndLatency(b, open)
+	const fencedTopic, plainTopic = "novatrek.bench.latency.fenced", "novatrek.bench.latency"
+	c := newCluster(b, fencedTopic, 3)
+	c.CreateTopics(b, 3, plainTopic)
+	p50, p99, maxLat := endToEndLatencyOn(b, open, c, fencedTopic, fence)
+	plain50, plain99, _ := endToEndLatencyOn(b, open, c, plainTopic)
 	b.ReportMetric(p50, "p50_ms")
 	b.ReportMetric(p99, "p99_ms")
 	b.ReportMetric(maxLat, "max_ms")
