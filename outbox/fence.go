@@ -50,8 +50,9 @@ import (
 // takes an offset: lag computed as end offset minus the next offset to read shows 1 behind a
 // marker unless the reader's position moved past it. And a transaction costs the round trips
 // of AddPartitionsToTxn and EndTxn per batch (see the README's "Speed" for the figures).
-// Our stream runtime, the soak's drain and the lag tools count records by offsets and read
-// uncommitted, so the services do not turn it on yet (README, "What is not built yet").
+// Our stream runtime reads uncommitted, and it, the soak's drain and the lag tools compare
+// stored offsets with end offsets, so the services do not turn it on yet (README, "What is
+// not built yet").
 
 // fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. It covers a
 // whole pipeline of batches (at most MaxAheadStreak+1 between commits), each bounded by the
