@@ -20,7 +20,7 @@ import (
 // minutes after the successor's check read the tail and published the row again.
 //
 // With Config.Fence the relay produces through a transactional producer whose id names the
-// store (Session.TransactionalID when the engine gives one), one client per leadership. A new
+// store (its Session's TransactionalID, see TransactionalIDer), one client per leadership. A new
 // leader's first act, before its resume check, is InitProducerID under that id: the broker
 // bumps the producer epoch, aborts the old leader's open transaction (writing abort markers
 // on every partition it had added) and from then on refuses that producer's requests, however
@@ -38,9 +38,9 @@ import (
 //     connection (tcp_retries2: about 15 minutes on Linux). It would only narrow the window.
 //   - Self-fencing by the old leader (stop producing when its session is in doubt) has the
 //     same hole: it cannot recall what it already sent.
-//   - Kafka Connect's exactly-once source support (KIP-618) and Debezium on it do what this
-//     does: a transactional id per source task, fenced by the next task generation, with
-//     readers told to read committed.
+//   - Kafka Connect's exactly-once source support (KIP-618, Kafka 3.3) does what this does: a
+//     transactional id per source task, the previous task generation fenced before the next
+//     one starts, readers told to read committed.
 //
 // The cost, and why it is an option: readers must read committed (kgo.FetchIsolationLevel(
 // kgo.ReadCommitted()); the Java consumer and franz-go read uncommitted by default, librdkafka
