@@ -198,7 +198,6 @@ func (r *Relay) fence(ctx context.Context, s Session, bo *backoff) (*kgo.Client,
 			bo.Reset()
 			return cl, true
 		}
-		r.m.publishErrors.Inc()
 		r.retryAfter(ctx, s, bo, "outbox relay: cannot fence the previous leader's producer; nothing is published until it is", err)
 		select {
 		case <-ctx.Done():
