@@ -50,9 +50,11 @@ import (
 // takes an offset: lag computed as end offset minus the next offset to read shows 1 behind a
 // marker unless the reader's position moved past it. And a transaction costs the round trips
 // of AddPartitionsToTxn and EndTxn per batch (see the README's "Speed" for the figures).
-// Our stream runtime reads uncommitted, and it, the soak's drain and the lag tools compare
-// stored offsets with end offsets, so the services do not turn it on yet (README, "What is
-// not built yet").
+// Of our own readers, `novatrek consume` (unless --isolation read_uncommitted), the console,
+// the lag exporter's timestamp reads and the dev stand-ins read committed; the stream
+// runtime, the dead-letter reader and the soak's topic checks read uncommitted, and the
+// runtime, the soak's drain and the lag figures compare stored offsets with end offsets. So
+// the services do not turn fencing on yet (README, "What is not built yet").
 
 // fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. It covers a
 // whole pipeline of batches (at most MaxAheadStreak+1 between commits), each bounded by the
