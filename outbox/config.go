@@ -26,6 +26,13 @@ type Config struct {
 	// given here override them.
 	ClientOpts []kgo.Opt
 
+	// Fence makes the relay's producer transactional, one transaction per batch (or per
+	// pipeline of batches during a backlog), so that a deposed leader cut off by the network
+	// cannot land a record after its successor's resume check: every row is then on Kafka once
+	// for readers that read committed. It needs ClientOpts (the relay creates its producer per
+	// leadership) and readers set to read committed; see fence.go for what it costs.
+	Fence bool
+
 	// BatchSize is how many rows one fetch, produce and delete round carries. Default 1000.
 	BatchSize int
 	// PollInterval is how long the leader waits for a notification before it looks anyway,
@@ -96,6 +103,9 @@ func (c Config) validate() error {
 	}
 	if c.Client != nil && len(c.ClientOpts) > 0 {
 		errs = append(errs, errors.New("give Client or ClientOpts, not both"))
+	}
+	if c.Fence && c.Client != nil {
+		errs = append(errs, errors.New("Fence needs ClientOpts, not Client: the relay creates its transactional producer per leadership"))
 	}
 	if c.BatchSize < 0 {
 		errs = append(errs, errors.New("BatchSize must be positive"))

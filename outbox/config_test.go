@@ -42,6 +42,7 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		"negative batch": {Config{Store: nameStore{}, Client: cl, BatchSize: -1}, "BatchSize"},
 		"negative poll":  {Config{Store: nameStore{}, Client: cl, PollInterval: -time.Second}, "PollInterval"},
 		"backoff order":  {Config{Store: nameStore{}, Client: cl, RetryBackoff: time.Minute, MaxRetryBackoff: time.Second}, "must not exceed"},
+		"fence, client":  {Config{Store: nameStore{}, Client: cl, Fence: true}, "Fence needs ClientOpts"},
 	} {
 		_, err := NewRelay(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

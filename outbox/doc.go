@@ -14,9 +14,13 @@
 //     RowHeader (store, row id); after a step whose outcome it could not see (leading anew, a
 //     failed delete or produce) the relay reads the tail of the partitions its oldest rows map
 //     to and deletes, without publishing them again, the rows already there (resume.go). The
-//     one gap: a deposed leader cut off by the network whose producer is still retrying can
-//     land a record after its successor's check (bounded by the delivery timeout). Consumers
-//     still deduplicate by the event id every event carries.
+//     one gap: a deposed leader cut off by the network whose producer still holds a record it
+//     sent can land it after its successor's check, however late (franz-go retries a record
+//     sent without an answer past the delivery timeout). Config.Fence closes it: the relay
+//     produces in transactions under the store's transactional id, a new leader's
+//     InitProducerID fences the old producer before its check, and a read-committed reader
+//     sees each row once (fence.go; off by default, since readers must read committed).
+//     Consumers still deduplicate by the event id every event carries.
 //   - Nothing is skipped. The relay never trusts a "published up to id N" watermark: ids come
 //     from a sequence at insert time, not at commit time, so a slow transaction can commit a
 //     row with a lower id after higher ids were published. While it works through a backlog

@@ -32,7 +32,7 @@ func newMetrics(reg prometheus.Registerer, store string) (*metrics, error) {
 	m := &metrics{
 		published: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "novatrek_outbox_published_total", ConstLabels: labels,
-			Help: "Outbox rows the brokers acknowledged.",
+			Help: "Outbox rows the brokers acknowledged (a fencing relay's: committed).",
 		}),
 		publishErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "novatrek_outbox_publish_errors_total", ConstLabels: labels,

@@ -27,6 +27,9 @@ type pipeline struct {
 	// failedKeys are the topic and key of every keyed row that failed since the last fetch
 	// from the oldest row: an acknowledged row of one of them overtook it.
 	failedKeys map[string]bool
+	// txn is the open transaction of a fenced relay (Config.Fence, see fence.go); nil
+	// otherwise.
+	txn *txn
 }
 
 // inFlight is a produced batch whose acknowledgements have not all been collected.
@@ -117,6 +120,9 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 		}
 	}
 
+	if err := p.begin(); err != nil {
+		return fetched, err
+	}
 	cur := &inFlight{rows: rows, start: time.Now()}
 	cur.res = r.produce(ctx, client, rows)
 	if prev := p.inflight; prev != nil {
@@ -135,7 +141,7 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 
 	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
 		// The store's round trip runs while the brokers acknowledge this batch.
-		held := len(p.acked) + len(cur.rows) // every row at or below last the relay knows of
+		held := len(p.acked) + p.uncommitted() + len(cur.rows) // every row at or below last the relay knows of
 		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, held, r.cfg.BatchSize)
 		if err != nil {
 			r.m.storeErrors.Inc()
@@ -184,6 +190,9 @@ func (r *Relay) settle(ctx context.Context, s Session, p *pipeline) error {
 		p.inflight = nil
 		err = r.collect(p, b)
 	}
+	if terr := r.endTxn(ctx, p); terr != nil {
+		err = errors.Join(err, terr)
+	}
 	if derr := r.deleteAcked(ctx, s, p); derr != nil {
 		return errors.Join(err, derr)
 	}
@@ -222,6 +231,7 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 		row := &b.rows[i]
 		if err != nil {
 			failed++
+			p.noteFailure(err)
 			if firstErr == nil {
 				firstErr = fmt.Errorf("produce row %d to %s: %w", row.ID, row.Topic, err)
 			}
@@ -233,17 +243,25 @@ func (r *Relay) collect(p *pipeline, b *inFlight) error {
 			}
 			continue
 		}
-		if row.Key != nil && len(p.failedKeys) > 0 && p.failedKeys[failedKey(row)] {
+		// A fenced relay aborts a transaction with a failed record, so no acknowledged row of
+		// it overtakes anything a reader sees.
+		if p.txn == nil && row.Key != nil && len(p.failedKeys) > 0 && p.failedKeys[failedKey(row)] {
 			reordered++
 		}
-		p.acked = append(p.acked, row.ID)
+		if p.txn != nil {
+			p.txn.pending = append(p.txn.pending, row.ID) // deleted once its transaction commits
+		} else {
+			p.acked = append(p.acked, row.ID)
+		}
 	}
 	if reordered > 0 {
 		r.m.reordered.Add(float64(reordered))
 		r.log.Error("outbox relay: rows were acknowledged after an older row of their key failed; their consumers see them out of order",
 			"rows", reordered)
 	}
-	r.m.published.Add(float64(len(b.rows) - failed))
+	if p.txn == nil {
+		r.m.published.Add(float64(len(b.rows) - failed)) // a fenced relay counts at commit
+	}
 	r.m.publishErrors.Add(float64(failed))
 	if firstErr != nil {
 		p.resume = true

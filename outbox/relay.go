@@ -63,13 +63,8 @@ func requireIdempotent(cl *kgo.Client) error {
 // are logged, counted and retried, never returned: the rows wait in the store meanwhile.
 func (r *Relay) Run(ctx context.Context) error {
 	client := r.cfg.Client
-	if client == nil {
-		opts := append([]kgo.Opt{
-			kgo.ProducerLinger(0),
-			kgo.RecordDeliveryTimeout(DefaultDeliveryTimeout),
-			config.DefaultCompressionOpt(), // ClientOpts may choose another codec
-		}, r.cfg.ClientOpts...)
-		cl, err := kgo.NewClient(opts...)
+	if client == nil && !r.cfg.Fence { // a fenced relay creates its client per leadership
+		cl, err := kgo.NewClient(r.producerOpts()...)
 		if err != nil {
 			return fmt.Errorf("outbox: %s: create producer: %w", r.name, err)
 		}
@@ -86,6 +81,16 @@ func (r *Relay) Run(ctx context.Context) error {
 		}
 		r.lead(ctx, s, client)
 	}
+}
+
+// producerOpts are the options of the relay's own producer: the relay's defaults, then
+// ClientOpts.
+func (r *Relay) producerOpts() []kgo.Opt {
+	return append([]kgo.Opt{
+		kgo.ProducerLinger(0),
+		kgo.RecordDeliveryTimeout(DefaultDeliveryTimeout),
+		config.DefaultCompressionOpt(), // ClientOpts may choose another codec
+	}, r.cfg.ClientOpts...)
 }
 
 // elect tries the store's leadership every LeaseRetry until it gets it (true) or ctx ends.
@@ -134,6 +139,14 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 	var lastErr error // the failure that revealed a lost session, if one did
 	// The previous leader may have published rows it could not delete.
 	p := &pipeline{resume: true}
+	if r.cfg.Fence {
+		cl, ok := r.fence(ctx, s, bo)
+		if !ok {
+			return
+		}
+		defer cl.Close() // after the settle below
+		client, p.txn = cl, &txn{client: cl}
+	}
 	defer func() {
 		// The batch still in flight is waited for (at most the delivery timeout) and its
 		// acknowledged rows deleted, sparing the next leader a resume check.
@@ -158,6 +171,11 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 		}
 
 		n, err := r.relayBatch(ctx, s, client, p)
+		if p.txn != nil && p.txn.fenced != nil {
+			r.log.WarnContext(ctx, "outbox relay: the producer was fenced or its transaction is in doubt; leading again with a new one",
+				"error", err)
+			return
+		}
 		if err != nil {
 			lastErr = err
 			r.retryAfter(ctx, s, bo, "outbox relay: batch failed; unpublished rows stay and are retried", err)

@@ -35,10 +35,16 @@ import (
 // published again, the at-least-once fallback, and counted in
 // novatrek_outbox_resume_unverified_total.
 //
-// What it cannot see: a deposed leader whose producer is still retrying a record (a network
-// cut, not a crash) may land it after the new leader's check; that record then appears
-// twice. The window is bounded by the old client's delivery timeout (DefaultDeliveryTimeout),
-// and the consumers' inboxes absorb the copy.
+// What it cannot see, unless the relay fences: a deposed leader whose producer still holds a
+// record it sent without an answer (a network cut, not a crash) may land it after the new
+// leader's check; that row is then on Kafka twice. The delivery timeout does not bound this:
+// franz-go retries a record that was sent and not answered past RecordDeliveryTimeout, and a
+// request already in the socket's buffer is retransmitted for as long as TCP keeps the
+// connection. The contract's DeposedLeaderCutOffByTheNetwork reproduces it (the old leader's
+// Produce held until the successor has published and deleted the rows: each row twice). With
+// Config.Fence the new leader fences the old producer before this check, which then reads
+// committed records only, and the late record is refused: each row once for a read-committed
+// reader (fence.go). Without it, the consumers' inboxes absorb the copy.
 
 // resumeReadTimeout bounds the tail read of one resume; what it has not settled by then is
 // published (see above).
@@ -288,7 +294,11 @@ type tailReader struct {
 // an earlier window is read as one of the new.
 func (t *tailReader) assign(offsets map[string]map[int32]kgo.Offset) (*kgo.Client, error) {
 	if t.cl == nil {
-		cl, err := kgo.NewClient(append(t.opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond))...)
+		// Committed records only: an aborted transaction's records (a fenced leader's, see
+		// fence.go) are not on Kafka for the readers. Control records are kept, so that a
+		// window ending in a transaction marker is seen to end.
+		cl, err := kgo.NewClient(append(t.opts, kgo.ConsumePartitions(offsets), kgo.FetchMaxWait(100*time.Millisecond),
+			kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.KeepControlRecords())...)
 		if err != nil {
 			return nil, fmt.Errorf("create tail reader: %w", err)
 		}

@@ -79,6 +79,12 @@ func (s *session) renew(ctx context.Context) {
 
 func (s *session) Lost() <-chan struct{} { return s.lost }
 
+// TransactionalID names the outbox on a Kafka cluster for a fenced relay (outbox.Config.Fence):
+// its bucket, scope and collection, since the lease document, and so leadership, lives there.
+func (s *session) TransactionalID() string {
+	return "novatrek-outbox/" + s.o.scope.BucketName() + "/" + s.o.name
+}
+
 // Wait returns on Committed in this process, after timeout, or when ctx ends.
 func (s *session) Wait(ctx context.Context, timeout time.Duration) error {
 	t := time.NewTimer(timeout)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
 
@@ -51,9 +52,14 @@ func CompressedThroughput(b *testing.B, open Open, codec kgo.Opt, values [][]byt
 // relay's start until the last one is deleted, reports rows/s and returns the row count and
 // the rate.
 func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox.Config)) (int, float64) {
-	ob := open(b)
 	const topic = "novatrek.bench.throughput"
-	c := newCluster(b, topic, 6)
+	return relayBacklogOn(b, open, newCluster(b, topic, 6), topic, values, edit...)
+}
+
+// relayBacklogOn is relayBacklog on cluster c's topic (6 partitions), for a benchmark that
+// compares two relays on one cluster (a real broker is leased to one Env at a time).
+func relayBacklogOn(b *testing.B, open Open, c *kafkatest.Env, topic string, values [][]byte, edit ...func(*outbox.Config)) (int, float64) {
+	ob := open(b)
 	n := ThroughputRows(b)
 	for first := 0; first < n; first += 1000 {
 		msgs := make([]outbox.Message, min(1000, n-first))
@@ -90,10 +96,22 @@ func (p *produceBytes) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, written in
 // on 10 samples or more even under -benchtime 1x) and reports p50, p99 and max.
 // Target: p99 ≤ 50 ms.
 func EndToEndLatency(b *testing.B, open Open) {
-	ob := open(b)
+	p50, p99, maxLat := endToEndLatency(b, open)
+	b.ReportMetric(p50, "p50_ms")
+	b.ReportMetric(p99, "p99_ms")
+	b.ReportMetric(maxLat, "max_ms")
+}
+
+// endToEndLatency is EndToEndLatency's run, returning p50, p99 and max in milliseconds.
+func endToEndLatency(b *testing.B, open Open, edit ...func(*outbox.Config)) (p50, p99, maxLat float64) {
 	const topic = "novatrek.bench.latency"
-	c := newCluster(b, topic, 3)
-	r := startRelay(b, ob, c, "bench", productionDefaults)
+	return endToEndLatencyOn(b, open, newCluster(b, topic, 3), topic, edit...)
+}
+
+// endToEndLatencyOn is endToEndLatency on cluster c's topic (3 partitions, empty).
+func endToEndLatencyOn(b *testing.B, open Open, c *kafkatest.Env, topic string, edit ...func(*outbox.Config)) (p50, p99, maxLat float64) {
+	ob := open(b)
+	r := startRelay(b, ob, c, "bench", append([]func(*outbox.Config){productionDefaults}, edit...)...)
 	eventually(b, time.Minute, "relay leads", func() bool { return r.leads(b) })
 
 	n := max(b.N, 1000)
@@ -141,9 +159,7 @@ func EndToEndLatency(b *testing.B, open Open) {
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
-	b.ReportMetric(ms(lat[n/2]), "p50_ms")
-	b.ReportMetric(ms(lat[n*99/100]), "p99_ms")
-	b.ReportMetric(ms(lat[n-1]), "max_ms")
+	return ms(lat[n/2]), ms(lat[n*99/100]), ms(lat[n-1])
 }
 
 // productionDefaults undoes the test shortcuts of startRelay: benchmarks measure the relay

@@ -52,6 +52,7 @@ func startRelay(t testing.TB, ob Outbox, c *kafkatest.Env, name string, edit ...
 		Logger:        slog.New(slog.NewTextHandler(testWriter{t}, nil)).With("relay", name),
 		Metrics:       r.metrics,
 	}
+	_, cfg.Fence = ob.(fenced)
 	for _, e := range edit {
 		e(&cfg)
 	}
@@ -138,6 +139,14 @@ type gatedSession struct {
 	store *gatedStore
 }
 
+// TransactionalID passes the engine's fencing id through the gate (see outbox.Config.Fence).
+func (s *gatedSession) TransactionalID() string {
+	if t, ok := s.Session.(outbox.TransactionalIDer); ok {
+		return t.TransactionalID()
+	}
+	return ""
+}
+
 func (s *gatedSession) Delete(ctx context.Context, ids []int64) error {
 	if err := s.store.seam(); err != nil {
 		return err
@@ -217,7 +226,8 @@ func seqMessages(topic string, first, n int) []outbox.Message {
 	return msgs
 }
 
-// consumer reads a topic from the start.
+// consumer reads a topic from the start, committed records only (a fenced relay's aborted
+// transactions are not delivered).
 type consumer struct {
 	t  testing.TB
 	cl *kgo.Client
@@ -230,6 +240,7 @@ func newConsumer(t testing.TB, c *kafkatest.Env, topic string) *consumer {
 		kgo.ConsumeTopics(topic),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
 		kgo.FetchMaxWait(100*time.Millisecond),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
 	)
 	if err != nil {
 		t.Fatal(err)

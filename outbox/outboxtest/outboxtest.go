@@ -45,30 +45,54 @@ type Open func(t testing.TB) Outbox
 
 // Run runs the contract against the engine, each proof in a parallel subtest.
 func Run(t *testing.T, open Open) {
-	for _, tc := range []struct {
-		name string
-		fn   func(*testing.T, Open)
-	}{
-		{"RollbackLeavesNoRowAndNoEvent", testRollback},
-		{"SlowTransactionCommittedAfterAFasterLaterOneIsPublished", testSlowTransaction},
-		{"SlowTransactionCommittedDuringABacklogIsPublishedSoon", testSlowTransactionDuringABacklog},
-		{"MessagesArriveAsEnqueued", testRoundTrip},
-		{"OrderPerKeyAcrossKeysAndBatches", testOrderPerKey},
-		{"NotificationWakesTheRelayWithoutPolling", testNotification},
-		{"PollingFindsRowsWhenNoNotificationComes", testPolling},
-		{"OneRelayPublishesAndAStandbyTakesOverWhenItStops", testGracefulFailover},
-		{"StandbyTakesOverWhenTheLeaderIsKilledAndNoRowIsLost", testKilledLeader},
-		{"RelayRecoversAfterItsOwnSessionIsKilled", testRecover},
-		{"DeleteFailingAfterProduceIsNotPublishedAgain", testDeleteFailsAfterProduce},
-		{"LeaderKilledBetweenProduceAndDeleteIsNotPublishedAgain", testLeaderKilledBetweenProduceAndDelete},
-		{"KafkaUnavailableRowsWaitThenAllArePublished", testKafkaOutage},
-		{"OrderPerKeyHoldsWhenProducesFailWithTwoBatchesInFlight", testOrderWhileProducesFail},
-	} {
+	for _, tc := range proofs {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, open)
 		})
 	}
+}
+
+// RunFenced runs the contract again with every relay fencing (outbox.Config.Fence): one
+// transaction per batch, read by read-committed consumers.
+func RunFenced(t *testing.T, open Open) {
+	fencedOpen := func(t testing.TB) Outbox { return fenced{open(t)} }
+	for _, tc := range proofs {
+		if tc.name == deposedLeaderProof {
+			continue // runs with and without fencing already
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, fencedOpen)
+		})
+	}
+}
+
+// fenced marks an outbox whose relays fence (see startRelay).
+type fenced struct{ Outbox }
+
+const deposedLeaderProof = "DeposedLeaderCutOffByTheNetwork"
+
+// proofs are the contract's proofs.
+var proofs = []struct {
+	name string
+	fn   func(*testing.T, Open)
+}{
+	{"RollbackLeavesNoRowAndNoEvent", testRollback},
+	{"SlowTransactionCommittedAfterAFasterLaterOneIsPublished", testSlowTransaction},
+	{"SlowTransactionCommittedDuringABacklogIsPublishedSoon", testSlowTransactionDuringABacklog},
+	{"MessagesArriveAsEnqueued", testRoundTrip},
+	{"OrderPerKeyAcrossKeysAndBatches", testOrderPerKey},
+	{"NotificationWakesTheRelayWithoutPolling", testNotification},
+	{"PollingFindsRowsWhenNoNotificationComes", testPolling},
+	{"OneRelayPublishesAndAStandbyTakesOverWhenItStops", testGracefulFailover},
+	{"StandbyTakesOverWhenTheLeaderIsKilledAndNoRowIsLost", testKilledLeader},
+	{"RelayRecoversAfterItsOwnSessionIsKilled", testRecover},
+	{"DeleteFailingAfterProduceIsNotPublishedAgain", testDeleteFailsAfterProduce},
+	{"LeaderKilledBetweenProduceAndDeleteIsNotPublishedAgain", testLeaderKilledBetweenProduceAndDelete},
+	{"KafkaUnavailableRowsWaitThenAllArePublished", testKafkaOutage},
+	{"OrderPerKeyHoldsWhenProducesFailWithTwoBatchesInFlight", testOrderWhileProducesFail},
+	{deposedLeaderProof, testDeposedLeader},
 }
 
 // Commit enqueues msgs in one committed transaction.

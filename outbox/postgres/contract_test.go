@@ -21,6 +21,9 @@ import (
 // TestContract runs the outbox contract against real PostgreSQL and the in-process Kafka.
 func TestContract(t *testing.T) { outboxtest.Run(t, open) }
 
+// TestContractFenced runs the contract with fencing relays (outbox.Config.Fence).
+func TestContractFenced(t *testing.T) { outboxtest.RunFenced(t, open) }
+
 // BenchmarkRelayThroughput relays a backlog (see outboxtest.Throughput) and sets its rows/s
 // beside the store's own limit measured in the same run: a raw DELETE … RETURNING drain of as
 // many rows in batches of 1,000, without Kafka. x_raw is their ratio (target

@@ -15,8 +15,9 @@ import (
 // listening on the channel. Every statement runs on it, so a leader whose session ended
 // cannot fetch or delete (see the package doc).
 type session struct {
-	o    *Outbox
-	conn *pgx.Conn
+	o     *Outbox
+	conn  *pgx.Conn
+	txnID string // see TransactionalID
 
 	lost     chan struct{}
 	lostOnce sync.Once
@@ -24,10 +25,11 @@ type session struct {
 	fetchSQL, deleteSQL, aheadSQL, backlogSQL string
 }
 
-func newSession(o *Outbox, conn *pgx.Conn) *session {
+func newSession(o *Outbox, conn *pgx.Conn, database string) *session {
 	return &session{
 		o:         o,
 		conn:      conn,
+		txnID:     "novatrek-outbox/" + database + "/" + o.schema,
 		lost:      make(chan struct{}),
 		fetchSQL:  `SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` ORDER BY id LIMIT $1`,
 		deleteSQL: `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
@@ -41,6 +43,10 @@ ORDER BY id LIMIT $3`,
 		backlogSQL: `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM ` + o.table,
 	}
 }
+
+// TransactionalID names the outbox on a Kafka cluster for a fenced relay (outbox.Config.Fence):
+// its database and schema, since advisory locks, and so leadership, are per database.
+func (s *session) TransactionalID() string { return s.txnID }
 
 // Lost is closed once the connection holding the lock is gone.
 func (s *session) Lost() <-chan struct{} { return s.lost }

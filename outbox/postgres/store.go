@@ -47,7 +47,8 @@ func (s *Store) TryLead(ctx context.Context) (outbox.Session, bool, error) {
 		return nil, false, fmt.Errorf("pgoutbox: %s: connect: %w", s.o.schema, err)
 	}
 	var locked bool
-	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, s.o.lockKey).Scan(&locked); err != nil {
+	var database string
+	if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1), current_database()`, s.o.lockKey).Scan(&locked, &database); err != nil {
 		conn.Close(context.WithoutCancel(ctx))
 		return nil, false, fmt.Errorf("pgoutbox: %s: try the relay lock: %w", s.o.schema, err)
 	}
@@ -62,5 +63,5 @@ func (s *Store) TryLead(ctx context.Context) (outbox.Session, bool, error) {
 		conn.Close(context.WithoutCancel(ctx)) // ends the session, which frees the lock
 		return nil, false, fmt.Errorf("pgoutbox: %s: listen on %s: %w", s.o.schema, s.o.channel, err)
 	}
-	return newSession(s.o, conn), true, nil
+	return newSession(s.o, conn, database), true, nil
 }
