@@ -78,10 +78,15 @@ func (c *callbacks) applyWaiting(ctx context.Context, us ...provider.StatusUpdat
 	deadline := time.Now().Add(wait)
 	for {
 		var ready, waiting []provider.StatusUpdate
+		asked := map[string]bool{} // by ref: a message's updates share one look
 		for _, u := range us {
-			pending, err := c.inFlight(ctx, u)
-			if err != nil {
-				return err
+			pending, seen := asked[u.Ref]
+			if !seen {
+				var err error
+				if pending, err = c.inFlight(ctx, u); err != nil {
+					return err
+				}
+				asked[u.Ref] = pending
 			}
 			if pending {
 				waiting = append(waiting, u)
