@@ -61,6 +61,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench BenchmarkReviews ./processors/reviews/
 	@echo "== svc-notifications: deliveries/s with providers answering in 20 ms; emergency latency behind 10,000 routine messages"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/notifications/delivery/
+	@echo "== svc-notifications: the whole delivery path (lane, worker, fakes' callbacks, status events), deliveries/s and CPU µs each beside a hand claim-send-update loop"
+	$(GO) test $(BENCHFLAGS) -bench DeliveryPath ./processors/notifications/
 	@echo "== svc-weather: cached current conditions through the API beside a raw Valkey GET; 100 concurrent cold misses beside the provider's call chain"
 	$(GO) test $(BENCHFLAGS) -bench . ./processors/weather/
 	@echo "== svc-location-services: 100,000 locations — nearby k=10, capacity check, z12 tile over HTTP beside brute-force nearest, primary-key read, seq-scan tile"

@@ -55,10 +55,11 @@ func (a *app) handleSendGrid(w http.ResponseWriter, r *http.Request) error {
 		return a.webhookRefused(r, err)
 	}
 	// Every update is applied even when one is in flight: SendGrid retries the whole batch
-	// on a non-2xx answer, and the ones already applied are then no-ops.
+	// on a non-2xx answer, and the ones already applied are then no-ops. The updates about
+	// one notification (a message's "processed" and "delivered") share a transaction.
 	var inFlight error
-	for _, u := range sendgrid.Updates(events) {
-		err := a.callbacks.applyWaiting(r.Context(), u)
+	for _, us := range byNotification(sendgrid.Updates(events)) {
+		err := a.callbacks.applyWaiting(r.Context(), us...)
 		switch {
 		case errors.Is(err, errInFlight):
 			inFlight = err

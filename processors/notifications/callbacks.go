@@ -62,27 +62,110 @@ const DefaultCallbackWait = 2 * time.Second
 // callbackPoll is how often a held callback looks for the record again.
 const callbackPoll = 50 * time.Millisecond
 
-// applyWaiting is apply, retried while the message is in flight, up to c.wait (default
-// DefaultCallbackWait); then errInFlight.
-func (c *callbacks) applyWaiting(ctx context.Context, u provider.StatusUpdate) error {
+// applyWaiting applies us (updates of one webhook post about one notification, in the
+// provider's order) in one transaction, retrying the ones about a message still in flight
+// up to c.wait (default DefaultCallbackWait); then errInFlight.
+//
+// While a message is in flight it polls with one statement (inFlight), not apply's
+// transaction: the fakes, and a fast provider, call back before the worker's record
+// commits for most messages, and a transaction that can only find the record missing costs
+// the database three round trips each time.
+func (c *callbacks) applyWaiting(ctx context.Context, us ...provider.StatusUpdate) error {
 	wait := c.wait
 	if wait == 0 {
 		wait = DefaultCallbackWait
 	}
 	deadline := time.Now().Add(wait)
 	for {
-		err := c.apply(ctx, u)
-		if !errors.Is(err, errInFlight) || time.Now().Add(callbackPoll).After(deadline) {
-			return err
+		var ready, waiting []provider.StatusUpdate
+		asked := map[string]bool{} // by ref: a message's updates share one look
+		for _, u := range us {
+			pending, seen := asked[u.Ref]
+			if !seen {
+				var err error
+				if pending, err = c.inFlight(ctx, u); err != nil {
+					return err
+				}
+				asked[u.Ref] = pending
+			}
+			if pending {
+				waiting = append(waiting, u)
+			} else {
+				ready = append(ready, u)
+			}
+		}
+		if len(ready) > 0 {
+			again, err := c.apply(ctx, ready...)
+			if err != nil {
+				return err
+			}
+			waiting = append(waiting, again...)
+		}
+		if len(waiting) == 0 {
+			return nil
+		}
+		us = waiting
+		stillInFlight := fmt.Errorf("%w: %d update(s), the first %s (ref %q)", errInFlight, len(us), us[0].ProviderMessageID, us[0].Ref)
+		if time.Now().Add(callbackPoll).After(deadline) {
+			return stillInFlight
 		}
 		t := time.NewTimer(callbackPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return err
+			return fmt.Errorf("%w: %w", stillInFlight, ctx.Err())
 		case <-t.C:
 		}
 	}
+}
+
+// byNotification splits a webhook post's updates into runs for applyWaiting: those naming
+// the same notification by our ref together (in order), every other alone, so that one
+// transaction locks one notification's row and two posts never wait for each other's locks
+// in opposite orders.
+func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
+	var out [][]provider.StatusUpdate
+	at := map[uuid.UUID]int{}
+	for _, u := range us {
+		id, _, ok := parseRef(u.Ref)
+		if !ok {
+			out = append(out, []provider.StatusUpdate{u})
+			continue
+		}
+		if i, seen := at[id]; seen {
+			out[i] = append(out[i], u)
+			continue
+		}
+		at[id] = len(out)
+		out = append(out, []provider.StatusUpdate{u})
+	}
+	return out
+}
+
+// inFlightSQL says whether the row our ref names ($1, member $2 or else the recipient) is
+// still being delivered with that member not recorded: what apply would answer errInFlight
+// for. No row: not ours by ref.
+const inFlightSQL = `SELECT n.status IN ('pending', 'deferred', 'queued') AND NOT EXISTS (SELECT 1
+		FROM notifications.delivery_members m WHERE m.notification_id = n.id AND m.member = coalesce(nullif($2, ''), n.recipient))
+	FROM notifications.notifications n WHERE n.id = $1`
+
+// inFlight reports, in one statement and without a lock, whether u is about a message of
+// ours whose send is not recorded yet. It only spares apply's transaction: apply decides
+// again under the row's lock.
+func (c *callbacks) inFlight(ctx context.Context, u provider.StatusUpdate) (bool, error) {
+	id, member, ok := parseRef(u.Ref)
+	if !ok {
+		return false, nil // found by provider message id, which only a recorded send has
+	}
+	var pending bool
+	err := c.pool.QueryRow(ctx, inFlightSQL, id, member).Scan(&pending)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("look for notification %s: %w", id, err)
+	}
+	return pending, nil
 }
 
 // Members and the row's status. The delivery stage sends one provider message per member:
@@ -106,97 +189,108 @@ func (c *callbacks) applyWaiting(ctx context.Context, u provider.StatusUpdate) e
 // make the provider retry it for a day); one that is ours but not recorded yet is
 // errInFlight. A row status change is reported by a delivery status event through the
 // outbox, in the same transaction.
-func (c *callbacks) apply(ctx context.Context, u provider.StatusUpdate) error {
-	log := c.log
-	return pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
-		t, ok, err := findTarget(ctx, tx, u)
-		if err != nil || !ok {
-			if err == nil {
-				log.InfoContext(ctx, "provider callback for an unknown message ignored", "provider", u.Provider,
-					"provider_message_id", u.ProviderMessageID, "ref", u.Ref)
+//
+// apply runs us in one transaction and returns those about a message still in flight
+// (applyOne's errInFlight), which it left untouched; any other failure rolls all of us back
+// (the provider retries the post; applying an update again adds nothing).
+func (c *callbacks) apply(ctx context.Context, us ...provider.StatusUpdate) ([]provider.StatusUpdate, error) {
+	var inFlight []provider.StatusUpdate
+	err := pgx.BeginFunc(ctx, c.pool, func(tx pgx.Tx) error {
+		inFlight = inFlight[:0]
+		for _, u := range us {
+			err := c.applyOne(ctx, tx, u)
+			if errors.Is(err, errInFlight) {
+				inFlight = append(inFlight, u)
+			} else if err != nil {
+				return err
 			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return inFlight, nil
+}
+
+// applyOne is apply's work for one update u in tx.
+func (c *callbacks) applyOne(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) error {
+	log := c.log
+	// Serialize callbacks of one notification (and wait for a record in progress).
+	t, status, recorded, ok, err := lockTarget(ctx, tx, u)
+	if err != nil || !ok {
+		if err == nil {
+			log.InfoContext(ctx, "provider callback for an unknown message ignored", "provider", u.Provider,
+				"provider_message_id", u.ProviderMessageID, "ref", u.Ref)
+		}
+		return err
+	}
+	inDelivery := slices.Contains([]string{"pending", "deferred", "queued"}, status)
+	if t.byRef {
+		switch {
+		case recorded != nil:
+			t.member = *recorded
+		case inDelivery:
+			return fmt.Errorf("%w: notification %s member %q (%s)", errInFlight, t.id, t.member, status)
+		case t.member != "":
+			log.InfoContext(ctx, "provider callback for an unknown member ignored", "provider", u.Provider,
+				"notification", t.id, "member", t.member)
+			return nil
+		default:
+			// A single-recipient row delivered without a member record: the row is
+			// the member.
+		}
+	}
+	var pmid, reason *string
+	if u.ProviderMessageID != "" {
+		pmid = &u.ProviderMessageID
+	}
+	if u.Reason != "" {
+		reason = &u.Reason
+	}
+	tag, err := tx.Exec(ctx, `INSERT INTO notifications.delivery_log (notification_id, attempt, provider, status, provider_message_id, error, at)
+		SELECT $1, coalesce((SELECT max(attempt) FROM notifications.delivery_log WHERE notification_id = $1), 1),
+			$2, $3, $4, $5, coalesce($6, now())
+		WHERE NOT EXISTS (SELECT 1 FROM notifications.delivery_log
+			WHERE notification_id = $1 AND provider = $2 AND status = $3 AND provider_message_id IS NOT DISTINCT FROM $4)`,
+		t.id, u.Provider, string(u.Status), pmid, reason, nullTime(u))
+	if err != nil {
+		return fmt.Errorf("log callback of %s: %w", t.id, err)
+	}
+	st := rowStatus(u.Status)
+	if tag.RowsAffected() == 0 || st == "" {
+		return nil
+	}
+	if t.member != "" {
+		if st == "sent" {
+			return nil // a recorded member is sent already: nothing moves
+		}
+		changed, err := updateMember(ctx, tx, t, st, u.Reason)
+		if err != nil || !changed || inDelivery {
 			return err
 		}
-		// Serialize callbacks of one notification (and wait for a record in progress).
-		var status, recipient string
-		if err := tx.QueryRow(ctx, `SELECT status, recipient FROM notifications.notifications WHERE id = $1 FOR UPDATE`,
-			t.id).Scan(&status, &recipient); err != nil {
-			return fmt.Errorf("lock notification %s: %w", t.id, err)
+		if st, err = derivedStatus(ctx, tx, t.id); err != nil {
+			return err
 		}
-		inDelivery := slices.Contains([]string{"pending", "deferred", "queued"}, status)
-		if t.byRef {
-			member := t.member
-			if member == "" {
-				member = recipient
-			}
-			var known bool
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications.delivery_members
-				WHERE notification_id = $1 AND member = $2)`, t.id, member).Scan(&known); err != nil {
-				return fmt.Errorf("find member %s of %s: %w", member, t.id, err)
-			}
-			switch {
-			case known:
-				t.member = member
-			case inDelivery:
-				return fmt.Errorf("%w: notification %s member %s (%s)", errInFlight, t.id, member, status)
-			case t.member != "":
-				log.InfoContext(ctx, "provider callback for an unknown member ignored", "provider", u.Provider,
-					"notification", t.id, "member", t.member)
-				return nil
-			default:
-				// A single-recipient row delivered without a member record: the row is
-				// the member.
-				t.member = ""
-			}
-		}
-		var pmid, reason *string
-		if u.ProviderMessageID != "" {
-			pmid = &u.ProviderMessageID
-		}
-		if u.Reason != "" {
-			reason = &u.Reason
-		}
-		tag, err := tx.Exec(ctx, `INSERT INTO notifications.delivery_log (notification_id, attempt, provider, status, provider_message_id, error, at)
-			SELECT $1, coalesce((SELECT max(attempt) FROM notifications.delivery_log WHERE notification_id = $1), 1),
-				$2, $3, $4, $5, coalesce($6, now())
-			WHERE NOT EXISTS (SELECT 1 FROM notifications.delivery_log
-				WHERE notification_id = $1 AND provider = $2 AND status = $3 AND provider_message_id IS NOT DISTINCT FROM $4)`,
-			t.id, u.Provider, string(u.Status), pmid, reason, nullTime(u))
-		if err != nil {
-			return fmt.Errorf("log callback of %s: %w", t.id, err)
-		}
-		st := rowStatus(u.Status)
-		if tag.RowsAffected() == 0 || st == "" {
-			return nil
-		}
-		if t.member != "" {
-			changed, err := updateMember(ctx, tx, t, st, u.Reason)
-			if err != nil || !changed || inDelivery {
-				return err
-			}
-			if st, err = derivedStatus(ctx, tx, t.id); err != nil {
-				return err
-			}
-		}
-		allowed := []string{"pending", "deferred", "queued", "sent"}
-		if st == "sent" {
-			allowed = []string{"pending", "deferred", "queued"}
-		}
-		var n notificationRow
-		err = tx.QueryRow(ctx, `UPDATE notifications.notifications
-			SET status = $2, status_reason = $3, defer_until = NULL, updated_at = now()
-			WHERE id = $1 AND status = ANY($4)
-			RETURNING request_id, kind, channel, recipient_type, recipient_id,
-				(SELECT max(attempt) FROM notifications.delivery_log WHERE notification_id = $1)`,
-			t.id, st, u.Reason, allowed).Scan(&n.requestID, &n.kind, &n.channel, &n.recipientType, &n.recipientID, &n.attempt)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil // already final, or already past "sent"
-		}
-		if err != nil {
-			return fmt.Errorf("update status of %s: %w", t.id, err)
-		}
-		return c.enqueueStatus(ctx, tx, t.id, n, u, st)
-	})
+	}
+	allowed := []string{"pending", "deferred", "queued", "sent"}
+	if st == "sent" {
+		allowed = []string{"pending", "deferred", "queued"}
+	}
+	var n notificationRow
+	err = tx.QueryRow(ctx, `UPDATE notifications.notifications
+		SET status = $2, status_reason = $3, defer_until = NULL, updated_at = now()
+		WHERE id = $1 AND status = ANY($4)
+		RETURNING request_id, kind, channel, recipient_type, recipient_id,
+			(SELECT max(attempt) FROM notifications.delivery_log WHERE notification_id = $1)`,
+		t.id, st, u.Reason, allowed).Scan(&n.requestID, &n.kind, &n.channel, &n.recipientType, &n.recipientID, &n.attempt)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // already final, or already past "sent"
+	}
+	if err != nil {
+		return fmt.Errorf("update status of %s: %w", t.id, err)
+	}
+	return c.enqueueStatus(ctx, tx, t.id, n, u, st)
 }
 
 // memberStatus is a delivery_members row's status: its own, or what the delivery stage's
@@ -325,18 +419,41 @@ func parseRef(ref string) (uuid.UUID, string, bool) {
 	return id, member, true
 }
 
-// findTarget resolves the notification a callback is about: by our ref, else by the
-// provider's message id among the recorded members, else in the delivery log.
-func findTarget(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (target, bool, error) {
-	if id, member, ok := parseRef(u.Ref); ok {
-		var exists bool
-		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM notifications.notifications WHERE id = $1)`, id).Scan(&exists); err != nil {
-			return target{}, false, fmt.Errorf("find notification %s: %w", id, err)
+// lockRefSQL locks the notification our ref names ($1) and returns its status and, when
+// the ref's member ($2, or else the row's recipient) is recorded in delivery_members, that
+// member (else NULL).
+const lockRefSQL = `SELECT n.status, CASE WHEN EXISTS (SELECT 1 FROM notifications.delivery_members m
+		WHERE m.notification_id = n.id AND m.member = coalesce(nullif($2, ''), n.recipient))
+		THEN coalesce(nullif($2, ''), n.recipient) END
+	FROM notifications.notifications n WHERE n.id = $1 FOR UPDATE OF n`
+
+// lockTarget finds the notification a callback is about and locks its row: by our ref in
+// one statement that also returns the ref's member when it is recorded (recorded, nil when
+// not), else by the provider's message id (findByMessage, then the lock). ok is false for a
+// message not ours.
+func lockTarget(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (t target, status string, recorded *string, ok bool, err error) {
+	if id, member, parsed := parseRef(u.Ref); parsed {
+		err := tx.QueryRow(ctx, lockRefSQL, id, member).Scan(&status, &recorded)
+		if err == nil {
+			return target{id: id, member: member, byRef: true}, status, recorded, true, nil
 		}
-		if exists {
-			return target{id: id, member: member, byRef: true}, true, nil
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return target{}, "", nil, false, fmt.Errorf("lock notification %s: %w", id, err)
 		}
 	}
+	if t, ok, err = findByMessage(ctx, tx, u); err != nil || !ok {
+		return target{}, "", nil, false, err
+	}
+	if err := tx.QueryRow(ctx, `SELECT status FROM notifications.notifications WHERE id = $1 FOR UPDATE`,
+		t.id).Scan(&status); err != nil {
+		return target{}, "", nil, false, fmt.Errorf("lock notification %s: %w", t.id, err)
+	}
+	return t, status, nil, true, nil
+}
+
+// findByMessage resolves the notification a callback without our ref is about by the
+// provider's message id: among the recorded members, else in the delivery log.
+func findByMessage(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (target, bool, error) {
 	if u.ProviderMessageID == "" {
 		return target{}, false, nil
 	}

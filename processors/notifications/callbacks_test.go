@@ -3,12 +3,14 @@ package notifications
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/novatrek/support/internal/testkit/pgtest"
+	"github.com/novatrek/support/processors/notifications/provider"
 )
 
 func TestParseRef(t *testing.T) {
@@ -28,6 +30,23 @@ func TestParseRef(t *testing.T) {
 		if ok != want.ok || member != want.member || (ok && got != id) {
 			t.Errorf("parseRef(%q) = %s, %q, %v; want %q, %v", ref, got, member, ok, want.member, want.ok)
 		}
+	}
+}
+
+// TestByNotificationGroupsOneNotificationsUpdates: a webhook post's updates naming the same
+// notification by ref (its members included) go into one run, in order; a second
+// notification's and each update without our ref form runs of their own.
+func TestByNotificationGroupsOneNotificationsUpdates(t *testing.T) {
+	a, b := uuid.NewString(), uuid.NewString()
+	us := []provider.StatusUpdate{
+		{Ref: a, Status: provider.StatusQueued}, {Ref: b, Status: provider.StatusQueued},
+		{ProviderMessageID: "sg-1", Status: provider.StatusDelivered}, {Ref: a, Status: provider.StatusDelivered},
+		{Ref: a + "/STAFF:s-1", Status: provider.StatusBounced}, {ProviderMessageID: "sg-2", Status: provider.StatusDelivered},
+	}
+	got := byNotification(us)
+	want := [][]provider.StatusUpdate{{us[0], us[3], us[4]}, {us[1]}, {us[2]}, {us[5]}}
+	if !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("byNotification =\n%v\nwant\n%v", got, want)
 	}
 }
 

@@ -8,7 +8,7 @@
 // touched, so a soak can stop and start its own as faults while other work goes on.
 //
 // While the simulator plays the neighbouring domains (events on their topics, calls to the
-// services' APIs through a small proxy that spreads them over the live instances: at a
+// services' APIs through a small proxy that spreads them over the ready instances: at a
 // rate for a time, or exactly N spec days of traffic, Config.Days), a fault
 // injector kills service processes (SIGKILL, then a restart), stops PostgreSQL, Valkey and
 // the registry for a while, and churns instances so the groups rebalance. When the traffic

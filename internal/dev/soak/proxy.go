@@ -1,6 +1,7 @@
 package soak
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/http/httputil"
@@ -12,27 +13,52 @@ import (
 	"time"
 )
 
-// defaultRefusedFor is how long the proxy leaves out an instance that refused a connection
-// (a process started again but not listening yet: it migrates, or waits for the registry).
-const defaultRefusedFor = 2 * time.Second
+// Defaults of the proxy's readiness probe (see proxy).
+const (
+	defaultProbeEvery = 100 * time.Millisecond
+	defaultReadyWait  = 10 * time.Second
+)
 
-// proxy serves /<service>/... by handing each request to one live instance of that
+// proxy serves /<service>/... by handing each request to one ready instance of that
 // service in turn, as a load balancer in front of a deployment would; the simulator's API
-// calls go through it, so they reach whichever instances the faults left running. A call
-// that finds no live instance gets a 503, which the simulator counts as failed. Like a load
-// balancer's readiness check, an instance that refused a connection is left out for
-// refusedFor (while another is live); the call that met the refusal gets a 502.
+// calls go through it, so they reach whichever instances the faults left running.
+//
+// Like a load balancer's readiness check, it sends an instance traffic only once that
+// instance's current run (each start of the process is a run) answered 200 on /readyz: a
+// process started again after a kill is probed, not tried with a call, while it migrates
+// or waits for the registry, so no call meets its closed port. A call that finds no ready
+// instance waits up to readyWait for one (a restart's cold start), then gets a 503, as one
+// that finds no live instance does at once; the simulator counts both as failed. An
+// instance that refuses a connection although it was ready (it is shutting down) is probed
+// again before it gets more traffic; the call that met the refusal gets a 502.
 type proxy struct {
 	instances func(service string) []*process
-	// refusedFor is how long a refusing instance is left out (0: defaultRefusedFor).
-	refusedFor time.Duration
-	next       atomic.Uint64
-	mu         sync.Mutex
-	refused    map[*process]time.Time // when each instance last refused a connection
+	// probeEvery is the readiness probe's period, readyWait how long a call waits for a
+	// ready instance (0: the defaults).
+	probeEvery, readyWait time.Duration
+	next                  atomic.Uint64
+	mu                    sync.Mutex
+	runs                  map[*process]*run // the latest run the proxy saw of each instance
 	// transport carries the calls to the instances (nil: http.DefaultTransport, which keeps
 	// two idle connections per instance: with the simulator's calls in flight at once,
 	// most would dial afresh).
 	transport http.RoundTripper
+}
+
+// run is one start of an instance: done is the process's channel for that start, ready is
+// closed once its /readyz answered 200.
+type run struct {
+	done  chan struct{}
+	ready chan struct{}
+}
+
+func (r *run) isReady() bool {
+	select {
+	case <-r.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // newProxyTransport keeps a connection per call in flight to every instance.
@@ -42,46 +68,119 @@ func newProxyTransport() *http.Transport {
 
 func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	name, rest, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
-	var live, listening []*process
-	wait := p.refusedFor
-	if wait <= 0 {
-		wait = defaultRefusedFor
-	}
-	p.mu.Lock()
-	for _, in := range p.instances(name) {
-		if in.running() {
-			live = append(live, in)
-			if time.Since(p.refused[in]) > wait {
-				listening = append(listening, in)
-			}
+	in, cur, live := p.pick(r.Context(), name)
+	if in == nil {
+		if live {
+			http.Error(w, "no ready instance of "+name+" within "+p.wait(p.readyWait, defaultReadyWait).String(), http.StatusServiceUnavailable)
+		} else {
+			http.Error(w, "no live instance of "+name, http.StatusServiceUnavailable)
 		}
-	}
-	p.mu.Unlock()
-	if len(listening) > 0 {
-		live = listening
-	}
-	if len(live) == 0 {
-		http.Error(w, "no live instance of "+name, http.StatusServiceUnavailable)
 		return
 	}
-	in := live[p.next.Add(1)%uint64(len(live))]
-	target := &url.URL{Scheme: "http", Host: in.addr}
-	rp := httputil.NewSingleHostReverseProxy(target)
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: in.addr})
 	rp.Transport = p.transport
 	// An instance killed mid-call is a fault the soak made: the caller gets a 502 and
 	// counts the call as failed; no log line per call.
 	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			p.mu.Lock()
-			if p.refused == nil {
-				p.refused = map[*process]time.Time{}
-			}
-			p.refused[in] = time.Now()
-			p.mu.Unlock()
+			p.reprobe(in, cur)
 		}
 		http.Error(w, "instance "+in.name+": "+err.Error(), http.StatusBadGateway)
 	}
 	r.URL.Path = "/" + rest
 	r.URL.RawPath = ""
 	rp.ServeHTTP(w, r)
+}
+
+// pick returns the next ready instance of service and its run, waiting up to readyWait
+// while instances are live but none is ready yet; live says whether any was.
+func (p *proxy) pick(ctx context.Context, service string) (in *process, cur *run, live bool) {
+	deadline := time.Now().Add(p.wait(p.readyWait, defaultReadyWait))
+	for {
+		var ready []*process
+		var runs []*run
+		live = false
+		for _, in := range p.instances(service) {
+			if r := p.runOf(in); r != nil {
+				live = true
+				if r.isReady() {
+					ready, runs = append(ready, in), append(runs, r)
+				}
+			}
+		}
+		if len(ready) > 0 {
+			i := p.next.Add(1) % uint64(len(ready))
+			return ready[i], runs[i], true
+		}
+		if !live || time.Now().After(deadline) {
+			return nil, nil, live
+		}
+		select {
+		case <-ctx.Done():
+			return nil, nil, live
+		case <-time.After(p.wait(p.probeEvery, defaultProbeEvery)):
+		}
+	}
+}
+
+// runOf returns the current run of in (nil when it is not running), starting its readiness
+// probe the first time the proxy sees that run.
+func (p *proxy) runOf(in *process) *run {
+	done := in.done
+	if done == nil || !in.running() {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if r := p.runs[in]; r != nil && r.done == done {
+		return r
+	}
+	return p.probeLocked(in, done)
+}
+
+// reprobe takes in out of the traffic until its /readyz answers again, unless a newer run
+// or probe already replaced cur.
+func (p *proxy) reprobe(in *process, cur *run) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.runs[in] == cur {
+		p.probeLocked(in, cur.done)
+	}
+}
+
+// probeLocked records a not-yet-ready run of in and polls its /readyz until it answers 200
+// (then the run is ready) or the run ends. p.mu is held.
+func (p *proxy) probeLocked(in *process, done chan struct{}) *run {
+	if p.runs == nil {
+		p.runs = map[*process]*run{}
+	}
+	r := &run{done: done, ready: make(chan struct{})}
+	p.runs[in] = r
+	url, every := "http://"+in.addr+"/readyz", p.wait(p.probeEvery, defaultProbeEvery)
+	go func() {
+		client := &http.Client{Timeout: time.Second, Transport: p.transport}
+		for {
+			if resp, err := client.Get(url); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					close(r.ready)
+					return
+				}
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(every):
+			}
+		}
+	}()
+	return r
+}
+
+// wait is d, or def when d is not set.
+func (p *proxy) wait(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -32,19 +33,45 @@ func TestReportIsOKOnlyWhenCheckedAndClean(t *testing.T) {
 	}
 }
 
-// TestProxySpreadsCallsOverLiveInstances: the proxy strips the service's prefix, takes the
-// live instances in turn, leaves out for a while one that refused a connection, and
-// answers 503 when none is live.
-func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
+// TestProxySpreadsCallsOverReadyInstances: the proxy strips the service's prefix and takes
+// the ready instances in turn; an instance started again that listens late is probed, not
+// called, so no call meets its closed port (no 502), and it gets calls once it answers
+// /readyz; a call finding no ready instance waits for one; none live is a 503 at once.
+func TestProxySpreadsCallsOverReadyInstances(t *testing.T) {
+	var calls atomic.Int64 // calls the instances served (their /readyz not counted)
+	serve := func(name string, ln net.Listener) {
+		srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/readyz" {
+				calls.Add(1)
+			}
+			io.WriteString(w, name+" "+r.URL.Path)
+		})}
+		go srv.Serve(ln) //nolint:errcheck // closed at cleanup
+		t.Cleanup(func() { srv.Close() })
+	}
+	// lateAddr is an address nothing listens on yet; listen starts serving name there.
+	lateAddr := func() (string, func(name string)) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		ln.Close()
+		return addr, func(name string) {
+			ln, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			serve(name, ln)
+		}
+	}
 	var ins []*process
 	for _, name := range []string{"a", "b"} {
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			io.WriteString(w, name+" "+r.URL.Path)
-		}))
-		t.Cleanup(srv.Close)
-		ins = append(ins, &process{name: name, addr: strings.TrimPrefix(srv.URL, "http://"), done: make(chan struct{})})
+		addr, listen := lateAddr()
+		listen(name)
+		ins = append(ins, &process{name: name, addr: addr, done: make(chan struct{})})
 	}
-	px := httptest.NewServer(&proxy{refusedFor: time.Hour, instances: func(service string) []*process {
+	px := httptest.NewServer(&proxy{probeEvery: 10 * time.Millisecond, instances: func(service string) []*process {
 		if service == "svc-x" {
 			return ins
 		}
@@ -71,26 +98,78 @@ func TestProxySpreadsCallsOverLiveInstances(t *testing.T) {
 	if !seen["a"] || !seen["b"] {
 		t.Errorf("calls reached %v, want both instances", seen)
 	}
-	// b is started again but not listening yet: after the call that meets its refusal, the
-	// calls go to a.
-	closed := httptest.NewServer(http.NotFoundHandler())
-	closed.Close()
-	ins[1].addr = strings.TrimPrefix(closed.URL, "http://")
-	refusals := 0
-	for range 4 {
-		if code, body := get("/svc-x/v1/things/1"); code == http.StatusBadGateway {
-			refusals++
-		} else if code != http.StatusOK || body[:1] != "a" {
-			t.Fatalf("GET with b refusing = %d %q, want a's answer", code, body)
+
+	// b is killed and started again on a port it listens on only later: the calls until
+	// then go to a, none meets b's closed port; once b answers /readyz it gets calls.
+	close(ins[1].done)
+	addr, listen := lateAddr()
+	ins[1].addr, ins[1].done = addr, make(chan struct{})
+	for range 10 {
+		if code, body := get("/svc-x/v1/things/2"); code != http.StatusOK || body[:1] != "a" {
+			t.Fatalf("GET with b not listening yet = %d %q, want a's answer", code, body)
 		}
 	}
-	if refusals != 1 {
-		t.Errorf("%d calls met b's refusal, want 1 (then b is left out)", refusals)
+	listen("b2")
+	for i := 0; ; i++ {
+		code, body := get("/svc-x/v1/things/3")
+		if code != http.StatusOK {
+			t.Fatalf("GET after b listened = %d %q", code, body)
+		}
+		if strings.HasPrefix(body, "b2 ") {
+			break
+		}
+		if i == 1000 {
+			t.Fatalf("b listens and answers /readyz, but 1000 calls went to a")
+		}
 	}
-	close(ins[0].done) // a ended
+
+	// Only b is live, started again and not listening yet: a call waits for it, not a 502.
+	close(ins[0].done)
 	close(ins[1].done)
-	if code, _ := get("/svc-x/v1/things/1"); code != http.StatusServiceUnavailable {
+	addr, listen = lateAddr()
+	ins[1].addr, ins[1].done = addr, make(chan struct{})
+	before := calls.Load()
+	answer := make(chan string, 1)
+	go func() {
+		code, body := get("/svc-x/v1/things/4")
+		answer <- strconv.Itoa(code) + " " + body
+	}()
+	time.Sleep(50 * time.Millisecond) // the call is waiting (or about to): either way it must not fail
+	if n := calls.Load(); n != before {
+		t.Fatalf("%d calls served before b listened", n-before)
+	}
+	listen("b3")
+	if got := <-answer; got != "200 b3 /v1/things/4" {
+		t.Errorf("the call waiting for b's restart got %q, want b3's answer", got)
+	}
+
+	close(ins[1].done)
+	if code, _ := get("/svc-x/v1/things/5"); code != http.StatusServiceUnavailable {
 		t.Errorf("no live instance: %d, want 503", code)
+	}
+}
+
+// TestProxyGivesUpOnAnInstanceNeverReady: a call finding only an instance that never
+// answers /readyz waits readyWait, then gets a 503 saying so (not a 502).
+func TestProxyGivesUpOnAnInstanceNeverReady(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	in := &process{name: "a", addr: addr, done: make(chan struct{})}
+	px := httptest.NewServer(&proxy{probeEvery: 10 * time.Millisecond, readyWait: 100 * time.Millisecond,
+		instances: func(string) []*process { return []*process{in} }})
+	t.Cleanup(px.Close)
+	resp, err := http.Get(px.URL + "/svc-x/v1/things/1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), "no ready instance of svc-x") {
+		t.Errorf("GET with the only instance never ready = %d %q, want 503 no ready instance", resp.StatusCode, body)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
@@ -33,9 +35,14 @@ const (
 // attempt back and sends again later (the soak's cold-start fault showed both). So the
 // process waits here instead, retrying with backoff, saying so (a warning, repeated once a
 // minute, and one line when the registry answers); it joins its consumer group and serves only
-// then, and skips nothing. A schema the registry does not have (not registered, a
-// subject no one produced yet) is not waited for: encoding and decoding report it, as
-// before. Only ctx ending stops the wait.
+// then, and skips nothing. Only ctx ending stops the wait.
+//
+// An answer that waiting cannot change is a configuration error and stops start-up at once
+// with one line naming the registry and what it answered (ErrRegistryConfig): 401 or 403
+// (a missing or refused credential), a 404 that is no registry's answer about a schema (the
+// URL does not lead to a registry), and a produced topic whose schema is not registered
+// under its subject (the process could publish nothing). A consumed subject no one produced
+// to yet is not an error: there is nothing to cache.
 func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *topology.Topology, consumes, produces []string, log *slog.Logger) error {
 	var todo []func(context.Context) error
 	for _, topic := range produces {
@@ -49,6 +56,11 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 		}
 		todo = append(todo, func(ctx context.Context) error {
 			_, err := sd.ID(ctx, topic, ev.Schema())
+			var re *sr.ResponseError
+			if errors.Is(err, serde.ErrUnknownSchema) && errors.As(err, &re) {
+				return fmt.Errorf("%w: the registry at %s has no schema for produced topic %s (register the topics' schemas first): %w",
+					ErrRegistryConfig, registryBase(re.URL), topic, err)
+			}
 			return err
 		})
 	}
@@ -62,7 +74,11 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 		var failed []func(context.Context) error
 		var last error
 		for _, f := range todo {
-			if err := f(ctx); err != nil && unreachable(err) {
+			err := f(ctx)
+			if cfg := misconfigured(err); cfg != nil {
+				return cfg
+			}
+			if err != nil && unreachable(err) {
 				failed, last = append(failed, f), err
 			}
 		}
@@ -105,6 +121,55 @@ func cacheWriters(ctx context.Context, sd *serde.Serde, reg *sr.Client, subject 
 		}
 	}
 	return nil
+}
+
+// ErrRegistryConfig marks an answer from the schema registry that says the process is
+// configured wrongly (URL, credentials, schemas not registered): waiting would not help.
+var ErrRegistryConfig = errors.New("schema registry configuration")
+
+// misconfigured returns err as a one-line configuration error when the registry's answer
+// cannot heal by waiting (see CacheSchemas), nil otherwise. The line names the registry by
+// the URL it was asked at, credentials in it redacted.
+func misconfigured(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, ErrRegistryConfig) {
+		return err
+	}
+	var re *sr.ResponseError
+	if !errors.As(err, &re) {
+		return nil
+	}
+	switch {
+	case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
+		return fmt.Errorf("%w: the registry at %s answered %d %s to %s %s: check SCHEMA_REGISTRY_URL and its credentials",
+			ErrRegistryConfig, registryBase(re.URL), re.StatusCode, http.StatusText(re.StatusCode), re.Method, redact(re.URL))
+	case re.StatusCode == http.StatusNotFound && re.ErrorCode/100 != 404:
+		// A registry's 404 carries an error code 404xx (subject, version or schema not
+		// found); a bare 404 is a server that is not a schema registry, or a wrong path.
+		return fmt.Errorf("%w: %s answered 404 Not Found to %s %s, which no schema registry answers: check SCHEMA_REGISTRY_URL",
+			ErrRegistryConfig, registryBase(re.URL), re.Method, redact(re.URL))
+	}
+	return nil
+}
+
+// registryBase is the scheme and host of the requested URL, the part an operator sets.
+func registryBase(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the configured URL"
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
+}
+
+// redact removes a password written into the URL.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // unreachable reports whether err is the registry not answering (worth waiting for), as

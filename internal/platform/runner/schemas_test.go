@@ -2,11 +2,14 @@ package runner
 
 import (
 	"context"
+	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -103,5 +106,127 @@ func TestCacheSchemasWaitsForTheRegistry(t *testing.T) {
 	}
 	if _, err := sd.WriterSchema(context.Background(), ids[consumed]); err != nil {
 		t.Errorf("writer schema %d of %s after the cache, registry down: %v", ids[consumed], consumed, err)
+	}
+}
+
+// TestCacheSchemasStopsOnConfigurationErrors: an answer waiting cannot change (401, 403, a
+// 404 that is not a registry's, a produced topic's schema not registered) stops start-up at
+// once with one line naming the registry and the status, and never a credential.
+func TestCacheSchemasStopsOnConfigurationErrors(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const produced, consumed = "novatrek.support.review.published", "novatrek.booking.reservation.status-changed"
+	answer := func(status int, body string) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(status)
+			io.WriteString(w, body) //nolint:errcheck // the client reads what it gets
+		})
+	}
+	for _, tc := range []struct {
+		name     string
+		registry http.Handler
+		want     []string
+	}{
+		{"401", answer(http.StatusUnauthorized, `{"error_code":40101,"message":"Unauthorized"}`), []string{"401 Unauthorized", "credentials"}},
+		{"403", answer(http.StatusForbidden, `{"error_code":40301,"message":"User cannot access the resource."}`), []string{"403 Forbidden", "credentials"}},
+		{"404 not a registry", answer(http.StatusNotFound, `<html>no such page</html>`), []string{"404 Not Found", "no schema registry answers"}},
+		{"produced schema not registered", srfake.New().Handler(), []string{"no schema for produced topic " + produced}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tc.registry)
+			defer srv.Close()
+			withSecret := strings.Replace(srv.URL, "http://", "http://ops:hunter2@", 1)
+			client, err := sr.NewClient(sr.URLs(withSecret))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs logtest.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			err = CacheSchemas(ctx, serde.New(client), client, topo, []string{consumed}, []string{produced}, slog.New(slog.NewTextHandler(&logs, nil)))
+			if !errors.Is(err, ErrRegistryConfig) || ctx.Err() != nil {
+				t.Fatalf("CacheSchemas = %v (context: %v), want ErrRegistryConfig at once", err, ctx.Err())
+			}
+			line := err.Error()
+			for _, want := range append(tc.want, srv.URL) {
+				if !strings.Contains(line, want) {
+					t.Errorf("error %q does not say %q", line, want)
+				}
+			}
+			if strings.Contains(line, "\n") || strings.Contains(line+logs.String(), "hunter2") {
+				t.Errorf("want one line and no password, got %q, logged %q", line, logs.String())
+			}
+			if strings.Contains(logs.String(), "unreachable") {
+				t.Errorf("a configuration error was logged as an outage:\n%s", logs.String())
+			}
+		})
+	}
+}
+
+// TestCacheSchemasWaitsThrough5xx: a registry answering 503 is down, not misconfigured:
+// CacheSchemas waits (one warning) and returns once it answers.
+func TestCacheSchemasWaitsThrough5xx(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const produced = "novatrek.support.review.published"
+	tp, _ := topo.Topic(produced)
+	ev, _ := schemas.New(tp.ValueSchema)
+	text, err := serde.SchemaText(ev.Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := srfake.New()
+	seed := httptest.NewServer(reg.Handler())
+	seeder, err := sr.NewClient(sr.URLs(seed.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seeder.RegisterSchema(context.Background(), serde.Subject(produced), sr.Schema{Schema: text, Type: sr.TypeAvro}, -1, -1); err != nil {
+		t.Fatal(err)
+	}
+	seed.Close()
+	var up atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !up.Load() {
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"error_code":50003,"message":"Error while forwarding the request to the leader"}`) //nolint:errcheck // best effort
+			return
+		}
+		reg.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	client, err := sr.NewClient(sr.URLs(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logtest.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- CacheSchemas(ctx, serde.New(client), client, topo, nil, []string{produced}, slog.New(slog.NewTextHandler(&logs, nil)))
+	}()
+	for !strings.Contains(logs.String(), "schema registry unreachable at start-up") {
+		select {
+		case err := <-done:
+			t.Fatalf("CacheSchemas returned %v while the registry answered 503", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	up.Store(true)
+	if err := <-done; err != nil {
+		t.Fatalf("CacheSchemas after the registry came back: %v", err)
+	}
+	if !strings.Contains(logs.String(), "Error while forwarding the request to the leader") {
+		t.Errorf("the warning does not say what the registry answered:\n%s", logs.String())
 	}
 }
