@@ -53,6 +53,7 @@ func storeOf(defs []service.Definition, name string) (service.Description, error
 
 func newBackupCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
+	var base bool
 	cmd := &cobra.Command{
 		Use:   "backup [service...]",
 		Short: "pg_dump the services' schemas (default all) into the backup directory, pruning dumps past the spec's retention",
@@ -64,6 +65,9 @@ is always kept). Run it daily; restore brings a dump back.`,
   novatrek backup svc-reviews --dir /var/backups/novatrek`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
+			if base {
+				return baseBackups(cmd, defs, &f, args)
+			}
 			if len(args) == 0 {
 				args = service.DefinitionNames(defs)
 			}
@@ -88,12 +92,13 @@ is always kept). Run it daily; restore brings a dump back.`,
 		},
 	}
 	f.register(cmd)
+	cmd.Flags().BoolVar(&base, "base", false, "a verified pg_basebackup of the service's own cluster instead of a dump (default svc-payments)")
 	return cmd
 }
 
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var file string
+	var file, toTime, pgdata string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
@@ -110,6 +115,9 @@ kept since, and the consumers downstream skip the results it publishes again.`,
 			d, err := storeOf(services(), args[0])
 			if err != nil {
 				return err
+			}
+			if toTime != "" || pgdata != "" {
+				return restoreToTime(cmd, &f, d.Name, toTime, pgdata)
 			}
 			if file == "" {
 				latest, err := backup.Latest(f.dir, d.Name)
@@ -129,5 +137,7 @@ kept since, and the consumers downstream skip the results it publishes again.`,
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "the dump to restore (default the service's newest in --dir)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables")
+	cmd.Flags().StringVar(&toTime, "to-time", "", "recover the service's cluster to this RFC 3339 time from base backups and archived WAL (svc-payments)")
+	cmd.Flags().StringVar(&pgdata, "pgdata", "", "with --to-time: the new, empty PostgreSQL data directory to build")
 	return cmd
 }

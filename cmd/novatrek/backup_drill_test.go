@@ -197,8 +197,14 @@ func providedEnv(t *testing.T, defs ...service.Definition) func(string) string {
 // stop (or the test's end).
 func startProcess(t *testing.T, def service.Definition, base config.Config, dbURL string, getenv func(string) string) (stop func()) {
 	t.Helper()
+	return startProcessAt(t, def, base, dbURL, freeAddr(t), getenv)
+}
+
+// startProcessAt is startProcess serving its API on addr.
+func startProcessAt(t *testing.T, def service.Definition, base config.Config, dbURL, addr string, getenv func(string) string) (stop func()) {
+	t.Helper()
 	cfg := base
-	cfg.DatabaseURL, cfg.HTTPAddr, cfg.DataDir = dbURL, freeAddr(t), t.TempDir()
+	cfg.DatabaseURL, cfg.HTTPAddr, cfg.DataDir = dbURL, addr, t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
@@ -289,11 +295,17 @@ func topicRecords(t *testing.T, kafka *kafkatest.Env, topic string) int64 {
 // columns that record when a row was written rather than what it says (arrivalColumns).
 func checksums(t *testing.T, db *pgxpool.Pool, schema string) map[string]string {
 	t.Helper()
+	return checksumsWithout(t, db, schema, arrivalColumns)
+}
+
+// checksumsWithout is an md5 per table of schema over its rows, the columns leftOut left out.
+func checksumsWithout(t *testing.T, db *pgxpool.Pool, schema string, leftOut []string) map[string]string {
+	t.Helper()
 	ctx := context.Background()
 	rows, err := db.Query(ctx, `SELECT c.table_name, string_agg(quote_ident(c.column_name), ', ' ORDER BY c.ordinal_position)
 		FROM information_schema.columns c JOIN information_schema.tables tb USING (table_schema, table_name)
 		WHERE c.table_schema = $1 AND tb.table_type = 'BASE TABLE' AND NOT c.column_name = ANY($2)
-		GROUP BY c.table_name`, schema, arrivalColumns)
+		GROUP BY c.table_name`, schema, leftOut)
 	if err != nil {
 		t.Fatal(err)
 	}

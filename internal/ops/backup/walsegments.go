@@ -1,0 +1,110 @@
+package backup
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A WAL segment's file name is its timeline, then its position as two 8-digit hex numbers
+// ("log" and segment within it): 00000001 00000000 0000000A. Names of one width in upper
+// case hex, so comparing the last 16 characters orders segments by position.
+var segmentName = regexp.MustCompile(`^[0-9A-F]{24}$`)
+
+// partialSuffix marks the segment pg_receivewal is still writing.
+const partialSuffix = ".partial"
+
+func isSegment(name string) bool { return segmentName.MatchString(name) }
+
+// position is the part of a segment's name that orders it within and across timelines.
+func position(segment string) string { return segment[8:] }
+
+// nextSegment is the segment after seg on the same timeline, for segments of segSize bytes
+// (a "log" holds 4 GiB of WAL: 256 segments of 16 MiB).
+func nextSegment(seg string, segSize int64) (string, error) {
+	log, err1 := strconv.ParseUint(seg[8:16], 16, 32)
+	n, err2 := strconv.ParseUint(seg[16:], 16, 32)
+	if err := errors.Join(err1, err2); err != nil || segSize <= 0 {
+		return "", fmt.Errorf("backup: WAL segment %q (size %d): not a segment name", seg, segSize)
+	}
+	if n++; n >= uint64(1<<32/segSize) {
+		log, n = log+1, 0
+	}
+	return fmt.Sprintf("%s%08X%08X", seg[:8], log, n), nil
+}
+
+// archived are the WAL files pg_receivewal wrote into an archive directory: the complete
+// segments and the partial ones, by segment name.
+type archived struct {
+	dir      string
+	complete map[string]bool
+	partial  map[string]bool
+}
+
+func readArchive(dir string) (archived, error) {
+	a := archived{dir: dir, complete: map[string]bool{}, partial: map[string]bool{}}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return a, nil
+	}
+	if err != nil {
+		return a, fmt.Errorf("backup: WAL archive: %w", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if isSegment(name) {
+			a.complete[name] = true
+		} else if seg, ok := strings.CutSuffix(name, partialSuffix); ok && isSegment(seg) {
+			a.partial[seg] = true
+		}
+	}
+	return a, nil
+}
+
+// on lists the archive's segment names of timeline (the first 8 characters), complete or
+// partial, in order.
+func (a archived) on(timeline string) []string {
+	var names []string
+	for _, m := range []map[string]bool{a.complete, a.partial} {
+		for name := range m {
+			if strings.HasPrefix(name, timeline) && !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// PruneWAL deletes the archived segments (complete or partial) positioned before keepFrom,
+// the start segment of the oldest base backup kept, and returns their names. Every segment
+// from keepFrom on stays: some kept base backup needs it. Timeline history files stay too.
+func PruneWAL(dir, keepFrom string) ([]string, error) {
+	a, err := readArchive(dir)
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, m := range []struct {
+		names  map[string]bool
+		suffix string
+	}{{a.complete, ""}, {a.partial, partialSuffix}} {
+		for seg := range m.names {
+			if position(seg) >= position(keepFrom) {
+				continue
+			}
+			if err := os.Remove(filepath.Join(dir, seg+m.suffix)); err != nil {
+				return removed, fmt.Errorf("backup: prune WAL: %w", err)
+			}
+			removed = append(removed, seg+m.suffix)
+		}
+	}
+	slices.Sort(removed)
+	return removed, nil
+}
