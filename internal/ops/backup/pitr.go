@@ -112,9 +112,9 @@ func emptyDataDir(dir string) error {
 		}
 		return nil
 	case err != nil:
-		return fmt.Errorf("restore: --data-dir: %w", err)
+		return fmt.Errorf("restore: --pgdata: %w", err)
 	case len(entries) > 0:
-		return fmt.Errorf("restore: --data-dir %s is not empty: restore builds a new data directory, give it an empty or new one", dir)
+		return fmt.Errorf("restore: --pgdata %s is not empty: restore builds a new data directory, give it an empty or new one", dir)
 	}
 	return os.Chmod(dir, 0o700)
 }
