@@ -55,16 +55,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const wave1, gap = 40, 30
-	kafka := kafkatest.New(t)
-	topo, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tp := range topo.Topics {
-		names = append(names, tp.Name)
-	}
-	kafka.CreateTopics(t, 3, names...) // topics.yaml's, dead-letter topics included
+	kafka := kafkaWithTopics(t)
 	// Run's serde does not register schemas (the dev stack does at start).
 	if _, err := kafka.Serde.ID(ctx, intake.StatusTopic, (&schemas.NotificationDeliveryStatusChanged{}).Schema()); err != nil {
 		t.Fatal(err)
@@ -178,6 +169,23 @@ func notificationRequest() *schemas.NotificationRequested {
 	}
 }
 
+// kafkaWithTopics is a Kafka cluster and registry holding topics.yaml's topics, dead-letter
+// topics included, with 3 partitions each.
+func kafkaWithTopics(t *testing.T) *kafkatest.Env {
+	t.Helper()
+	kafka := kafkatest.New(t)
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tp := range topo.Topics {
+		names = append(names, tp.Name)
+	}
+	kafka.CreateTopics(t, 3, names...)
+	return kafka
+}
+
 // providedEnv is the services' environment: the third-party fakes their Specs declare, as
 // the dev stack provides them (they stop at the test's end).
 func providedEnv(t *testing.T, defs ...service.Definition) func(string) string {
@@ -205,11 +213,18 @@ func startProcessAt(t *testing.T, def service.Definition, base config.Config, db
 	t.Helper()
 	cfg := base
 	cfg.DatabaseURL, cfg.HTTPAddr, cfg.DataDir = dbURL, addr, t.TempDir()
+	return inBackground(t, def.Describe().Name+": Run", func(ctx context.Context) error {
+		return runner.Run(ctx, def, service.RunConfig{Config: cfg, Getenv: getenv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	})
+}
+
+// inBackground runs run until the returned stop (or the test's end), which cancels its
+// context and fails the test with what it returned, unless nil.
+func inBackground(t *testing.T, what string, run func(context.Context) error) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- runner.Run(ctx, def, service.RunConfig{Config: cfg, Getenv: getenv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	}()
+	go func() { done <- run(ctx) }()
 	stopped := false
 	stop = func() {
 		if stopped {
@@ -218,7 +233,7 @@ func startProcessAt(t *testing.T, def service.Definition, base config.Config, db
 		stopped = true
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("%s: Run = %v", def.Describe().Name, err)
+			t.Errorf("%s = %v", what, err)
 		}
 	}
 	t.Cleanup(stop)

@@ -23,8 +23,6 @@ import (
 	"github.com/novatrek/support/internal/platform/apiauth"
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/platform/topology"
-	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/servicetest"
 	"github.com/novatrek/support/internal/testkit/valkeytest"
 	"github.com/novatrek/support/processors/payments"
@@ -62,16 +60,7 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	srcURL := source + "/payments?sslmode=disable"
 	backups := filepath.Join(work, "backups")
 
-	kafka := kafkatest.New(t)
-	topo, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var topics []string
-	for _, tp := range topo.Topics {
-		topics = append(topics, tp.Name)
-	}
-	kafka.CreateTopics(t, 3, topics...)
+	kafka := kafkaWithTopics(t)
 	// Run's serde does not register schemas (the dev stack does at start).
 	if _, err := kafka.Serde.ID(ctx, payments.TopicPaymentProcessed, (&schemas.PaymentProcessed{}).Schema()); err != nil {
 		t.Fatal(err)
@@ -236,35 +225,20 @@ func serverReadable(t *testing.T, dir string) {
 // soon as it is flushed) until the returned stop.
 func startArchiver(t *testing.T, dbURL, dir, bin string) (stop func()) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
 	var out bytes.Buffer
 	root := newRootCmd()
 	root.SetArgs([]string{"wal-archive", payments.ServiceName, "--synchronous", "--database-url", dbURL, "--dir", dir, "--pg-bin", bin})
 	root.SetOut(&out)
 	root.SetErr(&out)
-	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
-	stopped := false
-	stop = func() {
-		if stopped {
-			return
+	stop = inBackground(t, "wal-archive", func(ctx context.Context) error {
+		if err := root.ExecuteContext(ctx); err != nil {
+			return fmt.Errorf("%w\n%s", err, out.String())
 		}
-		stopped = true
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("wal-archive: %v\n%s", err, out.String())
-		}
-	}
-	t.Cleanup(stop)
+		return nil
+	})
 	// The slot exists once pg_receivewal streams through it.
 	db := openPool(t, dbURL)
 	streamtest.Eventually(t, "the WAL archiver to stream through its slot", func() (bool, error) {
-		select {
-		case err := <-done:
-			stopped = true
-			return false, fmt.Errorf("wal-archive stopped: %v\n%s", err, out.String())
-		default:
-		}
 		var active bool
 		err := db.QueryRow(context.Background(), `SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = $1`,
 			backup.SlotName(payments.ServiceName)).Scan(&active)

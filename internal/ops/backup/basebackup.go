@@ -6,8 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // BaseOptions say whose cluster to back up and where.
@@ -45,15 +43,7 @@ func BaseBackup(ctx context.Context, o BaseOptions) (BaseResult, error) {
 	if err != nil {
 		return BaseResult{}, err
 	}
-	conn, err := pgx.Connect(ctx, o.DatabaseURL)
-	if err != nil {
-		return BaseResult{}, fmt.Errorf("base backup: connect: %w", err)
-	}
-	major, err := serverMajor(ctx, conn)
-	if err == nil {
-		err = CheckReplication(ctx, conn)
-	}
-	conn.Close(ctx)
+	major, err := replicationServer(ctx, o.DatabaseURL)
 	if err != nil {
 		return BaseResult{}, err
 	}

@@ -3,11 +3,8 @@ package backup
 import (
 	"archive/tar"
 	"bufio"
-	"compress/gzip"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 )
@@ -18,28 +15,21 @@ import (
 // pg_basebackup writes backup_label first in the archive, so this reads little of it.
 func startSegment(base string) (string, error) {
 	path := filepath.Join(base, "base.tar.gz")
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("backup: %w", err)
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(f)
-	if err != nil {
-		return "", fmt.Errorf("backup: %s: %w", path, err)
-	}
-	tr := tar.NewReader(gz)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("backup: %s holds no backup_label: not a pg_basebackup archive", path)
+	var seg string
+	err := eachTarGzEntry(path, func(hdr *tar.Header, r io.Reader) error {
+		if hdr.Name != "backup_label" {
+			return nil
 		}
-		if err != nil {
-			return "", fmt.Errorf("backup: %s: %w", path, err)
+		var err error
+		if seg, err = labelSegment(r, path); err != nil {
+			return err
 		}
-		if hdr.Name == "backup_label" {
-			return labelSegment(tr, path)
-		}
+		return errStopReading
+	})
+	if err == nil && seg == "" {
+		err = fmt.Errorf("backup: %s holds no backup_label: not a pg_basebackup archive", path)
 	}
+	return seg, err
 }
 
 var startLine = regexp.MustCompile(`^START WAL LOCATION: \S+ \(file ([0-9A-F]{24})\)$`)

@@ -61,3 +61,18 @@ func CheckReplication(ctx context.Context, conn *pgx.Conn) error {
 	}
 	return nil
 }
+
+// replicationServer connects to the server at dbURL, checks that it can stream its WAL to
+// this role (CheckReplication), and returns its major version for choosing the tools.
+func replicationServer(ctx context.Context, dbURL string) (int, error) {
+	conn, err := pgx.Connect(ctx, dbURL)
+	if err != nil {
+		return 0, fmt.Errorf("backup: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+	major, err := serverMajor(ctx, conn)
+	if err != nil {
+		return 0, err
+	}
+	return major, CheckReplication(ctx, conn)
+}

@@ -14,6 +14,23 @@ import (
 // pg_wal.tar.gz) into dst. Entries naming a path outside dst are refused: a damaged or
 // foreign archive must not write anywhere else.
 func untarGz(src, dst string) error {
+	return eachTarGzEntry(src, func(hdr *tar.Header, r io.Reader) error {
+		if !filepath.IsLocal(hdr.Name) {
+			return fmt.Errorf("backup: %s: entry %q points outside the data directory", src, hdr.Name)
+		}
+		if err := extractEntry(r, hdr, filepath.Join(dst, hdr.Name)); err != nil {
+			return fmt.Errorf("backup: %s: %s: %w", src, hdr.Name, err)
+		}
+		return nil
+	})
+}
+
+// errStopReading ends eachTarGzEntry early without an error.
+var errStopReading = errors.New("stop reading")
+
+// eachTarGzEntry calls fn with each entry of the gzip-compressed tar file src and its
+// content, in order, until fn returns an error (errStopReading: stop, no error).
+func eachTarGzEntry(src string, fn func(*tar.Header, io.Reader) error) error {
 	f, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("backup: %w", err)
@@ -32,12 +49,10 @@ func untarGz(src, dst string) error {
 		if err != nil {
 			return fmt.Errorf("backup: %s: %w", src, err)
 		}
-		if !filepath.IsLocal(hdr.Name) {
-			return fmt.Errorf("backup: %s: entry %q points outside the data directory", src, hdr.Name)
-		}
-		target := filepath.Join(dst, hdr.Name)
-		if err := extractEntry(tr, hdr, target); err != nil {
-			return fmt.Errorf("backup: %s: %s: %w", src, hdr.Name, err)
+		if err := fn(hdr, tr); errors.Is(err, errStopReading) {
+			return nil
+		} else if err != nil {
+			return err
 		}
 	}
 }

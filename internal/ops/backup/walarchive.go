@@ -9,8 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // ArchiveOptions say whose WAL to archive and where.
@@ -47,15 +45,7 @@ func Archive(ctx context.Context, o ArchiveOptions) error {
 	if err := Physical(o.Service); err != nil {
 		return err
 	}
-	conn, err := pgx.Connect(ctx, o.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("wal-archive: connect: %w", err)
-	}
-	major, err := serverMajor(ctx, conn)
-	if err == nil {
-		err = CheckReplication(ctx, conn)
-	}
-	conn.Close(ctx)
+	major, err := replicationServer(ctx, o.DatabaseURL)
 	if err != nil {
 		return err
 	}
