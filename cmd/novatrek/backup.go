@@ -60,9 +60,15 @@ func newBackupCmd(services func() []service.Definition) *cobra.Command {
 		Long: `backup dumps each named service's PostgreSQL schema (its tables, inbox, stored offsets and
 outbox) with pg_dump's custom format into --dir as <service>-<UTC time>.dump, then deletes
 that service's dumps older than the retention the domain spec gives its store (the newest
-is always kept). Run it daily; restore brings a dump back.`,
+is always kept). Run it daily; restore brings a dump back.
+
+With --base it takes a base backup of the cluster of svc-payments (whose spec asks for WAL
+archiving and daily base backups: run it daily beside wal-archive) with pg_basebackup,
+verifies it with pg_verifybackup, and names it <service>-base-<UTC time it completed>; base
+backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 		Example: `  novatrek backup                        # every service, into .novatrek/backups
-  novatrek backup svc-reviews --dir /var/backups/novatrek`,
+  novatrek backup svc-reviews --dir /var/backups/novatrek
+  novatrek backup svc-payments --base    # svc-payments' own cluster (DATABASE_URL)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
 			if base {
@@ -107,9 +113,15 @@ func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 DATABASE_URL (a fresh one, or one whose schema is missing or empty; --force replaces a schema
 that holds tables, and puts it back if the restore fails). Stop the service first. When it
 starts again it resumes from the offsets stored in the dump: it re-applies the events Kafka
-kept since, and the consumers downstream skip the results it publishes again.`,
+kept since, and the consumers downstream skip the results it publishes again.
+
+With --to-time T --pgdata D (svc-payments) it builds a new PostgreSQL data directory D from
+the newest base backup completed at or before T and the WAL wal-archive kept, set to replay
+up to T and promote; start a server on it (pg_ctl -D D start) to get the cluster as it was
+at T. It says which base backup and WAL segments it used, and refuses a non-empty D.`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
-  novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump`,
+  novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump
+  novatrek restore svc-payments --to-time 2026-12-08T02:15:00Z --pgdata /srv/payments-at-0215`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := storeOf(services(), args[0])
@@ -117,6 +129,9 @@ kept since, and the consumers downstream skip the results it publishes again.`,
 				return err
 			}
 			if toTime != "" || pgdata != "" {
+				if file != "" || force {
+					return fmt.Errorf("restore --to-time builds a new data directory from base backups and WAL: --file and --force are the dump's")
+				}
 				return restoreToTime(cmd, &f, d.Name, toTime, pgdata)
 			}
 			if file == "" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -52,7 +53,10 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 	if res.Gap != "" {
 		fmt.Fprintf(out, "warning: WAL segment %s is missing from the archive: recovery cannot replay past %s, so a later --to-time fails at start\n", res.Gap, res.LastWAL)
 	}
-	fmt.Fprintf(out, "start it as the server's OS user (the owner of %s): pg_ctl -D %s start\n", pgdata, pgdata)
+	if os.Geteuid() == 0 {
+		fmt.Fprintf(out, "it belongs to root, which PostgreSQL refuses to run as: chown -R postgres: %s, then ", pgdata)
+	}
+	fmt.Fprintf(out, "start it as the server's OS user: pg_ctl -D %s start (that user must read %s)\n", pgdata, res.Archive)
 	return nil
 }
 

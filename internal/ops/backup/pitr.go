@@ -27,6 +27,8 @@ type PITROptions struct {
 // PITRResult says what a restore to a point in time used.
 type PITRResult struct {
 	Base Base
+	// Archive is the WAL archive restore_command copies from.
+	Archive string
 	// FirstWAL and LastWAL are the range of segments recovery can replay: from the base
 	// backup's start to the newest one archived without a gap.
 	FirstWAL, LastWAL string
@@ -56,6 +58,7 @@ func RestoreToTime(ctx context.Context, o PITROptions) (PITRResult, error) {
 	if strings.ContainsAny(archive, "'\"$`\\\n") {
 		return res, fmt.Errorf("restore: the WAL archive's path %q holds a quote, $, ` or \\, which restore_command cannot carry", archive)
 	}
+	res.Archive = archive
 	if res.Base, err = baseBefore(o.Dir, o.Service, o.Target); err != nil {
 		return res, err
 	}
