@@ -114,6 +114,8 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	stopArchiver()
 	serverReadable(t, backups)
 
+	refuseTampered(t, backups, bin, filepath.Join(work, "tampered"), target)
+
 	restored := filepath.Join(work, "restored")
 	out := runCLI(t, "restore", payments.ServiceName, "--to-time", target.Format(time.RFC3339Nano),
 		"--pgdata", filepath.Join(restored, "data"), "--dir", backups, "--pg-bin", bin)
@@ -134,6 +136,43 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	}
 	if n := count(t, recovered, `SELECT count(*) FROM payments.payments`); n != before {
 		t.Errorf("the recovered store holds %d payments, want the %d made before T (none of the %d after)", n, before, after)
+	}
+}
+
+// refuseTampered copies the backup directory to dir with one entry of the base backup's
+// manifest changed, and checks that restore refuses it (pg_verifybackup) and leaves its data
+// directory empty.
+func refuseTampered(t *testing.T, backups, bin, dir string, target time.Time) {
+	t.Helper()
+	if err := os.CopyFS(dir, os.DirFS(backups)); err != nil {
+		t.Fatal(err)
+	}
+	manifests, err := filepath.Glob(filepath.Join(dir, payments.ServiceName+"-base-*", "backup_manifest"))
+	if err != nil || len(manifests) != 1 {
+		t.Fatalf("manifests %v (%v), want one", manifests, err)
+	}
+	b, err := os.ReadFile(manifests[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const entry = `{ "Path": "PG_VERSION", "Size": 3,`
+	if !bytes.Contains(b, []byte(entry)) {
+		t.Fatalf("the manifest has no %s", entry)
+	}
+	if err := os.WriteFile(manifests[0], bytes.Replace(b, []byte(entry), []byte(`{ "Path": "PG_VERSION", "Size": 4,`), 1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pgdata := filepath.Join(dir, "data")
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetArgs([]string{"restore", payments.ServiceName, "--to-time", target.Format(time.RFC3339Nano), "--pgdata", pgdata, "--dir", dir, "--pg-bin", bin})
+	root.SetOut(&out)
+	root.SetErr(&out)
+	if err := root.ExecuteContext(context.Background()); err == nil || !strings.Contains(err.Error(), "pg_verifybackup failed") {
+		t.Errorf("restore from a tampered base backup: %v; want pg_verifybackup's refusal\n%s", err, out.String())
+	}
+	if entries, err := os.ReadDir(pgdata); err != nil || len(entries) != 0 {
+		t.Errorf("the refused restore left %d entries in %s (%v)", len(entries), pgdata, err)
 	}
 }
 

@@ -8,4 +8,9 @@
 // the time of the dump: it re-applies the events Kafka kept since, and its outbox publishes
 // their results again under the ids derived from the same causes, which downstream inboxes
 // skip. The drill test in cmd/novatrek proves it end to end.
+//
+// svc-payments' store, on a cluster of its own, is also backed up physically, as its spec
+// says: its WAL archived continuously (Archive: pg_receivewal through a replication slot),
+// a verified base backup daily (BaseBackup), both kept 7 years, and RestoreToTime builds a
+// data directory that recovers the cluster to a point in time (TestPointInTimeRecoveryDrill).
 package backup

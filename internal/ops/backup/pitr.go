@@ -46,8 +46,7 @@ type PITRResult struct {
 // recovery_target_action in postgresql.auto.conf). Starting a server on it replays the WAL;
 // a Target later than the archive's last commit stops that server with "recovery ended
 // before configured recovery target was reached".
-func RestoreToTime(ctx context.Context, o PITROptions) (PITRResult, error) {
-	var res PITRResult
+func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err error) {
 	if err := Physical(o.Service); err != nil {
 		return res, err
 	}
@@ -65,6 +64,12 @@ func RestoreToTime(ctx context.Context, o PITROptions) (PITRResult, error) {
 	if err := emptyDataDir(o.DataDir); err != nil {
 		return res, err
 	}
+	// A failed restore leaves the directory empty again, ready for the next attempt.
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, emptyOut(o.DataDir))
+		}
+	}()
 	if err := unpackBase(res.Base.Path, o.DataDir); err != nil {
 		return res, err
 	}
@@ -120,6 +125,20 @@ func emptyDataDir(dir string) error {
 		return fmt.Errorf("restore: --pgdata %s is not empty: restore builds a new data directory, give it an empty or new one", dir)
 	}
 	return os.Chmod(dir, 0o700)
+}
+
+// emptyOut removes everything in dir, keeping dir.
+func emptyOut(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return fmt.Errorf("restore: clearing %s after the failure: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("restore: clearing %s after the failure: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 // dataMajor is the PostgreSQL major version of the data directory (its PG_VERSION).

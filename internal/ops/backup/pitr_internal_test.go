@@ -259,3 +259,20 @@ func TestRestoreToTimeRefusesWhatItCannotDo(t *testing.T) {
 		t.Errorf("an archive path with a quote: %v", err)
 	}
 }
+
+// TestFailedRestoreLeavesTheDataDirectoryEmpty: a base backup missing its pg_wal.tar.gz
+// fails the restore with the reason, and what was unpacked is removed, so the next attempt
+// is not refused as a non-empty data directory.
+func TestFailedRestoreLeavesTheDataDirectoryEmpty(t *testing.T) {
+	t.Parallel()
+	dir, data := t.TempDir(), t.TempDir()
+	taken := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
+	writeBase(t, dir, "svc-payments", taken, "000000010000000000000002")
+	_, err := RestoreToTime(context.Background(), PITROptions{Service: "svc-payments", Dir: dir, DataDir: data, Target: taken})
+	if err == nil || !strings.Contains(err.Error(), "pg_wal.tar.gz") {
+		t.Fatalf("restore of a base backup without its WAL: %v", err)
+	}
+	if got := names(t, data); len(got) != 0 {
+		t.Errorf("the failed restore left %v in the data directory", got)
+	}
+}
