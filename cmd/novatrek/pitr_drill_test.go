@@ -181,19 +181,28 @@ func refuseTampered(t *testing.T, backups, bin, dir string, target time.Time) {
 // database.
 func startCluster(t *testing.T, root string) string {
 	t.Helper()
-	port := freePortNumber(t)
+	url, _ := startClusterOn(t, root, freePortNumber(t))
+	return url
+}
+
+// startClusterOn is startCluster on port; the server returned may be stopped sooner.
+func startClusterOn(t *testing.T, root string, port uint16) (string, *devstack.Server) {
+	t.Helper()
 	srv, err := devstack.StartPostgres(context.Background(), root, port, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.Stop(ctx); err != nil {
-			t.Error(err)
-		}
-	})
-	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(int(port))
+	t.Cleanup(func() { stopCluster(t, srv) })
+	return "postgres://postgres@127.0.0.1:" + strconv.Itoa(int(port)), srv
+}
+
+func stopCluster(t *testing.T, srv *devstack.Server) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Stop(ctx); err != nil {
+		t.Error(err)
+	}
 }
 
 // startRecovery starts a server on the data directory root/data that restore built and
@@ -336,5 +345,49 @@ func deposit(t *testing.T, addr string) {
 		var b bytes.Buffer
 		_, _ = b.ReadFrom(resp.Body)
 		t.Fatalf("deposit: %s: %s", resp.Status, b.String())
+	}
+}
+
+// TestWALArchiveNamesTheServerSetting: on a cluster set to wal_level = minimal (which needs
+// max_wal_senders = 0), `wal-archive` and `backup --base` stop with one line naming the
+// setting to change, and write nothing.
+func TestWALArchiveNamesTheServerSetting(t *testing.T) {
+	t.Parallel()
+	bin, err := devstack.PostgresBin()
+	if err != nil {
+		t.Skipf("the test runs its own PostgreSQL cluster: %v", err)
+	}
+	work := t.TempDir()
+	serverReadable(t, work)
+	root, port := filepath.Join(work, "minimal"), freePortNumber(t)
+	server, srv := startClusterOn(t, root, port)
+	admin := openPool(t, server+"/postgres?sslmode=disable")
+	for _, set := range []string{`ALTER SYSTEM SET wal_level = minimal`, `ALTER SYSTEM SET max_wal_senders = 0`} {
+		if _, err := admin.Exec(context.Background(), set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin.Close()
+	// They apply at the server's start.
+	stopCluster(t, srv)
+	startClusterOn(t, root, port)
+	dir := filepath.Join(work, "backups")
+	for _, args := range [][]string{
+		{"wal-archive", payments.ServiceName},
+		{"backup", payments.ServiceName, "--base"},
+	} {
+		cmd := newRootCmd()
+		var out bytes.Buffer
+		cmd.SetArgs(append(args, "--database-url", server+"/postgres?sslmode=disable", "--dir", dir, "--pg-bin", bin))
+		cmd.SetOut(&out)
+		cmd.SetErr(&out)
+		err := cmd.ExecuteContext(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "wal_level is minimal") || !strings.Contains(err.Error(), "set wal_level = replica") ||
+			strings.Contains(err.Error(), "\n") {
+			t.Errorf("novatrek %s on a wal_level = minimal server: %v; want one line naming wal_level", strings.Join(args, " "), err)
+		}
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the refused commands made %s (%v)", dir, err)
 	}
 }
