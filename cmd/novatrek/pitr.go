@@ -62,14 +62,16 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 
 func newWALArchiveCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var synchronous bool
+	var synchronous, compress bool
 	cmd := &cobra.Command{
 		Use:   "wal-archive <service>",
 		Short: "stream the service's cluster's WAL into the backup directory with pg_receivewal (runs until stopped)",
 		Long: `wal-archive archives the WAL of the service's own PostgreSQL cluster continuously: it runs
-pg_receivewal through the replication slot novatrek_<service> into <dir>/<service>-wal until
-stopped (SIGINT or SIGTERM). The slot makes the server keep the WAL the archiver has not
-received while it is down, so no segment is lost. Together with the daily base backups
+pg_receivewal through the replication slot novatrek_<service> into <dir>/<service>-wal, each
+segment gzip-compressed unless --compress=false, until stopped (SIGINT or SIGTERM). The
+slot makes the server keep the WAL the archiver has not received while it is down, so no
+segment is lost; a lost connection is retried, and any other failure exits non-zero (run it
+under a supervisor that restarts it). Together with the daily base backups
 (backup --base) it lets restore --to-time recover the cluster to any moment since the oldest
 base backup kept. Only services whose spec asks for WAL archiving (svc-payments) have one.`,
 		Example: `  novatrek wal-archive svc-payments --database-url postgres://postgres@payments-db:5432/payments
@@ -81,10 +83,11 @@ base backup kept. Only services whose spec asks for WAL archiving (svc-payments)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: archiving WAL into %s through slot %s\n", args[0], backup.WALDir(f.dir, args[0]), backup.SlotName(args[0]))
 			return backup.Archive(cmd.Context(), backup.ArchiveOptions{DatabaseURL: f.cfg.DatabaseURL, Service: args[0], Dir: f.dir,
-				BinDir: f.binDir, Synchronous: synchronous, Log: cmd.ErrOrStderr()})
+				BinDir: f.binDir, Synchronous: synchronous, Compress: compress, Log: cmd.ErrOrStderr()})
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().BoolVar(&synchronous, "synchronous", false, "flush each piece of WAL as it arrives and report it at once (pg_receivewal --synchronous)")
+	cmd.Flags().BoolVar(&compress, "compress", true, "gzip each segment (pg_receivewal --compress=gzip); --compress=false keeps them plain")
 	return cmd
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -124,6 +125,21 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	}
 	t.Log(strings.TrimSpace(out))
 	recovered := openPool(t, startRecovery(t, restored)+"/payments?sslmode=disable")
+	// The server read the archive through restore_command (gzip-compressed segments: the
+	// archiver's default) and stopped at T, before the first later commit.
+	log, err := os.ReadFile(filepath.Join(restored, "postgres.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := regexp.MustCompile(`and WAL ([0-9A-F]{24})\.\.`).FindStringSubmatch(out)
+	if first == nil {
+		t.Fatalf("restore named no WAL range: %q", out)
+	}
+	for _, want := range []string{`restored log file "` + first[1] + `" from archive`, "recovery stopping before commit of transaction"} {
+		if !bytes.Contains(log, []byte(want)) {
+			t.Errorf("the restored server's log has no %q:\n%s", want, log)
+		}
+	}
 
 	got := checksumsWithout(t, recovered, "payments", nil)
 	for table, sum := range atTarget {

@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -173,7 +174,9 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 	if err != nil {
 		return err
 	}
-	have := func(seg string) bool { return a.complete[seg] || a.partial[seg] || isFile(filepath.Join(pgWAL, seg)) }
+	have := func(seg string) bool {
+		return a.complete[seg] != "" || a.partial[seg] != "" || isFile(filepath.Join(pgWAL, seg))
+	}
 	res.FirstWAL = start
 	for seg := start; have(seg); {
 		res.LastWAL = seg
@@ -189,11 +192,12 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 	}
 	// The archive's partial segment is the newest copy of it: one the base backup carries
 	// ends with the backup.
-	if a.complete[res.LastWAL] || !a.partial[res.LastWAL] {
+	partial := a.partial[res.LastWAL]
+	if a.complete[res.LastWAL] != "" || partial == "" {
 		return nil
 	}
 	res.Partial = true
-	return copyFile(filepath.Join(archiveDir, res.LastWAL+partialSuffix), filepath.Join(pgWAL, res.LastWAL))
+	return placePartial(filepath.Join(archiveDir, partial), filepath.Join(pgWAL, res.LastWAL), segSize)
 }
 
 // segmentSize is the WAL segment size of the cluster: the size of the base backup's start
@@ -206,21 +210,49 @@ func segmentSize(pgWAL, start string) (int64, error) {
 	return fi.Size(), nil
 }
 
-func copyFile(src, dst string) error {
+// placePartial writes the partial segment src (compressed or not) at dst as a whole
+// segment: decompressed, and padded with zeros to segSize, where recovery finds the end of
+// the WAL as it does in a segment pg_receivewal wrote uncompressed. A compressed one whose
+// archiver died mid-write ends in a cut gzip stream; what it holds up to the cut is kept.
+func placePartial(src, dst string, segSize int64) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer in.Close()
+	var r io.Reader = in
+	if strings.HasSuffix(src, gzSuffix+partialSuffix) {
+		gz, err := gzip.NewReader(in)
+		if err != nil {
+			return fmt.Errorf("restore: %s: %w", src, err)
+		}
+		r = gz
+	}
 	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("restore: %w", err)
+	n, err := io.Copy(out, io.LimitReader(r, segSize))
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		err = nil
 	}
-	return out.Close()
+	if err == nil && n < segSize {
+		err = out.Truncate(segSize)
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("restore: %s: %w", src, err)
+	}
+	return nil
+}
+
+// restoreCommand copies a segment from the archive into place, decompressing one
+// pg_receivewal compressed. It fails when the archive has neither, which recovery takes as
+// the end of the archive.
+func restoreCommand(archive string) string {
+	return fmt.Sprintf(`f="%s/%%f"; if [ -f "$f.gz" ]; then gzip -dc "$f.gz" > "%%p"; else cp "$f" "%%p"; fi`, archive)
 }
 
 // writeRecovery sets the data directory to recover from the archive up to target and then
@@ -235,8 +267,8 @@ func writeRecovery(dataDir, archive string, target time.Time) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	_, err = fmt.Fprintf(f, "# point-in-time recovery written by novatrek restore\n"+
-		"restore_command = 'cp \"%s/%%f\" \"%%p\"'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n",
-		archive, target.UTC().Format("2006-01-02 15:04:05.999999")+"+00")
+		"restore_command = '%s'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n",
+		restoreCommand(archive), target.UTC().Format("2006-01-02 15:04:05.999999")+"+00")
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

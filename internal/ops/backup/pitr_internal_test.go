@@ -2,6 +2,7 @@ package backup
 
 import (
 	"archive/tar"
+	"bytes"
 	"compress/gzip"
 	"context"
 	"os"
@@ -42,6 +43,27 @@ func writeBase(t *testing.T, dir, service string, taken time.Time, start string)
 		}
 	}
 	return path
+}
+
+// walBytes stand for the WAL a compressed partial segment holds.
+var walBytes = []byte("WAL records so far")
+
+func writeGzip(t *testing.T, path string, content []byte) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	if _, err := gz.Write(content); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // touchSegment writes an archived segment of full size (sparse) at dir/name.
@@ -90,6 +112,8 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 		touchSegment(t, wal, seg)
 	}
 	touchSegment(t, wal, "000000010000000000000004.partial") // an interrupted archiver's leftover
+	touchSegment(t, wal, "000000010000000000000003.gz")      // the same WAL from a run with --compress
+	touchSegment(t, wal, "000000010000000100000001.gz.partial")
 	touchSegment(t, wal, "00000002.history")
 
 	removed, prunedWAL, err := PruneBases(dir, "svc-payments", 7*24*time.Hour, now)
@@ -99,11 +123,12 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -10)) {
 		t.Errorf("pruned base backups %v, want the one of 10 days ago", removed)
 	}
-	if want := []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000004",
-		"000000010000000000000004.partial"}; !slices.Equal(prunedWAL, want) {
+	if want := []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000003.gz",
+		"000000010000000000000004", "000000010000000000000004.partial"}; !slices.Equal(prunedWAL, want) {
 		t.Errorf("pruned WAL %v, want %v (below the oldest kept backup's start, 05)", prunedWAL, want)
 	}
-	if got, want := names(t, wal), []string{"000000010000000000000005", "0000000100000000000000FE", "000000010000000100000000", "00000002.history"}; !slices.Equal(got, want) {
+	if got, want := names(t, wal), []string{"000000010000000000000005", "0000000100000000000000FE", "000000010000000100000000",
+		"000000010000000100000001.gz.partial", "00000002.history"}; !slices.Equal(got, want) {
 		t.Errorf("WAL left %v, want %v", got, want)
 	}
 
@@ -148,18 +173,21 @@ func TestNextSegmentCrossesALog(t *testing.T) {
 func TestPlanWALStopsAtAGapAndUsesThePartialSegment(t *testing.T) {
 	t.Parallel()
 	for _, c := range []struct {
-		name     string
-		archive  []string
-		last     string
-		gap      string
-		partial  bool
-		inPGWAL  []string
-		fileSize int64
+		name    string
+		archive []string
+		last    string
+		gap     string
+		partial bool
+		inPGWAL []string
 	}{
 		{name: "continuous, ending in a partial segment",
 			archive: []string{"000000010000000000000003", "000000010000000000000004", "000000010000000000000005.partial"},
 			last:    "000000010000000000000005", partial: true,
 			inPGWAL: []string{"000000010000000000000002", "000000010000000000000005"}},
+		{name: "compressed, ending in a partial segment",
+			archive: []string{"000000010000000000000003.gz", "000000010000000000000004.gz.partial"},
+			last:    "000000010000000000000004", partial: true,
+			inPGWAL: []string{"000000010000000000000002", "000000010000000000000004"}},
 		{name: "a segment missing",
 			archive: []string{"000000010000000000000003", "000000010000000000000005", "000000010000000000000006.partial"},
 			last:    "000000010000000000000003", gap: "000000010000000000000004",
@@ -179,7 +207,11 @@ func TestPlanWALStopsAtAGapAndUsesThePartialSegment(t *testing.T) {
 			touchSegment(t, filepath.Join(data, "pg_wal"), "000000010000000000000002")
 			archive := WALDir(dir, "svc-payments")
 			for _, name := range c.archive {
-				touchSegment(t, archive, name)
+				if strings.HasSuffix(name, ".gz.partial") {
+					writeGzip(t, filepath.Join(archive, name), walBytes)
+				} else {
+					touchSegment(t, archive, name)
+				}
 			}
 			res := PITRResult{Base: Base{Path: base}}
 			if err := planWAL(&res, data, archive); err != nil {
@@ -190,6 +222,17 @@ func TestPlanWALStopsAtAGapAndUsesThePartialSegment(t *testing.T) {
 			}
 			if got := names(t, filepath.Join(data, "pg_wal")); !slices.Equal(got, c.inPGWAL) {
 				t.Errorf("pg_wal holds %v, want %v", got, c.inPGWAL)
+			}
+			if !c.partial {
+				return
+			}
+			placed, err := os.ReadFile(filepath.Join(data, "pg_wal", c.last))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(placed) != segSize || (strings.HasSuffix(c.archive[len(c.archive)-1], ".gz.partial") && !bytes.HasPrefix(placed, walBytes)) {
+				t.Errorf("the partial segment placed in pg_wal is %d bytes beginning %q, want %d beginning with what the archiver wrote",
+					len(placed), placed[:min(len(placed), 16)], segSize)
 			}
 		})
 	}
@@ -274,5 +317,41 @@ func TestFailedRestoreLeavesTheDataDirectoryEmpty(t *testing.T) {
 	}
 	if got := names(t, data); len(got) != 0 {
 		t.Errorf("the failed restore left %v in the data directory", got)
+	}
+}
+
+// TestPlacePartialOfACutGzipStream: an archiver that died mid-segment leaves a gzip stream
+// without its end; what it flushed before (pg_receivewal --synchronous flushes each piece)
+// is placed, padded to a whole segment.
+func TestPlacePartialOfACutGzipStream(t *testing.T) {
+	t.Parallel()
+	flushed := bytes.Repeat([]byte("flushed WAL "), 4096)
+	var buf bytes.Buffer
+	gz := gzip.NewWriter(&buf)
+	if _, err := gz.Write(flushed); err != nil {
+		t.Fatal(err)
+	}
+	if err := gz.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	cut := buf.Len()
+	if _, err := gz.Write(bytes.Repeat([]byte("never flushed "), 4096)); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "000000010000000000000007.gz.partial")
+	if err := os.WriteFile(src, buf.Bytes()[:cut], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "000000010000000000000007")
+	if err := placePartial(src, dst, segSize); err != nil {
+		t.Fatal(err)
+	}
+	placed, err := os.ReadFile(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(placed) != segSize || !bytes.HasPrefix(placed, flushed) || bytes.Contains(placed, []byte("never")) {
+		t.Errorf("placed %d bytes, want the %d flushed ones padded to %d", len(placed), len(flushed), segSize)
 	}
 }

@@ -39,16 +39,20 @@ func nextSegment(seg string, segSize int64) (string, error) {
 	return fmt.Sprintf("%s%08X%08X", seg[:8], log, n), nil
 }
 
+// gzSuffix marks a segment pg_receivewal compressed (--compress=gzip): 0000...0A.gz, and
+// 0000...0A.gz.partial while it is being written.
+const gzSuffix = ".gz"
+
 // archived are the WAL files pg_receivewal wrote into an archive directory: the complete
-// segments and the partial ones, by segment name.
+// segments and the partial ones, each segment name mapped to its file's name.
 type archived struct {
 	dir      string
-	complete map[string]bool
-	partial  map[string]bool
+	complete map[string]string
+	partial  map[string]string
 }
 
 func readArchive(dir string) (archived, error) {
-	a := archived{dir: dir, complete: map[string]bool{}, partial: map[string]bool{}}
+	a := archived{dir: dir, complete: map[string]string{}, partial: map[string]string{}}
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return a, nil
@@ -58,10 +62,15 @@ func readArchive(dir string) (archived, error) {
 	}
 	for _, e := range entries {
 		name := e.Name()
-		if isSegment(name) {
-			a.complete[name] = true
-		} else if seg, ok := strings.CutSuffix(name, partialSuffix); ok && isSegment(seg) {
-			a.partial[seg] = true
+		m, seg := a.complete, name
+		if s, ok := strings.CutSuffix(seg, partialSuffix); ok {
+			m, seg = a.partial, s
+		}
+		seg = strings.TrimSuffix(seg, gzSuffix)
+		// Were one segment there both compressed and not (the archiver restarted with
+		// another --compress), either holds the same WAL.
+		if isSegment(seg) {
+			m[seg] = name
 		}
 	}
 	return a, nil
@@ -71,10 +80,10 @@ func readArchive(dir string) (archived, error) {
 // partial, in order.
 func (a archived) on(timeline string) []string {
 	var names []string
-	for _, m := range []map[string]bool{a.complete, a.partial} {
-		for name := range m {
-			if strings.HasPrefix(name, timeline) && !slices.Contains(names, name) {
-				names = append(names, name)
+	for _, m := range []map[string]string{a.complete, a.partial} {
+		for seg := range m {
+			if strings.HasPrefix(seg, timeline) && !slices.Contains(names, seg) {
+				names = append(names, seg)
 			}
 		}
 	}
@@ -82,29 +91,28 @@ func (a archived) on(timeline string) []string {
 	return names
 }
 
-// PruneWAL deletes the archived segments (complete or partial) positioned before keepFrom,
-// the start segment of the oldest base backup kept, and returns their names. Every segment
-// from keepFrom on stays: some kept base backup needs it. Timeline history files stay too.
+// PruneWAL deletes the archived segments (complete or partial, compressed or not)
+// positioned before keepFrom, the start segment of the oldest base backup kept, and returns
+// their file names. Every segment from keepFrom on stays: some kept base backup needs it.
+// Timeline history files stay too.
 func PruneWAL(dir, keepFrom string) ([]string, error) {
-	a, err := readArchive(dir)
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backup: prune WAL: %w", err)
 	}
 	var removed []string
-	for _, m := range []struct {
-		names  map[string]bool
-		suffix string
-	}{{a.complete, ""}, {a.partial, partialSuffix}} {
-		for seg := range m.names {
-			if position(seg) >= position(keepFrom) {
-				continue
-			}
-			if err := os.Remove(filepath.Join(dir, seg+m.suffix)); err != nil {
-				return removed, fmt.Errorf("backup: prune WAL: %w", err)
-			}
-			removed = append(removed, seg+m.suffix)
+	for _, e := range entries {
+		seg := strings.TrimSuffix(strings.TrimSuffix(e.Name(), partialSuffix), gzSuffix)
+		if !isSegment(seg) || position(seg) >= position(keepFrom) {
+			continue
 		}
+		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
+			return removed, fmt.Errorf("backup: prune WAL: %w", err)
+		}
+		removed = append(removed, e.Name())
 	}
-	slices.Sort(removed)
 	return removed, nil
 }
