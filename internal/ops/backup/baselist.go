@@ -32,12 +32,9 @@ func baseName(service string, t time.Time) string {
 // ListBases returns service's base backups in dir, oldest first; a missing dir has none.
 // A backup still being written or verified (its name ends in .partial) is not one.
 func ListBases(dir, service string) ([]Base, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(dir)
 	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
+		return nil, err
 	}
 	var bases []Base
 	for _, e := range entries {
@@ -51,6 +48,18 @@ func ListBases(dir, service string) ([]Base, error) {
 	}
 	slices.SortFunc(bases, func(a, b Base) int { return a.Taken.Compare(b.Taken) })
 	return bases, nil
+}
+
+// readDirIfAny lists dir; a directory not made yet (no backup taken) holds nothing.
+func readDirIfAny(dir string) ([]os.DirEntry, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return entries, nil
 }
 
 // completedStamp is t rounded up to the second: a base backup named by it is complete at

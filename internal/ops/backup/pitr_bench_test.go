@@ -9,7 +9,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"syscall"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 
 	"github.com/novatrek/support/internal/dev/devstack"
 	"github.com/novatrek/support/internal/ops/backup"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 )
 
 // BenchmarkBaseBackupAndRestore measures `backup --base` (pg_basebackup, then unpacking and
@@ -66,22 +66,22 @@ func BenchmarkBaseBackupAndRestore(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		dir := filepath.Join(work, fmt.Sprintf("run%d", i))
-		start, cpu := time.Now(), cpuTime(b)
+		start, cpu := time.Now(), cpuTime()
 		raw := filepath.Join(dir, "raw")
 		if out, err := exec.Command(filepath.Join(bin, "pg_basebackup"), "--pgdata="+raw, "--format=tar", "--gzip",
 			"--wal-method=stream", "--checkpoint=fast", "--no-password", "--dbname="+url).CombinedOutput(); err != nil {
 			b.Fatalf("pg_basebackup: %v: %s", err, out)
 		}
-		rawT, rawCPU = rawT+time.Since(start), rawCPU+cpuTime(b)-cpu
+		rawT, rawCPU = rawT+time.Since(start), rawCPU+cpuTime()-cpu
 
-		start, cpu = time.Now(), cpuTime(b)
+		start, cpu = time.Now(), cpuTime()
 		res, err := backup.BaseBackup(ctx, backup.BaseOptions{DatabaseURL: url, Service: "svc-payments", Dir: filepath.Join(dir, "backups"), BinDir: bin})
 		if err != nil {
 			b.Fatal(err)
 		}
-		backupT, backupCPU = backupT+time.Since(start), backupCPU+cpuTime(b)-cpu
+		backupT, backupCPU = backupT+time.Since(start), backupCPU+cpuTime()-cpu
 
-		start, cpu = time.Now(), cpuTime(b)
+		start, cpu = time.Now(), cpuTime()
 		untarred := filepath.Join(dir, "untarred")
 		if err := os.MkdirAll(filepath.Join(untarred, "pg_wal"), 0o700); err != nil {
 			b.Fatal(err)
@@ -92,14 +92,14 @@ func BenchmarkBaseBackupAndRestore(b *testing.B) {
 				b.Fatalf("tar %v: %v: %s", c, err, out)
 			}
 		}
-		untarT, untarCPU = untarT+time.Since(start), untarCPU+cpuTime(b)-cpu
+		untarT, untarCPU = untarT+time.Since(start), untarCPU+cpuTime()-cpu
 
-		start, cpu = time.Now(), cpuTime(b)
+		start, cpu = time.Now(), cpuTime()
 		if _, err := backup.RestoreToTime(ctx, backup.PITROptions{Service: "svc-payments", Dir: filepath.Join(dir, "backups"),
 			DataDir: filepath.Join(dir, "restored"), Target: res.Base.Taken, BinDir: bin}); err != nil {
 			b.Fatal(err)
 		}
-		restoreT, restoreCPU = restoreT+time.Since(start), restoreCPU+cpuTime(b)-cpu
+		restoreT, restoreCPU = restoreT+time.Since(start), restoreCPU+cpuTime()-cpu
 		if err := os.RemoveAll(dir); err != nil {
 			b.Fatal(err)
 		}
@@ -119,20 +119,8 @@ func BenchmarkBaseBackupAndRestore(b *testing.B) {
 	b.ReportMetric(untarCPU.Seconds()/float64(b.N), "tar_xzf_cpu_s")
 }
 
-// cpuTime is the user and system CPU time of this process and of the children it has
-// waited for.
-func cpuTime(b *testing.B) time.Duration {
-	b.Helper()
-	var total time.Duration
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if err := syscall.Getrusage(who, &ru); err != nil {
-			b.Fatal(err)
-		}
-		total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	return total
-}
+// cpuTime is the CPU time of this process and of the children it has waited for.
+func cpuTime() time.Duration { return cpustat.Process() + cpustat.Children() }
 
 // fill writes about mib MiB of rows into the cluster's postgres database and returns the
 // cluster's size in bytes (every database).

@@ -3,7 +3,6 @@ package backup
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -53,12 +52,9 @@ type archived struct {
 
 func readArchive(dir string) (archived, error) {
 	a := archived{dir: dir, complete: map[string]string{}, partial: map[string]string{}}
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return a, nil
-	}
+	entries, err := readDirIfAny(dir)
 	if err != nil {
-		return a, fmt.Errorf("backup: WAL archive: %w", err)
+		return a, err
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -96,12 +92,9 @@ func (a archived) on(timeline string) []string {
 // their file names. Every segment from keepFrom on stays: some kept base backup needs it.
 // Timeline history files stay too.
 func PruneWAL(dir, keepFrom string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(dir)
 	if err != nil {
-		return nil, fmt.Errorf("backup: prune WAL: %w", err)
+		return nil, err
 	}
 	var removed []string
 	for _, e := range entries {
