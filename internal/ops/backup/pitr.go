@@ -158,8 +158,8 @@ func dataMajor(dir string) (int, error) {
 // planWAL finds the WAL recovery can replay: the segments on the base backup's timeline from
 // its start segment on, each in the backup's own pg_wal or in the archive, up to the first
 // missing one. The segment pg_receivewal was writing when the archive was read (.partial) is
-// copied into pg_wal under its segment name: restore_command asks the archive for segment
-// names only, and recovery reads pg_wal when the archive has none.
+// placed in pg_wal under its segment name: restore_command asks the archive for whole
+// segments only, and recovery reads pg_wal when the archive has none.
 func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 	start, err := startSegment(res.Base.Path)
 	if err != nil {
@@ -184,11 +184,8 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 			return err
 		}
 	}
-	for _, seg := range a.on(start[:8]) {
-		if position(seg) > position(res.LastWAL) {
-			res.Gap, _ = nextSegment(res.LastWAL, segSize)
-			break
-		}
+	if a.holdsAfter(res.LastWAL) {
+		res.Gap, _ = nextSegment(res.LastWAL, segSize)
 	}
 	// The archive's partial segment is the newest copy of it: one the base backup carries
 	// ends with the backup.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 )
@@ -45,13 +44,12 @@ const gzSuffix = ".gz"
 // archived are the WAL files pg_receivewal wrote into an archive directory: the complete
 // segments and the partial ones, each segment name mapped to its file's name.
 type archived struct {
-	dir      string
 	complete map[string]string
 	partial  map[string]string
 }
 
 func readArchive(dir string) (archived, error) {
-	a := archived{dir: dir, complete: map[string]string{}, partial: map[string]string{}}
+	a := archived{complete: map[string]string{}, partial: map[string]string{}}
 	entries, err := readDirIfAny(dir)
 	if err != nil {
 		return a, err
@@ -72,19 +70,17 @@ func readArchive(dir string) (archived, error) {
 	return a, nil
 }
 
-// on lists the archive's segment names of timeline (the first 8 characters), complete or
-// partial, in order.
-func (a archived) on(timeline string) []string {
-	var names []string
+// holdsAfter reports whether the archive holds a segment of seg's timeline (complete or
+// partial) positioned after seg.
+func (a archived) holdsAfter(seg string) bool {
 	for _, m := range []map[string]string{a.complete, a.partial} {
-		for seg := range m {
-			if strings.HasPrefix(seg, timeline) && !slices.Contains(names, seg) {
-				names = append(names, seg)
+		for name := range m {
+			if name[:8] == seg[:8] && position(name) > position(seg) {
+				return true
 			}
 		}
 	}
-	slices.Sort(names)
-	return names
+	return false
 }
 
 // PruneWAL deletes the archived segments (complete or partial, compressed or not)
