@@ -30,9 +30,9 @@ func (f *backupFlags) register(cmd *cobra.Command) {
 	if dir == "" {
 		dir = filepath.Join(f.cfg.DataDir, "backups")
 	}
-	cmd.Flags().StringVar(&f.dir, "dir", dir, "directory of the dumps (env "+EnvBackupDir+"; default <data dir>/backups)")
+	cmd.Flags().StringVar(&f.dir, "dir", dir, "directory of the backups: dumps, base backups, WAL archive (env "+EnvBackupDir+"; default <data dir>/backups)")
 	cmd.Flags().StringVar(&f.binDir, "pg-bin", os.Getenv(backup.EnvPGBin),
-		"directory holding pg_dump and pg_restore (env "+backup.EnvPGBin+"; default PATH)")
+		"directory holding the PostgreSQL programs: pg_dump, pg_restore, pg_basebackup, pg_receivewal, pg_verifybackup (env "+backup.EnvPGBin+"; default PATH)")
 	cmd.Flags().StringVar(&f.cfg.DatabaseURL, "database-url", f.cfg.DatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
 	// --help shows the default, which comes from the environment: never its password.
 	cmd.Flags().Lookup("database-url").DefValue = config.Redact(f.cfg.DatabaseURL)

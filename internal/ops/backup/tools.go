@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EnvPGBin names a directory holding pg_dump and pg_restore, used instead of PATH (e.g.
+// EnvPGBin names a directory holding the PostgreSQL client programs, used instead of PATH (e.g.
 // /usr/lib/postgresql/15/bin when several client versions are installed).
 const EnvPGBin = "NOVATREK_PG_BIN"
 
