@@ -81,6 +81,8 @@ func BaseBackup(ctx context.Context, o BaseOptions) (BaseResult, error) {
 	now := time.Now()
 	b := Base{Path: filepath.Join(o.Dir, baseName(o.Service, completedStamp(now))), Service: o.Service, Taken: completedStamp(now)}
 	if err := os.Rename(partial, b.Path); err != nil {
+		// Another base backup completed in the same second holds the name.
+		_ = os.RemoveAll(partial)
 		return BaseResult{}, fmt.Errorf("base backup: %w", err)
 	}
 	res := BaseResult{Base: b, StartSegment: start, Retention: ret}
