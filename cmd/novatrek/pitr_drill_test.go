@@ -41,7 +41,8 @@ import (
 //  3. the time T is noted with the checksums of every table of the schema;
 //  4. more deposits, the archiver receives their WAL and stops;
 //  5. `novatrek restore --to-time T --pgdata D` builds a data directory, a server starts on
-//     it on another port, replays the archived WAL up to T and promotes.
+//     it on another port, replays the archived WAL up to T and promotes;
+//  6. svc-payments starts on the recovered store and takes a deposit.
 //
 // The proof: every table's checksum (all columns: a physical restore brings back the very
 // rows, arrival times included) equals the one noted at T, and none of the
@@ -72,7 +73,7 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	svc := *payments.Spec
 	svc.Workers = nil // the refund, recovery and reconciliation loops would write on their own clock
 	addr := freeAddr(t)
-	startProcessAt(t, &svc, base, srcURL, addr, providedEnv(t, &svc))
+	stopSource := startProcessAt(t, &svc, base, srcURL, addr, providedEnv(t, &svc))
 	awaitReady(t, addr)
 	db := openPool(t, srcURL)
 
@@ -124,7 +125,8 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 		t.Fatalf("restore said %q", out)
 	}
 	t.Log(strings.TrimSpace(out))
-	recovered := openPool(t, startRecovery(t, restored)+"/payments?sslmode=disable")
+	recoveredURL := startRecovery(t, restored) + "/payments?sslmode=disable"
+	recovered := openPool(t, recoveredURL)
 	// The server read the archive through restore_command (gzip-compressed segments: the
 	// archiver's default) and stopped at T, before the first later commit.
 	log, err := os.ReadFile(filepath.Join(restored, "postgres.log"))
@@ -152,6 +154,16 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	}
 	if n := count(t, recovered, `SELECT count(*) FROM payments.payments`); n != before {
 		t.Errorf("the recovered store holds %d payments, want the %d made before T (none of the %d after)", n, before, after)
+	}
+
+	// svc-payments runs on the recovered store (promoted: it takes writes) as on the one lost.
+	stopSource()
+	again := freeAddr(t)
+	startProcessAt(t, &svc, base, recoveredURL, again, providedEnv(t, &svc))
+	awaitReady(t, again)
+	deposit(t, again)
+	if n := count(t, recovered, `SELECT count(*) FROM payments.payments`); n != before+1 {
+		t.Errorf("after a deposit on the recovered store it holds %d payments, want %d", n, before+1)
 	}
 }
 
