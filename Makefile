@@ -78,6 +78,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	CONSUME_BENCH_RECORDS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench BenchmarkConsume ./cmd/novatrek/
 	@echo "== web console in headless Chromium: overview and analytics paint beside a bare page; 500 decoded records (one partition, all merged) beside a raw read"
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./internal/ops/console/
+	@echo "== svc-payments' backups: backup --base (pg_basebackup, then pg_verifybackup) beside a bare pg_basebackup; restore --to-time beside tar -xzf; a throwaway cluster of BENCH_PITR_MB (64) MiB"
+	$(GO) test $(BENCHFLAGS) -bench BaseBackupAndRestore ./internal/ops/backup/
 	@echo "== Avro serde (Confluent wire format)"
 	$(GO) test -run '^$$' -bench . -benchmem ./internal/platform/serde/
 	@echo "== the same replay and relay on a real Apache Kafka broker: make bench-real (about 3 minutes with BENCH_EVENTS=100000); the peers table there: make bench-peers-real"

@@ -31,9 +31,9 @@ func (f *backupFlags) register(cmd *cobra.Command) {
 	if dir == "" {
 		dir = filepath.Join(f.cfg.DataDir, "backups")
 	}
-	cmd.Flags().StringVar(&f.dir, "dir", dir, "directory of the dumps (env "+EnvBackupDir+"; default <data dir>/backups)")
+	cmd.Flags().StringVar(&f.dir, "dir", dir, "directory of the backups: dumps, base backups, WAL archive (env "+EnvBackupDir+"; default <data dir>/backups)")
 	cmd.Flags().StringVar(&f.binDir, "pg-bin", os.Getenv(backup.EnvPGBin),
-		"directory holding pg_dump and pg_restore (env "+backup.EnvPGBin+"; default PATH)")
+		"directory holding the PostgreSQL programs: pg_dump, pg_restore, pg_basebackup, pg_receivewal, pg_verifybackup (env "+backup.EnvPGBin+"; default PATH)")
 	cmd.Flags().StringVar(&f.cfg.DatabaseURL, "database-url", f.cfg.DatabaseURL, "PostgreSQL URL (env DATABASE_URL)")
 	// --help shows the default, which comes from the environment: never its password.
 	cmd.Flags().Lookup("database-url").DefValue = config.Redact(f.cfg.DatabaseURL)
@@ -55,6 +55,7 @@ func storeOf(defs []service.Definition, name string) (service.Description, error
 func newBackupCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
 	var rmanLevel int
+	var base bool
 	cmd := &cobra.Command{
 		Use:   "backup [service...]",
 		Short: "pg_dump the services' schemas (default all) into the backup directory, pruning dumps past the spec's retention",
@@ -63,13 +64,22 @@ outbox) with pg_dump's custom format into --dir as <service>-<UTC time>.dump, th
 that service's dumps older than the retention the domain spec gives its store (the newest
 is always kept). Run it daily; restore brings a dump back. With LOYALTY_STORE=couchbase,
 svc-loyalty-rewards' scope is then backed up with cbbackupmgr into <dir>/couchbase; with
-ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host).`,
+ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host).
+
+With --base it takes a base backup of the cluster of svc-payments (whose spec asks for WAL
+archiving and daily base backups: run it daily beside wal-archive) with pg_basebackup,
+verifies it with pg_verifybackup, and names it <service>-base-<UTC time it completed>; base
+backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 		Example: `  novatrek backup                        # every service, into .novatrek/backups
   novatrek backup svc-reviews --dir /var/backups/novatrek
   LOYALTY_STORE=couchbase COUCHBASE_URL=couchbase://127.0.0.1 COUCHBASE_USERNAME=novatrek COUCHBASE_PASSWORD=novatrek-dev \
-    novatrek backup svc-loyalty-rewards  # the schema, then cbbackupmgr into .novatrek/backups/couchbase`,
+    novatrek backup svc-loyalty-rewards  # the schema, then cbbackupmgr into .novatrek/backups/couchbase
+  novatrek backup svc-payments --base    # svc-payments' own cluster (DATABASE_URL)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
+			if base {
+				return baseBackups(cmd, defs, &f, args)
+			}
 			if len(args) == 0 {
 				args = service.DefinitionNames(defs)
 			}
@@ -105,12 +115,13 @@ ANALYTICS_STORE=oracle, svc-analytics' database with RMAN (on the database host)
 	}
 	f.register(cmd)
 	cmd.Flags().IntVar(&rmanLevel, "rman-level", -1, "with ANALYTICS_STORE=oracle, the RMAN incremental level (0 or 1; default 0 on Sundays, 1 else)")
+	cmd.Flags().BoolVar(&base, "base", false, "a verified pg_basebackup of the service's own cluster instead of a dump (default svc-payments)")
 	return cmd
 }
 
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var file, cbBackup string
+	var file, cbBackup, toTime, pgdata string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
@@ -121,15 +132,27 @@ that holds tables, and puts it back if the restore fails). Stop the service firs
 starts again it resumes from the offsets stored in the dump: it re-applies the events Kafka
 kept since, and the consumers downstream skip the results it publishes again. With
 LOYALTY_STORE=couchbase the scope is restored too, to the Couchbase backup the dump was
-taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database completely.`,
+taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database completely.
+
+With --to-time T --pgdata D (svc-payments) it builds a new PostgreSQL data directory D from
+the newest base backup completed at or before T and the WAL wal-archive kept, set to replay
+up to T and promote; start a server on it (pg_ctl -D D start) to get the cluster as it was
+at T. It says which base backup and WAL segments it used, and refuses a non-empty D.`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
   novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump
-  novatrek restore svc-loyalty-rewards --force --couchbase-backup 2026-12-07T03_00_05.123456789Z   # with LOYALTY_STORE=couchbase`,
+  novatrek restore svc-loyalty-rewards --force --couchbase-backup 2026-12-07T03_00_05.123456789Z   # with LOYALTY_STORE=couchbase
+  novatrek restore svc-payments --to-time 2026-12-08T02:15:00Z --pgdata /srv/payments-at-0215`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d, err := storeOf(services(), args[0])
 			if err != nil {
 				return err
+			}
+			if toTime != "" || pgdata != "" {
+				if file != "" || force {
+					return fmt.Errorf("restore --to-time builds a new data directory from base backups and WAL: --file and --force are the dump's")
+				}
+				return restoreToTime(cmd, &f, d.Name, toTime, pgdata)
 			}
 			second, err := secondStoreOf(d.Name, d.Store.Schema, f.dir)
 			if err != nil {
@@ -150,5 +173,7 @@ taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database compl
 	cmd.Flags().StringVar(&file, "file", "", "the dump to restore (default the service's newest in --dir)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables (and, in Couchbase, overwrite newer documents)")
 	cmd.Flags().StringVar(&cbBackup, "couchbase-backup", "", "with LOYALTY_STORE=couchbase, the cbbackupmgr backup to restore (default the newest)")
+	cmd.Flags().StringVar(&toTime, "to-time", "", "recover the service's cluster to this RFC 3339 time from base backups and archived WAL (svc-payments)")
+	cmd.Flags().StringVar(&pgdata, "pgdata", "", "with --to-time: the new, empty PostgreSQL data directory to build")
 	return cmd
 }

@@ -55,16 +55,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const wave1, gap = 40, 30
-	kafka := kafkatest.New(t)
-	topo, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tp := range topo.Topics {
-		names = append(names, tp.Name)
-	}
-	kafka.CreateTopics(t, 3, names...) // topics.yaml's, dead-letter topics included
+	kafka := kafkaWithTopics(t)
 	// Run's serde does not register schemas (the dev stack does at start).
 	if _, err := kafka.Serde.ID(ctx, intake.StatusTopic, (&schemas.NotificationDeliveryStatusChanged{}).Schema()); err != nil {
 		t.Fatal(err)
@@ -178,6 +169,23 @@ func notificationRequest() *schemas.NotificationRequested {
 	}
 }
 
+// kafkaWithTopics is a Kafka cluster and registry holding topics.yaml's topics, dead-letter
+// topics included, with 3 partitions each.
+func kafkaWithTopics(t *testing.T) *kafkatest.Env {
+	t.Helper()
+	kafka := kafkatest.New(t)
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tp := range topo.Topics {
+		names = append(names, tp.Name)
+	}
+	kafka.CreateTopics(t, 3, names...)
+	return kafka
+}
+
 // providedEnv is the services' environment: the third-party fakes their Specs declare, as
 // the dev stack provides them (they stop at the test's end).
 func providedEnv(t *testing.T, defs ...service.Definition) func(string) string {
@@ -197,13 +205,26 @@ func providedEnv(t *testing.T, defs ...service.Definition) func(string) string {
 // stop (or the test's end).
 func startProcess(t *testing.T, def service.Definition, base config.Config, dbURL string, getenv func(string) string) (stop func()) {
 	t.Helper()
+	return startProcessAt(t, def, base, dbURL, freeAddr(t), getenv)
+}
+
+// startProcessAt is startProcess serving its API on addr.
+func startProcessAt(t *testing.T, def service.Definition, base config.Config, dbURL, addr string, getenv func(string) string) (stop func()) {
+	t.Helper()
 	cfg := base
-	cfg.DatabaseURL, cfg.HTTPAddr, cfg.DataDir = dbURL, freeAddr(t), t.TempDir()
+	cfg.DatabaseURL, cfg.HTTPAddr, cfg.DataDir = dbURL, addr, t.TempDir()
+	return inBackground(t, def.Describe().Name+": Run", func(ctx context.Context) error {
+		return runner.Run(ctx, def, service.RunConfig{Config: cfg, Getenv: getenv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	})
+}
+
+// inBackground runs run until the returned stop (or the test's end), which cancels its
+// context and fails the test with what it returned, unless nil.
+func inBackground(t *testing.T, what string, run func(context.Context) error) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() {
-		done <- runner.Run(ctx, def, service.RunConfig{Config: cfg, Getenv: getenv, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	}()
+	go func() { done <- run(ctx) }()
 	stopped := false
 	stop = func() {
 		if stopped {
@@ -212,7 +233,7 @@ func startProcess(t *testing.T, def service.Definition, base config.Config, dbUR
 		stopped = true
 		cancel()
 		if err := <-done; err != nil {
-			t.Errorf("%s: Run = %v", def.Describe().Name, err)
+			t.Errorf("%s = %v", what, err)
 		}
 	}
 	t.Cleanup(stop)
@@ -289,11 +310,17 @@ func topicRecords(t *testing.T, kafka *kafkatest.Env, topic string) int64 {
 // columns that record when a row was written rather than what it says (arrivalColumns).
 func checksums(t *testing.T, db *pgxpool.Pool, schema string) map[string]string {
 	t.Helper()
+	return checksumsWithout(t, db, schema, arrivalColumns)
+}
+
+// checksumsWithout is an md5 per table of schema over its rows, the columns leftOut left out.
+func checksumsWithout(t *testing.T, db *pgxpool.Pool, schema string, leftOut []string) map[string]string {
+	t.Helper()
 	ctx := context.Background()
 	rows, err := db.Query(ctx, `SELECT c.table_name, string_agg(quote_ident(c.column_name), ', ' ORDER BY c.ordinal_position)
 		FROM information_schema.columns c JOIN information_schema.tables tb USING (table_schema, table_name)
 		WHERE c.table_schema = $1 AND tb.table_type = 'BASE TABLE' AND NOT c.column_name = ANY($2)
-		GROUP BY c.table_name`, schema, arrivalColumns)
+		GROUP BY c.table_name`, schema, leftOut)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ func commands() []*cobra.Command {
 		newDevCmd(), newRunCmd(), newMigrateCmd(), newTopicsCmd(), newSchemasCmd(), newRegistryCmd(),
 		newPublishCmd(), newConsumeCmd(), newGroupsCmd(), newLagExporterCmd(), newDLQCmd(),
 		newSimulateCmd(), newStandinsCmd(), newAnalyticsCmd(), newConsoleCmd(), newBackupCmd(services), newRestoreCmd(services),
-		newSoakCmd(),
+		newSoakCmd(), newWALArchiveCmd(services),
 	}
 }
 

@@ -59,3 +59,8 @@ func (s *Server) Stop(ctx context.Context) error { return s.c.stop(ctx) }
 
 // Exited reports whether the process has ended.
 func (s *Server) Exited() bool { return s.c.exited() }
+
+// PostgresBin is the directory of the PostgreSQL server programs a throwaway cluster runs
+// (initdb, postgres, and beside them pg_basebackup and the other tools of that version), or
+// why there is none: tests that need their own cluster skip with it.
+func PostgresBin() (string, error) { return findPostgresBin() }

@@ -16,4 +16,9 @@
 // offsets, so it is dumped before the second store is backed up, and restored with a
 // backup of the second store no older than the dump (LatestAtOrBefore): the events between
 // are applied again and find their effects there.
+//
+// svc-payments' store, on a cluster of its own, is also backed up physically, as its spec
+// says: its WAL archived continuously (Archive: pg_receivewal through a replication slot),
+// a verified base backup daily (BaseBackup), both kept 7 years, and RestoreToTime builds a
+// data directory that recovers the cluster to a point in time (TestPointInTimeRecoveryDrill).
 package backup

@@ -1,9 +1,7 @@
 package backup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -49,12 +47,9 @@ func TakenOf(service, path string) (time.Time, bool) {
 
 // List returns service's dumps in dir, oldest first; a missing dir has none.
 func List(dir, service string) ([]File, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(dir)
 	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
+		return nil, err
 	}
 	var files []File
 	for _, e := range entries {

@@ -21,8 +21,8 @@ func (r Retention) Keep() time.Duration { return time.Duration(r.Days) * 24 * ti
 // period (media), the daily dump follows the nearest figure the spec gives, as said.
 var retentions = map[string]Retention{
 	"svc-notifications": {30, "spec: daily pg_dump, 30-day retention"},
-	"svc-payments": {7*365 + 2, "spec: 7-year retention (financial); its WAL archiving and base backups are not built, " +
-		"the daily dump keeps the 7 years"},
+	"svc-payments": {7*365 + 2, "spec: 7-year retention (financial); its base backups and the WAL they need " +
+		"are kept as long"},
 	"svc-loyalty-rewards":       {30, "spec: Couchbase daily cbbackupmgr, no period given; 30 days as the other daily dumps"},
 	"svc-media-gallery":         {30, "spec: daily pg_dump, no period given; 30 days as the other daily dumps"},
 	"svc-analytics":             {90, "spec: Oracle RMAN, 90-day retention; the PostgreSQL store keeps its dumps as long"},

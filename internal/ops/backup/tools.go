@@ -15,7 +15,7 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// EnvPGBin names a directory holding pg_dump and pg_restore, used instead of PATH (e.g.
+// EnvPGBin names a directory holding the PostgreSQL client programs, used instead of PATH (e.g.
 // /usr/lib/postgresql/15/bin when several client versions are installed).
 const EnvPGBin = "NOVATREK_PG_BIN"
 
@@ -23,7 +23,7 @@ const EnvPGBin = "NOVATREK_PG_BIN"
 // checks that its major version can handle a server of serverMajor: pg_dump refuses a
 // newer server, and pg_restore cannot read the archive a newer pg_dump wrote.
 func tool(ctx context.Context, name, binDir string, serverMajor int) (string, error) {
-	path, err := lookTool(name, binDir)
+	path, err := lookTool(name, binDir, serverMajor)
 	if err != nil {
 		return "", err
 	}
@@ -42,7 +42,10 @@ func tool(ctx context.Context, name, binDir string, serverMajor int) (string, er
 	return path, nil
 }
 
-func lookTool(name, binDir string) (string, error) {
+// lookTool finds name in binDir, else on PATH, else in Debian's directory of the server's
+// version (/usr/lib/postgresql/15/bin), where pg_verifybackup and pg_waldump live: Debian
+// links only some client programs into /usr/bin.
+func lookTool(name, binDir string, major int) (string, error) {
 	if binDir != "" {
 		path := filepath.Join(binDir, name)
 		if _, err := os.Stat(path); err != nil {
@@ -51,6 +54,9 @@ func lookTool(name, binDir string) (string, error) {
 		return path, nil
 	}
 	path, err := exec.LookPath(name)
+	if debian := filepath.Join("/usr/lib/postgresql", strconv.Itoa(major), "bin", name); errors.Is(err, exec.ErrNotFound) && isFile(debian) {
+		return debian, nil
+	}
 	if errors.Is(err, exec.ErrNotFound) {
 		return "", fmt.Errorf("backup: %s not found on PATH: install the PostgreSQL client (postgresql-client-15) "+
 			"or set %s to the directory holding it", name, EnvPGBin)
@@ -79,28 +85,47 @@ func serverMajor(ctx context.Context, conn *pgx.Conn) (int, error) {
 }
 
 // run runs a client program on the database at dbURL and returns its stderr as the error's
-// text when it fails, so pg_dump's own reason reaches the operator. The password travels in
-// PGPASSWORD, not on the command line where ps would show it.
+// text when it fails, so pg_dump's own reason reaches the operator.
 func run(ctx context.Context, path, dbURL string, args ...string) error {
+	cmd, err := dbCommand(ctx, path, dbURL, args...)
+	if err != nil {
+		return err
+	}
+	return runCommand(cmd)
+}
+
+// dbCommand is the command running a client program on the database at dbURL. The password
+// travels in PGPASSWORD, not on the command line where ps would show it.
+func dbCommand(ctx context.Context, path, dbURL string, args ...string) (*exec.Cmd, error) {
 	u, err := url.Parse(dbURL)
 	if err != nil {
-		return fmt.Errorf("backup: database URL: %w", err)
+		return nil, fmt.Errorf("backup: database URL: %w", err)
 	}
 	env := os.Environ()
 	if pw, ok := u.User.Password(); ok {
 		env = append(env, "PGPASSWORD="+pw)
 		u.User = url.User(u.User.Username())
 	}
-	var stderr strings.Builder
 	cmd := exec.CommandContext(ctx, path, append(args, "--dbname="+u.String())...)
 	cmd.Env = env
+	return cmd, nil
+}
+
+// runCommand runs cmd and makes its stderr the error's text when it fails.
+func runCommand(cmd *exec.Cmd) error {
+	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("backup: %s failed: %s", filepath.Base(path), msg)
+		return fmt.Errorf("backup: %s failed: %s", filepath.Base(cmd.Path), msg)
 	}
 	return nil
+}
+
+func isFile(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular()
 }
