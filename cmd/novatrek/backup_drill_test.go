@@ -22,7 +22,6 @@ import (
 	"github.com/novatrek/support/internal/platform/runner"
 	"github.com/novatrek/support/internal/platform/service"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
-	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/servicetest"
@@ -55,7 +54,7 @@ func TestBackupRestoreDrill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const wave1, gap = 40, 30
-	kafka := kafkaWithTopics(t)
+	kafka := kafkaWithTopics(t, 3)
 	// Run's serde does not register schemas (the dev stack does at start).
 	if _, err := kafka.Serde.ID(ctx, intake.StatusTopic, (&schemas.NotificationDeliveryStatusChanged{}).Schema()); err != nil {
 		t.Fatal(err)
@@ -167,23 +166,6 @@ func notificationRequest() *schemas.NotificationRequested {
 		Recipients: []schemas.Recipient{{RecipientType: "GUEST", RecipientID: &guest, Email: &email}},
 		Channels:   []string{"EMAIL"}, TemplateData: map[string]string{}, Urgency: "NORMAL", Attachments: []schemas.Attachment{},
 	}
-}
-
-// kafkaWithTopics is a Kafka cluster and registry holding topics.yaml's topics, dead-letter
-// topics included, with 3 partitions each.
-func kafkaWithTopics(t *testing.T) *kafkatest.Env {
-	t.Helper()
-	kafka := kafkatest.New(t)
-	topo, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, tp := range topo.Topics {
-		names = append(names, tp.Name)
-	}
-	kafka.CreateTopics(t, 3, names...)
-	return kafka
 }
 
 // providedEnv is the services' environment: the third-party fakes their Specs declare, as

@@ -121,12 +121,7 @@ func TestTwoInstancesShareTheGroupAndTheSurvivorTakesOver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := kafkatest.New(t)
-	var topics []string
-	for _, tp := range topo.Topics {
-		topics = append(topics, tp.Name)
-	}
-	env.CreateTopics(t, 6, topics...)
+	env := kafkaWithTopics(t, 6)
 	dbURL := pgtest.URL(t)
 	args := []string{reviews.ServiceName, "--brokers", strings.Join(env.Brokers, ","), "--registry", env.RegistryURL, "--database-url", dbURL}
 	a := startInstance(t, args...)

@@ -62,7 +62,7 @@ func TestPointInTimeRecoveryDrill(t *testing.T) {
 	srcURL := source + "/payments?sslmode=disable"
 	backups := filepath.Join(work, "backups")
 
-	kafka := kafkaWithTopics(t)
+	kafka := kafkaWithTopics(t, 3)
 	// Run's serde does not register schemas (the dev stack does at start).
 	if _, err := kafka.Serde.ID(ctx, payments.TopicPaymentProcessed, (&schemas.PaymentProcessed{}).Schema()); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/novatrek/support/internal/platform/service"
-	"github.com/novatrek/support/internal/platform/topology"
-	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/internal/testkit/logtest"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/internal/testkit/valkeytest"
@@ -24,18 +22,9 @@ const runTestValkeyDB = 11
 // comes up ready (a service built before the fakes' URLs are set refuses to start), and a
 // Ctrl-C stops it cleanly.
 func TestRunServesEveryServiceWithTheFakes(t *testing.T) {
-	topo, err := topology.Default()
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, name := range service.DefinitionNames(services()) {
 		t.Run(name, func(t *testing.T) {
-			env := kafkatest.New(t)
-			var topics []string
-			for _, tp := range topo.Topics {
-				topics = append(topics, tp.Name)
-			}
-			env.CreateTopics(t, 3, topics...)
+			env := kafkaWithTopics(t, 3)
 			prefix := "runtest-" + strings.TrimPrefix(name, "svc-") + "-" + time.Now().Format("150405.000000")
 			t.Setenv("NOTIFICATIONS_STREAM_PREFIX", prefix)
 			valkeytest.Client(t, runTestValkeyDB, prefix+".emergency", prefix+".routine", prefix+".poison")
