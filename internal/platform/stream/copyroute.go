@@ -100,19 +100,20 @@ type Projection struct {
 // 1.9× the loop's CPU an event cannot reach the loop's rate on a quiet machine (on a loaded
 // one its six workers win a larger share of the cores than the loop's one thread, and it
 // ran at 1.12× and 1.23× the loop at load 13–16: a share of the machine, not a saving).
-// BenchmarkInboxClaim takes the claim alone, six partitions at once: PostgreSQL spends
-// 0.25–0.30 µs an event moving the offset, 5.1–5.6 claiming random ids in the inbox and
-// 2.7–2.9 claiming ids that grow. So about half of the inbox's cost is its key's
+// BenchmarkInboxClaim takes the claim alone, six partitions at once (four runs, 02:19–02:34
+// UTC, load 11–18): PostgreSQL spends 0.25–0.35 µs an event moving the offset, 5.1–5.6
+// claiming random ids in the inbox and 2.7–3.1 claiming ids that grow. So about half of the inbox's cost is its key's
 // randomness (each batch writes a leaf page per id all over a B-tree that outgrows the CPU
 // caches, where ids that grow fill its last pages), the rest the heap row and its index
 // entry. The ideas weighed against it:
 //
 //   - a slimmer row, an integer group id and topic id instead of their text in every row
-//     and index entry: 0.9 µs of the 5.1 in a scratch run of the same claim (six workers,
-//     4.24 against 5.15; the BRIN index on handled_at 0.15–0.25 more). Not built: readers
+//     and index entry (stream.SlimInbox in the benchmark): 4.4–4.7 µs against 5.1–5.4 in
+//     the same runs, 0.7 saved (the BRIN index on handled_at costs 0.15–0.25 of the rest,
+//     in a scratch run). Not built: readers
 //     and writers outside this package name the inbox's columns (the soak's invariants,
 //     servicetest, notifications' tests deleting rows by event_id), so the table would have
-//     to become a view with INSTEAD OF triggers over the new one, for a sixth of its cost;
+//     to become a view with INSTEAD OF triggers over the new one, for a seventh of its cost;
 //   - a key that grows: an inbox unique on (group, occurred_at, event_id) would be appended
 //     at its right edge and still catch a second copy of the same bytes, but it is unsound
 //     here: a restored service re-emits its results under ids derived from their causes
