@@ -92,14 +92,16 @@ type Projection struct {
 //
 // # What the inbox costs
 //
-// Measured 2026-12-08 02:08–02:24 UTC on the loaded 2-core machine (load average 11–16),
-// bench/peers with 200,000 events on kfake, four runs, CPU µs an event, this process +
-// PostgreSQL: this route with the inbox 9.0–9.5 + 9.8–10.7 (19–20), the hand COPY loop
-// (no inbox) 6.5–7.7 + 2.8–3.7 (9.3–11.4), raw COPY 1.3–2.1 + 3.0–3.3, the event-keyed mode
-// 7.5–8.6 + 5.0–5.3. On two cores the rate follows the total, so a route that needs about
-// 1.9× the loop's CPU an event cannot reach the loop's rate on a quiet machine (on a loaded
-// one its six workers win a larger share of the cores than the loop's one thread, and it
-// ran at 1.12× and 1.23× the loop at load 13–16: a share of the machine, not a saving).
+// Measured 2026-12-08 02:08–02:40 UTC on the loaded 2-core machine (load average 6–16),
+// bench/peers with 200,000 events on kfake, six runs, CPU µs an event, this process +
+// PostgreSQL: this route with the inbox 8.2–9.5 + 9.8–10.7 (18–20), the hand COPY loop
+// (no inbox) 6.3–7.7 + 2.6–3.7 (8.9–11.4), raw COPY 1.3–2.3 + 2.4–3.3, the event-keyed mode
+// 7.0–8.6 + 4.7–5.3. At load 6 the route ran at 0.46× and 0.68× the loop (0.17 and 0.22 of
+// raw COPY), the event-keyed mode at 1.10× and 1.13× its loop. On two cores the rate
+// follows the total, so a route that needs about 1.9× the loop's CPU an event cannot reach
+// the loop's rate on a quiet machine (on a loaded one its six workers win a larger share of
+// the cores than the loop's one thread: 1.12× and 1.23× the loop at load 12–16, a share of
+// the machine, not a saving).
 // BenchmarkInboxClaim takes the claim alone, six partitions at once (four runs, 02:19–02:34
 // UTC, load 11–18): PostgreSQL spends 0.25–0.35 µs an event moving the offset, 5.1–5.6
 // claiming random ids in the inbox and 2.7–3.1 claiming ids that grow. So about half of the inbox's cost is its key's
