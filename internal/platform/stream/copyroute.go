@@ -92,12 +92,12 @@ type Projection struct {
 //
 // # What the inbox costs
 //
-// Measured 2026-12-08 02:08–02:40 UTC on the loaded 2-core machine (load average 6–16),
-// bench/peers with 200,000 events on kfake, six runs, CPU µs an event, this process +
+// Measured 2026-12-08 02:08–02:42 UTC on the loaded 2-core machine (load average 5–16),
+// bench/peers with 200,000 events on kfake, seven runs, CPU µs an event, this process +
 // PostgreSQL: this route with the inbox 8.2–9.5 + 9.8–10.7 (18–20), the hand COPY loop
 // (no inbox) 6.3–7.7 + 2.6–3.7 (8.9–11.4), raw COPY 1.3–2.3 + 2.4–3.3, the event-keyed mode
-// 7.0–8.6 + 4.7–5.3. At load 6 the route ran at 0.46× and 0.68× the loop (0.17 and 0.22 of
-// raw COPY), the event-keyed mode at 1.10× and 1.13× its loop. On two cores the rate
+// 7.0–8.6 + 4.5–5.3. At load 5–7 the route ran at 0.46–0.90× the loop (0.17–0.22 of raw
+// COPY), the event-keyed mode at 1.10–1.16× its loop. On two cores the rate
 // follows the total, so a route that needs about 1.9× the loop's CPU an event cannot reach
 // the loop's rate on a quiet machine (on a loaded one its six workers win a larger share of
 // the cores than the loop's one thread: 1.12× and 1.23× the loop at load 12–16, a share of
