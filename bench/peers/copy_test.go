@@ -19,7 +19,7 @@ func copyRawFacts(ctx context.Context, w *world) (time.Duration, error) {
 }
 
 func copyRawInto(ctx context.Context, w *world, table pgx.Identifier, cols []string, rows [][]any) (time.Duration, error) {
-	if _, err := w.pool.Exec(ctx, `TRUNCATE `+table.Sanitize()); err != nil {
+	if err := emptyTable(ctx, w.pool, table); err != nil {
 		return 0, err
 	}
 	start := time.Now()

@@ -62,7 +62,7 @@ func newWorld(b *testing.B, n int) *world {
 	if _, err := migrate.Apply(ctx, w.pool, "peers", stream.Migrations(), pgoutbox.Migrations()); err != nil {
 		b.Fatal(err)
 	}
-	for _, ddl := range []string{projection, facts} {
+	for _, ddl := range []string{projection, facts, progress} {
 		if _, err := w.pool.Exec(ctx, ddl); err != nil {
 			b.Fatal(err)
 		}
@@ -82,7 +82,7 @@ func (w *world) run(ctx context.Context, contender func(ctx context.Context) err
 
 // runInto is run for a contender writing table.
 func (w *world) runInto(ctx context.Context, table pgx.Identifier, contender func(ctx context.Context) error) (time.Duration, error) {
-	if _, err := w.pool.Exec(ctx, `TRUNCATE `+table.Sanitize()); err != nil {
+	if err := emptyTable(ctx, w.pool, table); err != nil {
 		return 0, err
 	}
 	return timed(ctx, contender, func(failed <-chan error) error { return awaitRows(ctx, w.pool, table, w.n, failed) })

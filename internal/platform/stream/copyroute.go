@@ -89,6 +89,49 @@ type Projection struct {
 // inbox-keeping route's 9–11), and the route replays at 0.76–1.19× the hand-written COPY
 // loop into the same table on kfake (0.34–0.42 of raw COPY), 1.45× and 3.15× on Apache
 // Kafka; with the inbox, 0.46–1.03× and 0.28–0.78× (see the README's "Beside the peers").
+//
+// # What the inbox costs
+//
+// Measured 2026-12-08 02:08–02:42 UTC on the loaded 2-core machine (load average 5–16),
+// bench/peers with 200,000 events on kfake, seven runs, CPU µs an event, this process +
+// PostgreSQL: this route with the inbox 8.2–9.5 + 9.8–10.7 (18–20), the hand COPY loop
+// (no inbox) 6.3–7.7 + 2.6–3.7 (8.9–11.4), raw COPY 1.3–2.3 + 2.4–3.3, the event-keyed mode
+// 7.0–8.6 + 4.5–5.3. At load 5–7 the route ran at 0.46–0.90× the loop (0.17–0.22 of raw
+// COPY), the event-keyed mode at 1.10–1.16× its loop. On two cores the rate follows the
+// total, so a route that needs about 1.9× the loop's CPU an event cannot reach the loop's
+// rate on a quiet machine (on a loaded one its six workers win a larger share of the cores
+// than the loop's one thread: 1.12× and 1.23× the loop at load 12–16, a share of the
+// machine, not a saving).
+//
+// BenchmarkInboxClaim takes the claim alone, six partitions at once (four runs, 02:19–02:34
+// UTC, load 11–18): PostgreSQL spends 0.25–0.35 µs an event moving the offset, 5.1–5.6
+// claiming random ids in the inbox and 2.7–3.1 claiming ids that grow. So about half of
+// the inbox's cost is its key's randomness (each batch writes a leaf page per id all over
+// a B-tree that outgrows the CPU caches, where ids that grow fill its last pages), the rest
+// the heap row and its index entry. The ideas weighed against it:
+//
+//   - a slimmer row, an integer group id and topic id instead of their text in every row
+//     and index entry (stream.SlimInbox in the benchmark): 4.4–4.7 µs against 5.1–5.4 in
+//     the same runs, 0.7 saved (the BRIN index on handled_at costs 0.15–0.25 of the rest,
+//     in a scratch run). Not built: readers and writers outside this package name the
+//     inbox's columns (the soak's invariants, servicetest, notifications' tests deleting
+//     rows by event_id), so the table would have to become a view with INSTEAD OF triggers
+//     over the new one, for a seventh of its cost;
+//   - a key that grows: an inbox unique on (group, occurred_at, event_id) would be appended
+//     at its right edge and still catch a second copy of the same bytes, but it is unsound
+//     here: a producer that rebuilds an event on a retry or a replay (a service restored
+//     from a backup re-applying its gap) derives the id from the cause, while occurred_at
+//     defaults to the time of building (event.Meta), and a key holding the time would apply
+//     that copy again. A claim keyed by (group, partition, offset) catches only
+//     redeliveries, which the stored offset catches already; what catches one event
+//     published twice is a unique index on the id, and one on random ids is written at
+//     random;
+//   - overlapping batch k+1's decoding with batch k's commit: the six partition workers
+//     already overlap the process's CPU with PostgreSQL's (about 1.6 of the two cores busy
+//     in the quiet run of 00:18 UTC), so what is left to win is CPU, not waiting.
+//
+// A projection keyed by the event id (above) writes no inbox row and is the CopyBatch
+// that reaches the hand COPY loop.
 func CopyBatch[T any, P Message[T]](topic string, into Projection, row func(ev *Event[T]) ([]any, error)) Route {
 	reader := P(new(T)).Schema()
 	target := newCopyTarget(into)
