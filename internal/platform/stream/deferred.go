@@ -21,7 +21,8 @@ import (
 // error nil): the handler must not read what it queued, nor count on RowsAffected, within
 // the same call, and a statement it runs on tx directly afterwards runs before the queued
 // ones. A queued statement that fails fails its event as its handler would have (a
-// permanent error dead-letters that event alone), and the transaction rolls back.
+// permanent error dead-letters that event alone), and the transaction rolls back. Their
+// time counts in the commit's, not in the handler-duration metric.
 //
 // ctx and tx must be the ones the runtime passed to the handler; for any other pair (a
 // handler called by a test, a nested transaction) Deferred returns tx itself, so the

@@ -68,7 +68,8 @@ func (r Route) WithMaxAttempts(n int) Route {
 
 // Handle routes topic to fn, called once per new event (duplicates are filtered out by the
 // inbox before) inside the batch's transaction. fn's context carries the event's lineage
-// (event.CausedBy), so what fn emits through an outbox.Emitter is caused by it. Write through tx only: a returned error
+// (event.CausedBy), so what fn emits through an outbox.Emitter is caused by it. Write through tx only
+// (or through Deferred(ctx, tx), which sends the writes with the next round trip): a returned error
 // rolls the whole batch back. Use Permanent and Transient to say how an error should be
 // treated; see Config.MaxAttempts for errors that say neither.
 //
