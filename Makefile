@@ -53,6 +53,8 @@ bench: ## run the benchmarks and print their figures (replay, raw insert, outbox
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
 	@echo "== pipeline: produce → runtime → outbox → relay → consumer at $(PIPELINE_RATE) events/s, per stage, beside a bare Kafka round trip and a bare PostgreSQL commit"
 	PIPELINE_BENCH_RATE=$(PIPELINE_RATE) $(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
+	@echo "== the same, the handlers' three writes queued with stream.Deferred (sent with the COMMIT)"
+	PIPELINE_BENCH_ROUTES=deferred PIPELINE_BENCH_RATE=$(PIPELINE_RATE) $(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/
 	@echo "== svc-payments: deposit payments through the API (fakes answering at once) beside raw PostgreSQL commits"
 	$(GO) test $(BENCHFLAGS) -bench DepositPayments ./processors/payments/
 	@echo "== svc-inventory-procurement: stock adjustments with reorder point and alert, 8 clients, beside raw PostgreSQL commits; order transitions p99"

@@ -8,7 +8,10 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	pgoutbox "github.com/novatrek/support/outbox/postgres"
 )
 
 // recordState is what the worker knows about one record of the current batch.
@@ -237,11 +240,6 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	// A CopyBatch route hands the transaction to no handler, so it enqueues nothing: its
 	// commits keep the ordinary path and wake no relay.
 	quiet := w.copy == nil && w.p.cfg.Outbox != nil && w.p.cfg.Outbox.Leading()
-	tx, err := conn.BeginTx(ctx, beginOptions(quiet))
-	if err != nil {
-		return &storeError{"begin transaction", err}
-	}
-	defer w.rollback(tx)
 
 	w.ids, w.offs = w.ids[:0], w.offs[:0]
 	eligible := 0
@@ -253,9 +251,14 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 		}
 	}
 	next := w.recs[hi-1].Offset + 1
-	if err := w.claimIDs(tx, lo, hi, next, fast); err != nil {
+	tx, err := w.begin(conn, lo, hi, next, fast, quiet)
+	if tx != nil {
+		defer w.rollback(tx)
+	}
+	if err != nil {
 		return err
 	}
+	w.pipe.reset(tx)
 	if len(w.sel) > 0 {
 		start := time.Now()
 		err := w.effects(tx, fast)
@@ -264,7 +267,11 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 			return err
 		}
 	}
-	if err := w.commit(conn, tx); err != nil {
+	if err := w.commit(conn); err != nil {
+		var df *deferredFailure
+		if errors.As(err, &df) {
+			return fmt.Errorf("handler: %w", err) // a deferred statement: the handler's failure
+		}
 		return &storeError{"commit", err}
 	}
 	if quiet && len(w.sel) > 0 {
@@ -288,40 +295,100 @@ func (w *worker) attemptOnce(lo, hi int, fast bool) error {
 	return nil
 }
 
-// claimIDs moves the stored offset to next and claims the ids of [lo, hi) in the inbox (see
-// attempt); w.sel receives the slots of the events not seen before.
+// begin begins the attempt's transaction and claims the ids of [lo, hi) in it (see
+// attempt); w.sel receives the slots of the events not seen before. A handler route sends
+// the BEGIN and the claim in one round trip (beginClaiming); a CopyBatch route begins, then
+// claims. The returned transaction, when not nil, must be rolled back if not committed,
+// also when err is not nil.
+func (w *worker) begin(conn *pgxpool.Conn, lo, hi int, next int64, fast, quiet bool) (pgx.Tx, error) {
+	if w.copy == nil {
+		return w.beginClaiming(conn, lo, hi, next, fast, quiet)
+	}
+	tx, err := conn.BeginTx(w.ctx, beginOptions(quiet))
+	if err != nil {
+		return nil, &storeError{"begin transaction", err}
+	}
+	return tx, w.claimIDs(tx, lo, hi, next, fast)
+}
+
+// beginClaiming sends BEGIN (with the quiet setting) and the claim as one pipeline, so the
+// handler gets the transaction one round trip after the connection was taken instead of
+// two. The decisions keep their order: the claim's answer is read before any handler runs,
+// and an id it finds known (fast: the unique violation; slow: an id not returned) is not
+// handed to the handler. A failed claim leaves the transaction aborted, to be rolled back
+// on the same connection.
+func (w *worker) beginClaiming(conn *pgxpool.Conn, lo, hi int, next int64, fast, quiet bool) (pgx.Tx, error) {
+	var b pgx.Batch
+	b.BeginTx(pgx.TxOptions{})
+	if quiet {
+		b.Queue(pgoutbox.QuietSetting)
+	}
+	w.p.store.queueClaim(&b, fast, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs)
+	br := conn.SendBatch(w.ctx, &b)
+	tx := br.Tx()
+	err := readBegin(br, quiet)
+	if err == nil {
+		w.sel = w.sel[:0]
+		clear(w.fresh)
+		err = w.claimed(lo, hi, fast, readClaim(br, fast, w.fresh))
+	}
+	if cerr := br.Close(); err == nil && cerr != nil {
+		err = &storeError{"claim", cerr}
+	}
+	return tx, err
+}
+
+// readBegin reads the results of beginClaiming's BEGIN and quiet setting.
+func readBegin(br pgx.BatchResults, quiet bool) error {
+	if _, err := br.Exec(); err != nil {
+		return &storeError{"begin transaction", err}
+	}
+	if !quiet {
+		return nil
+	}
+	if _, err := br.Exec(); err != nil {
+		return &storeError{"begin transaction", err}
+	}
+	return nil
+}
+
+// claimIDs moves the stored offset to next and claims the ids of [lo, hi) in the inbox of
+// tx (see attempt); w.sel receives the slots of the events not seen before.
 func (w *worker) claimIDs(tx pgx.Tx, lo, hi int, next int64, fast bool) error {
 	ctx := w.ctx
 	w.sel = w.sel[:0]
 	if w.copy != nil && w.copy.eventKeyed {
 		return w.claimOffset(tx, lo, hi, next, fast)
 	}
+	log := w.p.logOf(w.topic, w.partition)
 	if fast {
-		if err := w.p.store.fastClaim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs); err != nil {
-			if errors.Is(err, errKnownID) {
-				return err
-			}
-			return &storeError{"claim", err}
+		return w.claimed(lo, hi, fast, w.p.store.fastClaim(ctx, tx, w.topic, w.partition, log, next, w.ids, w.offs))
+	}
+	clear(w.fresh)
+	return w.claimed(lo, hi, fast, w.p.store.claim(ctx, tx, w.topic, w.partition, log, next, w.ids, w.offs, w.fresh))
+}
+
+// claimed turns the outcome of a claim of [lo, hi) into w.sel: every decoded record after a
+// fast claim, the first copy of each id the claim returned (in w.fresh) after a slow one.
+func (w *worker) claimed(lo, hi int, fast bool, err error) error {
+	if errors.Is(err, errKnownID) {
+		return err
+	}
+	if err != nil {
+		return &storeError{"claim", err}
+	}
+	for i := lo; i < hi; i++ {
+		st := &w.state[i]
+		if st.kind != "" {
+			continue
 		}
-		for i := lo; i < hi; i++ {
-			if w.state[i].kind == "" {
-				w.sel = append(w.sel, i)
-			}
+		if fast {
+			w.sel = append(w.sel, i)
+			continue
 		}
-	} else {
-		clear(w.fresh)
-		if err := w.p.store.claim(ctx, tx, w.topic, w.partition, w.p.logOf(w.topic, w.partition), next, w.ids, w.offs, w.fresh); err != nil {
-			return &storeError{"claim", err}
-		}
-		for i := lo; i < hi; i++ {
-			st := &w.state[i]
-			if st.kind != "" {
-				continue
-			}
-			if _, ok := w.fresh[st.id]; ok {
-				delete(w.fresh, st.id) // a second copy inside the batch is a duplicate
-				w.sel = append(w.sel, i)
-			}
+		if _, ok := w.fresh[st.id]; ok {
+			delete(w.fresh, st.id) // a second copy inside the batch is a duplicate
+			w.sel = append(w.sel, i)
 		}
 	}
 	return nil
@@ -332,13 +399,16 @@ func (w *worker) effects(tx pgx.Tx, fast bool) error {
 	if w.copy != nil {
 		return w.copyRows(tx, fast)
 	}
-	if err := w.batch.handle(w.ctx, tx, w.sel, w.replayUntil, w.p.cfg.Intercept); err != nil {
+	if err := w.batch.handle(w.ctx, tx, w.sel, w.replayUntil, w.p.cfg.Intercept, &w.pipe); err != nil {
 		return fmt.Errorf("handler: %w", err)
 	}
 	return nil
 }
 
 func (w *worker) rollback(tx pgx.Tx) {
+	if tx.Conn().PgConn().TxStatus() == 'I' {
+		return // committed in a pipeline (see Deferred), which leaves tx open to pgx: nothing to end
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(w.ctx), 5*time.Second)
 	defer cancel()
 	_ = tx.Rollback(ctx) // after a commit this is a no-op; after a failure the error is already known

@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -13,7 +12,8 @@ import (
 // reachable; the bound only matters when it is not.
 const abortedCommitWait = 10 * time.Second
 
-// commit sends COMMIT and waits for PostgreSQL's answer, also when the worker is aborted
+// commit sends COMMIT (after the statements handlers deferred, in the same round trip: see
+// Deferred) and waits for PostgreSQL's answer, also when the worker is aborted
 // (StopTimeout passed, partitions lost, a crash) meanwhile.
 //
 // A COMMIT on the wire cannot be taken back by walking away from it: pgx, on a canceled
@@ -34,7 +34,7 @@ const abortedCommitWait = 10 * time.Second
 //
 // The connection of an aborted commit is closed, not reused: a cancel request that arrives
 // after the answer would cancel the connection's next statement.
-func (w *worker) commit(conn *pgxpool.Conn, tx pgx.Tx) error {
+func (w *worker) commit(conn *pgxpool.Conn) error {
 	if err := w.ctx.Err(); err != nil {
 		return err // aborted before sending: nothing to settle, the deferred rollback ends it
 	}
@@ -48,7 +48,7 @@ func (w *worker) commit(conn *pgxpool.Conn, tx pgx.Tx) error {
 		askToCancel(wait, conn)
 		giveUp()
 	})
-	err := tx.Commit(ctx)
+	err := w.pipe.commit(ctx)
 	giveUp()
 	if !stop() {
 		<-asked

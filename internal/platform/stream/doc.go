@@ -11,6 +11,10 @@
 //		...
 //	})
 //
+// A handler whose writes it does not read back (an outbox enqueue, an upsert) can queue them
+// with Deferred: they go out in one round trip with the COMMIT, so a per-event handler's
+// event costs two round trips in all (see "How a partition is applied").
+//
 // Projections use HandleBatch to write a whole batch in one statement. An append-shaped
 // projection (one row per event) can use CopyBatch instead: the handler only turns an event
 // into a row, and the runtime COPYs the batch's rows into the table in the batch's
@@ -30,10 +34,14 @@
 //     at (what a replay needs, see Replays), in one statement (INSERT ... SELECT
 //     unnest(...)). The insert
 //     is optimistic: when an id is already there it fails, and the batch is redone at once
-//     with ON CONFLICT DO NOTHING RETURNING event_id, which says which ids are new;
+//     with ON CONFLICT DO NOTHING RETURNING event_id, which says which ids are new. For a
+//     handler route this statement travels in one pipeline with the BEGIN (pgx's
+//     Batch.BeginTx), one round trip, and its answer is read before any handler runs;
 //  2. calls the handler for the new ids — a duplicate (same event id at another offset,
 //     e.g. from an outbox relay retry) is skipped; a CopyBatch route COPYs their rows;
-//  3. commits, then marks the Kafka offset, which franz-go commits every second and on
+//  3. commits (sending the statements handlers queued with Deferred in the same round trip;
+//     those of an event that is not the batch's last go out before the next event's
+//     handler), then marks the Kafka offset, which franz-go commits every second and on
 //     revoke.
 //
 // On assignment the runtime resumes from consumer_offsets (franz-go's AdjustFetchOffsetsFn),

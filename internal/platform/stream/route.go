@@ -68,7 +68,8 @@ func (r Route) WithMaxAttempts(n int) Route {
 
 // Handle routes topic to fn, called once per new event (duplicates are filtered out by the
 // inbox before) inside the batch's transaction. fn's context carries the event's lineage
-// (event.CausedBy), so what fn emits through an outbox.Emitter is caused by it. Write through tx only: a returned error
+// (event.CausedBy), so what fn emits through an outbox.Emitter is caused by it. Write through tx only
+// (or through Deferred(ctx, tx), which sends the writes with the next round trip): a returned error
 // rolls the whole batch back. Use Permanent and Transient to say how an error should be
 // treated; see Config.MaxAttempts for errors that say neither.
 //
@@ -102,7 +103,9 @@ type decodedBatch interface {
 	decode(ctx context.Context, d Decoder, i int, rec *kgo.Record) (eventID string, err error)
 	// handle calls the handler for the slots in sel (ascending), marking the events at
 	// offsets below replayUntil as replays; intercept (if not nil) runs before each event.
-	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept) error
+	// What a handler defers goes to pipe, sent before the next event's handler (the last
+	// event's are left for the commit).
+	handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept, pipe *pipeline) error
 	// rows builds CopyBatch rows for the slots in sel (ascending) into dst; see
 	// typedBatch.rows.
 	rows(ctx context.Context, sel []int, replayUntil int64, intercept Intercept, dst [][]any) ([][]any, error)
@@ -150,14 +153,17 @@ func (b *typedBatch[T, P]) occurredAt(i int) time.Time {
 	return ev.Timestamp
 }
 
-func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept) error {
+func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, replayUntil int64, intercept Intercept, pipe *pipeline) error {
 	for _, i := range sel {
 		b.events[i].Replay = b.events[i].Offset < replayUntil
 	}
 	if b.one != nil {
 		for _, i := range sel {
 			ev := b.events[i]
-			ectx := event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...))
+			if err := pipe.flush(ctx); err != nil {
+				return err // names the previous event
+			}
+			ectx := pipe.with(event.With(ctx, event.CausedBy(ev.Meta, ev.Headers...)), i, ev.Offset)
 			err := guard(func() error {
 				if intercept != nil {
 					if err := intercept(ectx, ev.Topic, ev.Meta); err != nil {
@@ -184,7 +190,7 @@ func (b *typedBatch[T, P]) handle(ctx context.Context, tx pgx.Tx, sel []int, rep
 				}
 			}
 		}
-		return b.many(ctx, tx, b.scratch)
+		return b.many(pipe.with(ctx, -1, 0), tx, b.scratch)
 	})
 	clear(b.scratch)
 	return err

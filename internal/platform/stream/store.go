@@ -95,7 +95,38 @@ var errKnownID = errors.New("an event id of the batch is in the inbox already")
 // fastClaim is claim for a batch expected to hold only new ids: it inserts them all, or
 // fails with errKnownID and leaves the transaction to be rolled back.
 func (s *store) fastClaim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) error {
-	_, err := tx.Exec(ctx, s.fastClaimSQL, s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic)
+	_, err := tx.Exec(ctx, s.fastClaimSQL, s.claimArgs(topic, partition, log, next, ids, offs)...)
+	return fastClaimed(err)
+}
+
+// claimArgs are the arguments of claimSQL and fastClaimSQL.
+func (s *store) claimArgs(topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) []any {
+	return []any{s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic}
+}
+
+// queueClaim queues the claim (fast: the optimistic one) on b, for a transaction that
+// begins in the same round trip (see worker.beginClaiming); readClaim reads its result.
+func (s *store) queueClaim(b *pgx.Batch, fast bool, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64) {
+	sql := s.claimSQL
+	if fast {
+		sql = s.fastClaimSQL
+	}
+	b.Queue(sql, s.claimArgs(topic, partition, log, next, ids, offs)...)
+}
+
+// readClaim reads the result of a claim queued by queueClaim: as fastClaim when fast, as
+// claim otherwise.
+func readClaim(br pgx.BatchResults, fast bool, fresh map[[16]byte]struct{}) error {
+	if fast {
+		_, err := br.Exec()
+		return fastClaimed(err)
+	}
+	rows, err := br.Query()
+	return scanClaimed(rows, err, fresh)
+}
+
+// fastClaimed maps the optimistic claim's unique violation to errKnownID.
+func fastClaimed(err error) error {
 	if uniqueViolation(err) {
 		return errKnownID
 	}
@@ -124,7 +155,12 @@ func uniqueViolation(err error) bool {
 // with its offset (offs[i] is ids[i]'s), into the inbox; fresh receives the ids that were
 // not there (each once).
 func (s *store) claim(ctx context.Context, tx pgx.Tx, topic string, partition int32, log LogID, next int64, ids [][16]byte, offs []int64, fresh map[[16]byte]struct{}) error {
-	rows, err := tx.Query(ctx, s.claimSQL, s.group, topic, partition, next, ids, offs, log.Cluster, log.Topic)
+	rows, err := tx.Query(ctx, s.claimSQL, s.claimArgs(topic, partition, log, next, ids, offs)...)
+	return scanClaimed(rows, err, fresh)
+}
+
+// scanClaimed adds the ids a claim returned (those not seen before) to fresh.
+func scanClaimed(rows pgx.Rows, err error, fresh map[[16]byte]struct{}) error {
 	if err != nil {
 		return fmt.Errorf("claim inbox ids and offset: %w", err)
 	}

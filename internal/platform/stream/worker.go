@@ -38,6 +38,8 @@ type worker struct {
 
 	slowLeft int // batches left to claim with ON CONFLICT (see attempt)
 
+	pipe pipeline // the attempt's statements deferred by handlers (see Deferred)
+
 	horizonLogged bool // an event beyond the inbox horizon was logged (see checkHorizon)
 
 	// replayUntil marks records below it Event.Replay; read from the processor at the

@@ -8,9 +8,11 @@ import (
 )
 
 // TestContract runs the shared processor contract suite on the test processor, through
-// its per-event routes and through its batch routes.
+// its per-event routes (writes sent at once, and deferred to the commit's round trip) and
+// through its batch routes.
 func TestContract(t *testing.T) {
 	t.Run("PerEvent", func(t *testing.T) { streamtest.Run(t, subject(false)) })
+	t.Run("PerEventDeferred", func(t *testing.T) { streamtest.Run(t, testproc.DeferredSubject("contract")) })
 	t.Run("Batch", func(t *testing.T) { streamtest.Run(t, subject(true)) })
 }
 

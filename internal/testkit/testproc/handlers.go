@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/novatrek/support/internal/platform/event"
+	"github.com/novatrek/support/internal/platform/store"
 	"github.com/novatrek/support/internal/platform/stream"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/schemas"
@@ -20,6 +21,7 @@ import (
 // contract suite checks.
 func (p *Processor) created(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationCreated]) error {
 	r := &ev.Value
+	w := p.writer(ctx, tx)
 	if !ev.Replay {
 		msg, err := p.notification(ctx, ev.Meta, r.ReservationID, r.GuestID, "BOOKING_CONFIRMATION", map[string]string{
 			"trip_id": r.TripID, "status": r.Status,
@@ -27,21 +29,22 @@ func (p *Processor) created(ctx context.Context, tx pgx.Tx, ev stream.Event[sche
 		if err != nil {
 			return err
 		}
-		if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
+		if err := p.outbox.Enqueue(ctx, w, msg); err != nil {
 			return err
 		}
 	}
-	if _, err := tx.Exec(ctx, p.upsertCreatedSQL, r.ReservationID, r.GuestID, r.TripID, r.PartySize, r.Status); err != nil {
+	if _, err := w.Exec(ctx, p.upsertCreatedSQL, r.ReservationID, r.GuestID, r.TripID, r.PartySize, r.Status); err != nil {
 		return fmt.Errorf("project reservation %s: %w", r.ReservationID, err)
 	}
-	return p.applied(ctx, tx, ev.Meta.EventID, r.ReservationID, ev.Topic, ev.Partition, ev.Offset)
+	return p.applied(ctx, w, ev.Meta.EventID, r.ReservationID, ev.Topic, ev.Partition, ev.Offset)
 }
 
 // statusChanged moves the reservation's status (unless the change is older than what the
 // row has seen) and asks for a status update notification.
 func (p *Processor) statusChanged(ctx context.Context, tx pgx.Tx, ev stream.Event[schemas.ReservationStatusChanged]) error {
 	r := &ev.Value
-	if _, err := tx.Exec(ctx, p.upsertStatusSQL, r.ReservationID, r.GuestID, r.TripID, r.NewStatus, ev.Meta.OccurredAt); err != nil {
+	w := p.writer(ctx, tx)
+	if _, err := w.Exec(ctx, p.upsertStatusSQL, r.ReservationID, r.GuestID, r.TripID, r.NewStatus, ev.Meta.OccurredAt); err != nil {
 		return fmt.Errorf("project status of reservation %s: %w", r.ReservationID, err)
 	}
 	if !ev.Replay {
@@ -51,14 +54,23 @@ func (p *Processor) statusChanged(ctx context.Context, tx pgx.Tx, ev stream.Even
 		if err != nil {
 			return err
 		}
-		if err := p.outbox.Enqueue(ctx, tx, msg); err != nil {
+		if err := p.outbox.Enqueue(ctx, w, msg); err != nil {
 			return err
 		}
 	}
-	return p.applied(ctx, tx, ev.Meta.EventID, r.ReservationID, ev.Topic, ev.Partition, ev.Offset)
+	return p.applied(ctx, w, ev.Meta.EventID, r.ReservationID, ev.Topic, ev.Partition, ev.Offset)
 }
 
-func (p *Processor) applied(ctx context.Context, tx pgx.Tx, eventID, reservationID, topic string, partition int32, offset int64) error {
+// writer is where a per-event handler writes: tx itself, or for DeferredRoutes the runtime's
+// pipeline (stream.Deferred), whose statements go out in one round trip with the commit.
+func (p *Processor) writer(ctx context.Context, tx pgx.Tx) store.Execer {
+	if p.deferred {
+		return stream.Deferred(ctx, tx)
+	}
+	return tx
+}
+
+func (p *Processor) applied(ctx context.Context, tx store.Execer, eventID, reservationID, topic string, partition int32, offset int64) error {
 	if _, err := tx.Exec(ctx, p.appliedSQL, eventID, reservationID, topic, partition, offset); err != nil {
 		return fmt.Errorf("record applied event %s: %w", eventID, err)
 	}

@@ -31,7 +31,9 @@ import (
 //	PIPELINE_BENCH_RATE    input events per second (default 1000, issue 21's target rate)
 //	PIPELINE_BENCH_EVENTS  input events produced at that rate (default 10 s worth)
 //	PIPELINE_BENCH_ROUTES  "batch": set-based handlers (one statement per table per batch)
-//	                       instead of per-event ones (three round trips per event)
+//	                       instead of per-event ones (three round trips per event);
+//	                       "deferred": per-event handlers whose three writes are queued
+//	                       with stream.Deferred and sent with the commit (one round trip)
 //	PIPELINE_BENCH_WAKE    "notify": the runtime does not wake the relay itself, so every
 //	                       commit sends a NOTIFY (the path before stream.Config.Outbox)
 //	PIPELINE_BENCH_FENCE   "1": the relay fences (outbox.Config.Fence): Kafka transactions,
@@ -201,8 +203,11 @@ func startPipeline(b *testing.B, env *kafkatest.Env, pool *pgxpool.Pool, trace *
 		b.Fatal(err)
 	}
 	routes := tp.Routes()
-	if os.Getenv("PIPELINE_BENCH_ROUTES") == "batch" {
+	switch os.Getenv("PIPELINE_BENCH_ROUTES") {
+	case "batch":
 		routes = tp.BatchRoutes()
+	case "deferred":
+		routes = tp.DeferredRoutes()
 	}
 	cfg := stream.Config{
 		Group:      testproc.Group,

@@ -139,6 +139,11 @@ func (t *pipelineTrace) stampOutput(at map[string]time.Time, r *kgo.Record) {
 
 type tracedSQL struct{}
 
+// isBegin tells a transaction's BEGIN: pgx's, QuietBegin, a pipeline's (pgx.Batch.BeginTx).
+func isBegin(sql string) bool {
+	return strings.HasPrefix(sql, "begin") || strings.HasPrefix(sql, "BEGIN")
+}
+
 // TraceQueryStart implements pgx.QueryTracer for the pool (and the relay's connection, whose
 // config is the pool's): it opens a traced transaction at BEGIN, notes the measured events a
 // statement names (the handlers write the event id: applied_events), and times the relay's
@@ -149,31 +154,36 @@ func (t *pipelineTrace) TraceQueryStart(ctx context.Context, conn *pgx.Conn, dat
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	switch {
-	case strings.HasPrefix(sql, "begin") || strings.HasPrefix(sql, "BEGIN"): // pgx's, QuietBegin
+	case isBegin(sql):
 		t.open[conn] = &tracedTx{begun: now}
 	case strings.Contains(sql, "ORDER BY id LIMIT"): // the relay's fetch (see pgoutbox)
 		t.fetches = append(t.fetches, relayFetch{start: now})
 	default:
-		tx := t.open[conn]
-		if tx == nil {
-			break
-		}
-		for _, a := range data.Args {
-			switch v := a.(type) {
-			case string:
-				if i, ok := t.index[v]; ok {
+		t.note(conn, data.Args)
+	}
+	return context.WithValue(ctx, tracedSQL{}, sql)
+}
+
+// note adds the measured events args name to conn's open transaction. Call it with t.mu held.
+func (t *pipelineTrace) note(conn *pgx.Conn, args []any) {
+	tx := t.open[conn]
+	if tx == nil {
+		return
+	}
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			if i, ok := t.index[v]; ok {
+				tx.events = append(tx.events, i)
+			}
+		case []string: // the set-based handlers
+			for _, s := range v {
+				if i, ok := t.index[s]; ok {
 					tx.events = append(tx.events, i)
-				}
-			case []string: // the set-based handlers
-				for _, s := range v {
-					if i, ok := t.index[s]; ok {
-						tx.events = append(tx.events, i)
-					}
 				}
 			}
 		}
 	}
-	return context.WithValue(ctx, tracedSQL{}, sql)
 }
 
 // TraceQueryEnd implements pgx.QueryTracer: a commit stamps its transaction's events, a
@@ -185,21 +195,58 @@ func (t *pipelineTrace) TraceQueryEnd(ctx context.Context, conn *pgx.Conn, data 
 	defer t.mu.Unlock()
 	switch {
 	case sql == "commit" || sql == "rollback":
-		tx := t.open[conn]
-		delete(t.open, conn)
-		if tx == nil || sql == "rollback" || data.Err != nil {
-			return
-		}
-		for _, i := range tx.events {
-			first(t.begun, i, tx.begun)
-			first(t.committed, i, now)
-		}
+		t.end(conn, sql, data.Err, now)
 	case strings.Contains(sql, "ORDER BY id LIMIT"):
 		if n := len(t.fetches); n > 0 && t.fetches[n-1].end.IsZero() {
 			t.fetches[n-1].end = now
 		}
 	}
 }
+
+// end closes conn's traced transaction; a commit without error stamps its events. Call it
+// with t.mu held.
+func (t *pipelineTrace) end(conn *pgx.Conn, sql string, err error, now time.Time) {
+	tx := t.open[conn]
+	delete(t.open, conn)
+	if tx == nil || sql == "rollback" || err != nil {
+		return
+	}
+	for _, i := range tx.events {
+		first(t.begun, i, tx.begun)
+		first(t.committed, i, now)
+	}
+}
+
+// TraceBatchStart implements pgx.BatchTracer: the runtime sends its BEGIN and inbox claim as
+// one pipeline, so a batch can open a traced transaction and name events.
+func (t *pipelineTrace) TraceBatchStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceBatchStartData) context.Context {
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, q := range data.Batch.QueuedQueries {
+		if isBegin(q.SQL) {
+			t.open[conn] = &tracedTx{begun: now}
+			continue
+		}
+		t.note(conn, q.Arguments)
+	}
+	return ctx
+}
+
+// TraceBatchQuery implements pgx.BatchTracer: a commit sent in a pipeline ends its
+// transaction when its result is read.
+func (t *pipelineTrace) TraceBatchQuery(_ context.Context, conn *pgx.Conn, data pgx.TraceBatchQueryData) {
+	if data.SQL != "commit" {
+		return
+	}
+	now := time.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.end(conn, data.SQL, data.Err, now)
+}
+
+// TraceBatchEnd implements pgx.BatchTracer.
+func (t *pipelineTrace) TraceBatchEnd(context.Context, *pgx.Conn, pgx.TraceBatchEndData) {}
 
 // fetchBefore returns the last relay fetch that ended by at (the one that read the row the
 // relay then produced at at).

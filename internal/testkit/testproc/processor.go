@@ -27,9 +27,10 @@ const (
 
 // Processor holds the test processor's handlers, bound to one schema.
 type Processor struct {
-	schema string
-	outbox *pgoutbox.Outbox
-	emit   *outbox.Emitter[pgoutbox.Execer]
+	schema   string
+	outbox   *pgoutbox.Outbox
+	emit     *outbox.Emitter[pgoutbox.Execer]
+	deferred bool // per-event handlers queue their writes with stream.Deferred (DeferredRoutes)
 
 	upsertCreatedSQL string
 	upsertStatusSQL  string
@@ -99,12 +100,21 @@ SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::int[], $5::bigint[]
 func (p *Processor) Schema() string { return p.schema }
 
 // Routes are the per-event routes: one handler call per event, each writing the projection
-// row, the applied-event row and one outbox message.
+// row, the applied-event row and one outbox message, each write sent at once (three round
+// trips per event).
 func (p *Processor) Routes() []stream.Route {
 	return []stream.Route{
 		stream.Handle(CreatedTopic, p.created),
 		stream.Handle(StatusTopic, p.statusChanged),
 	}
+}
+
+// DeferredRoutes are Routes whose handlers queue their three writes with stream.Deferred:
+// they go out in one round trip, with the COMMIT for a batch's last event.
+func (p *Processor) DeferredRoutes() []stream.Route {
+	d := *p
+	d.deferred = true
+	return d.Routes()
 }
 
 // BatchRoutes are the same effects through the batch form for created events: one

@@ -13,6 +13,18 @@ import (
 // so it is rejected permanently and dead-lettered. batch picks BatchRoutes over the
 // per-event Routes.
 func Subject(seed string, batch bool) streamtest.Subject {
+	if batch {
+		return subject(seed, (*Processor).BatchRoutes)
+	}
+	return subject(seed, (*Processor).Routes)
+}
+
+// DeferredSubject is Subject with the per-event DeferredRoutes.
+func DeferredSubject(seed string) streamtest.Subject {
+	return subject(seed, (*Processor).DeferredRoutes)
+}
+
+func subject(seed string, routes func(*Processor) []stream.Route) streamtest.Subject {
 	g := Producer{Seed: seed}
 	event := func(ev *schemas.ReservationCreated) streamtest.Event {
 		return streamtest.Event{Key: ev.ReservationID, EventID: ev.Metadata.EventID, Schema: ev.Schema(), Value: ev}
@@ -26,10 +38,7 @@ func Subject(seed string, batch bool) streamtest.Subject {
 			if err != nil {
 				return nil, err
 			}
-			if batch {
-				return p.BatchRoutes(), nil
-			}
-			return p.Routes(), nil
+			return routes(p), nil
 		},
 		Input: CreatedTopic,
 		Valid: func(i int) streamtest.Event { return event(g.Created(i)) },
