@@ -41,12 +41,13 @@ type inFlight struct {
 // brokers acknowledge batches k and k+1, the store deletes batch k-1 and reads batch k+2.
 type aheadFetcher interface {
 	// DeleteAndFetchAfter deletes ids (all below after) and returns up to limit rows with an
-	// id above after, oldest first, read in one snapshot that sees at most held rows with an
-	// id at or below after (held: the rows the relay fetched and has not deleted, ids among
-	// them). If it sees more, a transaction committed a row below after since it was passed
-	// over, and a later row of the same key may already be above after: it returns no rows,
-	// and the relay fetches from the oldest row, which publishes that row first.
-	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]Row, error)
+	// id above after, oldest first, read in one snapshot that sees no row with an id at or
+	// below after other than held (the ids of the rows the relay fetched and has not
+	// deleted, ids among them, in ascending order). If it sees another, a transaction
+	// committed a row below after since it was passed over, and a later row of the same key
+	// may already be above after: it returns no rows, and the relay fetches from the oldest
+	// row, which publishes that row first.
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held []int64, limit int) ([]Row, error)
 }
 
 // MaxAheadStreak bounds how many batches are fetched ahead, by id, before the relay fetches
@@ -135,7 +136,13 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 
 	if fa, ok := s.(aheadFetcher); ok && fetched == r.cfg.BatchSize && p.streak < MaxAheadStreak {
 		// The store's round trip runs while the brokers acknowledge this batch.
-		held := len(p.acked) + len(cur.rows) // every row at or below last the relay knows of
+		// Every row at or below last the relay knows of, in id order: the previous batches'
+		// acknowledged rows, then this batch's.
+		held := make([]int64, len(p.acked), len(p.acked)+len(cur.rows))
+		copy(held, p.acked)
+		for i := range cur.rows {
+			held = append(held, cur.rows[i].ID)
+		}
 		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, held, r.cfg.BatchSize)
 		if err != nil {
 			r.m.storeErrors.Inc()
