@@ -116,19 +116,27 @@ func (s *session) query(ctx context.Context, limit int, sql string, args ...any)
 	}
 	defer rows.Close()
 	var out []outbox.Row // allocated at the first row: most fetches of an idle relay find none
+	var topic string     // the previous row's: a batch's rows share a few topics, kept once
+	var headers []byte   // declared once: scanning through a pointer moves it to the heap
 	for rows.Next() {
 		if out == nil {
 			out = make([]outbox.Row, 0, limit)
 		}
-		var r outbox.Row
-		var headers []byte
-		if err := rows.Scan(&r.ID, &r.Topic, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {
+		// Scanned in place: a Row of its own would escape to the heap, one more per row.
+		out = append(out, outbox.Row{})
+		r := &out[len(out)-1]
+		headers = nil // the row's headers point into this buffer: never let a scan reuse it
+		if err := rows.Scan(&r.ID, nil, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {
 			return nil, s.check(fmt.Errorf("pgoutbox: %s: scan row: %w", s.o.schema, err))
 		}
+		// A text value's bytes are its UTF-8 in either wire format; comparing does not copy.
+		if raw := rows.RawValues()[1]; string(raw) != topic {
+			topic = string(raw)
+		}
+		r.Topic = topic
 		if r.Headers, err = unmarshalHeaders(headers); err != nil {
 			return nil, fmt.Errorf("pgoutbox: %s: row %d: %w", s.o.schema, r.ID, err)
 		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
