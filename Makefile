@@ -49,7 +49,7 @@ test-real: setup ## the platform suites and client snippets on a real Apache Kaf
 bench: ## run the benchmarks and print their figures (replay, raw insert, outbox relay, pipeline latency, serde)
 	@echo "== stream runtime: replay $(BENCH_EVENTS) events (batched, inbox dedupe) vs one transaction per event vs raw PostgreSQL insert"
 	STREAM_BENCH_EVENTS=$(BENCH_EVENTS) $(GO) test $(BENCHFLAGS) -bench 'BenchmarkReplay$$|BenchmarkReplayPerEvent|BenchmarkRawInsert' ./internal/platform/stream/
-	@echo "== outbox relay: throughput, throughput and bytes on the wire per KAFKA_COMPRESSION codec, end-to-end latency at 200 events/s; throughput and latency with fencing beside the plain relay"
+	@echo "== outbox relay: throughput, and its PostgreSQL side alone, beside a raw DELETE … RETURNING drain (CPU per row: process, PostgreSQL); throughput and bytes on the wire per KAFKA_COMPRESSION codec; end-to-end latency at 200 events/s; throughput and latency with fencing beside the plain relay"
 	$(GO) test $(BENCHFLAGS) -bench . ./outbox/postgres/
 	@echo "== pipeline: produce → runtime → outbox → relay → consumer at $(PIPELINE_RATE) events/s, per stage, beside a bare Kafka round trip and a bare PostgreSQL commit"
 	PIPELINE_BENCH_RATE=$(PIPELINE_RATE) $(GO) test $(BENCHFLAGS) -bench PipelineLatency ./internal/testkit/testproc/

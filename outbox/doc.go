@@ -26,7 +26,7 @@
 //     row with a lower id after higher ids were published. While it works through a backlog
 //     the relay fetches the next batch by id, but it fetches from the oldest remaining row
 //     again every MaxAheadStreak batches, whenever it catches up, and as soon as the fetch by
-//     id sees more rows below its starting id than the relay holds (a row committed late),
+//     id sees a row below its starting id that the relay does not hold (a row committed late),
 //     and published rows are gone, so such a row is found, at most a few batches late, and
 //     before any later row of its key: that row was written after it committed, so every
 //     snapshot that sees it sees the late row too.

@@ -15,9 +15,17 @@ const RowHeader = "novatrek-outbox-row"
 
 // rowHeaderValue is the value of RowHeader for row id of store.
 func rowHeaderValue(store string, id int64) []byte {
-	b := make([]byte, 0, len(store)+21)
+	return appendRowHeader(make([]byte, 0, rowHeaderMaxLen(store)), store, id)
+}
+
+// appendRowHeader appends the value of RowHeader for row id of store to b.
+func appendRowHeader(b []byte, store string, id int64) []byte {
 	return strconv.AppendInt(append(append(b, store...), '/'), id, 10)
 }
+
+// rowHeaderMaxLen is the longest RowHeader value of store: the name, '/', and an int64 of
+// 20 characters at most.
+func rowHeaderMaxLen(store string) int { return len(store) + 21 }
 
 // ParseRowHeader splits a RowHeader value into the store name and the row id; ok is false for
 // a value the relay did not write. The store name may itself contain '/': the id is what

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/internal/testkit/kafkatest"
 	"github.com/novatrek/support/outbox"
 )
@@ -38,19 +39,27 @@ func ThroughputMessage(topic string, i int) outbox.Message {
 
 // CompressedThroughput is Throughput with the relay's producer compressing with codec (a
 // kgo.ProducerBatchCompression option) and values cycled as the rows' values: give it real
-// events, since compression gains depend on the data. Besides rows/s it reports wire_B/row,
-// the bytes of Produce requests the relay wrote per row (record batches with their headers).
+// events, since compression gains depend on the data. wire_B/row (reported by every
+// throughput run) is then the figure to compare: the bytes of Produce requests per row.
 func CompressedThroughput(b *testing.B, open Open, codec kgo.Opt, values [][]byte) {
-	var wire produceBytes
-	n, _ := relayBacklog(b, open, values, func(cfg *outbox.Config) {
-		cfg.ClientOpts = append(cfg.ClientOpts, codec, kgo.WithHooks(&wire))
+	relayBacklog(b, open, values, func(cfg *outbox.Config) {
+		cfg.ClientOpts = append(cfg.ClientOpts, codec)
 	})
-	b.ReportMetric(float64(wire.n.Load())/float64(n), "wire_B/row")
+}
+
+// ServerCPU is an Outbox whose store runs on this machine and can say how much CPU its
+// server has spent so far for this outbox (PostgreSQL: the backends connected to its
+// database). The throughput benchmarks then report it per row beside this process's.
+type ServerCPU interface {
+	ServerCPU(t testing.TB) time.Duration
 }
 
 // relayBacklog enqueues ThroughputRows(b) rows of values (cycled), relays them from the
-// relay's start until the last one is deleted, reports rows/s and returns the row count and
-// the rate.
+// relay's start until the last one is deleted, and returns the row count and the rate. It
+// reports rows/s; the CPU per row of this process (the relay, and kfake's broker when that is
+// the cluster) and of the store's server when ob is a ServerCPU, both from the relay's start
+// until the last delete; the rows one Produce request carried on average; and wire_B/row,
+// the bytes of those requests per row.
 func relayBacklog(b *testing.B, open Open, values [][]byte, edit ...func(*outbox.Config)) (int, float64) {
 	const topic = "novatrek.bench.throughput"
 	return relayBacklogOn(b, open, newCluster(b, topic, 6), topic, values, edit...)
@@ -69,24 +78,54 @@ func relayBacklogOn(b *testing.B, open Open, c *kafkatest.Env, topic string, val
 		}
 		Commit(b, ob, msgs...)
 	}
+	server, _ := ob.(ServerCPU)
+	serverCPU := func() time.Duration {
+		if server == nil {
+			return 0
+		}
+		return server.ServerCPU(b)
+	}
+	var wire produceRequests
+	count := func(cfg *outbox.Config) { cfg.ClientOpts = append(cfg.ClientOpts, kgo.WithHooks(&wire)) }
 	b.ResetTimer()
-	start := time.Now()
-	r := startRelay(b, ob, c, "bench", append([]func(*outbox.Config){productionDefaults}, edit...)...)
-	eventually(b, 10*time.Minute, "every row published", func() bool { return r.published(b) >= float64(n) })
+	start, goCPU, pgCPU := time.Now(), cpustat.Process(), serverCPU()
+	r := startRelay(b, ob, c, "bench", append([]func(*outbox.Config){productionDefaults, count}, edit...)...)
+	// The hook's count, not the relay's metric: gathering the metrics registry every 5 ms
+	// allocated about a tenth as much as the relay itself, garbage the measured CPU paid for.
+	eventually(b, 10*time.Minute, "every row published", func() bool { return wire.acked.Load() >= int64(n) })
 	eventually(b, time.Minute, "every row deleted", func() bool { return ob.Len(b) == 0 })
-	elapsed := time.Since(start)
+	elapsed, goCPU, pgCPU := time.Since(start), cpustat.Process()-goCPU, serverCPU()-pgCPU
+	if published := r.published(b); published < float64(n) {
+		b.Fatalf("the relay counted %v rows published, want %d", published, n)
+	}
 	b.StopTimer()
 	rate := float64(n) / elapsed.Seconds()
 	b.ReportMetric(rate, "rows/s")
+	b.ReportMetric(float64(goCPU.Microseconds())/float64(n), "go_cpu_us/row")
+	if server != nil {
+		b.ReportMetric(float64(pgCPU.Microseconds())/float64(n), "server_cpu_us/row")
+	}
+	if reqs := wire.requests.Load(); reqs > 0 {
+		b.ReportMetric(float64(n)/float64(reqs), "rows/produce_req")
+	}
+	b.ReportMetric(float64(wire.bytes.Load())/float64(n), "wire_B/row")
 	return n, rate
 }
 
-// produceBytes counts the bytes a client wrote in Produce requests (API key 0).
-type produceBytes struct{ n atomic.Int64 }
+// produceRequests counts the Produce requests (API key 0) a client wrote, their bytes, and
+// the records the brokers acknowledged.
+type produceRequests struct{ requests, bytes, acked atomic.Int64 }
 
-func (p *produceBytes) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, written int, _, _ time.Duration, _ error) {
+func (p *produceRequests) OnProduceRecordUnbuffered(_ *kgo.Record, err error) {
+	if err == nil {
+		p.acked.Add(1)
+	}
+}
+
+func (p *produceRequests) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, written int, _, _ time.Duration, _ error) {
 	if key == 0 {
-		p.n.Add(int64(written))
+		p.requests.Add(1)
+		p.bytes.Add(int64(written))
 	}
 }
 

@@ -165,7 +165,7 @@ func (g *gatedStore) seam() error {
 // aheadFetcher is the optional Session method of the relay's pipelined path (see
 // outbox/publish.go); a session that has it keeps it behind the gate.
 type aheadFetcher interface {
-	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error)
+	DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held []int64, limit int) ([]outbox.Row, error)
 }
 
 // gatedAheadSession is a gatedSession whose engine deletes and fetches ahead in one round
@@ -175,7 +175,7 @@ type gatedAheadSession struct {
 	ahead aheadFetcher
 }
 
-func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error) {
+func (s *gatedAheadSession) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held []int64, limit int) ([]outbox.Row, error) {
 	if len(ids) > 0 {
 		if err := s.store.seam(); err != nil {
 			return nil, err

@@ -12,6 +12,7 @@ import (
 	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/migrate"
 	"github.com/novatrek/support/internal/platform/topology"
+	"github.com/novatrek/support/internal/testkit/cpustat"
 	"github.com/novatrek/support/internal/testkit/pgtest"
 	"github.com/novatrek/support/outbox"
 	"github.com/novatrek/support/outbox/outboxtest"
@@ -27,17 +28,20 @@ func TestContractFenced(t *testing.T) { outboxtest.RunFenced(t, open) }
 // BenchmarkRelayThroughput relays a backlog (see outboxtest.Throughput) and sets its rows/s
 // beside the store's own limit measured in the same run: a raw DELETE … RETURNING drain of as
 // many rows in batches of 1,000, without Kafka. x_raw is their ratio (target
-// ≥ 0.5).
+// ≥ 0.5); raw_server_cpu_us/row is the drain's PostgreSQL CPU per row, to set beside the
+// relay's server_cpu_us/row.
 func BenchmarkRelayThroughput(b *testing.B) {
-	raw := rawDrain(b, outboxtest.ThroughputRows(b))
+	raw, rawCPU := rawDrain(b, outboxtest.ThroughputRows(b))
 	relay := outboxtest.Throughput(b, open)
 	b.ReportMetric(raw, "raw_drain_rows/s")
+	b.ReportMetric(rawCPU, "raw_server_cpu_us/row")
 	b.ReportMetric(relay/raw, "x_raw")
 }
 
 // rawDrain enqueues n rows into a fresh outbox and returns the rows/s of emptying it with
-// DELETE … RETURNING in id order, 1,000 rows per statement (as the peers bench's drain).
-func rawDrain(b *testing.B, n int) float64 {
+// DELETE … RETURNING in id order, 1,000 rows per statement (as the peers bench's drain), and
+// the PostgreSQL CPU per row that took.
+func rawDrain(b *testing.B, n int) (rate, cpuPerRow float64) {
 	b.Helper()
 	ob := open(b)
 	for first := 0; first < n; first += 1000 {
@@ -49,7 +53,7 @@ func rawDrain(b *testing.B, n int) float64 {
 	}
 	pool := ob.(*pgOutbox).pool
 	ctx := context.Background()
-	start := time.Now()
+	start, cpu := time.Now(), ob.(*pgOutbox).ServerCPU(b)
 	for {
 		tag, err := pool.Exec(ctx, `DELETE FROM svc.outbox WHERE id IN (SELECT id FROM svc.outbox ORDER BY id LIMIT $1)
 			RETURNING topic, key, value, headers`, 1000)
@@ -57,7 +61,8 @@ func rawDrain(b *testing.B, n int) float64 {
 			b.Fatal(err)
 		}
 		if tag.RowsAffected() == 0 {
-			return float64(n) / time.Since(start).Seconds()
+			elapsed, cpu := time.Since(start), ob.(*pgOutbox).ServerCPU(b)-cpu
+			return float64(n) / elapsed.Seconds(), float64(cpu.Microseconds()) / float64(n)
 		}
 	}
 }
@@ -144,6 +149,17 @@ func (p *pgOutbox) Begin(t testing.TB) outboxtest.Tx {
 }
 
 func (p *pgOutbox) Len(t testing.TB) int { return rowCount(t, p.pool) }
+
+// ServerCPU is the CPU of the backends connected to the test's database (the pool's and the
+// relay's leader connection), so the benchmarks can report PostgreSQL's share per row.
+func (p *pgOutbox) ServerCPU(t testing.TB) time.Duration {
+	t.Helper()
+	d, err := cpustat.Backends(context.Background(), p.pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
 
 // KillLeader terminates the backend holding the relay's advisory lock: the only advisory
 // lock in the test's own database.

@@ -10,7 +10,7 @@ import (
 // (outbox.Config.Fence) and, in the same run, without fencing and as a raw DELETE …
 // RETURNING drain: rows/s of each, x_plain (fenced / plain) and x_raw (fenced / raw).
 func BenchmarkRelayThroughputFenced(b *testing.B) {
-	raw := rawDrain(b, outboxtest.ThroughputRows(b))
+	raw, _ := rawDrain(b, outboxtest.ThroughputRows(b))
 	fenced, plain := outboxtest.FencedThroughput(b, open)
 	b.ReportMetric(fenced, "rows/s")
 	b.ReportMetric(plain, "plain_rows/s")

@@ -35,10 +35,13 @@ func newSession(o *Outbox, conn *pgx.Conn, database string) *session {
 		deleteSQL: `DELETE FROM ` + o.table + ` WHERE id = ANY($1)`,
 		// The SELECT sees the rows as they were before the DELETE of the same statement;
 		// every deleted id is at or below $2, so none of them is read. It reads nothing when
-		// more rows at or below $2 are visible than the relay holds ($4): one committed late.
+		// a row is visible in one of the id ranges at or below $2 that the relay does not
+		// hold ($4 to $5, see gaps): one committed late. The check is one index probe per
+		// range, run once (PostgreSQL plans the uncorrelated NOT EXISTS as a one-time filter).
 		aheadSQL: `WITH gone AS (DELETE FROM ` + o.table + ` WHERE id = ANY($1))
 SELECT id, topic, key, value, headers, created_at FROM ` + o.table + ` WHERE id > $2
-  AND (SELECT count(*) FROM ` + o.table + ` WHERE id <= $2) <= $4
+  AND NOT EXISTS (SELECT FROM unnest($4::bigint[], $5::bigint[]) AS gap(lo, hi)
+    WHERE EXISTS (SELECT FROM ` + o.table + ` WHERE id BETWEEN gap.lo AND gap.hi))
 ORDER BY id LIMIT $3`,
 		backlogSQL: `SELECT count(*), coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8 FROM ` + o.table,
 	}
@@ -102,12 +105,13 @@ func (s *session) Fetch(ctx context.Context, limit int) ([]outbox.Row, error) {
 
 // DeleteAndFetchAfter deletes published rows and reads the next ones after id in one
 // statement, one round trip (the relay's pipelined path, see outbox.aheadFetcher).
-func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held, limit int) ([]outbox.Row, error) {
+func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after int64, held []int64, limit int) ([]outbox.Row, error) {
 	s.drainNotifications()
 	if ids == nil {
 		ids = []int64{} // a NULL array would make the DELETE's ANY unknown, not false
 	}
-	return s.query(ctx, limit, s.aheadSQL, ids, after, limit, held)
+	lo, hi := gaps(held, after)
+	return s.query(ctx, limit, s.aheadSQL, ids, after, limit, lo, hi)
 }
 
 // query runs a statement returning outbox rows and reads them.
@@ -118,19 +122,27 @@ func (s *session) query(ctx context.Context, limit int, sql string, args ...any)
 	}
 	defer rows.Close()
 	var out []outbox.Row // allocated at the first row: most fetches of an idle relay find none
+	var topic string     // the previous row's: a batch's rows share a few topics, kept once
+	var headers []byte   // declared once: scanning through a pointer moves it to the heap
 	for rows.Next() {
 		if out == nil {
 			out = make([]outbox.Row, 0, limit)
 		}
-		var r outbox.Row
-		var headers []byte
-		if err := rows.Scan(&r.ID, &r.Topic, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {
+		// Scanned in place: a Row of its own would escape to the heap, one more per row.
+		out = append(out, outbox.Row{})
+		r := &out[len(out)-1]
+		headers = nil // the row's headers point into this buffer: never let a scan reuse it
+		if err := rows.Scan(&r.ID, nil, &r.Key, &r.Value, &headers, &r.CreatedAt); err != nil {
 			return nil, s.check(fmt.Errorf("pgoutbox: %s: scan row: %w", s.o.schema, err))
 		}
+		// A text value's bytes are its UTF-8 in either wire format; comparing does not copy.
+		if raw := rows.RawValues()[1]; string(raw) != topic {
+			topic = string(raw)
+		}
+		r.Topic = topic
 		if r.Headers, err = unmarshalHeaders(headers); err != nil {
 			return nil, fmt.Errorf("pgoutbox: %s: row %d: %w", s.o.schema, r.ID, err)
 		}
-		out = append(out, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, s.check(fmt.Errorf("pgoutbox: %s: fetch: %w", s.o.schema, err))
