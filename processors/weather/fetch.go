@@ -9,8 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
-
 	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/processors/weather/nws"
 )
@@ -22,9 +20,8 @@ type source struct {
 	ttl time.Duration
 	// keep is how long Valkey keeps an entry past its fetch (stale-if-error needs it).
 	keep time.Duration
-	// load fetches the data for a cell upstream (every call through fetcher.call) and
-	// returns it with the freshness the provider declared (0: not said).
-	load func(ctx context.Context, cell Point) (any, time.Duration, error)
+	// load fetches the data for a cell upstream (every call through fetcher.call).
+	load func(ctx context.Context, cell Point) (loaded, error)
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
@@ -35,6 +32,16 @@ type source struct {
 	reads readCounts
 }
 
+// loaded is what a source's load fetched.
+type loaded struct {
+	data any
+	// fresh is the freshness the provider declared (0: not said).
+	fresh time.Duration
+	// record, when set, writes down what the call taught (a station, an observation); it
+	// runs after the answer, which does not depend on it.
+	record func(ctx context.Context) error
+}
+
 // durable is a store of entries that outlives Valkey.
 type durable interface {
 	get(ctx context.Context, cell string) (*entry, error)
@@ -42,19 +49,21 @@ type durable interface {
 }
 
 // fetcher answers reads from the cache, refreshing through one upstream call per cell at a
-// time: singleflight within the process, a short Valkey lock across instances, and the
+// time: one flight within the process, a short Valkey lock across instances, and the
 // shared budget before every call.
 type fetcher struct {
-	cfg    Config
-	cache  valkeyCache
-	lock   locker
-	budget *budget
-	flight singleflight.Group
+	cfg     Config
+	cache   valkeyCache
+	lock    locker
+	budget  *budget
+	flights flights
 	// revalidating holds the kind:cell keys being refreshed behind a stale answer.
 	revalidating sync.Map
 	now          func() time.Time
 	log          *slog.Logger
 	m            *metrics
+	// trace, when set, is told every stage of a miss (the benchmark's breakdown).
+	trace func(kind, stage string, began, ended time.Time)
 }
 
 // reading is an answer: the entry and whether it is past its freshness.
@@ -68,6 +77,7 @@ type reading struct {
 // to StaleMax (stale-if-error) or a 503 with Retry-After.
 func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, error) {
 	cell := p.Key()
+	began := time.Now()
 	e, err := f.cached(ctx, src, cell)
 	if err != nil {
 		return reading{}, unavailable(err, 0)
@@ -82,6 +92,7 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 		f.revalidate(ctx, src, p)
 		return reading{entry: e, stale: true}, nil
 	}
+	f.mark(src.kind, "cache", began)
 	fresh, err := f.refresh(ctx, src, p)
 	if err == nil {
 		src.reads.miss.Inc()
@@ -128,67 +139,103 @@ func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry,
 
 // refresh loads cell upstream once however many callers ask at the same time: callers in
 // this process share one flight; the flight holds the cell's Valkey lock, or waits for the
-// instance holding it to publish its result. The flight runs on its own context so that
-// one caller giving up does not fail the others.
+// instance holding it to publish its result. The callers are answered as soon as the
+// flight has the entry; the flight caches and records it after. It runs on its own
+// context, so that one caller giving up does not fail the others.
 func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, error) {
-	cell := p.Key()
-	ch := f.flight.DoChan(src.kind+":"+cell, func() (any, error) {
+	fl := f.flights.join(src.kind+":"+p.Key(), func() (*entry, func(), error) {
+		began := time.Now()
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.LockLease)
-		defer cancel()
-		return f.refreshShared(fctx, src, p)
+		e, after, err := f.refreshShared(fctx, src, p)
+		f.mark(src.kind, "flight", began)
+		return e, func() {
+			defer cancel()
+			if after != nil {
+				after()
+			}
+		}, err
 	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*entry), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return fl.wait(ctx)
 }
 
-func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*entry, error) {
+// refreshShared is one flight: the cell's entry, and what to do once the callers have it
+// (nil for nothing).
+func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*entry, func(), error) {
 	cell := p.Key()
 	lockKey := f.cache.key("lock:"+src.kind, cell)
-	token, held, err := f.lock.acquire(ctx, lockKey, f.cfg.LockLease)
+	began := time.Now()
+	// The lock and the look at the entry in one round trip: the server runs the GET after
+	// the SET NX, so it sees whatever another flight or instance wrote before our lock.
+	token, held, current, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, f.cache.getServerCmd(src.kind, cell))
+	f.mark(src.kind, "lock", began)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !held {
-		return f.awaitOther(ctx, src, cell, lockKey)
+		e, err := f.awaitOther(ctx, src, cell, lockKey)
+		return e, nil, err
 	}
-	defer f.lock.release(context.WithoutCancel(ctx), lockKey, token)
-	// Another flight or instance may have refreshed between our miss and our lock.
-	if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
-		return e, nil
+	release := func() { f.lock.release(context.WithoutCancel(ctx), lockKey, token) }
+	if e, err := f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), current); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+		return e, release, nil
 	}
-	v, declared, err := src.load(ctx, p.Cell())
+	l, err := src.load(ctx, p.Cell())
 	if err != nil {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
-	data, err := json.Marshal(v)
+	data, err := json.Marshal(l.data)
 	if err != nil {
-		return nil, err
+		release()
+		return nil, nil, err
 	}
 	fresh := src.ttl
-	if declared > 0 && declared < fresh {
-		fresh = declared
+	if l.fresh > 0 && l.fresh < fresh {
+		fresh = l.fresh
 	}
 	now := f.now()
 	e := &entry{FetchedAt: now, FreshUntil: now.Add(fresh), Data: data}
-	if err := f.cache.put(ctx, src.kind, cell, e, src.keep); err != nil {
-		return nil, err
+	return e, func() { f.keep(ctx, src, p, e, l.record, release) }, nil
+}
+
+// keep is what follows a fresh entry's answer: Valkey gets it before the lock is released
+// (so no instance starts a second chain for the cell), then the records, the durable level
+// and the refreshed hook. The answer is given, so a failure here is logged, not returned:
+// the next read of the cell fetches it again, or history misses one row.
+func (f *fetcher) keep(ctx context.Context, src *source, p Point, e *entry, record func(context.Context) error, release func()) {
+	cell := p.Key()
+	began := time.Now()
+	err := f.cache.put(ctx, src.kind, cell, e, src.keep)
+	release()
+	f.mark(src.kind, "store", began)
+	if err != nil {
+		f.log.Warn("weather: caching a refreshed entry failed; the next read fetches it again", "kind", src.kind, "cell", cell, "err", err)
+	}
+	if record != nil {
+		began = time.Now()
+		if err := record(ctx); err != nil {
+			f.log.Warn("weather: recording what a refresh learnt failed; history lacks it", "kind", src.kind, "cell", cell, "err", err)
+		}
+		f.mark(src.kind, "record", began)
 	}
 	if src.durable != nil {
 		if err := src.durable.put(ctx, cell, e); err != nil {
-			return nil, err
+			f.log.Warn("weather: keeping a refreshed entry in PostgreSQL failed", "kind", src.kind, "cell", cell, "err", err)
 		}
 	}
 	if src.refreshed != nil {
 		src.refreshed(p.Cell())
 	}
-	return e, nil
+}
+
+// mark says that stage of a miss of kind ran from began until now: to the stage histogram,
+// and to trace when set.
+func (f *fetcher) mark(kind, stage string, began time.Time) {
+	now := time.Now()
+	f.m.stages.WithLabelValues(kind, stage).Observe(now.Sub(began).Seconds())
+	if f.trace != nil {
+		f.trace(kind, stage, began, now)
+	}
 }
 
 // awaitPoll is how often a waiting instance looks for the holder's result; it bounds the
@@ -229,10 +276,14 @@ func (f *fetcher) awaitOther(ctx context.Context, src *source, cell, lockKey str
 
 // call makes one upstream call of kind after taking a token from the shared budget.
 func (f *fetcher) call(ctx context.Context, kind string, fn func() error) error {
+	began := time.Now()
 	if err := f.budget.take(ctx); err != nil {
 		return err
 	}
+	f.mark(kind, "budget", began)
+	began = time.Now()
 	err := fn()
+	f.mark(kind, "provider", began)
 	outcome := "ok"
 	var se *nws.StatusError
 	switch {
