@@ -15,8 +15,10 @@ type missStages struct {
 	start  time.Time
 	events []stageEvent
 	rounds int
-	// per round, summed over the rounds (ms)
-	edge, cache, lock, budget, provider, other, store, record float64
+	// per round, summed over the rounds (ms); store and record on the path to the answer or
+	// after it
+	edge, cache, lock, budget, provider, other float64
+	store, record, storeAfter, recordAfter     float64
 	// per answer, over every round (ms since the flight had its entry)
 	answers []float64
 }
@@ -45,11 +47,12 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 	defer s.mu.Unlock()
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	var first, flight *stageEvent
-	var gridCache time.Duration
-	var onPath time.Duration
+	flown := map[string]time.Time{} // when each kind's flight answered
 	for i := range s.events {
 		e := &s.events[i]
-		d := e.ended.Sub(e.began)
+		if e.stage == "flight" {
+			flown[e.kind] = e.ended
+		}
 		switch {
 		case e.kind == "conditions" && e.stage == "cache":
 			if first == nil || e.began.Before(first.began) {
@@ -57,8 +60,22 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 			}
 		case e.kind == "conditions" && e.stage == "flight":
 			flight = e
+		}
+	}
+	if first == nil || flight == nil {
+		b.Fatalf("the round traced no conditions miss or flight: %+v", s.events)
+	}
+	cache := first.ended.Sub(first.began)
+	var onPath time.Duration
+	for _, e := range s.events {
+		d := e.ended.Sub(e.began)
+		// A store or record that began once its flight had answered is off the path (it
+		// runs beside the next call, or after the answer).
+		end, ok := flown[e.kind]
+		answered := !ok || e.began.Before(end)
+		switch {
 		case e.kind == "grid" && e.stage == "cache":
-			gridCache += d
+			cache += d
 		case e.stage == "lock":
 			s.lock += ms(d)
 			onPath += d
@@ -68,16 +85,18 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 		case e.stage == "provider":
 			s.provider += ms(d)
 			onPath += d
-		case e.stage == "store":
+		case e.stage == "store" && answered:
 			s.store += ms(d)
-		case e.stage == "record":
+			onPath += d
+		case e.stage == "record" && answered:
 			s.record += ms(d)
+			onPath += d
+		case e.stage == "store":
+			s.storeAfter += ms(d)
+		case e.stage == "record":
+			s.recordAfter += ms(d)
 		}
 	}
-	if first == nil || flight == nil {
-		b.Fatalf("the round traced no conditions miss or flight: %+v", s.events)
-	}
-	cache := first.ended.Sub(first.began) + gridCache
 	s.edge += ms(first.began.Sub(s.start))
 	s.cache += ms(cache)
 	s.other += ms(flight.ended.Sub(first.began) - cache - onPath)
@@ -87,12 +106,12 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 	s.rounds++
 }
 
-// report prints the stages, each the mean per round in ms: on the path to the answer edge
-// (round start to the first miss's read), cache (the misses' Valkey reads), lock (lock and
-// re-read), budget, provider (the three calls: compare the bare chain), other (the rest of
-// the flight: joining it, JSON, scheduling), answer p50/p99 (the flight's entry to the
-// callers' answers); after the answer, store (Valkey write, lock release) and record
-// (PostgreSQL).
+// report prints the stages, each the mean per round in ms. On the path to the answer:
+// edge (round start to the first miss's read), cache (the misses' Valkey reads), lock (lock
+// and re-read), budget, provider (the three calls: compare the bare chain), store (Valkey
+// write, lock release) and record (PostgreSQL) when the answer waits for them, other (the
+// rest of the flight: joining it, JSON, scheduling), answer p50/p99 (the flight's entry to
+// the callers' answers). After the answer: store and record when it does not wait.
 func (s *missStages) report(b *testing.B) {
 	n := float64(s.rounds)
 	b.ReportMetric(s.edge/n, "stage_edge_ms")
@@ -100,10 +119,12 @@ func (s *missStages) report(b *testing.B) {
 	b.ReportMetric(s.lock/n, "stage_lock_ms")
 	b.ReportMetric(s.budget/n, "stage_budget_ms")
 	b.ReportMetric(s.provider/n, "stage_provider_ms")
+	b.ReportMetric(s.store/n, "stage_store_ms")
+	b.ReportMetric(s.record/n, "stage_record_ms")
 	b.ReportMetric(s.other/n, "stage_other_ms")
 	slices.Sort(s.answers)
 	b.ReportMetric(s.answers[len(s.answers)/2], "stage_answer_p50_ms")
 	b.ReportMetric(s.answers[len(s.answers)*99/100], "stage_answer_p99_ms")
-	b.ReportMetric(s.store/n, "after_store_ms")
-	b.ReportMetric(s.record/n, "after_record_ms")
+	b.ReportMetric(s.storeAfter/n, "after_store_ms")
+	b.ReportMetric(s.recordAfter/n, "after_record_ms")
 }
