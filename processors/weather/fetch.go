@@ -28,6 +28,10 @@ type source struct {
 	// refreshed, when set, is told each cell this instance fetched anew (forecasts: the
 	// departures under it are re-assessed).
 	refreshed func(cell Point)
+	// present, when set, is what the API writes of an entry's data (entry.encoded): a
+	// flight computes it before answering, so that its callers share it without queueing
+	// on the first of them to compute it.
+	present func(data []byte) ([]byte, error)
 	// reads counts the reads of this kind by result.
 	reads readCounts
 }
@@ -147,6 +151,9 @@ func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, er
 		began := time.Now()
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.LockLease)
 		e, after, err := f.refreshShared(fctx, src, p)
+		if e != nil && src.present != nil {
+			_, _ = e.encoded(src.present) // its error, kept in e, is each caller's
+		}
 		f.mark(src.kind, "flight", began)
 		return e, func() {
 			defer cancel()

@@ -27,7 +27,8 @@ const GridTTL = 24 * time.Hour
 // call, also kept in forecast_cache).
 func (a *app) sources() {
 	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid}
-	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions}
+	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions,
+		present: observationJSON}
 	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
 	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
