@@ -65,7 +65,9 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 	if first == nil || flight == nil {
 		b.Fatalf("the round traced no conditions miss or flight: %+v", s.events)
 	}
-	cache := first.ended.Sub(first.began)
+	// Until the flight starts: the first miss's read (the flight may start from another
+	// caller's, ending sooner) and joining the flight.
+	cache := flight.began.Sub(first.began)
 	var onPath time.Duration
 	for _, e := range s.events {
 		d := e.ended.Sub(e.began)
@@ -99,7 +101,7 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 	}
 	s.edge += ms(first.began.Sub(s.start))
 	s.cache += ms(cache)
-	s.other += ms(flight.ended.Sub(first.began) - cache - onPath)
+	s.other += ms(flight.ended.Sub(first.began) - cache - onPath) // in the flight: JSON, scheduling
 	for _, t := range done {
 		s.answers = append(s.answers, ms(t.Sub(flight.ended)))
 	}
@@ -107,8 +109,8 @@ func (s *missStages) end(b *testing.B, done []time.Time) {
 }
 
 // report prints the stages, each the mean per round in ms. On the path to the answer:
-// edge (round start to the first miss's read), cache (the misses' Valkey reads), lock (lock
-// and re-read), budget, provider (the three calls: compare the bare chain), store (Valkey
+// edge (round start to the first miss's read), cache (the first miss's read until the flight
+// starts, and the grid's read in it), lock (lock and re-read), budget, provider (the three calls: compare the bare chain), store (Valkey
 // write, lock release) and record (PostgreSQL) when the answer waits for them, other (the
 // rest of the flight: joining it, JSON, scheduling), answer p50/p99 (the flight's entry to
 // the callers' answers). After the answer: store and record when it does not wait.
