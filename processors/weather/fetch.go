@@ -22,6 +22,8 @@ type source struct {
 	keep time.Duration
 	// load fetches the data for a cell upstream (every call through fetcher.call).
 	load func(ctx context.Context, cell Point) (loaded, error)
+	// calls is how many provider calls load makes: their tokens are taken with the lock.
+	calls int
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
@@ -171,22 +173,38 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	cell := p.Key()
 	lockKey := f.cache.key("lock:"+src.kind, cell)
 	began := time.Now()
-	// The lock and the look at the entry in one round trip: the server runs the GET after
-	// the SET NX, so it sees whatever another flight or instance wrote before our lock.
-	token, held, current, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, f.cache.getServerCmd(src.kind, cell))
+	// The lock, a look at the entry and the budget tokens of the flight's calls in one round
+	// trip: the server runs the GET after the SET NX, so it sees whatever another flight or
+	// instance wrote before our lock; tokens that turn out not to be needed go back.
+	take, n := f.budget.takeCmd(src.calls)
+	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, f.cache.getServerCmd(src.kind, cell), take)
 	f.mark(src.kind, "lock", began)
-	if err != nil {
-		return nil, nil, err
-	}
-	if !held {
+	if err != nil || !held {
+		if taken(rs[1]) {
+			f.budget.giveBack(context.WithoutCancel(ctx), n)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
 		e, err := f.awaitOther(ctx, src, cell, lockKey)
 		return e, nil, err
 	}
 	release := func() { f.lock.release(context.WithoutCancel(ctx), lockKey, token) }
-	if e, err := f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), current); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+	if e, err := f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), rs[0]); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+		if taken(rs[1]) {
+			f.budget.giveBack(context.WithoutCancel(ctx), n)
+		}
 		return e, release, nil
 	}
-	l, err := src.load(ctx, p.Cell())
+	if err := f.budget.took(rs[1]); err != nil {
+		release()
+		return nil, nil, err
+	}
+	paid := &prepaid{}
+	paid.n.Store(int32(n))
+	l, err := src.load(withPrepaid(ctx, paid), p.Cell())
+	// A call that failed leaves the tokens of the calls after it unspent.
+	f.budget.giveBack(context.WithoutCancel(ctx), int(paid.n.Load()))
 	if err != nil {
 		release()
 		return nil, nil, err
@@ -281,14 +299,17 @@ func (f *fetcher) awaitOther(ctx context.Context, src *source, cell, lockKey str
 	}
 }
 
-// call makes one upstream call of kind after taking a token from the shared budget.
+// call makes one upstream call of kind with a token from the shared budget: one its flight
+// took with its lock, else one taken now.
 func (f *fetcher) call(ctx context.Context, kind string, fn func() error) error {
-	began := time.Now()
-	if err := f.budget.take(ctx); err != nil {
-		return err
+	if !spend(ctx) {
+		began := time.Now()
+		if err := f.budget.take(ctx); err != nil {
+			return err
+		}
+		f.mark(kind, "budget", began)
 	}
-	f.mark(kind, "budget", began)
-	began = time.Now()
+	began := time.Now()
 	err := fn()
 	f.mark(kind, "provider", began)
 	outcome := "ok"

@@ -25,13 +25,13 @@ func (l locker) acquire(ctx context.Context, key string, lease time.Duration) (s
 }
 
 // acquireThen takes the lock and runs then right after it in one round trip (a pipeline:
-// the server runs then after the SET NX, whoever got the lock), and returns then's result
+// the server runs then after the SET NX, whoever got the lock), and returns then's results
 // besides acquire's.
-func (l locker) acquireThen(ctx context.Context, key string, lease time.Duration, then valkey.Completed) (string, bool, valkey.ValkeyResult, error) {
+func (l locker) acquireThen(ctx context.Context, key string, lease time.Duration, then ...valkey.Completed) (string, bool, []valkey.ValkeyResult, error) {
 	token := newToken()
-	rs := l.vk.DoMulti(ctx, l.setNX(key, token, lease), then)
+	rs := l.vk.DoMulti(ctx, append([]valkey.Completed{l.setNX(key, token, lease)}, then...)...)
 	token, held, err := l.took(key, token, rs[0])
-	return token, held, rs[1], err
+	return token, held, rs[1:], err
 }
 
 func (l locker) setNX(key, token string, lease time.Duration) valkey.Completed {

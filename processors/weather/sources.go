@@ -26,10 +26,10 @@ const GridTTL = 24 * time.Hour
 // day), current conditions (one call, the spec's 5-minute TTL) and the hourly forecast (one
 // call, also kept in forecast_cache).
 func (a *app) sources() {
-	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid}
-	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions,
+	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid, calls: 2}
+	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions, calls: 1,
 		present: observationJSON}
-	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
+	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast, calls: 1,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
 	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
 		src.reads = a.fetch.m.readsOf(src.kind)
