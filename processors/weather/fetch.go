@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -229,6 +230,11 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 // the next read of the cell fetches it again, or history misses one row.
 func (f *fetcher) keep(ctx context.Context, src *source, p Point, e *entry, record func(context.Context) error, release func()) {
 	cell := p.Key()
+	defer func() { // no request's handler is there to recover it
+		if v := recover(); v != nil {
+			f.log.Error("weather: panic after a refresh's answer", "kind", src.kind, "cell", cell, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
 	began := time.Now()
 	err := f.cache.put(ctx, src.kind, cell, e, src.keep)
 	release()
