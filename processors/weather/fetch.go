@@ -10,6 +10,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/valkey-io/valkey-go"
+
 	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/processors/weather/nws"
 )
@@ -25,6 +27,9 @@ type source struct {
 	load func(ctx context.Context, cell Point) (loaded, error)
 	// calls is how many provider calls load makes: their tokens are taken with the lock.
 	calls int
+	// needs, when set, is the source load reads first (a cell's grid): its entry is read in
+	// the lock's round trip, so that a cold cell's chain does not wait for one more.
+	needs *source
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
@@ -134,7 +139,13 @@ func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
 
 // cached is Valkey's entry, else (for a durable source) PostgreSQL's, copied back to Valkey.
 func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry, error) {
-	e, err := f.cache.get(ctx, src.kind, cell)
+	var e *entry
+	var err error
+	if r, ok := ctx.Value(prefetchKey{src.kind, cell}).(valkey.ValkeyResult); ok {
+		e, err = f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), r)
+	} else {
+		e, err = f.cache.get(ctx, src.kind, cell)
+	}
 	if err != nil || e != nil || src.durable == nil {
 		return e, err
 	}
@@ -143,6 +154,10 @@ func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry,
 	}
 	return e, f.cache.put(ctx, src.kind, cell, e, src.keep)
 }
+
+// prefetchKey is the context key of an entry a flight read in its lock's round trip for
+// its load (source.needs): read in place of a cache read of that kind and cell.
+type prefetchKey struct{ kind, cell string }
 
 // refresh loads cell upstream once however many callers ask at the same time: callers in
 // this process share one flight; the flight holds the cell's Valkey lock, or waits for the
@@ -178,7 +193,11 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	// trip: the server runs the GET after the SET NX, so it sees whatever another flight or
 	// instance wrote before our lock; tokens that turn out not to be needed go back.
 	take, n := f.budget.takeCmd(src.calls)
-	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, f.cache.getServerCmd(src.kind, cell), take)
+	then := []valkey.Completed{f.cache.getServerCmd(src.kind, cell), take}
+	if src.needs != nil {
+		then = append(then, f.cache.getServerCmd(src.needs.kind, cell))
+	}
+	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, then...)
 	f.mark(src.kind, "lock", began)
 	if err != nil || !held {
 		if taken(rs[1]) {
@@ -203,7 +222,11 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	}
 	paid := &prepaid{}
 	paid.n.Store(int32(n))
-	l, err := src.load(withPrepaid(ctx, paid), p.Cell())
+	lctx := withPrepaid(ctx, paid)
+	if src.needs != nil {
+		lctx = context.WithValue(lctx, prefetchKey{src.needs.kind, cell}, rs[2])
+	}
+	l, err := src.load(lctx, p.Cell())
 	// A call that failed leaves the tokens of the calls after it unspent.
 	f.budget.giveBack(context.WithoutCancel(ctx), int(paid.n.Load()))
 	if err != nil {

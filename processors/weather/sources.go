@@ -27,9 +27,9 @@ const GridTTL = 24 * time.Hour
 // call, also kept in forecast_cache).
 func (a *app) sources() {
 	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid, calls: 2}
-	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions, calls: 1,
+	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions, calls: 1, needs: a.grid,
 		present: observationJSON}
-	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast, calls: 1,
+	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast, calls: 1, needs: a.grid,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
 	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
 		src.reads = a.fetch.m.readsOf(src.kind)
