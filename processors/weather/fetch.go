@@ -30,6 +30,8 @@ type source struct {
 	// needs, when set, is the source load reads first (a cell's grid): its entry is read in
 	// the lock's round trip, so that a cold cell's chain does not wait for one more.
 	needs *source
+	// needed says that another source needs this one (set by sources).
+	needed bool
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
@@ -141,8 +143,8 @@ func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
 func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry, error) {
 	var e *entry
 	var err error
-	if r, ok := ctx.Value(prefetchKey{src.kind, cell}).(valkey.ValkeyResult); ok {
-		e, err = f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), r)
+	if pf, ok := src.prefetched(ctx, cell); ok {
+		e, err = f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), pf)
 	} else {
 		e, err = f.cache.get(ctx, src.kind, cell)
 	}
@@ -155,9 +157,27 @@ func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry,
 	return e, f.cache.put(ctx, src.kind, cell, e, src.keep)
 }
 
-// prefetchKey is the context key of an entry a flight read in its lock's round trip for
-// its load (source.needs): read in place of a cache read of that kind and cell.
-type prefetchKey struct{ kind, cell string }
+// prefetch is an entry a flight read in its lock's round trip for its load (source.needs),
+// carried in the load's context: read in place of a cache read of that kind and cell.
+type prefetch struct {
+	kind, cell string
+	r          valkey.ValkeyResult
+}
+
+type prefetchKey struct{}
+
+// prefetched is the reply of src's entry for cell that ctx carries. Only a source another
+// one needs looks (a hot read of any other kind does not walk its context).
+func (src *source) prefetched(ctx context.Context, cell string) (valkey.ValkeyResult, bool) {
+	if !src.needed {
+		return valkey.ValkeyResult{}, false
+	}
+	pf, _ := ctx.Value(prefetchKey{}).(*prefetch)
+	if pf == nil || pf.kind != src.kind || pf.cell != cell {
+		return valkey.ValkeyResult{}, false
+	}
+	return pf.r, true
+}
 
 // refresh loads cell upstream once however many callers ask at the same time: callers in
 // this process share one flight; the flight holds the cell's Valkey lock, or waits for the
@@ -224,7 +244,7 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	paid.n.Store(int32(n))
 	lctx := withPrepaid(ctx, paid)
 	if src.needs != nil {
-		lctx = context.WithValue(lctx, prefetchKey{src.needs.kind, cell}, rs[2])
+		lctx = context.WithValue(lctx, prefetchKey{}, &prefetch{src.needs.kind, cell, rs[2]})
 	}
 	l, err := src.load(lctx, p.Cell())
 	// A call that failed leaves the tokens of the calls after it unspent.

@@ -33,6 +33,9 @@ func (a *app) sources() {
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
 	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
 		src.reads = a.fetch.m.readsOf(src.kind)
+		if src.needs != nil {
+			src.needs.needed = true
+		}
 	}
 }
 
