@@ -27,10 +27,10 @@ type flight struct {
 	settled  chan struct{} // closed once the work after the answer is done and the flight gone
 }
 
-// join returns key's flight, starting one that runs run in its own goroutine when there is
-// none (so that a caller giving up abandons nothing). run returns the answer and the work
+// join returns key's flight, starting one that runs fly in its own goroutine when there is
+// none (so that a caller giving up abandons nothing). fly returns the answer and the work
 // that follows it (nil for none).
-func (g *flights) join(key string, run func() (*entry, func(), error)) *flight {
+func (g *flights) join(key string, fly func() (*entry, func(), error)) *flight {
 	g.mu.Lock()
 	if fl, ok := g.m[key]; ok {
 		g.mu.Unlock()
@@ -49,7 +49,7 @@ func (g *flights) join(key string, run func() (*entry, func(), error)) *flight {
 			g.mu.Unlock()
 			close(fl.settled)
 		}()
-		after := fl.run(run)
+		after := fl.run(fly)
 		close(fl.answered)
 		if after != nil {
 			after()
@@ -60,14 +60,14 @@ func (g *flights) join(key string, run func() (*entry, func(), error)) *flight {
 
 // run sets the flight's answer; a panic becomes its error (the callers get a 500, the
 // process goes on) rather than ending the process from a goroutine no handler recovers.
-func (fl *flight) run(run func() (*entry, func(), error)) (after func()) {
+func (fl *flight) run(fly func() (*entry, func(), error)) (after func()) {
 	defer func() {
 		if p := recover(); p != nil {
 			fl.e, after = nil, nil
 			fl.err = fmt.Errorf("weather: refresh panicked: %v\n%s", p, debug.Stack())
 		}
 	}()
-	fl.e, after, fl.err = run()
+	fl.e, after, fl.err = fly()
 	return after
 }
 
