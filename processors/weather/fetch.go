@@ -230,32 +230,38 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		return e, nil, err
 	}
 	release := func() { f.lock.release(context.WithoutCancel(ctx), lockKey, token) }
+	// The lock is released here, however the flight ends (a panic too), unless it is handed
+	// to the work after the answer.
+	handed := false
+	defer func() {
+		if !handed {
+			release()
+		}
+	}()
 	if e, err := f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), rs[0]); err == nil && e != nil && f.now().Before(e.FreshUntil) {
 		if taken(rs[1]) {
 			f.budget.giveBack(context.WithoutCancel(ctx), n)
 		}
+		handed = true
 		return e, release, nil
 	}
 	if err := f.budget.took(rs[1]); err != nil {
-		release()
 		return nil, nil, err
 	}
 	paid := &prepaid{}
 	paid.n.Store(int32(n))
+	// A call that failed (or panicked) leaves the tokens of the calls after it unspent.
+	defer func() { f.budget.giveBack(context.WithoutCancel(ctx), int(paid.n.Load())) }()
 	lctx := withPrepaid(ctx, paid)
 	if src.needs != nil {
 		lctx = context.WithValue(lctx, prefetchKey{}, &prefetch{src.needs.kind, cell, rs[2]})
 	}
 	l, err := src.load(lctx, p.Cell())
-	// A call that failed leaves the tokens of the calls after it unspent.
-	f.budget.giveBack(context.WithoutCancel(ctx), int(paid.n.Load()))
 	if err != nil {
-		release()
 		return nil, nil, err
 	}
 	data, err := json.Marshal(l.data)
 	if err != nil {
-		release()
 		return nil, nil, err
 	}
 	fresh := src.ttl
@@ -264,6 +270,7 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	}
 	now := f.now()
 	e := &entry{FetchedAt: now, FreshUntil: now.Add(fresh), Data: data}
+	handed = true
 	return e, func() { f.keep(ctx, src, p, e, l.record, release) }, nil
 }
 

@@ -58,8 +58,9 @@ func (g *flights) join(key string, fly func() (*entry, func(), error)) *flight {
 	return fl
 }
 
-// run sets the flight's answer; a panic becomes its error (the callers get a 500, the
-// process goes on) rather than ending the process from a goroutine no handler recovers.
+// run sets the flight's answer; a panic becomes its error (the callers get stale data or a
+// 503 naming it, the process goes on) rather than ending the process from a goroutine no
+// handler recovers.
 func (fl *flight) run(fly func() (*entry, func(), error)) (after func()) {
 	defer func() {
 		if p := recover(); p != nil {

@@ -64,3 +64,22 @@ func TestAMissIsAnsweredBeforeItsRecordAndStartsNoSecondChain(t *testing.T) {
 		t.Errorf("%d observations recorded (%v), want 1", n, err)
 	}
 }
+
+// TestAPanickingRefreshFailsItsReadNotTheProcess: a load that panics (in the flight's own
+// goroutine, which no handler recovers) answers its callers an error and leaves the
+// service running: the next read, with a sound load, is answered.
+func TestAPanickingRefreshFailsItsReadNotTheProcess(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := started(t)
+	sound := svc.State.grid.load
+	svc.State.grid.load = func(context.Context, Point) (loaded, error) { panic("a bug in a provider parser") }
+	r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil)
+	if r.Status != 503 {
+		t.Errorf("a read whose refresh panicked: %d %s, want 503", r.Status, r.Body)
+	}
+	settled(t, svc)
+	svc.State.grid.load = sound
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
+		t.Errorf("the read after: %d %s", r.Status, r.Body)
+	}
+}
