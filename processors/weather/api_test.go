@@ -62,6 +62,7 @@ func TestForecastSurvivesAColdValkey(t *testing.T) {
 	if first.Status != 200 || len(body.Periods) != 6 || f.Requests(nwsfake.KindForecast) != 1 {
 		t.Fatalf("first forecast: %d %s, %d forecast calls", first.Status, first.Body, f.Requests(nwsfake.KindForecast))
 	}
+	settled(t, svc)
 	vk := valkeytest.Client(t, servicetest.ValkeyDB)
 	prefix := svc.State.fetch.cache.prefix
 	keys, err := vk.Do(context.Background(), vk.B().Keys().Pattern(prefix+"*").Build()).AsStrSlice()
@@ -85,6 +86,7 @@ func TestHistoryStationsAndAlertsAnswer(t *testing.T) {
 	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
 		t.Fatalf("conditions: %d %s", r.Status, r.Body)
 	}
+	settled(t, svc)
 	var st struct {
 		Stations []stationJSON `json:"stations"`
 	}

@@ -72,3 +72,12 @@ func build(d deps) (*app, error) {
 	a.sources()
 	return a, nil
 }
+
+// Close waits (at most a lock lease) for the refreshes under way to write down what they
+// learnt after answering, so that the runner closes the pool after the records, not
+// before.
+func (a *app) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.LockLease)
+	defer cancel()
+	return a.fetch.flights.settle(ctx)
+}

@@ -113,7 +113,7 @@ func BenchmarkCachedConditionsRead(b *testing.B) {
 // (point, stations, latest observation) made four times directly with the provider client,
 // so that the baseline meets the same load as the rounds. Target: exactly one upstream chain
 // per cell, p99 within the chain's latency + 5 ms. Also the process CPU time per round
-// (100 answers), which holds still under load.
+// (100 answers), which holds still under load, and where a round's time goes (missStages).
 func BenchmarkColdMisses(b *testing.B) {
 	// A budget for any -benchtime: each round is three provider calls.
 	svc := servicetest.Start(b, Spec, servicetest.WithoutWorkers("alerts", "assess"), servicetest.WithoutConsumer(),
@@ -135,11 +135,14 @@ func BenchmarkColdMisses(b *testing.B) {
 		_, err = io.Copy(io.Discard, resp.Body)
 		return resp.StatusCode, err
 	}
+	stages := &missStages{}
+	svc.State.fetch.trace = stages.add
 	var warm sync.WaitGroup
 	for range callers {
 		warm.Go(func() { _, _ = get(yosemite) })
 	}
 	warm.Wait()
+	settled(b, svc)
 	c, err := outbound.New(outbound.Config{Target: "provider", BaseURL: svc.Fakes.Env["WEATHER_PROVIDER_URL"]})
 	if err != nil {
 		b.Fatal(err)
@@ -155,20 +158,27 @@ func BenchmarkColdMisses(b *testing.B) {
 			before := f.Requests(nwsfake.KindObservations)
 			var mu sync.Mutex
 			var wg sync.WaitGroup
+			done := make([]time.Time, 0, callers)
 			cpu := cpustat.Process()
+			stages.begin()
 			for range callers {
 				wg.Go(func() {
 					start := time.Now()
 					if status, err := get(cell); status != 200 {
 						b.Errorf("cold read: %d %v", status, err)
 					}
+					end := time.Now()
 					mu.Lock()
-					lat = append(lat, time.Since(start))
+					lat = append(lat, end.Sub(start))
+					done = append(done, end)
 					mu.Unlock()
 				})
 			}
 			wg.Wait()
 			roundsCPU += cpustat.Process() - cpu
+			// What follows the answers (Valkey write, records) finishes before the baseline.
+			settled(b, svc)
+			stages.end(b, done)
 			if got := f.Requests(nwsfake.KindObservations) - before; got != 1 {
 				b.Fatalf("round %d: %d upstream observation calls for %d concurrent misses, want 1", r, got, callers)
 			}
@@ -193,5 +203,6 @@ func BenchmarkColdMisses(b *testing.B) {
 	b.ReportMetric(percentile(chain, 50), "upstream_chain_p50_ms")
 	b.ReportMetric(percentile(chain, 99), "upstream_chain_p99_ms")
 	b.ReportMetric(float64(roundsCPU/time.Microsecond)/float64(cold)/1000, "cpu_ms/round")
+	stages.report(b)
 	b.ReportMetric(0, "ns/op")
 }

@@ -23,9 +23,11 @@ type budget struct {
 	empty   atomic.Bool // logs the start of an exhaustion once, not every refused call
 }
 
-var takeToken = valkey.NewLuaScript(`
+// takeTokens takes ARGV[3] tokens (1 when absent), all or none.
+const takeTokens = `
 local cap = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
+local n = tonumber(ARGV[3]) or 1
 local t = redis.call("TIME")
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local v = redis.call("HMGET", KEYS[1], "tokens", "ts")
@@ -34,15 +36,23 @@ local ts = tonumber(v[2]) or now
 tokens = math.min(cap, tokens + math.max(0, now - ts) * rate)
 local wait = 0
 local ok = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= n then
+  tokens = tokens - n
   ok = 1
 else
-  wait = math.ceil((1 - tokens) / rate)
+  wait = math.ceil((n - tokens) / rate)
 end
 redis.call("HSET", KEYS[1], "tokens", tostring(tokens), "ts", tostring(now))
 redis.call("PEXPIRE", KEYS[1], math.ceil(cap / rate) + 60000)
-return {ok, wait}`)
+return {ok, wait}`
+
+var takeToken = valkey.NewLuaScript(takeTokens)
+
+// giveTokens puts back ARGV[2] tokens taken and not spent, up to the capacity ARGV[1].
+var giveTokens = valkey.NewLuaScript(`
+local v = tonumber(redis.call("HGET", KEYS[1], "tokens"))
+if v then redis.call("HSET", KEYS[1], "tokens", tostring(math.min(tonumber(ARGV[1]), v + tonumber(ARGV[2])))) end
+return 0`)
 
 // budgetError is a call the budget refused; wait is until the next token.
 type budgetError struct{ wait time.Duration }
@@ -53,8 +63,26 @@ func (e *budgetError) Error() string {
 
 // take takes one token or fails with a *budgetError.
 func (b *budget) take(ctx context.Context) error {
+	return b.took(takeToken.Exec(ctx, b.vk, []string{b.key}, b.args(1)))
+}
+
+// takeCmd takes n tokens (at most the burst: more could never be granted), for a
+// pipeline; its reply is read with took, or with taken when the tokens turn out not to be
+// needed. It returns how many it asks.
+func (b *budget) takeCmd(n int) (valkey.Completed, int) {
+	n = min(n, b.burst)
+	return b.vk.B().Eval().Script(takeTokens).Numkeys(1).Key(b.key).Arg(b.args(n)...).Build(), n
+}
+
+func (b *budget) args(n int) []string {
 	perMs := float64(b.perHour) / float64(time.Hour/time.Millisecond)
-	res, err := takeToken.Exec(ctx, b.vk, []string{b.key}, []string{fmt.Sprint(b.burst), fmt.Sprintf("%.12f", perMs)}).AsIntSlice()
+	return []string{fmt.Sprint(b.burst), fmt.Sprintf("%.12f", perMs), fmt.Sprint(n)}
+}
+
+// took reads a take's reply: nil when the tokens were taken, else a *budgetError (counted,
+// and logged once per exhaustion) or Valkey's error.
+func (b *budget) took(r valkey.ValkeyResult) error {
+	res, err := r.AsIntSlice()
 	if err != nil {
 		return fmt.Errorf("weather: upstream budget: %w", err)
 	}
@@ -71,4 +99,49 @@ func (b *budget) take(ctx context.Context) error {
 			"burst", b.burst, "per_hour", b.perHour, "next_token_in", wait.String())
 	}
 	return &budgetError{wait: wait}
+}
+
+// taken says whether a take's reply took its tokens, without counting or logging a
+// refusal: no call was refused when the tokens were not needed after all.
+func taken(r valkey.ValkeyResult) bool {
+	res, err := r.AsIntSlice()
+	return err == nil && len(res) == 2 && res[0] == 1
+}
+
+// giveBack puts back n tokens taken and not spent (the flight found the entry fresh, or a
+// call failed before the next).
+func (b *budget) giveBack(ctx context.Context, n int) {
+	if n <= 0 {
+		return
+	}
+	if err := giveTokens.Exec(ctx, b.vk, []string{b.key}, []string{fmt.Sprint(b.burst), fmt.Sprint(n)}).Error(); err != nil {
+		b.log.Warn("weather: giving unspent budget tokens back failed; the budget is that much stricter until it refills", "tokens", n, "err", err)
+	}
+}
+
+// prepaid are the tokens a flight took with its lock for the calls it is about to make;
+// fetcher.call spends one instead of taking one.
+type prepaid struct{ n atomic.Int32 }
+
+type prepaidKey struct{}
+
+func withPrepaid(ctx context.Context, p *prepaid) context.Context {
+	return context.WithValue(ctx, prepaidKey{}, p)
+}
+
+// spend uses one of ctx's prepaid tokens, false when it has none left.
+func spend(ctx context.Context) bool {
+	p, _ := ctx.Value(prepaidKey{}).(*prepaid)
+	if p == nil {
+		return false
+	}
+	for {
+		n := p.n.Load()
+		if n <= 0 {
+			return false
+		}
+		if p.n.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
 }

@@ -63,8 +63,12 @@ func (c valkeyCache) get(ctx context.Context, kind, cell string) (*entry, error)
 // another flight or instance wrote the key, the copy may still hold the miss. The checks
 // that decide whether to call the provider read here.
 func (c valkeyCache) getServer(ctx context.Context, kind, cell string) (*entry, error) {
-	key := c.key(kind, cell)
-	return c.entryOf(kind, cell, key, c.vk.Do(ctx, c.vk.B().Get().Key(key).Build()))
+	return c.entryOf(kind, cell, c.key(kind, cell), c.vk.Do(ctx, c.getServerCmd(kind, cell)))
+}
+
+// getServerCmd is getServer's command, for a pipeline.
+func (c valkeyCache) getServerCmd(kind, cell string) valkey.Completed {
+	return c.vk.B().Get().Key(c.key(kind, cell)).Build()
 }
 
 // entryOf is the entry a GET of key answered, nil when there is none.

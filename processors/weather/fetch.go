@@ -6,10 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
-	"golang.org/x/sync/singleflight"
+	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/platform/fault"
 	"github.com/novatrek/support/processors/weather/nws"
@@ -22,17 +23,37 @@ type source struct {
 	ttl time.Duration
 	// keep is how long Valkey keeps an entry past its fetch (stale-if-error needs it).
 	keep time.Duration
-	// load fetches the data for a cell upstream (every call through fetcher.call) and
-	// returns it with the freshness the provider declared (0: not said).
-	load func(ctx context.Context, cell Point) (any, time.Duration, error)
+	// load fetches the data for a cell upstream (every call through fetcher.call).
+	load func(ctx context.Context, cell Point) (loaded, error)
+	// calls is how many provider calls load makes: their tokens are taken with the lock.
+	calls int
+	// needs, when set, is the source load reads first (a cell's grid): its entry is read in
+	// the lock's round trip, so that a cold cell's chain does not wait for one more.
+	needs *source
+	// needed says that another source needs this one (set by sources).
+	needed bool
 	// durable, when set, is a second level in PostgreSQL (forecasts): a restart or a cold
 	// Valkey refills from it instead of asking the provider.
 	durable durable
 	// refreshed, when set, is told each cell this instance fetched anew (forecasts: the
 	// departures under it are re-assessed).
 	refreshed func(cell Point)
+	// present, when set, is what the API writes of an entry's data (entry.encoded): a
+	// flight computes it before answering, so that its callers share it without queueing
+	// on the first of them to compute it.
+	present func(data []byte) ([]byte, error)
 	// reads counts the reads of this kind by result.
 	reads readCounts
+}
+
+// loaded is what a source's load fetched.
+type loaded struct {
+	data any
+	// fresh is the freshness the provider declared (0: not said).
+	fresh time.Duration
+	// record, when set, writes down what the call taught (a station, an observation); it
+	// runs after the answer, which does not depend on it.
+	record func(ctx context.Context) error
 }
 
 // durable is a store of entries that outlives Valkey.
@@ -42,19 +63,21 @@ type durable interface {
 }
 
 // fetcher answers reads from the cache, refreshing through one upstream call per cell at a
-// time: singleflight within the process, a short Valkey lock across instances, and the
+// time: one flight within the process, a short Valkey lock across instances, and the
 // shared budget before every call.
 type fetcher struct {
-	cfg    Config
-	cache  valkeyCache
-	lock   locker
-	budget *budget
-	flight singleflight.Group
+	cfg     Config
+	cache   valkeyCache
+	lock    locker
+	budget  *budget
+	flights flights
 	// revalidating holds the kind:cell keys being refreshed behind a stale answer.
 	revalidating sync.Map
 	now          func() time.Time
 	log          *slog.Logger
 	m            *metrics
+	// trace, when set, is told every stage of a miss (the benchmark's breakdown).
+	trace func(kind, stage string, began, ended time.Time)
 }
 
 // reading is an answer: the entry and whether it is past its freshness.
@@ -68,6 +91,7 @@ type reading struct {
 // to StaleMax (stale-if-error) or a 503 with Retry-After.
 func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, error) {
 	cell := p.Key()
+	began := time.Now()
 	e, err := f.cached(ctx, src, cell)
 	if err != nil {
 		return reading{}, unavailable(err, 0)
@@ -82,6 +106,7 @@ func (f *fetcher) read(ctx context.Context, src *source, p Point) (reading, erro
 		f.revalidate(ctx, src, p)
 		return reading{entry: e, stale: true}, nil
 	}
+	f.mark(src.kind, "cache", began)
 	fresh, err := f.refresh(ctx, src, p)
 	if err == nil {
 		src.reads.miss.Inc()
@@ -116,7 +141,13 @@ func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
 
 // cached is Valkey's entry, else (for a durable source) PostgreSQL's, copied back to Valkey.
 func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry, error) {
-	e, err := f.cache.get(ctx, src.kind, cell)
+	var e *entry
+	var err error
+	if pf, ok := src.prefetched(ctx, cell); ok {
+		e, err = f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), pf)
+	} else {
+		e, err = f.cache.get(ctx, src.kind, cell)
+	}
 	if err != nil || e != nil || src.durable == nil {
 		return e, err
 	}
@@ -126,69 +157,166 @@ func (f *fetcher) cached(ctx context.Context, src *source, cell string) (*entry,
 	return e, f.cache.put(ctx, src.kind, cell, e, src.keep)
 }
 
-// refresh loads cell upstream once however many callers ask at the same time: callers in
-// this process share one flight; the flight holds the cell's Valkey lock, or waits for the
-// instance holding it to publish its result. The flight runs on its own context so that
-// one caller giving up does not fail the others.
-func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, error) {
-	cell := p.Key()
-	ch := f.flight.DoChan(src.kind+":"+cell, func() (any, error) {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.LockLease)
-		defer cancel()
-		return f.refreshShared(fctx, src, p)
-	})
-	select {
-	case r := <-ch:
-		if r.Err != nil {
-			return nil, r.Err
-		}
-		return r.Val.(*entry), nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+// prefetch is an entry a flight read in its lock's round trip for its load (source.needs),
+// carried in the load's context: read in place of a cache read of that kind and cell.
+type prefetch struct {
+	kind, cell string
+	r          valkey.ValkeyResult
 }
 
-func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*entry, error) {
+type prefetchKey struct{}
+
+// prefetched is the reply of src's entry for cell that ctx carries. Only a source another
+// one needs looks (a hot read of any other kind does not walk its context).
+func (src *source) prefetched(ctx context.Context, cell string) (valkey.ValkeyResult, bool) {
+	if !src.needed {
+		return valkey.ValkeyResult{}, false
+	}
+	pf, _ := ctx.Value(prefetchKey{}).(*prefetch)
+	if pf == nil || pf.kind != src.kind || pf.cell != cell {
+		return valkey.ValkeyResult{}, false
+	}
+	return pf.r, true
+}
+
+// refresh loads cell upstream once however many callers ask at the same time: callers in
+// this process share one flight; the flight holds the cell's Valkey lock, or waits for the
+// instance holding it to publish its result. The callers are answered as soon as the
+// flight has the entry; the flight caches and records it after. It runs on its own
+// context, so that one caller giving up does not fail the others.
+func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, error) {
+	fl := f.flights.join(src.kind+":"+p.Key(), func() (*entry, func(), error) {
+		began := time.Now()
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.LockLease)
+		e, after, err := f.refreshShared(fctx, src, p)
+		if e != nil && src.present != nil {
+			_, _ = e.encoded(src.present) // its error, kept in e, is each caller's
+		}
+		f.mark(src.kind, "flight", began)
+		return e, func() {
+			defer cancel()
+			if after != nil {
+				after()
+			}
+		}, err
+	})
+	return fl.wait(ctx)
+}
+
+// refreshShared is one flight: the cell's entry, and what to do once the callers have it
+// (nil for nothing).
+func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*entry, func(), error) {
 	cell := p.Key()
 	lockKey := f.cache.key("lock:"+src.kind, cell)
-	token, held, err := f.lock.acquire(ctx, lockKey, f.cfg.LockLease)
+	began := time.Now()
+	// The lock, a look at the entry and the budget tokens of the flight's calls in one round
+	// trip: the server runs the GET after the SET NX, so it sees whatever another flight or
+	// instance wrote before our lock; tokens that turn out not to be needed go back.
+	take, n := f.budget.takeCmd(src.calls)
+	then := []valkey.Completed{f.cache.getServerCmd(src.kind, cell), take}
+	if src.needs != nil {
+		then = append(then, f.cache.getServerCmd(src.needs.kind, cell))
+	}
+	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, then...)
+	f.mark(src.kind, "lock", began)
+	if err != nil || !held {
+		if taken(rs[1]) {
+			f.budget.giveBack(context.WithoutCancel(ctx), n)
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		e, err := f.awaitOther(ctx, src, cell, lockKey)
+		return e, nil, err
+	}
+	release := func() { f.lock.release(context.WithoutCancel(ctx), lockKey, token) }
+	// The lock is released here, however the flight ends (a panic too), unless it is handed
+	// to the work after the answer.
+	handed := false
+	defer func() {
+		if !handed {
+			release()
+		}
+	}()
+	if e, err := f.cache.entryOf(src.kind, cell, f.cache.key(src.kind, cell), rs[0]); err == nil && e != nil && f.now().Before(e.FreshUntil) {
+		if taken(rs[1]) {
+			f.budget.giveBack(context.WithoutCancel(ctx), n)
+		}
+		handed = true
+		return e, release, nil
+	}
+	if err := f.budget.took(rs[1]); err != nil {
+		return nil, nil, err
+	}
+	paid := &prepaid{}
+	paid.n.Store(int32(n))
+	// A call that failed (or panicked) leaves the tokens of the calls after it unspent.
+	defer func() { f.budget.giveBack(context.WithoutCancel(ctx), int(paid.n.Load())) }()
+	lctx := withPrepaid(ctx, paid)
+	if src.needs != nil {
+		lctx = context.WithValue(lctx, prefetchKey{}, &prefetch{src.needs.kind, cell, rs[2]})
+	}
+	l, err := src.load(lctx, p.Cell())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if !held {
-		return f.awaitOther(ctx, src, cell, lockKey)
-	}
-	defer f.lock.release(context.WithoutCancel(ctx), lockKey, token)
-	// Another flight or instance may have refreshed between our miss and our lock.
-	if e, err := f.cache.getServer(ctx, src.kind, cell); err == nil && e != nil && f.now().Before(e.FreshUntil) {
-		return e, nil
-	}
-	v, declared, err := src.load(ctx, p.Cell())
+	data, err := json.Marshal(l.data)
 	if err != nil {
-		return nil, err
-	}
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	fresh := src.ttl
-	if declared > 0 && declared < fresh {
-		fresh = declared
+	if l.fresh > 0 && l.fresh < fresh {
+		fresh = l.fresh
 	}
 	now := f.now()
 	e := &entry{FetchedAt: now, FreshUntil: now.Add(fresh), Data: data}
-	if err := f.cache.put(ctx, src.kind, cell, e, src.keep); err != nil {
-		return nil, err
+	handed = true
+	return e, func() { f.keep(ctx, src, p, e, l.record, release) }, nil
+}
+
+// keep is what follows a fresh entry's answer: Valkey gets it before the lock is released
+// (so no instance starts a second chain for the cell), then the records, the durable level
+// and the refreshed hook. The answer is given, so a failure here is logged, not returned:
+// the next read of the cell fetches it again, or history misses one row.
+func (f *fetcher) keep(ctx context.Context, src *source, p Point, e *entry, record func(context.Context) error, release func()) {
+	cell := p.Key()
+	defer func() { // no request's handler is there to recover it
+		if v := recover(); v != nil {
+			f.log.Error("weather: panic after a refresh's answer", "kind", src.kind, "cell", cell, "panic", v, "stack", string(debug.Stack()))
+		}
+	}()
+	began := time.Now()
+	err := f.cache.put(ctx, src.kind, cell, e, src.keep)
+	release()
+	f.mark(src.kind, "store", began)
+	if err != nil {
+		f.log.Warn("weather: caching a refreshed entry failed; the next read fetches it again", "kind", src.kind, "cell", cell, "err", err)
+	}
+	if record != nil {
+		began = time.Now()
+		if err := record(ctx); err != nil {
+			f.log.Warn("weather: recording what a refresh learnt failed; history lacks it", "kind", src.kind, "cell", cell, "err", err)
+		}
+		f.mark(src.kind, "record", began)
 	}
 	if src.durable != nil {
 		if err := src.durable.put(ctx, cell, e); err != nil {
-			return nil, err
+			f.log.Warn("weather: keeping a refreshed entry in PostgreSQL failed", "kind", src.kind, "cell", cell, "err", err)
 		}
 	}
 	if src.refreshed != nil {
 		src.refreshed(p.Cell())
 	}
-	return e, nil
+}
+
+// mark says that stage of a miss of kind ran from began until now: to the stage histogram,
+// and to trace when set.
+func (f *fetcher) mark(kind, stage string, began time.Time) {
+	now := time.Now()
+	f.m.stages.WithLabelValues(kind, stage).Observe(now.Sub(began).Seconds())
+	if f.trace != nil {
+		f.trace(kind, stage, began, now)
+	}
 }
 
 // awaitPoll is how often a waiting instance looks for the holder's result; it bounds the
@@ -227,12 +355,19 @@ func (f *fetcher) awaitOther(ctx context.Context, src *source, cell, lockKey str
 	}
 }
 
-// call makes one upstream call of kind after taking a token from the shared budget.
+// call makes one upstream call of kind with a token from the shared budget: one its flight
+// took with its lock, else one taken now.
 func (f *fetcher) call(ctx context.Context, kind string, fn func() error) error {
-	if err := f.budget.take(ctx); err != nil {
-		return err
+	if !spend(ctx) {
+		began := time.Now()
+		if err := f.budget.take(ctx); err != nil {
+			return err
+		}
+		f.mark(kind, "budget", began)
 	}
+	began := time.Now()
 	err := fn()
+	f.mark(kind, "provider", began)
 	outcome := "ok"
 	var se *nws.StatusError
 	switch {

@@ -16,11 +16,31 @@ import (
 )
 
 // clock is a test clock that only moves when told.
-type clock struct{ off atomic.Int64 }
+type clock struct {
+	off atomic.Int64
+	// settle, when set, waits for the refreshes under way to finish what follows their
+	// answer: moving the clock by minutes lets them finish, as that much real time would.
+	settle func()
+}
 
-func (c *clock) now() time.Time             { return time.Now().Add(time.Duration(c.off.Load())) }
-func (c *clock) advance(d time.Duration)    { c.off.Add(int64(d)) }
+func (c *clock) now() time.Time { return time.Now().Add(time.Duration(c.off.Load())) }
+func (c *clock) advance(d time.Duration) {
+	if c.settle != nil {
+		c.settle()
+	}
+	c.off.Add(int64(d))
+}
 func (c *clock) option() servicetest.Option { return servicetest.WithClock(c.now) }
+
+// settled waits until svc's refreshes under way have cached and recorded what they
+// fetched: a read is answered before that (fetcher.keep), and a test reading the cache or
+// the store right after it must wait.
+func settled(t testing.TB, svc *servicetest.Service[*app]) {
+	t.Helper()
+	if err := svc.State.fetch.flights.settle(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // yosemite is a known area (migrations/0002) with the hiking thresholds.
 var yosemite = Point{37.7456, -119.5936}
@@ -32,6 +52,7 @@ func started(t *testing.T, opts ...servicetest.Option) (*servicetest.Service[*ap
 	c := &clock{}
 	opts = append([]servicetest.Option{servicetest.WithOpenAPICheck(), c.option(), servicetest.WithoutWorkers("alerts", "assess")}, opts...)
 	svc := servicetest.Start(t, Spec, opts...)
+	c.settle = func() { settled(t, svc) }
 	f := svc.Fakes.NWS()
 	if f == nil {
 		t.Fatal("servicetest started no fake weather provider")

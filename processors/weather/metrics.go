@@ -11,6 +11,7 @@ type metrics struct {
 	reads           *prometheus.CounterVec
 	upstream        *prometheus.CounterVec
 	budgetExhausted prometheus.Counter
+	stages          *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -21,6 +22,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Calls to the weather provider by kind and outcome (ok, malformed, error, or the refusing status)."}, []string{"kind", "outcome"}),
 		budgetExhausted: prometheus.NewCounter(prometheus.CounterOpts{Name: "novatrek_weather_budget_exhausted_total",
 			Help: "Upstream calls refused because the shared budget was empty."}),
+		stages: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "novatrek_weather_miss_stage_seconds",
+			Help: "Where a cache miss spends its time, by kind (a cached kind, or a provider call's for budget and provider) and stage: " +
+				"cache (the miss's read), lock (lock and re-read), budget, provider, flight (the miss until its callers are answered), " +
+				"then, after the answer, store (Valkey write and lock release) and record (PostgreSQL).",
+			Buckets: []float64{.0001, .0003, .001, .003, .01, .03, .1, .3, 1, 3, 10}}, []string{"kind", "stage"}),
 	}
 	var err error
 	if m.reads, err = telemetry.Register(reg, m.reads); err != nil {
@@ -30,6 +36,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		return nil, err
 	}
 	if m.budgetExhausted, err = telemetry.Register(reg, m.budgetExhausted); err != nil {
+		return nil, err
+	}
+	if m.stages, err = telemetry.Register(reg, m.stages); err != nil {
 		return nil, err
 	}
 	return m, nil

@@ -26,12 +26,16 @@ const GridTTL = 24 * time.Hour
 // day), current conditions (one call, the spec's 5-minute TTL) and the hourly forecast (one
 // call, also kept in forecast_cache).
 func (a *app) sources() {
-	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid}
-	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions}
-	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast,
+	a.grid = &source{kind: "grid", ttl: GridTTL, keep: GridTTL, load: a.loadGrid, calls: 2}
+	a.conditions = &source{kind: "conditions", ttl: a.cfg.ConditionsTTL, keep: a.cfg.StaleMax, load: a.loadConditions, calls: 1, needs: a.grid,
+		present: observationJSON}
+	a.forecast = &source{kind: "forecast", ttl: a.cfg.ForecastTTL, keep: a.cfg.StaleMax, load: a.loadForecast, calls: 1, needs: a.grid,
 		durable: forecastTable{a.db}, refreshed: a.forecastRefreshed}
 	for _, src := range []*source{a.grid, a.conditions, a.forecast} {
 		src.reads = a.fetch.m.readsOf(src.kind)
+		if src.needs != nil {
+			src.needs.needed = true
+		}
 	}
 }
 
@@ -46,39 +50,43 @@ func (a *app) forecastRefreshed(cell Point) {
 	}
 }
 
-func (a *app) loadGrid(ctx context.Context, cell Point) (any, time.Duration, error) {
+func (a *app) loadGrid(ctx context.Context, cell Point) (loaded, error) {
 	var g gridInfo
 	if err := a.fetch.call(ctx, "points", func() (err error) {
 		g.Grid, _, err = a.provider.Point(ctx, cell.Lat, cell.Lon)
 		return err
 	}); err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
 	var stations []nws.Station
 	if err := a.fetch.call(ctx, "stations", func() (err error) {
 		stations, _, err = a.provider.Stations(ctx, g.Grid)
 		return err
 	}); err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
 	if len(stations) == 0 {
-		return nil, 0, fmt.Errorf("%w: grid %s %d,%d has no observation station", nws.ErrMalformed, g.Grid.Office, g.Grid.X, g.Grid.Y)
+		return loaded{}, fmt.Errorf("%w: grid %s %d,%d has no observation station", nws.ErrMalformed, g.Grid.Office, g.Grid.X, g.Grid.Y)
 	}
 	g.Station = nearest(cell, stations)
-	if err := a.record(ctx, `INSERT INTO weather.weather_stations (station_id, name, latitude, longitude, seen_at)
+	seen := a.now()
+	return loaded{data: g, record: func(ctx context.Context) error {
+		err := a.record(ctx, `INSERT INTO weather.weather_stations (station_id, name, latitude, longitude, seen_at)
 		VALUES ($1, $2, $3, $4, $5) ON CONFLICT (station_id) DO UPDATE SET name = excluded.name,
 		latitude = excluded.latitude, longitude = excluded.longitude, seen_at = excluded.seen_at`,
-		g.Station.ID, g.Station.Name, g.Station.Lat, g.Station.Lon, a.now()); err != nil {
-		return nil, 0, fmt.Errorf("weather: record station %s: %w", g.Station.ID, err)
-	}
-	return g, 0, nil
+			g.Station.ID, g.Station.Name, g.Station.Lat, g.Station.Lon, seen)
+		if err != nil {
+			return fmt.Errorf("weather: record station %s: %w", g.Station.ID, err)
+		}
+		return nil
+	}}, nil
 }
 
 // record writes a learnt fact (a station, an observation) without waiting for the WAL
-// flush: a cold read waits on it, and losing the last rows in a crash loses only history
-// the next reads learn again. It is one round trip, not four (BEGIN, SET LOCAL, the
-// statement, COMMIT): a batch runs in one implicit transaction, which set_config(…, true)
-// sets to commit asynchronously.
+// flush: losing the last rows in a crash loses only history the next reads learn again.
+// It is one round trip, not four (BEGIN, SET LOCAL, the statement, COMMIT): a batch runs
+// in one implicit transaction, which set_config(…, true) sets to commit asynchronously.
+// It runs after the read that learnt the fact is answered (fetcher.keep).
 func (a *app) record(ctx context.Context, sql string, args ...any) error {
 	b := &pgx.Batch{}
 	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
@@ -106,10 +114,10 @@ func (a *app) gridOf(ctx context.Context, cell Point) (gridInfo, error) {
 	return g, json.Unmarshal(r.Data, &g)
 }
 
-func (a *app) loadConditions(ctx context.Context, cell Point) (any, time.Duration, error) {
+func (a *app) loadConditions(ctx context.Context, cell Point) (loaded, error) {
 	g, err := a.gridOf(ctx, cell)
 	if err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
 	var o nws.Observation
 	var fresh time.Duration
@@ -117,31 +125,34 @@ func (a *app) loadConditions(ctx context.Context, cell Point) (any, time.Duratio
 		o, fresh, err = a.provider.LatestObservation(ctx, g.Station.ID)
 		return err
 	}); err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
-	body, err := json.Marshal(o)
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := a.record(ctx, `INSERT INTO weather.observations (station_id, observed_at, body) VALUES ($1, $2, $3)
-		ON CONFLICT DO NOTHING`, o.StationID, o.ObservedAt, body); err != nil {
-		return nil, 0, fmt.Errorf("weather: record observation of %s: %w", o.StationID, err)
-	}
-	return o, fresh, nil
+	return loaded{data: o, fresh: fresh, record: func(ctx context.Context) error {
+		body, err := json.Marshal(o)
+		if err == nil {
+			err = a.record(ctx, `INSERT INTO weather.observations (station_id, observed_at, body) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, o.StationID, o.ObservedAt, body)
+		}
+		if err != nil {
+			return fmt.Errorf("weather: record observation of %s: %w", o.StationID, err)
+		}
+		return nil
+	}}, nil
 }
 
-func (a *app) loadForecast(ctx context.Context, cell Point) (any, time.Duration, error) {
+func (a *app) loadForecast(ctx context.Context, cell Point) (loaded, error) {
 	g, err := a.gridOf(ctx, cell)
 	if err != nil {
-		return nil, 0, err
+		return loaded{}, err
 	}
-	var f nws.Forecast
-	var fresh time.Duration
+	var l loaded
 	err = a.fetch.call(ctx, "forecast", func() (err error) {
-		f, fresh, err = a.provider.HourlyForecast(ctx, g.Grid)
+		var f nws.Forecast
+		f, l.fresh, err = a.provider.HourlyForecast(ctx, g.Grid)
+		l.data = f
 		return err
 	})
-	return f, fresh, err
+	return l, err
 }
 
 // forecastTable is forecast_cache: the durable level of forecasts.
