@@ -105,24 +105,34 @@ func (c *callbacks) applyWaiting(ctx context.Context, us ...provider.StatusUpdat
 			return nil
 		}
 		us = waiting
-		stillInFlight := fmt.Errorf("%w: %d update(s), the first %s (ref %q)", errInFlight, len(us), us[0].ProviderMessageID, us[0].Ref)
 		if time.Now().Add(callbackPoll).After(deadline) {
-			return stillInFlight
+			return stillInFlight(us)
 		}
 		t := time.NewTimer(callbackPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w: %w", stillInFlight, ctx.Err())
+			return fmt.Errorf("%w: %w", stillInFlight(us), ctx.Err())
 		case <-t.C:
 		}
 	}
+}
+
+// stillInFlight is applyWaiting's error for updates us still in flight when it stops
+// waiting (built only then: the poll loop needs no error).
+func stillInFlight(us []provider.StatusUpdate) error {
+	return fmt.Errorf("%w: %d update(s), the first %s (ref %q)", errInFlight, len(us), us[0].ProviderMessageID, us[0].Ref)
 }
 
 // byNotification splits a webhook post's updates into runs for applyWaiting: those naming
 // the same notification by our ref together (in order), every other alone, so that one
 // transaction locks one notification's row and two posts never wait for each other's locks
 // in opposite orders.
+//
+// An update without our ref (found by the provider's message id) may be about any
+// notification, so no later update is pulled in front of it: it closes every run open
+// before it, and the updates after it start new runs. One notification's updates are thus
+// applied in the provider's order.
 func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
 	var out [][]provider.StatusUpdate
 	at := map[uuid.UUID]int{}
@@ -130,6 +140,7 @@ func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
 		id, _, ok := parseRef(u.Ref)
 		if !ok {
 			out = append(out, []provider.StatusUpdate{u})
+			clear(at)
 			continue
 		}
 		if i, seen := at[id]; seen {

@@ -35,16 +35,18 @@ func TestParseRef(t *testing.T) {
 
 // TestByNotificationGroupsOneNotificationsUpdates: a webhook post's updates naming the same
 // notification by ref (its members included) go into one run, in order; a second
-// notification's and each update without our ref form runs of their own.
+// notification's and each update without our ref form runs of their own, and no update is
+// pulled in front of an update without our ref (which may be about the same notification).
 func TestByNotificationGroupsOneNotificationsUpdates(t *testing.T) {
 	a, b := uuid.NewString(), uuid.NewString()
 	us := []provider.StatusUpdate{
 		{Ref: a, Status: provider.StatusQueued}, {Ref: b, Status: provider.StatusQueued},
 		{ProviderMessageID: "sg-1", Status: provider.StatusDelivered}, {Ref: a, Status: provider.StatusDelivered},
 		{Ref: a + "/STAFF:s-1", Status: provider.StatusBounced}, {ProviderMessageID: "sg-2", Status: provider.StatusDelivered},
+		{Ref: b, Status: provider.StatusDelivered}, {Ref: a, Status: provider.StatusOpened}, {Ref: b, Status: provider.StatusOpened},
 	}
 	got := byNotification(us)
-	want := [][]provider.StatusUpdate{{us[0], us[3], us[4]}, {us[1]}, {us[2]}, {us[5]}}
+	want := [][]provider.StatusUpdate{{us[0]}, {us[1]}, {us[2]}, {us[3], us[4]}, {us[5]}, {us[6], us[8]}, {us[7]}}
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("byNotification =\n%v\nwant\n%v", got, want)
 	}
@@ -279,5 +281,28 @@ func TestCallbackSeesRecordCommittedDuringItsLockWait(t *testing.T) {
 	}
 	if st, _ := h.status(id); st != "delivered" {
 		t.Errorf("row after the callback: %s, want delivered", st)
+	}
+}
+
+// TestWebhookKeepsOneNotificationsOrder: in one SendGrid post about one message, a bounce
+// matched only by the provider's message id between two ref'd events is applied between
+// them, as the provider sent them: processed, bounce (the row fails), delivered (too late
+// to change a final status). Grouping the ref'd events ahead of the bounce made the row
+// delivered.
+func TestWebhookKeepsOneNotificationsOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.notification("email", "sent")
+	h.logEntry(id, "sendgrid", "sg-order")
+	code, _ := h.postSendGrid(sgEvent("processed", "sg-order", id.String()), sgEvent("bounce", "sg-order", ""),
+		sgEvent("delivered", "sg-order", id.String()))
+	if code != http.StatusNoContent {
+		t.Fatalf("post: %d", code)
+	}
+	if st, _ := h.status(id); st != "failed" {
+		t.Errorf("row after processed, bounce, delivered: %s, want failed", st)
+	}
+	if evs := h.statusEvents(id); len(evs) != 1 || evs[0].Status != "BOUNCED" {
+		t.Errorf("status events: %+v, want one BOUNCED", evs)
 	}
 }
