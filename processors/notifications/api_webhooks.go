@@ -56,7 +56,8 @@ func (a *app) handleSendGrid(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Every update is applied even when one is in flight: SendGrid retries the whole batch
 	// on a non-2xx answer, and the ones already applied are then no-ops. The updates about
-	// one notification (a message's "processed" and "delivered") share a transaction.
+	// one notification (a message's "processed" and "delivered") share a transaction, in
+	// the provider's order (byNotification).
 	var inFlight error
 	for _, us := range byNotification(sendgrid.Updates(events)) {
 		err := a.callbacks.applyWaiting(r.Context(), us...)

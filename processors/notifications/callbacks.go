@@ -105,24 +105,34 @@ func (c *callbacks) applyWaiting(ctx context.Context, us ...provider.StatusUpdat
 			return nil
 		}
 		us = waiting
-		stillInFlight := fmt.Errorf("%w: %d update(s), the first %s (ref %q)", errInFlight, len(us), us[0].ProviderMessageID, us[0].Ref)
 		if time.Now().Add(callbackPoll).After(deadline) {
-			return stillInFlight
+			return stillInFlight(us)
 		}
 		t := time.NewTimer(callbackPoll)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return fmt.Errorf("%w: %w", stillInFlight, ctx.Err())
+			return fmt.Errorf("%w: %w", stillInFlight(us), ctx.Err())
 		case <-t.C:
 		}
 	}
+}
+
+// stillInFlight is applyWaiting's error for updates us still in flight when it stops
+// waiting (built only then: the poll loop needs no error).
+func stillInFlight(us []provider.StatusUpdate) error {
+	return fmt.Errorf("%w: %d update(s), the first %s (ref %q)", errInFlight, len(us), us[0].ProviderMessageID, us[0].Ref)
 }
 
 // byNotification splits a webhook post's updates into runs for applyWaiting: those naming
 // the same notification by our ref together (in order), every other alone, so that one
 // transaction locks one notification's row and two posts never wait for each other's locks
 // in opposite orders.
+//
+// An update without our ref (found by the provider's message id) may be about any
+// notification, so no later update is pulled in front of it: it closes every run open
+// before it, and the updates after it start new runs. One notification's updates are thus
+// applied in the provider's order.
 func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
 	var out [][]provider.StatusUpdate
 	at := map[uuid.UUID]int{}
@@ -130,6 +140,7 @@ func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
 		id, _, ok := parseRef(u.Ref)
 		if !ok {
 			out = append(out, []provider.StatusUpdate{u})
+			clear(at)
 			continue
 		}
 		if i, seen := at[id]; seen {
@@ -419,23 +430,41 @@ func parseRef(ref string) (uuid.UUID, string, bool) {
 	return id, member, true
 }
 
-// lockRefSQL locks the notification our ref names ($1) and returns its status and, when
-// the ref's member ($2, or else the row's recipient) is recorded in delivery_members, that
-// member (else NULL).
-const lockRefSQL = `SELECT n.status, CASE WHEN EXISTS (SELECT 1 FROM notifications.delivery_members m
-		WHERE m.notification_id = n.id AND m.member = coalesce(nullif($2, ''), n.recipient))
-		THEN coalesce(nullif($2, ''), n.recipient) END
-	FROM notifications.notifications n WHERE n.id = $1 FOR UPDATE OF n`
+// lockRefSQL locks the notification our ref names ($1) and returns its status and the
+// member the ref is about: its member ($2), or else the row's recipient.
+const lockRefSQL = `SELECT status, coalesce(nullif($2, ''), recipient)
+	FROM notifications.notifications WHERE id = $1 FOR UPDATE`
 
-// lockTarget finds the notification a callback is about and locks its row: by our ref in
-// one statement that also returns the ref's member when it is recorded (recorded, nil when
-// not), else by the provider's message id (findByMessage, then the lock). ok is false for a
-// message not ours.
+// memberRecordedSQL says whether member $2 of notification $1 is recorded in
+// delivery_members. It is a statement of its own, run after lockRefSQL: under read
+// committed a statement that waited for the row's lock sees the row's new version but
+// evaluates its subqueries in the snapshot taken before the wait, so a member recorded by
+// the transaction that held the lock would be missed (and the update dropped as "unknown
+// member"); a new statement takes a new snapshot, which sees it.
+const memberRecordedSQL = `SELECT EXISTS (SELECT 1 FROM notifications.delivery_members
+	WHERE notification_id = $1 AND member = $2)`
+
+// lockTarget finds the notification a callback is about and locks its row: by our ref, then
+// looks (after the lock) whether the ref's member is recorded (recorded, nil when not), else
+// by the provider's message id (findByMessage, then the lock). ok is false for a message
+// not ours.
 func lockTarget(ctx context.Context, tx pgx.Tx, u provider.StatusUpdate) (t target, status string, recorded *string, ok bool, err error) {
 	if id, member, parsed := parseRef(u.Ref); parsed {
-		err := tx.QueryRow(ctx, lockRefSQL, id, member).Scan(&status, &recorded)
+		var about *string
+		err := tx.QueryRow(ctx, lockRefSQL, id, member).Scan(&status, &about)
 		if err == nil {
-			return target{id: id, member: member, byRef: true}, status, recorded, true, nil
+			t := target{id: id, member: member, byRef: true}
+			if about == nil {
+				return t, status, nil, true, nil
+			}
+			var exists bool
+			if err := tx.QueryRow(ctx, memberRecordedSQL, id, *about).Scan(&exists); err != nil {
+				return target{}, "", nil, false, fmt.Errorf("look for member %q of %s: %w", *about, id, err)
+			}
+			if exists {
+				recorded = about
+			}
+			return t, status, recorded, true, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return target{}, "", nil, false, fmt.Errorf("lock notification %s: %w", id, err)

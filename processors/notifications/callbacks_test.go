@@ -35,16 +35,18 @@ func TestParseRef(t *testing.T) {
 
 // TestByNotificationGroupsOneNotificationsUpdates: a webhook post's updates naming the same
 // notification by ref (its members included) go into one run, in order; a second
-// notification's and each update without our ref form runs of their own.
+// notification's and each update without our ref form runs of their own, and no update is
+// pulled in front of an update without our ref (which may be about the same notification).
 func TestByNotificationGroupsOneNotificationsUpdates(t *testing.T) {
 	a, b := uuid.NewString(), uuid.NewString()
 	us := []provider.StatusUpdate{
 		{Ref: a, Status: provider.StatusQueued}, {Ref: b, Status: provider.StatusQueued},
 		{ProviderMessageID: "sg-1", Status: provider.StatusDelivered}, {Ref: a, Status: provider.StatusDelivered},
 		{Ref: a + "/STAFF:s-1", Status: provider.StatusBounced}, {ProviderMessageID: "sg-2", Status: provider.StatusDelivered},
+		{Ref: b, Status: provider.StatusDelivered}, {Ref: a, Status: provider.StatusOpened}, {Ref: b, Status: provider.StatusOpened},
 	}
 	got := byNotification(us)
-	want := [][]provider.StatusUpdate{{us[0], us[3], us[4]}, {us[1]}, {us[2]}, {us[5]}}
+	want := [][]provider.StatusUpdate{{us[0]}, {us[1]}, {us[2]}, {us[3], us[4]}, {us[5]}, {us[6], us[8]}, {us[7]}}
 	if !slices.EqualFunc(got, want, slices.Equal) {
 		t.Errorf("byNotification =\n%v\nwant\n%v", got, want)
 	}
@@ -218,5 +220,89 @@ func TestCallbackBeforeRecord(t *testing.T) {
 	}
 	if st, _ := h.status(held); st != "delivered" {
 		t.Errorf("held callback: row %s, want delivered", st)
+	}
+}
+
+// TestCallbackSeesRecordCommittedDuringItsLockWait: a callback that waits for the row's
+// lock held by the delivery stage's record (the row moving to sent and the member
+// recorded, in one transaction) sees that member once the record commits, and applies.
+// Looking the member up in the locking statement itself would use the snapshot taken
+// before the wait: the member would look unknown and the delivered status be lost.
+func TestCallbackSeesRecordCommittedDuringItsLockWait(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.notification("email", "queued")
+	const member = "STAFF:s-1"
+
+	record, err := h.pool.Begin(h.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer record.Rollback(h.ctx)
+	if _, err := record.Exec(h.ctx, `WITH l AS (INSERT INTO notifications.delivery_log
+			(notification_id, attempt, provider, status, provider_message_id) VALUES ($1, 1, 'sendgrid', 'sent', 'sg-wait')),
+		m AS (INSERT INTO notifications.delivery_members (notification_id, member, provider_message_id)
+			VALUES ($1, $2, 'sg-wait'))
+		UPDATE notifications.notifications SET status = 'sent' WHERE id = $1`, id, member); err != nil {
+		t.Fatal(err)
+	}
+
+	type result struct {
+		inFlight []provider.StatusUpdate
+		err      error
+	}
+	applied := make(chan result, 1)
+	go func() {
+		in, err := h.api.callbacks.apply(h.ctx, provider.StatusUpdate{Provider: "sendgrid", Ref: id.String() + "/" + member,
+			ProviderMessageID: "sg-wait", Status: provider.StatusDelivered})
+		applied <- result{in, err}
+	}()
+	// Commit the record only once the callback waits for the row's lock.
+	for waiting := false; !waiting; {
+		if err := h.pool.QueryRow(h.ctx, `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case r := <-applied:
+			t.Fatalf("the callback did not wait for the record's lock: %+v", r)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if err := record.Commit(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-applied
+	if r.err != nil || len(r.inFlight) != 0 {
+		t.Fatalf("apply: in flight %+v, err %v; want applied", r.inFlight, r.err)
+	}
+	if got := h.memberStatus(id, member); got != "delivered" {
+		t.Errorf("member after the callback: %s, want delivered", got)
+	}
+	if st, _ := h.status(id); st != "delivered" {
+		t.Errorf("row after the callback: %s, want delivered", st)
+	}
+}
+
+// TestWebhookKeepsOneNotificationsOrder: in one SendGrid post about one message, a bounce
+// matched only by the provider's message id between two ref'd events is applied between
+// them, as the provider sent them: processed, bounce (the row fails), delivered (too late
+// to change a final status). Grouping the ref'd events ahead of the bounce made the row
+// delivered.
+func TestWebhookKeepsOneNotificationsOrder(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	id := h.notification("email", "sent")
+	h.logEntry(id, "sendgrid", "sg-order")
+	code, _ := h.postSendGrid(sgEvent("processed", "sg-order", id.String()), sgEvent("bounce", "sg-order", ""),
+		sgEvent("delivered", "sg-order", id.String()))
+	if code != http.StatusNoContent {
+		t.Fatalf("post: %d", code)
+	}
+	if st, _ := h.status(id); st != "failed" {
+		t.Errorf("row after processed, bounce, delivered: %s, want failed", st)
+	}
+	if evs := h.statusEvents(id); len(evs) != 1 || evs[0].Status != "BOUNCED" {
+		t.Errorf("status events: %+v, want one BOUNCED", evs)
 	}
 }
