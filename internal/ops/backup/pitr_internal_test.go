@@ -97,15 +97,17 @@ func names(t *testing.T, dir string) []string {
 	return out
 }
 
-// TestPruneBasesKeepsTheWALAKeptBaseNeeds: base backups past the retention go, the newest
-// stays however old, and the archived WAL goes only below the oldest kept backup's start.
+// TestPruneBasesKeepsTheWALAKeptBaseNeeds: base backups past the retention go, except the
+// newest one older than the window (restoring to the window's first moment starts from it);
+// the newest stays however old, and the archived WAL goes only below the oldest kept
+// backup's start.
 func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	wal := WALDir(dir, "svc-payments")
 	now := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
-	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -10), "000000010000000000000002")
-	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -6), "000000010000000000000005")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -12), "000000010000000000000002")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -8), "000000010000000000000005")
 	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -1), "0000000100000000000000FE")
 	for _, seg := range []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000004",
 		"000000010000000000000005", "0000000100000000000000FE", "000000010000000100000000"} {
@@ -120,8 +122,11 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -10)) {
-		t.Errorf("pruned base backups %v, want the one of 10 days ago", removed)
+	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -12)) {
+		t.Errorf("pruned base backups %v, want only the one of 12 days ago (8 days ago's is the start for 7 days ago)", removed)
+	}
+	if base, err := baseBefore(dir, "svc-payments", now.AddDate(0, 0, -7)); err != nil || !base.Taken.Equal(now.AddDate(0, 0, -8)) {
+		t.Errorf("the window's first moment restores from %v (%v), want the base backup of 8 days ago", base.Taken, err)
 	}
 	if want := []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000003.gz",
 		"000000010000000000000004", "000000010000000000000004.partial"}; !slices.Equal(prunedWAL, want) {
@@ -137,7 +142,7 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -6)) {
+	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -8)) {
 		t.Errorf("a year later pruned %v, want all but the newest", removed)
 	}
 	if want := []string{"000000010000000000000005"}; !slices.Equal(prunedWAL, want) {
@@ -145,6 +150,31 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	}
 	if bases, _ := ListBases(dir, "svc-payments"); len(bases) != 1 {
 		t.Errorf("%d base backups left, want the newest", len(bases))
+	}
+}
+
+// TestPruneBasesAfterARestoreKeepsTheNewTimelinesWAL: timeline 1 ran on to segment 10 and
+// had a base backup there; a restore to a past time forked timeline 2 at segment 05, whose
+// base backup starts at 08. Cutting at the oldest kept backup by time (timeline 1's, at 10)
+// would delete timeline 2's 08 and 09, which its base backup needs.
+func TestPruneBasesAfterARestoreKeepsTheNewTimelinesWAL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	wal := WALDir(dir, "svc-payments")
+	now := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -3), "000000010000000000000010")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -1), "000000020000000000000008")
+	for _, seg := range []string{"000000010000000000000007", "000000010000000000000010", "000000010000000000000011",
+		"000000020000000000000005", "000000020000000000000008", "000000020000000000000009"} {
+		touchSegment(t, wal, seg)
+	}
+	touchSegment(t, wal, "00000002.history")
+	_, prunedWAL, err := PruneBases(dir, "svc-payments", 7*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"000000010000000000000007", "000000020000000000000005"}; !slices.Equal(prunedWAL, want) {
+		t.Errorf("pruned WAL %v, want %v (below timeline 2's base backup's start, 08, on every timeline)", prunedWAL, want)
 	}
 }
 
