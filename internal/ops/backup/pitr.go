@@ -187,8 +187,8 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 	if a.holdsAfter(res.LastWAL) {
 		res.Gap, _ = nextSegment(res.LastWAL, segSize)
 	}
-	// The archive's partial segment is the newest copy of it: one the base backup carries
-	// ends with the backup.
+	// The archive's partial segment is placed unless the base backup's own pg_wal carries a
+	// longer copy of it (placePartial keeps the one holding more WAL).
 	partial := a.partial[res.LastWAL]
 	if a.complete[res.LastWAL] != "" || partial == "" {
 		return nil
@@ -211,6 +211,8 @@ func segmentSize(pgWAL, start string) (int64, error) {
 // segment: decompressed, and padded with zeros to segSize, where recovery finds the end of
 // the WAL as it does in a segment pg_receivewal wrote uncompressed. A compressed one whose
 // archiver died mid-write ends in a cut gzip stream; what it holds up to the cut is kept.
+// When dst is there already (the base backup's own pg_wal carries that segment, the archiver
+// trailing behind the backup's end), the copy holding more WAL stays.
 func placePartial(src, dst string, segSize int64) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -225,7 +227,8 @@ func placePartial(src, dst string, segSize int64) error {
 		}
 		r = gz
 	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	tmp := dst + ".novatrek-partial"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -239,8 +242,67 @@ func placePartial(src, dst string, segSize int64) error {
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = keepLonger(tmp, dst)
+	}
 	if err != nil {
-		return fmt.Errorf("restore: %s: %w", src, err)
+		return errors.Join(fmt.Errorf("restore: %s: %w", src, err), removeIfAny(tmp))
+	}
+	return nil
+}
+
+// keepLonger moves the segment copy tmp to dst unless dst holds more WAL (its last non-zero
+// byte lies further in), in which case tmp goes.
+func keepLonger(tmp, dst string) error {
+	have, err := walEnd(dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		return os.Rename(tmp, dst)
+	}
+	if err != nil {
+		return err
+	}
+	got, err := walEnd(tmp)
+	if err != nil {
+		return err
+	}
+	if got >= have {
+		return os.Rename(tmp, dst)
+	}
+	return os.Remove(tmp)
+}
+
+// walEnd is the offset just past the last non-zero byte of the segment file at path: how
+// much WAL it holds (a segment is zero-filled past its last record).
+func walEnd(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 1<<20)
+	for end := fi.Size(); end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		for i := len(chunk) - 1; i >= 0; i-- {
+			if chunk[i] != 0 {
+				return start + int64(i) + 1, nil
+			}
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+func removeIfAny(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	return nil
 }

@@ -385,3 +385,43 @@ func TestPlacePartialOfACutGzipStream(t *testing.T) {
 		t.Errorf("placed %d bytes, want the %d flushed ones padded to %d", len(placed), len(flushed), segSize)
 	}
 }
+
+// TestPlacePartialKeepsTheLongerCopy: the base backup's own pg_wal can carry its end segment
+// further than the archiver had got (catching up); the copy holding more WAL stays, whichever
+// it is.
+func TestPlacePartialKeepsTheLongerCopy(t *testing.T) {
+	t.Parallel()
+	short, long := bytes.Repeat([]byte("w"), 1000), bytes.Repeat([]byte("W"), 300_000)
+	for _, c := range []struct {
+		name              string
+		inPGWAL, archived []byte
+	}{
+		{name: "pg_wal's copy is longer", inPGWAL: long, archived: short},
+		{name: "the archive's copy is longer", inPGWAL: short, archived: long},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			dst := filepath.Join(dir, "000000010000000000000007")
+			if err := os.WriteFile(dst, append(slices.Clone(c.inPGWAL), make([]byte, segSize-len(c.inPGWAL))...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			src := filepath.Join(dir, "000000010000000000000007.gz.partial")
+			writeGzip(t, src, c.archived)
+			if err := placePartial(src, dst, segSize); err != nil {
+				t.Fatal(err)
+			}
+			placed, err := os.ReadFile(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := max(len(c.inPGWAL), len(c.archived))
+			if len(placed) != segSize || bytes.IndexByte(placed, 0) != want {
+				t.Errorf("placed %d bytes holding %d of WAL, want %d holding the longer copy's %d", len(placed), bytes.IndexByte(placed, 0), segSize, want)
+			}
+			if got := names(t, dir); !slices.Equal(got, []string{"000000010000000000000007", "000000010000000000000007.gz.partial"}) {
+				t.Errorf("left %v, want the segment and the archive's file only", got)
+			}
+		})
+	}
+}
