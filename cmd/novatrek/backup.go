@@ -78,6 +78,9 @@ backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
 			if base {
+				if cmd.Flags().Changed("rman-level") {
+					return fmt.Errorf("backup --base takes a pg_basebackup of svc-payments' cluster: --rman-level is for svc-analytics' RMAN backup (ANALYTICS_STORE=oracle), without --base")
+				}
 				return baseBackups(cmd, defs, &f, args)
 			}
 			if len(args) == 0 {
@@ -121,7 +124,7 @@ backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var file, cbBackup, toTime, pgdata string
+	var file, cbBackup, toTime, pgdata, timeline string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
@@ -148,11 +151,11 @@ at T. It says which base backup and WAL segments it used, and refuses a non-empt
 			if err != nil {
 				return err
 			}
-			if toTime != "" || pgdata != "" {
+			if toTime != "" || pgdata != "" || timeline != "" {
 				if file != "" || force {
 					return fmt.Errorf("restore --to-time builds a new data directory from base backups and WAL: --file and --force are the dump's")
 				}
-				return restoreToTime(cmd, &f, d.Name, toTime, pgdata)
+				return restoreToTime(cmd, &f, d.Name, toTime, pgdata, timeline)
 			}
 			second, err := secondStoreOf(d.Name, d.Store.Schema, f.dir)
 			if err != nil {
@@ -175,5 +178,6 @@ at T. It says which base backup and WAL segments it used, and refuses a non-empt
 	cmd.Flags().StringVar(&cbBackup, "couchbase-backup", "", "with LOYALTY_STORE=couchbase, the cbbackupmgr backup to restore (default the newest)")
 	cmd.Flags().StringVar(&toTime, "to-time", "", "recover the service's cluster to this RFC 3339 time from base backups and archived WAL (svc-payments)")
 	cmd.Flags().StringVar(&pgdata, "pgdata", "", "with --to-time: the new, empty PostgreSQL data directory to build")
+	cmd.Flags().StringVar(&timeline, "timeline", "", "with --to-time, when the archive holds a timeline newer than the base backup's (a restore promoted since): current, latest or a timeline number")
 	return cmd
 }

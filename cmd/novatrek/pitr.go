@@ -31,8 +31,11 @@ func baseBackups(cmd *cobra.Command, defs []service.Definition, f *backupFlags, 
 	return nil
 }
 
-// restoreToTime is `restore --to-time T --pgdata D`.
-func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata string) error {
+// restoreToTime is `restore --to-time T --pgdata D [--timeline TL]`.
+func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata, timeline string) error {
+	if toTime == "" {
+		return fmt.Errorf("restore --pgdata needs --to-time: the RFC 3339 time to recover the cluster to (2026-12-08T02:15:00Z)")
+	}
 	if pgdata == "" {
 		return fmt.Errorf("restore --to-time needs --pgdata: the new, empty data directory to build")
 	}
@@ -40,7 +43,8 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 	if err != nil {
 		return fmt.Errorf("restore: --to-time %q is not an RFC 3339 time (2026-12-08T02:15:00Z)", toTime)
 	}
-	res, err := backup.RestoreToTime(cmd.Context(), backup.PITROptions{Service: name, Dir: f.dir, DataDir: pgdata, Target: target, BinDir: f.binDir})
+	res, err := backup.RestoreToTime(cmd.Context(), backup.PITROptions{Service: name, Dir: f.dir, DataDir: pgdata, Target: target,
+		Timeline: timeline, BinDir: f.binDir})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -49,7 +53,7 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 	if res.Partial {
 		fmt.Fprintf(out, " (%s still being written by the archiver: copied into pg_wal)", res.LastWAL)
 	}
-	fmt.Fprintf(out, "; it recovers to %s and promotes\n", target.UTC().Format(time.RFC3339Nano))
+	fmt.Fprintf(out, "; it recovers to %s (recovery_target_timeline %s) and promotes\n", target.UTC().Format(time.RFC3339Nano), res.Timeline)
 	if res.Gap != "" {
 		fmt.Fprintf(out, "warning: WAL segment %s is missing from the archive: recovery cannot replay past %s, so a later --to-time fails at start\n", res.Gap, res.LastWAL)
 	}

@@ -22,7 +22,10 @@ type PITROptions struct {
 	DataDir string
 	// Target is the time to recover to: every transaction committed by then, none after.
 	Target time.Time
-	BinDir string
+	// Timeline is recovery_target_timeline when the archive holds a timeline newer than the
+	// base backup's ('current', 'latest' or a number); empty is 'current' when it does not.
+	Timeline string
+	BinDir   string
 }
 
 // PITRResult says what a restore to a point in time used.
@@ -39,6 +42,8 @@ type PITRResult struct {
 	// Gap names the first missing segment when the archive holds WAL beyond it, which
 	// recovery cannot reach: a target after LastWAL's end cannot be recovered to.
 	Gap string
+	// Timeline is the recovery_target_timeline set.
+	Timeline string
 }
 
 // RestoreToTime builds a data directory at DataDir from the newest base backup completed at
@@ -60,6 +65,13 @@ func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err erro
 	}
 	res.Archive = archive
 	if res.Base, err = baseBefore(o.Dir, o.Service, o.Target); err != nil {
+		return res, err
+	}
+	start, err := startSegment(res.Base.Path)
+	if err != nil {
+		return res, err
+	}
+	if res.Timeline, err = recoveryTimeline(archive, start, o.Timeline); err != nil {
 		return res, err
 	}
 	if err := emptyDataDir(o.DataDir); err != nil {
@@ -88,7 +100,7 @@ func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err erro
 	if err := planWAL(&res, o.DataDir, archive); err != nil {
 		return res, err
 	}
-	return res, writeRecovery(o.DataDir, archive, o.Target)
+	return res, writeRecovery(o.DataDir, archive, o.Target, res.Timeline)
 }
 
 // baseBefore is service's newest base backup completed at or before t. Recovery cannot stop
@@ -314,10 +326,10 @@ func restoreCommand(archive string) string {
 	return fmt.Sprintf(`f="%s/%%f"; if [ -f "$f.gz" ]; then gzip -dc "$f.gz" > "%%p"; else cp "$f" "%%p"; fi`, archive)
 }
 
-// writeRecovery sets the data directory to recover from the archive up to target and then
-// promote: recovery.signal, and the settings appended to postgresql.auto.conf (where a later
-// setting wins over the source cluster's).
-func writeRecovery(dataDir, archive string, target time.Time) error {
+// writeRecovery sets the data directory to recover from the archive along timeline up to
+// target and then promote: recovery.signal, and the settings appended to
+// postgresql.auto.conf (where a later setting wins over the source cluster's).
+func writeRecovery(dataDir, archive string, target time.Time, timeline string) error {
 	if err := os.WriteFile(filepath.Join(dataDir, "recovery.signal"), nil, 0o600); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -326,8 +338,8 @@ func writeRecovery(dataDir, archive string, target time.Time) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	_, err = fmt.Fprintf(f, "# point-in-time recovery written by novatrek restore\n"+
-		"restore_command = '%s'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n",
-		restoreCommand(archive), target.UTC().Format("2006-01-02 15:04:05.999999")+"+00")
+		"restore_command = '%s'\nrecovery_target_time = '%s'\nrecovery_target_timeline = '%s'\nrecovery_target_action = 'promote'\n",
+		restoreCommand(archive), target.UTC().Format("2006-01-02 15:04:05.999999")+"+00", timeline)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

@@ -325,6 +325,17 @@ func TestRestoreToTimeRefusesWhatItCannotDo(t *testing.T) {
 		t.Errorf("the refused restore wrote into it: %v", got)
 	}
 
+	forked := t.TempDir()
+	writeBase(t, forked, "svc-payments", taken, "000000010000000000000002")
+	touchSegment(t, WALDir(forked, "svc-payments"), "00000002.history")
+	_, err = RestoreToTime(ctx, PITROptions{Service: "svc-payments", Dir: forked, DataDir: data, Target: taken.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "--timeline current (timeline 1) or --timeline latest (2)") {
+		t.Errorf("a base backup on timeline 1 with timeline 2 in the archive: %v", err)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the refused restore made the data directory (%v)", err)
+	}
+
 	quoted := filepath.Join(t.TempDir(), "it's")
 	writeBase(t, quoted, "svc-payments", taken, "000000010000000000000002")
 	_, err = RestoreToTime(ctx, PITROptions{Service: "svc-payments", Dir: quoted, DataDir: data, Target: taken.Add(time.Hour)})
@@ -423,5 +434,46 @@ func TestPlacePartialKeepsTheLongerCopy(t *testing.T) {
 				t.Errorf("left %v, want the segment and the archive's file only", got)
 			}
 		})
+	}
+}
+
+// TestRecoveryTimelineRefusesTheAmbiguousCase: after a restore promoted a cluster (a newer
+// timeline's history in the archive), a time on a base backup of the older timeline may lie
+// on either; restore refuses unless told, and otherwise pins the base backup's own timeline
+// (PostgreSQL 15's default, latest, would follow a later fork silently).
+func TestRecoveryTimelineRefusesTheAmbiguousCase(t *testing.T) {
+	t.Parallel()
+	archive := t.TempDir()
+	const onOne, onTwo = "000000010000000000000002", "000000020000000000000008"
+	if got, err := recoveryTimeline(archive, onOne, ""); err != nil || got != "current" {
+		t.Errorf("one timeline: %q, %v; want current", got, err)
+	}
+	touchSegment(t, archive, "00000002.history")
+	_, err := recoveryTimeline(archive, onOne, "")
+	if err == nil || !strings.Contains(err.Error(), "the base backup is on timeline 1 but the archive holds timeline 2's history") ||
+		!strings.Contains(err.Error(), "--timeline") {
+		t.Errorf("a base backup on timeline 1 with timeline 2 in the archive: %v", err)
+	}
+	for chosen, want := range map[string]string{"latest": "latest", "current": "current", "2": "2"} {
+		if got, err := recoveryTimeline(archive, onOne, chosen); err != nil || got != want {
+			t.Errorf("--timeline %s: %q, %v", chosen, got, err)
+		}
+	}
+	if _, err := recoveryTimeline(archive, onOne, "newest"); err == nil || !strings.Contains(err.Error(), `--timeline "newest"`) {
+		t.Errorf("--timeline newest: %v", err)
+	}
+	if got, err := recoveryTimeline(archive, onTwo, ""); err != nil || got != "current" {
+		t.Errorf("a base backup on the newest timeline: %q, %v; want current", got, err)
+	}
+
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "postgresql.auto.conf"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeRecovery(data, archive, time.Date(2026, 12, 8, 2, 15, 0, 0, time.UTC), "current"); err != nil {
+		t.Fatal(err)
+	}
+	if conf, err := os.ReadFile(filepath.Join(data, "postgresql.auto.conf")); err != nil || !strings.Contains(string(conf), "recovery_target_timeline = 'current'\n") {
+		t.Errorf("postgresql.auto.conf %q (%v) sets no recovery_target_timeline", conf, err)
 	}
 }
