@@ -140,7 +140,9 @@ taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database compl
 With --to-time T --pgdata D (svc-payments) it builds a new PostgreSQL data directory D from
 the newest base backup completed at or before T and the WAL wal-archive kept, set to replay
 up to T and promote; start a server on it (pg_ctl -D D start) to get the cluster as it was
-at T. It says which base backup and WAL segments it used, and refuses a non-empty D.`,
+at T. It says which base backup and WAL segments it used, and refuses a non-empty D. When
+the archive holds a timeline newer than the base backup's (a restore promoted a cluster
+since), say which T is on with --timeline (current, latest or a number).`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
   novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump
   novatrek restore svc-loyalty-rewards --force --couchbase-backup 2026-12-07T03_00_05.123456789Z   # with LOYALTY_STORE=couchbase

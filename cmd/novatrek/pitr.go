@@ -75,7 +75,10 @@ pg_receivewal through the replication slot novatrek_<service> into <dir>/<servic
 segment gzip-compressed unless --compress=false, until stopped (SIGINT or SIGTERM). The
 slot makes the server keep the WAL the archiver has not received while it is down, so no
 segment is lost; a lost connection is retried, and any other failure exits non-zero (run it
-under a supervisor that restarts it). Together with the daily base backups
+under a supervisor that restarts it). With --synchronous and the server's
+synchronous_standby_names = 'pg_receivewal', every commit waits for it, so every commit
+blocks while it is down: supervise it closely, or name a replica beside it
+(ANY 1 (pg_receivewal, <replica>)). Together with the daily base backups
 (backup --base) it lets restore --to-time recover the cluster to any moment since the oldest
 base backup kept. Only services whose spec asks for WAL archiving (svc-payments) have one.`,
 		Example: `  novatrek wal-archive svc-payments --database-url postgres://postgres@payments-db:5432/payments

@@ -48,8 +48,10 @@ type PITRResult struct {
 
 // RestoreToTime builds a data directory at DataDir from the newest base backup completed at
 // or before Target and the archived WAL after it, set to recover up to Target and then
-// promote (PostgreSQL 15: recovery.signal, and restore_command, recovery_target_time and
-// recovery_target_action in postgresql.auto.conf). Starting a server on it replays the WAL;
+// promote (PostgreSQL 15: recovery.signal, and restore_command, recovery_target_time,
+// recovery_target_timeline and recovery_target_action in postgresql.auto.conf; an archive
+// holding a timeline newer than the base backup's is refused unless o.Timeline says which
+// to follow). Starting a server on it replays the WAL;
 // a Target later than the archive's last commit stops that server with "recovery ended
 // before configured recovery target was reached".
 func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err error) {
