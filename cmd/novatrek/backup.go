@@ -78,6 +78,9 @@ backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			defs := services()
 			if base {
+				if cmd.Flags().Changed("rman-level") {
+					return fmt.Errorf("backup --base takes a pg_basebackup of svc-payments' cluster: --rman-level is for svc-analytics' RMAN backup (ANALYTICS_STORE=oracle), without --base")
+				}
 				return baseBackups(cmd, defs, &f, args)
 			}
 			if len(args) == 0 {
@@ -121,7 +124,7 @@ backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
-	var file, cbBackup, toTime, pgdata string
+	var file, cbBackup, toTime, pgdata, timeline string
 	var force bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
@@ -137,7 +140,9 @@ taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database compl
 With --to-time T --pgdata D (svc-payments) it builds a new PostgreSQL data directory D from
 the newest base backup completed at or before T and the WAL wal-archive kept, set to replay
 up to T and promote; start a server on it (pg_ctl -D D start) to get the cluster as it was
-at T. It says which base backup and WAL segments it used, and refuses a non-empty D.`,
+at T. It says which base backup and WAL segments it used, and refuses a non-empty D. When
+the archive holds a timeline newer than the base backup's (a restore promoted a cluster
+since), say which T is on with --timeline (current, latest or a number).`,
 		Example: `  novatrek restore svc-reviews                  # the newest dump in .novatrek/backups
   novatrek restore svc-reviews --force --file .novatrek/backups/svc-reviews-20261207T030000Z.dump
   novatrek restore svc-loyalty-rewards --force --couchbase-backup 2026-12-07T03_00_05.123456789Z   # with LOYALTY_STORE=couchbase
@@ -148,11 +153,11 @@ at T. It says which base backup and WAL segments it used, and refuses a non-empt
 			if err != nil {
 				return err
 			}
-			if toTime != "" || pgdata != "" {
+			if toTime != "" || pgdata != "" || timeline != "" {
 				if file != "" || force {
 					return fmt.Errorf("restore --to-time builds a new data directory from base backups and WAL: --file and --force are the dump's")
 				}
-				return restoreToTime(cmd, &f, d.Name, toTime, pgdata)
+				return restoreToTime(cmd, &f, d.Name, toTime, pgdata, timeline)
 			}
 			second, err := secondStoreOf(d.Name, d.Store.Schema, f.dir)
 			if err != nil {
@@ -175,5 +180,6 @@ at T. It says which base backup and WAL segments it used, and refuses a non-empt
 	cmd.Flags().StringVar(&cbBackup, "couchbase-backup", "", "with LOYALTY_STORE=couchbase, the cbbackupmgr backup to restore (default the newest)")
 	cmd.Flags().StringVar(&toTime, "to-time", "", "recover the service's cluster to this RFC 3339 time from base backups and archived WAL (svc-payments)")
 	cmd.Flags().StringVar(&pgdata, "pgdata", "", "with --to-time: the new, empty PostgreSQL data directory to build")
+	cmd.Flags().StringVar(&timeline, "timeline", "", "with --to-time, when the archive holds a timeline newer than the base backup's (a restore promoted since): current, latest or a timeline number")
 	return cmd
 }

@@ -31,8 +31,11 @@ func baseBackups(cmd *cobra.Command, defs []service.Definition, f *backupFlags, 
 	return nil
 }
 
-// restoreToTime is `restore --to-time T --pgdata D`.
-func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata string) error {
+// restoreToTime is `restore --to-time T --pgdata D [--timeline TL]`.
+func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata, timeline string) error {
+	if toTime == "" {
+		return fmt.Errorf("restore --pgdata needs --to-time: the RFC 3339 time to recover the cluster to (2026-12-08T02:15:00Z)")
+	}
 	if pgdata == "" {
 		return fmt.Errorf("restore --to-time needs --pgdata: the new, empty data directory to build")
 	}
@@ -40,7 +43,8 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 	if err != nil {
 		return fmt.Errorf("restore: --to-time %q is not an RFC 3339 time (2026-12-08T02:15:00Z)", toTime)
 	}
-	res, err := backup.RestoreToTime(cmd.Context(), backup.PITROptions{Service: name, Dir: f.dir, DataDir: pgdata, Target: target, BinDir: f.binDir})
+	res, err := backup.RestoreToTime(cmd.Context(), backup.PITROptions{Service: name, Dir: f.dir, DataDir: pgdata, Target: target,
+		Timeline: timeline, BinDir: f.binDir})
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
@@ -49,7 +53,7 @@ func restoreToTime(cmd *cobra.Command, f *backupFlags, name, toTime, pgdata stri
 	if res.Partial {
 		fmt.Fprintf(out, " (%s still being written by the archiver: copied into pg_wal)", res.LastWAL)
 	}
-	fmt.Fprintf(out, "; it recovers to %s and promotes\n", target.UTC().Format(time.RFC3339Nano))
+	fmt.Fprintf(out, "; it recovers to %s (recovery_target_timeline %s) and promotes\n", target.UTC().Format(time.RFC3339Nano), res.Timeline)
 	if res.Gap != "" {
 		fmt.Fprintf(out, "warning: WAL segment %s is missing from the archive: recovery cannot replay past %s, so a later --to-time fails at start\n", res.Gap, res.LastWAL)
 	}
@@ -71,7 +75,10 @@ pg_receivewal through the replication slot novatrek_<service> into <dir>/<servic
 segment gzip-compressed unless --compress=false, until stopped (SIGINT or SIGTERM). The
 slot makes the server keep the WAL the archiver has not received while it is down, so no
 segment is lost; a lost connection is retried, and any other failure exits non-zero (run it
-under a supervisor that restarts it). Together with the daily base backups
+under a supervisor that restarts it). With --synchronous and the server's
+synchronous_standby_names = 'pg_receivewal', every commit waits for it, so every commit
+blocks while it is down: supervise it closely, or name a replica beside it
+(ANY 1 (pg_receivewal, <replica>)). Together with the daily base backups
 (backup --base) it lets restore --to-time recover the cluster to any moment since the oldest
 base backup kept. Only services whose spec asks for WAL archiving (svc-payments) have one.`,
 		Example: `  novatrek wal-archive svc-payments --database-url postgres://postgres@payments-db:5432/payments

@@ -22,7 +22,10 @@ type PITROptions struct {
 	DataDir string
 	// Target is the time to recover to: every transaction committed by then, none after.
 	Target time.Time
-	BinDir string
+	// Timeline is recovery_target_timeline when the archive holds a timeline newer than the
+	// base backup's ('current', 'latest' or a number); empty is 'current' when it does not.
+	Timeline string
+	BinDir   string
 }
 
 // PITRResult says what a restore to a point in time used.
@@ -39,12 +42,16 @@ type PITRResult struct {
 	// Gap names the first missing segment when the archive holds WAL beyond it, which
 	// recovery cannot reach: a target after LastWAL's end cannot be recovered to.
 	Gap string
+	// Timeline is the recovery_target_timeline set.
+	Timeline string
 }
 
 // RestoreToTime builds a data directory at DataDir from the newest base backup completed at
 // or before Target and the archived WAL after it, set to recover up to Target and then
-// promote (PostgreSQL 15: recovery.signal, and restore_command, recovery_target_time and
-// recovery_target_action in postgresql.auto.conf). Starting a server on it replays the WAL;
+// promote (PostgreSQL 15: recovery.signal, and restore_command, recovery_target_time,
+// recovery_target_timeline and recovery_target_action in postgresql.auto.conf; an archive
+// holding a timeline newer than the base backup's is refused unless o.Timeline says which
+// to follow). Starting a server on it replays the WAL;
 // a Target later than the archive's last commit stops that server with "recovery ended
 // before configured recovery target was reached".
 func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err error) {
@@ -60,6 +67,13 @@ func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err erro
 	}
 	res.Archive = archive
 	if res.Base, err = baseBefore(o.Dir, o.Service, o.Target); err != nil {
+		return res, err
+	}
+	start, err := startSegment(res.Base.Path)
+	if err != nil {
+		return res, err
+	}
+	if res.Timeline, err = recoveryTimeline(archive, start, o.Timeline); err != nil {
 		return res, err
 	}
 	if err := emptyDataDir(o.DataDir); err != nil {
@@ -88,7 +102,7 @@ func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err erro
 	if err := planWAL(&res, o.DataDir, archive); err != nil {
 		return res, err
 	}
-	return res, writeRecovery(o.DataDir, archive, o.Target)
+	return res, writeRecovery(o.DataDir, archive, o.Target, res.Timeline)
 }
 
 // baseBefore is service's newest base backup completed at or before t. Recovery cannot stop
@@ -187,8 +201,8 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 	if a.holdsAfter(res.LastWAL) {
 		res.Gap, _ = nextSegment(res.LastWAL, segSize)
 	}
-	// The archive's partial segment is the newest copy of it: one the base backup carries
-	// ends with the backup.
+	// The archive's partial segment is placed unless the base backup's own pg_wal carries a
+	// longer copy of it (placePartial keeps the one holding more WAL).
 	partial := a.partial[res.LastWAL]
 	if a.complete[res.LastWAL] != "" || partial == "" {
 		return nil
@@ -211,6 +225,8 @@ func segmentSize(pgWAL, start string) (int64, error) {
 // segment: decompressed, and padded with zeros to segSize, where recovery finds the end of
 // the WAL as it does in a segment pg_receivewal wrote uncompressed. A compressed one whose
 // archiver died mid-write ends in a cut gzip stream; what it holds up to the cut is kept.
+// When dst is there already (the base backup's own pg_wal carries that segment, the archiver
+// trailing behind the backup's end), the copy holding more WAL stays.
 func placePartial(src, dst string, segSize int64) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -225,7 +241,8 @@ func placePartial(src, dst string, segSize int64) error {
 		}
 		r = gz
 	}
-	out, err := os.OpenFile(dst, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
+	tmp := dst + ".novatrek-partial"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -239,8 +256,67 @@ func placePartial(src, dst string, segSize int64) error {
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = keepLonger(tmp, dst)
+	}
 	if err != nil {
-		return fmt.Errorf("restore: %s: %w", src, err)
+		return errors.Join(fmt.Errorf("restore: %s: %w", src, err), removeIfAny(tmp))
+	}
+	return nil
+}
+
+// keepLonger moves the segment copy tmp to dst unless dst holds more WAL (its last non-zero
+// byte lies further in), in which case tmp goes.
+func keepLonger(tmp, dst string) error {
+	have, err := walEnd(dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		return os.Rename(tmp, dst)
+	}
+	if err != nil {
+		return err
+	}
+	got, err := walEnd(tmp)
+	if err != nil {
+		return err
+	}
+	if got >= have {
+		return os.Rename(tmp, dst)
+	}
+	return os.Remove(tmp)
+}
+
+// walEnd is the offset just past the last non-zero byte of the segment file at path: how
+// much WAL it holds (a segment is zero-filled past its last record).
+func walEnd(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	buf := make([]byte, 1<<20)
+	for end := fi.Size(); end > 0; {
+		start := max(end-int64(len(buf)), 0)
+		chunk := buf[:end-start]
+		if _, err := f.ReadAt(chunk, start); err != nil {
+			return 0, err
+		}
+		for i := len(chunk) - 1; i >= 0; i-- {
+			if chunk[i] != 0 {
+				return start + int64(i) + 1, nil
+			}
+		}
+		end = start
+	}
+	return 0, nil
+}
+
+func removeIfAny(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
 	}
 	return nil
 }
@@ -252,10 +328,10 @@ func restoreCommand(archive string) string {
 	return fmt.Sprintf(`f="%s/%%f"; if [ -f "$f.gz" ]; then gzip -dc "$f.gz" > "%%p"; else cp "$f" "%%p"; fi`, archive)
 }
 
-// writeRecovery sets the data directory to recover from the archive up to target and then
-// promote: recovery.signal, and the settings appended to postgresql.auto.conf (where a later
-// setting wins over the source cluster's).
-func writeRecovery(dataDir, archive string, target time.Time) error {
+// writeRecovery sets the data directory to recover from the archive along timeline up to
+// target and then promote: recovery.signal, and the settings appended to
+// postgresql.auto.conf (where a later setting wins over the source cluster's).
+func writeRecovery(dataDir, archive string, target time.Time, timeline string) error {
 	if err := os.WriteFile(filepath.Join(dataDir, "recovery.signal"), nil, 0o600); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -264,8 +340,8 @@ func writeRecovery(dataDir, archive string, target time.Time) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	_, err = fmt.Fprintf(f, "# point-in-time recovery written by novatrek restore\n"+
-		"restore_command = '%s'\nrecovery_target_time = '%s'\nrecovery_target_action = 'promote'\n",
-		restoreCommand(archive), target.UTC().Format("2006-01-02 15:04:05.999999")+"+00")
+		"restore_command = '%s'\nrecovery_target_time = '%s'\nrecovery_target_timeline = '%s'\nrecovery_target_action = 'promote'\n",
+		restoreCommand(archive), target.UTC().Format("2006-01-02 15:04:05.999999")+"+00", timeline)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}

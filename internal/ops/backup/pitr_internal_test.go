@@ -97,15 +97,17 @@ func names(t *testing.T, dir string) []string {
 	return out
 }
 
-// TestPruneBasesKeepsTheWALAKeptBaseNeeds: base backups past the retention go, the newest
-// stays however old, and the archived WAL goes only below the oldest kept backup's start.
+// TestPruneBasesKeepsTheWALAKeptBaseNeeds: base backups past the retention go, except the
+// newest one older than the window (restoring to the window's first moment starts from it);
+// the newest stays however old, and the archived WAL goes only below the oldest kept
+// backup's start.
 func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	wal := WALDir(dir, "svc-payments")
 	now := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
-	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -10), "000000010000000000000002")
-	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -6), "000000010000000000000005")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -12), "000000010000000000000002")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -8), "000000010000000000000005")
 	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -1), "0000000100000000000000FE")
 	for _, seg := range []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000004",
 		"000000010000000000000005", "0000000100000000000000FE", "000000010000000100000000"} {
@@ -120,8 +122,11 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -10)) {
-		t.Errorf("pruned base backups %v, want the one of 10 days ago", removed)
+	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -12)) {
+		t.Errorf("pruned base backups %v, want only the one of 12 days ago (8 days ago's is the start for 7 days ago)", removed)
+	}
+	if base, err := baseBefore(dir, "svc-payments", now.AddDate(0, 0, -7)); err != nil || !base.Taken.Equal(now.AddDate(0, 0, -8)) {
+		t.Errorf("the window's first moment restores from %v (%v), want the base backup of 8 days ago", base.Taken, err)
 	}
 	if want := []string{"000000010000000000000002", "000000010000000000000003", "000000010000000000000003.gz",
 		"000000010000000000000004", "000000010000000000000004.partial"}; !slices.Equal(prunedWAL, want) {
@@ -137,7 +142,7 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -6)) {
+	if len(removed) != 1 || !removed[0].Taken.Equal(now.AddDate(0, 0, -8)) {
 		t.Errorf("a year later pruned %v, want all but the newest", removed)
 	}
 	if want := []string{"000000010000000000000005"}; !slices.Equal(prunedWAL, want) {
@@ -145,6 +150,31 @@ func TestPruneBasesKeepsTheWALAKeptBaseNeeds(t *testing.T) {
 	}
 	if bases, _ := ListBases(dir, "svc-payments"); len(bases) != 1 {
 		t.Errorf("%d base backups left, want the newest", len(bases))
+	}
+}
+
+// TestPruneBasesAfterARestoreKeepsTheNewTimelinesWAL: timeline 1 ran on to segment 10 and
+// had a base backup there; a restore to a past time forked timeline 2 at segment 05, whose
+// base backup starts at 08. Cutting at the oldest kept backup by time (timeline 1's, at 10)
+// would delete timeline 2's 08 and 09, which its base backup needs.
+func TestPruneBasesAfterARestoreKeepsTheNewTimelinesWAL(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	wal := WALDir(dir, "svc-payments")
+	now := time.Date(2026, 12, 8, 3, 0, 0, 0, time.UTC)
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -3), "000000010000000000000010")
+	writeBase(t, dir, "svc-payments", now.AddDate(0, 0, -1), "000000020000000000000008")
+	for _, seg := range []string{"000000010000000000000007", "000000010000000000000010", "000000010000000000000011",
+		"000000020000000000000005", "000000020000000000000008", "000000020000000000000009"} {
+		touchSegment(t, wal, seg)
+	}
+	touchSegment(t, wal, "00000002.history")
+	_, prunedWAL, err := PruneBases(dir, "svc-payments", 7*24*time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"000000010000000000000007", "000000020000000000000005"}; !slices.Equal(prunedWAL, want) {
+		t.Errorf("pruned WAL %v, want %v (below timeline 2's base backup's start, 08, on every timeline)", prunedWAL, want)
 	}
 }
 
@@ -295,6 +325,17 @@ func TestRestoreToTimeRefusesWhatItCannotDo(t *testing.T) {
 		t.Errorf("the refused restore wrote into it: %v", got)
 	}
 
+	forked := t.TempDir()
+	writeBase(t, forked, "svc-payments", taken, "000000010000000000000002")
+	touchSegment(t, WALDir(forked, "svc-payments"), "00000002.history")
+	_, err = RestoreToTime(ctx, PITROptions{Service: "svc-payments", Dir: forked, DataDir: data, Target: taken.Add(time.Hour)})
+	if err == nil || !strings.Contains(err.Error(), "--timeline current (timeline 1) or --timeline latest (2)") {
+		t.Errorf("a base backup on timeline 1 with timeline 2 in the archive: %v", err)
+	}
+	if _, err := os.Stat(data); !os.IsNotExist(err) {
+		t.Errorf("the refused restore made the data directory (%v)", err)
+	}
+
 	quoted := filepath.Join(t.TempDir(), "it's")
 	writeBase(t, quoted, "svc-payments", taken, "000000010000000000000002")
 	_, err = RestoreToTime(ctx, PITROptions{Service: "svc-payments", Dir: quoted, DataDir: data, Target: taken.Add(time.Hour)})
@@ -353,5 +394,86 @@ func TestPlacePartialOfACutGzipStream(t *testing.T) {
 	}
 	if len(placed) != segSize || !bytes.HasPrefix(placed, flushed) || bytes.Contains(placed, []byte("never")) {
 		t.Errorf("placed %d bytes, want the %d flushed ones padded to %d", len(placed), len(flushed), segSize)
+	}
+}
+
+// TestPlacePartialKeepsTheLongerCopy: the base backup's own pg_wal can carry its end segment
+// further than the archiver had got (catching up); the copy holding more WAL stays, whichever
+// it is.
+func TestPlacePartialKeepsTheLongerCopy(t *testing.T) {
+	t.Parallel()
+	short, long := bytes.Repeat([]byte("w"), 1000), bytes.Repeat([]byte("W"), 300_000)
+	for _, c := range []struct {
+		name              string
+		inPGWAL, archived []byte
+	}{
+		{name: "pg_wal's copy is longer", inPGWAL: long, archived: short},
+		{name: "the archive's copy is longer", inPGWAL: short, archived: long},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			dst := filepath.Join(dir, "000000010000000000000007")
+			if err := os.WriteFile(dst, append(slices.Clone(c.inPGWAL), make([]byte, segSize-len(c.inPGWAL))...), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			src := filepath.Join(dir, "000000010000000000000007.gz.partial")
+			writeGzip(t, src, c.archived)
+			if err := placePartial(src, dst, segSize); err != nil {
+				t.Fatal(err)
+			}
+			placed, err := os.ReadFile(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := max(len(c.inPGWAL), len(c.archived))
+			if len(placed) != segSize || bytes.IndexByte(placed, 0) != want {
+				t.Errorf("placed %d bytes holding %d of WAL, want %d holding the longer copy's %d", len(placed), bytes.IndexByte(placed, 0), segSize, want)
+			}
+			if got := names(t, dir); !slices.Equal(got, []string{"000000010000000000000007", "000000010000000000000007.gz.partial"}) {
+				t.Errorf("left %v, want the segment and the archive's file only", got)
+			}
+		})
+	}
+}
+
+// TestRecoveryTimelineRefusesTheAmbiguousCase: after a restore promoted a cluster (a newer
+// timeline's history in the archive), a time on a base backup of the older timeline may lie
+// on either; restore refuses unless told, and otherwise pins the base backup's own timeline
+// (PostgreSQL 15's default, latest, would follow a later fork silently).
+func TestRecoveryTimelineRefusesTheAmbiguousCase(t *testing.T) {
+	t.Parallel()
+	archive := t.TempDir()
+	const onOne, onTwo = "000000010000000000000002", "000000020000000000000008"
+	if got, err := recoveryTimeline(archive, onOne, ""); err != nil || got != "current" {
+		t.Errorf("one timeline: %q, %v; want current", got, err)
+	}
+	touchSegment(t, archive, "00000002.history")
+	_, err := recoveryTimeline(archive, onOne, "")
+	if err == nil || !strings.Contains(err.Error(), "the base backup is on timeline 1 but the archive holds timeline 2's history") ||
+		!strings.Contains(err.Error(), "--timeline") {
+		t.Errorf("a base backup on timeline 1 with timeline 2 in the archive: %v", err)
+	}
+	for chosen, want := range map[string]string{"latest": "latest", "current": "current", "2": "2"} {
+		if got, err := recoveryTimeline(archive, onOne, chosen); err != nil || got != want {
+			t.Errorf("--timeline %s: %q, %v", chosen, got, err)
+		}
+	}
+	if _, err := recoveryTimeline(archive, onOne, "newest"); err == nil || !strings.Contains(err.Error(), `--timeline "newest"`) {
+		t.Errorf("--timeline newest: %v", err)
+	}
+	if got, err := recoveryTimeline(archive, onTwo, ""); err != nil || got != "current" {
+		t.Errorf("a base backup on the newest timeline: %q, %v; want current", got, err)
+	}
+
+	data := t.TempDir()
+	if err := os.WriteFile(filepath.Join(data, "postgresql.auto.conf"), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeRecovery(data, archive, time.Date(2026, 12, 8, 2, 15, 0, 0, time.UTC), "current"); err != nil {
+		t.Fatal(err)
+	}
+	if conf, err := os.ReadFile(filepath.Join(data, "postgresql.auto.conf")); err != nil || !strings.Contains(string(conf), "recovery_target_timeline = 'current'\n") {
+		t.Errorf("postgresql.auto.conf %q (%v) sets no recovery_target_timeline", conf, err)
 	}
 }

@@ -21,7 +21,9 @@ type ArchiveOptions struct {
 	// Synchronous flushes each piece of WAL to disk as it arrives and tells the server at
 	// once (pg_receivewal --synchronous). With the server's synchronous_standby_names naming
 	// pg_receivewal, a commit then waits until its WAL is in the archive: no committed
-	// payment can be missing from it, at the cost of the archive's fsync in every commit.
+	// payment can be missing from it, at the cost of the archive's fsync in every commit,
+	// and every commit blocks while the archiver is down (supervise it, or name a replica
+	// beside it: ANY 1 (pg_receivewal, <replica>)).
 	Synchronous bool
 	// Compress has pg_receivewal gzip each segment (--compress=gzip): WAL kept 7 years
 	// takes a fraction of its 16 MiB a segment. Restore reads either kind.

@@ -83,10 +83,11 @@ func (a archived) holdsAfter(seg string) bool {
 	return false
 }
 
-// PruneWAL deletes the archived segments (complete or partial, compressed or not)
-// positioned before keepFrom, the start segment of the oldest base backup kept, and returns
-// their file names. Every segment from keepFrom on stays: some kept base backup needs it.
-// Timeline history files stay too.
+// PruneWAL deletes the archived segments (complete or partial, compressed or not), of any
+// timeline, positioned before keepFrom, the lowest start segment of the base backups kept,
+// and returns their file names. A base backup starting at a position needs no segment of any
+// timeline before it, so every segment from keepFrom on stays, on every timeline: some kept
+// base backup may need it. Timeline history files stay too.
 func PruneWAL(dir, keepFrom string) ([]string, error) {
 	entries, err := readDirIfAny(dir)
 	if err != nil {
