@@ -229,6 +229,9 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		then = append(then, f.cache.getServerCmd(src.needs.kind, cell))
 	}
 	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, then...)
+	if err == nil && held { // without the lock, a NOSCRIPT took nothing and needs nothing
+		rs[1] = f.budget.retake(ctx, rs[1], n)
+	}
 	f.mark(src.kind, "lock", began)
 	if err != nil || !held {
 		if taken(rs[1]) {
