@@ -73,9 +73,11 @@ func build(d deps) (*app, error) {
 	return a, nil
 }
 
-// Close waits (at most a lock lease) for the refreshes under way to write down what they
-// learnt after answering, so that the runner closes the pool after the records, not
-// before.
+// Close waits for the refreshes under way (a stale read's background refresh too) to
+// write down what they learnt after answering, so that the runner closes the pool after
+// the records, not before. It returns as soon as they are done, and waits at most a lock
+// lease: the platform calls a state's Close as an io.Closer, without Stop's context, so
+// Stop's deadline does not bound it (that would need a context in service.Bound.Close).
 func (a *app) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.LockLease)
 	defer cancel()

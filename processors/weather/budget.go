@@ -2,6 +2,8 @@ package weather
 
 import (
 	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"sync/atomic"
@@ -48,6 +50,13 @@ return {ok, wait}`
 
 var takeToken = valkey.NewLuaScript(takeTokens)
 
+// takeSHA is takeTokens' SHA-1: takeCmd names the script by it (EVALSHA) rather than send
+// its body with every miss.
+var takeSHA = func() string {
+	sum := sha1.Sum([]byte(takeTokens))
+	return hex.EncodeToString(sum[:])
+}()
+
 // giveTokens puts back ARGV[2] tokens taken and not spent, up to the capacity ARGV[1].
 var giveTokens = valkey.NewLuaScript(`
 local v = tonumber(redis.call("HGET", KEYS[1], "tokens"))
@@ -67,11 +76,21 @@ func (b *budget) take(ctx context.Context) error {
 }
 
 // takeCmd takes n tokens (at most the burst: more could never be granted), for a
-// pipeline; its reply is read with took, or with taken when the tokens turn out not to be
-// needed. It returns how many it asks.
+// pipeline, by the script's SHA-1; its reply goes through retake, then is read with took,
+// or with taken when the tokens turn out not to be needed. It returns how many it asks.
 func (b *budget) takeCmd(n int) (valkey.Completed, int) {
 	n = min(n, b.burst)
-	return b.vk.B().Eval().Script(takeTokens).Numkeys(1).Key(b.key).Arg(b.args(n)...).Build(), n
+	return b.vk.B().Evalsha().Sha1(takeSHA).Numkeys(1).Key(b.key).Arg(b.args(n)...).Build(), n
+}
+
+// retake is r, takeCmd's reply, unless the server did not know the script (NOSCRIPT: a
+// new, restarted or flushed server); then the take of n runs again through takeToken,
+// which sends the body and so loads the script for the takes after.
+func (b *budget) retake(ctx context.Context, r valkey.ValkeyResult, n int) valkey.ValkeyResult {
+	if ve, ok := valkey.IsValkeyErr(r.Error()); ok && ve.IsNoScript() {
+		return takeToken.Exec(ctx, b.vk, []string{b.key}, b.args(n))
+	}
+	return r
 }
 
 func (b *budget) args(n int) []string {

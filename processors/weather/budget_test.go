@@ -1,8 +1,13 @@
 package weather
 
 import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
 	"net/http"
 	"testing"
+
+	"github.com/valkey-io/valkey-go"
 
 	"github.com/novatrek/support/internal/testkit/servicetest"
 )
@@ -28,5 +33,28 @@ func TestUnspentTokensGoBack(t *testing.T) {
 	}
 	if r := svc.Call(wildlife, "GET", conditionsPath(Point{40.1, -105.2}), nil); r.Status != http.StatusServiceUnavailable {
 		t.Errorf("a cold read with the budget spent: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestATakeTheServerDidNotKnowIsRunAgain: a flight's take names the budget script by its
+// SHA-1; when the server does not know it (NOSCRIPT: new, restarted or flushed), the take
+// runs again with the script's body and takes its tokens. The NOSCRIPT reply is a real one,
+// of a script no server has seen, so that the shared test server's scripts stay as they are.
+func TestATakeTheServerDidNotKnowIsRunAgain(t *testing.T) {
+	t.Parallel()
+	svc, _, _ := started(t, servicetest.WithEnv("WEATHER_UPSTREAM_BURST", "4", "WEATHER_UPSTREAM_BUDGET_PER_HOUR", "1"))
+	b := svc.State.fetch.budget
+	ctx := context.Background()
+	unknown := sha1.Sum([]byte(takeTokens + "-- " + t.Name() + newToken()))
+	r := b.vk.Do(ctx, b.vk.B().Evalsha().Sha1(hex.EncodeToString(unknown[:])).Numkeys(1).Key(b.key).Arg(b.args(3)...).Build())
+	if ve, ok := valkey.IsValkeyErr(r.Error()); !ok || !ve.IsNoScript() {
+		t.Fatalf("an EVALSHA of an unknown script: %v, want NOSCRIPT: the test proves nothing", r.Error())
+	}
+	if got := b.retake(ctx, r, 3); !taken(got) {
+		t.Fatalf("the take after NOSCRIPT: %v, want its 3 tokens taken", got.Error())
+	}
+	left, err := b.vk.Do(ctx, b.vk.B().Hget().Key(b.key).Field("tokens").Build()).AsFloat64()
+	if err != nil || left < 0.99 || left > 1.01 {
+		t.Errorf("%v tokens left (%v), want 1 of 4 after a take of 3", left, err)
 	}
 }

@@ -130,9 +130,12 @@ func (f *fetcher) revalidate(ctx context.Context, src *source, p Point) {
 	if _, running := f.revalidating.LoadOrStore(key, struct{}{}); running {
 		return
 	}
+	// The flight is joined here, not in the goroutine, so that it is in flights before the
+	// read returns and a settle (Close) that follows waits for it.
+	fl := f.fly(ctx, src, p)
 	go func() {
 		defer f.revalidating.Delete(key)
-		if _, err := f.refresh(context.WithoutCancel(ctx), src, p); err != nil {
+		if _, err := fl.wait(context.Background()); err != nil {
 			f.log.Warn("weather: background refresh failed; the stale entry is served until it succeeds",
 				"kind", src.kind, "cell", p.Key(), "err", err)
 		}
@@ -185,14 +188,23 @@ func (src *source) prefetched(ctx context.Context, cell string) (valkey.ValkeyRe
 // flight has the entry; the flight caches and records it after. It runs on its own
 // context, so that one caller giving up does not fail the others.
 func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, error) {
-	fl := f.flights.join(src.kind+":"+p.Key(), func() (*entry, func(), error) {
+	return f.fly(ctx, src, p).wait(ctx)
+}
+
+// fly joins the flight of src's cell of p, starting it when there is none.
+func (f *fetcher) fly(ctx context.Context, src *source, p Point) *flight {
+	return f.flights.join(src.kind+":"+p.Key(), func() (*entry, func(), error) {
 		began := time.Now()
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.cfg.LockLease)
+		handed := false
+		defer func() { // a panic in refreshShared hands nothing on
+			if !handed {
+				cancel()
+			}
+		}()
 		e, after, err := f.refreshShared(fctx, src, p)
-		if e != nil && src.present != nil {
-			_, _ = e.encoded(src.present) // its error, kept in e, is each caller's
-		}
 		f.mark(src.kind, "flight", began)
+		handed = true
 		return e, func() {
 			defer cancel()
 			if after != nil {
@@ -200,7 +212,6 @@ func (f *fetcher) refresh(ctx context.Context, src *source, p Point) (*entry, er
 			}
 		}, err
 	})
-	return fl.wait(ctx)
 }
 
 // refreshShared is one flight: the cell's entry, and what to do once the callers have it
@@ -218,6 +229,9 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		then = append(then, f.cache.getServerCmd(src.needs.kind, cell))
 	}
 	token, held, rs, err := f.lock.acquireThen(ctx, lockKey, f.cfg.LockLease, then...)
+	if err == nil && held { // without the lock, a NOSCRIPT took nothing and needs nothing
+		rs[1] = f.budget.retake(ctx, rs[1], n)
+	}
 	f.mark(src.kind, "lock", began)
 	if err != nil || !held {
 		if taken(rs[1]) {
@@ -242,6 +256,7 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 		if taken(rs[1]) {
 			f.budget.giveBack(context.WithoutCancel(ctx), n)
 		}
+		src.encode(e)
 		handed = true
 		return e, release, nil
 	}
@@ -270,8 +285,19 @@ func (f *fetcher) refreshShared(ctx context.Context, src *source, p Point) (*ent
 	}
 	now := f.now()
 	e := &entry{FetchedAt: now, FreshUntil: now.Add(fresh), Data: data}
+	src.encode(e)
 	handed = true
 	return e, func() { f.keep(ctx, src, p, e, l.record, release) }, nil
+}
+
+// encode computes what the API writes of e (source.present) before the flight answers, so
+// that its callers share it without queueing on the first of them to compute it. It runs
+// before the flight hands its lock on: a present that panics fails the flight, which then
+// releases the lock and caches nothing. An error is kept in e for each caller.
+func (src *source) encode(e *entry) {
+	if src.present != nil {
+		_, _ = e.encoded(src.present)
+	}
 }
 
 // keep is what follows a fresh entry's answer: Valkey gets it before the lock is released

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/novatrek/support/internal/dev/fakes/nwsfake"
 	"github.com/novatrek/support/internal/platform/stream/streamtest"
 )
 
@@ -81,5 +82,55 @@ func TestAPanickingRefreshFailsItsReadNotTheProcess(t *testing.T) {
 	svc.State.grid.load = sound
 	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
 		t.Errorf("the read after: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestAPanickingPresentReleasesTheLock: a panic while a flight computes what the API writes
+// of its entry (source.present, after the load) fails the read, releases the cell's lock at
+// once and caches nothing; the next read, with a sound present, fetches the cell anew.
+func TestAPanickingPresentReleasesTheLock(t *testing.T) {
+	t.Parallel()
+	svc, f, _ := started(t)
+	sound := svc.State.conditions.present
+	svc.State.conditions.present = func([]byte) ([]byte, error) { panic("a bug in the conditions' encoding") }
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 503 {
+		t.Errorf("a read whose present panicked: %d %s, want 503", r.Status, r.Body)
+	}
+	settled(t, svc)
+	fc := svc.State.fetch
+	ctx := context.Background()
+	n, err := fc.cache.vk.Do(ctx, fc.cache.vk.B().Exists().Key(fc.cache.key("lock:conditions", yosemite.Key()), fc.cache.key("conditions", yosemite.Key())).Build()).AsInt64()
+	if err != nil || n != 0 {
+		t.Fatalf("%d of the cell's lock and entry left in Valkey (%v), want neither", n, err)
+	}
+	svc.State.conditions.present = sound
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
+		t.Errorf("the read after: %d %s", r.Status, r.Body)
+	}
+	if got := f.Requests(nwsfake.KindObservations); got != 2 {
+		t.Errorf("%d observation calls, want 2 (the panicked flight's and the next read's)", got)
+	}
+}
+
+// TestSettleWaitsForABackgroundRefresh: a stale read starts a refresh behind its answer; a
+// settle (what Close does) right after the read waits for it, so the runner closes no pool
+// under it: the entry is fresh in Valkey once settle returns.
+func TestSettleWaitsForABackgroundRefresh(t *testing.T) {
+	t.Parallel()
+	svc, f, clk := started(t)
+	if r := svc.Call(wildlife, "GET", conditionsPath(yosemite), nil); r.Status != 200 {
+		t.Fatalf("warm-up: %d", r.Status)
+	}
+	clk.advance(5*time.Minute + 20*time.Second)
+	ctx := context.Background()
+	if rd, err := svc.State.fetch.read(ctx, svc.State.conditions, yosemite); err != nil || !rd.stale {
+		t.Fatalf("a read in the revalidate window: %+v, %v; want the stale entry", rd, err)
+	}
+	if err := svc.State.Close(); err != nil {
+		t.Fatal(err)
+	}
+	e, err := svc.State.fetch.cache.get(ctx, "conditions", yosemite.Key())
+	if err != nil || e == nil || !clk.now().Before(e.FreshUntil) {
+		t.Fatalf("after Close: no fresh entry (%v), %d observation calls; want the background refresh's", err, f.Requests(nwsfake.KindObservations))
 	}
 }
