@@ -110,7 +110,10 @@ func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after in
 	if ids == nil {
 		ids = []int64{} // a NULL array would make the DELETE's ANY unknown, not false
 	}
-	lo, hi := gaps(held, after)
+	lo, hi, err := gaps(held, after)
+	if err != nil {
+		return nil, fmt.Errorf("pgoutbox: %s: fetch ahead: %w", s.o.schema, err)
+	}
 	return s.query(ctx, limit, s.aheadSQL, ids, after, limit, lo, hi)
 }
 
