@@ -56,9 +56,9 @@ import (
 // runtime, the soak's drain and the lag figures compare stored offsets with end offsets. So
 // the services do not turn fencing on yet (README, "What is not built yet").
 
-// fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. It covers a
-// whole pipeline of batches (at most MaxAheadStreak+1 between commits), each bounded by the
-// delivery timeout; a crashed leader's open transaction holds back read-committed readers of
+// fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. A transaction
+// spans a pipeline of batches (at most MaxAheadStreak+1 between commits), and the relay
+// commits it before it nears this bound (fenceTxnMaxAge); a crashed leader's open transaction holds back read-committed readers of
 // its partitions at most this long when no successor takes over (a successor aborts it at
 // once).
 const fenceTxnTimeout = time.Minute
