@@ -108,8 +108,9 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 	r.m.batchSize.Observe(float64(fetched))
 	last := rows[fetched-1].ID
 	if p.resume {
-		// A fenced relay's own open transaction would hold its tail reader, which reads
-		// committed records only, below the partitions' end offsets: commit it first.
+		// The check reads committed records only, up to the last stable offsets: a fenced
+		// relay commits its own open transaction first, so that the check sees its records
+		// and the transaction does not hold the last stable offsets below them.
 		if p.txn != nil {
 			if err := r.settle(ctx, s, p); err != nil {
 				return fetched, err
@@ -310,10 +311,10 @@ func (r *Relay) deleteAcked(ctx context.Context, s Session, p *pipeline) error {
 // deleteTimeout bounds the delete of an acknowledged batch, which outlives ctx.
 const deleteTimeout = 10 * time.Second
 
-// records are rows as Kafka records (each its message's headers, then RowHeader), built in three allocations for the whole
-// batch (the records, their headers, the RowHeader values) instead of four a row: a batch is
-// produced, acknowledged and dropped together, and the garbage collector was the largest
-// share of the relay's CPU (2026-12-08).
+// records are rows as Kafka records (each its message's headers, then RowHeader), built in
+// three allocations for the whole batch (the records, their headers, the RowHeader values)
+// instead of four a row: a batch is produced, acknowledged and dropped together, and the
+// garbage collector was the largest share of the relay's CPU (2026-12-08).
 func (r *Relay) records(rows []Row) []kgo.Record {
 	headers := 0
 	for i := range rows {
