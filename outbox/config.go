@@ -32,6 +32,14 @@ type Config struct {
 	// for readers that read committed. It needs ClientOpts (the relay creates its producer per
 	// leadership) and readers set to read committed; see fence.go for what it costs.
 	Fence bool
+	// TransactionalID overrides the id a fenced relay's producer fences under (default: the
+	// Session's TransactionalID, see TransactionalIDer, else "novatrek-outbox/" + Store.Name()).
+	// Every relay of one store must use the same id, and no two stores on one Kafka cluster
+	// may: each would fence the other's producer in turn. The default names the database and
+	// schema, which is not unique when two deployments share a cluster (staging beside
+	// production, a restored copy beside the original): give each its own id there, e.g.
+	// prefixed with the environment's name. Only with Fence.
+	TransactionalID string
 
 	// BatchSize is how many rows one fetch, produce and delete round carries. Default 1000.
 	BatchSize int
@@ -104,8 +112,11 @@ func (c Config) validate() error {
 	if c.Client != nil && len(c.ClientOpts) > 0 {
 		errs = append(errs, errors.New("give Client or ClientOpts, not both"))
 	}
-	if c.Fence && c.Client != nil {
-		errs = append(errs, errors.New("Fence needs ClientOpts, not Client: the relay creates its transactional producer per leadership"))
+	if c.Fence && len(c.ClientOpts) == 0 {
+		errs = append(errs, errors.New("Fence needs ClientOpts (not Client): the relay creates its transactional producer per leadership"))
+	}
+	if c.TransactionalID != "" && !c.Fence {
+		errs = append(errs, errors.New("TransactionalID needs Fence"))
 	}
 	if c.BatchSize < 0 {
 		errs = append(errs, errors.New("BatchSize must be positive"))

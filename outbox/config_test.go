@@ -43,6 +43,10 @@ func TestConfigDefaultsAndValidation(t *testing.T) {
 		"negative poll":  {Config{Store: nameStore{}, Client: cl, PollInterval: -time.Second}, "PollInterval"},
 		"backoff order":  {Config{Store: nameStore{}, Client: cl, RetryBackoff: time.Minute, MaxRetryBackoff: time.Second}, "must not exceed"},
 		"fence, client":  {Config{Store: nameStore{}, Client: cl, Fence: true}, "Fence needs ClientOpts"},
+		"fence, none":    {Config{Store: nameStore{}, Fence: true}, "Fence needs ClientOpts"},
+		"id, no fence":   {Config{Store: nameStore{}, ClientOpts: seed, TransactionalID: "x"}, "TransactionalID needs Fence"},
+		// A fenced relay builds its producer only once it leads: a bad option must stop it here.
+		"fence, bad opts": {Config{Store: nameStore{}, ClientOpts: append(seed, kgo.DisableIdempotentWrite()), Fence: true}, "idempotent"},
 	} {
 		_, err := NewRelay(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

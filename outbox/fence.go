@@ -56,9 +56,9 @@ import (
 // runtime, the soak's drain and the lag figures compare stored offsets with end offsets. So
 // the services do not turn fencing on yet (README, "What is not built yet").
 
-// fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. It covers a
-// whole pipeline of batches (at most MaxAheadStreak+1 between commits), each bounded by the
-// delivery timeout; a crashed leader's open transaction holds back read-committed readers of
+// fenceTxnTimeout is the broker's bound on one transaction of a fenced relay. A transaction
+// spans a pipeline of batches (at most MaxAheadStreak+1 between commits), and the relay
+// commits it before it nears this bound (fenceTxnMaxAge); a crashed leader's open transaction holds back read-committed readers of
 // its partitions at most this long when no successor takes over (a successor aborts it at
 // once).
 const fenceTxnTimeout = time.Minute
@@ -80,7 +80,8 @@ func fenceRetryBackoff(fails int) time.Duration {
 
 // TransactionalIDer is a Session whose store names itself uniquely on a Kafka cluster, e.g.
 // its database and schema: two stores sharing a transactional id would fence each other. A
-// session without it is fenced under "novatrek-outbox/" + Store.Name().
+// session without it is fenced under "novatrek-outbox/" + Store.Name(). Config.TransactionalID
+// overrides both.
 type TransactionalIDer interface {
 	TransactionalID() string
 }
@@ -89,8 +90,9 @@ type TransactionalIDer interface {
 type txn struct {
 	client  *kgo.Client
 	open    bool
-	pending []int64 // acknowledged rows of the open transaction: deleted once it commits
-	failed  bool    // a record of the open transaction failed: it is aborted
+	started time.Time // when the open transaction began
+	pending []int64   // acknowledged rows of the open transaction: deleted once it commits
+	failed  bool      // a record of the open transaction failed: it is aborted
 	// fenced is set once the producer was fenced or its transaction state is unknown: the
 	// relay stops leading and the next leadership starts a new client.
 	fenced error
@@ -98,6 +100,9 @@ type txn struct {
 
 // transactionalID is the id the relay's producer fences under while it leads s.
 func (r *Relay) transactionalID(s Session) string {
+	if r.cfg.TransactionalID != "" {
+		return r.cfg.TransactionalID
+	}
 	if t, ok := s.(TransactionalIDer); ok {
 		if id := t.TransactionalID(); id != "" {
 			return id
@@ -110,9 +115,7 @@ func (r *Relay) transactionalID(s Session) string {
 // fences every earlier producer of the store and aborts its open transaction. It must return
 // before the resume check reads anything.
 func (r *Relay) fencedClient(ctx context.Context, s Session) (*kgo.Client, error) {
-	opts := append(r.producerOpts(), kgo.TransactionalID(r.transactionalID(s)), kgo.TransactionTimeout(fenceTxnTimeout),
-		kgo.RetryBackoffFn(fenceRetryBackoff))
-	cl, err := kgo.NewClient(opts...)
+	cl, err := kgo.NewClient(r.fencedOpts(r.transactionalID(s))...)
 	if err != nil {
 		return nil, fmt.Errorf("create transactional producer: %w", err)
 	}
@@ -125,6 +128,12 @@ func (r *Relay) fencedClient(ctx context.Context, s Session) (*kgo.Client, error
 	return cl, nil
 }
 
+// fencedOpts are the options of a fenced relay's producer fencing under id.
+func (r *Relay) fencedOpts(id string) []kgo.Opt {
+	return append(r.producerOpts(), kgo.TransactionalID(id), kgo.TransactionTimeout(fenceTxnTimeout),
+		kgo.RetryBackoffFn(fenceRetryBackoff))
+}
+
 // begin opens a transaction before the first record of one, when the relay fences.
 func (p *pipeline) begin() error {
 	if p.txn == nil || p.txn.open {
@@ -134,8 +143,21 @@ func (p *pipeline) begin() error {
 		p.txn.fenced = err
 		return fmt.Errorf("begin transaction: %w", err)
 	}
-	p.txn.open = true
+	p.txn.open, p.txn.started = true, time.Now()
 	return nil
+}
+
+// fenceTxnMaxAge is how old a fenced relay's open transaction may be for another batch to
+// join it: one transaction spans up to MaxAheadStreak+1 batches, and the broker aborts it at
+// fenceTxnTimeout. The last batch joins while it is younger than a quarter of that (15 s),
+// and the batches in flight each finish within the delivery timeout (30 s by default) of
+// their start, so the commit comes before the broker's abort.
+const fenceTxnMaxAge = fenceTxnTimeout / 4
+
+// txnAging says whether the open transaction must be committed before another batch joins
+// it (see fenceTxnMaxAge; maxAge is it but in tests).
+func (p *pipeline) txnAging(maxAge time.Duration) bool {
+	return p.txn != nil && p.txn.open && time.Since(p.txn.started) >= maxAge
 }
 
 // endTxn commits the open transaction when every record of it was acknowledged, and hands

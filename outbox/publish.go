@@ -108,14 +108,23 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 	r.m.batchSize.Observe(float64(fetched))
 	last := rows[fetched-1].ID
 	if p.resume {
+		// The check reads committed records only, up to the last stable offsets: a fenced
+		// relay commits its own open transaction first, so that the check sees its records
+		// and the transaction does not hold the last stable offsets below them.
+		if p.txn != nil {
+			if err := r.settle(ctx, s, p); err != nil {
+				return fetched, err
+			}
+		}
 		var err error
 		if rows, err = r.skipPublished(ctx, s, client, rows, &p.resume); err != nil {
 			return fetched, err
 		}
 	}
-	if p.inflight != nil && (ctx.Err() != nil || time.Since(p.inflight.start) >= r.overlapLimit(client) || !r.bufferHoldsTwo(client)) {
-		// Batch k is too old to have k+1 buffered behind it, the buffer cannot hold both, or
-		// the relay is stopping.
+	if p.inflight != nil && (ctx.Err() != nil || time.Since(p.inflight.start) >= r.overlapLimit(client) || !r.bufferHoldsTwo(client) ||
+		p.txnAging(r.txnMaxAge)) {
+		// Batch k is too old to have k+1 buffered behind it, the buffer cannot hold both, the
+		// open transaction is due to commit (see fenceTxnMaxAge), or the relay is stopping.
 		if err := r.settle(ctx, s, p); err != nil {
 			return fetched, err
 		}
@@ -302,13 +311,10 @@ func (r *Relay) deleteAcked(ctx context.Context, s Session, p *pipeline) error {
 // deleteTimeout bounds the delete of an acknowledged batch, which outlives ctx.
 const deleteTimeout = 10 * time.Second
 
-// record is row as a Kafka record: its message's headers, then RowHeader.
-func (r *Relay) record(row *Row) *kgo.Record { return &r.records([]Row{*row})[0] }
-
-// records are rows as Kafka records (see record), built in three allocations for the whole
-// batch (the records, their headers, the RowHeader values) instead of four a row: a batch is
-// produced, acknowledged and dropped together, and the garbage collector was the largest
-// share of the relay's CPU (2026-12-08).
+// records are rows as Kafka records (each its message's headers, then RowHeader), built in
+// three allocations for the whole batch (the records, their headers, the RowHeader values)
+// instead of four a row: a batch is produced, acknowledged and dropped together, and the
+// garbage collector was the largest share of the relay's CPU (2026-12-08).
 func (r *Relay) records(rows []Row) []kgo.Record {
 	headers := 0
 	for i := range rows {

@@ -22,6 +22,8 @@ type Relay struct {
 	log  *slog.Logger
 	m    *metrics
 
+	txnMaxAge time.Duration // fenceTxnMaxAge, shorter in tests
+
 	wake    chan struct{} // capacity 1: see Wake
 	leading atomic.Bool   // see Leading
 
@@ -41,11 +43,26 @@ func NewRelay(cfg Config) (*Relay, error) {
 			return nil, fmt.Errorf("outbox: relay config: %w", err)
 		}
 	}
+	r := &Relay{cfg: cfg, name: name, log: cfg.Logger.With("outbox", name), txnMaxAge: fenceTxnMaxAge, wake: make(chan struct{}, 1)}
+	if cfg.Fence {
+		// A fenced relay builds its producer only once it leads, and retries that while it
+		// leads: options the client refuses would hold leadership and publish nothing.
+		cl, err := kgo.NewClient(r.fencedOpts("novatrek-outbox/config-check")...)
+		if err != nil {
+			return nil, fmt.Errorf("outbox: relay config: transactional producer: %w", err)
+		}
+		err = requireIdempotent(cl)
+		cl.Close()
+		if err != nil {
+			return nil, fmt.Errorf("outbox: relay config: %w", err)
+		}
+	}
 	m, err := newMetrics(cfg.Metrics, name)
 	if err != nil {
 		return nil, err
 	}
-	return &Relay{cfg: cfg, name: name, log: cfg.Logger.With("outbox", name), m: m, wake: make(chan struct{}, 1)}, nil
+	r.m = m
+	return r, nil
 }
 
 // requireIdempotent refuses a client that may reorder or duplicate records on retry: per-key
@@ -172,7 +189,16 @@ func (r *Relay) lead(ctx context.Context, s Session, client *kgo.Client) {
 
 		n, err := r.relayBatch(ctx, s, client, p)
 		if p.txn != nil && p.txn.fenced != nil {
-			r.log.WarnContext(ctx, "outbox relay: the producer was fenced or its transaction is in doubt; leading again with a new one",
+			if isFenced(p.txn.fenced) {
+				// Another producer took the transactional id. If this relay still leads its
+				// store, that producer is another store's under the same id (see
+				// Config.TransactionalID), and the two would fence each other for ever.
+				r.log.ErrorContext(ctx, "outbox relay: another producer fenced this relay's producer; if no other relay of this store leads now, "+
+					"another store shares its transactional id: set outbox.Config.TransactionalID",
+					"transactional_id", r.transactionalID(s), "error", err)
+				return
+			}
+			r.log.WarnContext(ctx, "outbox relay: the producer's transaction is in doubt; leading again with a new one",
 				"error", err)
 			return
 		}

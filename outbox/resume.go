@@ -93,7 +93,7 @@ func (r *Relay) skipPublished(ctx context.Context, s Session, client *kgo.Client
 // partitionTail is what a resume knows of one partition: its bounds when the check began, the
 // window still to read, and the waiting rows that map to it.
 type partitionTail struct {
-	start, end int64          // log start and end (high watermark) when the check began
+	start, end int64          // log start and last stable offset when the check began
 	from, to   int64          // the next window to read, [from, to)
 	read       int64          // records read so far
 	minID      int64          // lowest id among rows
@@ -168,9 +168,15 @@ func (r *Relay) tails(ctx context.Context, client *kgo.Client, rows []Row) (map[
 		}
 	}
 	adm := kadm.NewClient(client) // not closed: closing it would close the relay's client
-	ends, err := adm.ListEndOffsets(ctx, topics...)
+	// The last stable offsets, not the high watermarks: the tail reader reads committed
+	// records only and so cannot read past an open transaction's first record (a fenced
+	// relay's own, another producer's on a shared topic); a window ending above it would never
+	// finish. A record past it sits behind a transaction still open: for a fenced relay it is in that
+	// transaction, which no read-committed reader has seen; an unfenced relay's own record there
+	// is not found and is published again, the at-least-once fallback.
+	ends, err := adm.ListCommittedOffsets(ctx, topics...)
 	if err != nil {
-		return nil, fmt.Errorf("list end offsets: %w", err)
+		return nil, fmt.Errorf("list last stable offsets: %w", err)
 	}
 	starts, err := adm.ListStartOffsets(ctx, topics...)
 	if err != nil {

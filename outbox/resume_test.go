@@ -1,8 +1,11 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -46,7 +49,7 @@ func TestAlreadyPublishedFindsOnlyThisStoresRowsByteForByte(t *testing.T) {
 	produce := func(r *Relay, rows ...Row) {
 		recs := make([]*kgo.Record, len(rows))
 		for i := range rows {
-			recs[i] = r.record(&rows[i])
+			recs[i] = &r.records(rows[i : i+1])[0]
 		}
 		if err := cl.ProduceSync(context.Background(), recs...).FirstErr(); err != nil {
 			t.Fatal(err)
@@ -106,7 +109,7 @@ func TestRowHeaderRoundTrip(t *testing.T) {
 		store string
 		id    int64
 	}{{"payments", 1}, {"a/b", 9007199254740993}, {"", 0}} {
-		rec := &kgo.Record{Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte("x/1")}, {Key: RowHeader, Value: rowHeaderValue(tc.store, tc.id)}}}
+		rec := &kgo.Record{Headers: []kgo.RecordHeader{{Key: "traceparent", Value: []byte("x/1")}, {Key: RowHeader, Value: appendRowHeader(nil, tc.store, tc.id)}}}
 		store, id, ok := RowOf(rec)
 		if !ok || store != tc.store || id != tc.id {
 			t.Errorf("%q/%d came back as %q/%d ok=%v", tc.store, tc.id, store, id, ok)
@@ -119,5 +122,63 @@ func TestRowHeaderRoundTrip(t *testing.T) {
 	}
 	if _, _, ok := RowOf(&kgo.Record{}); ok {
 		t.Error("a record without the header names a row")
+	}
+}
+
+// TestAlreadyPublishedReadsUpToAnOpenTransaction: behind this store's rows the partition
+// holds a record of a transaction still open (a fenced relay's own, or another producer's).
+// The tail reader reads committed records only, so it cannot read past it: the check must
+// end its windows at the last stable offset and find the rows, instead of waiting for a
+// record it cannot read until its read timeout and publishing them all again.
+func TestAlreadyPublishedReadsUpToAnOpenTransaction(t *testing.T) {
+	const topic = "novatrek.test.resume.open"
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	var logs bytes.Buffer
+	svc, err := NewRelay(Config{Store: named("svc"), Client: cl, BatchSize: 100, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var waiting []Row
+	for id := int64(1); id <= 5; id++ {
+		waiting = append(waiting, Row{ID: id, Message: Message{Topic: topic, Key: []byte("k"), Value: []byte(fmt.Sprint("svc-", id))}})
+	}
+	recs := svc.records(waiting)
+	for i := range recs {
+		if err := cl.ProduceSync(context.Background(), &recs[i]).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	txp, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.TransactionalID("another-producer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer txp.Close()
+	if err := txp.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	if err := txp.ProduceSync(context.Background(), &kgo.Record{Topic: topic, Value: []byte("open")}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	// Row 6 is not on Kafka: its window reaches back to the log start.
+	waiting = append(waiting, Row{ID: 6, Message: Message{Topic: topic, Key: []byte("k"), Value: []byte("svc-6")}})
+
+	found, _, err := svc.alreadyPublished(context.Background(), cl, waiting)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found) != 5 || found[6] {
+		t.Errorf("found %v, want rows 1 to 5", found)
+	}
+	if strings.Contains(logs.String(), "failed") {
+		t.Errorf("the tail read did not finish:\n%s", logs.String())
 	}
 }

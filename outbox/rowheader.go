@@ -13,11 +13,6 @@ import (
 // it to tell one row published twice from two events that happen to be alike.
 const RowHeader = "novatrek-outbox-row"
 
-// rowHeaderValue is the value of RowHeader for row id of store.
-func rowHeaderValue(store string, id int64) []byte {
-	return appendRowHeader(make([]byte, 0, rowHeaderMaxLen(store)), store, id)
-}
-
 // appendRowHeader appends the value of RowHeader for row id of store to b.
 func appendRowHeader(b []byte, store string, id int64) []byte {
 	return strconv.AppendInt(append(append(b, store...), '/'), id, 10)

@@ -101,7 +101,7 @@ func deposedLeader(t *testing.T, open Open, fence bool, heldKey int16, copies in
 type heldNetwork struct {
 	key      int16 // the API key of the requests to hold
 	mu       sync.Mutex
-	held     chan struct{} // closed when a Produce write is being held
+	held     chan struct{} // closed once a write of the held kind (key) is being held
 	released chan struct{}
 	once     sync.Once
 }

@@ -1,6 +1,7 @@
 package pgoutbox
 
 import (
+	"errors"
 	"math"
 	"slices"
 )
@@ -8,8 +9,8 @@ import (
 // gaps returns the id ranges at or below after that the relay does not hold, as parallel
 // lists of inclusive bounds: everything below the lowest held id, every run of ids between
 // two held ones, and the ids between the highest held one and after. held are the ids of the
-// rows the relay fetched and has not deleted; a sorted copy is made when they are not in
-// ascending order.
+// rows the relay fetched and has not deleted, in ascending order (outbox.aheadFetcher's
+// contract); any other order is the caller's bug and an error, not sorted away.
 //
 // A fetch ahead checks that no row is visible in any of these ranges (the late-row check of
 // aheadSQL). A visible row at or below after that the relay does not hold is exactly a row in
@@ -22,9 +23,9 @@ import (
 // or at the lowest held id. Ids missing between held ones (a rolled-back or still-open
 // transaction's, a sequence's skipped values) each make one more range, however many ids
 // they span.
-func gaps(held []int64, after int64) (lo, hi []int64) {
+func gaps(held []int64, after int64) (lo, hi []int64, err error) {
 	if !slices.IsSorted(held) {
-		held = slices.Sorted(slices.Values(held))
+		return nil, nil, errors.New("held ids are not in ascending order")
 	}
 	next := int64(math.MinInt64) // the lowest id not yet covered
 	for _, id := range held {
@@ -39,5 +40,5 @@ func gaps(held []int64, after int64) (lo, hi []int64) {
 	if next <= after {
 		lo, hi = append(lo, next), append(hi, after)
 	}
-	return lo, hi
+	return lo, hi, nil
 }

@@ -48,7 +48,10 @@ ORDER BY id LIMIT $3`,
 }
 
 // TransactionalID names the outbox on a Kafka cluster for a fenced relay (outbox.Config.Fence):
-// its database and schema, since advisory locks, and so leadership, are per database.
+// its database and schema, since advisory locks, and so leadership, are per database. That is
+// not unique when two deployments share a Kafka cluster (staging beside production, a restored
+// copy beside the original, both with the same database name): there each must set
+// outbox.Config.TransactionalID, or their relays fence each other in turn.
 func (s *session) TransactionalID() string { return s.txnID }
 
 // Lost is closed once the connection holding the lock is gone.
@@ -110,7 +113,10 @@ func (s *session) DeleteAndFetchAfter(ctx context.Context, ids []int64, after in
 	if ids == nil {
 		ids = []int64{} // a NULL array would make the DELETE's ANY unknown, not false
 	}
-	lo, hi := gaps(held, after)
+	lo, hi, err := gaps(held, after)
+	if err != nil {
+		return nil, fmt.Errorf("pgoutbox: %s: fetch ahead: %w", s.o.schema, err)
+	}
 	return s.query(ctx, limit, s.aheadSQL, ids, after, limit, lo, hi)
 }
 

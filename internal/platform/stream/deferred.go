@@ -21,8 +21,13 @@ import (
 // error nil): the handler must not read what it queued, nor count on RowsAffected, within
 // the same call, and a statement it runs on tx directly afterwards runs before the queued
 // ones. A queued statement that fails fails its event as its handler would have (a
-// permanent error dead-letters that event alone), and the transaction rolls back. Their
-// time counts in the commit's, not in the handler-duration metric.
+// permanent error dead-letters that event alone), and the transaction rolls back. The
+// statements queued for the batch's last event are timed with the commit; those sent before
+// the next event's handler count in the handler-duration metric, which times all of a
+// transaction's handler calls together.
+//
+// The arguments are read when the statements are sent, not when Exec queues them: a handler
+// must not change a slice, map or struct it passed to Exec afterwards (queue a copy instead).
 //
 // ctx and tx must be the ones the runtime passed to the handler; for any other pair (a
 // handler called by a test, a nested transaction) Deferred returns tx itself, so the
@@ -47,11 +52,11 @@ type pipeline struct {
 	offset int64 // the owner's offset
 }
 
-// reset empties the pipeline for an attempt on tx.
+// reset empties the pipeline for an attempt on tx. It starts a new pgx.Batch rather than
+// emptying the sent one: pgx says a Batch must be sent only once.
 func (p *pipeline) reset(tx pgx.Tx) {
 	p.tx = tx
-	clear(p.b.QueuedQueries)
-	p.b.QueuedQueries = p.b.QueuedQueries[:0]
+	p.b = pgx.Batch{}
 	p.owner = -1
 }
 

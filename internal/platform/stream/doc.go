@@ -12,8 +12,9 @@
 //	})
 //
 // A handler whose writes it does not read back (an outbox enqueue, an upsert) can queue them
-// with Deferred: they go out in one round trip with the COMMIT, so a per-event handler's
-// event costs two round trips in all (see "How a partition is applied").
+// with Deferred: they go out in one pipeline, the last event's with the COMMIT and each
+// other event's before the next event's handler, so a batch of N events whose handlers only
+// queue writes costs N+1 round trips (two for one event; see "How a partition is applied").
 //
 // Projections use HandleBatch to write a whole batch in one statement. An append-shaped
 // projection (one row per event) can use CopyBatch instead: the handler only turns an event
