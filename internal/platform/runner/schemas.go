@@ -84,13 +84,17 @@ func cacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 		}
 	}
 	began, warned, lastWarn := time.Now(), false, time.Time{}
+	var misconfiguredSince time.Time // the first configuration error's time: the grace counts from there
 	for attempt := 1; ; attempt++ {
 		var failed []func(context.Context) error
 		var last, lastCfg error
 		for _, f := range todo {
 			err := f(ctx)
 			if cfg := misconfigured(err); cfg != nil {
-				if time.Since(began) >= grace {
+				if misconfiguredSince.IsZero() {
+					misconfiguredSince = time.Now()
+				}
+				if time.Since(misconfiguredSince) >= grace {
 					return cfg
 				}
 				failed, lastCfg = append(failed, f), cfg
