@@ -125,7 +125,7 @@ backups past the 7 years go, and the archived WAL no kept base backup needs.`,
 func newRestoreCmd(services func() []service.Definition) *cobra.Command {
 	var f backupFlags
 	var file, cbBackup, toTime, pgdata, timeline string
-	var force bool
+	var force, oracle bool
 	cmd := &cobra.Command{
 		Use:   "restore <service>",
 		Short: "pg_restore a service's schema from its newest dump (or --file); refuses a non-empty schema without --force",
@@ -135,7 +135,10 @@ that holds tables, and puts it back if the restore fails). Stop the service firs
 starts again it resumes from the offsets stored in the dump: it re-applies the events Kafka
 kept since, and the consumers downstream skip the results it publishes again. With
 LOYALTY_STORE=couchbase the scope is restored too, to the Couchbase backup the dump was
-taken just before; with ANALYTICS_STORE=oracle, RMAN recovers the database completely.
+taken just before. With ANALYTICS_STORE=oracle and --oracle, RMAN recovers the Oracle
+database completely: its script starts with STARTUP FORCE, which aborts the running
+instance (downtime for everything in that database); without --oracle the Oracle facts are
+left as they are.
 
 With --to-time T --pgdata D (svc-payments) it builds a new PostgreSQL data directory D from
 the newest base backup completed at or before T and the WAL wal-archive kept, set to replay
@@ -171,12 +174,13 @@ since), say which T is on with --timeline (current, latest or a number).`,
 				return fmt.Errorf("%s: %w", d.Name, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s restored from %s\n", d.Name, d.Store.Schema, file)
-			return second.restore(cmd.Context(), cmd.OutOrStdout(), d.Name, cbBackup, force)
+			return second.restore(cmd.Context(), cmd.OutOrStdout(), d.Name, cbBackup, force, oracle)
 		},
 	}
 	f.register(cmd)
 	cmd.Flags().StringVar(&file, "file", "", "the dump to restore (default the service's newest in --dir)")
 	cmd.Flags().BoolVar(&force, "force", false, "replace a schema that holds tables (and, in Couchbase, overwrite newer documents)")
+	cmd.Flags().BoolVar(&oracle, "oracle", false, "with ANALYTICS_STORE=oracle, also recover the Oracle database completely with RMAN (STARTUP FORCE aborts the running instance: downtime)")
 	cmd.Flags().StringVar(&cbBackup, "couchbase-backup", "", "with LOYALTY_STORE=couchbase, the cbbackupmgr backup to restore (default the newest)")
 	cmd.Flags().StringVar(&toTime, "to-time", "", "recover the service's cluster to this RFC 3339 time from base backups and archived WAL (svc-payments)")
 	cmd.Flags().StringVar(&pgdata, "pgdata", "", "with --to-time: the new, empty PostgreSQL data directory to build")

@@ -115,8 +115,15 @@ func (s secondStore) dump(dir, service, cbName, file string) (string, error) {
 }
 
 // restore restores the second store, after the schema: if it fails, the offsets restored
-// are older than what the store holds, which is safe (the gap is re-applied).
-func (s secondStore) restore(ctx context.Context, out io.Writer, service, cbName string, force bool) error {
+// are older than what the store holds, which is safe (the gap is re-applied). Oracle is
+// recovered only when oracle is set (--oracle): RMAN's STARTUP FORCE aborts the running
+// instance, downtime for everything in that database, which an operator restoring the
+// schema alone must not get by surprise; without it the facts stay as they are, as new as
+// or newer than the restored offsets, which is safe (the gap is re-applied).
+func (s secondStore) restore(ctx context.Context, out io.Writer, service, cbName string, force, oracle bool) error {
+	if oracle && s.rman == nil {
+		return fmt.Errorf("%s: --oracle recovers the Oracle store of svc-analytics with ANALYTICS_STORE=oracle; %s has none here", service, service)
+	}
 	switch {
 	case s.cb != nil:
 		b, err := s.cb.Restore(ctx, cbName, force)
@@ -124,6 +131,8 @@ func (s secondStore) restore(ctx context.Context, out io.Writer, service, cbName
 			return err
 		}
 		fmt.Fprintf(out, "%s: Couchbase %s.%s restored to backup %s\n", service, s.cb.Bucket, s.cb.Scope, b.Name)
+	case s.rman != nil && !oracle:
+		fmt.Fprintf(out, "%s: Oracle left as it is (--oracle recovers it completely with RMAN, aborting the running instance: downtime)\n", service)
 	case s.rman != nil:
 		res, err := s.rman.Restore(ctx)
 		if err != nil {

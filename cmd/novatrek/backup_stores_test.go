@@ -68,7 +68,9 @@ func TestSecondStoresRefuseWhatTheyCannotDo(t *testing.T) {
 // TestOracleBackupWithoutRMANSaysWhereToRunIt: with ANALYTICS_STORE=oracle on a host
 // without rman, `novatrek backup svc-analytics svc-reviews` dumps the schema (inbox,
 // offsets, finance tables), writes the RMAN script beside it, still dumps svc-reviews, and
-// fails on one line saying where to run the script.
+// fails on one line saying where to run the script. A restore of the schema leaves Oracle
+// alone (no RMAN restore script, which would abort the instance) unless --oracle asks for
+// it.
 func TestOracleBackupWithoutRMANSaysWhereToRunIt(t *testing.T) {
 	pgBin, err := exec.Command("pg_config", "--bindir").Output()
 	if err != nil {
@@ -100,5 +102,21 @@ func TestOracleBackupWithoutRMANSaysWhereToRunIt(t *testing.T) {
 	if err != nil || !strings.Contains(string(text), "BACKUP INCREMENTAL LEVEL 0 TAG 'NOVATREK_L0_") ||
 		!strings.Contains(string(text), "RECOVERY WINDOW OF 90 DAYS") {
 		t.Errorf("script (%v):\n%s", err, text)
+	}
+
+	restoreScript := filepath.Join(dir, "svc-analytics-rman-restore.rman")
+	out, err = novatrek("restore", "svc-analytics", "--force", "--dir", dir, "--database-url", url)
+	if err != nil || !strings.Contains(out, "svc-analytics: Oracle left as it is (--oracle recovers it") {
+		t.Errorf("restore without --oracle: %v, output %q; want the schema restored and Oracle left alone", err, out)
+	}
+	if _, err := os.Stat(restoreScript); !os.IsNotExist(err) {
+		t.Errorf("restore without --oracle wrote the RMAN restore script (stat: %v)", err)
+	}
+	if _, err = novatrek("restore", "svc-analytics", "--force", "--oracle", "--dir", dir, "--database-url", url); err == nil ||
+		!strings.Contains(err.Error(), "copy "+restoreScript+" there and run `rman target / cmdfile=") {
+		t.Errorf("restore --oracle without rman here: %v, want where to run the restore script", err)
+	}
+	if text, err := os.ReadFile(restoreScript); err != nil || !strings.Contains(string(text), "STARTUP FORCE MOUNT;") {
+		t.Errorf("restore script (%v):\n%s", err, text)
 	}
 }

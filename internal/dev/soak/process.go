@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -20,8 +21,19 @@ type process struct {
 	// addr is the HTTP address it serves /readyz on ("" for none).
 	addr string
 
+	// mu guards cmd and done (and addr, which tests change): the faults start a process
+	// again while the proxy reads which run is current.
+	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
+}
+
+// current returns the process's command, the channel closed when its current start ends
+// (nil before the first start) and its address.
+func (p *process) current() (cmd *exec.Cmd, done chan struct{}, addr string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.cmd, p.done, p.addr
 }
 
 // start starts the process (again, after it ended).
@@ -44,17 +56,25 @@ func (p *process) start() error {
 		f.Close()
 		close(done)
 	}()
+	p.mu.Lock()
 	p.cmd, p.done = cmd, done
+	p.mu.Unlock()
 	return nil
 }
 
 // running reports whether the process is started and has not ended.
 func (p *process) running() bool {
-	if p.done == nil {
+	_, done, _ := p.current()
+	return isOpen(done)
+}
+
+// isOpen reports whether done is a run's channel that is not closed yet.
+func isOpen(done chan struct{}) bool {
+	if done == nil {
 		return false
 	}
 	select {
-	case <-p.done:
+	case <-done:
 		return false
 	default:
 		return true
@@ -63,21 +83,23 @@ func (p *process) running() bool {
 
 // kill sends SIGKILL, as a crash or the OOM killer would, and waits for the end.
 func (p *process) kill() {
-	if !p.running() {
+	cmd, done, _ := p.current()
+	if !isOpen(done) {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.done
+	_ = cmd.Process.Signal(syscall.SIGKILL)
+	<-done
 }
 
 // stop asks the process to stop (SIGTERM) and kills it when it has not within grace.
 func (p *process) stop(grace time.Duration) {
-	if !p.running() {
+	cmd, done, _ := p.current()
+	if !isOpen(done) {
 		return
 	}
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	_ = cmd.Process.Signal(syscall.SIGTERM)
 	select {
-	case <-p.done:
+	case <-done:
 	case <-time.After(grace):
 		p.kill()
 	}

@@ -13,53 +13,52 @@ import (
 	"time"
 )
 
-// Defaults of the proxy's readiness probe (see proxy).
+// Defaults of the proxy's readiness probe (see proxy): probeEvery while an instance is not
+// ready, readyProbeEvery once it is (as a load balancer's periodic readiness check).
 const (
-	defaultProbeEvery = 100 * time.Millisecond
-	defaultReadyWait  = 10 * time.Second
+	defaultProbeEvery      = 100 * time.Millisecond
+	defaultReadyProbeEvery = time.Second
+	defaultReadyWait       = 10 * time.Second
 )
 
 // proxy serves /<service>/... by handing each request to one ready instance of that
 // service in turn, as a load balancer in front of a deployment would; the simulator's API
 // calls go through it, so they reach whichever instances the faults left running.
 //
-// Like a load balancer's readiness check, it sends an instance traffic only once that
-// instance's current run (each start of the process is a run) answered 200 on /readyz: a
+// Like a load balancer's readiness check, it sends an instance traffic only while that
+// instance's current run (each start of the process is a run) answers 200 on /readyz: a
 // process started again after a kill is probed, not tried with a call, while it migrates
-// or waits for the registry, so no call meets its closed port. A call that finds no ready
-// instance waits up to readyWait for one (a restart's cold start), then gets a 503, as one
-// that finds no live instance does at once; the simulator counts both as failed. An
-// instance that refuses a connection although it was ready (it is shutting down) is probed
-// again before it gets more traffic; the call that met the refusal gets a 502.
+// or waits for the registry, so no call meets its closed port. The probe goes on once the
+// run is ready (every readyProbeEvery): an instance whose /readyz stops answering 200
+// gets no traffic until it does again. A call that finds no ready instance waits up to
+// readyWait for one (a restart's cold start), then gets a 503, as one that finds no live
+// instance does at once; the simulator counts both as failed. An instance that refuses a
+// connection although it was ready (it is shutting down) gets no more traffic until its
+// probe sees it ready again; the call that met the refusal gets a 502.
 type proxy struct {
 	instances func(service string) []*process
-	// probeEvery is the readiness probe's period, readyWait how long a call waits for a
-	// ready instance (0: the defaults).
-	probeEvery, readyWait time.Duration
-	next                  atomic.Uint64
-	mu                    sync.Mutex
-	runs                  map[*process]*run // the latest run the proxy saw of each instance
+	// probeEvery and readyProbeEvery are the readiness probe's periods before and after
+	// the run is ready, readyWait how long a call waits for a ready instance (0: the
+	// defaults).
+	probeEvery, readyProbeEvery, readyWait time.Duration
+	next                                   atomic.Uint64
+	mu                                     sync.Mutex
+	runs                                   map[*process]*run // the latest run the proxy saw of each instance
 	// transport carries the calls to the instances (nil: http.DefaultTransport, which keeps
 	// two idle connections per instance: with the simulator's calls in flight at once,
 	// most would dial afresh).
 	transport http.RoundTripper
 }
 
-// run is one start of an instance: done is the process's channel for that start, ready is
-// closed once its /readyz answered 200.
+// run is one start of an instance: done is the process's channel for that start, addr
+// where it serves, ready whether its /readyz answered 200 at the latest probe.
 type run struct {
 	done  chan struct{}
-	ready chan struct{}
+	addr  string
+	ready atomic.Bool
 }
 
-func (r *run) isReady() bool {
-	select {
-	case <-r.ready:
-		return true
-	default:
-		return false
-	}
-}
+func (r *run) isReady() bool { return r.ready.Load() }
 
 // newProxyTransport keeps a connection per call in flight to every instance.
 func newProxyTransport() *http.Transport {
@@ -71,19 +70,19 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	in, cur, live := p.pick(r.Context(), name)
 	if in == nil {
 		if live {
-			http.Error(w, "no ready instance of "+name+" within "+p.wait(p.readyWait, defaultReadyWait).String(), http.StatusServiceUnavailable)
+			http.Error(w, "no ready instance of "+name+" within "+orDefault(p.readyWait, defaultReadyWait).String(), http.StatusServiceUnavailable)
 		} else {
 			http.Error(w, "no live instance of "+name, http.StatusServiceUnavailable)
 		}
 		return
 	}
-	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: in.addr})
+	rp := httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: cur.addr})
 	rp.Transport = p.transport
 	// An instance killed mid-call is a fault the soak made: the caller gets a 502 and
 	// counts the call as failed; no log line per call.
 	rp.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, err error) {
 		if errors.Is(err, syscall.ECONNREFUSED) {
-			p.reprobe(in, cur)
+			cur.ready.Store(false) // out of the traffic until its probe sees it ready again
 		}
 		http.Error(w, "instance "+in.name+": "+err.Error(), http.StatusBadGateway)
 	}
@@ -95,7 +94,7 @@ func (p *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // pick returns the next ready instance of service and its run, waiting up to readyWait
 // while instances are live but none is ready yet; live says whether any was.
 func (p *proxy) pick(ctx context.Context, service string) (in *process, cur *run, live bool) {
-	deadline := time.Now().Add(p.wait(p.readyWait, defaultReadyWait))
+	deadline := time.Now().Add(orDefault(p.readyWait, defaultReadyWait))
 	for {
 		var ready []*process
 		var runs []*run
@@ -118,7 +117,7 @@ func (p *proxy) pick(ctx context.Context, service string) (in *process, cur *run
 		select {
 		case <-ctx.Done():
 			return nil, nil, live
-		case <-time.After(p.wait(p.probeEvery, defaultProbeEvery)):
+		case <-time.After(orDefault(p.probeEvery, defaultProbeEvery)):
 		}
 	}
 }
@@ -126,8 +125,8 @@ func (p *proxy) pick(ctx context.Context, service string) (in *process, cur *run
 // runOf returns the current run of in (nil when it is not running), starting its readiness
 // probe the first time the proxy sees that run.
 func (p *proxy) runOf(in *process) *run {
-	done := in.done
-	if done == nil || !in.running() {
+	_, done, addr := in.current()
+	if !isOpen(done) {
 		return nil
 	}
 	p.mu.Lock()
@@ -135,50 +134,43 @@ func (p *proxy) runOf(in *process) *run {
 	if r := p.runs[in]; r != nil && r.done == done {
 		return r
 	}
-	return p.probeLocked(in, done)
-}
-
-// reprobe takes in out of the traffic until its /readyz answers again, unless a newer run
-// or probe already replaced cur.
-func (p *proxy) reprobe(in *process, cur *run) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.runs[in] == cur {
-		p.probeLocked(in, cur.done)
-	}
-}
-
-// probeLocked records a not-yet-ready run of in and polls its /readyz until it answers 200
-// (then the run is ready) or the run ends. p.mu is held.
-func (p *proxy) probeLocked(in *process, done chan struct{}) *run {
 	if p.runs == nil {
 		p.runs = map[*process]*run{}
 	}
-	r := &run{done: done, ready: make(chan struct{})}
+	r := &run{done: done, addr: addr}
 	p.runs[in] = r
-	url, every := "http://"+in.addr+"/readyz", p.wait(p.probeEvery, defaultProbeEvery)
-	go func() {
-		client := &http.Client{Timeout: time.Second, Transport: p.transport}
-		for {
-			if resp, err := client.Get(url); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					close(r.ready)
-					return
-				}
-			}
-			select {
-			case <-done:
-				return
-			case <-time.After(every):
-			}
-		}
-	}()
+	go p.probe(r)
 	return r
 }
 
-// wait is d, or def when d is not set.
-func (p *proxy) wait(d, def time.Duration) time.Duration {
+// probe polls r's /readyz until the run ends, every probeEvery while it is not ready and
+// every readyProbeEvery while it is, and records whether it answered 200. One probe runs
+// per run: it ends with the run, which a newer run replaces only after the old ended.
+func (p *proxy) probe(r *run) {
+	url := "http://" + r.addr + "/readyz"
+	every, readyEvery := orDefault(p.probeEvery, defaultProbeEvery), orDefault(p.readyProbeEvery, defaultReadyProbeEvery)
+	client := &http.Client{Timeout: time.Second, Transport: p.transport}
+	for {
+		ok := false
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			ok = resp.StatusCode == http.StatusOK
+		}
+		r.ready.Store(ok)
+		wait := every
+		if ok {
+			wait = readyEvery
+		}
+		select {
+		case <-r.done:
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// orDefault is d, or def when d is not set.
+func orDefault(d, def time.Duration) time.Duration {
 	if d > 0 {
 		return d
 	}

@@ -103,7 +103,7 @@ func TestProxySpreadsCallsOverReadyInstances(t *testing.T) {
 	// then go to a, none meets b's closed port; once b answers /readyz it gets calls.
 	close(ins[1].done)
 	addr, listen := lateAddr()
-	ins[1].addr, ins[1].done = addr, make(chan struct{})
+	ins[1].restartAt(addr)
 	for range 10 {
 		if code, body := get("/svc-x/v1/things/2"); code != http.StatusOK || body[:1] != "a" {
 			t.Fatalf("GET with b not listening yet = %d %q, want a's answer", code, body)
@@ -127,7 +127,7 @@ func TestProxySpreadsCallsOverReadyInstances(t *testing.T) {
 	close(ins[0].done)
 	close(ins[1].done)
 	addr, listen = lateAddr()
-	ins[1].addr, ins[1].done = addr, make(chan struct{})
+	ins[1].restartAt(addr)
 	before := calls.Load()
 	answer := make(chan string, 1)
 	go func() {
@@ -146,6 +146,72 @@ func TestProxySpreadsCallsOverReadyInstances(t *testing.T) {
 	close(ins[1].done)
 	if code, _ := get("/svc-x/v1/things/5"); code != http.StatusServiceUnavailable {
 		t.Errorf("no live instance: %d, want 503", code)
+	}
+}
+
+// restartAt stands for a start of p again, serving at addr, as the faults do while the
+// proxy reads p (under p.mu, as start does).
+func (p *process) restartAt(addr string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.addr, p.done = addr, make(chan struct{})
+}
+
+// TestProxyStopsSendingToAnInstanceNoLongerReady: the readiness probe goes on once an
+// instance is ready; when its /readyz answers 503 it gets no calls until it answers 200.
+func TestProxyStopsSendingToAnInstanceNoLongerReady(t *testing.T) {
+	var unready atomic.Bool
+	var refusals atomic.Int64 // 503s a's /readyz answered
+	var ins []*process
+	for _, name := range []string{"a", "b"} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if name == "a" && r.URL.Path == "/readyz" && unready.Load() {
+				refusals.Add(1)
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			io.WriteString(w, name)
+		}))
+		t.Cleanup(srv.Close)
+		done := make(chan struct{})
+		t.Cleanup(func() { close(done) })
+		ins = append(ins, &process{name: name, addr: strings.TrimPrefix(srv.URL, "http://"), done: done})
+	}
+	px := httptest.NewServer(&proxy{probeEvery: 10 * time.Millisecond, readyProbeEvery: 10 * time.Millisecond,
+		instances: func(string) []*process { return ins }})
+	t.Cleanup(px.Close)
+	get := func() string {
+		resp, err := http.Get(px.URL + "/svc-x/v1/things/1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET through the proxy = %d %q", resp.StatusCode, b)
+		}
+		return string(b)
+	}
+	for i := 0; get() != "a"; i++ {
+		if i == 1000 {
+			t.Fatal("a is ready, but 1000 calls went to b")
+		}
+	}
+	unready.Store(true)
+	// The second 503 is asked for after the first was recorded.
+	for refusals.Load() < 2 {
+		time.Sleep(5 * time.Millisecond)
+	}
+	for range 20 {
+		if got := get(); got != "b" {
+			t.Fatalf("a's /readyz answers 503, but a call went to %q", got)
+		}
+	}
+	unready.Store(false)
+	for i := 0; get() != "a"; i++ {
+		if i == 1000 {
+			t.Fatal("a is ready again, but 1000 calls went to b")
+		}
 	}
 }
 

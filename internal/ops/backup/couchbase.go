@@ -37,7 +37,7 @@ type Couchbase struct {
 // CouchbaseResult is what one Backup did.
 type CouchbaseResult struct {
 	Retention Retention
-	// Configured is true when this run created the repository (its first backup is full).
+	// Configured is true when this run configured the repository (its first backup is full).
 	Configured bool
 	// Backups are the repository's backups after the backup, before the merge.
 	Backups []CBBackup
@@ -106,7 +106,9 @@ func (c Couchbase) Backup(ctx context.Context) (CouchbaseResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if _, err := os.Stat(c.repoDir()); errors.Is(err, fs.ErrNotExist) {
+	// The repository is configured once cbbackupmgr config wrote its backup-meta.json: a
+	// config that died after creating the directory is run again, not taken as done.
+	if _, err := os.Stat(filepath.Join(c.repoDir(), "backup-meta.json")); errors.Is(err, fs.ErrNotExist) {
 		if err := os.MkdirAll(c.Archive, 0o700); err != nil {
 			return res, fmt.Errorf("backup: %w", err)
 		}

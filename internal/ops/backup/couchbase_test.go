@@ -228,3 +228,30 @@ func TestCouchbaseWithoutTheToolSaysWhatToDo(t *testing.T) {
 		t.Errorf("restore from an empty archive: %v", err)
 	}
 }
+
+// TestCouchbaseConfiguresARepositoryWithoutItsMeta: a repository directory without the
+// backup-meta.json cbbackupmgr config writes (a config that died half-way) is configured
+// again before the backup, not taken as configured. cbbackupmgr stands in as a script
+// that records its subcommands.
+func TestCouchbaseConfiguresARepositoryWithoutItsMeta(t *testing.T) {
+	bin := t.TempDir()
+	calls := filepath.Join(t.TempDir(), "calls")
+	script := "#!/bin/sh\necho \"$1\" >> " + calls + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "cbbackupmgr"), []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin)
+	c := testCouchbase()
+	c.Archive = filepath.Join(t.TempDir(), "couchbase")
+	if err := os.MkdirAll(c.repoDir(), 0o700); err != nil { // left by a config that failed
+		t.Fatal(err)
+	}
+	res, err := c.Backup(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran, _ := os.ReadFile(calls)
+	if !res.Configured || !strings.HasPrefix(string(ran), "config\nbackup\n") {
+		t.Errorf("Configured %v, cbbackupmgr ran %q; want config then backup", res.Configured, ran)
+	}
+}

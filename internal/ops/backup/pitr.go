@@ -189,7 +189,7 @@ func planWAL(res *PITRResult, dataDir, archiveDir string) error {
 		return err
 	}
 	have := func(seg string) bool {
-		return a.complete[seg] != "" || a.partial[seg] != "" || isFile(filepath.Join(pgWAL, seg))
+		return a.complete[seg] != "" || a.partial[seg] != "" || regularFileAt(filepath.Join(pgWAL, seg))
 	}
 	res.FirstWAL = start
 	for seg := start; have(seg); {

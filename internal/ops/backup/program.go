@@ -57,18 +57,23 @@ func runProgram(ctx context.Context, path string, env []string, args ...string) 
 	if err := cmd.Run(); err != nil {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
-			msg = lastLines(stdout.String(), 5)
+			msg = lastWords(stdout.String(), 5)
 		}
 		if msg == "" {
 			msg = err.Error()
 		}
-		return fmt.Errorf("backup: %s %s failed: %s", filepath.Base(path), firstArg(args), msg)
+		subcommand := "" // cbbackupmgr's "backup", or rman's first option
+		if len(args) > 0 {
+			subcommand = args[0]
+		}
+		return fmt.Errorf("backup: %s %s failed: %s", filepath.Base(path), subcommand, msg)
 	}
 	return nil
 }
 
-// lastLines are the last n non-blank lines of out, joined by "; ".
-func lastLines(out string, n int) string {
+// lastWords are a tool's last n non-blank output lines, joined by "; " to fit an error's
+// one line.
+func lastWords(out string, n int) string {
 	var lines []string
 	for _, l := range strings.Split(out, "\n") {
 		if l = strings.TrimSpace(l); l != "" {
@@ -79,12 +84,4 @@ func lastLines(out string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "; ")
-}
-
-// firstArg names the subcommand (cbbackupmgr's "backup") or the first option in an error.
-func firstArg(args []string) string {
-	if len(args) == 0 {
-		return ""
-	}
-	return args[0]
 }

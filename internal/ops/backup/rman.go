@@ -151,5 +151,5 @@ func rmanErrors(log string) string {
 			errs = append(errs, l)
 		}
 	}
-	return lastLines(strings.Join(errs, "\n"), 4)
+	return lastWords(strings.Join(errs, "\n"), 4)
 }

@@ -54,7 +54,7 @@ func lookTool(name, binDir string, major int) (string, error) {
 		return path, nil
 	}
 	path, err := exec.LookPath(name)
-	if debian := filepath.Join("/usr/lib/postgresql", strconv.Itoa(major), "bin", name); errors.Is(err, exec.ErrNotFound) && isFile(debian) {
+	if debian := filepath.Join("/usr/lib/postgresql", strconv.Itoa(major), "bin", name); errors.Is(err, exec.ErrNotFound) && regularFileAt(debian) {
 		return debian, nil
 	}
 	if errors.Is(err, exec.ErrNotFound) {
@@ -125,7 +125,9 @@ func runCommand(cmd *exec.Cmd) error {
 	return nil
 }
 
-func isFile(path string) bool {
+// regularFileAt reports whether a regular file is at path (an installed binary, a WAL
+// segment), not a directory or nothing.
+func regularFileAt(path string) bool {
 	fi, err := os.Stat(path)
 	return err == nil && fi.Mode().IsRegular()
 }

@@ -22,6 +22,13 @@ const (
 	schemaWaitMax = 5 * time.Second
 )
 
+// schemaConfigGrace is how long CacheSchemas keeps retrying an answer that says the
+// configuration is wrong (401/403, a bare 404, a produced topic's schema not registered)
+// before it stops start-up. Each can heal by itself within moments: a registration job
+// racing the deploy, a mesh proxy still loading its routes (a bare 404), a credential
+// being rotated. A minute covers those and still stops a real misconfiguration quickly.
+const schemaConfigGrace = time.Minute
+
 // CacheSchemas looks up, before a process consumes or serves, every schema id it will
 // need: the id of each produced topic's schema (serde.ID) and the writer schemas
 // registered under each consumed topic's subject (serde.WriterSchema). Ids never change,
@@ -35,15 +42,22 @@ const (
 // attempt back and sends again later (the soak's cold-start fault showed both). So the
 // process waits here instead, retrying with backoff, saying so (a warning, repeated once a
 // minute, and one line when the registry answers); it joins its consumer group and serves only
-// then, and skips nothing. Only ctx ending stops the wait.
+// then, and skips nothing. Only ctx ending stops the wait for an unreachable registry.
 //
-// An answer that waiting cannot change is a configuration error and stops start-up at once
-// with one line naming the registry and what it answered (ErrRegistryConfig): 401 or 403
+// An answer that says the configuration is wrong is retried, with a warning naming the
+// registry and what it answered, for schemaConfigGrace (it may heal: see there), then stops
+// start-up with one line naming the registry and what it answered (ErrRegistryConfig): 401 or 403
 // (a missing or refused credential), a 404 that is no registry's answer about a schema (the
 // URL does not lead to a registry), and a produced topic whose schema is not registered
 // under its subject (the process could publish nothing). A consumed subject no one produced
 // to yet is not an error: there is nothing to cache.
 func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *topology.Topology, consumes, produces []string, log *slog.Logger) error {
+	return cacheSchemas(ctx, sd, reg, topo, consumes, produces, log, schemaConfigGrace)
+}
+
+// cacheSchemas is CacheSchemas with the grace for configuration errors as a parameter, so
+// tests can lower it.
+func cacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *topology.Topology, consumes, produces []string, log *slog.Logger, grace time.Duration) error {
 	var todo []func(context.Context) error
 	for _, topic := range produces {
 		t, ok := topo.Topic(topic)
@@ -70,13 +84,21 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 		}
 	}
 	began, warned, lastWarn := time.Now(), false, time.Time{}
+	var misconfiguredSince time.Time // the first configuration error's time: the grace counts from there
 	for attempt := 1; ; attempt++ {
 		var failed []func(context.Context) error
-		var last error
+		var last, lastCfg error
 		for _, f := range todo {
 			err := f(ctx)
 			if cfg := misconfigured(err); cfg != nil {
-				return cfg
+				if misconfiguredSince.IsZero() {
+					misconfiguredSince = time.Now()
+				}
+				if time.Since(misconfiguredSince) >= grace {
+					return cfg
+				}
+				failed, lastCfg = append(failed, f), cfg
+				continue
 			}
 			if err != nil && unreachable(err) {
 				failed, last = append(failed, f), err
@@ -89,16 +111,24 @@ func CacheSchemas(ctx context.Context, sd *serde.Serde, reg *sr.Client, topo *to
 			return nil
 		}
 		if !warned || time.Since(lastWarn) >= time.Minute {
-			// Repeated once a minute with the latest error: a wrong URL or a refused
-			// credential never heals, and the operator needs to see it is still waiting.
-			log.WarnContext(ctx, "schema registry unreachable at start-up; waiting for it before consuming or serving (retrying with backoff)",
-				"schemas_missing", len(failed), "waited", time.Since(began).Round(time.Second), "err", last)
+			// Repeated once a minute with the latest error: the operator needs to see it
+			// is still waiting, and why.
+			if lastCfg != nil {
+				log.WarnContext(ctx, "schema registry answers with a configuration error at start-up; retrying in case it heals, then stopping",
+					"schemas_missing", len(failed), "waited", time.Since(began).Round(time.Second), "give_up_after", grace, "err", lastCfg)
+			} else {
+				log.WarnContext(ctx, "schema registry unreachable at start-up; waiting for it before consuming or serving (retrying with backoff)",
+					"schemas_missing", len(failed), "waited", time.Since(began).Round(time.Second), "err", last)
+			}
 			warned, lastWarn = true, time.Now()
 		}
 		todo = failed
 		wait := min(schemaWaitMax, schemaWaitMin<<min(attempt-1, 5))
 		select {
 		case <-ctx.Done():
+			if last == nil {
+				last = lastCfg
+			}
 			return fmt.Errorf("waiting for the schema registry: %w (last: %v)", ctx.Err(), last)
 		case <-time.After(wait):
 		}
@@ -124,11 +154,13 @@ func cacheWriters(ctx context.Context, sd *serde.Serde, reg *sr.Client, subject 
 }
 
 // ErrRegistryConfig marks an answer from the schema registry that says the process is
-// configured wrongly (URL, credentials, schemas not registered): waiting would not help.
+// configured wrongly (URL, credentials, schemas not registered) and did not heal within
+// schemaConfigGrace.
 var ErrRegistryConfig = errors.New("schema registry configuration")
 
 // misconfigured returns err as a one-line configuration error when the registry's answer
-// cannot heal by waiting (see CacheSchemas), nil otherwise. The line names the registry by
+// says the configuration is wrong (retried only for schemaConfigGrace, see CacheSchemas),
+// nil otherwise. The line names the registry by
 // the URL it was asked at, credentials in it redacted.
 func misconfigured(err error) error {
 	if err == nil {

@@ -109,9 +109,10 @@ func TestCacheSchemasWaitsForTheRegistry(t *testing.T) {
 	}
 }
 
-// TestCacheSchemasStopsOnConfigurationErrors: an answer waiting cannot change (401, 403, a
-// 404 that is not a registry's, a produced topic's schema not registered) stops start-up at
-// once with one line naming the registry and the status, and never a credential.
+// TestCacheSchemasStopsOnConfigurationErrors: an answer that says the configuration is wrong
+// (401, 403, a 404 that is not a registry's, a produced topic's schema not registered) still
+// there after the grace (lowered here to keep the test fast) stops start-up with one line
+// naming the registry and the status, and never a credential.
 func TestCacheSchemasStopsOnConfigurationErrors(t *testing.T) {
 	t.Parallel()
 	topo, err := topology.Default()
@@ -148,9 +149,12 @@ func TestCacheSchemasStopsOnConfigurationErrors(t *testing.T) {
 			var logs logtest.Buffer
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
-			err = CacheSchemas(ctx, serde.New(client), client, topo, []string{consumed}, []string{produced}, slog.New(slog.NewTextHandler(&logs, nil)))
+			err = cacheSchemas(ctx, serde.New(client), client, topo, []string{consumed}, []string{produced}, slog.New(slog.NewTextHandler(&logs, nil)), 300*time.Millisecond)
 			if !errors.Is(err, ErrRegistryConfig) || ctx.Err() != nil {
-				t.Fatalf("CacheSchemas = %v (context: %v), want ErrRegistryConfig at once", err, ctx.Err())
+				t.Fatalf("CacheSchemas = %v (context: %v), want ErrRegistryConfig after the grace", err, ctx.Err())
+			}
+			if !strings.Contains(logs.String(), "configuration error") {
+				t.Errorf("no warning while retrying the configuration error:\n%s", logs.String())
 			}
 			line := err.Error()
 			for _, want := range append(tc.want, srv.URL) {
@@ -165,6 +169,55 @@ func TestCacheSchemasStopsOnConfigurationErrors(t *testing.T) {
 				t.Errorf("a configuration error was logged as an outage:\n%s", logs.String())
 			}
 		})
+	}
+}
+
+// TestCacheSchemasRetriesAConfigurationErrorThatHeals: a 401 (a credential being rotated)
+// that turns into the registry's answer within the grace starts fine, after a warning that
+// names the status.
+func TestCacheSchemasRetriesAConfigurationErrorThatHeals(t *testing.T) {
+	t.Parallel()
+	topo, err := topology.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const consumed = "novatrek.booking.reservation.status-changed"
+	reg := srfake.New()
+	var healed atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !healed.Load() {
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(http.StatusUnauthorized)
+			io.WriteString(w, `{"error_code":40101,"message":"Unauthorized"}`) //nolint:errcheck // best effort
+			return
+		}
+		reg.Handler().ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	client, err := sr.NewClient(sr.URLs(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs logtest.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- CacheSchemas(ctx, serde.New(client), client, topo, []string{consumed}, nil, slog.New(slog.NewTextHandler(&logs, nil)))
+	}()
+	for !strings.Contains(logs.String(), "configuration error") {
+		select {
+		case err := <-done:
+			t.Fatalf("CacheSchemas returned %v at the first 401, want it to retry", err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	healed.Store(true)
+	if err := <-done; err != nil {
+		t.Fatalf("CacheSchemas after the 401 healed: %v", err)
+	}
+	if !strings.Contains(logs.String(), "401 Unauthorized") {
+		t.Errorf("the warning does not name the status:\n%s", logs.String())
 	}
 }
 
