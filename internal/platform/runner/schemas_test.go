@@ -183,35 +183,9 @@ func TestCacheSchemasRetriesAConfigurationErrorThatHeals(t *testing.T) {
 	}
 	const consumed = "novatrek.booking.reservation.status-changed"
 	reg := srfake.New()
-	var healed atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !healed.Load() {
-			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-			w.WriteHeader(http.StatusUnauthorized)
-			io.WriteString(w, `{"error_code":40101,"message":"Unauthorized"}`) //nolint:errcheck // best effort
-			return
-		}
-		reg.Handler().ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	client, err := sr.NewClient(sr.URLs(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs logtest.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- CacheSchemas(ctx, serde.New(client), client, topo, []string{consumed}, nil, slog.New(slog.NewTextHandler(&logs, nil)))
-	}()
-	for !strings.Contains(logs.String(), "configuration error") {
-		select {
-		case err := <-done:
-			t.Fatalf("CacheSchemas returned %v at the first 401, want it to retry", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	client, healed := registryAnswering(t, reg, http.StatusUnauthorized, `{"error_code":40101,"message":"Unauthorized"}`)
+	logs, done := cacheInBackground(t, client, topo, []string{consumed}, nil)
+	waitForLog(t, logs, done, "configuration error", "at the first 401, want it to retry")
 	healed.Store(true)
 	if err := <-done; err != nil {
 		t.Fatalf("CacheSchemas after the 401 healed: %v", err)
@@ -246,40 +220,63 @@ func TestCacheSchemasWaitsThrough5xx(t *testing.T) {
 		t.Fatal(err)
 	}
 	seed.Close()
-	var up atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !up.Load() {
-			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, `{"error_code":50003,"message":"Error while forwarding the request to the leader"}`) //nolint:errcheck // best effort
-			return
-		}
-		reg.Handler().ServeHTTP(w, r)
-	}))
-	defer srv.Close()
-	client, err := sr.NewClient(sr.URLs(srv.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs logtest.Buffer
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		done <- CacheSchemas(ctx, serde.New(client), client, topo, nil, []string{produced}, slog.New(slog.NewTextHandler(&logs, nil)))
-	}()
-	for !strings.Contains(logs.String(), "schema registry unreachable at start-up") {
-		select {
-		case err := <-done:
-			t.Fatalf("CacheSchemas returned %v while the registry answered 503", err)
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	client, up := registryAnswering(t, reg, http.StatusServiceUnavailable, `{"error_code":50003,"message":"Error while forwarding the request to the leader"}`)
+	logs, done := cacheInBackground(t, client, topo, nil, []string{produced})
+	waitForLog(t, logs, done, "schema registry unreachable at start-up", "while the registry answered 503")
 	up.Store(true)
 	if err := <-done; err != nil {
 		t.Fatalf("CacheSchemas after the registry came back: %v", err)
 	}
 	if !strings.Contains(logs.String(), "Error while forwarding the request to the leader") {
 		t.Errorf("the warning does not say what the registry answered:\n%s", logs.String())
+	}
+}
+
+// registryAnswering serves reg behind a server that answers status with body (the
+// registry's error JSON) until the returned flag is set, and a client of it.
+func registryAnswering(t *testing.T, reg *srfake.Registry, status int, body string) (*sr.Client, *atomic.Bool) {
+	t.Helper()
+	var healed atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !healed.Load() {
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(status)
+			io.WriteString(w, body) //nolint:errcheck // best effort
+			return
+		}
+		reg.Handler().ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	client, err := sr.NewClient(sr.URLs(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client, &healed
+}
+
+// cacheInBackground runs CacheSchemas for consumes and produces until the test ends, its log
+// in the returned buffer and its result on the channel.
+func cacheInBackground(t *testing.T, client *sr.Client, topo *topology.Topology, consumes, produces []string) (*logtest.Buffer, <-chan error) {
+	t.Helper()
+	logs := new(logtest.Buffer)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	done := make(chan error, 1)
+	go func() {
+		done <- CacheSchemas(ctx, serde.New(client), client, topo, consumes, produces, slog.New(slog.NewTextHandler(logs, nil)))
+	}()
+	return logs, done
+}
+
+// waitForLog waits until the log holds want, failing (saying while what) if CacheSchemas
+// returns first.
+func waitForLog(t *testing.T, logs *logtest.Buffer, done <-chan error, want, while string) {
+	t.Helper()
+	for !strings.Contains(logs.String(), want) {
+		select {
+		case err := <-done:
+			t.Fatalf("CacheSchemas returned %v %s", err, while)
+		case <-time.After(20 * time.Millisecond):
+		}
 	}
 }
