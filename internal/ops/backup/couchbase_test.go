@@ -1,6 +1,7 @@
 package backup
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -78,7 +79,7 @@ func TestCouchbaseCommandLines(t *testing.T) {
 	}
 	for _, tc := range cases {
 		got := options(t, tc.args)
-		if !mapsEqual(got, tc.want) {
+		if !maps.Equal(got, tc.want) {
 			t.Errorf("cbbackupmgr %s: options %v, want %v", tc.args[0], got, tc.want)
 		}
 		if slices.ContainsFunc(tc.args, func(a string) bool { return strings.Contains(a, c.Password) }) {
@@ -95,18 +96,6 @@ func TestCouchbaseCommandLines(t *testing.T) {
 	if got := (Couchbase{}).threads(); got != "1" {
 		t.Errorf("threads unset: %s, want 1", got)
 	}
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // TestListCBReadsBackupDirectories: backup directories are named by RFC 3339 time with
