@@ -11,6 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/novatrek/support/internal/platform/config"
 	"github.com/novatrek/support/internal/platform/serde"
 	"github.com/novatrek/support/internal/platform/topology"
 	"github.com/novatrek/support/schemas"
@@ -176,12 +177,12 @@ func misconfigured(err error) error {
 	switch {
 	case re.StatusCode == http.StatusUnauthorized || re.StatusCode == http.StatusForbidden:
 		return fmt.Errorf("%w: the registry at %s answered %d %s to %s %s: check SCHEMA_REGISTRY_URL and its credentials",
-			ErrRegistryConfig, registryBase(re.URL), re.StatusCode, http.StatusText(re.StatusCode), re.Method, redact(re.URL))
+			ErrRegistryConfig, registryBase(re.URL), re.StatusCode, http.StatusText(re.StatusCode), re.Method, config.Redact(re.URL))
 	case re.StatusCode == http.StatusNotFound && re.ErrorCode/100 != 404:
 		// A registry's 404 carries an error code 404xx (subject, version or schema not
 		// found); a bare 404 is a server that is not a schema registry, or a wrong path.
 		return fmt.Errorf("%w: %s answered 404 Not Found to %s %s, which no schema registry answers: check SCHEMA_REGISTRY_URL",
-			ErrRegistryConfig, registryBase(re.URL), re.Method, redact(re.URL))
+			ErrRegistryConfig, registryBase(re.URL), re.Method, config.Redact(re.URL))
 	}
 	return nil
 }
@@ -193,15 +194,6 @@ func registryBase(raw string) string {
 		return "the configured URL"
 	}
 	return (&url.URL{Scheme: u.Scheme, Host: u.Host}).String()
-}
-
-// redact removes a password written into the URL.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	return u.Redacted()
 }
 
 // unreachable reports whether err is the registry not answering (worth waiting for), as

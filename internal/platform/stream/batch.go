@@ -304,7 +304,7 @@ func (w *worker) begin(conn *pgxpool.Conn, lo, hi int, next int64, fast, quiet b
 	if w.copy == nil {
 		return w.beginClaiming(conn, lo, hi, next, fast, quiet)
 	}
-	tx, err := conn.BeginTx(w.ctx, beginOptions(quiet))
+	tx, err := conn.BeginTx(w.ctx, pgx.TxOptions{}) // it enqueues nothing: never quiet
 	if err != nil {
 		return nil, &storeError{"begin transaction", err}
 	}
