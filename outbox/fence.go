@@ -232,11 +232,3 @@ func (r *Relay) fence(ctx context.Context, s Session, bo *backoff) (*kgo.Client,
 		}
 	}
 }
-
-// uncommitted is how many acknowledged rows wait for their transaction to commit.
-func (p *pipeline) uncommitted() int {
-	if p.txn == nil {
-		return 0
-	}
-	return len(p.txn.pending)
-}

@@ -20,7 +20,8 @@ type pipeline struct {
 	// deleted in the same round trip as that fetch.
 	ahead  []Row
 	acked  []int64
-	streak int // batches fetched ahead since the last fetch from the oldest row
+	held   []int64 // the ids a fetch-ahead is told the relay holds, its buffer kept between batches
+	streak int     // batches fetched ahead since the last fetch from the oldest row
 	// inflight is the batch produced last and not yet settled: while the brokers work on it,
 	// the next batch is produced behind it (see relayBatch).
 	inflight *inFlight
@@ -154,15 +155,16 @@ func (r *Relay) relayBatch(ctx context.Context, s Session, client *kgo.Client, p
 		// Every row at or below last the relay knows of, in id order: the open transaction's
 		// rows (a fenced relay deletes them once it commits), the previous batches'
 		// acknowledged rows, then this batch's.
-		held := make([]int64, 0, p.uncommitted()+len(p.acked)+len(cur.rows))
+		// p.held is reused: a fenced transaction's pending rows grow batch by batch.
+		p.held = p.held[:0]
 		if p.txn != nil {
-			held = append(held, p.txn.pending...)
+			p.held = append(p.held, p.txn.pending...)
 		}
-		held = append(held, p.acked...)
+		p.held = append(p.held, p.acked...)
 		for i := range cur.rows {
-			held = append(held, cur.rows[i].ID)
+			p.held = append(p.held, cur.rows[i].ID)
 		}
-		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, held, r.cfg.BatchSize)
+		next, err := fa.DeleteAndFetchAfter(ctx, p.acked, last, p.held, r.cfg.BatchSize)
 		if err != nil {
 			r.m.storeErrors.Inc()
 			p.resume = true
