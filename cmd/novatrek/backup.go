@@ -166,7 +166,8 @@ since), say which T is on with --timeline (current, latest or a number).`,
 			if err != nil {
 				return err
 			}
-			if file, err = second.dump(f.dir, d.Name, cbBackup, file); err != nil {
+			var picked string // the Couchbase backup the dump is paired with
+			if file, picked, err = second.dump(f.dir, d.Name, cbBackup, file); err != nil {
 				return err
 			}
 			if err := backup.Restore(cmd.Context(), backup.RestoreOptions{DatabaseURL: f.cfg.DatabaseURL, Schema: d.Store.Schema,
@@ -174,7 +175,7 @@ since), say which T is on with --timeline (current, latest or a number).`,
 				return fmt.Errorf("%s: %w", d.Name, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: schema %s restored from %s\n", d.Name, d.Store.Schema, file)
-			return second.restore(cmd.Context(), cmd.OutOrStdout(), d.Name, cbBackup, force, oracle)
+			return second.restore(cmd.Context(), cmd.OutOrStdout(), d.Name, picked, force, oracle)
 		},
 	}
 	f.register(cmd)

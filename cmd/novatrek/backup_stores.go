@@ -86,32 +86,34 @@ func (s secondStore) backup(ctx context.Context, out io.Writer, service string, 
 	return nil
 }
 
-// dump is the schema dump to restore beside the second store's restore point: the file
-// asked for, else for Couchbase the newest taken at or before the chosen backup (cbName, ""
-// the newest), else the newest. A dump asked for that is newer than the Couchbase backup is
-// refused: its inbox would say the events after the backup were applied, and they would be
-// lost. Oracle is recovered completely, so its facts are as new as can be.
-func (s secondStore) dump(dir, service, cbName, file string) (string, error) {
+// dump is the schema dump to restore beside the second store's restore point, and for
+// Couchbase that point: the backup named cbName ("" the newest), picked once here so the
+// restore that follows uses the very backup the dump was paired with. The dump is the file
+// asked for, else for Couchbase the newest taken at or before that backup, else the newest.
+// A dump asked for that is newer than the Couchbase backup is refused: its inbox would say
+// the events after the backup were applied, and they would be lost. Oracle is recovered
+// completely, so its facts are as new as can be.
+func (s secondStore) dump(dir, service, cbName, file string) (path, picked string, err error) {
 	if s.cb == nil {
 		if file != "" {
-			return file, nil
+			return file, "", nil
 		}
 		f, err := backup.Latest(dir, service)
-		return f.Path, err
+		return f.Path, "", err
 	}
 	b, err := s.cb.Pick(cbName)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	if file == "" {
 		f, err := backup.LatestAtOrBefore(dir, service, b.Taken)
-		return f.Path, err
+		return f.Path, b.Name, err
 	}
 	if taken, ok := backup.TakenOf(service, file); !ok || taken.After(b.Taken) {
-		return "", fmt.Errorf("--file %s is not a dump of %s taken at or before the Couchbase backup %s: its offsets would be "+
+		return "", "", fmt.Errorf("--file %s is not a dump of %s taken at or before the Couchbase backup %s: its offsets would be "+
 			"ahead of the ledger (leave --file out to pair them)", file, service, b.Name)
 	}
-	return file, nil
+	return file, b.Name, nil
 }
 
 // restore restores the second store, after the schema: if it fails, the offsets restored
