@@ -1,10 +1,7 @@
 package backup
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -27,12 +24,9 @@ func parseCBName(name string) (time.Time, bool) {
 // ListCB returns the backups in the repository directory, oldest first; a repository not
 // configured yet has none.
 func ListCB(repoDir string) ([]CBBackup, error) {
-	entries, err := os.ReadDir(repoDir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
+	entries, err := readDirIfAny(repoDir)
 	if err != nil {
-		return nil, fmt.Errorf("backup: %w", err)
+		return nil, err
 	}
 	var backups []CBBackup
 	for _, e := range entries {

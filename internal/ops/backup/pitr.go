@@ -99,7 +99,7 @@ func RestoreToTime(ctx context.Context, o PITROptions) (res PITRResult, err erro
 	if err := verifyData(ctx, verify, res.Base.Path, o.DataDir); err != nil {
 		return res, err
 	}
-	if err := planWAL(&res, o.DataDir, archive); err != nil {
+	if err := planWAL(&res, start, o.DataDir, archive); err != nil {
 		return res, err
 	}
 	return res, writeRecovery(o.DataDir, archive, o.Target, res.Timeline)
@@ -170,15 +170,11 @@ func dataMajor(dir string) (int, error) {
 }
 
 // planWAL finds the WAL recovery can replay: the segments on the base backup's timeline from
-// its start segment on, each in the backup's own pg_wal or in the archive, up to the first
+// its start segment (start, read from its backup_label) on, each in the backup's own pg_wal or in the archive, up to the first
 // missing one. The segment pg_receivewal was writing when the archive was read (.partial) is
 // placed in pg_wal under its segment name: restore_command asks the archive for whole
 // segments only, and recovery reads pg_wal when the archive has none.
-func planWAL(res *PITRResult, dataDir, archiveDir string) error {
-	start, err := startSegment(res.Base.Path)
-	if err != nil {
-		return err
-	}
+func planWAL(res *PITRResult, start, dataDir, archiveDir string) error {
 	pgWAL := filepath.Join(dataDir, "pg_wal")
 	segSize, err := segmentSize(pgWAL, start)
 	if err != nil {

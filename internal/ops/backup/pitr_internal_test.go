@@ -244,7 +244,11 @@ func TestPlanWALStopsAtAGapAndUsesThePartialSegment(t *testing.T) {
 				}
 			}
 			res := PITRResult{Base: Base{Path: base}}
-			if err := planWAL(&res, data, archive); err != nil {
+			start, err := startSegment(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := planWAL(&res, start, data, archive); err != nil {
 				t.Fatal(err)
 			}
 			if res.FirstWAL != "000000010000000000000002" || res.LastWAL != c.last || res.Gap != c.gap || res.Partial != c.partial {
