@@ -153,10 +153,15 @@ func byNotification(us []provider.StatusUpdate) [][]provider.StatusUpdate {
 	return out
 }
 
+// inDelivery are the statuses of a notification whose delivery is not finished: a callback
+// about it may arrive before its send is recorded, and a status update may still move it.
+var inDelivery = []string{"pending", "deferred", "queued"}
+
 // inFlightSQL says whether the row our ref names ($1, member $2 or else the recipient) is
-// still being delivered with that member not recorded: what apply would answer errInFlight
-// for. No row: not ours by ref.
-const inFlightSQL = `SELECT n.status IN ('pending', 'deferred', 'queued') AND NOT EXISTS (SELECT 1
+// still being delivered ($3: inDelivery) with that member not recorded: what apply would
+// answer errInFlight for (the member rule of lockRefSQL and memberRecordedSQL). No row: not
+// ours by ref.
+const inFlightSQL = `SELECT n.status = ANY($3) AND NOT EXISTS (SELECT 1
 		FROM notifications.delivery_members m WHERE m.notification_id = n.id AND m.member = coalesce(nullif($2, ''), n.recipient))
 	FROM notifications.notifications n WHERE n.id = $1`
 
@@ -169,7 +174,7 @@ func (c *callbacks) inFlight(ctx context.Context, u provider.StatusUpdate) (bool
 		return false, nil // found by provider message id, which only a recorded send has
 	}
 	var pending bool
-	err := c.pool.QueryRow(ctx, inFlightSQL, id, member).Scan(&pending)
+	err := c.pool.QueryRow(ctx, inFlightSQL, id, member, inDelivery).Scan(&pending)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -236,12 +241,12 @@ func (c *callbacks) applyOne(ctx context.Context, tx pgx.Tx, u provider.StatusUp
 		}
 		return err
 	}
-	inDelivery := slices.Contains([]string{"pending", "deferred", "queued"}, status)
+	delivering := slices.Contains(inDelivery, status)
 	if t.byRef {
 		switch {
 		case recorded != nil:
 			t.member = *recorded
-		case inDelivery:
+		case delivering:
 			return fmt.Errorf("%w: notification %s member %q (%s)", errInFlight, t.id, t.member, status)
 		case t.member != "":
 			log.InfoContext(ctx, "provider callback for an unknown member ignored", "provider", u.Provider,
@@ -277,16 +282,16 @@ func (c *callbacks) applyOne(ctx context.Context, tx pgx.Tx, u provider.StatusUp
 			return nil // a recorded member is sent already: nothing moves
 		}
 		changed, err := updateMember(ctx, tx, t, st, u.Reason)
-		if err != nil || !changed || inDelivery {
+		if err != nil || !changed || delivering {
 			return err
 		}
 		if st, err = derivedStatus(ctx, tx, t.id); err != nil {
 			return err
 		}
 	}
-	allowed := []string{"pending", "deferred", "queued", "sent"}
+	allowed := append(slices.Clip(inDelivery), "sent")
 	if st == "sent" {
-		allowed = []string{"pending", "deferred", "queued"}
+		allowed = inDelivery
 	}
 	var n notificationRow
 	err = tx.QueryRow(ctx, `UPDATE notifications.notifications

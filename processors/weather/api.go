@@ -110,7 +110,7 @@ func (a *app) getConditions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	obs, err := rd.encoded(observationJSON)
+	obs, err := rd.encoded(a.conditions.present)
 	if err != nil {
 		return err
 	}
